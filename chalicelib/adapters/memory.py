@@ -1,0 +1,141 @@
+"""In-memory stand-ins for the ports, for fast service tests (the DynamoDB adapter runs the same
+contract tests under moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from chalicelib.domain.notification import DeliveryState, OutboxMessage
+from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.services.ports import DeliveryError, KeyReused, StaleTicket, StoredFile, UploadTicket
+
+
+class FixedClock:
+    def __init__(self, at: datetime | None = None):
+        self.at = at or datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, delta: timedelta) -> None:
+        self.at += delta
+
+
+class MemoryTickets:
+    """Implements ``TicketRepository`` and ``Outbox``."""
+
+    def __init__(self) -> None:
+        self.counters: dict[int, int] = {}
+        self.tickets: dict[str, Ticket] = {}
+        self.timelines: dict[str, list[TicketEvent]] = {}
+        self.tracking: dict[str, str] = {}
+        self.messages: dict[str, OutboxMessage] = {}
+
+    def next_number(self, year: int) -> int:
+        self.counters[year] = self.counters.get(year, 0) + 1
+        return self.counters[year]
+
+    def create(
+        self, ticket: Ticket, event: TicketEvent, tracking_token: str, outbox: Sequence[OutboxMessage]
+    ) -> None:
+        if ticket.number in self.tickets:
+            raise StaleTicket(ticket.number)
+        self.tickets[ticket.number] = ticket
+        self.timelines[ticket.number] = [event]
+        self.tracking[tracking_token] = ticket.number
+        self.messages.update({m.id: m for m in outbox})
+
+    def save(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+        stored = self.tickets.get(ticket.number)
+        if stored is None or stored.version != ticket.version - 1:
+            raise StaleTicket(ticket.number)
+        self.tickets[ticket.number] = ticket
+        self.timelines[ticket.number].extend(events)
+
+    def get(self, number: str) -> Ticket | None:
+        return self.tickets.get(number)
+
+    def number_for_tracking_token(self, token: str) -> str | None:
+        return self.tracking.get(token)
+
+    def events(self, number: str) -> list[TicketEvent]:
+        return sorted(self.timelines.get(number, []), key=lambda e: e.at)
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        pending = [m for m in self.messages.values() if m.state == DeliveryState.PENDING and m.next_attempt_at <= now]
+        return sorted(pending, key=lambda m: m.next_attempt_at)[:limit]
+
+    def save_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
+        self.messages[message.id] = message
+        if event is not None:
+            self.timelines.setdefault(message.ticket_number, []).append(event)
+
+
+class MemoryOutbox:
+    def __init__(self, tickets: MemoryTickets):
+        self._tickets = tickets
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        return self._tickets.due(now, limit)
+
+    def save(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
+        self._tickets.save_message(message, event)
+
+
+@dataclass
+class RecordingNotifier:
+    """Keeps what it was asked to send; ``failures`` makes the next N sends fail."""
+
+    sent: list[OutboxMessage] = field(default_factory=list)
+    failures: int = 0
+    permanent: bool = False
+
+    def send(self, message: OutboxMessage) -> str:
+        if self.failures > 0:
+            self.failures -= 1
+            raise DeliveryError("provider unavailable", permanent=self.permanent)
+        self.sent.append(message)
+        return f"msg-{len(self.sent)}"
+
+
+@dataclass
+class MemoryFiles:
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadTicket:
+        return UploadTicket(url="memory://upload", fields={"key": key, "Content-Type": content_type}, key=key)
+
+    def inspect(self, key: str) -> StoredFile | None:
+        data = self.objects.get(key)
+        if data is None:
+            return None
+        return StoredFile(key=key, size=len(data), head=data[:512], content_type=None)
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def presigned_download(self, key: str, expires_in: int = 300) -> str:
+        return f"memory://{key}"
+
+
+class MemoryIdempotency:
+    """Same contract as ``IdempotentRunner``: one result per key, and a key reused for other content fails."""
+
+    def __init__(self) -> None:
+        self.results: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def run(
+        self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> dict[str, Any]:
+        if (scope, key) in self.results:
+            stored_payload, result = self.results[(scope, key)]
+            if stored_payload != payload:
+                raise KeyReused(key)
+            return result
+        result = work()
+        self.results[(scope, key)] = (payload, result)
+        return result

@@ -1,0 +1,68 @@
+"""Photos and signed forms in the private S3 bucket: presigned uploads in, presigned links out.
+
+Browsers upload straight to S3, so the app never carries file bytes; what lands is inspected by the
+service before it is attached to a ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.services.ports import StoredFile, UploadTicket
+
+HEAD_BYTES = 512
+
+
+class S3FileStore:
+    def __init__(self, bucket: str, *, upload_base_url: str = ""):
+        self._bucket = bucket
+        self._upload_base_url = upload_base_url
+
+    @property
+    def _s3(self) -> Any:
+        return client("s3")
+
+    def presign_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadTicket:
+        post = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+            ],
+            ExpiresIn=expires_in,
+        )
+        return UploadTicket(url=self._browser_url(post["url"]), fields=post["fields"], key=key)
+
+    def inspect(self, key: str) -> StoredFile | None:
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404", "InvalidRange"):
+                return None
+            raise
+        total = response.get("ContentRange", "").rpartition("/")[2]
+        size = int(total) if total.isdigit() else int(response["ContentLength"])
+        return StoredFile(key=key, size=size, head=response["Body"].read(), content_type=response.get("ContentType"))
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self._bucket, Key=key)
+
+    def presigned_download(self, key: str, expires_in: int = 300) -> str:
+        url = self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+        )
+        return self._browser_url(url)
+
+    def _browser_url(self, url: str) -> str:
+        """Where the browser must go may differ from where the app reaches S3 (e.g. behind a proxy)."""
+        if not self._upload_base_url:
+            return url
+        base = urlsplit(self._upload_base_url)
+        parts = urlsplit(url)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))

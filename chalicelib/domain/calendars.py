@@ -1,0 +1,192 @@
+"""Which hours count towards a deadline: every hour (24/7), or working hours on China's working days.
+
+A plan's calendar decides how far a "12 h" promise reaches. All datetimes in and out are timezone-aware
+UTC; the calendar's zone only places the day and hour boundaries. Arithmetic walks whole days, never
+minutes, so a month-long duration costs about thirty steps.
+
+Calendars are data (a pydantic discriminated union on ``kind``) so a plan stored as JSON can name one:
+``{"kind": "24/7"}`` or ``{"kind": "business_hours", "opens": "08:30", "closes": "17:30"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import chinese_calendar  # type: ignore[import-untyped]
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_ONE_DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+
+
+class AlwaysOpen(BaseModel):
+    """24/7: every hour counts, nights, weekends and holidays included (002 §6.1 "incl. holidays")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["24/7"] = "24/7"
+
+    @property
+    def working_day(self) -> timedelta:
+        """How much time "one day" of a target means on this calendar."""
+        return _ONE_DAY
+
+    def describe(self) -> str:
+        return "24/7"
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        return _utc(start) + _non_negative(duration)
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        return max(_utc(end) - _utc(start), _ZERO)
+
+
+class BusinessHours(BaseModel):
+    """Working hours on working days, in one time zone.
+
+    Working days follow China's official calendar (``chinese_calendar``): weekends and public holidays
+    are skipped and make-up working days (调休, e.g. a Saturday before National Day) count. For years the
+    library has no data for yet, it raises; we then fall back to Monday–Friday, which is wrong only on
+    that year's holidays and make-up days — upgrade ``chinese-calendar`` each December when the State
+    Council publishes the next year. ``holidays="none"`` means plain Monday–Friday on purpose.
+
+    Shifts crossing midnight are not supported: ``opens`` must be before ``closes``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["business_hours"] = "business_hours"
+    timezone: str = DEFAULT_TIMEZONE
+    opens: time = time(8, 30)
+    closes: time = time(17, 30)
+    holidays: Literal["CN", "none"] = "CN"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> BusinessHours:
+        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
+            raise ValueError("opening hours are local times; give them without a zone")
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes (overnight shifts are not supported)")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def working_day(self) -> timedelta:
+        """One working day of a target, e.g. 9 h for 08:30–17:30: "1 day" from Fri 16:00 is Mon 16:00."""
+        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
+    def describe(self) -> str:
+        return f"business hours {self.opens:%H:%M}–{self.closes:%H:%M} {self.timezone}"
+
+    def is_working_date(self, day: date) -> bool:
+        if self.holidays == "none":
+            return day.weekday() < 5
+        return _is_chinese_workday(day)
+
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """The working hours of one local date, as UTC instants."""
+        zone = self.zone
+        opens = datetime.combine(day, self.opens, tzinfo=zone).astimezone(UTC)
+        closes = datetime.combine(day, self.closes, tzinfo=zone).astimezone(UTC)
+        return opens, closes
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        start = _utc(start)
+        remaining = _non_negative(duration)
+        if not remaining:
+            return start
+        day = start.astimezone(self.zone).date()
+        cursor = start
+        # Working dates exist in every week, so this loop ends after about duration / working_day steps.
+        while True:
+            if self.is_working_date(day):
+                opens, closes = self.window(day)
+                cursor = max(cursor, opens)
+                if cursor < closes:
+                    available = closes - cursor
+                    if remaining <= available:
+                        return cursor + remaining
+                    remaining -= available
+            day += _ONE_DAY
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        start, end = _utc(start), _utc(end)
+        if end <= start:
+            return _ZERO
+        zone = self.zone
+        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        total = _ZERO
+        while day <= last:
+            if self.is_working_date(day):
+                opens, closes = self.window(day)
+                low, high = max(opens, start), min(closes, end)
+                if high > low:
+                    total += high - low
+            day += _ONE_DAY
+        return total
+
+
+Calendar = Annotated[AlwaysOpen | BusinessHours, Field(discriminator="kind")]
+"""A calendar as plan data; ``kind`` picks 24/7 or business hours."""
+
+ALWAYS_OPEN = AlwaysOpen()
+CHINA_BUSINESS_HOURS = BusinessHours()
+
+
+def add_working_time(calendar: AlwaysOpen | BusinessHours, start_utc: datetime, duration: timedelta) -> datetime:
+    """The instant at which ``duration`` of working time has passed since ``start_utc``.
+
+    A positive duration from outside working hours starts counting at the next opening; a duration that
+    ends exactly at closing time ends then (not at the next morning's opening).
+    """
+    return calendar.add(start_utc, duration)
+
+
+def working_time_between(calendar: AlwaysOpen | BusinessHours, start: datetime, end: datetime) -> timedelta:
+    """Working time from ``start`` to ``end``; zero when ``end`` is not after ``start``."""
+    return calendar.between(start, end)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the SLA clock needs timezone-aware datetimes")
+    return moment.astimezone(UTC)
+
+
+def _non_negative(duration: timedelta) -> timedelta:
+    if duration < _ZERO:
+        raise ValueError("a working-time duration cannot be negative")
+    return duration
+
+
+@lru_cache(maxsize=4096)
+def _is_chinese_workday(day: date) -> bool:
+    if not _covered_by_holiday_data(day.year):
+        return day.weekday() < 5
+    return bool(chinese_calendar.is_workday(day))
+
+
+@cache
+def _covered_by_holiday_data(year: int) -> bool:
+    """Whether ``chinese_calendar`` knows this year's holidays; it raises NotImplementedError otherwise."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True

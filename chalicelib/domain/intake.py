@@ -1,0 +1,109 @@
+"""What a customer (or the desk on their behalf) must tell us to open a ticket, and how it is checked.
+
+Field list from 000 §4.1.2; required fields from the intake issue. Errors are raised with stable
+``type`` codes (``phone_invalid``, ``province_unknown``…) so the web layer can say them in the form's
+language without parsing English messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from chalicelib.domain.regions import PROVINCES
+from chalicelib.domain.ticket import Channel, Kind
+
+_PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]{5,32}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 form of a phone number. Chinese numbers may be written without +86; others need theirs."""
+    if not _PHONE_CHARS.match(raw):
+        raise PydanticCustomError("phone_invalid", "not a phone number")
+    try:
+        parsed = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise PydanticCustomError("phone_invalid", "not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise PydanticCustomError("phone_invalid", "not a phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_mobile_number(e164: str) -> bool:
+    """Only mobiles get SMS; a landline on the form still gets email."""
+    return phonenumbers.number_type(phonenumbers.parse(e164)) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _email(raw: str) -> str:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PydanticCustomError("email_invalid", "not an email address") from None
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Required = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
+Optional = Annotated[str | None, BeforeValidator(_blank_to_none)]
+
+
+class ServiceRequestInput(BaseModel):
+    """A fault report / service request as submitted on the web form or the API."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=4000)
+
+    customer_name: Annotated[Required, Field(max_length=200)]
+    contact_person: Annotated[Optional, Field(max_length=100)] = None
+    phone: Annotated[Required, AfterValidator(normalize_phone)]
+    email: Annotated[Optional, AfterValidator(lambda v: _email(v) if v else None)] = None
+    province: Required
+    city: Annotated[Optional, Field(max_length=100)] = None
+    address: Annotated[Required, Field(max_length=500)]
+    project_name: Annotated[Optional, Field(max_length=200)] = None
+    product_model: Annotated[Required, Field(max_length=200)]
+    serial_number: Annotated[Optional, Field(max_length=100)] = None
+    order_number: Annotated[Optional, Field(max_length=100)] = None
+    description: Annotated[Required, Field(max_length=4000)]
+    suspected_cause: Annotated[Optional, Field(max_length=2000)] = None
+    preferred_time: Annotated[Optional, Field(max_length=100)] = None
+    kind: Kind = Kind.FAULT
+    channel: Channel = Channel.WEB
+    photos: list[str] = Field(default_factory=list, max_length=5)
+
+    @field_validator("province")
+    @classmethod
+    def _known_province(cls, value: str) -> str:
+        if value not in PROVINCES:
+            raise PydanticCustomError("province_unknown", "unknown province")
+        return value
+
+    @field_validator("kind", "channel", mode="before")
+    @classmethod
+    def _default_when_blank(cls, value: object, info):  # type: ignore[no-untyped-def]
+        if value in (None, ""):
+            return cls.model_fields[info.field_name].default
+        return value

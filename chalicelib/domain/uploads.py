@@ -1,0 +1,55 @@
+"""Which uploaded files we accept, judged by their bytes, never by the name or the declared type.
+
+S3's presigned POST policy limits size and type on AWS, but moto ignores it, and even on AWS a
+client can lie about the content type: so every upload is checked again here after it lands.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from enum import StrEnum
+
+import filetype
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif"})
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_PHOTO_KEY = re.compile(r"^uploads/photos/[0-9a-f]{32}/[A-Za-z0-9._-]{1,80}$")
+
+
+class UploadProblem(StrEnum):
+    MISSING = "photo_missing"
+    TOO_LARGE = "photo_too_large"
+    NOT_IMAGE = "photo_not_image"
+    BAD_KEY = "photo_bad_key"
+
+
+def new_photo_key(filename: str) -> str:
+    """A fresh, unguessable key under the photo prefix; the original name is kept for people."""
+    safe = _SAFE_NAME.sub("_", filename.rsplit("/", 1)[-1])[-80:].strip("._") or "photo"
+    return f"uploads/photos/{uuid.uuid4().hex}/{safe}"
+
+
+def is_photo_key(key: str) -> bool:
+    """Only keys we hand out may be attached, so a form cannot point at someone else's file."""
+    return bool(_PHOTO_KEY.match(key))
+
+
+def display_name(key: str) -> str:
+    return key.rsplit("/", 1)[-1]
+
+
+def sniff_type(head: bytes) -> str | None:
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def photo_problem(size: int | None, head: bytes, max_bytes: int) -> UploadProblem | None:
+    """Why a landed photo is refused, or None. ``size`` None means it never arrived."""
+    if size is None:
+        return UploadProblem.MISSING
+    if size > max_bytes:
+        return UploadProblem.TOO_LARGE
+    if sniff_type(head) not in PHOTO_TYPES:
+        return UploadProblem.NOT_IMAGE
+    return None

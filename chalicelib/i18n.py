@@ -1,0 +1,247 @@
+"""Everything the product says to people, in Chinese (default) and English.
+
+One flat catalog per language keeps the two in step: a test checks that both have the same keys.
+Pages and messages look strings up with ``t(lang, key, **values)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LANGUAGE = "zh-CN"
+LANGUAGES = ("zh-CN", "en")
+
+CATALOG: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "app.title": "售后服务中心",
+        "lang.switch": "English",
+        "form.title": "故障报修 / 服务申请",
+        "form.intro": "请填写以下信息，带 * 的为必填项。提交后您会收到单号和查询链接。",
+        "form.section.customer": "客户信息",
+        "form.section.product": "产品信息",
+        "form.section.fault": "故障情况",
+        "field.customer_name": "客户名称",
+        "field.contact_person": "联系人",
+        "field.phone": "联系电话",
+        "field.phone.hint": "手机或座机；境外号码请加国家代码，如 +852",
+        "field.email": "电子邮箱",
+        "field.province": "省份",
+        "field.province.choose": "请选择省份",
+        "field.city": "城市",
+        "field.address": "详细地址",
+        "field.project_name": "项目名称",
+        "field.product_model": "产品型号/规格",
+        "field.serial_number": "产品编号（出厂编号）",
+        "field.order_number": "订单号/合同号",
+        "field.kind": "服务类型",
+        "field.description": "故障描述",
+        "field.suspected_cause": "可能原因",
+        "field.preferred_time": "希望上门时间",
+        "field.photos": "现场照片（最多 {max} 张，每张不超过 {mb} MB）",
+        "kind.fault": "故障维修",
+        "kind.installation": "安装调试指导",
+        "kind.maintenance": "维护保养",
+        "kind.complaint": "投诉",
+        "kind.consultation": "咨询",
+        "form.submit": "提交",
+        "form.submitting": "正在提交…",
+        "form.errors": "请修改标红的内容后再提交。",
+        "photo.uploading": "上传中…",
+        "photo.uploaded": "已上传",
+        "photo.remove": "移除",
+        "error.required": "此项为必填项。",
+        "error.too_long": "内容过长，最多 {max} 个字。",
+        "error.phone_invalid": "电话号码格式不正确，请填写手机号（如 13800138000）或带区号的座机号。",
+        "error.email_invalid": "电子邮箱格式不正确。",
+        "error.province_unknown": "请选择省份。",
+        "error.choice_invalid": "请选择列表中的一项。",
+        "error.photos_too_many": "最多只能上传 {max} 张照片。",
+        "error.photo_missing": "照片“{name}”没有上传成功，请重新选择。",
+        "error.photo_too_large": "照片“{name}”超过 {mb} MB。",
+        "error.photo_not_image": "文件“{name}”不是图片（支持 JPG、PNG、WebP、HEIC、GIF）。",
+        "error.photo_bad_key": "照片“{name}”无效，请重新上传。",
+        "error.invalid": "此项内容无效。",
+        "error.unknown_field": "不认识的字段。",
+        "error.body_too_large": "提交的内容太大。",
+        "error.bad_json": "请求内容不是有效的 JSON。",
+        "error.bad_form": "表单内容无法识别，请刷新页面后重试。",
+        "error.idempotency_mismatch": "同一个提交编号被用于不同的内容，请刷新页面后重新填写。",
+        "error.in_progress": "您的报修正在提交中，请稍候刷新页面。",
+        "error.not_found": "没有找到这个页面。",
+        "error.not_found.tracking": "查询链接无效或已失效。请核对短信或邮件中的链接。",
+        "error.server": "系统暂时出现问题，您填写的内容没有丢失，请稍后重试。",
+        "error.local_only": "此页面只在本地模式下可用。",
+        "confirm.title": "报修已受理",
+        "confirm.number": "您的服务单号：",
+        "confirm.link": "随时通过此链接查看处理进度：",
+        "confirm.notified": "我们已把单号和链接发送到您的手机和邮箱（如有填写）。",
+        "confirm.next": "售后服务主管将在 1 小时内与您联系。",
+        "track.title": "服务单 {number}",
+        "track.status": "当前状态",
+        "track.timeline": "处理记录",
+        "track.submitted": "提交时间",
+        "track.product": "产品",
+        "track.photos": "照片",
+        "status.new": "已受理，待分派",
+        "status.triaged": "已分类，待派工",
+        "status.dispatched": "已派工",
+        "status.on_site": "服务人员在现场",
+        "status.waiting_on_customer": "等待客户",
+        "status.awaiting_approval": "待审核关闭",
+        "status.closed": "已完成",
+        "status.cancelled": "已取消",
+        "event.submit": "报修已受理（{channel}）",
+        "event.other": "{summary}",
+        "channel.web": "网页",
+        "channel.phone": "电话",
+        "channel.fax": "传真",
+        "channel.email": "邮件",
+        "channel.visit": "来访",
+        "msg.customer.subject": "【售后服务】报修已受理：{number}",
+        "msg.customer.body": (
+            "{name}，您好：\n\n您的报修已受理，服务单号 {number}。\n"
+            "产品：{model}\n\n随时查看处理进度：{link}\n\n售后服务主管将在 1 小时内与您联系。"
+        ),
+        "msg.customer.sms": "【售后服务】您的报修已受理，单号{number}。查看进度：{link}",
+        "msg.desk.subject": "新服务单 {number}：{customer}（{province}）{model}",
+        "msg.desk.body": (
+            "新服务单 {number}\n渠道：{channel}\n类型：{kind}\n客户：{customer}\n联系人：{contact}\n"
+            "电话：{phone}\n邮箱：{email}\n地址：{province} {city} {address}\n产品：{model}\n"
+            "产品编号：{serial}\n订单号：{order}\n故障描述：{description}\n照片：{photos} 张\n\n"
+            "请在 1 小时内联系报修人（000 §4.4.1）。"
+        ),
+        "outbox.title": "本地发件箱",
+        "outbox.intro": "本地模式下系统发出的全部邮件和短信（来自本地 AWS 模拟服务），最新的在前。",
+        "outbox.empty": "还没有发出任何消息。",
+        "outbox.email": "邮件",
+        "outbox.sms": "短信",
+        "outbox.to": "收件人",
+        "outbox.from": "发件人",
+        "outbox.subject": "主题",
+        "outbox.topic": "主题订阅",
+    },
+    "en": {
+        "app.title": "After-sales Service Desk",
+        "lang.switch": "中文",
+        "form.title": "Report a fault / request service",
+        "form.intro": "Please fill in the form; fields marked * are required. You will get a ticket number and a tracking link.",
+        "form.section.customer": "Customer",
+        "form.section.product": "Product",
+        "form.section.fault": "The fault",
+        "field.customer_name": "Customer name",
+        "field.contact_person": "Contact person",
+        "field.phone": "Phone",
+        "field.phone.hint": "Mobile or landline; outside mainland China add the country code, e.g. +852",
+        "field.email": "Email",
+        "field.province": "Province",
+        "field.province.choose": "Choose a province",
+        "field.city": "City",
+        "field.address": "Address",
+        "field.project_name": "Project name",
+        "field.product_model": "Product model / spec",
+        "field.serial_number": "Serial number",
+        "field.order_number": "Order / contract number",
+        "field.kind": "Type of request",
+        "field.description": "Fault description",
+        "field.suspected_cause": "Suspected cause",
+        "field.preferred_time": "Preferred visit time",
+        "field.photos": "Photos (up to {max}, at most {mb} MB each)",
+        "kind.fault": "Fault / repair",
+        "kind.installation": "Installation & commissioning guidance",
+        "kind.maintenance": "Maintenance",
+        "kind.complaint": "Complaint",
+        "kind.consultation": "Question",
+        "form.submit": "Submit",
+        "form.submitting": "Submitting…",
+        "form.errors": "Please correct the fields marked in red.",
+        "photo.uploading": "Uploading…",
+        "photo.uploaded": "Uploaded",
+        "photo.remove": "Remove",
+        "error.required": "This field is required.",
+        "error.too_long": "Too long: at most {max} characters.",
+        "error.phone_invalid": "This is not a valid phone number. Enter a mobile (e.g. 13800138000), a landline with area code, or an international number with +.",
+        "error.email_invalid": "This is not a valid email address.",
+        "error.province_unknown": "Please choose a province.",
+        "error.choice_invalid": "Please choose one of the options.",
+        "error.photos_too_many": "At most {max} photos.",
+        "error.photo_missing": "The photo “{name}” did not finish uploading; please choose it again.",
+        "error.photo_too_large": "The photo “{name}” is larger than {mb} MB.",
+        "error.photo_not_image": "The file “{name}” is not a picture (JPG, PNG, WebP, HEIC or GIF).",
+        "error.photo_bad_key": "The photo “{name}” is not valid; please upload it again.",
+        "error.invalid": "This value is not valid.",
+        "error.unknown_field": "Unknown field.",
+        "error.body_too_large": "The request is too large.",
+        "error.bad_json": "The request body is not valid JSON.",
+        "error.bad_form": "The form could not be read; please reload the page and try again.",
+        "error.idempotency_mismatch": "This submission key was already used for different content; reload the page and fill it in again.",
+        "error.in_progress": "Your report is still being submitted; please refresh the page in a moment.",
+        "error.not_found": "Page not found.",
+        "error.not_found.tracking": "This tracking link is not valid. Please check the link in your SMS or email.",
+        "error.server": "Something went wrong on our side. Nothing you entered is lost; please try again shortly.",
+        "error.local_only": "This page exists only in local mode.",
+        "confirm.title": "We have your request",
+        "confirm.number": "Your ticket number:",
+        "confirm.link": "Follow its progress at any time here:",
+        "confirm.notified": "We sent the number and link to your phone and email (where given).",
+        "confirm.next": "A service supervisor will contact you within 1 hour.",
+        "track.title": "Ticket {number}",
+        "track.status": "Status",
+        "track.timeline": "Timeline",
+        "track.submitted": "Submitted",
+        "track.product": "Product",
+        "track.photos": "Photos",
+        "status.new": "Received, awaiting dispatch",
+        "status.triaged": "Classified, awaiting dispatch",
+        "status.dispatched": "Technician dispatched",
+        "status.on_site": "Technician on site",
+        "status.waiting_on_customer": "Waiting for you",
+        "status.awaiting_approval": "Awaiting closure approval",
+        "status.closed": "Completed",
+        "status.cancelled": "Cancelled",
+        "event.submit": "Request received ({channel})",
+        "event.other": "{summary}",
+        "channel.web": "web",
+        "channel.phone": "phone",
+        "channel.fax": "fax",
+        "channel.email": "email",
+        "channel.visit": "visit",
+        "msg.customer.subject": "We received your service request {number}",
+        "msg.customer.body": (
+            "Dear {name},\n\nWe received your service request. Your ticket number is {number}.\n"
+            "Product: {model}\n\nFollow its progress at any time: {link}\n\n"
+            "A service supervisor will contact you within 1 hour."
+        ),
+        "msg.customer.sms": "[Service desk] Request received, ticket {number}. Track it: {link}",
+        "msg.desk.subject": "New ticket {number}: {customer} ({province}) {model}",
+        "msg.desk.body": (
+            "New ticket {number}\nChannel: {channel}\nKind: {kind}\nCustomer: {customer}\nContact: {contact}\n"
+            "Phone: {phone}\nEmail: {email}\nAddress: {province} {city} {address}\nProduct: {model}\n"
+            "Serial number: {serial}\nOrder number: {order}\nDescription: {description}\nPhotos: {photos}\n\n"
+            "Contact the reporter within 1 hour (000 §4.4.1)."
+        ),
+        "outbox.title": "Local outbox",
+        "outbox.intro": "Every email and SMS the system sent in local mode (read from the local AWS stand-in), newest first.",
+        "outbox.empty": "Nothing has been sent yet.",
+        "outbox.email": "Email",
+        "outbox.sms": "SMS",
+        "outbox.to": "To",
+        "outbox.from": "From",
+        "outbox.subject": "Subject",
+        "outbox.topic": "Topic",
+    },
+}
+
+
+def normalize_language(value: str | None) -> str:
+    """Accepts what browsers and users send ("en-US", "zh", "EN") and falls back to Chinese."""
+    if not value:
+        return DEFAULT_LANGUAGE
+    value = value.strip().lower()
+    if value.startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    text = CATALOG.get(lang, CATALOG[DEFAULT_LANGUAGE]).get(key) or CATALOG[DEFAULT_LANGUAGE].get(key, key)
+    return text.format(**values) if values else text

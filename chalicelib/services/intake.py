@@ -1,0 +1,195 @@
+"""Opening a ticket from a customer's report, and handing out photo uploads for it.
+
+The order matters: photos are checked before anything is stored; the ticket, its first event, its
+tracking link and its messages are stored in one transaction; only then are messages sent, so a
+provider outage can delay a confirmation but never lose a report.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import uploads
+from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.regions import province_name
+from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_number, open_ticket
+from chalicelib.i18n import t
+from chalicelib.services.notifications import NotificationService
+from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    public_base_url: str
+    desk_email: str
+    desk_topic_arn: str | None
+    timezone: str
+    max_photo_bytes: int
+    max_photos: int
+    upload_url_seconds: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    number: str
+    tracking_token: str
+    tracking_url: str
+
+
+class PhotoRejected(Exception):
+    """One or more attached photos cannot be accepted; each problem names the photo by its index."""
+
+    def __init__(self, problems: list[tuple[int, str, uploads.UploadProblem]]):
+        super().__init__(", ".join(f"{name}: {p.value}" for _, name, p in problems))
+        self.problems = problems
+
+
+class IntakeService:
+    def __init__(
+        self,
+        tickets: TicketRepository,
+        files: FileStore,
+        notifications: NotificationService,
+        clock: Clock,
+        config: IntakeConfig,
+    ):
+        self._tickets = tickets
+        self._files = files
+        self._notifications = notifications
+        self._clock = clock
+        self._config = config
+
+    def tracking_url(self, token: str) -> str:
+        return f"{self._config.public_base_url.rstrip('/')}/t/{token}"
+
+    def start_photo_upload(self, filename: str, content_type: str) -> UploadTicket:
+        if content_type not in uploads.PHOTO_TYPES:
+            raise PhotoRejected([(0, filename, uploads.UploadProblem.NOT_IMAGE)])
+        return self._files.presign_upload(
+            uploads.new_photo_key(filename),
+            content_type,
+            self._config.max_photo_bytes,
+            self._config.upload_url_seconds,
+        )
+
+    def check_photo(self, key: str) -> uploads.UploadProblem | None:
+        """Checks a landed photo and deletes it if refused, so nothing unchecked stays stored."""
+        if not uploads.is_photo_key(key):
+            return uploads.UploadProblem.BAD_KEY
+        stored = self._files.inspect(key)
+        problem = uploads.photo_problem(
+            stored.size if stored else None, stored.head if stored else b"", self._config.max_photo_bytes
+        )
+        if problem and stored:
+            self._files.delete(key)
+        return problem
+
+    def submit(self, request: ServiceRequestInput, *, language: str, actor: str = "customer") -> Receipt:
+        problems = [
+            (i, uploads.display_name(key), problem)
+            for i, key in enumerate(request.photos)
+            if (problem := self.check_photo(key))
+        ]
+        if problems:
+            raise PhotoRejected(problems)
+
+        now = self._clock.now()
+        year = now.astimezone(ZoneInfo(self._config.timezone)).year
+        number = format_ticket_number(year, self._tickets.next_number(year))
+        ticket, event = open_ticket(
+            number=number,
+            reporter=Reporter(
+                customer_name=request.customer_name,
+                contact_person=request.contact_person,
+                phone=request.phone,
+                phone_is_mobile=is_mobile_number(request.phone),
+                email=request.email,
+                province=request.province,
+                city=request.city,
+                address=request.address,
+            ),
+            product=Product(
+                model=request.product_model,
+                serial_number=request.serial_number,
+                order_number=request.order_number,
+                project_name=request.project_name,
+            ),
+            description=request.description,
+            suspected_cause=request.suspected_cause,
+            preferred_time=request.preferred_time,
+            photo_keys=tuple(dict.fromkeys(request.photos)),
+            kind=request.kind,
+            channel=request.channel,
+            language=language,
+            at=now,
+            actor=actor,
+        )
+        token = secrets.token_urlsafe(24)
+        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token))
+        self._tickets.create(ticket, event, token, messages)
+        self._notifications.deliver(messages)
+        return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
+
+    def _messages_for_new_ticket(self, ticket: Ticket, link: str) -> list[OutboxMessage]:
+        lang, r, p = ticket.language, ticket.reporter, ticket.product
+        now = ticket.created_at
+
+        def message(purpose: str, channel: MessageChannel, to: str, subject: str, text: str) -> OutboxMessage:
+            return OutboxMessage(
+                id=uuid.uuid4().hex,
+                ticket_number=ticket.number,
+                purpose=purpose,
+                channel=channel,
+                recipient=to,
+                subject=subject,
+                text=text,
+                created_at=now,
+                next_attempt_at=now,
+            )
+
+        out = []
+        if r.email:
+            out.append(
+                message(
+                    "customer_confirmation",
+                    MessageChannel.EMAIL,
+                    r.email,
+                    t(lang, "msg.customer.subject", number=ticket.number),
+                    t(lang, "msg.customer.body", name=r.contact_person or r.customer_name, number=ticket.number,
+                      model=p.model, link=link),
+                )
+            )
+        if r.phone_is_mobile:
+            out.append(
+                message(
+                    "customer_confirmation",
+                    MessageChannel.SMS,
+                    r.phone,
+                    "",
+                    t(lang, "msg.customer.sms", number=ticket.number, link=link),
+                )
+            )
+        # Staff read Chinese; the desk copy carries every field so nobody has to open the system first.
+        desk_subject = t(
+            "zh-CN", "msg.desk.subject", number=ticket.number, customer=r.customer_name,
+            province=province_name(r.province, "zh-CN"), model=p.model,
+        )
+        desk_body = t(
+            "zh-CN", "msg.desk.body", number=ticket.number, channel=t("zh-CN", f"channel.{ticket.channel.value}"),
+            kind=t("zh-CN", f"kind.{ticket.kind.value}"), customer=r.customer_name, contact=r.contact_person or "-",
+            phone=r.phone, email=r.email or "-", province=province_name(r.province, "zh-CN"), city=r.city or "",
+            address=r.address, model=p.model, serial=p.serial_number or "-", order=p.order_number or "-",
+            description=ticket.description, photos=len(ticket.photo_keys),
+        )
+        out.append(message("desk_new_ticket", MessageChannel.EMAIL, self._config.desk_email, desk_subject, desk_body))
+        if self._config.desk_topic_arn:
+            out.append(
+                # SNS subjects must be ASCII.
+                message("desk_new_ticket", MessageChannel.STAFF_TOPIC, self._config.desk_topic_arn,
+                        f"New ticket {ticket.number}", desk_body)
+            )
+        return out

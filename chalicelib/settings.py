@@ -1,0 +1,50 @@
+"""Every setting the app reads, in one place, validated once.
+
+Each field is an environment variable (upper-cased name, e.g. ``TABLE_NAME``). The defaults are safe
+for the local stack; production values come from the Chalice stage config or the CDK stack.
+The README's "Configuration" table is generated from this model's descriptions, so keep them short.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    table_name: str = Field("service-desk", description="DynamoDB table holding tickets, events and outbox")
+    bucket_name: str = Field("service-desk-files", description="S3 bucket for photos and acceptance forms")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL customers and staff reach the app at (links in messages)"
+    )
+    upload_base_url: str = Field(
+        "",
+        description="Base URL browsers upload to S3 with; empty means the S3 endpoint boto3 uses",
+    )
+    sender_email: str = Field("noreply@service-desk.local", description="SES identity messages are sent from")
+    desk_email: str = Field("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
+    desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
+    desk_topic_arn: str = Field(
+        "", description="ARN of that topic; empty means look it up by name (local), set it on AWS"
+    )
+    home_province: str = Field("CN-JS", description="ISO 3166-2 code of the company's province (in-province rules)")
+    timezone: str = Field("Asia/Shanghai", description="Time zone of calendars and of times shown to people")
+    max_photo_bytes: int = Field(10 * 1024 * 1024, description="Largest photo a customer may upload")
+    max_photos: int = Field(5, description="Most photos one report may carry")
+    upload_url_seconds: int = Field(900, description="How long a presigned upload stays valid")
+    idempotency_seconds: int = Field(24 * 3600, description="How long a submitted form's idempotency key is remembered")
+    local_mode: bool = Field(False, description="Enables local-only pages (the outbox); never set on AWS")
+    aws_endpoint_url: str = Field(
+        "", description="Endpoint of the local AWS stand-in; empty on AWS (boto3 reads AWS_ENDPOINT_URL too)"
+    )
+    due_shards: int = Field(4, description="Partitions of the sparse 'due' index that the sweeps query")
+    notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

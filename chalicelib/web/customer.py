@@ -1,0 +1,104 @@
+"""The customer's pages: the fault-report form, and the tracking page behind each ticket's link."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.domain.ticket import Action, Kind, TicketEvent
+from chalicelib.i18n import CATALOG, t
+from chalicelib.services.tracking import UnknownTrackingToken
+from chalicelib.settings import get_settings
+from chalicelib.web.forms import BadRequest, InvalidFields, read_form
+from chalicelib.web.errors import guarded
+from chalicelib.web.rendering import language_of, render
+from chalicelib.web.submission import submit_report
+
+blueprint = Blueprint(__name__)
+
+FORM_FIELDS = frozenset(
+    {
+        "customer_name", "contact_person", "phone", "email", "province", "city", "address", "project_name",
+        "product_model", "serial_number", "order_number", "description", "suspected_cause", "preferred_time",
+        "kind", "photos",
+    }
+)
+
+
+def _form_page(values: dict, errors: dict[str, str], idempotency_key: str | None = None, status: int = 200) -> Response:
+    settings = get_settings()
+    return render(
+        blueprint.current_request,
+        "form.html",
+        status=status,
+        values=values,
+        errors=errors,
+        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        kinds=[k.value for k in Kind],
+        max_photos=settings.max_photos,
+        max_photo_bytes=settings.max_photo_bytes,
+        max_photo_mb=settings.max_photo_bytes // (1024 * 1024),
+    )
+
+
+@blueprint.route("/", methods=["GET"])
+@guarded(blueprint)
+def intake_form() -> Response:
+    return _form_page({}, {})
+
+
+@blueprint.route("/requests", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def submit_form() -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    try:
+        form = read_form(request.raw_body, list_fields=frozenset({"photos"}))
+    except BadRequest as error:
+        return render(request, "message.html", status=error.status, heading=t(lang, "form.title"),
+                      message=t(lang, f"error.{error.code}"))
+    key = str(form.get("idempotency_key") or "")[:100] or None
+    values = {k: v for k, v in form.items() if k in FORM_FIELDS}
+    try:
+        receipt = submit_report(values, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context)
+    except InvalidFields as invalid:
+        # The same idempotency key again: a corrected form is the same submission, not a new one.
+        return _form_page(values, invalid.fields, idempotency_key=key, status=400)
+    return Response(body="", status_code=303, headers={"Location": f"{receipt['tracking_url']}?new=1"})
+
+
+@blueprint.route("/t/{token}", methods=["GET"])
+@guarded(blueprint)
+def tracking_page(token: str) -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    try:
+        tracked = wiring.services().tracking.find(token)
+    except UnknownTrackingToken:
+        return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
+                      message=t(lang, "error.not_found.tracking"))
+    zone = ZoneInfo(get_settings().timezone)
+
+    def local_time(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    def describe(event: TicketEvent) -> str:
+        if event.action == Action.SUBMIT:
+            return t(lang, "event.submit", channel=t(lang, f"channel.{event.after.get('channel', 'web')}"))
+        key = f"event.{event.action.value}"
+        return t(lang, key, **event.after) if key in CATALOG[lang] else event.summary
+
+    return render(
+        request,
+        "tracking.html",
+        ticket=tracked.ticket,
+        timeline=tracked.timeline,
+        new=(request.query_params or {}).get("new") == "1",
+        tracking_url=wiring.services().intake.tracking_url(token),
+        local_time=local_time,
+        describe=describe,
+    )

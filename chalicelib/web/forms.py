@@ -1,0 +1,86 @@
+"""Reading request bodies and saying what is wrong with them, in the visitor's language."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.i18n import t
+
+MAX_BODY_BYTES = 64 * 1024  # photos go straight to S3, so a report is text only
+
+
+class BadRequest(Exception):
+    """A body the app cannot read at all; ``code`` picks the message, ``status`` the HTTP status."""
+
+    def __init__(self, code: str, status: int = 400):
+        super().__init__(code)
+        self.code = code
+        self.status = status
+
+
+class InvalidFields(Exception):
+    """Readable input with wrong values; ``fields`` maps each field to a message for people."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def read_form(raw: bytes | None, list_fields: frozenset[str] = frozenset()) -> dict[str, Any]:
+    if raw and len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("body_too_large", 413)
+    try:
+        parsed = parse_qs((raw or b"").decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("bad_form") from None
+    return {k: (v if k in list_fields else v[-1]) for k, v in parsed.items()}
+
+
+def read_json(raw: bytes | None) -> dict[str, Any]:
+    if raw and len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("body_too_large", 413)
+    try:
+        data = json.loads(raw or b"null")
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("bad_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("bad_json")
+    return data
+
+
+def localized_errors(error: ValidationError, lang: str) -> dict[str, str]:
+    """First problem of each field, as a sentence a customer understands."""
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "_form"
+        fields.setdefault(field, _message(problem, lang))
+    return fields
+
+
+def _message(problem: Any, lang: str) -> str:
+    kind = problem["type"]
+    ctx = problem.get("ctx") or {}
+    if kind in ("missing", "string_too_short") or (kind == "too_short" and ctx.get("min_length") == 1):
+        return t(lang, "error.required")
+    if kind == "string_too_long":
+        return t(lang, "error.too_long", max=ctx.get("max_length"))
+    if kind == "too_long":
+        return t(lang, "error.photos_too_many", max=ctx.get("max_length"))
+    if kind in ("phone_invalid", "email_invalid", "province_unknown"):
+        return t(lang, f"error.{kind}")
+    if kind in ("enum", "literal_error"):
+        return t(lang, "error.choice_invalid")
+    if kind == "extra_forbidden":
+        return t(lang, "error.unknown_field")
+    return t(lang, "error.invalid")
+
+
+def validate(model: type[BaseModel], data: dict[str, Any], lang: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidFields(localized_errors(error, lang)) from None

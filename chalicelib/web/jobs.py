@@ -1,0 +1,13 @@
+"""Scheduled functions. On AWS EventBridge runs them; locally the runner in ``local/`` does."""
+
+from chalice import Blueprint, Rate
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.schedule(Rate(1, unit=Rate.MINUTES))
+def deliver_notifications(event):  # type: ignore[no-untyped-def]
+    """Sends notifications still waiting in the outbox (first tries failed or were deferred)."""
+    from chalicelib import wiring
+
+    wiring.services().notifications.deliver_due()

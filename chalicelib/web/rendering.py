@@ -1,0 +1,65 @@
+"""HTML pages: Jinja2 templates with autoescaping, in the visitor's language.
+
+The language comes from ``?lang=`` (the switch link), then the ``lang`` cookie, then Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from chalice import Response
+from chalice.app import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chalicelib.domain.regions import PROVINCES
+from chalicelib.i18n import normalize_language, t
+from chalicelib.settings import get_settings
+
+TEMPLATES = Path(__file__).parent / "templates"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return env
+
+
+def language_of(request: Request | None) -> str:
+    if request is None:
+        return normalize_language(None)
+    query = request.query_params or {}
+    if query.get("lang"):
+        return normalize_language(query["lang"])
+    for part in (request.headers.get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "lang":
+            return normalize_language(value)
+    return normalize_language(None)
+
+
+def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
+    lang = language_of(request)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    query = {k: v for k, v in (request.query_params or {}).items() if k != "lang"} if request else {}
+    html = _env().get_template(template).render(
+        lang=lang,
+        t=lambda key, **values: t(lang, key, **values),
+        provinces=sorted(PROVINCES.items(), key=lambda item: item[0]),
+        switch_url=f"?{urlencode({**query, 'lang': other})}",
+        root=urlsplit(get_settings().public_base_url).path.rstrip("/"),
+        **context,
+    )
+    headers = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
+    if request is not None and (request.query_params or {}).get("lang"):
+        headers["Set-Cookie"] = f"lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+    return Response(body=html, status_code=status, headers=headers)

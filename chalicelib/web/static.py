@@ -1,0 +1,25 @@
+"""The few static files the pages need (CSS, the upload script), served by the app itself so the
+local stack and AWS need no separate web server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+blueprint = Blueprint(__name__)
+
+STATIC = Path(__file__).parent / "static"
+TYPES = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
+FILES = {p.name: p for p in STATIC.iterdir() if p.suffix in TYPES}
+
+
+@blueprint.route("/static/{name}", methods=["GET"])
+def static_file(name: str) -> Response:
+    path = FILES.get(name)
+    if path is None:
+        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
+    return Response(
+        body=path.read_text(encoding="utf-8"),
+        headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"},
+    )

@@ -1,0 +1,38 @@
+"""Submitting a report, shared by the HTML form and the JSON API: validation, idempotency, photos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import wiring
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.ticket import Channel
+from chalicelib.i18n import t
+from chalicelib.services.intake import PhotoRejected
+from chalicelib.settings import get_settings
+from chalicelib.web.forms import InvalidFields, validate
+
+
+def submit_report(
+    data: dict[str, Any], *, lang: str, idempotency_key: str | None, lambda_context: Any = None
+) -> dict[str, str]:
+    """Returns ``number``, ``tracking_token`` and ``tracking_url``; raises ``InvalidFields``."""
+    request: ServiceRequestInput = validate(ServiceRequestInput, data, lang)
+    # Customers always come in by web; the desk's channels arrive with staff sign-in.
+    request = request.model_copy(update={"channel": Channel.WEB})
+    services = wiring.services()
+
+    def work() -> dict[str, str]:
+        try:
+            receipt = services.intake.submit(request, language=lang)
+        except PhotoRejected as rejected:
+            mb = get_settings().max_photo_bytes // (1024 * 1024)
+            _, name, problem = rejected.problems[0]
+            raise InvalidFields({"photos": t(lang, f"error.{problem.value}", name=name, mb=mb)}) from None
+        return {"number": receipt.number, "tracking_token": receipt.tracking_token, "tracking_url": receipt.tracking_url}
+
+    if not idempotency_key:
+        return work()
+    return services.idempotency.run(
+        "intake", idempotency_key, request.model_dump(mode="json"), work, lambda_context=lambda_context
+    )

@@ -1,0 +1,101 @@
+"""Builds the services from settings and adapters, once per process and only when first needed.
+
+Tests replace the whole set with ``use(...)`` (fakes) or let it build AWS adapters under moto.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+
+from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
+from chalicelib.adapters.idempotency import IdempotentRunner
+from chalicelib.adapters.s3_files import S3FileStore
+from chalicelib.adapters.ses_email import SesEmailSender
+from chalicelib.adapters.sns_sms import SnsSender
+from chalicelib.domain.notification import MessageChannel
+from chalicelib.services.intake import IntakeConfig, IntakeService
+from chalicelib.services.notifications import NotificationService, RoutingNotifier
+from chalicelib.services.ports import Clock, Idempotency
+from chalicelib.services.tracking import TrackingService
+from chalicelib.settings import Settings, get_settings
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Services:
+    intake: IntakeService
+    tracking: TrackingService
+    notifications: NotificationService
+    clock: Clock
+    idempotency: Idempotency
+
+
+_override: Services | None = None
+
+
+def use(services: Services | None) -> None:
+    """Swap in other services (tests); ``None`` returns to the real ones."""
+    global _override
+    _override = services
+
+
+def services() -> Services:
+    return _override or _aws_services()
+
+
+@cache
+def _aws_services() -> Services:
+    settings = get_settings()
+    clock = SystemClock()
+    tickets = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
+    sns = SnsSender()
+    notifications = NotificationService(
+        DynamoOutbox(tickets),
+        RoutingNotifier(
+            {
+                MessageChannel.EMAIL: SesEmailSender(settings.sender_email),
+                MessageChannel.SMS: sns,
+                MessageChannel.STAFF_TOPIC: sns,
+            }
+        ),
+        clock,
+        max_attempts=settings.notification_max_attempts,
+    )
+    intake = IntakeService(
+        tickets,
+        S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url),
+        notifications,
+        clock,
+        intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
+    )
+    return Services(
+        intake=intake,
+        tracking=TrackingService(tickets),
+        notifications=notifications,
+        clock=clock,
+        idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
+    )
+
+
+def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeConfig:
+    return IntakeConfig(
+        public_base_url=settings.public_base_url,
+        desk_email=settings.desk_email,
+        desk_topic_arn=desk_topic_arn,
+        timezone=settings.timezone,
+        max_photo_bytes=settings.max_photo_bytes,
+        max_photos=settings.max_photos,
+        upload_url_seconds=settings.upload_url_seconds,
+    )
+
+
+def reset() -> None:
+    """Forget built services and settings (tests change the environment between cases)."""
+    _aws_services.cache_clear()
+    get_settings.cache_clear()
