@@ -68,7 +68,13 @@ def _strip(value: object) -> object:
 
 
 Required = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
-Optional = Annotated[str | None, BeforeValidator(_blank_to_none)]
+
+
+# Free text the customer may leave empty (blank becomes None), by longest length.
+OptionalShort = Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_blank_to_none)]
+OptionalName = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(_blank_to_none)]
+OptionalEmail = Annotated[Annotated[str, Field(max_length=254)] | None, BeforeValidator(_blank_to_none)]
+OptionalLong = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank_to_none)]
 
 
 class ServiceRequestInput(BaseModel):
@@ -77,19 +83,19 @@ class ServiceRequestInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=4000)
 
     customer_name: Annotated[Required, Field(max_length=200)]
-    contact_person: Annotated[Optional, Field(max_length=100)] = None
+    contact_person: OptionalShort = None
     phone: Annotated[Required, AfterValidator(normalize_phone)]
-    email: Annotated[Optional, AfterValidator(lambda v: _email(v) if v else None)] = None
+    email: Annotated[OptionalEmail, AfterValidator(lambda v: _email(v) if v else None)] = None
     province: Required
-    city: Annotated[Optional, Field(max_length=100)] = None
+    city: OptionalShort = None
     address: Annotated[Required, Field(max_length=500)]
-    project_name: Annotated[Optional, Field(max_length=200)] = None
+    project_name: OptionalName = None
     product_model: Annotated[Required, Field(max_length=200)]
-    serial_number: Annotated[Optional, Field(max_length=100)] = None
-    order_number: Annotated[Optional, Field(max_length=100)] = None
+    serial_number: OptionalShort = None
+    order_number: OptionalShort = None
     description: Annotated[Required, Field(max_length=4000)]
-    suspected_cause: Annotated[Optional, Field(max_length=2000)] = None
-    preferred_time: Annotated[Optional, Field(max_length=100)] = None
+    suspected_cause: OptionalLong = None
+    preferred_time: OptionalShort = None
     kind: Kind = Kind.FAULT
     channel: Channel = Channel.WEB
     photos: list[str] = Field(default_factory=list, max_length=5)

@@ -118,12 +118,17 @@ class Span(BaseModel):
         """The working time this span is on ``calendar``."""
         return self.time + self.days * calendar.working_day
 
-    def describe(self, *, compact: bool = False) -> str:
-        """``"2 h 30 m"`` for people, ``"2h30m"`` for storage."""
+    def describe(self, calendar: AlwaysOpen | BusinessHours | None = None, *, compact: bool = False) -> str:
+        """``"2 h 30 m"`` for people, ``"2h30m"`` for storage; days on business hours are working days."""
         hours, rest = divmod(int(self.time.total_seconds()) // 60, 60)
-        parts = [(self.days, "d"), (hours, "h"), (rest, "m")]
-        shown = [f"{n}{'' if compact else ' '}{unit}" for n, unit in parts if n]
-        return ("" if compact else " ").join(shown) or ("0m" if compact else "0 m")
+        if compact:
+            parts = [f"{n}{unit}" for n, unit in ((self.days, "d"), (hours, "h"), (rest, "m")) if n]
+            return "".join(parts) or "0m"
+        working = isinstance(calendar, BusinessHours)
+        days = f"{self.days} working day{'s' if self.days > 1 else ''}" if working else f"{self.days} d"
+        parts = [days] if self.days else []
+        parts += [f"{n} {unit}" for n, unit in ((hours, "h"), (rest, "m")) if n]
+        return " ".join(parts) or "0 m"
 
 
 class Target(BaseModel):
@@ -156,13 +161,13 @@ class Target(BaseModel):
             raise ValueError("'latest' extends a 'within' span")
         return self
 
-    def describe(self) -> str:
+    def describe(self, calendar: AlwaysOpen | BusinessHours | None = None) -> str:
         if self.agreed_date:
-            cap = f", at most {self.within.describe()}" if self.within else ""
+            cap = f", at most {self.within.describe(calendar)}" if self.within else ""
             return f"date agreed with the customer{cap}"
         assert self.within is not None
-        latest = f" ({self.latest.describe()} at the latest)" if self.latest else ""
-        return f"{self.within.describe()}{latest}"
+        latest = f" ({self.latest.describe(calendar)} at the latest)" if self.latest else ""
+        return f"{self.within.describe(calendar)}{latest}"
 
 
 class MilestoneRule(BaseModel):

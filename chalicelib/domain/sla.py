@@ -33,6 +33,7 @@ from pydantic import (
 
 from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours
 from chalicelib.domain.plans import (
+    DEFAULT_PLAN_NAME,
     MILESTONE_LABELS,
     PRIORITY_LABELS,
     Milestone,
@@ -72,7 +73,8 @@ class FactKind(StrEnum):
 
 
 # Ticket actions that are clock facts by themselves; the service layer maps its events with this.
-# (RESOLVED, REPAIR_STARTED, LOANER_PROVIDED and the escalation notice come from other events.)
+# A CLASSIFY event becomes one RECLASSIFIED fact per changed field (its before/after dicts). RESOLVED,
+# REPAIR_STARTED, LOANER_PROVIDED and the escalation notice come from events this table does not know.
 FACT_FOR_ACTION: dict[Action, FactKind] = {
     Action.RECORD_CONTACT: FactKind.CONTACTED,
     Action.DISPATCH: FactKind.DISPATCHED,
@@ -107,7 +109,7 @@ class ClockFacts(BaseModel):
 
     created_at: UtcDatetime
     priority: Priority | None = None
-    plan: str = "standard"
+    plan: str = DEFAULT_PLAN_NAME
     in_province: bool = True
     agreed_date: UtcDatetime | None = None
     timeline: tuple[ClockFact, ...] = ()
@@ -254,9 +256,17 @@ def compute_schedule(
     )
 
 
-def schedule_for(facts: ClockFacts, plans: PlanRegistry, now: datetime, **options: object) -> Schedule:
+def schedule_for(
+    facts: ClockFacts,
+    plans: PlanRegistry,
+    now: datetime,
+    *,
+    warn_share: float | None = None,
+    display_timezone: str = DEFAULT_TIMEZONE,
+) -> Schedule:
     """``compute_schedule`` with the ticket's plan looked up by name (raises ``UnknownPlan``)."""
-    return compute_schedule(facts, plans.get(facts.plan), now, **options)  # type: ignore[arg-type]
+    plan = plans.get(facts.plan)
+    return compute_schedule(facts, plan, now, warn_share=warn_share, display_timezone=display_timezone)
 
 
 def checkpoints(schedule: Schedule) -> list[Checkpoint]:
@@ -300,12 +310,8 @@ def format_duration(duration: timedelta) -> str:
 
 
 def format_span(span: Span, calendar: AlwaysOpen | BusinessHours) -> str:
-    """A target length as people say it: business-hours days are working days."""
-    if span.days and isinstance(calendar, BusinessHours):
-        days = f"{span.days} working day{'s' if span.days > 1 else ''}"
-        rest = Span(days=0, time=span.time).describe() if span.time else ""
-        return f"{days} {rest}".strip()
-    return span.describe()
+    """A target length as people say it: days on business hours are working days."""
+    return span.describe(calendar)
 
 
 # ---- internals ---------------------------------------------------------------------------------------
@@ -410,7 +416,7 @@ class _ScheduleBuilder:
         )
         common: dict[str, object] = {
             "milestone": milestone,
-            "target": target.describe(),
+            "target": target.describe(calendar),
             "calendar": calendar.describe(),
             "notify": rule.notify,
             "source": rule.source,
@@ -419,7 +425,7 @@ class _ScheduleBuilder:
         if anchor is None:
             reason = Reason(
                 code=ReasonCode.NOT_STARTED,
-                text=f"{MILESTONE_LABELS[milestone]}: clock starts at {start_label}",
+                text=f"{MILESTONE_LABELS[milestone]}: clock starts when {start_label}",
                 values={"milestone": milestone.value, "starts_at": str(rule.starts_at)},
             )
             return Deadline.model_validate(
@@ -461,14 +467,11 @@ class _ScheduleBuilder:
                 reasons.append(
                     Reason(
                         code=ReasonCode.NO_AGREED_DATE,
-                        text=f"{MILESTONE_LABELS[milestone]} due on the date agreed with the customer; "
-                        "none agreed yet",
+                        text=f"{MILESTONE_LABELS[milestone]} due on the date agreed with the customer; none agreed yet",
                         values={"milestone": milestone.value},
                     )
                 )
-            warn_at = (
-                calendar.add(anchor, calendar.between(anchor, due_at) * self.warn_share) if due_at else None
-            )
+            warn_at = calendar.add(anchor, calendar.between(anchor, due_at) * self.warn_share) if due_at else None
         else:
             assert target.within is not None
             within = target.within.on(calendar)
@@ -582,9 +585,10 @@ class _ScheduleBuilder:
     # -- facts --
 
     def _anchor(self, rule: MilestoneRule) -> tuple[str, datetime | None]:
+        """The moment the rule's clock starts, and how to name it in ``"… = checked in 09:10 + 1 h"``."""
+        label = _START_LABELS[str(rule.starts_at)]
         if rule.starts_at == "created":
-            return "created", self.facts.created_at
-        label = "repair started" if rule.starts_at == "repair_started" else MILESTONE_LABELS[Milestone(rule.starts_at)]
+            return label, self.facts.created_at
         return label, self._first(str(rule.starts_at), since=self.facts.created_at)
 
     def _first(self, kind: str, *, since: datetime) -> datetime | None:
@@ -596,7 +600,7 @@ class _ScheduleBuilder:
         if rule.ends_with is not None:
             at = self._first(rule.ends_with.value, since=since)
             if at is not None:
-                candidates.append((at, MILESTONE_LABELS[rule.ends_with]))
+                candidates.append((at, _START_LABELS[rule.ends_with.value]))
         if self.ended is not None:
             candidates.append((self.ended.at, f"ticket {self.ended.kind.value}"))
         if not candidates:
@@ -689,13 +693,17 @@ class _ScheduleBuilder:
         return reasons
 
     def _reclassified_reason(self, fact: ClockFact) -> Reason:
-        what = {"priority": "re-classified", "plan": "plan changed", "in_province": "province changed"}.get(
-            fact.field or "", f"{fact.field or 'classification'} changed"
-        )
-        change = f" {fact.before or '–'}→{fact.after or '–'}" if (fact.before or fact.after) else ""
+        if fact.field == "priority" and not fact.before:
+            text = f"classified {fact.after or '–'} at {self._clock(fact.at)}"
+        else:
+            what = {"priority": "re-classified", "plan": "plan changed", "in_province": "province changed"}.get(
+                fact.field or "", f"{fact.field or 'classification'} changed"
+            )
+            change = f" {fact.before or '–'}→{fact.after or '–'}" if (fact.before or fact.after) else ""
+            text = f"{what}{change} at {self._clock(fact.at)}; deadlines recomputed from creation, paused time kept"
         return Reason(
             code=ReasonCode.RECLASSIFIED,
-            text=f"{what}{change} at {self._clock(fact.at)}; deadlines recomputed from creation, paused time kept",
+            text=text,
             values={"field": fact.field, "before": fact.before, "after": fact.after, "at": _iso(fact.at)},
         )
 
@@ -731,9 +739,7 @@ class _ScheduleBuilder:
             text = f"missed: {label} overdue by {format_duration(late)}"
             if end_of_duty is not None:
                 text += f" when {end_label} at {self._clock(end_of_duty)}"
-            return Reason(
-                code=ReasonCode.MISSED, text=text, values={"late_seconds": int(late.total_seconds())}
-            )
+            return Reason(code=ReasonCode.MISSED, text=text, values={"late_seconds": int(late.total_seconds())})
         left = calendar_left if due_at is not None else None
         if left is None:
             return Reason(code=ReasonCode.TIME_LEFT, text="no deadline yet", values={"left_seconds": None})
@@ -745,6 +751,21 @@ class _ScheduleBuilder:
 
 
 _RUNNING = frozenset({DeadlineState.PENDING, DeadlineState.PAUSED})
+
+# How a clock start reads in an explanation: "… = checked in 09:10 + 1 h".
+_START_LABELS: dict[str, str] = {
+    "created": "created",
+    "repair_started": "repair started",
+    Milestone.ESCALATION_NOTICE.value: "leaders notified",
+    Milestone.CONTACTED.value: "contacted",
+    Milestone.DISPATCHED.value: "dispatched",
+    Milestone.ON_SITE.value: "checked in",
+    Milestone.ARRIVAL_REPORTED.value: "arrival reported",
+    Milestone.PROGRESS_REPORTED.value: "progress reported",
+    Milestone.RESOLVED.value: "resolved",
+    Milestone.LOANER_PROVIDED.value: "loaner provided",
+    Milestone.ACCEPTANCE_FILED.value: "acceptance filed",
+}
 
 
 def _utc(moment: datetime) -> datetime:

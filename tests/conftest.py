@@ -1,0 +1,31 @@
+"""Every test runs with fake AWS credentials, so nothing can ever reach a real account."""
+
+import os
+
+import pytest
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SECURITY_TOKEN="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    POWERTOOLS_METRICS_DISABLED="true",
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_wiring():
+    """Settings, clients and services are cached per process; each test starts from nothing."""
+    from chalicelib import wiring
+    from chalicelib.adapters import aws
+
+    wiring.use(None)
+    wiring.reset()
+    aws.reset()
+    yield
+    wiring.use(None)
+    wiring.reset()
+    aws.reset()

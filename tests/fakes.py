@@ -1,0 +1,69 @@
+"""Services wired to in-memory adapters, for service tests and for route tests that need no AWS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import wiring
+from chalicelib.adapters.memory import (
+    FixedClock,
+    MemoryFiles,
+    MemoryIdempotency,
+    MemoryOutbox,
+    MemoryTickets,
+    RecordingNotifier,
+)
+from chalicelib.services.intake import IntakeConfig, IntakeService
+from chalicelib.services.notifications import NotificationService
+from chalicelib.services.tracking import TrackingService
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64
+
+
+@dataclass
+class FakeWorld:
+    tickets: MemoryTickets
+    files: MemoryFiles
+    notifier: RecordingNotifier
+    clock: FixedClock
+    services: wiring.Services
+
+
+def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk") -> FakeWorld:
+    tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
+    notifications = NotificationService(MemoryOutbox(tickets), notifier, clock, max_attempts=3)
+    config = IntakeConfig(
+        public_base_url="https://desk.example.com",
+        desk_email="desk@example.com",
+        desk_topic_arn=desk_topic_arn,
+        timezone="Asia/Shanghai",
+        max_photo_bytes=1024,
+        max_photos=5,
+        upload_url_seconds=900,
+    )
+    services = wiring.Services(
+        intake=IntakeService(tickets, files, notifications, clock, config),
+        tracking=TrackingService(tickets),
+        notifications=notifications,
+        clock=clock,
+        idempotency=MemoryIdempotency(),
+    )
+    return FakeWorld(tickets, files, notifier, clock, services)
+
+
+def valid_report(**overrides: object) -> dict[str, object]:
+    report: dict[str, object] = {
+        "customer_name": "苏州精密机械有限公司",
+        "contact_person": "王工",
+        "phone": "13800138000",
+        "email": "wang@example.cn",
+        "province": "CN-JS",
+        "city": "苏州",
+        "address": "工业园区星湖街 328 号",
+        "product_model": "KYN28-12",
+        "serial_number": "SN-2026-0042",
+        "description": "开关柜合闸后跳闸，车间停产。",
+    }
+    report.update(overrides)
+    return report

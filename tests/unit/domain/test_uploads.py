@@ -1,0 +1,33 @@
+"""Photos are judged by their bytes, never by the name or the declared type."""
+
+from chalicelib.domain.uploads import UploadProblem, is_photo_key, new_photo_key, photo_problem
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_png_within_the_limit_is_accepted():
+    assert photo_problem(len(PNG), PNG, 1024) is None
+
+
+def test_a_file_larger_than_the_limit_is_refused():
+    assert photo_problem(2048, PNG, 1024) == UploadProblem.TOO_LARGE
+
+
+def test_a_script_named_like_a_photo_is_refused():
+    assert photo_problem(20, b"<script>alert(1)</script>", 1024) == UploadProblem.NOT_IMAGE
+
+
+def test_an_upload_that_never_arrived_is_missing():
+    assert photo_problem(None, b"", 1024) == UploadProblem.MISSING
+
+
+def test_keys_are_fresh_and_keep_a_safe_version_of_the_name():
+    key = new_photo_key("../../etc/现场 photo 1.JPG")
+    assert is_photo_key(key)
+    assert key.endswith("/photo_1.JPG")
+    assert new_photo_key("a.png") != new_photo_key("a.png")
+
+
+def test_only_keys_we_hand_out_can_be_attached():
+    assert not is_photo_key("forms/SD-2026-000001/acceptance.pdf")
+    assert not is_photo_key("uploads/photos/../../secret")
