@@ -6,7 +6,7 @@ Tests replace the whole set with ``use(...)`` (fakes) or let it build AWS adapte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
@@ -24,7 +24,7 @@ from chalicelib.settings import Settings, get_settings
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ class DynamoTickets:
             },
             *({"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox),
         ]
-        self._ddb.transact_write_items(TransactItems=items)
+        self._transact(items, ticket.number)
 
     def save(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
         """Write a changed ticket if nobody else changed it since ``ticket.version - 1``."""
@@ -116,11 +116,14 @@ class DynamoTickets:
                 for i, e in enumerate(events)
             ),
         ]
+        self._transact(items, ticket.number)
+
+    def _transact(self, items: list[dict[str, Any]], number: str) -> None:
         try:
             self._ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise StaleTicket(ticket.number) from error
+                raise StaleTicket(number) from error
             raise
 
     def get(self, number: str) -> Ticket | None:

@@ -27,7 +27,7 @@ only what is due, never the table.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TICKET_SK = "TICKET"
 TRACK_SK = "TRACK"
@@ -102,4 +102,4 @@ def due_partitions(kind: str, shards: int) -> list[str]:
 
 def iso(at: datetime) -> str:
     """UTC, fixed width, so that string order is time order in sort keys."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

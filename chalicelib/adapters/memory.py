@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.notification import DeliveryState, OutboxMessage
@@ -15,7 +15,7 @@ from chalicelib.services.ports import DeliveryError, KeyReused, StaleTicket, Sto
 
 class FixedClock:
     def __init__(self, at: datetime | None = None):
-        self.at = at or datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc)
+        self.at = at or datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self.at

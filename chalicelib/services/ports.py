@@ -20,7 +20,7 @@ class Clock(Protocol):
 
 
 class StaleTicket(Exception):
-    """Someone else changed the ticket since it was read; reload and try again."""
+    """Someone else changed (or created) the ticket since it was read; reload and try again."""
 
 
 class TicketRepository(Protocol):

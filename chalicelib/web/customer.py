@@ -13,8 +13,8 @@ from chalicelib.domain.ticket import Action, Kind, TicketEvent
 from chalicelib.i18n import CATALOG, t
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
-from chalicelib.web.forms import BadRequest, InvalidFields, read_form
 from chalicelib.web.errors import guarded
+from chalicelib.web.forms import BadRequest, InvalidFields, read_form
 from chalicelib.web.rendering import language_of, render
 from chalicelib.web.submission import submit_report
 

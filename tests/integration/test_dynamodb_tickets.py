@@ -64,7 +64,7 @@ def test_a_number_cannot_be_created_twice(repo):
     tickets, _ = repo
     ticket, event = a_ticket()
     tickets.create(ticket, event, "token-1", [])
-    with pytest.raises(Exception):
+    with pytest.raises(StaleTicket):
         tickets.create(ticket, event, "token-2", [])
     assert tickets.number_for_tracking_token("token-2") is None, "the failed create left nothing behind"
 

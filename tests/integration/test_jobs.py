@@ -1,7 +1,7 @@
 """Scheduled functions, invoked the way EventBridge would, through Chalice's test client."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from chalicelib.adapters.aws import client as aws_client
@@ -23,7 +23,7 @@ def test_emails_that_failed_at_intake_are_sent_by_the_schedule_after_the_backoff
     assert response.status_code == 201
     assert outbox_states() == ["pending", "pending", "sent", "sent"]  # 2 emails wait, SMS and topic went out
 
-    two_minutes_later = datetime.now(timezone.utc) + timedelta(minutes=2)
+    two_minutes_later = datetime.now(UTC) + timedelta(minutes=2)
     with mock.patch.object(SystemClock, "now", return_value=two_minutes_later):
         client.lambda_.invoke(
             "deliver_notifications",

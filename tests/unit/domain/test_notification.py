@@ -1,6 +1,6 @@
 """Outbox messages are retried with backoff and give up after a limit, never silently."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.notification import (
     DeliveryState,
@@ -10,7 +10,7 @@ from chalicelib.domain.notification import (
     mark_sent,
 )
 
-T0 = datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 
 
 def message():

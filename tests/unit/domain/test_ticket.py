@@ -1,6 +1,6 @@
 """The ticket lifecycle as rules: every move is in the transition table, every move leaves an event."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from chalicelib.domain.ticket import (
     open_ticket,
 )
 
-T0 = datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 
 
 def new_ticket():
