@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     )
     due_shards: int = Field(4, description="Partitions of the sparse 'due' index that the sweeps query")
     notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
+    escalation_climb_minutes: int = Field(
+        60, description="Minutes an unacknowledged breach waits before it climbs to the next level"
+    )
+    warn_share: float = Field(0.75, description="Share of a deadline's target at which its owner is warned")
+    link_signing_secret: str = Field(
+        "local-only-link-secret-change-me",
+        description="Secret that signs links in escalation messages; set a long random value on AWS",
+    )
+    clock_file: str = Field(
+        "", description="Local mode only: a JSON file {\"offset_seconds\": N} that moves the app's clock (tests)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -6,25 +6,25 @@ Tests replace the whole set with ``use(...)`` (fakes) or let it build AWS adapte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from functools import cache
 
+from chalicelib.adapters.clock import OffsetClock, SystemClock
+from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
 from chalicelib.adapters.ses_email import SesEmailSender
+from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.sns_sms import SnsSender
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.services.desk import DeskService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
-from chalicelib.services.ports import Clock, Idempotency
+from chalicelib.services.ports import Clock, ConfigStore, Idempotency
+from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 from chalicelib.settings import Settings, get_settings
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Services:
     intake: IntakeService
     tracking: TrackingService
     notifications: NotificationService
+    sla: SlaService
+    desk: DeskService
+    config: ConfigStore
     clock: Clock
     idempotency: Idempotency
 
@@ -49,11 +52,18 @@ def services() -> Services:
     return _override or _aws_services()
 
 
+def clock_for(settings: Settings) -> Clock:
+    if settings.local_mode and settings.clock_file:
+        return OffsetClock(settings.clock_file)
+    return SystemClock()
+
+
 @cache
 def _aws_services() -> Services:
     settings = get_settings()
-    clock = SystemClock()
+    clock = clock_for(settings)
     tickets = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
+    config_store = DynamoConfig(settings.table_name)
     sns = SnsSender()
     notifications = NotificationService(
         DynamoOutbox(tickets),
@@ -67,10 +77,15 @@ def _aws_services() -> Services:
         clock,
         max_attempts=settings.notification_max_attempts,
     )
+    sla = SlaService(
+        tickets, config_store, notifications, JwtLinkSigner(settings.link_signing_secret), clock,
+        sla_config(settings),
+    )
     intake = IntakeService(
         tickets,
         S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url),
         notifications,
+        sla,
         clock,
         intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
     )
@@ -78,6 +93,9 @@ def _aws_services() -> Services:
         intake=intake,
         tracking=TrackingService(tickets),
         notifications=notifications,
+        sla=sla,
+        desk=DeskService(tickets, sla, clock),
+        config=config_store,
         clock=clock,
         idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
     )
@@ -92,6 +110,16 @@ def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeCo
         max_photo_bytes=settings.max_photo_bytes,
         max_photos=settings.max_photos,
         upload_url_seconds=settings.upload_url_seconds,
+        home_province=settings.home_province,
+    )
+
+
+def sla_config(settings: Settings) -> SlaConfig:
+    return SlaConfig(
+        public_base_url=settings.public_base_url,
+        timezone=settings.timezone,
+        climb_after=timedelta(minutes=settings.escalation_climb_minutes),
+        warn_share=settings.warn_share,
     )
 
 

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from chalicelib import wiring
 from chalicelib.adapters.memory import (
     FixedClock,
+    MemoryConfig,
     MemoryFiles,
     MemoryIdempotency,
     MemoryOutbox,
     MemoryTickets,
     RecordingNotifier,
 )
+from chalicelib.adapters.signed_links import JwtLinkSigner
+from chalicelib.domain.calendars import BusinessHours
+from chalicelib.domain.escalation import Person, Roster
+from chalicelib.domain.plans import Role
+from chalicelib.services.desk import DeskService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService
+from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 
+DEMO_ROSTER = Roster(
+    scope="default",
+    levels={
+        Role.SUPERVISOR: (Person(name="张主管", email="supervisor@example.com", phone="+8613900000001",
+                                 calendar=BusinessHours()),),
+        Role.CHIEF_ENGINEER: (Person(name="李总工", email="chief@example.com", phone="+8613900000002",
+                                     calendar=BusinessHours()),),
+        Role.GENERAL_MANAGER: (Person(name="王总", email="gm@example.com", phone="+8613900000003",
+                                      calendar=BusinessHours()),),
+    },
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64
 
@@ -42,10 +61,18 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         max_photos=5,
         upload_url_seconds=900,
     )
+    config_store = MemoryConfig(stored_rosters=[DEMO_ROSTER])
+    sla = SlaService(
+        tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
+        SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
+    )
     services = wiring.Services(
-        intake=IntakeService(tickets, files, notifications, clock, config),
+        intake=IntakeService(tickets, files, notifications, sla, clock, config),
         tracking=TrackingService(tickets),
         notifications=notifications,
+        sla=sla,
+        desk=DeskService(tickets, sla, clock),
+        config=config_store,
         clock=clock,
         idempotency=MemoryIdempotency(),
     )

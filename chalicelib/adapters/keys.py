@@ -17,6 +17,8 @@ tickets by assignee                             Query    GSI by_assignee assigne
 tickets whose next deadline is before now       Query    GSI due (sparse) due_pk=DUE#<shard>, due_at<=now
 notifications waiting to be (re)sent            Query    GSI due (sparse) due_pk=OUTBOX#<shard>,
                                                          due_at<=now
+escalation steps taken / breaches acknowledged  Query    pk=TICKET#<number>, sk begins_with LADDER#
+service plans / escalation rosters (operators)  Query    pk=CONFIG#PLAN / CONFIG#ROSTER
 idempotency records (Powertools)                pk=IDEMPOTENCY, sk=<hash of the request>
 ==============================================  ===================================================
 
@@ -50,6 +52,22 @@ EVENT_PREFIX = "EVENT#"
 def event_sk(at: datetime, unique: str) -> str:
     """Time first, so a Query returns the timeline in order; ``unique`` separates same-instant events."""
     return f"{EVENT_PREFIX}{iso(at)}#{unique}"
+
+
+LADDER_PREFIX = "LADDER#"
+
+
+def step_sk(step_key: str) -> str:
+    """An escalation step taken, written once (``attribute_not_exists``) so it is never taken twice."""
+    return f"{LADDER_PREFIX}STEP#{step_key}"
+
+
+def acknowledgement_sk(breach: str) -> str:
+    return f"{LADDER_PREFIX}ACK#{breach}"
+
+
+CONFIG_PLAN_PK = "CONFIG#PLAN"
+CONFIG_ROSTER_PK = "CONFIG#ROSTER"
 
 
 def outbox_sk(message_id: str) -> str:

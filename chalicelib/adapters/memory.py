@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.escalation import Roster
 from chalicelib.domain.notification import DeliveryState, OutboxMessage
+from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.services.ports import DeliveryError, KeyReused, StaleTicket, StoredFile, UploadTicket
 
@@ -33,13 +35,22 @@ class MemoryTickets:
         self.timelines: dict[str, list[TicketEvent]] = {}
         self.tracking: dict[str, str] = {}
         self.messages: dict[str, OutboxMessage] = {}
+        self.wake: dict[str, datetime] = {}
+        self.taken: dict[str, set[str]] = {}
+        self.acknowledged: dict[str, set[str]] = {}
+        self.reads = 0  # tickets handed to the sweep, for "reads only what is due" checks
 
     def next_number(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1
         return self.counters[year]
 
     def create(
-        self, ticket: Ticket, event: TicketEvent, tracking_token: str, outbox: Sequence[OutboxMessage]
+        self,
+        ticket: Ticket,
+        event: TicketEvent,
+        tracking_token: str,
+        outbox: Sequence[OutboxMessage],
+        next_wake: datetime | None = None,
     ) -> None:
         if ticket.number in self.tickets:
             raise StaleTicket(ticket.number)
@@ -47,13 +58,63 @@ class MemoryTickets:
         self.timelines[ticket.number] = [event]
         self.tracking[tracking_token] = ticket.number
         self.messages.update({m.id: m for m in outbox})
+        self._set_wake(ticket.number, next_wake)
 
-    def save(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+    def save(self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None) -> None:
         stored = self.tickets.get(ticket.number)
         if stored is None or stored.version != ticket.version - 1:
             raise StaleTicket(ticket.number)
         self.tickets[ticket.number] = ticket
         self.timelines[ticket.number].extend(events)
+        self._set_wake(ticket.number, next_wake)
+
+    def due_tickets(self, now: datetime, limit: int) -> list[str]:
+        due = sorted((at, n) for n, at in self.wake.items() if at <= now)[:limit]
+        self.reads += len(due)
+        return [n for _, n in due]
+
+    def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
+        return frozenset(self.taken.get(number, ())), frozenset(self.acknowledged.get(number, ()))
+
+    def record_escalation(
+        self,
+        ticket: Ticket,
+        step_keys: Sequence[str],
+        events: Sequence[TicketEvent],
+        outbox: Sequence[OutboxMessage],
+        next_wake: datetime | None,
+    ) -> bool:
+        taken = self.taken.setdefault(ticket.number, set())
+        if taken & set(step_keys) or self.tickets[ticket.number].version != ticket.version:
+            return False
+        taken.update(step_keys)
+        self.timelines[ticket.number].extend(events)
+        self.messages.update({m.id: m for m in outbox})
+        self._set_wake(ticket.number, next_wake)
+        return True
+
+    def record_acknowledgement(
+        self, ticket: Ticket, breach: str, event: TicketEvent, next_wake: datetime | None
+    ) -> bool:
+        acknowledged = self.acknowledged.setdefault(ticket.number, set())
+        if breach in acknowledged or self.tickets[ticket.number].version != ticket.version:
+            return False
+        acknowledged.add(breach)
+        self.timelines[ticket.number].append(event)
+        self._set_wake(ticket.number, next_wake)
+        return True
+
+    def set_next_wake(self, ticket: Ticket, next_wake: datetime | None) -> bool:
+        if self.tickets[ticket.number].version != ticket.version:
+            return False
+        self._set_wake(ticket.number, next_wake)
+        return True
+
+    def _set_wake(self, number: str, at: datetime | None) -> None:
+        if at is None:
+            self.wake.pop(number, None)
+        else:
+            self.wake[number] = at
 
     def get(self, number: str) -> Ticket | None:
         return self.tickets.get(number)
@@ -72,6 +133,24 @@ class MemoryTickets:
         self.messages[message.id] = message
         if event is not None:
             self.timelines.setdefault(message.ticket_number, []).append(event)
+
+
+@dataclass
+class MemoryConfig:
+    stored_plans: list[ServicePlan] = field(default_factory=list)
+    stored_rosters: list[Roster] = field(default_factory=list)
+
+    def plans(self) -> list[ServicePlan]:
+        return list(self.stored_plans)
+
+    def rosters(self) -> list[Roster]:
+        return list(self.stored_rosters)
+
+    def put_plan(self, plan: ServicePlan) -> None:
+        self.stored_plans = [p for p in self.stored_plans if p.name != plan.name] + [plan]
+
+    def put_roster(self, roster: Roster) -> None:
+        self.stored_rosters = [r for r in self.stored_rosters if r.scope != roster.scope] + [roster]
 
 
 class MemoryOutbox:

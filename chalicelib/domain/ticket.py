@@ -64,6 +64,8 @@ class Action(StrEnum):
     REJECT_CLOSURE = "reject_closure"
     CANCEL = "cancel"
     NOTIFY = "notify"
+    ESCALATE = "escalate"
+    ACKNOWLEDGE = "acknowledge"
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
@@ -82,7 +84,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.AWAITING_APPROVAL, Action.APPROVE): Status.CLOSED,
     (Status.AWAITING_APPROVAL, Action.REJECT_CLOSURE): Status.ON_SITE,
 }
-STATUS_PRESERVING_ACTIONS = frozenset({Action.RECORD_CONTACT, Action.NOTIFY})
+STATUS_PRESERVING_ACTIONS = frozenset({Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE})
 PAUSABLE = frozenset({Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ON_SITE})
 
 
@@ -142,6 +144,9 @@ class Ticket(BaseModel):
     paused_from: Status | None = None
     kind: Kind = Kind.FAULT
     priority: Priority | None = None
+    plan: str = "standard"
+    in_province: bool = True
+    agreed_date: datetime | None = None
     channel: Channel = Channel.WEB
     reporter: Reporter
     product: Product
@@ -205,10 +210,14 @@ def open_ticket(
     preferred_time: str | None = None,
     photo_keys: tuple[str, ...] = (),
     language: str = "zh-CN",
+    plan: str = "standard",
+    in_province: bool = True,
 ) -> tuple[Ticket, TicketEvent]:
     """A new ticket and its first event: the request as it came in."""
     ticket = Ticket(
         number=number,
+        plan=plan,
+        in_province=in_province,
         kind=kind,
         channel=channel,
         reporter=reporter,
@@ -226,7 +235,13 @@ def open_ticket(
         actor=actor,
         action=Action.SUBMIT,
         summary=f"request received via {channel.value}",
-        after={"status": Status.NEW.value, "kind": kind.value, "channel": channel.value},
+        after={
+            "status": Status.NEW.value,
+            "kind": kind.value,
+            "channel": channel.value,
+            "plan": plan,
+            "in_province": in_province,
+        },
     )
     return ticket, event
 

@@ -20,6 +20,7 @@ from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_nu
 from chalicelib.i18n import t
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
+from chalicelib.services.sla import SlaService
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class IntakeConfig:
     max_photo_bytes: int
     max_photos: int
     upload_url_seconds: int
+    home_province: str = "CN-JS"
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,14 @@ class IntakeService:
         tickets: TicketRepository,
         files: FileStore,
         notifications: NotificationService,
+        sla: SlaService,
         clock: Clock,
         config: IntakeConfig,
     ):
         self._tickets = tickets
         self._files = files
         self._notifications = notifications
+        self._sla = sla
         self._clock = clock
         self._config = config
 
@@ -125,12 +129,13 @@ class IntakeService:
             kind=request.kind,
             channel=request.channel,
             language=language,
+            in_province=request.province == self._config.home_province,
             at=now,
             actor=actor,
         )
         token = secrets.token_urlsafe(24)
         messages = self._messages_for_new_ticket(ticket, self.tracking_url(token))
-        self._tickets.create(ticket, event, token, messages)
+        self._tickets.create(ticket, event, token, messages, self._sla.next_wake(ticket, [event], now))
         self._notifications.deliver(messages)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.domain.escalation import Roster
 from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.ticket import Ticket, TicketEvent
 
 
@@ -28,9 +30,20 @@ class TicketRepository(Protocol):
         """A number never handed out before, even after failed writes (gaps are fine, reuse is not)."""
 
     def create(
-        self, ticket: Ticket, event: TicketEvent, tracking_token: str, outbox: Sequence[OutboxMessage]
+        self,
+        ticket: Ticket,
+        event: TicketEvent,
+        tracking_token: str,
+        outbox: Sequence[OutboxMessage],
+        next_wake: datetime | None = None,
     ) -> None:
-        """Store a new ticket, its first event, its tracking link and its first messages atomically."""
+        """Store a new ticket, its first event, its tracking link and its first messages atomically.
+
+        ``next_wake`` puts the ticket in the sweep's index: when its next deadline step is due.
+        """
+
+    def save(self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None) -> None:
+        """Store a changed ticket (``version`` one above the stored one) or raise ``StaleTicket``."""
 
     def get(self, number: str) -> Ticket | None: ...
 
@@ -38,6 +51,56 @@ class TicketRepository(Protocol):
 
     def events(self, number: str) -> list[TicketEvent]:
         """The timeline, oldest first."""
+
+    def due_tickets(self, now: datetime, limit: int) -> list[str]:
+        """Numbers of tickets whose next deadline step is at or before ``now`` (an index query)."""
+
+    def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The ladder steps already taken and the breaches acknowledged, for one ticket."""
+
+    def record_escalation(
+        self,
+        ticket: Ticket,
+        step_keys: Sequence[str],
+        events: Sequence[TicketEvent],
+        outbox: Sequence[OutboxMessage],
+        next_wake: datetime | None,
+    ) -> bool:
+        """Claim the steps and store their events and messages at once; False if any step was already
+        claimed or the ticket changed meanwhile (then nothing is written)."""
+
+    def record_acknowledgement(
+        self, ticket: Ticket, breach: str, event: TicketEvent, next_wake: datetime | None
+    ) -> bool:
+        """False if this breach was already acknowledged (nothing is written then)."""
+
+    def set_next_wake(self, ticket: Ticket, next_wake: datetime | None) -> bool:
+        """Move the ticket in the sweep's index, unless it changed since it was read."""
+
+
+class ConfigStore(Protocol):
+    """Operator-editable configuration kept in the table: service plans and the escalation roster."""
+
+    def plans(self) -> list[ServicePlan]: ...
+
+    def rosters(self) -> list[Roster]: ...
+
+    def put_plan(self, plan: ServicePlan) -> None: ...
+
+    def put_roster(self, roster: Roster) -> None: ...
+
+
+class LinkSigner(Protocol):
+    """Signed, expiring links in messages (e.g. "acknowledge this escalation")."""
+
+    def sign(self, claims: dict[str, Any], expires_in: timedelta) -> str: ...
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims, or raises ``BadLink``."""
+
+
+class BadLink(Exception):
+    """A link that was tampered with, expired, or never issued by us."""
 
 
 class Outbox(Protocol):

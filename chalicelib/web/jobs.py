@@ -11,3 +11,11 @@ def deliver_notifications(event):  # type: ignore[no-untyped-def]
     from chalicelib import wiring
 
     wiring.services().notifications.deliver_due()
+
+
+@blueprint.schedule(Rate(1, unit=Rate.MINUTES))
+def sla_sweep(event):  # type: ignore[no-untyped-def]
+    """Warns before deadlines and escalates missed ones (a Query on the sparse ``due`` index)."""
+    from chalicelib import wiring
+
+    wiring.services().sla.sweep()

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.ses_email import SesEmailSender
 from chalicelib.services.ports import DeliveryError
-from chalicelib.wiring import SystemClock
 from tests.fakes import valid_report
 
 

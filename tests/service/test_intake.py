@@ -1,5 +1,7 @@
 """Opening a ticket from a report: stored once, numbered, linked, and announced to customer and desk."""
 
+from datetime import UTC
+
 import pytest
 
 from chalicelib.domain.intake import ServiceRequestInput
@@ -31,10 +33,10 @@ def test_numbers_count_up_and_are_never_reused():
 
 
 def test_the_year_in_the_number_is_chinas_year_not_utc():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     world = fake_world()
-    world.clock.at = datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)  # 01:00 on 1 January in Beijing
+    world.clock.at = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 01:00 on 1 January in Beijing
     assert submit(world).number == "SD-2027-000001"
 
 

@@ -38,7 +38,7 @@ def test_a_new_ticket_starts_as_new_with_a_submit_event():
     assert ticket.status == Status.NEW
     assert ticket.version == 1
     assert event.action == Action.SUBMIT
-    assert event.after == {"status": "new", "kind": "fault", "channel": "web"}
+    assert event.after == {"status": "new", "kind": "fault", "channel": "web", "plan": "standard", "in_province": True}
 
 
 def test_ticket_numbers_are_readable_and_zero_padded():

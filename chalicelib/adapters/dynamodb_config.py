@@ -1,0 +1,42 @@
+"""Operator-editable configuration in the table: service plans and who holds each escalation level.
+
+Both are small and read once per sweep or request; a change takes effect without a deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamodb_items import item_data, to_item
+from chalicelib.domain.escalation import Roster
+from chalicelib.domain.plans import ServicePlan
+
+
+class DynamoConfig:
+    def __init__(self, table_name: str):
+        self._table = table_name
+
+    def plans(self) -> list[ServicePlan]:
+        return [ServicePlan.model_validate(d) for d in self._all(keys.CONFIG_PLAN_PK)]
+
+    def rosters(self) -> list[Roster]:
+        return [Roster.model_validate(d) for d in self._all(keys.CONFIG_ROSTER_PK)]
+
+    def put_plan(self, plan: ServicePlan) -> None:
+        self._put(keys.CONFIG_PLAN_PK, plan.name, plan.model_dump(mode="json"))
+
+    def put_roster(self, roster: Roster) -> None:
+        self._put(keys.CONFIG_ROSTER_PK, roster.scope, roster.model_dump(mode="json"))
+
+    def _put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
+        client("dynamodb").put_item(TableName=self._table, Item=to_item(pk=pk, sk=sk, entity="config", data=data))
+
+    def _all(self, pk: str) -> list[Any]:
+        pages = client("dynamodb").get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item(**{":pk": pk}),
+        )
+        return [item_data(item) for page in pages for item in page["Items"]]

@@ -1,0 +1,212 @@
+"""The escalation ladder: who is told what, and when, as a ticket's deadlines approach and pass.
+
+SPEC "Escalation": level 1 supervisor → level 2 chief engineer → level 3 general manager. A deadline
+about to be missed warns the owner (level 1) at a share of its target; a missed one escalates to the
+ladder, one level at a time: level 1 at the breach, and each further level after ``climb_after`` while
+nobody has acknowledged it. Missing the outer limit ("6 h at the latest") takes the remaining levels at
+once. Each level hears of each breach once.
+Critical tickets tell levels 2 and 3 at creation (000 §4.4.2.1) — that rule is a plan milestone
+(``escalation_notice``) whose notice this module schedules like any other step.
+
+Every step has a stable ``key``: the sweep claims it with a conditional write before sending, so a
+step is taken once even when two sweeps overlap or one crashes half way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.calendars import AlwaysOpen, BusinessHours, Calendar
+from chalicelib.domain.plans import Milestone, Role
+from chalicelib.domain.sla import Deadline, DeadlineState, Schedule, format_duration
+from chalicelib.domain.ticket import Priority
+
+LADDER: tuple[Role, ...] = (Role.SUPERVISOR, Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
+DEFAULT_CLIMB_AFTER = timedelta(hours=1)
+
+
+class StepKind(StrEnum):
+    NOTICE = "notice"  # a rule that says "tell them" (critical job: chief engineer and GM at once)
+    WARNING = "warning"  # the deadline is close
+    BREACH = "breach"  # the deadline passed
+    LATEST_BREACH = "latest_breach"  # even the outer limit passed
+
+
+class Person(BaseModel):
+    """Someone on the ladder. ``calendar`` is their working time, for messages that can wait."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    calendar: Calendar = Field(default_factory=BusinessHours)
+
+
+class Roster(BaseModel):
+    """Who holds each level for one scope: ``default``, a region (``CN-GD``) or a product line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scope: str = "default"
+    levels: dict[Role, tuple[Person, ...]]
+
+
+class RosterBook:
+    """Resolves who holds a level for a ticket: its product line first, then its province, then default."""
+
+    def __init__(self, rosters: Iterable[Roster]):
+        self._by_scope = {r.scope: r for r in rosters}
+
+    def holders(self, role: Role, *, province: str, product_line: str | None = None) -> tuple[Person, ...]:
+        for scope in (f"product:{product_line}" if product_line else None, f"region:{province}", "default"):
+            roster = self._by_scope.get(scope) if scope else None
+            if roster and roster.levels.get(role):
+                return roster.levels[role]
+        return ()
+
+
+class Step(BaseModel):
+    """One thing to tell one level about one deadline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: StepKind
+    milestone: Milestone
+    level: int
+    role: Role
+    at: datetime  # when it is due to be taken
+    due_at: datetime | None
+    late_by: timedelta | None = None
+    urgent: bool = False  # goes out at any hour (critical tickets); otherwise waits for working hours
+    rule: str = ""
+
+
+class Ladder(BaseModel):
+    """How a schedule's deadlines turn into steps. ``climb_after``: the wait before the next level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    climb_after: timedelta = DEFAULT_CLIMB_AFTER
+
+    def steps(self, schedule: Schedule, now: datetime, acknowledged: frozenset[str] = frozenset()) -> list[Step]:
+        """Every step still to be taken for this schedule (taken or not), earliest first.
+
+        ``acknowledged`` holds the breach keys someone took: their ladders stop climbing. A warning
+        whose deadline has already passed is dropped: the breach says more.
+        """
+        urgent = schedule.priority == Priority.CRITICAL
+        found = [
+            step
+            for deadline in schedule.deadlines
+            for step in _steps_for(deadline, urgent, acknowledged, self.climb_after)
+            if not (step.kind == StepKind.WARNING and step.due_at is not None and step.due_at <= now)
+        ]
+        return sorted(found, key=lambda s: (s.at, s.level))
+
+    def due(
+        self, schedule: Schedule, now: datetime, taken: frozenset[str], acknowledged: frozenset[str] = frozenset()
+    ) -> list[Step]:
+        """Steps whose time has come and that nobody has taken yet."""
+        return [s for s in self.steps(schedule, now, acknowledged) if s.at <= now and s.key not in taken]
+
+    def next_wake(
+        self, schedule: Schedule, now: datetime, taken: frozenset[str], acknowledged: frozenset[str] = frozenset()
+    ) -> datetime | None:
+        """When the sweep must look at this ticket again: its earliest step not yet taken."""
+        pending = [s.at for s in self.steps(schedule, now, acknowledged) if s.key not in taken]
+        return min(pending) if pending else None
+
+
+def breach_key(deadline: Deadline) -> str:
+    """Identifies one breach: a deadline that moves (re-classified, paused) is a new breach."""
+    assert deadline.due_at is not None
+    return f"{deadline.milestone.value}@{deadline.due_at:%Y%m%dT%H%M%SZ}"
+
+
+def describe(step: Step) -> str:
+    """One line for people: what happened, to which rule, how late."""
+    label = step.milestone.value.replace("_", " ")
+    if step.kind == StepKind.NOTICE:
+        return f"{label}: level {step.level} ({step.role.value}) told of a severe job"
+    if step.kind == StepKind.WARNING:
+        return f"{label} due soon: warned level {step.level} ({step.role.value})"
+    late = f", {format_duration(step.late_by)} late" if step.late_by else ""
+    outer = " (outer limit)" if step.kind == StepKind.LATEST_BREACH else ""
+    return f"{label} missed{outer}{late}: escalated to level {step.level} ({step.role.value})"
+
+
+def hold_until_working_time(at: datetime, calendar: AlwaysOpen | BusinessHours) -> datetime:
+    """The first working moment at or after ``at`` for the recipient (a message that can wait)."""
+    second = timedelta(seconds=1)
+    if calendar.between(at, at + second) > timedelta(0):
+        return at
+    # One second of working time from ``at`` ends one second after the next opening.
+    return calendar.add(at, second) - second
+
+
+def _steps_for(
+    deadline: Deadline, urgent: bool, acknowledged: set[str] | frozenset[str], climb_after: timedelta
+) -> list[Step]:
+    if deadline.due_at is None or deadline.state not in (DeadlineState.PENDING, DeadlineState.MISSED):
+        return []  # met, waived, paused or not started: nothing to tell anyone
+    rule = deadline.source or ""
+    if deadline.milestone == Milestone.ESCALATION_NOTICE:
+        start = deadline.starts_at or deadline.due_at
+        return [
+            Step(
+                key=f"notice:{deadline.milestone.value}:{role.value}",
+                kind=StepKind.NOTICE,
+                milestone=deadline.milestone,
+                level=LADDER.index(role) + 1,
+                role=role,
+                at=start,
+                due_at=deadline.due_at,
+                urgent=True,
+                rule=rule,
+            )
+            for role in deadline.notify or (Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
+        ]
+    breach = breach_key(deadline)
+    found = []
+    if deadline.warn_at is not None:
+        found.append(
+            Step(
+                key=f"warn:{breach}",
+                kind=StepKind.WARNING,
+                milestone=deadline.milestone,
+                level=1,
+                role=Role.SUPERVISOR,
+                at=deadline.warn_at,
+                due_at=deadline.due_at,
+                urgent=urgent,
+                rule=rule,
+            )
+        )
+    for index, role in enumerate(LADDER):
+        if index > 0 and breach in acknowledged:
+            break
+        at, kind = deadline.due_at + climb_after * index, StepKind.BREACH
+        # Past the outer limit ("6 h at the latest") the ladder jumps to the top at once.
+        if index > 0 and deadline.latest_at is not None and deadline.latest_at < at:
+            at, kind = deadline.latest_at, StepKind.LATEST_BREACH
+        found.append(
+            Step(
+                key=f"breach:{breach}:L{index + 1}",
+                kind=kind,
+                milestone=deadline.milestone,
+                level=index + 1,
+                role=role,
+                at=at,
+                due_at=deadline.due_at,
+                late_by=at - deadline.due_at,
+                urgent=urgent or kind == StepKind.LATEST_BREACH,
+                rule=rule,
+            )
+        )
+    return found

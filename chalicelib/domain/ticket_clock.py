@@ -1,0 +1,60 @@
+"""Reads a ticket's event log as SLA clock facts, so deadlines are derived from history, never patched.
+
+Re-classifying, pausing or a changed plan therefore recompute every deadline from the same log, with
+paused time kept (the classic failure of "SLA stored on the ticket": pauses lost on re-classification).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from chalicelib.domain.sla import FACT_FOR_ACTION, ClockFact, ClockFacts, FactKind
+from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+
+CLASSIFICATION_FIELDS = ("priority", "plan", "in_province", "agreed_date")
+
+
+def clock_facts(ticket: Ticket, events: Iterable[TicketEvent]) -> ClockFacts:
+    timeline: list[ClockFact] = []
+    for event in events:
+        timeline.extend(_facts_of(event))
+    return ClockFacts(
+        created_at=ticket.created_at,
+        priority=ticket.priority,
+        plan=ticket.plan,
+        in_province=ticket.in_province,
+        agreed_date=ticket.agreed_date,
+        timeline=tuple(timeline),
+    )
+
+
+def _facts_of(event: TicketEvent) -> list[ClockFact]:
+    if event.action == Action.ESCALATE:
+        if event.after.get("kind") == "notice":
+            return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE, note=event.summary)]
+        return []
+    kind = FACT_FOR_ACTION.get(event.action)
+    if kind is None:
+        return []
+    if kind == FactKind.RECLASSIFIED:
+        return [
+            ClockFact(
+                at=event.at,
+                kind=kind,
+                field=field,
+                before=_text(event.before.get(field)),
+                after=_text(event.after.get(field)),
+            )
+            for field in CLASSIFICATION_FIELDS
+            if field in event.after and event.before.get(field) != event.after.get(field)
+        ]
+    return [ClockFact(at=event.at, kind=kind, note=event.summary)]
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

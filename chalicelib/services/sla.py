@@ -1,0 +1,267 @@
+"""The SLA clock at work: each ticket's schedule, the escalation sweep, and acknowledgements.
+
+The sweep reads only tickets that are due (an index query), recomputes each one's schedule from its
+event log, and takes the ladder steps whose time has come. Claims, messages, timeline events and the
+ticket's next wake-up are written in one transaction conditioned on the ticket's version, so two
+sweeps at once, or a sweep that dies half way, never notify anyone twice and never lose a step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.escalation import (
+    LADDER,
+    Ladder,
+    Person,
+    RosterBook,
+    Step,
+    StepKind,
+    describe,
+    hold_until_working_time,
+)
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.plans import PlanRegistry, Role
+from chalicelib.domain.sla import Schedule, compute_schedule, format_duration
+from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+from chalicelib.domain.ticket_clock import clock_facts
+from chalicelib.i18n import t
+from chalicelib.services.notifications import NotificationService
+from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, TicketRepository
+
+logger = Logger(child=True)
+
+LINK_LIFETIME = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    public_base_url: str
+    timezone: str
+    climb_after: timedelta
+    warn_share: float | None = None
+
+
+@dataclass
+class SweepReport:
+    tickets_read: int = 0
+    steps_taken: int = 0
+    conflicts: int = 0
+    steps: list[str] = field(default_factory=list)
+
+
+class SlaService:
+    def __init__(
+        self,
+        tickets: TicketRepository,
+        config_store: ConfigStore,
+        notifications: NotificationService,
+        links: LinkSigner,
+        clock: Clock,
+        config: SlaConfig,
+    ):
+        self._tickets = tickets
+        self._config_store = config_store
+        self._notifications = notifications
+        self._links = links
+        self._clock = clock
+        self._config = config
+        self._ladder = Ladder(climb_after=config.climb_after)
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    def plans(self) -> PlanRegistry:
+        return PlanRegistry(self._config_store.plans())
+
+    def schedule(self, ticket: Ticket, events: list[TicketEvent], now: datetime | None = None) -> Schedule:
+        return compute_schedule(
+            clock_facts(ticket, events),
+            self.plans().get(ticket.plan),
+            now or self._clock.now(),
+            warn_share=self._config.warn_share,
+            display_timezone=self._config.timezone,
+        )
+
+    def next_wake(
+        self,
+        ticket: Ticket,
+        events: list[TicketEvent],
+        now: datetime,
+        taken: frozenset[str] = frozenset(),
+        acknowledged: frozenset[str] = frozenset(),
+    ) -> datetime | None:
+        """When the sweep must look at this ticket next (None: nothing more is owed)."""
+        if not ticket.is_open:
+            return None
+        schedule = self.schedule(ticket, events, now)
+        return self._ladder.next_wake(schedule, now, taken, acknowledged)
+
+    # -- the sweep -----------------------------------------------------------------------------
+
+    def sweep(self, limit: int = 500) -> SweepReport:
+        now = self._clock.now()
+        report = SweepReport()
+        roster = RosterBook(self._config_store.rosters())
+        for number in self._tickets.due_tickets(now, limit):
+            report.tickets_read += 1
+            try:
+                taken = self._process(number, now, roster)
+            except Exception:  # one bad ticket must not stop the others from escalating
+                logger.exception("sweep failed for a ticket", extra={"ticket": number})
+                continue
+            if taken is None:
+                report.conflicts += 1
+            else:
+                report.steps_taken += len(taken)
+                report.steps.extend(f"{number} {s.key}" for s in taken)
+        return report
+
+    def _process(self, number: str, now: datetime, roster: RosterBook) -> list[Step] | None:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            return []
+        events = self._tickets.events(number)
+        taken, acknowledged = self._tickets.escalation_state(number)
+        if not ticket.is_open:
+            self._tickets.set_next_wake(ticket, None)
+            return []
+        schedule = self.schedule(ticket, events, now)
+        due = self._ladder.due(schedule, now, taken, acknowledged)
+        if not due:
+            self._tickets.set_next_wake(ticket, self._ladder.next_wake(schedule, now, taken, acknowledged))
+            return []
+        step_events = [self._event_for(step, now) for step in due]
+        messages = [m for step in due for m in self._messages_for(ticket, step, roster, now)]
+        # The notices are facts for the clock too: recompute with them so they count as met.
+        after_events = events + step_events
+        next_wake = self._ladder.next_wake(
+            self.schedule(ticket, after_events, now), now, taken | {s.key for s in due}, acknowledged
+        )
+        if not self._tickets.record_escalation(ticket, [s.key for s in due], step_events, messages, next_wake):
+            return None
+        self._notifications.deliver(m for m in messages if m.next_attempt_at <= now)
+        logger.info("escalation steps taken", extra={"ticket": number, "steps": [s.key for s in due]})
+        return due
+
+    def _event_for(self, step: Step, now: datetime) -> TicketEvent:
+        return TicketEvent(
+            at=now,
+            actor="sla-sweep",
+            action=Action.ESCALATE,
+            summary=describe(step),
+            after={
+                "step": step.key,
+                "kind": step.kind.value,
+                "milestone": step.milestone.value,
+                "level": step.level,
+                "role": step.role.value,
+                "late_by_seconds": int(step.late_by.total_seconds()) if step.late_by else None,
+                "rule": step.rule,
+            },
+            public=False,
+        )
+
+    def _messages_for(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:
+        people = roster.holders(step.role, province=ticket.reporter.province)
+        if not people:
+            logger.warning("nobody holds this level", extra={"ticket": ticket.number, "role": step.role.value})
+        messages = []
+        for person in people:
+            link = self.link_for(ticket, step, person)
+            subject, text, sms = self._texts(ticket, step, link, now)
+            # Critical jobs go out at any hour; the rest wait for the recipient's working time.
+            send_at = now if step.urgent else hold_until_working_time(now, person.calendar)
+            for channel, recipient, body in (
+                (MessageChannel.EMAIL, person.email, text),
+                (MessageChannel.SMS, person.phone, sms),
+            ):
+                if recipient:
+                    messages.append(
+                        OutboxMessage(
+                            id=uuid.uuid4().hex,
+                            ticket_number=ticket.number,
+                            purpose=f"escalation:{step.key}",
+                            channel=channel,
+                            recipient=recipient,
+                            subject=subject if channel == MessageChannel.EMAIL else "",
+                            text=body,
+                            created_at=now,
+                            next_attempt_at=send_at,
+                        )
+                    )
+        return messages
+
+    def _texts(self, ticket: Ticket, step: Step, link: str, now: datetime) -> tuple[str, str, str]:
+        zh = "zh-CN"
+        zone = ZoneInfo(self._config.timezone)
+        values = {
+            "number": ticket.number,
+            "level": step.level,
+            "role": t(zh, f"role.{step.role.value}"),
+            "milestone": t(zh, f"milestone.{step.milestone.value}"),
+            "what": t(zh, f"step.{step.kind.value}"),
+            "due": step.due_at.astimezone(zone).strftime("%m-%d %H:%M") if step.due_at else "-",
+            "late": format_duration(step.late_by) if step.late_by else "-",
+            "rule": step.rule or "-",
+            "customer": ticket.reporter.customer_name,
+            "province": ticket.reporter.province,
+            "model": ticket.product.model,
+            "priority": t(zh, f"priority.{ticket.priority.value}") if ticket.priority else t(zh, "priority.none"),
+            "link": link,
+        }
+        return (
+            t(zh, "msg.escalation.subject", **values),
+            t(zh, "msg.escalation.body", **values),
+            t(zh, "msg.escalation.sms", **values),
+        )
+
+    # -- links and acknowledgements ------------------------------------------------------------
+
+    def link_for(self, ticket: Ticket, step: Step, person: Person) -> str:
+        breach = step.key.split(":")[1] if step.kind in (StepKind.BREACH, StepKind.LATEST_BREACH) else None
+        token = self._links.sign(
+            {"ticket": ticket.number, "breach": breach, "level": step.level, "role": step.role.value,
+             "name": person.name},
+            LINK_LIFETIME,
+        )
+        return f"{self._config.public_base_url.rstrip('/')}/escalations/{token}"
+
+    def open_link(self, token: str) -> tuple[dict[str, object], Ticket, list[TicketEvent]]:
+        claims = self._links.verify(token)
+        ticket = self._tickets.get(str(claims.get("ticket", "")))
+        if ticket is None:
+            raise BadLink()
+        return claims, ticket, self._tickets.events(ticket.number)
+
+    def acknowledge(self, token: str) -> tuple[Ticket, bool]:
+        """Whoever holds the link takes the breach: the ladder stops climbing for it.
+
+        Returns the ticket and whether this call recorded it (False: someone already had).
+        """
+        claims, ticket, events = self.open_link(token)
+        breach = claims.get("breach")
+        if not breach:
+            raise BadLink()
+        now = self._clock.now()
+        taken, acknowledged = self._tickets.escalation_state(ticket.number)
+        if breach in acknowledged:
+            return ticket, False
+        role = Role(str(claims["role"]))
+        event = TicketEvent(
+            at=now,
+            actor=str(claims.get("name", "?")),
+            action=Action.ACKNOWLEDGE,
+            summary=f"{claims.get('name')} ({role.value}, level {LADDER.index(role) + 1}) took the breach {breach}",
+            after={"breach": breach, "level": claims.get("level"), "role": role.value},
+            public=False,
+        )
+        next_wake = self.next_wake(ticket, events, now, taken, acknowledged | {str(breach)})
+        return ticket, self._tickets.record_acknowledgement(ticket, str(breach), event, next_wake)
+
+    def acknowledged_breaches(self, number: str) -> frozenset[str]:
+        return self._tickets.escalation_state(number)[1]

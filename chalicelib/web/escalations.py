@@ -1,0 +1,71 @@
+"""What a person sees from the link in an escalation message: the ticket, its whole schedule with
+the reason for every deadline, the full timeline, and a button to take the breach.
+
+The signed link is the credential (it names the ticket, the breach and the recipient, and expires),
+so a chief engineer can act from a phone without an account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.i18n import t
+from chalicelib.services.ports import BadLink
+from chalicelib.settings import get_settings
+from chalicelib.web.errors import guarded
+from chalicelib.web.rendering import language_of, render
+
+blueprint = Blueprint(__name__)
+
+
+def _page(token: str, notice: str | None = None) -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    sla = wiring.services().sla
+    try:
+        claims, ticket, events = sla.open_link(token)
+    except BadLink:
+        return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
+                      message=t(lang, "ack.bad_link"))
+    zone = ZoneInfo(get_settings().timezone)
+
+    def local_time(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return render(
+        request,
+        "escalation.html",
+        token=token,
+        claims=claims,
+        ticket=ticket,
+        schedule=sla.schedule(ticket, events),
+        timeline=events,
+        acknowledged=claims.get("breach") in sla.acknowledged_breaches(ticket.number),
+        notice=notice,
+        local_time=local_time,
+    )
+
+
+@blueprint.route("/escalations/{token}", methods=["GET"])
+@guarded(blueprint)
+def escalation_page(token: str) -> Response:
+    return _page(token)
+
+
+@blueprint.route(
+    "/escalations/{token}/acknowledge", methods=["POST"], content_types=["application/x-www-form-urlencoded"]
+)
+@guarded(blueprint)
+def acknowledge(token: str) -> Response:
+    lang = language_of(blueprint.current_request)
+    try:
+        ticket, recorded = wiring.services().sla.acknowledge(token)
+        claims = wiring.services().sla.open_link(token)[0]
+    except BadLink:
+        return _page(token)
+    notice = t(lang, "ack.done", name=claims.get("name", "")) if recorded else t(lang, "ack.already")
+    return _page(token, notice)

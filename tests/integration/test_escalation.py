@@ -1,0 +1,85 @@
+"""The SLA sweep over DynamoDB (moto) and the escalation link page, through Chalice's test client."""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+from chalicelib import wiring
+from chalicelib.adapters.aws import client as aws_client
+from chalicelib.adapters.clock import SystemClock
+from chalicelib.domain.ticket import Priority
+from tests.fakes import DEMO_ROSTER, valid_report
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def open_critical_ticket(client):
+    wiring.services().config.put_roster(DEMO_ROSTER)
+    receipt = client.http.post("/api/requests", body=json.dumps(valid_report()),
+                               headers={"Content-Type": "application/json"}).json_body
+    wiring.services().desk.classify(receipt["number"], actor="supervisor", priority=Priority.CRITICAL)
+    return receipt["number"]
+
+
+def sweep_at(client, at):
+    with mock.patch.object(SystemClock, "now", return_value=at):
+        client.lambda_.invoke("sla_sweep", client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+
+
+def _moto_ses_messages():
+    from moto.backends import get_backend
+
+    return [
+        {"destinations": m.destinations, "subject": m.subject, "body": m.body}
+        for m in get_backend("ses")["123456789012"]["us-east-1"].sent_messages
+    ]
+
+
+def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(client):
+    number = open_critical_ticket(client)
+    now = datetime.now(UTC)
+    sweep_at(client, now + timedelta(hours=2, minutes=1))
+    emails = _moto_ses_messages()
+    breach = [m for m in emails if "已超时" in m["subject"] and "派工" in m["subject"] and number in m["subject"]]
+    assert [m["destinations"]["ToAddresses"] for m in breach] == [["supervisor@example.com"]]
+    link = breach[0]["body"].split("https://desk.example.com")[1].split()[0]
+
+    page = client.http.get(link).body.decode()
+    assert number in page and 'id="schedule"' in page and "dispatch due" in page
+    taken = client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
+    assert "已认领" in taken
+    assert "已有人认领" in client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
+
+    sweep_at(client, now + timedelta(hours=5))
+    later = [m for m in _moto_ses_messages() if "派工" in m["subject"] and "已超时" in m["subject"]]
+    assert len(later) == 1, "the acknowledged breach did not climb to levels 2 and 3"
+
+
+def test_a_tampered_link_is_a_404(client):
+    assert client.http.get("/escalations/not.a.jwt").status_code == 404
+
+
+def test_two_sweeps_at_the_same_moment_notify_each_level_once(client):
+    number = open_critical_ticket(client)
+    at = datetime.now(UTC) + timedelta(hours=4, minutes=1)
+    services = wiring.services()
+    reports = []
+    with mock.patch.object(SystemClock, "now", return_value=at):
+        threads = [threading.Thread(target=lambda: reports.append(services.sla.sweep())) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    items = aws_client("dynamodb").query(
+        TableName="service-desk", KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+        ExpressionAttributeValues={":pk": {"S": f"TICKET#{number}"}, ":s": {"S": "OUTBOX#"}},
+    )["Items"]
+    recipients = [
+        (i["data"]["M"]["purpose"]["S"], i["data"]["M"]["recipient"]["S"]) for i in items
+        if i["data"]["M"]["purpose"]["S"].startswith("escalation:")
+    ]
+    assert len(recipients) == len(set(recipients)), "nobody got the same step twice"
+    assert sum(r.steps_taken for r in reports) == len({p for p, _ in recipients})
+    assert any(p.startswith("escalation:breach:dispatched") for p, _ in recipients)
