@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.web import api, customer, escalations, jobs, local_outbox, static
+from chalicelib.web import api, customer, escalations, jobs, local_mode, static
 
 app = Chalice(app_name="service-desk")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
@@ -11,5 +11,5 @@ app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
 app.register_blueprint(escalations.blueprint)
 app.register_blueprint(static.blueprint)
-app.register_blueprint(local_outbox.blueprint)
+app.register_blueprint(local_mode.blueprint)
 app.register_blueprint(jobs.blueprint)

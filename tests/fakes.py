@@ -16,26 +16,13 @@ from chalicelib.adapters.memory import (
     RecordingNotifier,
 )
 from chalicelib.adapters.signed_links import JwtLinkSigner
-from chalicelib.domain.calendars import BusinessHours
-from chalicelib.domain.escalation import Person, Roster
-from chalicelib.domain.plans import Role
 from chalicelib.services.desk import DeskService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
+from ops.config import DEMO_ROSTER
 
-DEMO_ROSTER = Roster(
-    scope="default",
-    levels={
-        Role.SUPERVISOR: (Person(name="张主管", email="supervisor@example.com", phone="+8613900000001",
-                                 calendar=BusinessHours()),),
-        Role.CHIEF_ENGINEER: (Person(name="李总工", email="chief@example.com", phone="+8613900000002",
-                                     calendar=BusinessHours()),),
-        Role.GENERAL_MANAGER: (Person(name="王总", email="gm@example.com", phone="+8613900000003",
-                                      calendar=BusinessHours()),),
-    },
-)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64
 

@@ -43,7 +43,7 @@ def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(cl
     sweep_at(client, now + timedelta(hours=2, minutes=1))
     emails = _moto_ses_messages()
     breach = [m for m in emails if "已超时" in m["subject"] and "派工" in m["subject"] and number in m["subject"]]
-    assert [m["destinations"]["ToAddresses"] for m in breach] == [["supervisor@example.com"]]
+    assert [m["destinations"]["ToAddresses"] for m in breach] == [["supervisor@service-desk.local"]]
     link = breach[0]["body"].split("https://desk.example.com")[1].split()[0]
 
     page = client.http.get(link).body.decode()

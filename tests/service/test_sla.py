@@ -28,8 +28,8 @@ def test_critical_ticket_tells_chief_engineer_and_general_manager_at_once():
     critical_ticket(world)
     world.services.sla.sweep()
     assert escalations(world) == [
-        ("notice:escalation_notice:chief_engineer", "chief@example.com"),
-        ("notice:escalation_notice:general_manager", "gm@example.com"),
+        ("notice:escalation_notice:chief_engineer", "chief.engineer@service-desk.local"),
+        ("notice:escalation_notice:general_manager", "gm@service-desk.local"),
     ]
 
 
@@ -45,10 +45,10 @@ def test_an_untouched_critical_ticket_climbs_the_whole_ladder_on_time():
                  if "dispatched" in key]
         world.clock.advance(timedelta(minutes=10))
     assert seen == [
-        (90, "warn", "dispatched@20261127T043000Z", "supervisor@example.com"),
-        (120, "breach", "L1", "supervisor@example.com"),
-        (180, "breach", "L2", "chief@example.com"),
-        (240, "breach", "L3", "gm@example.com"),
+        (90, "warn", "dispatched@20261127T043000Z", "supervisor@service-desk.local"),
+        (120, "breach", "L1", "supervisor@service-desk.local"),
+        (180, "breach", "L2", "chief.engineer@service-desk.local"),
+        (240, "breach", "L3", "gm@service-desk.local"),
     ]
     timeline = [e.summary for e in world.tickets.events(number) if e.action == Action.ESCALATE]
     assert any("dispatched missed, 2 h late: escalated to level 3 (general_manager)" in s for s in timeline)

@@ -1,0 +1,60 @@
+# Two commands on a fresh machine: `make run` (the whole system on 127.0.0.1) and `make test`.
+# Both first run `make install`, which is quick once done (a stamp file records it).
+
+SHELL := /bin/bash
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+LOCAL_STATE_DIR ?= .local
+
+# The first Python 3.11 or newer on PATH (override with `make PYTHON=/path/to/python3.12 ...`).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: help install run test lint typecheck reset-local
+
+help:
+	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"
+	@echo "make test         lint and run every test (what CI runs)"
+	@echo "make install      create .venv, install the Python packages and Chromium"
+	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
+
+install: $(INSTALLED) $(CHROMIUM)
+
+$(VENV_PYTHON):
+	@if [ -z "$(PYTHON)" ]; then echo "make: Python 3.11 or newer is needed (none found on PATH)" >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): $(VENV_PYTHON) requirements.txt requirements-dev.txt
+	$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The end-to-end tests drive Debian's chromium, not a browser downloaded by Playwright.
+$(CHROMIUM):
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make: no apt-get here: install Chromium yourself as $(CHROMIUM) for the end-to-end tests" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "make: not root and no sudo: run 'apt-get install chromium' as root for the end-to-end tests" >&2; \
+	fi
+
+run: install
+	$(VENV_PYTHON) -m local.run
+
+test: install lint
+	$(VENV_PYTHON) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV_PYTHON) -m ruff check .
+
+typecheck: $(INSTALLED)
+	$(VENV_PYTHON) -m mypy app.py chalicelib local
+
+reset-local:
+	@if [ -f "$(LOCAL_STATE_DIR)/aws-requests.jsonl" ]; then echo "Deleting $(LOCAL_STATE_DIR)/ (stop make run first)"; fi
+	rm -rf -- "$(LOCAL_STATE_DIR)"

@@ -1,0 +1,59 @@
+"""Pages that exist only in local mode, for a person trying the product:
+
+- the outbox: every email and SMS the system sent, newest first, so you see what customers and staff
+  would receive;
+- the clock: move the app's time forward to watch deadlines warn and escalate without waiting hours.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters.clock import OffsetClock
+from chalicelib.adapters.local_sent_messages import sent_messages
+from chalicelib.i18n import t
+from chalicelib.settings import get_settings
+from chalicelib.web.errors import guarded
+from chalicelib.web.forms import read_form
+from chalicelib.web.rendering import language_of, render
+
+blueprint = Blueprint(__name__)
+
+
+def _not_here() -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
+                  message=t(lang, "error.local_only"))
+
+
+@blueprint.route("/local/outbox", methods=["GET"])
+@guarded(blueprint)
+def outbox() -> Response:
+    settings = get_settings()
+    if not settings.local_mode or not settings.aws_endpoint_url:
+        return _not_here()
+    return render(blueprint.current_request, "outbox.html", messages=sent_messages(settings.aws_endpoint_url))
+
+
+@blueprint.route("/local/clock", methods=["GET", "POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def clock() -> Response:
+    settings = get_settings()
+    if not settings.local_mode or not settings.clock_file:
+        return _not_here()
+    request = blueprint.current_request
+    local_clock = OffsetClock(settings.clock_file)
+    if request.method == "POST":
+        form = read_form(request.raw_body)
+        try:
+            hours = float(form.get("advance_hours", "0"))
+        except ValueError:
+            hours = 0.0
+        offset = timedelta(0) if form.get("reset") else local_clock.offset() + timedelta(hours=max(hours, 0))
+        local_clock.set_offset(offset)
+    now = local_clock.now().astimezone(ZoneInfo(settings.timezone))
+    return render(request, "clock.html", now=now.strftime("%Y-%m-%d %H:%M"), offset=local_clock.offset())

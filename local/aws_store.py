@@ -1,0 +1,315 @@
+"""The local AWS stand-in: moto in server mode whose state survives restarts, crashes and ``kill -9``.
+
+moto keeps everything in memory. To make it durable we use moto's own request recorder: every request
+that changed state is appended to a JSON-lines file (moto's recording format), and on start-up the file
+is replayed into the fresh server before anyone else may use it. Compared with the stock recorder:
+
+- A request is written only after moto has answered it, and before the answer is sent. A client that
+  saw success therefore finds its write on disk; a request cut off by a crash was never acknowledged.
+  Each line is flushed and fsync'ed, so it survives the loss of the whole machine too, not only of the
+  process.
+- Requests are serialised by one lock (moto's backends are not thread-safe anyway), so the order in
+  the file is the order they took effect. This matters for conditional writes: replaying two racing
+  ``attribute_not_exists`` puts in another order would pick another winner.
+- Reads (GET/HEAD, ``Get*``/``List*``/``Describe*``/``Query``/``Scan``…) and refused requests (HTTP
+  4xx/5xx, which change nothing in moto) are not recorded, which keeps the file small.
+- A half-written last line, left by a crash in the middle of an append, is cut off before replaying.
+
+The file stays in moto's format (``POST /moto-api/recorder/replay-recording`` could replay it too),
+but start-up replays it in-process: the same requests, without the HTTP round trips.
+
+Run: ``python -m local.aws_store`` (env ``LOCAL_AWS_PORT``, default 5000; ``LOCAL_STATE_DIR``, default
+``.local`` in the repository). ``GET /_local/health`` answers 200 once the replay has finished.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+RECORDING_NAME = "aws-requests.jsonl"
+HEALTH_PATH = "/_local/health"
+
+# An action whose name starts like this only reads (DynamoDB GetItem/Query/Scan/BatchGetItem/
+# TransactGetItems/Describe*, SES/SNS Get*/List*, STS GetCallerIdentity, ...).
+READ_ONLY_ACTION_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Head")
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ENVIRON_ENTRY_KEY = "local.aws_store.entry"
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local").resolve()
+
+
+def recording_path(directory: Path) -> Path:
+    return directory / RECORDING_NAME
+
+
+def action_of(method: str, environ: dict[str, Any], body: bytes) -> str | None:
+    """The AWS action a request performs, for JSON-protocol (X-Amz-Target) and query-protocol APIs."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return str(target).rsplit(".", 1)[-1]
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    if method == "POST" and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", errors="replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    return None
+
+
+def is_read_only(method: str, path: str, environ: dict[str, Any], body: bytes) -> bool:
+    if path.startswith("/moto-api/recorder/"):
+        return True  # moto never records its recorder's own endpoints either
+    action = action_of(method, environ, body)
+    if action is not None:
+        return action.startswith(READ_ONLY_ACTION_PREFIXES)
+    # REST APIs (S3, /moto-api/...): the method says it.
+    return method in READ_ONLY_METHODS
+
+
+def append_line(path: Path, line: bytes) -> None:
+    """Appends one recording line durably: open, append, flush, fsync, close — per request."""
+    with open(path, "ab") as file:
+        file.write(line)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def repair_recording(path: Path) -> list[dict[str, Any]]:
+    """Loads the recording, first cutting off a partial last line a crash may have left behind."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        print(f"aws-store: dropping a half-written last request ({len(data) - keep} bytes)", flush=True)
+        with open(path, "r+b") as file:
+            file.truncate(keep)
+            file.flush()
+            os.fsync(file.fileno())
+        data = data[:keep]
+    entries = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            entries.append(json.loads(raw))
+        except ValueError:
+            print(f"aws-store: skipping unreadable line {number} of the recording", flush=True)
+    return entries
+
+
+class DurableRecordingMiddleware:
+    """WSGI middleware around moto's dispatcher: serialises requests and commits recorded ones."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], recording: Path) -> None:
+        self._app = app
+        self._recording = recording
+        self._lock = threading.Lock()
+        self.ready = threading.Event()
+        self.replay_summary: dict[str, int] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH or not self.ready.is_set():
+            # Until the replay is over nobody may read half-restored state or write in between.
+            status = "200 OK" if self.ready.is_set() else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Retry-After", "1")])
+            return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary}).encode()]
+        if path.startswith("/moto-api/recorder/"):
+            # The replay endpoint sends requests to this very server: holding the lock would deadlock.
+            return self._app(environ, start_response)
+
+        body = _read_body(environ)
+        with self._lock:
+            captured: dict[str, Any] = {}
+
+            def capture_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+                captured["status"] = int(status.split(" ", 1)[0])
+                return start_response(status, headers, exc_info)
+
+            result = self._app(environ, capture_start_response)
+            entry = environ.get(ENVIRON_ENTRY_KEY)
+            if (
+                entry is not None
+                and captured.get("status", 500) < 400
+                and not is_read_only(environ.get("REQUEST_METHOD", "GET"), path, environ, body)
+            ):
+                entry["body"], entry["body_encoded"] = _encode_body(body)
+                append_line(self._recording, json.dumps(entry).encode() + b"\n")
+            return result
+
+    def replay(self, entries: list[dict[str, Any]], host: str) -> int:
+        """Runs each recorded request through moto in-process, in order (three times faster than over
+        HTTP). Returns how many moto refused, which should be none."""
+        refused = 0
+        from werkzeug.test import run_wsgi_app
+
+        for entry in entries:
+            environ = _replay_environ(entry, host)
+            with self._lock:
+                app_iter, status, _headers = run_wsgi_app(self._app, environ, buffered=True)
+                answer = b"".join(app_iter)
+            if int(status.split(" ", 1)[0]) >= 400:
+                refused += 1
+                print(
+                    f"aws-store: replayed {entry.get('method')} {entry.get('url')} was refused: {status} {answer[:200]!r}",
+                    flush=True,
+                )
+        return refused
+
+
+def _replay_environ(entry: dict[str, Any], host: str) -> dict[str, Any]:
+    """The WSGI environ moto's server would have built for the recorded request."""
+    from moto.core.request import (
+        PRESERVED_HEADER_NAMES_ENVIRON_KEY,
+        environ_key_for_header,
+        should_preserve_original_header_name,
+    )
+    from werkzeug.test import EnvironBuilder
+
+    body = base64.b64decode(entry.get("body") or "") if entry.get("body_encoded") else entry.get("body") or ""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    parts = urlsplit(entry["url"])
+    raw_path = parts.path or "/"
+    headers = {
+        name: value
+        for name, value in (entry.get("headers") or {}).items()
+        if name.lower() not in {"host", "content-length", "transfer-encoding", "connection"}
+    }
+    environ = EnvironBuilder(
+        path=raw_path + (f"?{parts.query}" if parts.query else ""),
+        base_url=f"http://{host}",
+        method=entry["method"],
+        headers=list(headers.items()),
+        data=body,
+    ).get_environ()
+    # What MotoRequestHandler.make_environ adds: S3 metadata names keep their underscores.
+    preserved = {environ_key_for_header(name): name for name in headers if should_preserve_original_header_name(name)}
+    for key, name in preserved.items():
+        environ[key] = headers[name]
+    environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = preserved
+    return dict(environ)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Reads the whole request body and puts it back, so moto and the recording see the same bytes."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        body = stream.read(int(length))
+    elif environ.get("wsgi.input_terminated"):  # chunked transfer encoding, already de-chunked
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return bytes(body)
+
+
+def _encode_body(body: bytes) -> tuple[str, bool]:
+    # Like moto's recorder in server mode: always base64, so binary uploads and non-ASCII text
+    # come back byte for byte (moto's replay would send a plain str body as Latin-1).
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def install_recorder_hook() -> None:
+    """Replaces moto's ``_record_request``: instead of appending at once, it leaves the entry for the
+    middleware, which writes it only once moto has accepted the request."""
+    from moto.moto_api import recorder
+
+    def record_later(request: Any, body: bytes | None = None) -> None:
+        if not recorder._user_enabled:
+            return
+        request.environ[ENVIRON_ENTRY_KEY] = {
+            "headers": dict(request.headers),
+            "method": request.method,
+            "url": request.raw_url,
+        }
+
+    recorder._record_request = record_later  # type: ignore[method-assign]
+
+
+def main() -> int:
+    port = int(os.environ.get("LOCAL_AWS_PORT", "5000"))
+    directory = state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    recording = recording_path(directory)
+
+    # moto reads these when it is imported; recording starts only after the replay.
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(recording)
+    os.environ.pop("MOTO_ENABLE_RECORDING", None)
+
+    from moto.moto_api import recorder
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    install_recorder_hook()
+    if not os.environ.get("LOCAL_AWS_VERBOSE"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise
+    middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), recording)
+    try:
+        server = make_server(HOST, port, middleware, threaded=True, request_handler=MotoRequestHandler)
+    except OSError as error:
+        print(f"aws-store: cannot listen on {HOST}:{port} ({error.strerror}); set LOCAL_AWS_PORT", flush=True)
+        return 2
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # under local.run, Ctrl-C is its business
+        signal.signal(signal.SIGINT, on_signal)
+
+    # Serve at once, so the health check answers (503) while the recording is replayed.
+    thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    thread.start()
+
+    entries = repair_recording(recording)
+    started = time.monotonic()
+    recorder.stop_recording()
+    refused = middleware.replay(entries, f"{HOST}:{port}")
+    recorder.start_recording()
+    middleware.replay_summary = {"restored": len(entries), "refused": refused}
+    middleware.ready.set()
+    print(
+        f"aws-store: listening on http://{HOST}:{port}; restored {len(entries)} recorded requests "
+        f"in {time.monotonic() - started:.1f}s ({refused} refused); state in {recording}",
+        flush=True,
+    )
+
+    parent = os.getppid()
+    while not stop.wait(1.0):
+        if os.getppid() != parent:  # our parent died without stopping us: do not linger as an orphan
+            break
+    server.shutdown()
+    print("aws-store: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

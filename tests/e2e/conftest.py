@@ -1,0 +1,36 @@
+"""Fixtures that start the local stack for end-to-end tests (see tests/e2e/stack.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stack import LocalStack
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The running system, shared by the end-to-end tests of a session."""
+    base = tmp_path_factory.mktemp("local-stack")
+    stack = LocalStack(base / "state", base / "run.log")
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def start_private_stack(tmp_path: Path) -> Iterator[Callable[[], LocalStack]]:
+    """Starts a second, isolated stack for a test that must stop or break it."""
+    started: list[LocalStack] = []
+
+    def start() -> LocalStack:
+        stack = LocalStack(tmp_path / f"state{len(started)}", tmp_path / f"run{len(started)}.log")
+        started.append(stack)
+        stack.start()
+        return stack
+
+    yield start
+    for stack in started:
+        stack.stop()

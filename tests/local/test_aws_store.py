@@ -1,0 +1,216 @@
+"""The local AWS stand-in keeps every accepted write across a ``kill -9`` (local/aws_store.py).
+
+Each test starts the store as a subprocess on a free port with its own state directory, writes
+through boto3 and plain HTTP, kills it without warning, starts it again and reads everything back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AWKWARD_KEY = "forms/with space/a+b%2Fc/验收单.pdf"  # spaces, plus, an encoded slash, non-ASCII
+PHOTO = bytes(range(256)) * 64 + b"\x00\xff\r\n--not-a-boundary\r\n"  # binary, with CR/LF and NULs
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Store:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "LOCAL_STATE_DIR": str(self.state_dir), "LOCAL_AWS_PORT": str(self.port)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local.aws_store"], cwd=REPO_ROOT, env=env, start_new_session=True
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the store exited during start-up"
+            try:
+                if requests.get(f"{self.url}/_local/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the store did not become healthy")
+
+    def kill9(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def data(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.url}/moto-api/data.json", timeout=10).json())
+
+    def recording(self) -> list[dict[str, Any]]:
+        lines = (self.state_dir / "aws-requests.jsonl").read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    running = Store(tmp_path / "state")
+    running.start()
+    yield running
+    running.stop()
+
+
+def write_everything(store: Store) -> None:
+    ddb = store.client("dynamodb")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="t", Item={"pk": {"S": "ticket#1"}, "name": {"S": "张三"}})
+    for _ in range(3):
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "counter"}},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": "ticket#2"}}}},
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": "event#2"}}}},
+        ]
+    )
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        ddb.put_item(
+            TableName="t",
+            Item={"pk": {"S": "ticket#1"}, "name": {"S": "overwritten"}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    ddb.get_item(TableName="t", Key={"pk": {"S": "ticket#1"}})
+    ddb.scan(TableName="t")
+
+    s3 = store.client("s3")
+    s3.create_bucket(Bucket="files-bucket")
+    post = s3.generate_presigned_post("files-bucket", "photos/a.jpg", Fields={"Content-Type": "image/jpeg"})
+    answer = requests.post(post["url"], data=post["fields"], files={"file": ("a.jpg", PHOTO, "image/jpeg")}, timeout=10)
+    assert answer.status_code < 300, answer.text
+    s3.put_object(Bucket="files-bucket", Key="photos/doomed.jpg", Body=PHOTO)
+    s3.delete_object(Bucket="files-bucket", Key="photos/doomed.jpg")
+    s3.put_object(Bucket="files-bucket", Key="forms/kept.bin", Body=PHOTO)
+    s3.put_object(Bucket="files-bucket", Key=AWKWARD_KEY, Body=b"odd", Metadata={"original_name": "form.pdf"})
+
+    ses = store.client("ses")
+    ses.verify_email_identity(EmailAddress="noreply@example.com")
+    ses.send_email(
+        Source="noreply@example.com",
+        Destination={"ToAddresses": ["customer@example.com"]},
+        Message={"Subject": {"Data": "您的报修单"}, "Body": {"Text": {"Data": "SD-2026-000001"}}},
+    )
+
+    sns = store.client("sns")
+    topic = sns.create_topic(Name="desk")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="new ticket")
+    sns.publish(PhoneNumber="+8613800138000", Message="您的报修单 SD-2026-000001")
+
+
+def assert_everything_is_back(store: Store) -> None:
+    ddb = store.client("dynamodb")
+    assert ddb.get_item(TableName="t", Key={"pk": {"S": "ticket#1"}})["Item"]["name"] == {"S": "张三"}
+    assert ddb.get_item(TableName="t", Key={"pk": {"S": "counter"}})["Item"]["n"] == {"N": "3"}
+    assert "Item" in ddb.get_item(TableName="t", Key={"pk": {"S": "event#2"}})
+
+    s3 = store.client("s3")
+    uploaded = s3.get_object(Bucket="files-bucket", Key="photos/a.jpg")
+    assert uploaded["Body"].read() == PHOTO
+    assert uploaded["ContentType"] == "image/jpeg"
+    assert s3.get_object(Bucket="files-bucket", Key="forms/kept.bin")["Body"].read() == PHOTO
+    awkward = s3.get_object(Bucket="files-bucket", Key=AWKWARD_KEY)
+    assert awkward["Body"].read() == b"odd"
+    assert awkward["Metadata"] == {"original_name": "form.pdf"}
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="files-bucket").get("Contents", [])]
+    assert sorted(keys) == sorted(["forms/kept.bin", "photos/a.jpg", AWKWARD_KEY])
+
+    data = store.data()  # what the local outbox page reads
+    assert [m["body"] for m in data["ses"]["Message"]] == ["SD-2026-000001"]
+    assert [m["message"] for m in data["sns"]["SMS"]] == ["您的报修单 SD-2026-000001"]
+    assert [n[1] for n in data["sns"]["Topic"][0]["sent_notifications"]] == ["new ticket"]
+    assert "noreply@example.com" in store.client("ses").list_identities()["Identities"]
+
+
+def test_every_accepted_write_survives_kill_9(store: Store) -> None:
+    write_everything(store)
+    assert_everything_is_back(store)
+
+    store.kill9()
+    store.start()
+
+    assert requests.get(f"{store.url}/_local/health", timeout=5).json() == {"ready": True, "restored": 17, "refused": 0}
+    assert_everything_is_back(store)
+
+
+def test_reads_and_refused_writes_are_not_recorded(store: Store) -> None:
+    write_everything(store)
+
+    recorded = store.recording()
+    targets = [e["headers"].get("X-Amz-Target", "") for e in recorded]
+    assert not any(t.endswith(("GetItem", "Scan", "Query", "DescribeTable", "ListTables")) for t in targets)
+    assert all(e["method"] not in {"GET", "HEAD"} for e in recorded)
+    # Only one of the two PutItem calls on ticket#1 was accepted.
+    assert targets.count("DynamoDB_20120810.PutItem") == 1
+
+
+def test_a_half_written_last_line_is_dropped_and_later_writes_still_count(store: Store) -> None:
+    ddb = store.client("dynamodb")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    store.kill9()
+    with open(store.state_dir / "aws-requests.jsonl", "ab") as file:
+        file.write(b'{"headers": {"X-Amz-Tar')  # what a crash in the middle of an append leaves
+
+    store.start()
+    store.client("dynamodb").put_item(TableName="t", Item={"pk": {"S": "after-crash"}})
+    store.kill9()
+    store.start()
+
+    assert "Item" in store.client("dynamodb").get_item(TableName="t", Key={"pk": {"S": "after-crash"}})
