@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint typecheck reset-local
+.PHONY: help install node run test lint typecheck reset-local
 
 help:
 	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"
@@ -21,7 +21,8 @@ help:
 	@echo "make install      create .venv, install the Python packages and Chromium"
 	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
 
-install: $(INSTALLED) $(CHROMIUM)
+install: $(INSTALLED) $(CHROMIUM) node
+	infra/install.sh
 
 $(VENV_PYTHON):
 	@if [ -z "$(PYTHON)" ]; then echo "make: Python 3.11 or newer is needed (none found on PATH)" >&2; exit 1; fi
@@ -41,6 +42,13 @@ $(CHROMIUM):
 		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else \
 		echo "make: not root and no sudo: run 'apt-get install chromium' as root for the end-to-end tests" >&2; \
+	fi
+
+# The CDK CLI (infra/) runs on Node.js; Debian's nodejs and npm when the machine has none.
+node:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+		else sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; fi; \
 	fi
 
 run: install

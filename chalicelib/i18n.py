@@ -156,10 +156,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.escalation.subject": "【{level}级 {what}】{number} {milestone}（{priority}）",
         "msg.escalation.body": (
             "{role}：\n\n服务单 {number}（{priority}）的“{milestone}”{what}。\n"
-            "期限：{due}；超时：{late}；依据：{rule}\n客户：{customer}（{province}）\n产品：{model}\n\n"
+            "期限：{due}{late}；依据：{rule}\n客户：{customer}（{province}）\n产品：{model}\n\n"
             "查看并认领：{link}\n认领后将停止继续向上级升级。"
         ),
-        "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}，超时{late}。请处理：{link}",
+        "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}{late}。请处理：{link}",
+        "step.late": "，已超时 {late}",
         "ack.title": "服务单 {number}",
         "ack.intro": "您收到此链接是因为：{level} 级（{role}）。",
         "ack.take": "我来处理（认领此超时）",
@@ -323,10 +324,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.escalation.subject": "[Level {level} {what}] {number} {milestone} ({priority})",
         "msg.escalation.body": (
             "{role}:\n\nTicket {number} ({priority}): \"{milestone}\" {what}.\n"
-            "Due: {due}; late by: {late}; rule: {rule}\nCustomer: {customer} ({province})\nProduct: {model}\n\n"
+            "Due: {due}{late}; rule: {rule}\nCustomer: {customer} ({province})\nProduct: {model}\n\n"
             "Open and take it: {link}\nTaking it stops further escalation."
         ),
-        "msg.escalation.sms": "[Service desk] {number} {milestone} {what}, {late} late. Take it: {link}",
+        "msg.escalation.sms": "[Service desk] {number} {milestone} {what}{late}. Take it: {link}",
+        "step.late": ", {late} late",
         "ack.title": "Ticket {number}",
         "ack.intro": "You got this link as level {level} ({role}).",
         "ack.take": "I'll take it (acknowledge this breach)",

@@ -212,9 +212,11 @@ def run_forever(app: Any, jobs: list[Job], stop: threading.Event, clock: Any) ->
             stop.wait(min(wait, 1.0))  # look again soon: the clock may have jumped (tests, sleep, NTP)
             continue
         job = next(j for j in jobs if j.name == name)
-        run_job(app, job, clock.now())
-        # Runs missed while the machine slept are skipped, not caught up one after another.
-        due[name] = job.schedule.next_after(max(due[name], clock.now()))
+        started = clock.now()
+        run_job(app, job, started)
+        # The next run counts from when this one started, like EventBridge (so a clock moved during a
+        # run makes the next one due at once); runs missed while the machine slept are skipped.
+        due[name] = job.schedule.next_after(max(due[name], started))
     stop.wait()
 
 

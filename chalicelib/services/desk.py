@@ -80,5 +80,6 @@ class DeskService:
                 if attempt == 2:
                     raise
                 continue
+            self._sla.act_now(number)
             return moved
         raise AssertionError("unreachable")

@@ -121,6 +121,11 @@ class SlaService:
                 report.steps.extend(f"{number} {s.key}" for s in taken)
         return report
 
+    def act_now(self, number: str) -> list[Step] | None:
+        """Take a ticket's due steps at once, without waiting for the sweep: a job classified critical
+        tells the chief engineer and the general manager immediately (000 §4.4.2.1)."""
+        return self._process(number, self._clock.now(), RosterBook(self._config_store.rosters()))
+
     def _process(self, number: str, now: datetime, roster: RosterBook) -> list[Step] | None:
         ticket = self._tickets.get(number)
         if ticket is None:
@@ -206,7 +211,7 @@ class SlaService:
             "milestone": t(zh, f"milestone.{step.milestone.value}"),
             "what": t(zh, f"step.{step.kind.value}"),
             "due": step.due_at.astimezone(zone).strftime("%m-%d %H:%M") if step.due_at else "-",
-            "late": format_duration(step.late_by) if step.late_by else "-",
+            "late": t(zh, "step.late", late=format_duration(step.late_by)) if step.late_by else "",
             "rule": step.rule or "-",
             "customer": ticket.reporter.customer_name,
             "province": ticket.reporter.province,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import chromium
 from tests.e2e.stack import LocalStack
 
 
@@ -34,3 +35,18 @@ def start_private_stack(tmp_path: Path) -> Iterator[Callable[[], LocalStack]]:
     yield start
     for stack in started:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A phone-sized page, as most customers and technicians use it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()

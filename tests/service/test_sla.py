@@ -25,12 +25,15 @@ def escalations(world):
 
 def test_critical_ticket_tells_chief_engineer_and_general_manager_at_once():
     world = fake_world()
-    critical_ticket(world)
-    world.services.sla.sweep()
+    receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
+    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
     assert escalations(world) == [
         ("notice:escalation_notice:chief_engineer", "chief.engineer@service-desk.local"),
         ("notice:escalation_notice:general_manager", "gm@service-desk.local"),
     ]
+    world.notifier.sent.clear()
+    world.services.sla.sweep()
+    assert escalations(world) == [], "told once, not again by the sweep"
 
 
 def test_an_untouched_critical_ticket_climbs_the_whole_ladder_on_time():

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what synthesizing and checking infra/ needs. Idempotent: a second run only checks stamps.
+#   - aws-cdk-lib, constructs, the Chalice CDK extra and cfn-lint into the project's .venv (the CDK app
+#     imports the Chalice app and its table schema, so it needs the app's own environment);
+#   - checkov into infra/.venv-checkov (it pins many libraries of its own);
+#   - the CDK CLI, version pinned by infra/package-lock.json, into infra/node_modules (npm ci);
+#   - the Lambda dependencies into Chalice's package cache (.chalice/deployments), so that
+#     `cdk synth` needs no network afterwards (until requirements.txt changes).
+# Needs python3.11+ with the project's .venv already made (make install), node and npm.
+set -euo pipefail
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PROJECT_DIR="$(dirname "$INFRA_DIR")"
+VENV_PYTHON="${VENV_PYTHON:-$PROJECT_DIR/.venv/bin/python}"
+CHECKOV_VENV="$INFRA_DIR/.venv-checkov"
+STAMP_DIR="$INFRA_DIR/.install-stamps"
+
+if [ ! -x "$VENV_PYTHON" ]; then
+    echo "infra/install.sh: $VENV_PYTHON not found; create the project's venv first (make install)" >&2
+    exit 1
+fi
+for tool in node npm; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "infra/install.sh: '$tool' is needed for the CDK CLI (Debian: apt-get install nodejs npm)" >&2
+        exit 1
+    fi
+done
+mkdir -p "$STAMP_DIR"
+
+# up_to_date NAME FILE...: true when FILE... are unchanged since the last successful step NAME.
+up_to_date() {
+    local name="$1"; shift
+    [ -f "$STAMP_DIR/$name" ] && [ "$(cat "$@" | sha256sum)" = "$(cat "$STAMP_DIR/$name")" ]
+}
+mark_done() {
+    local name="$1"; shift
+    cat "$@" | sha256sum >"$STAMP_DIR/$name"
+}
+
+if ! up_to_date cdk-python "$INFRA_DIR/requirements.txt" || ! "$VENV_PYTHON" -c "import aws_cdk, chalice.cdk" 2>/dev/null; then
+    echo "infra: installing aws-cdk-lib, constructs, chalice[cdkv2], cfn-lint into .venv"
+    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check -r "$INFRA_DIR/requirements.txt"
+    mark_done cdk-python "$INFRA_DIR/requirements.txt"
+fi
+
+if ! up_to_date checkov "$INFRA_DIR/requirements-checkov.txt" || [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
+    echo "infra: installing checkov into infra/.venv-checkov"
+    [ -x "$CHECKOV_VENV/bin/python" ] || "$VENV_PYTHON" -m venv "$CHECKOV_VENV"
+    "$CHECKOV_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$INFRA_DIR/requirements-checkov.txt"
+    mark_done checkov "$INFRA_DIR/requirements-checkov.txt"
+fi
+
+if ! up_to_date cdk-cli "$INFRA_DIR/package-lock.json" || [ ! -x "$INFRA_DIR/node_modules/.bin/cdk" ]; then
+    echo "infra: installing the CDK CLI (npm ci)"
+    npm ci --prefix "$INFRA_DIR" --no-audit --no-fund --loglevel=error
+    mark_done cdk-cli "$INFRA_DIR/package-lock.json"
+fi
+
+if ! up_to_date lambda-deps "$PROJECT_DIR/requirements.txt"; then
+    echo "infra: packaging the app once to cache its Lambda dependencies (.chalice/deployments)"
+    scratch="$(mktemp -d)"
+    trap 'rm -rf "$scratch"' EXIT
+    (cd "$PROJECT_DIR" && AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
+        "$(dirname "$VENV_PYTHON")/chalice" package --stage dev "$scratch/package" >/dev/null)
+    echo "infra: deployment package $(stat -c %s "$scratch/package/deployment.zip") bytes"
+    mark_done lambda-deps "$PROJECT_DIR/requirements.txt"
+fi

@@ -1,0 +1,735 @@
+"""One stage of the service desk on AWS: the Chalice app and everything it uses.
+
+The Chalice app is packaged by Chalice's own CDK construct (the same package ``chalice package`` makes);
+this stack creates the resources around it and then adjusts each Lambda function of the packaged
+template: its own IAM role, its log group, and for scheduled functions a dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import (
+    Aws,
+    CfnOutput,
+    CfnParameter,
+    CfnResource,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Tags,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import custom_resources as cr
+from chalice.cdk import Chalice
+from constructs import Construct
+from stages import STAFF_GROUPS, StageSettings
+
+from chalicelib.adapters import keys, schema
+from stacks.suppressions import skip_checks
+
+# Published by the SLA sweep through Powertools metrics (namespace from POWERTOOLS_METRICS_NAMESPACE,
+# which adds the "service" dimension from POWERTOOLS_SERVICE_NAME).
+METRICS_NAMESPACE = "ServiceDesk"
+SERVICE_NAME = "service-desk"
+OVERDUE_METRIC = "OldestOverdueTicketNotEscalatedSeconds"
+
+_ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
+_READ_WRITE = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    # TransactWriteItems is authorized per contained action; ConditionCheck is one of them.
+    "dynamodb:ConditionCheckItem",
+)
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    """What one Lambda function of the app may touch. Each function gets a role made from this."""
+
+    table_actions: tuple[str, ...]
+    # Global secondary indexes the function queries (by name from chalicelib/adapters/keys.py).
+    indexes: tuple[str, ...]
+    files: bool
+    sends_notifications: bool
+    # Invoked asynchronously (schedules): failed invocations go to the dead-letter queue.
+    asynchronous: bool
+
+
+# Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
+# the routes share one function, APIHandler). A new @app.schedule needs an entry here: synthesis
+# stops with an error until it has one, so no function ever runs with a borrowed role.
+FUNCTION_ACCESS: dict[str, FunctionAccess] = {
+    # Pages and JSON API: intake (idempotency records are deleted when a submission fails, hence
+    # DeleteItem), tracking, uploads, and the first delivery attempt of new-ticket notifications.
+    "APIHandler": FunctionAccess(
+        table_actions=_READ_WRITE,
+        indexes=_ALL_INDEXES,
+        files=True,
+        sends_notifications=True,
+        asynchronous=False,
+    ),
+    # Every minute: sends outbox messages that are due (queried from the sparse "due" index).
+    "DeliverNotifications": FunctionAccess(
+        table_actions=tuple(a for a in _READ_WRITE if a != "dynamodb:DeleteItem"),
+        indexes=(keys.GSI_DUE,),
+        files=False,
+        sends_notifications=True,
+        asynchronous=True,
+    ),
+    # Every minute: warns and escalates tickets whose deadline is due (the "due" index again), writes
+    # claims and events in one transaction, and sends the escalation messages.
+    "SlaSweep": FunctionAccess(
+        table_actions=tuple(a for a in _READ_WRITE if a != "dynamodb:DeleteItem"),
+        indexes=(keys.GSI_DUE,),
+        files=False,
+        sends_notifications=True,
+        asynchronous=True,
+    ),
+}
+
+# Lambda checks that do not fit these functions, with why; applied to every function of the app.
+_LAMBDA_SKIPS: dict[str, str] = {
+    "CKV_AWS_117": "No VPC: the functions reach only AWS APIs (DynamoDB, S3, SES, SNS); a VPC would add "
+    "NAT gateways or endpoints and cost without reducing exposure.",
+    "CKV_AWS_115": "No reserved concurrency: the app is the only workload of its account and new accounts "
+    "(limit 10) cannot reserve any; throttles are alarmed on instead.",
+}
+
+
+class ServiceDeskStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageSettings, source_dir: str, **kwargs):
+        super().__init__(
+            scope, construct_id, description=f"After-sales service desk ({stage.name})", **kwargs
+        )
+        self.stage = stage
+        Tags.of(self).add("app", SERVICE_NAME)
+        Tags.of(self).add("stage", stage.name)
+
+        public_base_url = CfnParameter(
+            self,
+            "PublicBaseUrl",
+            type="String",
+            default=stage.public_base_url or None,
+            allowed_pattern=r"^https://[^/\s]+(/\S*)?$",
+            description="https URL customers and staff open (custom domain, or the EndpointURL output of "
+            "the first deploy). Its origin is the only one S3 accepts browser uploads from.",
+        ).value_as_string
+        sms_spend_limit = CfnParameter(
+            self,
+            "SmsMonthlySpendLimitUsd",
+            type="Number",
+            default=stage.sms_monthly_spend_limit_usd,
+            min_value=0,
+            description="Most USD per month SNS may spend on SMS (above 1, AWS must raise the account limit first).",
+        ).value_as_string
+
+        self.key = self._key()
+        self.table = self._table()
+        self.files = self._files_bucket(app_origin=_origin_of(public_base_url))
+        self.user_pool, self.user_pool_client = self._staff_directory()
+        self.ses_identity_arn, self.ses_configuration_set_arn = self._email()
+        self.desk_topic = sns.Topic(
+            self, "DeskTopic", display_name="Service desk: new tickets", master_key=self.key, enforce_ssl=True
+        )
+        self._sms_settings(sms_spend_limit)
+        self.dead_letters = sqs.Queue(
+            self,
+            "NotificationDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        # Signs the acknowledge links in escalation messages. Generated by Secrets Manager at deploy time,
+        # so it is in no file; the functions get it through a CloudFormation dynamic reference.
+        self.link_signing_secret = secretsmanager.Secret(
+            self,
+            "LinkSigningSecret",
+            description=f"Signs links in escalation messages ({stage.name})",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        skip_checks(
+            self.link_signing_secret,
+            {
+                "CKV2_AWS_57": "Rotating it would invalidate every acknowledge link already sent (they live 14 "
+                "days); rotate by hand with a deploy when needed.",
+            },
+        )
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", display_name="Service desk alarms", master_key=self.key, enforce_ssl=True
+        )
+
+        self.app = Chalice(
+            self,
+            "App",
+            source_dir=source_dir,
+            stage_config=self._chalice_stage_config(public_base_url),
+        )
+        self._harden_api()
+        functions = self._app_functions()
+        for logical_id, function in functions.items():
+            self._harden_function(logical_id, function)
+        self._alarms(functions)
+        self._outputs()
+
+    # -- resources ------------------------------------------------------------------------------
+
+    def _key(self) -> kms.Key:
+        # One customer-managed key per stage for the table, bucket, topics, queue and logs: unlike the
+        # AWS-managed keys it can be shared with CloudWatch (alarms to an encrypted topic) and CloudWatch
+        # Logs, its use is visible in CloudTrail per stage, and access can be cut off by its policy.
+        key = kms.Key(
+            self,
+            "DataKey",
+            alias=f"alias/{SERVICE_NAME}-{self.stage.name}",
+            description=f"Encrypts the service desk's data ({self.stage.name})",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                    }
+                },
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        return key
+
+    def _table(self) -> dynamodb.Table:
+        """Built from chalicelib/adapters/schema.py, the definition the local stack creates too."""
+        definition = schema.create_table_kwargs("unused")
+        types = {a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]}
+
+        def attribute(name: str) -> dynamodb.Attribute:
+            return dynamodb.Attribute(name=name, type=_ATTRIBUTE_TYPES[types[name]])
+
+        def key_of(key_schema: list[dict[str, str]], kind: str) -> dynamodb.Attribute:
+            return attribute(next(k["AttributeName"] for k in key_schema if k["KeyType"] == kind))
+
+        if definition["BillingMode"] != "PAY_PER_REQUEST":
+            raise ValueError("the stack provisions on-demand tables only; update it with the schema")
+        table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=key_of(definition["KeySchema"], "HASH"),
+            sort_key=key_of(definition["KeySchema"], "RANGE"),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=True,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            time_to_live_attribute=schema.TTL_ATTRIBUTE,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in definition["GlobalSecondaryIndexes"]:
+            table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                partition_key=key_of(index["KeySchema"], "HASH"),
+                sort_key=key_of(index["KeySchema"], "RANGE"),
+                projection_type=_PROJECTIONS[index["Projection"]["ProjectionType"]],
+            )
+        return table
+
+    def _files_bucket(self, *, app_origin: str) -> s3.Bucket:
+        access_logs = None
+        if self.stage.files_access_logs:
+            access_logs = s3.Bucket(
+                self,
+                "FilesAccessLogs",
+                # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
+                encryption=s3.BucketEncryption.S3_MANAGED,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                enforce_ssl=True,
+                versioned=True,
+                # Log delivery is granted by a bucket policy (CDK adds it), no ACLs.
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="expire-access-logs",
+                        expiration=Duration.days(365),
+                        noncurrent_version_expiration=Duration.days(30),
+                    )
+                ],
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            skip_checks(
+                access_logs,
+                {
+                    "CKV_AWS_18": "This is the access-log bucket; logging its own access would loop.",
+                    "CKV_AWS_145": "S3 server access logs can only be delivered to SSE-S3 buckets, not SSE-KMS.",
+                },
+            )
+        bucket = s3.Bucket(
+            self,
+            "Files",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            # Phones upload photos straight to S3 with a presigned POST and the pages show them with
+            # presigned GETs; only the app's own origin may do either from a browser.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET],
+                    allowed_origins=[app_origin],
+                    allowed_headers=["Content-Type"],
+                    max_age=3000,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="cheaper-class-for-old-files",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(self.stage.files_infrequent_access_after_days),
+                        )
+                    ],
+                    noncurrent_version_expiration=Duration.days(self.stage.noncurrent_versions_kept_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="files/" if access_logs else None,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        skips = {
+            "CKV_AWS_144": "No cross-region replication: versioning protects against overwrites and deletes; "
+            "a second region is not a requirement of the service desk and would double storage cost.",
+        }
+        if access_logs is None:
+            skips["CKV_AWS_18"] = f"Server access logs are switched off for stage {self.stage.name} (stages.py)."
+        skip_checks(bucket, skips)
+        return bucket
+
+    def _staff_directory(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        pool = cognito.UserPool(
+            self,
+            "Staff",
+            self_sign_up_enabled=False,  # staff accounts are created by an admin
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            mfa=cognito.Mfa.REQUIRED if self.stage.require_mfa else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=False,
+                temp_password_validity=Duration.days(3),
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for group in STAFF_GROUPS:
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Group{group.title().replace('_', '')}",
+                user_pool_id=pool.user_pool_id,
+                group_name=group,
+                description=f"Staff role {group}",
+            )
+        client = pool.add_client(
+            "StaffWeb",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            access_token_validity=Duration.hours(1),
+            id_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+        )
+        return pool, client
+
+    def _email(self) -> tuple[str, str]:
+        configuration_set = ses.ConfigurationSet(
+            self,
+            "MailConfiguration",
+            reputation_metrics=True,
+            sending_enabled=True,
+            suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+            tls_policy=ses.ConfigurationSetTlsPolicy.REQUIRE,
+        )
+        identity_name = self.stage.ses_identity
+        identity = ses.Identity.email(identity_name) if "@" in identity_name else ses.Identity.domain(identity_name)
+        # Messages from this identity use the configuration set by default, so the app need not name it.
+        ses.EmailIdentity(self, "Sender", identity=identity, configuration_set=configuration_set)
+        identity_arn = self.format_arn(service="ses", resource="identity", resource_name=identity_name)
+        configuration_set_arn = self.format_arn(
+            service="ses", resource="configuration-set", resource_name=configuration_set.configuration_set_name
+        )
+        return identity_arn, configuration_set_arn
+
+    def _sms_settings(self, monthly_spend_limit_usd: str) -> None:
+        """SNS SMS preferences are account settings with no CloudFormation resource: SetSMSAttributes it is."""
+        call = cr.AwsSdkCall(
+            service="SNS",
+            action="SetSMSAttributes",
+            parameters={
+                "attributes": {
+                    # Ticket notices are transactional: higher delivery priority, sent at any hour.
+                    "DefaultSMSType": "Transactional",
+                    "MonthlySpendLimit": monthly_spend_limit_usd,
+                }
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(f"{SERVICE_NAME}-{self.stage.name}-sms-settings"),
+        )
+        log_group = logs.LogGroup(
+            self, "SmsSettingsLogs", retention=self.stage.log_retention, encryption_key=self.key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        settings = cr.AwsCustomResource(
+            self,
+            "SmsSettings",
+            on_create=call,
+            on_update=call,
+            # Deleting the stack leaves the account's SMS settings as they are.
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    iam.PolicyStatement(
+                        # SetSMSAttributes acts on the account and supports no resource ARN.
+                        actions=["sns:SetSMSAttributes"],
+                        resources=["*"],
+                    )
+                ]
+            ),
+            install_latest_aws_sdk=False,
+            log_group=log_group,
+        )
+        # The provider function is a CDK singleton: annotate it like the app's functions.
+        provider = self.node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
+        skip_checks(
+            provider,
+            {
+                **_LAMBDA_SKIPS,
+                "CKV_AWS_173": "CDK's provider function has no environment variables to encrypt.",
+                "CKV_AWS_116": "CloudFormation invokes this custom-resource provider synchronously and reports "
+                "a failure as a failed deployment; a dead-letter queue would hold nothing useful.",
+            },
+        )
+        settings.node.add_dependency(log_group)
+
+    # -- the Chalice app ------------------------------------------------------------------------
+
+    def _chalice_stage_config(self, public_base_url: str) -> dict:
+        return {
+            "api_gateway_stage": "api",
+            # Roles are made per function below (FUNCTION_ACCESS); Chalice makes none. This ARN is only
+            # a placeholder that _harden_function replaces for every function.
+            "manage_iam_role": False,
+            "iam_role_arn": f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/replaced-per-function",
+            "autogen_policy": False,
+            "xray": True,
+            "lambda_memory_size": 512,
+            "lambda_timeout": 30,
+            "environment_variables": {
+                "LOCAL_MODE": "false",
+                "STAGE": self.stage.name,
+                "TABLE_NAME": self.table.table_name,
+                "BUCKET_NAME": self.files.bucket_name,
+                "PUBLIC_BASE_URL": public_base_url,
+                "SENDER_EMAIL": self.stage.sender_email,
+                "DESK_EMAIL": self.stage.desk_email,
+                "DESK_TOPIC_NAME": self.desk_topic.topic_name,
+                "DESK_TOPIC_ARN": self.desk_topic.topic_arn,
+                "NOTIFICATION_DLQ_URL": self.dead_letters.queue_url,
+                "USER_POOL_ID": self.user_pool.user_pool_id,
+                "USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+                "HOME_PROVINCE": self.stage.home_province,
+                "TIMEZONE": self.stage.timezone,
+                "LINK_SIGNING_SECRET": self.link_signing_secret.secret_value.unsafe_unwrap(),
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            },
+        }
+
+    def _harden_api(self) -> None:
+        api = self.app.get_resource("RestAPI")
+        api.add_property_override("TracingEnabled", True)
+        skip_checks(
+            api,
+            {
+                "CKV_AWS_120": "No API caching: every response is per customer or per request (forms, tracking "
+                "pages, uploads); a cache would serve stale or another customer's data.",
+                "CKV_AWS_76": "Access logging needs the account-wide API Gateway CloudWatch role, which one "
+                "stack cannot own for all stages; the Lambda logs record every request meanwhile. Follow-up "
+                "in docs/deploy.md.",
+            },
+        )
+
+    def _app_functions(self) -> dict[str, CfnResource]:
+        functions = {
+            _original_id(child): child
+            for child in self.app.sam_template.node.children
+            if isinstance(child, CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"
+        }
+        unknown = sorted(set(functions) - set(FUNCTION_ACCESS))
+        if unknown:
+            raise ValueError(
+                f"Lambda function(s) {', '.join(unknown)} have no entry in FUNCTION_ACCESS "
+                "(infra/stacks/service_desk.py): say what each may access before it can be deployed."
+            )
+        return functions
+
+    def _harden_function(self, logical_id: str, function: CfnResource) -> None:
+        access = FUNCTION_ACCESS[logical_id]
+        log_group = logs.LogGroup(
+            self,
+            f"{logical_id}Logs",
+            retention=self.stage.log_retention,
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        role = iam.Role(
+            self,
+            f"{logical_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Lambda function {logical_id} of the service desk ({self.stage.name})",
+        )
+        for statement in self._statements(access, log_group):
+            role.add_to_principal_policy(statement)
+        policy = role.node.find_child("DefaultPolicy")
+        if access.sends_notifications:
+            skip_checks(
+                policy,
+                {
+                    "CKV_AWS_111": "sns:Publish to a phone number has no resource ARN, so IAM can only match it "
+                    "against '*' (statement SmsToPhoneNumbers); everything else names its resource.",
+                },
+            )
+
+        function.add_property_override("Role", role.role_arn)
+        function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+        # The environment carries the link-signing secret: encrypt it with the stage's key.
+        function.add_property_override("KmsKeyArn", self.key.key_arn)
+        # Lambda checks at creation that the role may write to the dead-letter queue: policy first.
+        function.node.add_dependency(policy)
+        skips = dict(_LAMBDA_SKIPS)
+        if access.asynchronous:
+            function.add_property_override(
+                "DeadLetterQueue", {"Type": "SQS", "TargetArn": self.dead_letters.queue_arn}
+            )
+        else:
+            skips["CKV_AWS_116"] = (
+                "Invoked synchronously by API Gateway: the caller gets the error, a dead-letter queue "
+                "applies to asynchronous invocations only."
+            )
+        skip_checks(function, skips)
+
+    def _statements(self, access: FunctionAccess, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
+        table_arn = self.table.table_arn
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Table",
+                actions=list(access.table_actions),
+                resources=[table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="KeyThroughServicesOnly",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[self.key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"{service}.{Aws.REGION}.amazonaws.com"
+                            # lambda: the environment (which holds the link secret) is encrypted with it.
+                            for service in ("dynamodb", "s3", "sns", "sqs", "lambda")
+                        ]
+                    }
+                },
+            ),
+            iam.PolicyStatement(
+                sid="Tracing",
+                # X-Ray has no resource-level permissions for these two actions.
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            ),
+        ]
+        if access.indexes:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="TableIndexes",
+                    actions=["dynamodb:Query"],
+                    resources=[f"{table_arn}/index/{name}" for name in access.indexes],
+                )
+            )
+        if access.files:
+            statements += [
+                iam.PolicyStatement(
+                    sid="Files",
+                    # PutObject signs the browsers' presigned POST uploads; GetObject the presigned views.
+                    actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                    resources=[self.files.arn_for_objects("*")],
+                ),
+                iam.PolicyStatement(
+                    sid="FilesMissingIs404",
+                    # Without ListBucket S3 answers 403 instead of NoSuchKey for an upload never made.
+                    actions=["s3:ListBucket"],
+                    resources=[self.files.bucket_arn],
+                ),
+            ]
+        if access.sends_notifications:
+            statements += [
+                iam.PolicyStatement(
+                    sid="Email",
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    resources=[self.ses_identity_arn, self.ses_configuration_set_arn],
+                    conditions={"StringEquals": {"ses:FromAddress": self.stage.sender_email}},
+                ),
+                iam.PolicyStatement(
+                    sid="DeskTopic",
+                    actions=["sns:Publish"],
+                    resources=[self.desk_topic.topic_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="SmsToPhoneNumbers",
+                    # A Publish to a PhoneNumber has no resource ARN to name: IAM matches it against "*".
+                    actions=["sns:Publish"],
+                    resources=["*"],
+                ),
+            ]
+        if access.asynchronous:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DeadLetters",
+                    actions=["sqs:SendMessage"],
+                    resources=[self.dead_letters.queue_arn],
+                )
+            )
+        return statements
+
+    # -- monitoring -----------------------------------------------------------------------------
+
+    def _alarms(self, functions: dict[str, CfnResource]) -> None:
+        action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        five_minutes = Duration.minutes(5)
+
+        def alarm(construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str,
+                  missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) -> None:
+            cloudwatch.Alarm(
+                self,
+                construct_id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=missing,
+                alarm_description=description,
+            ).add_alarm_action(action)
+
+        for logical_id, function in functions.items():
+            for metric_name in ("Errors", "Throttles"):
+                alarm(
+                    f"{logical_id}{metric_name}Alarm",
+                    cloudwatch.Metric(
+                        namespace="AWS/Lambda",
+                        metric_name=metric_name,
+                        dimensions_map={"FunctionName": function.ref},
+                        statistic="Sum",
+                        period=five_minutes,
+                    ),
+                    1,
+                    f"{logical_id}: {metric_name.lower()} in the last 5 minutes ({self.stage.name})",
+                )
+        alarm(
+            "NotificationDeadLettersAlarm",
+            self.dead_letters.metric_approximate_number_of_messages_visible(period=five_minutes, statistic="Maximum"),
+            1,
+            f"Scheduled runs failed after Lambda's retries and wait in the dead-letter queue ({self.stage.name})",
+        )
+        alarm(
+            "OverdueNotEscalatedAlarm",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=OVERDUE_METRIC,
+                dimensions_map={"service": SERVICE_NAME},
+                statistic="Maximum",
+                period=five_minutes,
+            ),
+            self.stage.overdue_not_escalated_alarm_seconds,
+            f"A ticket past its deadline has not been escalated for {self.stage.overdue_not_escalated_alarm_seconds}"
+            f" s: the SLA sweep is not escalating ({self.stage.name})",
+            # No data means the sweep published nothing; its own Errors alarm covers a failing sweep.
+            missing=cloudwatch.TreatMissingData.MISSING,
+        )
+
+    def _outputs(self) -> None:
+        CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, "FilesBucketName", value=self.files.bucket_name)
+        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "DeskTopicArn", value=self.desk_topic.topic_arn)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+        CfnOutput(self, "NotificationDeadLetterQueueUrl", value=self.dead_letters.queue_url)
+
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+
+
+def _origin_of(url: str) -> str:
+    """``https://host/path`` -> ``https://host``, with CloudFormation functions (the URL is a parameter)."""
+    parts = Fn.split("/", url)
+    return Fn.join("", [Fn.select(0, parts), "//", Fn.select(2, parts)])
+
+
+def _original_id(resource: CfnResource) -> str:
+    """The logical id the resource has in the packaged Chalice template (kept as is by CfnInclude)."""
+    return resource.node.id

@@ -1,0 +1,84 @@
+"""Every per-stage setting of the deployment, in one place. Nothing here is secret.
+
+Pick a stage with ``cdk deploy -c stage=prod``; without ``-c stage`` every stage is synthesized (CI).
+Values an operator may want to change at deploy time without editing this file are CloudFormation
+parameters instead (see ``stacks/service_desk.py``): the public URL and the SMS spend limit, whose
+defaults come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_logs as logs
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    name: str
+    # Where customers and staff reach the app (custom domain, or the API URL printed after the first
+    # deploy). It is the only origin S3 accepts browser uploads from (CORS). Empty: must be passed
+    # as the PublicBaseUrl parameter.
+    public_base_url: str
+    # SES identity the app sends from: an email address, or a domain (then publish its DKIM records).
+    sender_email: str
+    ses_identity: str
+    desk_email: str
+    # US dollars per month SNS may spend on SMS. Above USD 1 AWS must first raise the account's
+    # limit (a support case), otherwise the deployment fails while setting it.
+    sms_monthly_spend_limit_usd: int
+    # Photos and signed forms move to S3 Standard-IA after this many days.
+    files_infrequent_access_after_days: int
+    # Noncurrent (overwritten or deleted) object versions are kept this long, then expire.
+    noncurrent_versions_kept_days: int
+    # S3 server access logs for the files bucket, into a bucket of their own.
+    files_access_logs: bool
+    log_retention: logs.RetentionDays
+    # Alarm when an overdue ticket has waited this long without being escalated.
+    overdue_not_escalated_alarm_seconds: int
+    home_province: str = "CN-JS"
+    timezone: str = "Asia/Shanghai"
+    # Cognito: staff must use an authenticator app in prod.
+    require_mfa: bool = True
+
+
+STAGES: dict[str, StageSettings] = {
+    "dev": StageSettings(
+        name="dev",
+        public_base_url="",
+        sender_email="noreply@dev.service-desk.example.com",
+        ses_identity="noreply@dev.service-desk.example.com",
+        desk_email="desk@dev.service-desk.example.com",
+        sms_monthly_spend_limit_usd=1,
+        files_infrequent_access_after_days=30,
+        noncurrent_versions_kept_days=7,
+        files_access_logs=False,
+        log_retention=logs.RetentionDays.ONE_MONTH,
+        overdue_not_escalated_alarm_seconds=15 * 60,
+        require_mfa=False,
+    ),
+    "prod": StageSettings(
+        name="prod",
+        public_base_url="",
+        sender_email="noreply@service-desk.example.com",
+        ses_identity="service-desk.example.com",
+        desk_email="desk@service-desk.example.com",
+        sms_monthly_spend_limit_usd=50,
+        files_infrequent_access_after_days=90,
+        noncurrent_versions_kept_days=90,
+        files_access_logs=True,
+        log_retention=logs.RetentionDays.ONE_YEAR,
+        overdue_not_escalated_alarm_seconds=15 * 60,
+    ),
+}
+
+# The staff roles; one Cognito group each (the app reads a user's groups from the token).
+STAFF_GROUPS: tuple[str, ...] = (
+    "desk",
+    "supervisor",
+    "technician",
+    "chief_engineer",
+    "general_manager",
+    "quality",
+    "admin",
+)
