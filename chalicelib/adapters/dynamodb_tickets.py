@@ -125,19 +125,23 @@ class DynamoTickets:
 
     # -- the SLA sweep -------------------------------------------------------------------------
 
-    def due_tickets(self, now: datetime, limit: int) -> list[str]:
-        numbers: list[str] = []
+    def due_tickets(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        found: list[tuple[str, datetime]] = []
         for partition in keys.due_partitions(keys.TICKET_DUE, self._due_shards):
             pages = self._ddb.get_paginator("query").paginate(
                 TableName=self._table,
                 IndexName=keys.GSI_DUE,
                 KeyConditionExpression="due_pk = :pk AND due_at <= :now",
                 ExpressionAttributeValues=to_item(**{":pk": partition, ":now": keys.iso(now)}),
-                ProjectionExpression="pk",
+                ProjectionExpression="pk, due_at",
                 PaginationConfig={"MaxItems": limit},
             )
-            numbers.extend(item["pk"]["S"].removeprefix("TICKET#") for page in pages for item in page["Items"])
-        return numbers[:limit]
+            found.extend(
+                (item["pk"]["S"].removeprefix("TICKET#"), keys.parse_iso(item["due_at"]["S"]))
+                for page in pages
+                for item in page["Items"]
+            )
+        return sorted(found, key=lambda pair: pair[1])[:limit]
 
     def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
         pages = self._ddb.get_paginator("query").paginate(

@@ -121,3 +121,7 @@ def due_partitions(kind: str, shards: int) -> list[str]:
 def iso(at: datetime) -> str:
     """UTC, fixed width, so that string order is time order in sort keys."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

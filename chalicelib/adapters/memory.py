@@ -68,10 +68,10 @@ class MemoryTickets:
         self.timelines[ticket.number].extend(events)
         self._set_wake(ticket.number, next_wake)
 
-    def due_tickets(self, now: datetime, limit: int) -> list[str]:
+    def due_tickets(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
         due = sorted((at, n) for n, at in self.wake.items() if at <= now)[:limit]
         self.reads += len(due)
-        return [n for _, n in due]
+        return [(n, at) for at, n in due]
 
     def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(self.taken.get(number, ())), frozenset(self.acknowledged.get(number, ()))

@@ -52,8 +52,9 @@ class TicketRepository(Protocol):
     def events(self, number: str) -> list[TicketEvent]:
         """The timeline, oldest first."""
 
-    def due_tickets(self, now: datetime, limit: int) -> list[str]:
-        """Numbers of tickets whose next deadline step is at or before ``now`` (an index query)."""
+    def due_tickets(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
+        """(number, wake time) of tickets whose next deadline step is at or before ``now`` (an index
+        query), earliest first."""
 
     def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
         """The ladder steps already taken and the breaches acknowledged, for one ticket."""

@@ -53,6 +53,9 @@ class SweepReport:
     steps_taken: int = 0
     conflicts: int = 0
     steps: list[str] = field(default_factory=list)
+    # How long the most overdue ticket has waited for the sweep: about a minute when all is well; a
+    # growing figure means escalations are stuck (alarmed on AWS).
+    oldest_overdue_seconds: float = 0.0
 
 
 class SlaService:
@@ -107,7 +110,10 @@ class SlaService:
         now = self._clock.now()
         report = SweepReport()
         roster = RosterBook(self._config_store.rosters())
-        for number in self._tickets.due_tickets(now, limit):
+        due = self._tickets.due_tickets(now, limit)
+        if due:
+            report.oldest_overdue_seconds = (now - due[0][1]).total_seconds()
+        for number, _ in due:
             report.tickets_read += 1
             try:
                 taken = self._process(number, now, roster)

@@ -1,8 +1,11 @@
-"""Scheduled functions. On AWS EventBridge runs them; locally the runner in ``local/`` does."""
+"""Scheduled functions. On AWS EventBridge runs them; locally the scheduler in ``local/`` does."""
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, Rate
 
 blueprint = Blueprint(__name__)
+metrics = Metrics(namespace="ServiceDesk", service="service-desk")
 
 
 @blueprint.schedule(Rate(1, unit=Rate.MINUTES))
@@ -18,4 +21,10 @@ def sla_sweep(event):  # type: ignore[no-untyped-def]
     """Warns before deadlines and escalates missed ones (a Query on the sparse ``due`` index)."""
     from chalicelib import wiring
 
-    wiring.services().sla.sweep()
+    report = wiring.services().sla.sweep()
+    # The alarm "oldest overdue ticket not yet escalated" watches this figure (infra/).
+    metrics.add_metric(
+        name="OldestOverdueTicketNotEscalatedSeconds", unit=MetricUnit.Seconds, value=report.oldest_overdue_seconds
+    )
+    metrics.add_metric(name="EscalationStepsTaken", unit=MetricUnit.Count, value=report.steps_taken)
+    metrics.flush_metrics()

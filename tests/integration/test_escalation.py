@@ -1,13 +1,13 @@
 """The SLA sweep over DynamoDB (moto) and the escalation link page, through Chalice's test client."""
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.clock import SystemClock
+from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.ticket import Priority
 from tests.fakes import DEMO_ROSTER, valid_report
 
@@ -61,25 +61,49 @@ def test_a_tampered_link_is_a_404(client):
     assert client.http.get("/escalations/not.a.jwt").status_code == 404
 
 
-def test_two_sweeps_at_the_same_moment_notify_each_level_once(client):
-    number = open_critical_ticket(client)
-    at = datetime.now(UTC) + timedelta(hours=4, minutes=1)
-    services = wiring.services()
-    reports = []
-    with mock.patch.object(SystemClock, "now", return_value=at):
-        threads = [threading.Thread(target=lambda: reports.append(services.sla.sweep())) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+def outbox_purposes(number):
     items = aws_client("dynamodb").query(
         TableName="service-desk", KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
         ExpressionAttributeValues={":pk": {"S": f"TICKET#{number}"}, ":s": {"S": "OUTBOX#"}},
     )["Items"]
-    recipients = [
-        (i["data"]["M"]["purpose"]["S"], i["data"]["M"]["recipient"]["S"]) for i in items
-        if i["data"]["M"]["purpose"]["S"].startswith("escalation:")
-    ]
-    assert len(recipients) == len(set(recipients)), "nobody got the same step twice"
-    assert sum(r.steps_taken for r in reports) == len({p for p, _ in recipients})
-    assert any(p.startswith("escalation:breach:dispatched") for p, _ in recipients)
+    return [(i["data"]["M"]["purpose"]["S"], i["data"]["M"]["recipient"]["S"]) for i in items]
+
+
+def test_a_sweep_that_loses_the_race_to_another_sends_nothing(client):
+    # moto in-process is not thread-safe, so the race is staged: the second sweep runs between the
+    # first one's reads and its write, which DynamoDB's conditions must then refuse.
+    number = open_critical_ticket(client)
+    at = datetime.now(UTC) + timedelta(hours=4, minutes=1)
+    services = wiring.services()
+    record = DynamoTickets.record_escalation
+    other_reports = []
+
+    def overtaken(self, *args, **kwargs):
+        with mock.patch.object(DynamoTickets, "record_escalation", record):
+            other_reports.append(services.sla.sweep())
+        return record(self, *args, **kwargs)
+
+    with mock.patch.object(SystemClock, "now", return_value=at):
+        with mock.patch.object(DynamoTickets, "record_escalation", overtaken):
+            loser = services.sla.sweep()
+        assert services.sla.sweep().steps_taken == 0, "a third sweep finds nothing left to do"
+
+    assert (loser.steps_taken, loser.conflicts) == (0, 1)
+    assert other_reports[0].steps_taken > 0
+    escalated = [p for p in outbox_purposes(number) if p[0].startswith("escalation:")]
+    assert len(escalated) == len(set(escalated)), "nobody got the same step twice"
+    levels = sorted(p.rsplit(":", 1)[-1] for p, _ in escalated if p.startswith("escalation:breach:dispatched"))
+    assert levels == ["L1", "L1", "L2", "L2", "L3", "L3"], "each level once, by email and by SMS"
+
+
+def test_a_sweep_that_dies_after_claiming_leaves_its_messages_for_the_outbox_schedule(client):
+    number = open_critical_ticket(client)
+    at = datetime.now(UTC) + timedelta(hours=2, minutes=1)
+    services = wiring.services()
+    with mock.patch.object(SystemClock, "now", return_value=at):
+        with mock.patch.object(type(services.notifications), "deliver", side_effect=RuntimeError("crash")):
+            services.sla.sweep()
+        assert services.sla.sweep().steps_taken == 0, "claimed steps are not taken again"
+        delivered = services.notifications.deliver_due()
+    assert any(m.purpose.startswith("escalation:breach:dispatched") for m in delivered)
+    assert len(outbox_purposes(number)) == len(set(outbox_purposes(number)))
