@@ -8,6 +8,7 @@ The README's "Configuration" table is generated from this model's descriptions, 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,14 @@ class Settings(BaseSettings):
         description="Base URL browsers upload to S3 with; empty means the S3 endpoint boto3 uses",
     )
     sender_email: str = Field("noreply@service-desk.local", description="SES identity messages are sent from")
+    email_provider: Literal["ses", "smtp"] = Field(
+        "ses", description="How email leaves: Amazon SES, or an SMTP server (AWS China has no SES)"
+    )
+    smtp_host: str = Field("", description="SMTP server, when EMAIL_PROVIDER=smtp")
+    smtp_port: int = Field(587, description="SMTP port (587 STARTTLS, 465 implicit TLS, 25 local relay)")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
+    smtp_username: str = Field("", description="SMTP user name; empty for no authentication")
+    smtp_password: str = Field("", description="SMTP password (a secret: from the stage's secret store, never the repo)")
     desk_email: str = Field("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
     desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
     desk_topic_arn: str = Field(

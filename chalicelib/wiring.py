@@ -16,12 +16,13 @@ from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
 from chalicelib.adapters.ses_email import SesEmailSender
 from chalicelib.adapters.signed_links import JwtLinkSigner
+from chalicelib.adapters.smtp_email import SmtpEmailSender
 from chalicelib.adapters.sns_sms import SnsSender
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.services.desk import DeskService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
-from chalicelib.services.ports import Clock, ConfigStore, Idempotency
+from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 from chalicelib.settings import Settings, get_settings
@@ -69,7 +70,7 @@ def _aws_services() -> Services:
         DynamoOutbox(tickets),
         RoutingNotifier(
             {
-                MessageChannel.EMAIL: SesEmailSender(settings.sender_email),
+                MessageChannel.EMAIL: email_sender(settings),
                 MessageChannel.SMS: sns,
                 MessageChannel.STAFF_TOPIC: sns,
             }
@@ -99,6 +100,16 @@ def _aws_services() -> Services:
         clock=clock,
         idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
     )
+
+
+def email_sender(settings: Settings) -> Notifier:
+    """SES by default; SMTP where SES does not exist (AWS China) or a company relay must be used."""
+    if settings.email_provider == "smtp":
+        return SmtpEmailSender(
+            settings.sender_email, settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password, security=settings.smtp_security,
+        )
+    return SesEmailSender(settings.sender_email)
 
 
 def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeConfig:

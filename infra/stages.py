@@ -36,6 +36,14 @@ class StageSettings:
     log_retention: logs.RetentionDays
     # Alarm when an overdue ticket has waited this long without being escalated.
     overdue_not_escalated_alarm_seconds: int
+    # How email leaves: "ses", or "smtp" where SES does not exist (AWS China regions) or a company relay
+    # must be used. For SMTP the stack makes a secret "SmtpPassword"; put the password in it after the
+    # first deploy (aws secretsmanager put-secret-value), then deploy again.
+    email_provider: str = "ses"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
     home_province: str = "CN-JS"
     timezone: str = "Asia/Shanghai"
     # Cognito: staff must use an authenticator app in prod.

@@ -486,9 +486,29 @@ class ServiceDeskStack(Stack):
                 "HOME_PROVINCE": self.stage.home_province,
                 "TIMEZONE": self.stage.timezone,
                 "LINK_SIGNING_SECRET": self.link_signing_secret.secret_value.unsafe_unwrap(),
+                **self._email_environment(),
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             },
+        }
+
+    def _email_environment(self) -> dict[str, str]:
+        """SES needs nothing more; SMTP needs its server, and a password kept in Secrets Manager."""
+        if self.stage.email_provider != "smtp":
+            return {"EMAIL_PROVIDER": "ses"}
+        password = secretsmanager.Secret(
+            self, "SmtpPassword", description="Password of the SMTP account the service desk sends from",
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        skip_checks(password, {"CKV2_AWS_57": "The mail provider owns this password; rotate it there, then here."})
+        return {
+            "EMAIL_PROVIDER": "smtp",
+            "SMTP_HOST": self.stage.smtp_host,
+            "SMTP_PORT": str(self.stage.smtp_port),
+            "SMTP_SECURITY": self.stage.smtp_security,
+            "SMTP_USERNAME": self.stage.smtp_username,
+            "SMTP_PASSWORD": password.secret_value.unsafe_unwrap(),
         }
 
     def _harden_api(self) -> None:

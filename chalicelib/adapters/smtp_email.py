@@ -1,0 +1,70 @@
+"""Email through a plain SMTP server, for regions without SES (AWS China) or a company mail relay.
+
+Connection refusals, timeouts and 4xx replies are retried later by the outbox; a 5xx reply for the
+recipient is permanent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from chalicelib.domain.notification import OutboxMessage
+from chalicelib.services.ports import DeliveryError
+
+
+class SmtpEmailSender:
+    def __init__(
+        self,
+        sender: str,
+        host: str,
+        port: int = 587,
+        *,
+        username: str = "",
+        password: str = "",
+        security: str = "starttls",  # "starttls", "tls" (implicit, port 465) or "none" (local relay)
+        timeout: float = 10.0,
+    ):
+        self._sender = sender
+        self._host = host
+        self._port = port
+        self._username = username
+        self._password = password
+        self._security = security
+        self._timeout = timeout
+
+    def send(self, message: OutboxMessage) -> str:
+        email = EmailMessage()
+        email["From"] = self._sender
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
+        email.set_content(message.text)
+        if message.html:
+            email.add_alternative(message.html, subtype="html")
+        try:
+            with self._connect() as smtp:
+                if self._username:
+                    smtp.login(self._username, self._password)
+                smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise DeliveryError(f"SMTP refused {message.recipient}: {codes}",
+                                permanent=all(c >= 500 for c in codes)) from error
+        except smtplib.SMTPResponseException as error:
+            raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}",
+                                permanent=error.smtp_code >= 500) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP unreachable: {error}") from error
+        return str(email["Message-ID"])
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._security == "tls":
+            return smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout,
+                                    context=ssl.create_default_context())
+        smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        if self._security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        return smtp
