@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     home_province: str = Field("CN-JS", description="ISO 3166-2 code of the company's province (in-province rules)")
     timezone: str = Field("Asia/Shanghai", description="Time zone of calendars and of times shown to people")
     max_photo_bytes: int = Field(10 * 1024 * 1024, description="Largest photo a customer may upload")
-    max_photos: int = Field(5, description="Most photos one report may carry")
     upload_url_seconds: int = Field(900, description="How long a presigned upload stays valid")
     idempotency_seconds: int = Field(24 * 3600, description="How long a submitted form's idempotency key is remembered")
     local_mode: bool = Field(False, description="Enables local-only pages (the outbox); never set on AWS")

@@ -119,7 +119,6 @@ def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeCo
         desk_topic_arn=desk_topic_arn,
         timezone=settings.timezone,
         max_photo_bytes=settings.max_photo_bytes,
-        max_photos=settings.max_photos,
         upload_url_seconds=settings.upload_url_seconds,
         home_province=settings.home_province,
     )

@@ -45,7 +45,6 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         desk_topic_arn=desk_topic_arn,
         timezone="Asia/Shanghai",
         max_photo_bytes=1024,
-        max_photos=5,
         upload_url_seconds=900,
     )
     config_store = MemoryConfig(stored_rosters=[DEMO_ROSTER])

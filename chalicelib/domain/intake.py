@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from chalicelib.domain.regions import PROVINCES
 from chalicelib.domain.ticket import Channel, Kind
 
+MAX_PHOTOS = 5  # per report, as the intake form promises
 _PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]{5,32}$")
 
 
@@ -98,7 +99,7 @@ class ServiceRequestInput(BaseModel):
     preferred_time: OptionalShort = None
     kind: Kind = Kind.FAULT
     channel: Channel = Channel.WEB
-    photos: list[str] = Field(default_factory=list, max_length=5)
+    photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
 
     @field_validator("province")
     @classmethod

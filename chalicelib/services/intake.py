@@ -30,7 +30,6 @@ class IntakeConfig:
     desk_topic_arn: str | None
     timezone: str
     max_photo_bytes: int
-    max_photos: int
     upload_url_seconds: int
     home_province: str = "CN-JS"
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain.intake import MAX_PHOTOS
 from chalicelib.domain.ticket import Action, Kind, TicketEvent
 from chalicelib.i18n import CATALOG, t
 from chalicelib.services.tracking import UnknownTrackingToken
@@ -39,7 +40,7 @@ def _form_page(values: dict, errors: dict[str, str], idempotency_key: str | None
         errors=errors,
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         kinds=[k.value for k in Kind],
-        max_photos=settings.max_photos,
+        max_photos=MAX_PHOTOS,
         max_photo_bytes=settings.max_photo_bytes,
         max_photo_mb=settings.max_photo_bytes // (1024 * 1024),
     )
