@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "local-only-link-secret-change-me",
         description="Secret that signs links in escalation messages; set a long random value on AWS",
     )
+    cognito_user_pool_id: str = Field("", description="Cognito user pool of staff; local: found by name at start-up")
+    cognito_client_id: str = Field("", description="Cognito app client the sign-in page uses")
+    cognito_region: str = Field("us-east-1", description="Region of the user pool (part of the tokens' issuer)")
+    cognito_jwks_url: str = Field(
+        "", description="Where the pool's signing keys are; empty means Cognito's own URL (set locally)"
+    )
     clock_file: str = Field(
         "", description="Local mode only: a JSON file {\"offset_seconds\": N} that moves the app's clock (tests)"
     )

@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import cache
 
 from chalicelib.adapters.clock import OffsetClock, SystemClock
+from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.idempotency import IdempotentRunner
@@ -38,6 +39,8 @@ class Services:
     config: ConfigStore
     clock: Clock
     idempotency: Idempotency
+    staff_tokens: CognitoTokens
+    staff_sign_in: CognitoSignIn
 
 
 _override: Services | None = None
@@ -99,6 +102,13 @@ def _aws_services() -> Services:
         config=config_store,
         clock=clock,
         idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
+        staff_tokens=CognitoTokens(
+            region=settings.cognito_region,
+            user_pool_id=settings.cognito_user_pool_id,
+            client_id=settings.cognito_client_id,
+            jwks_url=settings.cognito_jwks_url,
+        ),
+        staff_sign_in=CognitoSignIn(settings.cognito_client_id),
     )
 
 

@@ -70,6 +70,17 @@ def seed_demo_roster(settings: object) -> None:
         print("run: stored the demo escalation roster (python -m ops.config rosters list)", flush=True)
 
 
+DEMO_PASSWORD = "Demo-pass-1"
+
+
+def seed_demo_staff(pool_id: str) -> None:
+    """One demo account per role (user name = role, e.g. ``supervisor``), local only."""
+    from ops.staff import DEMO_STAFF, add_demo_staff
+
+    add_demo_staff(pool_id, DEMO_PASSWORD)
+    print(f"run: demo staff {', '.join(DEMO_STAFF)} (password {DEMO_PASSWORD})", flush=True)
+
+
 class Stack:
     def __init__(self, app_port: int, aws_port: int, state_dir: Path) -> None:
         self.app_port = app_port
@@ -79,6 +90,7 @@ class Stack:
         self.aws_url = f"http://{HOST}:{aws_port}"
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.stopping = threading.Event()
+        self.staff_pool: dict[str, str] = {}
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -92,6 +104,10 @@ class Stack:
                 "LOCAL_STATE_DIR": str(self.state_dir),
                 # One clock for the app and the scheduler; tests and /local/clock move it forward.
                 "CLOCK_FILE": str(self.state_dir / "clock.json"),
+                # Cognito ids derived from names, not random: replaying the saved requests after a
+                # restart must recreate the same pool, or the saved staff accounts would be lost.
+                "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+                "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -99,6 +115,7 @@ class Stack:
         env.pop("AWS_PROFILE", None)  # a real profile must never be used against the stand-in
         env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         env.setdefault("PUBLIC_BASE_URL", self.app_url)
+        env.update(self.staff_pool)
         return env
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -134,7 +151,16 @@ class Stack:
 
         resources = ensure_resources(Settings())
         print(f"run: resources ready: {resources}", flush=True)
+        pool_id = resources["user_pool_id"]
+        self.staff_pool = {
+            "COGNITO_USER_POOL_ID": pool_id,
+            "COGNITO_CLIENT_ID": resources["user_pool_client_id"],
+            # The stand-in serves the pool's keys here; its tokens still name the AWS issuer.
+            "COGNITO_JWKS_URL": f"{self.aws_url}/{pool_id}/.well-known/jwks.json",
+        }
+        os.environ.update(self.staff_pool)
         seed_demo_roster(Settings())
+        seed_demo_staff(pool_id)
 
         chalice = self.spawn(
             "chalice local",
@@ -167,6 +193,8 @@ class Stack:
                 f"  Customer form     {self.app_url}/",
                 f"  Local outbox      {self.app_url}/local/outbox",
                 f"  API docs          {self.app_url}/api/openapi.json",
+                f"  Staff sign-in     {self.app_url}/staff/sign-in  (user = role, e.g. supervisor; password {DEMO_PASSWORD})",
+                f"  Local clock       {self.app_url}/local/clock",
                 f"  Local AWS (moto)  {self.aws_url}  (state: {self.aws_url}/moto-api/data.json)",
                 f"  Saved state       {shown}/  (make reset-local deletes it)",
                 "",

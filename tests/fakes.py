@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib import wiring
+from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
 from chalicelib.adapters.memory import (
     FixedClock,
     MemoryConfig,
@@ -61,6 +62,8 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         config=config_store,
         clock=clock,
         idempotency=MemoryIdempotency(),
+        staff_tokens=CognitoTokens(region="us-east-1", user_pool_id="none", client_id="none"),
+        staff_sign_in=CognitoSignIn("none"),
     )
     return FakeWorld(tickets, files, notifier, clock, services)
 

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from chalicelib.adapters import schema
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.cognito import ensure_user_pool
 from chalicelib.settings import Settings
+
+STAFF_POOL_NAME = "service-desk-staff"
 
 
 def ensure_resources(settings: Settings) -> dict[str, str]:
-    """Returns what it created or found, for the start-up banner."""
+    """Returns what it created or found, for the start-up banner (and the staff pool's ids, which the
+    app needs in ``COGNITO_USER_POOL_ID`` / ``COGNITO_CLIENT_ID``)."""
+    pool_id, client_id = ensure_user_pool(STAFF_POOL_NAME)
     return {
         "table": _ensure_table(settings.table_name),
         "bucket": _ensure_bucket(settings.bucket_name, settings.public_base_url),
         "sender": _ensure_identity(settings.sender_email),
         "desk_topic": _ensure_topic(settings.desk_topic_name),
+        "user_pool_id": pool_id,
+        "user_pool_client_id": client_id,
     }
 
 

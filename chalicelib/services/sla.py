@@ -81,10 +81,14 @@ class SlaService:
     def plans(self) -> PlanRegistry:
         return PlanRegistry(self._config_store.plans())
 
-    def schedule(self, ticket: Ticket, events: list[TicketEvent], now: datetime | None = None) -> Schedule:
+    def schedule(
+        self, ticket: Ticket, events: list[TicketEvent], now: datetime | None = None,
+        plans: PlanRegistry | None = None,
+    ) -> Schedule:
+        """``plans``: a registry already loaded (a sweep loads it once, not once per ticket)."""
         return compute_schedule(
             clock_facts(ticket, events),
-            self.plans().get(ticket.plan),
+            (plans or self.plans()).get(ticket.plan),
             now or self._clock.now(),
             warn_share=self._config.warn_share,
             display_timezone=self._config.timezone,
@@ -110,13 +114,14 @@ class SlaService:
         now = self._clock.now()
         report = SweepReport()
         roster = RosterBook(self._config_store.rosters())
+        plans = self.plans()
         due = self._tickets.due_tickets(now, limit)
         if due:
             report.oldest_overdue_seconds = (now - due[0][1]).total_seconds()
         for number, _ in due:
             report.tickets_read += 1
             try:
-                taken = self._process(number, now, roster)
+                taken = self._process(number, now, roster, plans)
             except Exception:  # one bad ticket must not stop the others from escalating
                 logger.exception("sweep failed for a ticket", extra={"ticket": number})
                 continue
@@ -130,9 +135,9 @@ class SlaService:
     def act_now(self, number: str) -> list[Step] | None:
         """Take a ticket's due steps at once, without waiting for the sweep: a job classified critical
         tells the chief engineer and the general manager immediately (000 §4.4.2.1)."""
-        return self._process(number, self._clock.now(), RosterBook(self._config_store.rosters()))
+        return self._process(number, self._clock.now(), RosterBook(self._config_store.rosters()), self.plans())
 
-    def _process(self, number: str, now: datetime, roster: RosterBook) -> list[Step] | None:
+    def _process(self, number: str, now: datetime, roster: RosterBook, plans: PlanRegistry) -> list[Step] | None:
         ticket = self._tickets.get(number)
         if ticket is None:
             return []
@@ -141,7 +146,7 @@ class SlaService:
         if not ticket.is_open:
             self._tickets.set_next_wake(ticket, None)
             return []
-        schedule = self.schedule(ticket, events, now)
+        schedule = self.schedule(ticket, events, now, plans)
         due = self._ladder.due(schedule, now, taken, acknowledged)
         if not due:
             self._tickets.set_next_wake(ticket, self._ladder.next_wake(schedule, now, taken, acknowledged))
@@ -151,7 +156,7 @@ class SlaService:
         # The notices are facts for the clock too: recompute with them so they count as met.
         after_events = events + step_events
         next_wake = self._ladder.next_wake(
-            self.schedule(ticket, after_events, now), now, taken | {s.key for s in due}, acknowledged
+            self.schedule(ticket, after_events, now, plans), now, taken | {s.key for s in due}, acknowledged
         )
         if not self._tickets.record_escalation(ticket, [s.key for s in due], step_events, messages, next_wake):
             return None

@@ -39,21 +39,30 @@ def outbox() -> Response:
     return render(blueprint.current_request, "outbox.html", messages=sent_messages(settings.aws_endpoint_url))
 
 
-@blueprint.route("/local/clock", methods=["GET", "POST"], content_types=["application/x-www-form-urlencoded"])
+@blueprint.route("/local/clock", methods=["GET"])
 @guarded(blueprint)
-def clock() -> Response:
+def clock_page() -> Response:
+    return _clock(advance=None)
+
+
+@blueprint.route("/local/clock", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def move_clock() -> Response:
+    return _clock(advance=read_form(blueprint.current_request.raw_body))
+
+
+def _clock(advance: dict[str, str] | None) -> Response:
     settings = get_settings()
     if not settings.local_mode or not settings.clock_file:
         return _not_here()
-    request = blueprint.current_request
     local_clock = OffsetClock(settings.clock_file)
-    if request.method == "POST":
-        form = read_form(request.raw_body)
+    if advance is not None:
         try:
-            hours = float(form.get("advance_hours", "0"))
+            hours = float(advance.get("advance_hours", "0"))
         except ValueError:
             hours = 0.0
-        offset = timedelta(0) if form.get("reset") else local_clock.offset() + timedelta(hours=max(hours, 0))
+        offset = timedelta(0) if advance.get("reset") else local_clock.offset() + timedelta(hours=max(hours, 0))
         local_clock.set_offset(offset)
     now = local_clock.now().astimezone(ZoneInfo(settings.timezone))
-    return render(request, "clock.html", now=now.strftime("%Y-%m-%d %H:%M"), offset=local_clock.offset())
+    return render(blueprint.current_request, "clock.html", now=now.strftime("%Y-%m-%d %H:%M"),
+                  offset=local_clock.offset())

@@ -380,7 +380,8 @@ class ServiceDeskStack(Stack):
         client = pool.add_client(
             "StaffWeb",
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            # The app's sign-in page (server side, over TLS) uses USER_PASSWORD_AUTH.
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             access_token_validity=Duration.hours(1),
@@ -481,8 +482,9 @@ class ServiceDeskStack(Stack):
                 "DESK_TOPIC_NAME": self.desk_topic.topic_name,
                 "DESK_TOPIC_ARN": self.desk_topic.topic_arn,
                 "NOTIFICATION_DLQ_URL": self.dead_letters.queue_url,
-                "USER_POOL_ID": self.user_pool.user_pool_id,
-                "USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+                "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
+                "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+                "COGNITO_REGION": Aws.REGION,
                 "HOME_PROVINCE": self.stage.home_province,
                 "TIMEZONE": self.stage.timezone,
                 "LINK_SIGNING_SECRET": self.link_signing_secret.secret_value.unsafe_unwrap(),

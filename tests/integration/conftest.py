@@ -1,18 +1,57 @@
+import gzip
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jwt
 import pytest
 from chalice.test import Client
 from moto import mock_aws
+from moto.cognitoidp import models as cognito_models
 
+from chalicelib import wiring
+from chalicelib.adapters.cognito import add_staff
 from chalicelib.adapters.provision import ensure_resources
+from chalicelib.domain.staff import StaffRole
 from chalicelib.settings import get_settings
+
+MOTO_KEYS = Path(cognito_models.__file__).parent / "resources"
+PASSWORD = "Test-pass-1"
+
+
+@pytest.fixture(scope="session")
+def jwks_url():
+    """The stand-in's signing keys over HTTP on loopback, fetched by the app as it fetches Cognito's."""
+    keys = gzip.decompress((MOTO_KEYS / "jwks-public.json.gz").read_bytes())
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(keys)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    server.shutdown()
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    """moto in-process with the table, bucket, sending identity and desk topic created."""
+def aws(monkeypatch, jwks_url):
+    """moto in-process with the table, bucket, sending identity, desk topic and staff pool created."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example.com")
     with mock_aws():
-        ensure_resources(get_settings())
-        yield
+        resources = ensure_resources(get_settings())
+        monkeypatch.setenv("COGNITO_USER_POOL_ID", resources["user_pool_id"])
+        monkeypatch.setenv("COGNITO_CLIENT_ID", resources["user_pool_client_id"])
+        monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
+        wiring.reset()
+        yield resources
 
 
 @pytest.fixture
@@ -21,3 +60,21 @@ def client(aws):
 
     with Client(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def staff_token(aws):
+    """``staff_token("supervisor")``: a real ID token from the pool for a user in those roles."""
+
+    def issue(username: str, *roles: StaffRole) -> str:
+        add_staff(aws["user_pool_id"], username, list(roles) or [StaffRole(username)], password=PASSWORD)
+        return wiring.services().staff_sign_in.sign_in(username, PASSWORD).id_token
+
+    return issue
+
+
+def forged_token(claims: dict) -> str:
+    """A token signed with the stand-in's own private key, for expiry and audience cases."""
+    private = json.loads(gzip.decompress((MOTO_KEYS / "jwks-private.json.gz").read_bytes()))
+    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})

@@ -1,7 +1,8 @@
 """Everything the product says to people, in Chinese (default) and English.
 
 One flat catalog per language keeps the two in step: a test checks that both have the same keys.
-Pages and messages look strings up with ``t(lang, key, **values)``.
+Pages and messages look strings up with ``t(lang, key, **values)``. Each feature may keep its words in
+a module of this package (``FEATURES`` below); they are merged into one catalog at import.
 """
 
 from __future__ import annotations
@@ -348,6 +349,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "ack.plan": "Service plan",
     },
 }
+
+
+FEATURES = ("staff",)
+
+
+def _merge_features() -> None:
+    import importlib
+
+    for name in FEATURES:
+        feature = importlib.import_module(f"{__name__}.{name}").CATALOG
+        for lang, words in feature.items():
+            clash = CATALOG[lang].keys() & words.keys()
+            if clash:
+                raise ValueError(f"i18n keys defined twice: {sorted(clash)}")
+            CATALOG[lang].update(words)
+
+
+_merge_features()
 
 
 def normalize_language(value: str | None) -> str:

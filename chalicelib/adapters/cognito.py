@@ -1,0 +1,149 @@
+"""Staff sign-in with Amazon Cognito, and verification of its tokens on every staff request.
+
+The app verifies tokens itself (signature against the pool's JWKS, audience, issuer, expiry, token
+use) in local mode as on AWS: API Gateway's authorizer is not in front of the Chalice dev server, and
+the dev server decodes Cognito tokens without checking their signature. Locally the JWKS comes from
+the stand-in (``COGNITO_JWKS_URL``) while the issuer stays the AWS one that its tokens carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import jwt
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.domain.staff import StaffRole, StaffUser
+
+
+class InvalidToken(Exception):
+    """Missing, tampered, expired, or not ours."""
+
+
+class BadCredentials(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class NewPasswordRequired(Exception):
+    """First sign-in with a temporary password: Cognito wants a new one (``session`` continues it)."""
+
+    username: str
+    session: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    id_token: str
+    expires_in: int
+
+
+class CognitoTokens:
+    def __init__(self, *, region: str, user_pool_id: str, client_id: str, jwks_url: str = ""):
+        self._issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+        self._client_id = client_id
+        self._jwks_url = jwks_url or f"{self._issuer}/.well-known/jwks.json"
+
+    @cached_property
+    def _keys(self) -> jwt.PyJWKClient:
+        return jwt.PyJWKClient(self._jwks_url, cache_keys=True, lifespan=3600)
+
+    def verify(self, token: str) -> StaffUser:
+        try:
+            key = self._keys.get_signing_key_from_jwt(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self._client_id,
+                issuer=self._issuer,
+                options={"require": ["exp", "iss", "aud", "token_use"]},
+            )
+        except (jwt.PyJWTError, ValueError) as error:
+            raise InvalidToken(str(error)) from error
+        if claims.get("token_use") != "id":
+            raise InvalidToken("not an ID token")
+        roles = frozenset(StaffRole(g) for g in claims.get("cognito:groups", []) if g in StaffRole._value2member_map_)
+        return StaffUser(username=str(claims.get("cognito:username") or claims["sub"]), roles=roles)
+
+
+class CognitoSignIn:
+    def __init__(self, client_id: str):
+        self._client_id = client_id
+
+    def sign_in(self, username: str, password: str) -> SignedIn:
+        try:
+            response = client("cognito-idp").initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NotAuthorizedException", "UserNotFoundException"):
+                raise BadCredentials() from error
+            raise
+        return self._result(username, response)
+
+    def set_new_password(self, username: str, session: str, new_password: str) -> SignedIn:
+        try:
+            response = client("cognito-idp").respond_to_auth_challenge(
+                ClientId=self._client_id,
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=session,
+                ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("InvalidPasswordException", "NotAuthorizedException"):
+                raise BadCredentials() from error
+            raise
+        return self._result(username, response)
+
+    @staticmethod
+    def _result(username: str, response: dict[str, Any]) -> SignedIn:
+        if response.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            raise NewPasswordRequired(username=username, session=response["Session"])
+        result = response["AuthenticationResult"]
+        return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+
+
+def ensure_user_pool(name: str) -> tuple[str, str]:
+    """Local stand-in only (on AWS the CDK stack owns the pool): the pool, a web client, one group per
+    role. Returns (user pool id, client id)."""
+    idp = client("cognito-idp")
+    pools = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
+    pool_id = pools[0]["Id"] if pools else idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    web = [c for c in clients if c["ClientName"] == "web"]
+    client_id = web[0]["ClientId"] if web else idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="web",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    existing = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
+    for role in StaffRole:
+        if role.value not in existing:
+            idp.create_group(UserPoolId=pool_id, GroupName=role.value)
+    return pool_id, client_id
+
+
+def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, password: str | None = None,
+              email: str | None = None) -> None:
+    """Creates a staff account in the given roles; with ``password`` it is usable at once (local demo),
+    without it Cognito mails a temporary one."""
+    idp = client("cognito-idp")
+    attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
+    try:
+        idp.admin_create_user(
+            UserPoolId=user_pool_id, Username=username, UserAttributes=attributes,
+            **({"MessageAction": "SUPPRESS"} if password else {"DesiredDeliveryMediums": ["EMAIL"]}),
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "UsernameExistsException":
+            raise
+    if password:
+        idp.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Password=password, Permanent=True)
+    for role in roles:
+        idp.admin_add_user_to_group(UserPoolId=user_pool_id, Username=username, GroupName=role.value)

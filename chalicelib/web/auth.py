@@ -1,0 +1,161 @@
+"""Staff sign-in, sign-out, and the guard every staff route wears.
+
+The ID token travels in an HttpOnly, SameSite=Lax cookie for pages (so a form on another site cannot
+post with it) or as ``Authorization: Bearer`` for the API. It is verified on every request; a
+customer's tracking token is a different thing entirely and never passes here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib import wiring
+from chalicelib.adapters.cognito import BadCredentials, InvalidToken, NewPasswordRequired, SignedIn
+from chalicelib.domain.staff import StaffRole, StaffUser
+from chalicelib.i18n import t
+from chalicelib.settings import get_settings
+from chalicelib.web.errors import guarded
+from chalicelib.web.forms import read_form
+from chalicelib.web.rendering import language_of, render
+
+blueprint = Blueprint(__name__)
+COOKIE = "sd_staff"
+View = TypeVar("View", bound=Callable[..., Any])
+_current: ContextVar[StaffUser | None] = ContextVar("current_staff", default=None)
+
+OFFICE = frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN})
+
+
+class Forbidden(Exception):
+    """Signed in, but this role (or this technician) may not do this."""
+
+
+def current_staff() -> StaffUser:
+    user = _current.get()
+    if user is None:
+        raise RuntimeError("current_staff() outside a staff_only view")
+    return user
+
+
+def staff_only(bp: Blueprint, *roles: StaffRole) -> Callable[[View], View]:
+    """Only signed-in staff holding one of ``roles`` (any role if none given) get through."""
+    allowed = frozenset(roles)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request = bp.current_request
+            token = _token_of(request)
+            try:
+                user = wiring.services().staff_tokens.verify(token) if token else None
+            except InvalidToken:
+                user = None
+            if user is None:
+                return _sign_in_first(request)
+            if allowed and not user.has_any(allowed):
+                return forbidden(request)
+            reset = _current.set(user)
+            try:
+                return view(*args, **kwargs)
+            except Forbidden:
+                return forbidden(request)
+            finally:
+                _current.reset(reset)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def forbidden(request: Request) -> Response:
+    lang = language_of(request)
+    if request.path.startswith("/api"):
+        return Response(body={"error": "forbidden", "message": t(lang, "auth.forbidden")}, status_code=403)
+    return render(request, "message.html", status=403, heading=t(lang, "auth.forbidden.title"),
+                  message=t(lang, "auth.forbidden"))
+
+
+def _token_of(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    for part in (request.headers.get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE and value:
+            return value
+    return None
+
+
+def _sign_in_first(request: Request) -> Response:
+    lang = language_of(request)
+    if request.path.startswith("/api"):
+        return Response(body={"error": "unauthenticated", "message": t(lang, "auth.required")}, status_code=401)
+    path = request.context.get("path") or "/staff"
+    return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/sign-in?next={quote(path)}"})
+
+
+def _root() -> str:
+    return urlsplit(get_settings().public_base_url).path.rstrip("/")
+
+
+def _safe_next(value: str | None) -> str:
+    """Only our own staff pages: a sign-in link must not bounce people to another site."""
+    if value and (value == "/staff" or value.startswith("/staff/")) and "//" not in value and "\\" not in value:
+        return value
+    return "/staff"
+
+
+def _cookie(token: str, max_age: int) -> str:
+    secure = "; Secure" if get_settings().public_base_url.startswith("https://") else ""
+    return f"{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+
+
+def _signed_in(result: SignedIn, next_path: str) -> Response:
+    return Response(body="", status_code=303,
+                    headers={"Location": f"{_root()}{next_path}", "Set-Cookie": _cookie(result.id_token, result.expires_in)})
+
+
+# GET and POST are separate routes: the dev server refuses a GET on a route that names content types.
+@blueprint.route("/staff/sign-in", methods=["GET"])
+@guarded(blueprint)
+def sign_in_page() -> Response:
+    request = blueprint.current_request
+    query = request.query_params or {}
+    return render(request, "sign_in.html", next=_safe_next(query.get("next")), error=None, username="")
+
+
+@blueprint.route("/staff/sign-in", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def sign_in() -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    form = read_form(request.raw_body)
+    next_path = _safe_next(form.get("next"))
+    username = str(form.get("username", "")).strip()[:128]
+    sign_in_service = wiring.services().staff_sign_in
+    try:
+        if form.get("session"):
+            result = sign_in_service.set_new_password(username, str(form["session"]), str(form.get("new_password", "")))
+        else:
+            result = sign_in_service.sign_in(username, str(form.get("password", ""))[:256])
+    except NewPasswordRequired as challenge:
+        return render(request, "sign_in.html", next=next_path, error=None, username=username, session=challenge.session)
+    except BadCredentials:
+        error = t(lang, "auth.bad_new_password") if form.get("session") else t(lang, "auth.bad_credentials")
+        return render(request, "sign_in.html", status=401, next=next_path, error=error, username=username,
+                      session=form.get("session"))
+    return _signed_in(result, next_path)
+
+
+@blueprint.route("/staff/sign-out", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def sign_out() -> Response:
+    return Response(body="", status_code=303,
+                    headers={"Location": f"{_root()}/staff/sign-in", "Set-Cookie": _cookie("", 0)})

@@ -1,0 +1,44 @@
+"""Staff accounts: an administrator adds people in their roles (Cognito groups).
+
+    python -m ops.staff add --pool <UserPoolId> --username li.gong --role technician --email li@example.com
+
+Without ``--password`` Cognito mails a temporary password that must be changed at first sign-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from chalicelib.adapters.cognito import add_staff
+from chalicelib.domain.staff import StaffRole
+
+# Local demo accounts: the user name is the role, plus a technician with a name of their own.
+DEMO_STAFF: dict[str, list[StaffRole]] = {
+    **{role.value: [role] for role in StaffRole},
+    "tech-wang": [StaffRole.TECHNICIAN],
+}
+
+
+def add_demo_staff(pool_id: str, password: str) -> None:
+    for username, roles in DEMO_STAFF.items():
+        add_staff(pool_id, username, roles, password=password)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.staff", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="create a staff account in one or more roles")
+    add.add_argument("--pool", required=True, help="the Cognito user pool id (stack output UserPoolId)")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", action="append", required=True, choices=[r.value for r in StaffRole])
+    add.add_argument("--email")
+    add.add_argument("--password", help="set a permanent password at once (local/testing only)")
+    args = parser.parse_args(argv)
+    add_staff(args.pool, args.username, [StaffRole(r) for r in args.role], password=args.password, email=args.email)
+    print(f"added {args.username} as {', '.join(args.role)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
