@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from chalice import Blueprint, Response
 
@@ -82,11 +80,6 @@ def tracking_page(token: str) -> Response:
     except UnknownTrackingToken:
         return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
                       message=t(lang, "error.not_found.tracking"))
-    zone = ZoneInfo(get_settings().timezone)
-
-    def local_time(at: datetime) -> str:
-        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
     def describe(event: TicketEvent) -> str:
         if event.action == Action.SUBMIT:
             return t(lang, "event.submit", channel=t(lang, f"channel.{event.after.get('channel', 'web')}"))
@@ -100,6 +93,5 @@ def tracking_page(token: str) -> Response:
         timeline=tracked.timeline,
         new=(request.query_params or {}).get("new") == "1",
         tracking_url=wiring.services().intake.tracking_url(token),
-        local_time=local_time,
         describe=describe,
     )

@@ -7,15 +7,11 @@ so a chief engineer can act from a phone without an account.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.i18n import t
 from chalicelib.services.ports import BadLink
-from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import language_of, render
 
@@ -31,11 +27,6 @@ def _page(token: str, notice: str | None = None) -> Response:
     except BadLink:
         return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
                       message=t(lang, "ack.bad_link"))
-    zone = ZoneInfo(get_settings().timezone)
-
-    def local_time(at: datetime) -> str:
-        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
     return render(
         request,
         "escalation.html",
@@ -46,7 +37,6 @@ def _page(token: str, notice: str | None = None) -> Response:
         timeline=events,
         acknowledged=claims.get("breach") in sla.acknowledged_breaches(ticket.number),
         notice=notice,
-        local_time=local_time,
     )
 
 

@@ -6,10 +6,12 @@ The language comes from ``?lang=`` (the switch link), then the ``lang`` cookie, 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from chalice import Response
 from chalice.app import Request
@@ -47,6 +49,13 @@ def language_of(request: Request | None) -> str:
     return normalize_language(None)
 
 
+def local_time(at: datetime | None) -> str:
+    """Times are stored in UTC and shown in the service's time zone (Asia/Shanghai by default)."""
+    if at is None:
+        return "-"
+    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language_of(request)
     other = "en" if lang == "zh-CN" else "zh-CN"
@@ -57,7 +66,7 @@ def render(request: Request | None, template: str, *, status: int = 200, **conte
         provinces=sorted(PROVINCES.items(), key=lambda item: item[0]),
         switch_url=f"?{urlencode({**query, 'lang': other})}",
         root=urlsplit(get_settings().public_base_url).path.rstrip("/"),
-        **context,
+        **{"local_time": local_time, **context},
     )
     headers = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
     if request is not None and (request.query_params or {}).get("lang"):
