@@ -151,7 +151,8 @@ class DynamoTickets:
             ProjectionExpression="sk",
             ConsistentRead=True,
         )
-        taken, acknowledged = set(), set()
+        taken: set[str] = set()
+        acknowledged: set[str] = set()
         for page in pages:
             for item in page["Items"]:
                 kind, _, key = item["sk"]["S"].removeprefix(keys.LADDER_PREFIX).partition("#")

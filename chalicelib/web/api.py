@@ -17,7 +17,7 @@ from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web import openapi
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import InvalidFields, read_json, validate
+from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
 from chalicelib.web.submission import submit_report
 
 blueprint = Blueprint(__name__)
@@ -106,7 +106,7 @@ openapi.operation("get", "/api/openapi.json", "This document", responses={200: (
 
 def _lang() -> str:
     request = blueprint.current_request
-    query = request.query_params or {}
+    query = query_of(request)
     return normalize_language(query.get("lang") or request.headers.get("accept-language"))
 
 

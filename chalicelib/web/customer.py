@@ -13,7 +13,7 @@ from chalicelib.i18n import CATALOG, t
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import BadRequest, InvalidFields, read_form
+from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form
 from chalicelib.web.rendering import language_of, render
 from chalicelib.web.submission import submit_report
 
@@ -91,7 +91,7 @@ def tracking_page(token: str) -> Response:
         "tracking.html",
         ticket=tracked.ticket,
         timeline=tracked.timeline,
-        new=(request.query_params or {}).get("new") == "1",
+        new=query_of(request).get("new") == "1",
         tracking_url=wiring.services().intake.tracking_url(token),
         describe=describe,
     )

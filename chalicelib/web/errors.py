@@ -16,7 +16,7 @@ from chalice.app import Request
 
 from chalicelib.i18n import normalize_language, t
 from chalicelib.services.ports import KeyReused, StillInProgress
-from chalicelib.web.forms import BadRequest, InvalidFields
+from chalicelib.web.forms import BadRequest, InvalidFields, query_of
 from chalicelib.web.rendering import language_of, render
 
 logger = Logger(child=True)
@@ -55,7 +55,7 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
 
 def _answer(event: Request, status: int, code: str, fields: dict[str, str] | None = None) -> Response:
     if event.path.startswith("/api"):
-        query = event.query_params or {}
+        query = query_of(event)
         lang = normalize_language(query.get("lang") or event.headers.get("accept-language"))
         message = t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors")
         return Response(

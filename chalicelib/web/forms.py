@@ -30,18 +30,32 @@ class InvalidFields(Exception):
         self.fields = fields
 
 
-def read_form(raw: bytes | None, list_fields: frozenset[str] = frozenset()) -> dict[str, Any]:
-    if raw and len(raw) > MAX_BODY_BYTES:
+def query_of(request: Any) -> dict[str, str]:
+    """The query string as a plain dict (Chalice gives None when there is none)."""
+    return dict(request.query_params or {})
+
+
+def _bytes(raw: bytes | str | None) -> bytes:
+    return raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
+
+
+def read_form(
+    raw: bytes | str | None, list_fields: frozenset[str] = frozenset(), *, max_bytes: int = MAX_BODY_BYTES
+) -> dict[str, Any]:
+    """``max_bytes``: a form that carries more than text (a drawn signature) may allow more."""
+    raw = _bytes(raw)
+    if len(raw) > max_bytes:
         raise BadRequest("body_too_large", 413)
     try:
-        parsed = parse_qs((raw or b"").decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("bad_form") from None
     return {k: (v if k in list_fields else v[-1]) for k, v in parsed.items()}
 
 
-def read_json(raw: bytes | None) -> dict[str, Any]:
-    if raw and len(raw) > MAX_BODY_BYTES:
+def read_json(raw: bytes | str | None) -> dict[str, Any]:
+    raw = _bytes(raw)
+    if len(raw) > MAX_BODY_BYTES:
         raise BadRequest("body_too_large", 413)
     try:
         data = json.loads(raw or b"null")

@@ -7,7 +7,7 @@ registry, so it cannot drift from what the code accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -42,7 +42,9 @@ def operation(
 
 def document(title: str, version: str, server_url: str) -> dict[str, Any]:
     models = {m for op in REGISTRY for m in [op.request, *(r[1] for r in op.responses.values())] if m}
-    keyed = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
+    keyed: list[tuple[type[BaseModel], Literal["validation"]]] = [
+        (m, "validation") for m in sorted(models, key=lambda m: m.__name__)
+    ]
     refs, schemas = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     for op in REGISTRY:

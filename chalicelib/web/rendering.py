@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from chalicelib.domain.regions import PROVINCES
 from chalicelib.i18n import normalize_language, t
 from chalicelib.settings import get_settings
+from chalicelib.web.forms import query_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
@@ -39,7 +40,7 @@ def _env() -> Environment:
 def language_of(request: Request | None) -> str:
     if request is None:
         return normalize_language(None)
-    query = request.query_params or {}
+    query = query_of(request)
     if query.get("lang"):
         return normalize_language(query["lang"])
     for part in (request.headers.get("cookie") or "").split(";"):
@@ -59,7 +60,7 @@ def local_time(at: datetime | None) -> str:
 def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language_of(request)
     other = "en" if lang == "zh-CN" else "zh-CN"
-    query = {k: v for k, v in (request.query_params or {}).items() if k != "lang"} if request else {}
+    query = {k: v for k, v in query_of(request).items() if k != "lang"} if request else {}
     html = _env().get_template(template).render(
         lang=lang,
         t=lambda key, **values: t(lang, key, **values),
@@ -68,7 +69,7 @@ def render(request: Request | None, template: str, *, status: int = 200, **conte
         root=urlsplit(get_settings().public_base_url).path.rstrip("/"),
         **{"local_time": local_time, **context},
     )
-    headers = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
-    if request is not None and (request.query_params or {}).get("lang"):
+    headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
+    if request is not None and query_of(request).get("lang"):
         headers["Set-Cookie"] = f"lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
     return Response(body=html, status_code=status, headers=headers)
