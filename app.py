@@ -2,7 +2,26 @@
 
 from chalice import Chalice
 
-from chalicelib.web import api, auth, customer, escalations, jobs, local_mode, staff, static
+from chalicelib.web import (
+    aftercare,
+    api,
+    approvals,
+    archive,
+    auth,
+    billing,
+    complaints,
+    customer,
+    escalations,
+    jobs,
+    local_mode,
+    quote_answer,
+    reports,
+    staff,
+    static,
+    supervisor,
+    survey,
+    technician,
+)
 
 app = Chalice(app_name="service-desk")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
@@ -11,6 +30,16 @@ app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
 app.register_blueprint(auth.blueprint)
 app.register_blueprint(staff.blueprint)
+app.register_blueprint(supervisor.blueprint)
+app.register_blueprint(technician.blueprint)
+app.register_blueprint(approvals.blueprint)
+app.register_blueprint(billing.blueprint)
+app.register_blueprint(quote_answer.blueprint)
+app.register_blueprint(archive.blueprint)
+app.register_blueprint(reports.blueprint)
+app.register_blueprint(survey.blueprint)
+app.register_blueprint(aftercare.blueprint)
+app.register_blueprint(complaints.blueprint)
 app.register_blueprint(escalations.blueprint)
 app.register_blueprint(static.blueprint)
 app.register_blueprint(local_mode.blueprint)

@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     clock_file: str = Field(
         "", description="Local mode only: a JSON file {\"offset_seconds\": N} that moves the app's clock (tests)"
     )
+    report_recipients: str = Field(
+        "", description="Comma-separated emails of the managers who get the monthly report on the 1st"
+    )
+    report_recurring_faults: int = Field(
+        3, description="Fault tickets of one product model in a month that the report flags as recurring"
+    )
+    survey_link_days: int = Field(
+        30, ge=1, le=365, description="Days a satisfaction survey link works after the job was approved"
+    )
+
+    @property
+    def report_recipient_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.report_recipients.split(",") if a.strip())
 
 
 @lru_cache(maxsize=1)

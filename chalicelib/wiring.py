@@ -10,20 +10,31 @@ from datetime import timedelta
 from functools import cache
 
 from chalicelib.adapters.clock import OffsetClock, SystemClock
-from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
+from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
+from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
+from chalicelib.adapters.dynamodb_archive import DynamoArchive
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
+from chalicelib.adapters.s3_reports import S3ReportArchive
 from chalicelib.adapters.ses_email import SesEmailSender
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.smtp_email import SmtpEmailSender
 from chalicelib.adapters.sns_sms import SnsSender
+from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.services.aftercare import AftercareConfig, AftercareService
+from chalicelib.services.archive import ArchiveConfig, ArchiveService
+from chalicelib.services.billing import BillingConfig, BillingService
+from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
+from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
-from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier
+from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
+from chalicelib.services.queue import QueueService
+from chalicelib.services.reports import ReportConfig, ReportService, StoredEmailSender
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 from chalicelib.settings import Settings, get_settings
@@ -41,6 +52,12 @@ class Services:
     idempotency: Idempotency
     staff_tokens: CognitoTokens
     staff_sign_in: CognitoSignIn
+    queue: QueueService
+    field_work: FieldWorkService
+    billing: BillingService
+    archive: ArchiveService
+    aftercare: AftercareService
+    complaints: ComplaintService
 
 
 _override: Services | None = None
@@ -76,6 +93,9 @@ def _aws_services() -> Services:
                 MessageChannel.EMAIL: email_sender(settings),
                 MessageChannel.SMS: sns,
                 MessageChannel.STAFF_TOPIC: sns,
+                MessageChannel.STORED_EMAIL: StoredEmailSender(
+                    S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
+                ),
             }
         ),
         clock,
@@ -85,20 +105,32 @@ def _aws_services() -> Services:
         tickets, config_store, notifications, JwtLinkSigner(settings.link_signing_secret), clock,
         sla_config(settings),
     )
+    files = S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url)
+    archive = ArchiveService(
+        DynamoArchive(settings.table_name), files, files, SpreadsheetFiles(), config_store, clock,
+        ArchiveConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
+    )
     intake = IntakeService(
         tickets,
-        S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url),
+        files,
         notifications,
         sla,
         clock,
         intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
+        archive=archive,
     )
+    desk = DeskService(tickets, sla, clock)
+    aftercare = AftercareService(
+        tickets, DynamoAftercare(settings.table_name, tickets), DynamoArchive(settings.table_name), desk, intake,
+        notifications, JwtLinkSigner(settings.link_signing_secret), clock, aftercare_config(settings),
+    )
+    archive.product_listeners.append(aftercare.product_delivered)
     return Services(
         intake=intake,
         tracking=TrackingService(tickets),
         notifications=notifications,
         sla=sla,
-        desk=DeskService(tickets, sla, clock),
+        desk=desk,
         config=config_store,
         clock=clock,
         idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
@@ -109,7 +141,24 @@ def _aws_services() -> Services:
             jwks_url=settings.cognito_jwks_url,
         ),
         staff_sign_in=CognitoSignIn(settings.cognito_client_id),
+        queue=QueueService(tickets, sla, desk, files, CognitoDirectory(settings.cognito_user_pool_id), clock),
+        field_work=FieldWorkService(
+            tickets, desk, sla, files, intake, clock,
+            FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
+        ),
+        billing=BillingService(
+            tickets, desk, notifications, clock,
+            BillingConfig(public_base_url=settings.public_base_url, timezone=settings.timezone),
+        ),
+        archive=archive,
+        aftercare=aftercare,
+        complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
     )
+
+
+def aftercare_config(settings: Settings) -> AftercareConfig:
+    return AftercareConfig(public_base_url=settings.public_base_url, timezone=settings.timezone,
+                           survey_days=settings.survey_link_days)
 
 
 def email_sender(settings: Settings) -> Notifier:
@@ -143,7 +192,53 @@ def sla_config(settings: Settings) -> SlaConfig:
     )
 
 
+# -- the monthly report (issue 5): built beside ``Services`` so that class keeps its fields ----------
+
+_reports_override: ReportService | None = None
+
+
+def use_reports(service: ReportService | None) -> None:
+    """Swap in another report service (tests); ``None`` returns to the real one."""
+    global _reports_override
+    _reports_override = service
+
+
+def reports() -> ReportService:
+    return _reports_override or _aws_reports()
+
+
+@cache
+def _aws_reports() -> ReportService:
+    settings = get_settings()
+    built = services()
+    return ReportService(
+        DynamoTickets(settings.table_name, due_shards=settings.due_shards), built.sla,
+        S3ReportArchive(settings.bucket_name), built.notifications, built.clock, report_config(settings),
+    )
+
+
+def report_config(settings: Settings) -> ReportConfig:
+    return ReportConfig(
+        recipients=settings.report_recipient_list,
+        sender=settings.sender_email,
+        public_base_url=settings.public_base_url,
+        timezone=settings.timezone,
+        recurring_threshold=settings.report_recurring_faults,
+    )
+
+
+def raw_email_sender(settings: Settings) -> RawEmailSender:
+    """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
+    if settings.email_provider == "smtp":
+        return SmtpEmailSender(
+            settings.sender_email, settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password, security=settings.smtp_security,
+        )
+    return SesEmailSender(settings.sender_email)
+
+
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     _aws_services.cache_clear()
+    _aws_reports.cache_clear()
     get_settings.cache_clear()

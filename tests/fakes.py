@@ -13,13 +13,24 @@ from chalicelib.adapters.memory import (
     MemoryFiles,
     MemoryIdempotency,
     MemoryOutbox,
+    MemoryStaffDirectory,
     MemoryTickets,
     RecordingNotifier,
 )
+from chalicelib.adapters.memory_aftercare import MemoryAftercare
+from chalicelib.adapters.memory_archive import MemoryArchive, MemoryFileReader
 from chalicelib.adapters.signed_links import JwtLinkSigner
+from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+from chalicelib.domain.staff import StaffRole
+from chalicelib.services.aftercare import AftercareConfig, AftercareService
+from chalicelib.services.archive import ArchiveConfig, ArchiveService
+from chalicelib.services.billing import BillingConfig, BillingService
+from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
+from chalicelib.services.field_work import FieldWorkService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService
+from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 from ops.config import DEMO_ROSTER
@@ -53,18 +64,40 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
     )
+    desk = DeskService(tickets, sla, clock)
+    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]})
+    archive_store = MemoryArchive(tickets)
+    archive = ArchiveService(
+        archive_store, files, MemoryFileReader(files), SpreadsheetFiles(), config_store, clock,
+        ArchiveConfig(timezone="Asia/Shanghai"),
+    )
+    intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive)
     services = wiring.Services(
-        intake=IntakeService(tickets, files, notifications, sla, clock, config),
+        intake=intake,
         tracking=TrackingService(tickets),
         notifications=notifications,
         sla=sla,
-        desk=DeskService(tickets, sla, clock),
+        desk=desk,
         config=config_store,
         clock=clock,
         idempotency=MemoryIdempotency(),
         staff_tokens=CognitoTokens(region="us-east-1", user_pool_id="none", client_id="none"),
         staff_sign_in=CognitoSignIn("none"),
+        queue=QueueService(tickets, sla, desk, files, staff, clock),
+        field_work=FieldWorkService(tickets, desk, sla, files, intake, clock),
+        billing=BillingService(
+            tickets, desk, notifications, clock,
+            BillingConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
+        ),
+        archive=archive,
+        aftercare=AftercareService(
+            tickets, MemoryAftercare(tickets), archive_store, desk, intake, notifications,
+            JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
+            AftercareConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
+        ),
+        complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
     )
+    archive.product_listeners.append(services.aftercare.product_delivered)
     return FakeWorld(tickets, files, notifier, clock, services)
 
 

@@ -109,6 +109,21 @@ class CognitoSignIn:
         return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
 
 
+class CognitoDirectory:
+    """``StaffDirectory``: the members of a role's Cognito group (e.g. whom a supervisor can dispatch)."""
+
+    def __init__(self, user_pool_id: str):
+        self._user_pool_id = user_pool_id
+
+    def list_staff(self, role: StaffRole) -> list[str]:
+        pages = client("cognito-idp").get_paginator("list_users_in_group").paginate(
+            UserPoolId=self._user_pool_id, GroupName=role.value
+        )
+        return sorted(
+            user["Username"] for page in pages for user in page["Users"] if user.get("Enabled", True)
+        )
+
+
 def ensure_user_pool(name: str) -> tuple[str, str]:
     """Local stand-in only (on AWS the CDK stack owns the pool): the pool, a web client, one group per
     role. Returns (user pool id, client id)."""

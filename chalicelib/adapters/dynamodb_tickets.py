@@ -6,7 +6,7 @@ Stored items are not the domain models: each item carries its index keys next to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +16,12 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.domain.notification import DeliveryState, OutboxMessage
-from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.domain.paid_work import has_balance_due
+from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 from chalicelib.services.ports import StaleTicket
+
+# Ticket fields whose change may put a paid job on, or take it off, the list of unpaid balances.
+RECEIVABLE_FIELDS = frozenset({"billing", "quote", "account"})
 
 
 class DynamoTickets:
@@ -73,10 +77,14 @@ class DynamoTickets:
                 }
             },
             *({"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox),
+            *({"Put": {"TableName": self._table, "Item": self._assignment_item(ticket, u)}} for u in ticket.assignees),
         ]
         self._transact(items, ticket.number)
 
-    def save(self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None) -> None:
+    def save(
+        self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         """Write a changed ticket if nobody else changed it since ``ticket.version - 1``."""
         items = [
             {
@@ -93,7 +101,86 @@ class DynamoTickets:
                 for i, e in enumerate(events)
             ),
         ]
+        if any("assignees" in e.after for e in events):
+            items += self._assignment_changes(ticket)
+        items += [{"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox]
+        if any(RECEIVABLE_FIELDS & e.after.keys() for e in events):
+            items.append(self._receivable_change(ticket))
         self._transact(items, ticket.number)
+
+    def _receivable_change(self, ticket: Ticket) -> dict[str, Any]:
+        """The ticket's entry on the list of unpaid balances, in step with its quote and payments."""
+        key = to_item(pk=keys.RECEIVABLE_PK, sk=keys.receivable_sk(ticket.number))
+        if has_balance_due(ticket):
+            return {"Put": {"TableName": self._table,
+                            "Item": {**key, **to_item(entity="receivable", ticket_number=ticket.number)}}}
+        return {"Delete": {"TableName": self._table, "Key": key}}
+
+    def add_tracking_link(self, number: str, token: str) -> None:
+        self._ddb.put_item(
+            TableName=self._table,
+            Item=to_item(pk=keys.tracking_pk(token), sk=keys.TRACK_SK, entity="tracking", ticket_number=number),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def receivable_tickets(self) -> list[Ticket]:
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item(**{":pk": keys.RECEIVABLE_PK}),
+            ProjectionExpression="ticket_number",
+        )
+        numbers = [item["ticket_number"]["S"] for page in pages for item in page["Items"]]
+        return [ticket for number in numbers if (ticket := self.get(number)) and has_balance_due(ticket)]
+
+    def _assignment_changes(self, ticket: Ticket) -> list[dict[str, Any]]:
+        """Assignment items in step with ``ticket.assignees``: one per technician (the ``by_assignee``
+        index lists a technician's jobs), deleted for technicians taken off. Written in the ticket's
+        own transaction, so they change exactly when the ticket does."""
+        response = self._ddb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item(**{":pk": keys.ticket_pk(ticket.number), ":prefix": keys.ASSIGN_PREFIX}),
+            ProjectionExpression="sk",
+            ConsistentRead=True,
+        )
+        stored = {item["sk"]["S"].removeprefix(keys.ASSIGN_PREFIX) for item in response["Items"]}
+        changes: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": self._assignment_item(ticket, username)}}
+            for username in ticket.assignees
+            if username not in stored
+        ]
+        changes += [
+            {"Delete": {"TableName": self._table,
+                        "Key": to_item(pk=keys.ticket_pk(ticket.number), sk=keys.assignment_sk(username))}}
+            for username in sorted(stored - set(ticket.assignees))
+        ]
+        return changes
+
+    def open_tickets(self, statuses: Iterable[Status]) -> list[Ticket]:
+        found: list[Ticket] = []
+        for status in statuses:
+            pages = self._ddb.get_paginator("query").paginate(
+                TableName=self._table,
+                IndexName=keys.GSI_STATUS,
+                KeyConditionExpression="status_pk = :pk",
+                ExpressionAttributeValues=to_item(**{":pk": keys.status_pk(Status(status).value)}),
+            )
+            found.extend(Ticket.model_validate(item_data(item)) for page in pages for item in page["Items"])
+        return sorted(found, key=lambda ticket: (ticket.created_at, ticket.number))
+
+    def tickets_for_technician(self, username: str) -> list[Ticket]:
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=keys.GSI_ASSIGNEE,
+            KeyConditionExpression="assignee_pk = :pk",
+            ExpressionAttributeValues=to_item(**{":pk": keys.assignee_pk(username)}),
+            ProjectionExpression="ticket_number",
+        )
+        numbers = [item["ticket_number"]["S"] for page in pages for item in page["Items"]]
+        # The index is eventually consistent: read each ticket itself and keep only current assignments.
+        tickets = [ticket for number in numbers if (ticket := self.get(number)) and username in ticket.assignees]
+        return sorted(tickets, key=lambda ticket: (ticket.created_at, ticket.number))
 
     def _transact(self, items: list[dict[str, Any]], number: str) -> None:
         if not self._try_transact(items):
@@ -122,6 +209,45 @@ class DynamoTickets:
             ConsistentRead=True,
         )
         return [TicketEvent.model_validate(item_data(item)) for page in pages for item in page["Items"]]
+
+    # -- the monthly report (issue 5) ----------------------------------------------------------
+
+    def tickets_created_between(self, start: datetime, end: datetime) -> Iterator[Ticket]:
+        """Tickets created in [start, end), oldest first, from the ``by_month`` index (never a Scan),
+        page by page so a month of 100,000 tickets is never held at once."""
+        low, high = keys.month_sk_range(start, end)
+        for partition in keys.month_partitions(start, end):
+            pages = self._ddb.get_paginator("query").paginate(
+                TableName=self._table,
+                IndexName=keys.GSI_MONTH,
+                KeyConditionExpression="month_pk = :pk AND month_sk BETWEEN :low AND :high",
+                ExpressionAttributeValues=to_item(**{":pk": partition, ":low": low, ":high": high}),
+            )
+            for page in pages:
+                for item in page["Items"]:
+                    yield Ticket.model_validate(item_data(item))
+
+    def report_claimed(self, month: str) -> bool:
+        response = self._ddb.get_item(
+            TableName=self._table, Key=to_item(pk=keys.report_pk(month), sk=keys.REPORT_RUN_SK), ConsistentRead=True
+        )
+        return "Item" in response
+
+    def claim_report(self, month: str, at: datetime, outbox: Sequence[OutboxMessage]) -> bool:
+        """Record that ``month``'s report went out, with its messages, at once; False (nothing
+        written) if it was already claimed, so a re-run or a second scheduler never emails twice."""
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(pk=keys.report_pk(month), sk=keys.REPORT_RUN_SK, entity="report_run",
+                                    claimed_at=keys.iso(at), messages=len(outbox)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *({"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox),
+        ]
+        return self._try_transact(items)
 
     # -- the SLA sweep -------------------------------------------------------------------------
 
@@ -271,13 +397,24 @@ class DynamoTickets:
             version=ticket.version,
             status_pk=keys.status_pk(ticket.status.value),
             status_sk=f"{created}#{ticket.number}",
-            customer_pk=keys.customer_pk(ticket.reporter.phone),
+            # The archive's customer when intake linked one (their history), else the reporter's phone.
+            customer_pk=keys.customer_pk(ticket.customer_id or ticket.reporter.phone),
             customer_sk=f"{created}#{ticket.number}",
             month_pk=keys.month_pk(ticket.created_at),
             month_sk=f"{created}#{ticket.number}",
             due_pk=keys.due_pk(keys.TICKET_DUE, ticket.number, self._due_shards) if next_wake else None,
             due_at=keys.iso(next_wake) if next_wake else None,
             data=ticket.model_dump(mode="json"),
+        )
+
+    def _assignment_item(self, ticket: Ticket, username: str) -> dict[str, Any]:
+        return to_item(
+            pk=keys.ticket_pk(ticket.number),
+            sk=keys.assignment_sk(username),
+            entity="assignment",
+            ticket_number=ticket.number,
+            assignee_pk=keys.assignee_pk(username),
+            assignee_sk=keys.assignee_sk(ticket.created_at, ticket.number),
         )
 
     def _event_item(self, number: str, event: TicketEvent, version: int, suffix: object = None) -> dict[str, Any]:

@@ -10,16 +10,47 @@ ticket's timeline (events, oldest first)        Query    pk=TICKET#<number>, sk 
 ticket by tracking token                        GetItem  pk=TRACK#<sha256(token)>, sk=TRACK -> number
 next ticket number of a year                    UpdateItem ADD on pk=COUNTER#TICKET#<year>
 tickets by status (queues)                      Query    GSI by_status   status_pk=STATUS#<status>
-tickets by customer (phone, later customer id)  Query    GSI by_customer customer_pk=CUSTOMER#<id>
+tickets by customer (archive id, else phone)    Query    GSI by_customer customer_pk=CUSTOMER#<id>
+                                                         (<id> is the archive customer id when the
+                                                         ticket is linked, else the phone in E.164)
+customer by id (archive)                        GetItem  pk=CUSTOMERS, sk=CUSTOMER#<id>
+customers, a page in id order (archive)         Query    pk=CUSTOMERS (one partition of customer
+                                                         records; name search filters this Query)
+customers by phone (archive, intake look-up)    Query    pk=PHONE#<e164> -> sk=CUSTOMER#<id> pointers
+installed product by serial (unique)            GetItem  pk=PRODUCT#<serial>, sk=PRODUCT; created with
+                                                         attribute_not_exists(pk)
+a customer's installed products                 Query    pk=CUSTOMER#<id>, sk begins_with PRODUCT#
+                                                         (a copy per product, written with it)
 tickets by month (reports)                      Query    GSI by_month    month_pk=MONTH#<yyyy-mm>
+                                                         AND month_sk BETWEEN <start> AND <end>, for
+                                                         each partition a Shanghai month overlaps
+                                                         (``month_partitions``: MONTH#<prev>, MONTH#<m>)
+monthly report sent? (claimed once per month)   Put      pk=REPORT#<yyyy-mm>, sk=RUN with
+                                                         attribute_not_exists(pk), in one transaction
+                                                         with the report's outbox messages (kept under
+                                                         pk=TICKET#REPORT-<yyyy-mm>)
 tickets by assignee                             Query    GSI by_assignee assignee_pk=TECH#<id> (per
                                                          assignment item, so a job can have several)
+                                                         then GetItem each ticket
+a ticket's assignment items (to remove some)    Query    pk=TICKET#<number>, sk begins_with ASSIGN#
+open tickets (the supervisor's queue)           Query    GSI by_status once per open status
+paid jobs with a balance to collect            Query    pk=RECEIVABLE (one small partition: an item
+                                                         per unpaid job, kept by the ticket's save)
+                                                         then GetItem each ticket
 tickets whose next deadline is before now       Query    GSI due (sparse) due_pk=DUE#<shard>, due_at<=now
 notifications waiting to be (re)sent            Query    GSI due (sparse) due_pk=OUTBOX#<shard>,
                                                          due_at<=now
 escalation steps taken / breaches acknowledged  Query    pk=TICKET#<number>, sk begins_with LADDER#
 service plans / escalation rosters (operators)  Query    pk=CONFIG#PLAN / CONFIG#ROSTER
 idempotency records (Powertools)                pk=IDEMPOTENCY, sk=<hash of the request>
+open callback tasks due by a day (issue 5)      Query    pk=CALLBACKS#OPEN, sk <= <yyyy-mm-dd>~ (sk =
+                                                         <due-from day>#<task id>; deleted when done,
+                                                         so the list reads only open tasks)
+callback records of a month (issue 5)           Query    pk=CALLBACKS#DONE#<yyyy-mm>
+a product's maintenance schedule (issue 5)      GetItem  pk=MAINTENANCE#<serial>, sk=SCHEDULE
+maintenance visits between two days (issue 5)   Query    pk=VISITS#<yyyy-mm> per month, sk BETWEEN
+                                                         <day>#... (sk = <yyyy-mm-dd>#<serial>);
+                                                         reminded once (conditional update)
 ==============================================  ===================================================
 
 A record leaves the sparse ``due`` index by having ``due_pk``/``due_at`` removed, so the sweeps read
@@ -29,7 +60,7 @@ only what is due, never the table.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 TICKET_SK = "TICKET"
 TRACK_SK = "TRACK"
@@ -95,8 +126,135 @@ def month_pk(at: datetime) -> str:
     return f"MONTH#{at:%Y-%m}"
 
 
+def month_partitions(start: datetime, end: datetime) -> list[str]:
+    """Every ``by_month`` partition that can hold a ticket created in [start, end).
+
+    ``month_pk`` takes the month of ``created_at`` as stored (UTC from the app's clock), so a
+    Shanghai month spans two UTC months: its first eight hours are in the previous one. The months of
+    both ends in UTC and in their own zone are queried, each with the ``month_sk`` range below."""
+    last = end - timedelta(microseconds=1)
+    months: set[str] = set()
+    for moment in (start, last, start.astimezone(UTC), last.astimezone(UTC)):
+        months.add(f"{moment:%Y-%m}")
+    first, final = min(months), max(months)
+    found, (year, month) = [], (int(first[:4]), int(first[5:]))
+    while f"{year:04d}-{month:02d}" <= final:
+        found.append(f"MONTH#{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def month_sk_range(start: datetime, end: datetime) -> tuple[str, str]:
+    """``month_sk`` is ``<created UTC>#<number>``: BETWEEN these two keeps created in [start, end)
+    (a key at ``end`` itself is longer than ``iso(end)`` and so sorts after it)."""
+    return iso(start), iso(end)
+
+
+REPORT_RUN_SK = "RUN"
+
+
+def report_pk(month: str) -> str:
+    """The monthly report's run record for ``yyyy-mm``: written once, so the report goes out once."""
+    return f"REPORT#{month}"
+
+
+def report_message_number(month: str) -> str:
+    """The pseudo ticket number the report's outbox messages are kept under (``TICKET#REPORT-…``),
+    so the outbox and its retries need nothing new."""
+    return f"REPORT-{month}"
+
+
 def assignee_pk(technician_id: str) -> str:
     return f"TECH#{technician_id}"
+
+
+ASSIGN_PREFIX = "ASSIGN#"
+
+
+def assignment_sk(technician_id: str) -> str:
+    """One item per technician on a job, under the ticket's pk, carrying the ``by_assignee`` keys."""
+    return f"{ASSIGN_PREFIX}{technician_id}"
+
+
+def assignee_sk(created: datetime, number: str) -> str:
+    """A technician's jobs in the order they were reported."""
+    return f"{iso(created)}#{number}"
+
+
+RECEIVABLE_PK = "RECEIVABLE"
+
+
+def receivable_sk(number: str) -> str:
+    """A paid job with a balance to collect (managers' list, 000 §4.3.1): present exactly while the
+    ticket has one, written or deleted in the ticket's own transaction."""
+    return f"TICKET#{number}"
+
+
+# ---- the customer and product archive (issue 4) ----
+
+CUSTOMERS_PK = "CUSTOMERS"
+CUSTOMER_PREFIX = "CUSTOMER#"
+PRODUCT_SK = "PRODUCT"
+PRODUCT_PREFIX = "PRODUCT#"
+
+
+def customer_sk(customer_id: str) -> str:
+    """A customer record in the ``CUSTOMERS`` partition, and a phone pointer's target."""
+    return f"{CUSTOMER_PREFIX}{customer_id}"
+
+
+def phone_pk(e164: str) -> str:
+    """Pointers from a phone number to the customers that gave it (one item per customer)."""
+    return f"PHONE#{e164}"
+
+
+def product_pk(serial_number: str) -> str:
+    """An installed product by its (normalised) serial number: one item, so serials are unique."""
+    return f"{PRODUCT_PREFIX}{serial_number}"
+
+
+def customer_product_sk(serial_number: str) -> str:
+    """The copy of a product under its customer's pk (``customer_pk``), so one Query lists them."""
+    return f"{PRODUCT_PREFIX}{serial_number}"
+
+
+# ---- after closure (issue 5): callbacks and maintenance visits ----
+
+CALLBACKS_OPEN_PK = "CALLBACKS#OPEN"
+SCHEDULE_SK = "SCHEDULE"
+
+
+def callback_sk(due_from: str, task_id: str) -> str:
+    """An open callback task, in the order its window starts (``due_from`` is ``yyyy-mm-dd``)."""
+    return f"{due_from}#{task_id}"
+
+
+def callback_task_pk(task_id: str) -> str:
+    """Written once with the task (``attribute_not_exists``): a task is never handed out twice, even after
+    it was done and left the open list."""
+    return f"CALLBACK#{task_id}"
+
+
+def callback_done_pk(at: datetime) -> str:
+    """The callbacks made in a month (UTC), for the monthly report and the audit."""
+    return f"CALLBACKS#DONE#{at.astimezone(UTC):%Y-%m}"
+
+
+def callback_done_sk(at: datetime, task_id: str) -> str:
+    return f"{iso(at)}#{task_id}"
+
+
+def schedule_pk(serial_number: str) -> str:
+    return f"MAINTENANCE#{serial_number}"
+
+
+def visits_pk(month: str) -> str:
+    """Maintenance visits of a month (``yyyy-mm``): a range Query finds the days coming up."""
+    return f"VISITS#{month}"
+
+
+def visit_sk(day: str, serial_number: str) -> str:
+    return f"{day}#{serial_number}"
 
 
 def shard_of(key: str, shards: int) -> int:

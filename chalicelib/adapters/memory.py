@@ -3,7 +3,7 @@ contract tests under moto)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +11,8 @@ from typing import Any
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.notification import DeliveryState, OutboxMessage
 from chalicelib.domain.plans import ServicePlan
-from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 from chalicelib.services.ports import DeliveryError, KeyReused, StaleTicket, StoredFile, UploadTicket
 
 
@@ -39,6 +40,8 @@ class MemoryTickets:
         self.taken: dict[str, set[str]] = {}
         self.acknowledged: dict[str, set[str]] = {}
         self.reads = 0  # tickets handed to the sweep, for "reads only what is due" checks
+        self.month_reads = 0  # tickets handed to the monthly report
+        self.report_runs: dict[str, datetime] = {}  # month -> when its report was claimed
 
     def next_number(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1
@@ -60,13 +63,25 @@ class MemoryTickets:
         self.messages.update({m.id: m for m in outbox})
         self._set_wake(ticket.number, next_wake)
 
-    def save(self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None) -> None:
+    def save(
+        self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         stored = self.tickets.get(ticket.number)
         if stored is None or stored.version != ticket.version - 1:
             raise StaleTicket(ticket.number)
         self.tickets[ticket.number] = ticket
         self.timelines[ticket.number].extend(events)
+        self.messages.update({m.id: m for m in outbox})
         self._set_wake(ticket.number, next_wake)
+
+    def add_tracking_link(self, number: str, token: str) -> None:
+        self.tracking[token] = number
+
+    def receivable_tickets(self) -> list[Ticket]:
+        from chalicelib.domain.paid_work import has_balance_due
+
+        return sorted((t for t in self.tickets.values() if has_balance_due(t)), key=lambda t: t.number)
 
     def due_tickets(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
         due = sorted((at, n) for n, at in self.wake.items() if at <= now)[:limit]
@@ -119,6 +134,15 @@ class MemoryTickets:
     def get(self, number: str) -> Ticket | None:
         return self.tickets.get(number)
 
+    def open_tickets(self, statuses: Iterable[Status]) -> list[Ticket]:
+        wanted = {Status(s) for s in statuses}
+        found = [t for t in self.tickets.values() if t.status in wanted]
+        return sorted(found, key=lambda t: (t.created_at, t.number))
+
+    def tickets_for_technician(self, username: str) -> list[Ticket]:
+        found = [t for t in self.tickets.values() if username in t.assignees]
+        return sorted(found, key=lambda t: (t.created_at, t.number))
+
     def number_for_tracking_token(self, token: str) -> str | None:
         return self.tracking.get(token)
 
@@ -133,6 +157,34 @@ class MemoryTickets:
         self.messages[message.id] = message
         if event is not None:
             self.timelines.setdefault(message.ticket_number, []).append(event)
+
+    # -- the monthly report (issue 5) --
+
+    def tickets_created_between(self, start: datetime, end: datetime) -> Iterator[Ticket]:
+        found = sorted((t for t in self.tickets.values() if start <= t.created_at < end),
+                       key=lambda t: (t.created_at, t.number))
+        self.month_reads += len(found)
+        yield from found
+
+    def report_claimed(self, month: str) -> bool:
+        return month in self.report_runs
+
+    def claim_report(self, month: str, at: datetime, outbox: Sequence[OutboxMessage]) -> bool:
+        if month in self.report_runs:
+            return False
+        self.report_runs[month] = at
+        self.messages.update({m.id: m for m in outbox})
+        return True
+
+
+@dataclass
+class MemoryStaffDirectory:
+    """``StaffDirectory`` over a dict: role -> user names."""
+
+    members: dict[StaffRole, list[str]] = field(default_factory=dict)
+
+    def list_staff(self, role: StaffRole) -> list[str]:
+        return sorted(self.members.get(role, []))
 
 
 @dataclass
@@ -196,6 +248,9 @@ class MemoryFiles:
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
+
     def presigned_download(self, key: str, expires_in: int = 300) -> str:
         return f"memory://{key}"
 
@@ -218,3 +273,34 @@ class MemoryIdempotency:
         result = work()
         self.results[(scope, key)] = (payload, result)
         return result
+
+
+@dataclass
+class MemoryReportArchive:
+    """``ReportArchive`` over a dict: key -> bytes."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
+
+    def get(self, key: str) -> bytes | None:
+        return self.objects.get(key)
+
+    def download_url(self, key: str, filename: str, expires_in: int = 300) -> str:
+        return f"memory://{key}?filename={filename}"
+
+
+@dataclass
+class RecordingRawSender:
+    """Keeps the raw emails it was asked to send; ``failures`` makes the next N sends fail."""
+
+    sent: list[tuple[str, bytes]] = field(default_factory=list)
+    failures: int = 0
+
+    def send_raw(self, recipient: str, mime: bytes) -> str:
+        if self.failures > 0:
+            self.failures -= 1
+            raise DeliveryError("provider unavailable")
+        self.sent.append((recipient, mime))
+        return f"raw-{len(self.sent)}"

@@ -53,6 +53,22 @@ class S3FileStore:
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)
 
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        """A whole (small) file, e.g. an uploaded spreadsheet; None if missing or over ``max_bytes``."""
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+        if int(response["ContentLength"]) > max_bytes:
+            response["Body"].close()
+            return None
+        return response["Body"].read()
+
     def presigned_download(self, key: str, expires_in: int = 300) -> str:
         url = self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in

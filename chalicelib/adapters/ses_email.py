@@ -39,3 +39,18 @@ class SesEmailSender:
         except BotoCoreError as error:
             raise DeliveryError(f"SES unreachable: {error}") from error
         return str(response["MessageId"])
+
+    def send_raw(self, recipient: str, mime: bytes) -> str:
+        """A whole MIME message (inline images, attachments) as is, to ``recipient`` only: the
+        headers may name others, the envelope decides who gets this copy."""
+        try:
+            response = self._ses.send_raw_email(
+                Source=self._sender, Destinations=[recipient], RawMessage={"Data": mime}
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            raise DeliveryError(f"SES {code}: {error.response['Error'].get('Message', '')}",
+                                permanent=code in _PERMANENT) from error
+        except BotoCoreError as error:
+            raise DeliveryError(f"SES unreachable: {error}") from error
+        return str(response["MessageId"])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import make_msgid
 
 from chalicelib.domain.notification import OutboxMessage
@@ -59,6 +61,25 @@ class SmtpEmailSender:
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"SMTP unreachable: {error}") from error
         return str(email["Message-ID"])
+
+    def send_raw(self, recipient: str, mime: bytes) -> str:
+        """A whole MIME message as is (the monthly report), to ``recipient`` only (the envelope)."""
+        parsed = message_from_bytes(mime, policy=SMTP_POLICY)
+        try:
+            with self._connect() as smtp:
+                if self._username:
+                    smtp.login(self._username, self._password)
+                smtp.sendmail(self._sender, [recipient], mime)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise DeliveryError(f"SMTP refused {recipient}: {codes}",
+                                permanent=all(c >= 500 for c in codes)) from error
+        except smtplib.SMTPResponseException as error:
+            raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}",
+                                permanent=error.smtp_code >= 500) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP unreachable: {error}") from error
+        return str(parsed["Message-ID"] or "")
 
     def _connect(self) -> smtplib.SMTP:
         if self._security == "tls":

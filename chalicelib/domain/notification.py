@@ -16,6 +16,9 @@ class MessageChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     STAFF_TOPIC = "staff_topic"
+    # A ready-made MIME email kept in the file store (``OutboxMessage.body_key``), e.g. the monthly
+    # report with its charts and attachments; sent as is through SES SendRawEmail or SMTP.
+    STORED_EMAIL = "stored_email"
 
 
 class DeliveryState(StrEnum):
@@ -46,6 +49,7 @@ class OutboxMessage(BaseModel):
     sent_at: datetime | None = None
     provider_id: str | None = None
     last_error: str | None = None
+    body_key: str | None = None  # STORED_EMAIL only: where the whole MIME message is stored
 
 
 def mark_sent(message: OutboxMessage, at: datetime, provider_id: str) -> OutboxMessage:

@@ -86,6 +86,15 @@ FACT_FOR_ACTION: dict[Action, FactKind] = {
     Action.CLASSIFY: FactKind.RECLASSIFIED,
     Action.APPROVE: FactKind.CLOSED,
     Action.CANCEL: FactKind.CANCELLED,
+    Action.REPORT_ARRIVAL: FactKind.ARRIVAL_REPORTED,
+    Action.START_REPAIR: FactKind.REPAIR_STARTED,
+    Action.RESOLVE: FactKind.RESOLVED,
+    Action.ISSUE_LOANER: FactKind.LOANER_PROVIDED,  # 002 §6.1, chalicelib/domain/loaners.py
+    # Complaints (issue 5, chalicelib/domain/complaints.py): committing the reply time is the contact
+    # (003 §3.3), the resolution agreed with the customer is the reply, closing ends the clock.
+    Action.COMMIT_REPLY: FactKind.CONTACTED,
+    Action.AGREE_RESOLUTION: FactKind.RESOLVED,
+    Action.CLOSE_COMPLAINT: FactKind.CLOSED,
 }
 
 

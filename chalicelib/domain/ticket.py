@@ -7,11 +7,18 @@ writes on) and returns the events that become the audit trail and the customer's
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.aftercare import SurveyAnswer
+from chalicelib.domain.billing import Account, BillingReason, Quote
+from chalicelib.domain.closure import Acceptance, SignatureRefusal
+from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.loaners import Loaner
+from chalicelib.domain.parts import Requisition
 
 
 class Kind(StrEnum):
@@ -36,6 +43,14 @@ class Channel(StrEnum):
     FAX = "fax"
     EMAIL = "email"
     VISIT = "visit"
+
+
+class Billing(StrEnum):
+    """000 §4.3.1: free inside the contract warranty; paid outside it or for transport damage, misuse or
+    changed technical conditions."""
+
+    FREE = "free"
+    PAID = "paid"
 
 
 class Status(StrEnum):
@@ -66,6 +81,43 @@ class Action(StrEnum):
     NOTIFY = "notify"
     ESCALATE = "escalate"
     ACKNOWLEDGE = "acknowledge"
+    # The technician on site (issue 4, 000 §4.5): the arrival report to the supervisor (§4.5.4), start of
+    # repair, fault resolved, and the report before leaving with the planned return date (§4.5.8).
+    REPORT_ARRIVAL = "report_arrival"
+    START_REPAIR = "start_repair"
+    RESOLVE = "resolve"
+    REPORT_DEPARTURE = "report_departure"
+    # Paid jobs, parts and loaners (issue 4, 000 §4.3.1, 002 §6.1; chalicelib/domain/billing.py, parts.py,
+    # loaners.py). They keep the job where it is; money can still be invoiced and collected once it closed.
+    DECIDE_BILLING = "decide_billing"
+    DRAFT_QUOTE = "draft_quote"
+    SEND_QUOTE = "send_quote"
+    APPROVE_QUOTE = "approve_quote"  # by the customer, from the tracking link: the service agreement
+    DECLINE_QUOTE = "decline_quote"
+    INVOICE = "invoice"
+    RECORD_PAYMENT = "record_payment"
+    REQUEST_PARTS = "request_parts"
+    REVIEW_PARTS = "review_parts"
+    PARTS_LEAD_TIME = "parts_lead_time"
+    SHIP_PARTS = "ship_parts"
+    RECEIVE_PARTS = "receive_parts"
+    ISSUE_LOANER = "issue_loaner"
+    RETURN_LOANER = "return_loaner"
+    # After closure (issue 5, chalicelib/domain/aftercare.py): the survey sent and answered, a callback.
+    SEND_SURVEY = "send_survey"
+    ANSWER_SURVEY = "answer_survey"
+    RECORD_CALLBACK = "record_callback"
+    # Complaints (issue 5, chalicelib/domain/complaints.py: the flow and what each event carries).
+    RECORD_COMPLAINT = "record_complaint"
+    COMMIT_REPLY = "commit_reply"
+    ANALYSE_COMPLAINT = "analyse_complaint"
+    PROPOSE_RESOLUTION = "propose_resolution"
+    APPROVE_RESOLUTION = "approve_resolution"
+    REJECT_RESOLUTION = "reject_resolution"
+    AGREE_RESOLUTION = "agree_resolution"
+    PLAN_CAPA = "plan_capa"
+    UPDATE_CAPA = "update_capa"
+    CLOSE_COMPLAINT = "close_complaint"
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
@@ -77,13 +129,46 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.TRIAGED, Action.CLASSIFY): Status.TRIAGED,
     (Status.TRIAGED, Action.DISPATCH): Status.DISPATCHED,
     (Status.DISPATCHED, Action.DISPATCH): Status.DISPATCHED,
+    # Re-classifying after dispatch (e.g. the date agreed for a general job, or a priority change)
+    # keeps the job where it is; the deadlines follow from the new facts.
+    (Status.DISPATCHED, Action.CLASSIFY): Status.DISPATCHED,
     (Status.DISPATCHED, Action.CHECK_IN): Status.ON_SITE,
     (Status.ON_SITE, Action.REPORT_PROGRESS): Status.ON_SITE,
     (Status.ON_SITE, Action.UPLOAD_ACCEPTANCE): Status.AWAITING_APPROVAL,
     (Status.ON_SITE, Action.REFUSE_SIGNATURE): Status.ON_SITE,
     (Status.AWAITING_APPROVAL, Action.APPROVE): Status.CLOSED,
     (Status.AWAITING_APPROVAL, Action.REJECT_CLOSURE): Status.ON_SITE,
+    (Status.ON_SITE, Action.REPORT_ARRIVAL): Status.ON_SITE,
+    (Status.ON_SITE, Action.START_REPAIR): Status.ON_SITE,
+    (Status.ON_SITE, Action.RESOLVE): Status.ON_SITE,
+    (Status.ON_SITE, Action.REPORT_DEPARTURE): Status.ON_SITE,
+    (Status.AWAITING_APPROVAL, Action.REPORT_DEPARTURE): Status.AWAITING_APPROVAL,
 }
+PAPERWORK_ACTIONS = frozenset({
+    Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE, Action.DECLINE_QUOTE,
+    Action.INVOICE, Action.RECORD_PAYMENT, Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME,
+    Action.SHIP_PARTS, Action.RECEIVE_PARTS, Action.ISSUE_LOANER, Action.RETURN_LOANER,
+})
+TRANSITIONS.update({(status, action): status for status in OPEN_STATUSES for action in PAPERWORK_ACTIONS})
+# After closure: the money is collected and a loaner comes back.
+TRANSITIONS.update(
+    {(Status.CLOSED, action): Status.CLOSED for action in (Action.INVOICE, Action.RECORD_PAYMENT, Action.RETURN_LOANER)}
+)
+# After closure (issue 5): the survey and the callback are recorded on the closed job.
+TRANSITIONS.update({
+    (Status.CLOSED, action): Status.CLOSED
+    for action in (Action.SEND_SURVEY, Action.ANSWER_SURVEY, Action.RECORD_CALLBACK)
+})
+# Complaints (issue 5): their steps keep an open complaint where it is; committing the reply time
+# triages a new one, and closing ends it (chalicelib/domain/complaints.py checks the flow's own rules).
+COMPLAINT_ACTIONS = frozenset({
+    Action.RECORD_COMPLAINT, Action.COMMIT_REPLY, Action.ANALYSE_COMPLAINT, Action.PROPOSE_RESOLUTION,
+    Action.APPROVE_RESOLUTION, Action.REJECT_RESOLUTION, Action.AGREE_RESOLUTION, Action.PLAN_CAPA,
+    Action.UPDATE_CAPA,
+})
+TRANSITIONS.update({(status, action): status for status in OPEN_STATUSES for action in COMPLAINT_ACTIONS})
+TRANSITIONS[(Status.NEW, Action.COMMIT_REPLY)] = Status.TRIAGED
+TRANSITIONS.update({(status, Action.CLOSE_COMPLAINT): Status.CLOSED for status in OPEN_STATUSES})
 STATUS_PRESERVING_ACTIONS = frozenset({Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE})
 PAUSABLE = frozenset({Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ON_SITE})
 
@@ -158,15 +243,42 @@ class Ticket(BaseModel):
     created_at: datetime
     updated_at: datetime
     assignees: tuple[str, ...] = ()
+    # Closure (issue 4): the filed acceptance form with the work report, and the latest refusal to sign.
+    acceptance: Acceptance | None = None
+    refusal: SignatureRefusal | None = None
+    billing: Billing | None = None  # set by the supervisor when classifying (None: not decided yet)
+    warranty: bool | None = None  # inside the contract warranty? (None: not known)
+    # Paid jobs, parts and loaners (issue 4): why free/paid, the quote, the money, parts, loaners.
+    billing_reason: BillingReason | None = None
+    quote: Quote | None = None
+    account: Account | None = None
+    requisitions: tuple[Requisition, ...] = ()
+    loaners: tuple[Loaner, ...] = ()
+    # The customer archive (issue 4, 002 §3.4): the customer and installed product this report was linked
+    # to at intake (by serial number, else phone), and the last day that product's warranty covers.
+    customer_id: str | None = None
+    archived_serial: str | None = None
+    warranty_until: date | None = None
+    # After closure (issue 5): when the survey went out and until when its link works; the answer.
+    survey_sent_at: datetime | None = None
+    survey_until: datetime | None = None
+    survey: SurveyAnswer | None = None
+    # A complaint's own record (issue 5, kind complaint only).
+    complaint: Complaint | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
     def apply(
-        self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None
+        self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None, public: bool = True,
     ) -> tuple[Ticket, TicketEvent]:
-        """Move the ticket by ``action``; return the new ticket and the event that records the move."""
+        """Move the ticket by ``action``; return the new ticket and the event that records the move.
+
+        ``details``: facts the event records that are not ticket fields (e.g. a check-in's location);
+        ``public=False`` keeps the event off the customer's timeline (internal reports).
+        """
         changes = dict(changes or {})
         new_status = self._next_status(action)
         if new_status != self.status:
@@ -178,7 +290,10 @@ class Ticket(BaseModel):
         before = {k: _plain(getattr(self, k)) for k in changes}
         updated = self.model_copy(update={**changes, "version": self.version + 1, "updated_at": at})
         after = {k: _plain(getattr(updated, k)) for k in changes}
-        event = TicketEvent(at=at, actor=actor, action=action, summary=summary, before=before, after=after)
+        after.update({k: _plain(v) for k, v in (details or {}).items()})
+        event = TicketEvent(
+            at=at, actor=actor, action=action, summary=summary, before=before, after=after, public=public
+        )
         return updated, event
 
     def _next_status(self, action: Action) -> Status:
@@ -212,10 +327,22 @@ def open_ticket(
     language: str = "zh-CN",
     plan: str = "standard",
     in_province: bool = True,
+    customer_id: str | None = None,
+    archived_serial: str | None = None,
+    warranty: bool | None = None,
+    warranty_until: date | None = None,
 ) -> tuple[Ticket, TicketEvent]:
-    """A new ticket and its first event: the request as it came in."""
+    """A new ticket and its first event: the request as it came in (and, when the archive knew the
+    customer or product, what it said about them)."""
+    archive = {
+        k: v
+        for k, v in {"customer_id": customer_id, "archived_serial": archived_serial, "warranty": warranty,
+                     "warranty_until": warranty_until}.items()
+        if v is not None
+    }
     ticket = Ticket(
         number=number,
+        **archive,
         plan=plan,
         in_province=in_province,
         kind=kind,
@@ -241,6 +368,7 @@ def open_ticket(
             "channel": channel.value,
             "plan": plan,
             "in_province": in_province,
+            **{k: _plain(v) for k, v in archive.items()},
         },
     )
     return ticket, event
@@ -256,6 +384,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     return value

@@ -351,7 +351,7 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
-FEATURES = ("staff",)
+FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare")
 
 
 def _merge_features() -> None:

@@ -7,10 +7,12 @@ their sign-in arrive with the dispatch issue; these use cases are what those pag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.ticket import Action, Priority, Ticket, TicketEvent
+from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket, TicketEvent
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
 from chalicelib.services.sla import SlaService
 
@@ -34,11 +36,18 @@ class DeskService:
         plan: str | None = None,
         in_province: bool | None = None,
         agreed_date: datetime | None = None,
+        kind: Kind | None = None,
+        billing: Billing | None = None,
+        warranty: bool | None = None,
     ) -> Ticket:
-        """Set or change priority, plan, province side or agreed date; deadlines follow from history."""
+        """Set or change priority, plan, province side or agreed date; deadlines follow from history.
+        Kind, billing (free/paid) and warranty are recorded with them (000 §4.3)."""
         changes: dict[str, Any] = {
             k: v
-            for k, v in {"priority": priority, "plan": plan, "in_province": in_province, "agreed_date": agreed_date}.items()
+            for k, v in {
+                "priority": priority, "plan": plan, "in_province": in_province, "agreed_date": agreed_date,
+                "kind": kind, "billing": billing, "warranty": warranty,
+            }.items()
             if v is not None
         }
         if plan is not None:
@@ -63,19 +72,54 @@ class DeskService:
     def resume(self, number: str, *, actor: str) -> Ticket:
         return self._move(number, Action.RESUME, actor, "clock resumed")
 
+    def cancel(self, number: str, *, actor: str, reason: str) -> Ticket:
+        """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
+        return self._move(number, Action.CANCEL, actor, f"cancelled: {reason}")
+
+    def move(
+        self, number: str, action: Action, *, actor: str, summary: str, changes: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], dict[str, Any]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
+    ) -> Ticket:
+        """Any lifecycle move, saved as every desk move is. ``check`` runs on the freshly read ticket
+        before the move (e.g. "is this technician assigned?") and raises to refuse it; ``details`` and
+        ``public`` go to the event (see ``Ticket.apply``). Other use cases (the technician's phone,
+        closure) call this instead of repeating the save-and-reschedule logic.
+
+        ``change``: the changes computed from the freshly read ticket (so a retry after a concurrent write
+        re-applies the rule, e.g. adds a payment to the payments as they are now); ``outbox``: messages
+        the moved ticket sends, written in the same transaction (the caller delivers them)."""
+        return self._move(number, action, actor, summary, changes, details=details, public=public, check=check,
+                          change=change, outbox=outbox)
+
     def _move(
-        self, number: str, action: Action, actor: str, summary: str, changes: dict[str, Any] | None = None
+        self, number: str, action: Action, actor: str, summary: str, changes: dict[str, Any] | None = None,
+        *, details: dict[str, Any] | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], dict[str, Any]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:
         for attempt in range(3):
             ticket = self._tickets.get(number)
             if ticket is None:
                 raise UnknownTicket(number)
+            if check is not None:
+                check(ticket)
+            if change is not None:
+                changes = change(ticket)
             now = self._clock.now()
-            moved, event = ticket.apply(action, actor=actor, at=now, summary=summary, changes=changes)
+            moved, event = ticket.apply(
+                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public
+            )
             events: list[TicketEvent] = [*self._tickets.events(number), event]
             taken, acknowledged = self._tickets.escalation_state(number)
+            wake = self._sla.next_wake(moved, events, now, taken, acknowledged)
+            messages = list(outbox(moved)) if outbox is not None else []
             try:
-                self._tickets.save(moved, [event], self._sla.next_wake(moved, events, now, taken, acknowledged))
+                if messages:
+                    self._tickets.save(moved, [event], wake, outbox=messages)
+                else:
+                    self._tickets.save(moved, [event], wake)
             except StaleTicket:
                 if attempt == 2:
                     raise

@@ -18,6 +18,7 @@ from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_number, open_ticket
 from chalicelib.i18n import t
+from chalicelib.services.archive import ArchiveService
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
@@ -58,7 +59,11 @@ class IntakeService:
         sla: SlaService,
         clock: Clock,
         config: IntakeConfig,
+        *,
+        archive: ArchiveService | None = None,
     ):
+        # ``archive``: when given, a report is linked to the customer and product on file (issue 4).
+        self._archive = archive
         self._tickets = tickets
         self._files = files
         self._notifications = notifications
@@ -103,7 +108,9 @@ class IntakeService:
         now = self._clock.now()
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
         number = format_ticket_number(year, self._tickets.next_number(year))
+        link = self._archive.link_for(request.serial_number, request.phone, now) if self._archive else None
         ticket, event = open_ticket(
+            **(link.ticket_fields() if link else {}),
             number=number,
             reporter=Reporter(
                 customer_name=request.customer_name,

@@ -6,15 +6,17 @@ them in memory for fast service tests. The services never import boto3.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
-from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 
 
 class Clock(Protocol):
@@ -42,8 +44,21 @@ class TicketRepository(Protocol):
         ``next_wake`` puts the ticket in the sweep's index: when its next deadline step is due.
         """
 
-    def save(self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None) -> None:
-        """Store a changed ticket (``version`` one above the stored one) or raise ``StaleTicket``."""
+    def save(
+        self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Store a changed ticket (``version`` one above the stored one) or raise ``StaleTicket``.
+
+        ``outbox``: messages the change sends, written in the same transaction."""
+
+    def add_tracking_link(self, number: str, token: str) -> None:
+        """Another tracking link to the same ticket (e.g. in the message that sends a quote: only a
+        hash of each token is stored, so the first link cannot be sent again)."""
+
+    def receivable_tickets(self) -> list[Ticket]:
+        """Paid jobs with a balance still to collect (``paid_work.has_balance_due``), open or closed;
+        ``save`` keeps this list in step with the ticket."""
 
     def get(self, number: str) -> Ticket | None: ...
 
@@ -77,6 +92,21 @@ class TicketRepository(Protocol):
 
     def set_next_wake(self, ticket: Ticket, next_wake: datetime | None) -> bool:
         """Move the ticket in the sweep's index, unless it changed since it was read."""
+
+    def open_tickets(self, statuses: Iterable[Status]) -> list[Ticket]:
+        """Every ticket in one of ``statuses`` (an index query per status, never a scan), oldest first."""
+
+    def tickets_for_technician(self, username: str) -> list[Ticket]:
+        """Every ticket ``username`` is (or was last) dispatched to, open or not, oldest first.
+
+        ``save`` keeps this in step with ``Ticket.assignees``: taken off a job, it leaves the list."""
+
+
+class StaffDirectory(Protocol):
+    """Who holds a staff role (Cognito groups on AWS), e.g. the technicians a supervisor can dispatch."""
+
+    def list_staff(self, role: StaffRole) -> list[str]:
+        """User names in ``role``, sorted."""
 
 
 class ConfigStore(Protocol):
@@ -166,3 +196,95 @@ class FileStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def presigned_download(self, key: str, expires_in: int = 300) -> str: ...
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        """Store a file the app made itself (e.g. an acceptance form rendered from a drawn signature)."""
+
+
+# ---- the customer and product archive (issue 4) ----------------------------------------------------
+
+
+class StaleRecord(Exception):
+    """An archive record changed (or was created) since it was read; reload and try again."""
+
+
+class SerialTaken(Exception):
+    """Another installed product already has this serial number."""
+
+
+class CustomerArchive(Protocol):
+    """Customers and their installed products (keys and access patterns in ``adapters/keys.py``)."""
+
+    def customer(self, customer_id: str) -> Customer | None: ...
+
+    def customers(self, *, after: str | None = None, limit: int = 50) -> tuple[list[Customer], str | None]:
+        """A page of customers in id order and the id to continue after (None on the last page)."""
+
+    def search_names(self, text: str, limit: int = 50) -> list[Customer]:
+        """Customers whose name or contact person contains ``text`` (case-insensitive)."""
+
+    def customer_ids_by_phone(self, e164: str) -> list[str]: ...
+
+    def save_customer(self, customer: Customer, previous: Customer | None) -> None:
+        """Create (``previous`` None) or replace ``previous`` with ``customer`` and keep the phone look-ups in
+        step; raises ``StaleRecord`` if the stored record is not ``previous``."""
+
+    def product(self, serial_number: str) -> InstalledProduct | None: ...
+
+    def products_of(self, customer_id: str) -> list[InstalledProduct]: ...
+
+    def save_product(self, product: InstalledProduct, previous: InstalledProduct | None) -> None:
+        """Create or replace; raises ``SerialTaken`` when creating a serial that exists, ``StaleRecord`` when
+        the stored product is not ``previous``."""
+
+    def tickets_of(self, customer_id: str, limit: int = 50) -> list[Ticket]:
+        """Tickets linked to this customer, newest first (an index query)."""
+
+
+class FileReader(Protocol):
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        """The whole stored file, or None if it is missing or larger than ``max_bytes``."""
+
+
+class UnreadableSheet(Exception):
+    """Not a spreadsheet we can read (wrong type, damaged, or an encoding we do not know)."""
+
+
+class SpreadsheetReader(Protocol):
+    def rows(self, data: bytes, kind: str, max_rows: int) -> list[list[Any]]:
+        """The first sheet's rows as cell values (``kind`` is "csv" or "xlsx"); raises ``UnreadableSheet``.
+        Stops after ``max_rows`` rows."""
+
+
+# -- the monthly report (issue 5) ------------------------------------------------------------------
+
+
+class MonthlyTickets(Protocol):
+    """What the monthly report reads and writes (``DynamoTickets`` and ``MemoryTickets`` have it)."""
+
+    def tickets_created_between(self, start: datetime, end: datetime) -> Iterable[Ticket]:
+        """Tickets created in [start, end), from the month index (never a scan)."""
+
+    def events(self, number: str) -> list[TicketEvent]: ...
+
+    def report_claimed(self, month: str) -> bool: ...
+
+    def claim_report(self, month: str, at: datetime, outbox: Sequence[OutboxMessage]) -> bool:
+        """Mark ``month``'s report as sent and store its messages at once; False if already claimed."""
+
+
+class ReportArchive(Protocol):
+    """Files the app makes for itself and reads back (the report's MIME email, for retries)."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def download_url(self, key: str, filename: str, expires_in: int = 300) -> str:
+        """A short-lived link a browser downloads the file from, named ``filename``."""
+
+
+class RawEmailSender(Protocol):
+    """Sends a whole MIME message to one recipient (SES SendRawEmail or SMTP); raises DeliveryError."""
+
+    def send_raw(self, recipient: str, mime: bytes) -> str: ...

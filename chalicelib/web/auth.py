@@ -22,7 +22,7 @@ from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.i18n import t
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import read_form
+from chalicelib.web.forms import query_of, read_form
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -127,7 +127,7 @@ def _signed_in(result: SignedIn, next_path: str) -> Response:
 @guarded(blueprint)
 def sign_in_page() -> Response:
     request = blueprint.current_request
-    query = request.query_params or {}
+    query = query_of(request)
     return render(request, "sign_in.html", next=_safe_next(query.get("next")), error=None, username="")
 
 

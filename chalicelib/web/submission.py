@@ -14,17 +14,22 @@ from chalicelib.web.forms import InvalidFields, validate
 
 
 def submit_report(
-    data: dict[str, Any], *, lang: str, idempotency_key: str | None, lambda_context: Any = None
+    data: dict[str, Any], *, lang: str, idempotency_key: str | None, lambda_context: Any = None,
+    staff: str | None = None,
 ) -> dict[str, str]:
-    """Returns ``number``, ``tracking_token`` and ``tracking_url``; raises ``InvalidFields``."""
+    """Returns ``number``, ``tracking_token`` and ``tracking_url``; raises ``InvalidFields``.
+
+    ``staff``: the signed-in desk user typing in a request received by phone, fax, email or visit; the
+    channel they chose is kept and they are the first event's actor. Customers always come in by web.
+    """
     request: ServiceRequestInput = validate(ServiceRequestInput, data, lang)
-    # Customers always come in by web; the desk's channels arrive with staff sign-in.
-    request = request.model_copy(update={"channel": Channel.WEB})
+    if staff is None:
+        request = request.model_copy(update={"channel": Channel.WEB})
     services = wiring.services()
 
     def work() -> dict[str, str]:
         try:
-            receipt = services.intake.submit(request, language=lang)
+            receipt = services.intake.submit(request, language=lang, actor=staff or "customer")
         except PhotoRejected as rejected:
             mb = get_settings().max_photo_bytes // (1024 * 1024)
             _, name, problem = rejected.problems[0]

@@ -69,6 +69,10 @@ class FunctionAccess:
     sends_notifications: bool
     # Invoked asynchronously (schedules): failed invocations go to the dead-letter queue.
     asynchronous: bool
+    # Reads and writes the monthly reports' files (``reports/*`` of the files bucket) and nothing else there.
+    report_files: bool = False
+    # Lists the members of a staff group (the supervisor's dispatch form offers the technicians).
+    lists_staff: bool = False
 
 
 # Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
@@ -83,11 +87,35 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         files=True,
         sends_notifications=True,
         asynchronous=False,
+        lists_staff=True,
     ),
-    # Every minute: sends outbox messages that are due (queried from the sparse "due" index).
+    # Every minute: sends outbox messages that are due (queried from the sparse "due" index); a monthly
+    # report that failed to send is retried from its stored email (reports/*).
     "DeliverNotifications": FunctionAccess(
         table_actions=tuple(a for a in _READ_WRITE if a != "dynamodb:DeleteItem"),
         indexes=(keys.GSI_DUE,),
+        files=False,
+        sends_notifications=True,
+        asynchronous=True,
+        report_files=True,
+    ),
+    # On the 1st: reads last month's tickets (the "by_month" index) and their timelines, stores the
+    # report email under reports/, claims the month and queues one message per manager in one
+    # transaction, and sends them.
+    "MonthlyReport": FunctionAccess(
+        table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"),
+        indexes=(keys.GSI_MONTH,),
+        files=False,
+        sends_notifications=True,
+        asynchronous=True,
+        report_files=True,
+    ),
+    # Daily (issue 5): reads the week's maintenance visits (a Query by month, no index), the products and
+    # customers they belong to, and claims each reminder with its messages in one transaction.
+    "MaintenanceReminders": FunctionAccess(
+        table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                       "dynamodb:ConditionCheckItem"),
+        indexes=(),
         files=False,
         sends_notifications=True,
         asynchronous=True,
@@ -643,6 +671,22 @@ class ServiceDeskStack(Stack):
                     resources=[self.files.bucket_arn],
                 ),
             ]
+        if access.lists_staff:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="StaffDirectory",
+                    actions=["cognito-idp:ListUsersInGroup"],
+                    resources=[self.user_pool.user_pool_arn],
+                )
+            )
+        if access.report_files:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReportFiles",
+                    actions=["s3:PutObject", "s3:GetObject"],
+                    resources=[self.files.arn_for_objects("reports/*")],
+                )
+            )
         if access.sends_notifications:
             statements += [
                 iam.PolicyStatement(

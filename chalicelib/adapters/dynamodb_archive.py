@@ -1,0 +1,197 @@
+"""The customer and product archive in the single table: customers, phone look-ups, installed products.
+
+Items (keys built in ``keys``):
+
+- a customer: pk ``CUSTOMERS``, sk ``CUSTOMER#<id>`` — one partition of small records, so the desk's
+  list is a Query and a name search is the same Query with a filter (no Scan of the table);
+- a phone pointer per customer phone: pk ``PHONE#<e164>``, sk ``CUSTOMER#<id>``;
+- an installed product: pk ``PRODUCT#<serial>``, sk ``PRODUCT`` (created with ``attribute_not_exists``,
+  which is what makes serial numbers unique), and a copy under ``CUSTOMER#<id>`` / ``PRODUCT#<serial>``
+  so a customer's products are one Query.
+
+Every record and its pointers/copies are written in one transaction conditioned on the record's
+``version``, so a look-up never points at a phone or product the record no longer has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamodb_items import item_data, to_item
+from chalicelib.domain.archive import Customer, InstalledProduct
+from chalicelib.domain.ticket import Ticket
+from chalicelib.services.ports import SerialTaken, StaleRecord
+
+
+def search_text(customer: Customer) -> str:
+    """What a name search looks in: name and contact person, case-folded."""
+    return " ".join(filter(None, (customer.name, customer.contact_person))).casefold()
+
+
+class DynamoArchive:
+    """Implements ``CustomerArchive``."""
+
+    def __init__(self, table_name: str):
+        self._table = table_name
+
+    @property
+    def _ddb(self) -> Any:
+        return client("dynamodb")
+
+    # -- customers -----------------------------------------------------------------------------
+
+    def customer(self, customer_id: str) -> Customer | None:
+        item = self._ddb.get_item(
+            TableName=self._table, Key=to_item(pk=keys.CUSTOMERS_PK, sk=keys.customer_sk(customer_id)),
+            ConsistentRead=True,
+        ).get("Item")
+        return Customer.model_validate(item_data(item)) if item else None
+
+    def customers(self, *, after: str | None = None, limit: int = 50) -> tuple[list[Customer], str | None]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item(**{":pk": keys.CUSTOMERS_PK}),
+            "Limit": limit,
+        }
+        if after:
+            request["ExclusiveStartKey"] = to_item(pk=keys.CUSTOMERS_PK, sk=keys.customer_sk(after))
+        response = self._ddb.query(**request)
+        found = [Customer.model_validate(item_data(i)) for i in response["Items"]]
+        more = "LastEvaluatedKey" in response and len(found) == limit
+        return found, (found[-1].id if more and found else None)
+
+    def search_names(self, text: str, limit: int = 50) -> list[Customer]:
+        # Reads the customers' partition with a filter: fine for thousands of customers (small items);
+        # at hundreds of thousands a name index would be needed (docs/dynamodb.md).
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="contains(#search, :text)",
+            ExpressionAttributeNames={"#search": "search"},  # a reserved word
+            ExpressionAttributeValues=to_item(**{":pk": keys.CUSTOMERS_PK, ":text": text.casefold()}),
+        )
+        found: list[Customer] = []
+        for page in pages:
+            found += [Customer.model_validate(item_data(i)) for i in page["Items"]]
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    def customer_ids_by_phone(self, e164: str) -> list[str]:
+        response = self._ddb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item(**{":pk": keys.phone_pk(e164)}),
+        )
+        return [i["sk"]["S"].removeprefix(keys.CUSTOMER_PREFIX) for i in response["Items"]]
+
+    def save_customer(self, customer: Customer, previous: Customer | None) -> None:
+        old_phones = set(previous.phones) if previous else set()
+        items = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        pk=keys.CUSTOMERS_PK, sk=keys.customer_sk(customer.id), entity="customer",
+                        version=customer.version, search=search_text(customer),
+                        data=customer.model_dump(mode="json"),
+                    ),
+                    **self._condition(previous.version if previous else None),
+                }
+            },
+            *(
+                {"Delete": {"TableName": self._table,
+                            "Key": to_item(pk=keys.phone_pk(phone), sk=keys.customer_sk(customer.id))}}
+                for phone in sorted(old_phones - set(customer.phones))
+            ),
+            *(
+                {"Put": {"TableName": self._table,
+                         "Item": to_item(pk=keys.phone_pk(phone), sk=keys.customer_sk(customer.id), entity="phone")}}
+                for phone in sorted(set(customer.phones) - old_phones)
+            ),
+        ]
+        if not self._try_transact(items):
+            raise StaleRecord(customer.id)
+
+    # -- installed products --------------------------------------------------------------------
+
+    def product(self, serial_number: str) -> InstalledProduct | None:
+        item = self._ddb.get_item(
+            TableName=self._table, Key=to_item(pk=keys.product_pk(serial_number), sk=keys.PRODUCT_SK),
+            ConsistentRead=True,
+        ).get("Item")
+        return InstalledProduct.model_validate(item_data(item)) if item else None
+
+    def products_of(self, customer_id: str) -> list[InstalledProduct]:
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item(**{":pk": keys.customer_pk(customer_id), ":prefix": keys.PRODUCT_PREFIX}),
+        )
+        return [InstalledProduct.model_validate(item_data(i)) for page in pages for i in page["Items"]]
+
+    def save_product(self, product: InstalledProduct, previous: InstalledProduct | None) -> None:
+        data = product.model_dump(mode="json")
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(pk=keys.product_pk(product.serial_number), sk=keys.PRODUCT_SK, entity="product",
+                                    version=product.version, data=data),
+                    **self._condition(previous.version if previous else None),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(pk=keys.customer_pk(product.customer_id),
+                                    sk=keys.customer_product_sk(product.serial_number), entity="customer_product",
+                                    data=data),
+                }
+            },
+        ]
+        if previous and previous.customer_id != product.customer_id:
+            # The product changed hands: it leaves the old customer's list in the same transaction.
+            items.append({"Delete": {"TableName": self._table, "Key": to_item(
+                pk=keys.customer_pk(previous.customer_id), sk=keys.customer_product_sk(product.serial_number))}})
+        if not self._try_transact(items):
+            raise (StaleRecord if previous else SerialTaken)(product.serial_number)
+
+    # -- tickets linked to a customer ----------------------------------------------------------
+
+    def tickets_of(self, customer_id: str, limit: int = 50) -> list[Ticket]:
+        response = self._ddb.query(
+            TableName=self._table,
+            IndexName=keys.GSI_CUSTOMER,
+            KeyConditionExpression="customer_pk = :pk",
+            ExpressionAttributeValues=to_item(**{":pk": keys.customer_pk(customer_id)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [Ticket.model_validate(item_data(i)) for i in response["Items"]]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _condition(expected_version: int | None) -> dict[str, Any]:
+        if expected_version is None:
+            return {"ConditionExpression": "attribute_not_exists(pk)"}
+        return {
+            "ConditionExpression": "#v = :expected",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": to_item(**{":expected": expected_version}),
+        }
+
+    def _try_transact(self, items: list[dict[str, Any]]) -> bool:
+        try:
+            self._ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True

@@ -1,0 +1,302 @@
+"""Closing a job on site: the work report, the customer-signed acceptance form, and refusals to sign.
+
+000 §4.5.7: after each job the technician fills in the product service acceptance form (产品服务验收单)
+and has the customer sign (and stamp) it; a job the customer refuses to sign is not complete, and the
+technician files a reason analysis report for the supervisor. 002 §4.2 wants the signed record filed.
+
+The form arrives either as a file the technician uploads (photo or PDF, judged by its bytes) or as a
+signature the customer draws on the phone; the drawing is checked here before it is rendered into a
+form. This module imports nothing from the rest of the domain, so the ticket can hold its models.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+import uuid
+import zlib
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import filetype
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_FORM_BYTES = 10 * 1024 * 1024
+FORM_TYPES = frozenset({"image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"})
+MAX_PROGRESS_PHOTOS = 5
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Money = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=12, decimal_places=2)]
+Hours = Annotated[Decimal, Field(ge=0, le=2000, max_digits=7, decimal_places=2)]
+
+
+class Costs(BaseModel):
+    """What the job cost, in yuan, split as the monthly cost report needs it (001 §5.4)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    materials: Money = Decimal(0)
+    labour: Money = Decimal(0)
+    travel: Money = Decimal(0)
+    transport: Money = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:  # not serialized: stored records hold only what was entered
+        return self.materials + self.labour + self.travel + self.transport
+
+
+class WorkReport(BaseModel):
+    """What was done on site: written on the acceptance form and kept for the cost report."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    work_done: RequiredText
+    parts_used: Text = ""
+    hours: Hours = Decimal(0)  # working hours on site
+    travel_hours: Hours = Decimal(0)
+    costs: Costs = Field(default_factory=Costs)
+
+
+class FormSource(StrEnum):
+    UPLOADED = "uploaded"  # a photo or PDF of the paper form, signed (and stamped) by the customer
+    DRAWN = "drawn"  # the customer signed on the technician's screen; the app rendered the form
+
+
+class Acceptance(BaseModel):
+    """The filed acceptance form: where it is stored, how it was signed, and the work it records."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    form_key: str
+    form_type: str
+    source: FormSource
+    signer: str | None = None
+    work: WorkReport
+    filed_at: datetime
+    filed_by: str
+
+
+class SignatureRefusal(BaseModel):
+    """The customer would not sign: the job stays open and the supervisor reads why (000 §4.5.7)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: RequiredText
+    at: datetime
+    by: str
+
+
+class Location(BaseModel):
+    """Where the phone said it was at check-in (optional: the technician may refuse the browser)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class ArrivalReport(BaseModel):
+    """000 §4.5.4: within 1 h of arriving, the site's situation, where the technician stays, a phone."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    situation: RequiredText
+    lodging: Text = ""
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+
+
+class Departure(BaseModel):
+    """000 §4.5.8: before the job on site ends, report and give the planned return date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    planned_return: date
+    note: Text = ""
+
+
+# ---- the uploaded form ---------------------------------------------------------------------------
+
+
+class FormProblem(StrEnum):
+    MISSING = "form_missing"
+    TOO_LARGE = "form_too_large"
+    WRONG_TYPE = "form_wrong_type"
+    BAD_KEY = "form_bad_key"
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def form_prefix(number: str) -> str:
+    return f"forms/{number}/"
+
+
+def new_form_key(number: str, filename: str) -> str:
+    """Under the ticket's own prefix with an unguessable part, so one job cannot file another's form."""
+    stem, dot, extension = filename.rsplit("/", 1)[-1].rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    stem = _SAFE_NAME.sub("_", stem).strip("._")[:60] or "form"
+    extension = _SAFE_NAME.sub("", extension)[:10]
+    return f"{form_prefix(number)}{uuid.uuid4().hex}/{stem}{'.' + extension if extension else ''}"
+
+
+def is_form_key(number: str, key: str) -> bool:
+    rest = key.removeprefix(form_prefix(number))
+    return rest != key and bool(re.fullmatch(r"[0-9a-f]{32}/[A-Za-z0-9._-]{1,80}", rest))
+
+
+def sniff_type(head: bytes) -> str | None:
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def form_problem(size: int | None, head: bytes, max_bytes: int = MAX_FORM_BYTES) -> FormProblem | None:
+    """Why a landed form is refused, or None. ``size`` None means it never arrived."""
+    if size is None:
+        return FormProblem.MISSING
+    if size > max_bytes:
+        return FormProblem.TOO_LARGE
+    if sniff_type(head) not in FORM_TYPES:
+        return FormProblem.WRONG_TYPE
+    return None
+
+
+# ---- the drawn signature -------------------------------------------------------------------------
+
+MAX_SIGNATURE_BYTES = 512 * 1024
+SIGNATURE_MIN = (100, 40)
+SIGNATURE_MAX = (2000, 1000)
+_DATA_URL_PREFIX = "data:image/png;base64,"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class BadSignature(ValueError):
+    """The drawing is not a PNG we can use: ``code`` says why (for the message next to the field)."""
+
+    def __init__(self, code: Literal["signature_missing", "signature_not_png", "signature_size", "signature_blank"]):
+        super().__init__(code)
+        self.code = code
+
+
+class Signature(BaseModel):
+    """A decoded signature: the original PNG bytes, and its pixels on white as 8-bit RGB rows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    png: bytes
+    width: int
+    height: int
+    rgb: bytes
+
+
+def read_signature(data_url: str) -> Signature:
+    """Decodes and checks a canvas ``toDataURL('image/png')``: a real, non-interlaced 8-bit RGB(A) PNG
+    of sane size with some ink on it. The pixels are decoded here (stdlib zlib) so a forged header or a
+    decompression bomb is refused before anything is rendered."""
+    if not data_url:
+        raise BadSignature("signature_missing")
+    if not data_url.startswith(_DATA_URL_PREFIX):
+        raise BadSignature("signature_not_png")
+    encoded = data_url[len(_DATA_URL_PREFIX):]
+    if len(encoded) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
+        raise BadSignature("signature_size")
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadSignature("signature_not_png") from None
+    width, height, channels, idat = _png_chunks(png)
+    if not (SIGNATURE_MIN[0] <= width <= SIGNATURE_MAX[0] and SIGNATURE_MIN[1] <= height <= SIGNATURE_MAX[1]):
+        raise BadSignature("signature_size")
+    rgb = _on_white(_unfilter(idat, width, height, channels), channels)
+    if _ink(rgb) < 20:
+        raise BadSignature("signature_blank")
+    return Signature(png=png, width=width, height=height, rgb=rgb)
+
+
+def _png_chunks(png: bytes) -> tuple[int, int, int, bytes]:
+    if not png.startswith(_PNG_MAGIC):
+        raise BadSignature("signature_not_png")
+    position, header, idat = len(_PNG_MAGIC), None, bytearray()
+    while position + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[position:position + 8])
+        data = png[position + 8:position + 8 + length]
+        if len(data) != length:
+            break
+        if kind == b"IHDR" and length == 13:
+            header = struct.unpack(">IIBBBBB", data)
+        elif kind == b"IDAT":
+            idat += data
+        elif kind == b"IEND":
+            break
+        position += 12 + length
+    if header is None or not idat:
+        raise BadSignature("signature_not_png")
+    width, height, depth, colour, _, _, interlace = header
+    channels = {2: 3, 6: 4}.get(colour)
+    if depth != 8 or channels is None or interlace != 0:
+        raise BadSignature("signature_not_png")  # canvases always write 8-bit RGBA, non-interlaced
+    return width, height, channels, bytes(idat)
+
+
+def _unfilter(idat: bytes, width: int, height: int, channels: int) -> bytes:
+    stride = width * channels
+    expected = height * (stride + 1)
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(idat, expected + 1)  # bounded: a bomb cannot inflate past this
+    except zlib.error:
+        raise BadSignature("signature_not_png") from None
+    if len(raw) != expected:
+        raise BadSignature("signature_not_png")
+    out = bytearray(height * stride)
+    previous = bytearray(stride)
+    for row in range(height):
+        kind = raw[row * (stride + 1)]
+        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        if kind == 1:
+            for i in range(channels, stride):
+                line[i] = (line[i] + line[i - channels]) & 0xFF
+        elif kind == 2:
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - channels] if i >= channels else 0
+                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - channels] if i >= channels else 0
+                b = previous[i]
+                c = previous[i - channels] if i >= channels else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        elif kind != 0:
+            raise BadSignature("signature_not_png")
+        out[row * stride:(row + 1) * stride] = line
+        previous = line
+    return bytes(out)
+
+
+def _on_white(pixels: bytes, channels: int) -> bytes:
+    """RGB with any transparency laid over white paper (canvases are transparent where not drawn)."""
+    if channels == 3:
+        return pixels
+    out = bytearray(len(pixels) // 4 * 3)
+    for i in range(len(pixels) // 4):
+        r, g, b, a = pixels[4 * i:4 * i + 4]
+        out[3 * i] = (r * a + 255 * (255 - a)) // 255
+        out[3 * i + 1] = (g * a + 255 * (255 - a)) // 255
+        out[3 * i + 2] = (b * a + 255 * (255 - a)) // 255
+    return bytes(out)
+
+
+def _ink(rgb: bytes) -> int:
+    """Dark pixels: a blank canvas has none."""
+    return sum(1 for i in range(0, len(rgb), 3) if rgb[i] + rgb[i + 1] + rgb[i + 2] < 384)

@@ -1,0 +1,662 @@
+"""The monthly service report (001 §5.4, 000 §4.6): what managers read on the 1st about last month.
+
+A month is a calendar month in the service's time zone (Asia/Shanghai): March 2026 runs from
+2026-03-01 00:00 to 2026-04-01 00:00 Shanghai time (16:00 UTC the day before). A ticket belongs to the
+month it was *created* in; its figures are as of the moment the report is built (``now``).
+
+The report is built by ``ReportBuilder``, one ticket at a time (``add``), so a month of 100,000 tickets
+never holds their event logs at once; ``finish`` gives the ``MonthlyReport``. Everything here is pure:
+the service reads the tickets and events and computes each ticket's SLA schedule with the same code
+as the sweep (``chalicelib.domain.sla``), then hands them in.
+
+What each figure is read from
+-----------------------------
+* **Counts** by kind, priority, product model and province: the ticket's current fields.
+* **Deadlines per rule** (each milestone of the plan): the state of each ``Deadline`` as of ``now`` —
+  met on time, met late, missed (still owed and past due); pending and waived ones are not judged.
+* **Times** (hours, wall clock from creation): to the first ``record_contact``, ``dispatch``,
+  ``check_in`` and to the fault resolved (``resolve``, else the acceptance form ``upload_acceptance``).
+  Median and 90th percentile by linear interpolation between closest ranks (``percentile``).
+* **Dispatches**: person-times = technicians newly sent by each ``dispatch`` event (``after.assignees``
+  not in ``before.assignees``); days on site = from each ``check_in`` to the next
+  ``report_departure``, ``upload_acceptance``, ``approve`` or ``cancel`` (a visit still going on at
+  ``now`` counts to ``now``); person-days = days on site × technicians on the job then.
+* **Costs** (CNY): the work report on the filed acceptance form (``Ticket.acceptance.work.costs``,
+  ``chalicelib.domain.closure.Costs``); when there is none, the latest event carrying
+  ``after["costs"] = {"materials", "labour", "travel", "transport"}`` (numbers or decimal strings).
+* **Paid service**: ``Ticket.quote``/``Ticket.account`` when the ticket has them (billing,
+  ``chalicelib.domain.billing``): revenue = the amount due (invoiced, else the approved quote), paid =
+  payments received, unpaid = the balance.
+
+Inputs for the after-care work (surveys, callbacks, complaints with CAPA)
+-----------------------------------------------------------------------
+These sections read events whose ``after`` carries one of the keys below, whatever their action, so
+the after-care features plug in by writing them; until then each section says "no data".
+
+* ``after["survey"] = {"overall": 1..5, "timeliness": 1..5, "attitude": 1..5, "quality": 1..5}``
+  (``overall`` required, the rest optional): the customer's satisfaction answer. The latest counts.
+* ``after["callback"] = {"outcome": "satisfied" | "problem" | "unreachable"}``: a callback made
+  5–7 days after the job (003 §2, §5). Every callback counts.
+* ``after["complaint_cause"] = "quality" | "people" | "other"`` (002 §4.3): the cause of a
+  complaint (a ticket of kind ``complaint``; complaints are counted by kind even without a cause).
+* ``after["capa"] = {"status": "open" | "in_progress" | "implemented" | "verified"}``: corrective and
+  preventive action tracked by quality. The latest status of each ticket counts.
+
+Recurring quality problems: a product model with at least ``recurring_threshold`` fault tickets in
+the month (faults, plus complaints whose cause is quality).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain import billing
+from chalicelib.domain.plans import Milestone
+from chalicelib.domain.sla import DeadlineState, Schedule
+from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_RECURRING_THRESHOLD = 3
+ZERO = Decimal("0.00")
+
+# -- the documented inputs of the after-care sections -----------------------------------------------
+
+SURVEY_KEY = "survey"
+SURVEY_SCORES = ("overall", "timeliness", "attitude", "quality")
+CALLBACK_KEY = "callback"
+CALLBACK_OUTCOMES = ("satisfied", "problem", "unreachable")
+COMPLAINT_CAUSE_KEY = "complaint_cause"
+COMPLAINT_CAUSES = ("quality", "people", "other")
+CAPA_KEY = "capa"
+CAPA_STATUSES = ("open", "in_progress", "implemented", "verified")
+COSTS_KEY = "costs"
+COST_PARTS = ("materials", "labour", "travel", "transport")
+
+# -- months ------------------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class BadMonth(ValueError):
+    """Not a month written ``yyyy-mm``."""
+
+
+class ReportMonth(BaseModel):
+    """A calendar month in the service's time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int = Field(ge=2000, le=2999)
+    month: int = Field(ge=1, le=12)
+
+    @classmethod
+    def parse(cls, text: str) -> ReportMonth:
+        found = _MONTH.match(text.strip())
+        if not found or not 1 <= int(found.group(2)) <= 12 or not 2000 <= int(found.group(1)) <= 2999:
+            raise BadMonth(text)
+        return cls(year=int(found.group(1)), month=int(found.group(2)))
+
+    @classmethod
+    def of(cls, moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> ReportMonth:
+        """The month ``moment`` falls in, on the wall clocks of ``timezone``."""
+        local = moment.astimezone(ZoneInfo(timezone))
+        return cls(year=local.year, month=local.month)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def previous(self) -> ReportMonth:
+        return ReportMonth(year=self.year - 1, month=12) if self.month == 1 else ReportMonth(
+            year=self.year, month=self.month - 1
+        )
+
+    def next(self) -> ReportMonth:
+        return ReportMonth(year=self.year + 1, month=1) if self.month == 12 else ReportMonth(
+            year=self.year, month=self.month + 1
+        )
+
+    def start(self, timezone: str = DEFAULT_TIMEZONE) -> datetime:
+        """00:00 on the 1st in ``timezone``, as a UTC instant."""
+        return datetime(self.year, self.month, 1, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+    def end(self, timezone: str = DEFAULT_TIMEZONE) -> datetime:
+        """The next month's start (exclusive)."""
+        return self.next().start(timezone)
+
+    def contains(self, moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> bool:
+        return self.start(timezone) <= moment < self.end(timezone)
+
+
+def report_month_due(now: datetime, timezone: str = DEFAULT_TIMEZONE) -> ReportMonth:
+    """The month a run at ``now`` reports on: the one before the current month."""
+    return ReportMonth.of(now, timezone).previous()
+
+
+# -- statistics --------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The ``share`` quantile (0..1) by linear interpolation between closest ranks; None when empty.
+
+    The median of 1, 2, 3, 4 is 2.5; the 90th percentile of 1..10 is 9.1.
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = math.floor(position)
+    high = math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class Spread(BaseModel):
+    """How long something took, in hours: how many measured, median, 90th percentile."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+
+    @classmethod
+    def of(cls, hours: Sequence[float]) -> Spread:
+        return cls(count=len(hours), median_hours=_round(percentile(hours, 0.5)),
+                   p90_hours=_round(percentile(hours, 0.9)))
+
+
+# -- the report --------------------------------------------------------------------------------------
+
+
+class Interval(StrEnum):
+    CONTACT = "contact"
+    DISPATCH = "dispatch"
+    ARRIVAL = "arrival"
+    RESOLUTION = "resolution"
+
+
+class RuleTally(BaseModel):
+    """One rule's (milestone's) deadlines in the month: met on time, met late, missed, still running."""
+
+    model_config = ConfigDict(frozen=True)
+
+    milestone: Milestone
+    met: int = 0
+    met_late: int = 0
+    missed: int = 0
+    pending: int = 0
+
+    @property
+    def judged(self) -> int:
+        return self.met + self.met_late + self.missed
+
+    @property
+    def met_share(self) -> float | None:
+        return round(self.met / self.judged, 4) if self.judged else None
+
+
+class CostTotals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    materials: Decimal = ZERO
+    labour: Decimal = ZERO
+    travel: Decimal = ZERO
+    transport: Decimal = ZERO
+    jobs: int = 0  # tickets with a cost record
+
+    @property
+    def total(self) -> Decimal:
+        return self.materials + self.labour + self.travel + self.transport
+
+
+class Money(BaseModel):
+    """Paid service: what was charged, collected and is still owed (CNY)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paid_jobs: int = 0
+    revenue: Decimal = ZERO
+    collected: Decimal = ZERO
+    unpaid: Decimal = ZERO
+    unpaid_jobs: int = 0
+
+
+class Satisfaction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    answers: int = 0
+    averages: dict[str, float] = Field(default_factory=dict)  # score name -> mean, 2 decimals
+    distribution: dict[int, int] = Field(default_factory=dict)  # overall score 1..5 -> answers
+
+
+class Complaints(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    count: int = 0
+    by_cause: dict[str, int] = Field(default_factory=dict)
+    capa: dict[str, int] = Field(default_factory=dict)  # CAPA status -> tickets
+
+
+class RecurringProblem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    faults: int
+    tickets: tuple[str, ...]
+
+
+class TicketRow(BaseModel):
+    """One ticket's key figures: a row of the CSV/XLSX attachment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str
+    created_at: datetime
+    kind: str
+    priority: str | None
+    status: str
+    province: str
+    model: str
+    customer: str
+    hours_to_contact: float | None = None
+    hours_to_dispatch: float | None = None
+    hours_to_arrival: float | None = None
+    hours_to_resolution: float | None = None
+    deadlines_met: int = 0
+    deadlines_met_late: int = 0
+    deadlines_missed: int = 0
+    person_times: int = 0
+    days_on_site: float = 0.0
+    person_days: float = 0.0
+    costs: dict[str, Decimal] | None = None  # materials, labour, travel, transport, total
+    revenue: Decimal | None = None
+    unpaid: Decimal | None = None
+    satisfaction: int | None = None
+    complaint_cause: str | None = None
+    capa_status: str | None = None
+    callbacks: int = 0
+
+
+class MonthlyReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    month: ReportMonth
+    timezone: str
+    computed_at: datetime
+    tickets: int
+    by_kind: dict[str, int]
+    by_priority: dict[str, int]  # "A", "B", "C", "none"
+    by_model: dict[str, int]
+    by_province: dict[str, int]
+    by_status: dict[str, int]
+    deadlines: tuple[RuleTally, ...]
+    times: dict[Interval, Spread]
+    dispatches: int
+    person_times: int
+    days_on_site: float
+    person_days: float
+    costs: CostTotals
+    money: Money
+    satisfaction: Satisfaction | None  # None: no data (no survey answers)
+    callbacks: dict[str, int] | None  # None: no data
+    complaints: Complaints
+    capa_recorded: bool  # False: no CAPA data yet
+    recurring_threshold: int
+    recurring: tuple[RecurringProblem, ...]
+    rows: tuple[TicketRow, ...]
+
+    @property
+    def deadlines_met(self) -> int:
+        return sum(t.met for t in self.deadlines)
+
+    @property
+    def deadlines_missed(self) -> int:
+        """Missed, whether since met late or still owed."""
+        return sum(t.met_late + t.missed for t in self.deadlines)
+
+
+_CLOSING = frozenset({Action.REPORT_DEPARTURE, Action.UPLOAD_ACCEPTANCE, Action.APPROVE, Action.CANCEL})
+
+
+class ReportBuilder:
+    """Accumulates a month's tickets one by one; ``finish`` gives the report."""
+
+    def __init__(
+        self, month: ReportMonth, now: datetime, *, timezone: str = DEFAULT_TIMEZONE,
+        recurring_threshold: int = DEFAULT_RECURRING_THRESHOLD,
+    ):
+        self.month = month
+        self.now = now
+        self.timezone = timezone
+        self.recurring_threshold = max(1, recurring_threshold)
+        self._rows: list[TicketRow] = []
+        self._counts: dict[str, Counter[str]] = {k: Counter() for k in ("kind", "priority", "model", "province",
+                                                                          "status")}
+        self._tallies: dict[Milestone, Counter[str]] = {}
+        self._hours: dict[Interval, list[float]] = {i: [] for i in Interval}
+        self._dispatches = 0
+        self._costs: Counter[str] = Counter()
+        self._cost_jobs = 0
+        self._money: Counter[str] = Counter()
+        self._paid_jobs = 0
+        self._unpaid_jobs = 0
+        self._surveys: list[Mapping[str, int]] = []
+        self._callbacks: Counter[str] = Counter()
+        self._causes: Counter[str] = Counter()
+        self._capa: Counter[str] = Counter()
+        self._complaints = 0
+        self._faults_by_model: dict[str, list[str]] = {}
+
+    def add(self, ticket: Ticket, events: Iterable[TicketEvent], schedule: Schedule | None) -> TicketRow:
+        """Count one ticket. Tickets created outside the month are refused (``ValueError``)."""
+        if not self.month.contains(ticket.created_at, self.timezone):
+            raise ValueError(f"{ticket.number} was not created in {self.month.label}")
+        timeline = sorted((e for e in events if e.at <= self.now), key=lambda e: e.at)
+        priority = ticket.priority.value if ticket.priority else "none"
+        for name, value in (("kind", ticket.kind.value), ("priority", priority), ("model", ticket.product.model),
+                            ("province", ticket.reporter.province), ("status", ticket.status.value)):
+            self._counts[name][value] += 1
+
+        met = met_late = missed = 0
+        for deadline in schedule.deadlines if schedule else ():
+            tally = self._tallies.setdefault(deadline.milestone, Counter())
+            if deadline.state == DeadlineState.MET:
+                met += 1
+                tally["met"] += 1
+            elif deadline.state == DeadlineState.MET_LATE:
+                met_late += 1
+                tally["met_late"] += 1
+            elif deadline.state == DeadlineState.MISSED:
+                missed += 1
+                tally["missed"] += 1
+            elif deadline.state in (DeadlineState.PENDING, DeadlineState.PAUSED):
+                tally["pending"] += 1
+
+        hours = _intervals(ticket.created_at, timeline)
+        for interval, value in hours.items():
+            self._hours[interval].append(value)
+
+        person_times, dispatches, days, person_days = _field_work(timeline, self.now)
+        self._dispatches += dispatches
+
+        costs = _costs(ticket, timeline)
+        if costs is not None:
+            self._cost_jobs += 1
+            for part in COST_PARTS:
+                self._costs[part] += costs[part]  # type: ignore[assignment]
+
+        revenue = unpaid = None
+        charged = _charges(ticket)
+        if charged is not None:
+            revenue, collected, unpaid = charged
+            self._paid_jobs += 1
+            self._money["revenue"] += revenue  # type: ignore[assignment]
+            self._money["collected"] += collected  # type: ignore[assignment]
+            self._money["unpaid"] += unpaid  # type: ignore[assignment]
+            self._unpaid_jobs += 1 if unpaid > 0 else 0
+
+        survey = _latest(timeline, SURVEY_KEY, _survey)
+        if survey is not None:
+            self._surveys.append(survey)
+        callbacks = [c for e in timeline if (c := _callback(e.after.get(CALLBACK_KEY))) is not None]
+        self._callbacks.update(callbacks)
+        cause = _latest(timeline, COMPLAINT_CAUSE_KEY, _choice(COMPLAINT_CAUSES))
+        capa = _latest(timeline, CAPA_KEY, _capa)
+        if ticket.kind == Kind.COMPLAINT:
+            self._complaints += 1
+            self._causes[cause or "unclassified"] += 1
+        if capa is not None:
+            self._capa[capa] += 1
+        if ticket.kind == Kind.FAULT or (ticket.kind == Kind.COMPLAINT and cause == "quality"):
+            self._faults_by_model.setdefault(ticket.product.model, []).append(ticket.number)
+
+        row = TicketRow(
+            number=ticket.number,
+            created_at=ticket.created_at,
+            kind=ticket.kind.value,
+            priority=ticket.priority.value if ticket.priority else None,
+            status=ticket.status.value,
+            province=ticket.reporter.province,
+            model=ticket.product.model,
+            customer=ticket.reporter.customer_name,
+            hours_to_contact=_round(hours.get(Interval.CONTACT)),
+            hours_to_dispatch=_round(hours.get(Interval.DISPATCH)),
+            hours_to_arrival=_round(hours.get(Interval.ARRIVAL)),
+            hours_to_resolution=_round(hours.get(Interval.RESOLUTION)),
+            deadlines_met=met,
+            deadlines_met_late=met_late,
+            deadlines_missed=missed,
+            person_times=person_times,
+            days_on_site=round(days, 2),
+            person_days=round(person_days, 2),
+            costs={**costs, "total": sum(costs.values(), ZERO)} if costs is not None else None,
+            revenue=revenue,
+            unpaid=unpaid,
+            satisfaction=survey["overall"] if survey else None,
+            complaint_cause=cause,
+            capa_status=capa,
+            callbacks=len(callbacks),
+        )
+        self._rows.append(row)
+        return row
+
+    def finish(self) -> MonthlyReport:
+        rows = tuple(sorted(self._rows, key=lambda r: (r.created_at, r.number)))
+        return MonthlyReport(
+            month=self.month,
+            timezone=self.timezone,
+            computed_at=self.now,
+            tickets=len(rows),
+            by_kind=_ordered(self._counts["kind"], [k.value for k in Kind]),
+            by_priority=_ordered(self._counts["priority"], ["A", "B", "C", "none"]),
+            by_model=dict(self._counts["model"].most_common()),
+            by_province=dict(self._counts["province"].most_common()),
+            by_status=dict(self._counts["status"].most_common()),
+            deadlines=tuple(
+                RuleTally(milestone=m, **self._tallies[m]) for m in Milestone if m in self._tallies
+            ),
+            times={i: Spread.of(self._hours[i]) for i in Interval},
+            dispatches=self._dispatches,
+            person_times=sum(r.person_times for r in rows),
+            days_on_site=round(sum(r.days_on_site for r in rows), 2),
+            person_days=round(sum(r.person_days for r in rows), 2),
+            costs=CostTotals(**{p: self._costs[p] or ZERO for p in COST_PARTS}, jobs=self._cost_jobs),
+            money=Money(paid_jobs=self._paid_jobs, revenue=self._money["revenue"] or ZERO,
+                        collected=self._money["collected"] or ZERO, unpaid=self._money["unpaid"] or ZERO,
+                        unpaid_jobs=self._unpaid_jobs),
+            satisfaction=_satisfaction(self._surveys),
+            callbacks=_ordered(self._callbacks, list(CALLBACK_OUTCOMES)) if self._callbacks else None,
+            complaints=Complaints(count=self._complaints, by_cause=dict(self._causes),
+                                  capa=_ordered(self._capa, list(CAPA_STATUSES))),
+            capa_recorded=bool(self._capa),
+            recurring_threshold=self.recurring_threshold,
+            recurring=tuple(
+                RecurringProblem(model=model, faults=len(numbers), tickets=tuple(numbers))
+                for model, numbers in sorted(self._faults_by_model.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+                if len(numbers) >= self.recurring_threshold
+            ),
+            rows=rows,
+        )
+
+
+def build_report(
+    month: ReportMonth, now: datetime, tickets: Iterable[tuple[Ticket, Sequence[TicketEvent], Schedule | None]], *,
+    timezone: str = DEFAULT_TIMEZONE, recurring_threshold: int = DEFAULT_RECURRING_THRESHOLD,
+) -> MonthlyReport:
+    builder = ReportBuilder(month, now, timezone=timezone, recurring_threshold=recurring_threshold)
+    for ticket, events, schedule in tickets:
+        builder.add(ticket, events, schedule)
+    return builder.finish()
+
+
+# -- reading one ticket ------------------------------------------------------------------------------
+
+
+def _intervals(created: datetime, timeline: Sequence[TicketEvent]) -> dict[Interval, float]:
+    firsts: dict[Action, datetime] = {}
+    for event in timeline:
+        firsts.setdefault(event.action, event.at)
+    found = {
+        Interval.CONTACT: firsts.get(Action.RECORD_CONTACT),
+        Interval.DISPATCH: firsts.get(Action.DISPATCH),
+        Interval.ARRIVAL: firsts.get(Action.CHECK_IN),
+        Interval.RESOLUTION: firsts.get(Action.RESOLVE) or firsts.get(Action.UPLOAD_ACCEPTANCE),
+    }
+    return {i: max((at - created).total_seconds(), 0) / 3600 for i, at in found.items() if at is not None}
+
+
+def _field_work(timeline: Sequence[TicketEvent], now: datetime) -> tuple[int, int, float, float]:
+    """(person-times, dispatches, days on site, person-days) of one ticket."""
+    person_times = dispatches = 0
+    days = person_days = 0.0
+    crew = 0
+    arrived: datetime | None = None
+
+    def leave(at: datetime) -> None:
+        nonlocal arrived, days, person_days
+        if arrived is not None:
+            stay = max((at - arrived).total_seconds(), 0) / 86400
+            days += stay
+            person_days += stay * max(crew, 1)
+            arrived = None
+
+    for event in timeline:
+        if event.action == Action.DISPATCH:
+            before = set(_names(event.before.get("assignees")))
+            after = _names(event.after.get("assignees"))
+            crew = len(after) or crew
+            newly = [name for name in after if name not in before]
+            if newly:
+                dispatches += 1
+                person_times += len(newly)
+        elif event.action == Action.CHECK_IN:
+            if arrived is None:
+                arrived = event.at
+        elif event.action in _CLOSING:
+            leave(event.at)
+    leave(now)
+    return person_times, dispatches, days, person_days
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return []
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount.quantize(Decimal("0.01")) if amount.is_finite() and amount >= 0 else None
+
+
+def _costs(ticket: Ticket, timeline: Sequence[TicketEvent]) -> dict[str, Decimal] | None:
+    acceptance = getattr(ticket, "acceptance", None)
+    recorded: Any = None
+    if acceptance is not None:
+        recorded = acceptance.work.costs.model_dump()
+    else:
+        recorded = _latest(timeline, COSTS_KEY, lambda value: value if isinstance(value, Mapping) else None)
+    if not isinstance(recorded, Mapping):
+        return None
+    parts = {part: _money(recorded.get(part, 0)) for part in COST_PARTS}
+    if any(v is None for v in parts.values()):
+        return None
+    return {part: v for part, v in parts.items() if v is not None}
+
+
+def _charges(ticket: Ticket) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(revenue, collected, unpaid) of a paid job with an approved quote or an invoice; else None."""
+    quote = getattr(ticket, "quote", None)
+    account = getattr(ticket, "account", None)
+    if quote is None and account is None:
+        return None
+    due = billing.amount_due(quote, account)
+    if due <= 0:
+        return None
+    collected = account.paid if account is not None else ZERO
+    return due, collected, due - collected
+
+
+def _latest(timeline: Sequence[TicketEvent], key: str, read: Any) -> Any:
+    found = None
+    for event in timeline:
+        if key in event.after:
+            value = read(event.after[key])
+            if value is not None:
+                found = value
+    return found
+
+
+def _score(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        return None
+    return score if 1 <= score <= 5 and str(score) == str(value).strip() else None
+
+
+def _survey(value: Any) -> dict[str, int] | None:
+    if not isinstance(value, Mapping):
+        return None
+    scores = {name: s for name in SURVEY_SCORES if (s := _score(value.get(name))) is not None}
+    return scores if "overall" in scores else None
+
+
+def _callback(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        outcome = value.get("outcome")
+        return outcome if outcome in CALLBACK_OUTCOMES else None
+    return None
+
+
+def _choice(allowed: Sequence[str]) -> Any:
+    return lambda value: value if value in allowed else None
+
+
+def _capa(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        status = value.get("status")
+        return status if status in CAPA_STATUSES else None
+    return None
+
+
+def _satisfaction(answers: Sequence[Mapping[str, int]]) -> Satisfaction | None:
+    if not answers:
+        return None
+    averages = {}
+    for name in SURVEY_SCORES:
+        values = [a[name] for a in answers if name in a]
+        if values:
+            averages[name] = round(sum(values) / len(values), 2)
+    distribution = Counter(a["overall"] for a in answers)
+    return Satisfaction(answers=len(answers), averages=averages,
+                        distribution={score: distribution.get(score, 0) for score in range(1, 6)})
+
+
+def _ordered(counts: Mapping[str, int], order: Sequence[str]) -> dict[str, int]:
+    """Known keys in their natural order (zeros kept, so charts always show every bar), then others."""
+    result = {key: counts.get(key, 0) for key in order}
+    result.update({k: v for k, v in counts.items() if k not in result})
+    return result
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+

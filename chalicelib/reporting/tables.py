@@ -1,0 +1,112 @@
+"""The report's rows as CSV and XLSX: one row per ticket with its key figures, headed in the reader's
+language. The CSV is UTF-8 with a byte-order mark so that Excel opens Chinese text correctly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+
+from chalicelib.domain.reports import MonthlyReport, TicketRow
+from chalicelib.i18n import t
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cost(part: str) -> Callable[[TicketRow], Any]:
+    return lambda row: row.costs[part] if row.costs else None
+
+
+# (column key, value of a row); the header is t(lang, "report.col.<key>").
+COLUMNS: tuple[tuple[str, Callable[[TicketRow], Any]], ...] = (
+    ("number", lambda r: r.number),
+    ("created", lambda r: r.created_at),
+    ("kind", lambda r: r.kind),
+    ("priority", lambda r: r.priority),
+    ("status", lambda r: r.status),
+    ("province", lambda r: r.province),
+    ("model", lambda r: r.model),
+    ("customer", lambda r: r.customer),
+    ("hours_to_contact", lambda r: r.hours_to_contact),
+    ("hours_to_dispatch", lambda r: r.hours_to_dispatch),
+    ("hours_to_arrival", lambda r: r.hours_to_arrival),
+    ("hours_to_resolution", lambda r: r.hours_to_resolution),
+    ("deadlines_met", lambda r: r.deadlines_met),
+    ("deadlines_met_late", lambda r: r.deadlines_met_late),
+    ("deadlines_missed", lambda r: r.deadlines_missed),
+    ("person_times", lambda r: r.person_times),
+    ("days_on_site", lambda r: r.days_on_site),
+    ("person_days", lambda r: r.person_days),
+    ("materials", _cost("materials")),
+    ("labour", _cost("labour")),
+    ("travel", _cost("travel")),
+    ("transport", _cost("transport")),
+    ("cost_total", _cost("total")),
+    ("revenue", lambda r: r.revenue),
+    ("unpaid", lambda r: r.unpaid),
+    ("satisfaction", lambda r: r.satisfaction),
+    ("complaint_cause", lambda r: r.complaint_cause),
+    ("capa_status", lambda r: r.capa_status),
+    ("callbacks", lambda r: r.callbacks),
+)
+
+
+def headers(lang: str) -> list[str]:
+    return [t(lang, f"report.col.{key}") for key, _ in COLUMNS]
+
+
+def _cells(report: MonthlyReport, row: TicketRow) -> list[Any]:
+    zone = ZoneInfo(report.timezone)
+    cells = []
+    for key, value_of in COLUMNS:
+        value = value_of(row)
+        if key == "created":
+            value = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        cells.append(value)
+    return cells
+
+
+def to_csv(report: MonthlyReport, lang: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers(lang))
+    for row in report.rows:
+        writer.writerow(["" if v is None else v for v in _cells(report, row)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
+    book = Workbook(write_only=True)
+    summary = book.create_sheet(t(lang, "report.sheet.summary"))
+    summary.append([t(lang, "report.title", month=report.month.label)])
+    for label, value in _summary(report, lang):
+        summary.append([label, value])
+    rows = book.create_sheet(t(lang, "report.sheet.rows"))
+    rows.append(headers(lang))
+    for row in report.rows:
+        rows.append([float(v) if isinstance(v, Decimal) else v for v in _cells(report, row)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary(report: MonthlyReport, lang: str) -> list[tuple[str, Any]]:
+    costs = report.costs
+    return [
+        (t(lang, "report.tickets"), report.tickets),
+        (t(lang, "report.met"), report.deadlines_met),
+        (t(lang, "report.missed"), report.deadlines_missed),
+        (t(lang, "report.dispatches"), report.dispatches),
+        (t(lang, "report.person_times"), report.person_times),
+        (t(lang, "report.days_on_site"), report.days_on_site),
+        (t(lang, "report.cost.total"), float(costs.total)),
+        (t(lang, "report.revenue"), float(report.money.revenue)),
+        (t(lang, "report.unpaid"), float(report.money.unpaid)),
+        (t(lang, "report.complaints"), report.complaints.count),
+    ]

@@ -1,0 +1,281 @@
+"""Paid jobs, parts requisitions and loaners: the supervisor's paperwork around a job.
+
+Every step is a ticket move (``DeskService.move``): checked by the ticket's lifecycle table and by the
+paperwork's own tables (``domain/billing.py``, ``parts.py``, ``loaners.py``), recorded as an event on
+the ticket's timeline, saved under the ticket's version, and followed by the SLA wake-up. Changes are
+computed from the freshly read ticket, so a retry after a concurrent write applies the rule again.
+
+Who may do what is decided at the edge (``chalicelib/web/billing.py`` has the role matrix); this layer
+enforces the business rules. The customer's only action, answering a quote, is bound to the ticket
+behind the tracking token and is idempotent.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import billing, loaners, parts
+from chalicelib.domain.billing import BillingReason, Payment, PaymentMethod, QuoteLine
+from chalicelib.domain.loaners import Condition
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.paid_work import balance_of, open_requisitions
+from chalicelib.domain.parts import PartLine, Requisition, Shipment
+from chalicelib.domain.ticket import OPEN_STATUSES, Action, Billing, Ticket, TicketEvent
+from chalicelib.i18n import t
+from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.notifications import NotificationService
+from chalicelib.services.ports import Clock, TicketRepository
+
+
+class UnknownQuoteLink(LookupError):
+    """No ticket behind this tracking token."""
+
+
+class _AlreadyDone(Exception):
+    """The same answer again: nothing to write."""
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    public_base_url: str
+    timezone: str
+
+
+class BillingService:
+    def __init__(
+        self, tickets: TicketRepository, desk: DeskService, notifications: NotificationService, clock: Clock,
+        config: BillingConfig,
+    ):
+        self._tickets = tickets
+        self._desk = desk
+        self._notifications = notifications
+        self._clock = clock
+        self._config = config
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def ticket(self, number: str) -> Ticket:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        return ticket
+
+    def events(self, number: str) -> list[TicketEvent]:
+        return self._tickets.events(number)
+
+    def timeline(self, number: str, actions: frozenset[Action]) -> list[TicketEvent]:
+        return [e for e in self._tickets.events(number) if e.action in actions]
+
+    def today(self) -> date:
+        return self._clock.now().astimezone(ZoneInfo(self._config.timezone)).date()
+
+    def receivables(self) -> list[tuple[Ticket, Decimal]]:
+        """The managers' list of unpaid balances, largest first."""
+        found = [(ticket, balance_of(ticket)) for ticket in self._tickets.receivable_tickets()]
+        return sorted(found, key=lambda pair: (-pair[1], pair[0].number))
+
+    def open_requisitions(self) -> list[tuple[Ticket, Requisition]]:
+        """Every requisition not yet received or rejected, on open jobs, oldest first."""
+        found = [
+            (ticket, requisition)
+            for ticket in self._tickets.open_tickets(sorted(OPEN_STATUSES))
+            for requisition in open_requisitions(ticket)
+        ]
+        return sorted(found, key=lambda pair: pair[1].requested_at)
+
+    # -- paid or free --------------------------------------------------------------------------
+
+    def decide_billing(self, number: str, *, actor: str, billing_kind: Billing, reason: BillingReason) -> Ticket:
+        billing.check_reason(billing_kind == Billing.PAID, reason)
+        return self._desk.move(
+            number, Action.DECIDE_BILLING, actor=actor, public=False,
+            summary=f"billing: {billing_kind.value} ({reason.value})",
+            changes={"billing": billing_kind, "billing_reason": reason},
+        )
+
+    # -- the quote -----------------------------------------------------------------------------
+
+    def draft_quote(
+        self, number: str, *, actor: str, lines: list[QuoteLine], valid_until: date, note: str = ""
+    ) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            self._require_paid(ticket)
+            quote = billing.draft_quote(ticket.quote, lines, valid_until=valid_until, note=note, actor=actor,
+                                        at=self._clock.now(), today=self.today())
+            return {"quote": quote}
+
+        return self._desk.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
+                               summary=f"quote drafted: {len(lines)} lines")
+
+    def send_quote(self, number: str, *, actor: str) -> Ticket:
+        """To the customer by email and SMS, with a tracking link on which to approve or decline."""
+        token = secrets.token_urlsafe(24)
+        sent: list[OutboxMessage] = []
+
+        def change(ticket: Ticket) -> dict[str, Any]:
+            self._require_paid(ticket)
+            return {"quote": billing.send_quote(ticket.quote, at=self._clock.now(), today=self.today())}
+
+        def messages(ticket: Ticket) -> list[OutboxMessage]:
+            sent[:] = self._quote_messages(ticket, self.tracking_url(token))
+            return sent
+
+        self.ticket(number)  # an unknown number gets no link
+        self._tickets.add_tracking_link(number, token)
+        moved = self._desk.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
+                                summary="quote sent to the customer")
+        self._notifications.deliver(sent)
+        return moved
+
+    def answer_quote(self, token: str, *, approve: bool, revision: int) -> tuple[Ticket, bool]:
+        """The customer's answer through their tracking link. Returns the ticket and whether this call
+        recorded the answer (False: the same answer was already on record)."""
+        number = self._tickets.number_for_tracking_token(token) if token and len(token) <= 200 else None
+        if number is None:
+            raise UnknownQuoteLink()
+
+        def change(ticket: Ticket) -> dict[str, Any]:
+            answered = billing.answer_quote(ticket.quote, approve=approve, revision=revision, at=self._clock.now(),
+                                            today=self.today())
+            if answered is None:
+                raise _AlreadyDone()
+            return {"quote": answered}
+
+        action = Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE
+        summary = (f"customer approved quote revision {revision} (service agreement signed)" if approve
+                   else f"customer declined quote revision {revision}")
+        try:
+            return self._desk.move(number, action, actor="customer", change=change, summary=summary), True
+        except _AlreadyDone:
+            return self.ticket(number), False
+
+    # -- the money -----------------------------------------------------------------------------
+
+    def invoice(self, number: str, *, actor: str, amount: Decimal, invoice_number: str, on: date) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            self._require_paid(ticket)
+            return {"account": billing.invoice(ticket.quote, ticket.account, amount=amount, number=invoice_number,
+                                               on=on)}
+
+        return self._desk.move(number, Action.INVOICE, actor=actor, public=False, change=change,
+                               summary=f"invoiced {billing.money(amount)} CNY ({invoice_number})")
+
+    def record_payment(
+        self, number: str, *, actor: str, received_on: date, amount: Decimal, method: PaymentMethod,
+        reference: str = "",
+    ) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            self._require_paid(ticket)
+            payment = Payment(received_on=received_on, amount=billing.money(amount), method=method,
+                              reference=reference.strip(), recorded_by=actor, recorded_at=self._clock.now())
+            return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
+
+        return self._desk.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
+                               summary=f"payment received: {billing.money(amount)} CNY by {method.value}")
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def request_parts(self, number: str, *, actor: str, items: list[PartLine], note: str = "") -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            new = parts.raise_requisition(ticket.requisitions, items, note=note, actor=actor, at=self._clock.now())
+            return {"requisitions": (*ticket.requisitions, new)}
+
+        return self._desk.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
+                               summary="parts requested: " + ", ".join(f"{i.part_number} x{i.quantity}" for i in items))
+
+    def review_parts(self, number: str, requisition_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
+        return self._parts_step(
+            number, requisition_id, Action.REVIEW_PARTS, actor,
+            f"parts {requisition_id} {'approved' if approve else 'rejected'}{': ' + note if note else ''}",
+            lambda r: parts.review(r, approve=approve, note=note, actor=actor, at=self._clock.now()),
+        )
+
+    def parts_lead_time(self, number: str, requisition_id: str, *, actor: str, expected_on: date) -> Ticket:
+        return self._parts_step(
+            number, requisition_id, Action.PARTS_LEAD_TIME, actor,
+            f"parts {requisition_id} ready by {expected_on.isoformat()}",
+            lambda r: parts.feed_back_lead_time(r, expected_on=expected_on),
+        )
+
+    def ship_parts(self, number: str, requisition_id: str, *, actor: str, shipment: Shipment) -> Ticket:
+        return self._parts_step(
+            number, requisition_id, Action.SHIP_PARTS, actor,
+            f"parts {requisition_id} shipped {shipment.shipped_on.isoformat()} by {shipment.carrier} "
+            f"{shipment.tracking_number}",
+            lambda r: parts.ship(r, shipment),
+        )
+
+    def receive_parts(self, number: str, requisition_id: str, *, actor: str, received_on: date) -> Ticket:
+        return self._parts_step(
+            number, requisition_id, Action.RECEIVE_PARTS, actor,
+            f"parts {requisition_id} received {received_on.isoformat()}",
+            lambda r: parts.receive(r, on=received_on, actor=actor),
+        )
+
+    def _parts_step(self, number: str, requisition_id: str, action: Action, actor: str, summary: str, step) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            changed = step(parts.find(ticket.requisitions, requisition_id))
+            return {"requisitions": parts.replace(ticket.requisitions, changed)}
+
+        return self._desk.move(number, action, actor=actor, public=False, change=change, summary=summary)
+
+    # -- loaners -------------------------------------------------------------------------------
+
+    def issue_loaner(
+        self, number: str, *, actor: str, model: str, serial_number: str, issued_to: str, issued_on: date
+    ) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            loaner = loaners.issue(ticket.loaners, model=model, serial_number=serial_number, issued_to=issued_to,
+                                   issued_on=issued_on, actor=actor, at=self._clock.now(), today=self.today())
+            return {"loaners": (*ticket.loaners, loaner)}
+
+        return self._desk.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
+                               summary=f"loaner {model} {serial_number} issued to {issued_to}")
+
+    def return_loaner(
+        self, number: str, loaner_id: str, *, actor: str, returned_on: date, condition: Condition, note: str = ""
+    ) -> Ticket:
+        def change(ticket: Ticket) -> dict[str, Any]:
+            loaner = loaners.give_back(loaners.find(ticket.loaners, loaner_id), on=returned_on, condition=condition,
+                                       note=note, today=self.today())
+            return {"loaners": loaners.replace(ticket.loaners, loaner)}
+
+        return self._desk.move(number, Action.RETURN_LOANER, actor=actor, change=change,
+                               summary=f"loaner {loaner_id} returned ({condition.value})")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def tracking_url(self, token: str) -> str:
+        return f"{self._config.public_base_url.rstrip('/')}/t/{token}"
+
+    @staticmethod
+    def _require_paid(ticket: Ticket) -> None:
+        if ticket.billing != Billing.PAID:
+            raise billing.NotAPaidJob(f"{ticket.number} is not a paid job")
+
+    def _quote_messages(self, ticket: Ticket, link: str) -> list[OutboxMessage]:
+        assert ticket.quote is not None
+        lang, now = ticket.language, self._clock.now()
+        values = {"number": ticket.number, "total": f"{ticket.quote.total:,.2f}",
+                  "valid_until": ticket.quote.valid_until.isoformat(), "link": link,
+                  "customer": ticket.reporter.contact_person or ticket.reporter.customer_name}
+
+        def message(channel: MessageChannel, to: str, subject: str, text: str) -> OutboxMessage:
+            return OutboxMessage(id=uuid.uuid4().hex, ticket_number=ticket.number, purpose="quote",
+                                 channel=channel, recipient=to, subject=subject, text=text, created_at=now,
+                                 next_attempt_at=now)
+
+        out = []
+        if ticket.reporter.email:
+            out.append(message(MessageChannel.EMAIL, ticket.reporter.email, t(lang, "msg.quote.subject", **values),
+                               t(lang, "msg.quote.body", **values)))
+        if ticket.reporter.phone_is_mobile:
+            out.append(message(MessageChannel.SMS, ticket.reporter.phone, "", t(lang, "msg.quote.sms", **values)))
+        return out
+

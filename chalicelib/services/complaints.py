@@ -1,0 +1,198 @@
+"""Complaints' use cases (002 §4.3, 003 §3): record, commit a reply time, analyse, resolve with approvals,
+track CAPA, close. The flow's rules and the role matrix are in ``chalicelib/domain/complaints.py``.
+
+Every step is a ``DeskService.move`` (the lifecycle table and the ticket's versioned write), computed
+from the freshly read ticket, so two people acting at once cannot overwrite each other's step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.complaints import (
+    COMPLAINT_PLAN,
+    COMPLAINT_PLAN_NAME,
+    Approver,
+    CapaKind,
+    CapaStatus,
+    Cause,
+    Complaint,
+    ComplaintDetails,
+    ComplaintRuleBroken,
+    capa_record,
+)
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.plans import ServicePlan
+from chalicelib.domain.sla import Schedule
+from chalicelib.domain.ticket import OPEN_STATUSES, Action, Kind, Ticket, TicketEvent
+from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.intake import IntakeService
+from chalicelib.services.ports import Clock, ConfigStore, TicketRepository
+from chalicelib.services.sla import SlaService
+
+
+class NotAComplaint(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    ticket: Ticket
+    timeline: list[TicketEvent]
+    schedule: Schedule
+
+
+class ComplaintService:
+    def __init__(self, tickets: TicketRepository, desk: DeskService, intake: IntakeService, sla: SlaService,
+                 config_store: ConfigStore, clock: Clock):
+        self._tickets = tickets
+        self._desk = desk
+        self._intake = intake
+        self._sla = sla
+        self._config_store = config_store
+        self._clock = clock
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def open_complaints(self) -> list[Ticket]:
+        """Open tickets of kind complaint, oldest first (index queries per open status)."""
+        return [t for t in self._tickets.open_tickets(OPEN_STATUSES) if t.kind == Kind.COMPLAINT]
+
+    def view(self, number: str) -> ComplaintView:
+        ticket = self._complaint_ticket(number)
+        events = self._tickets.events(number)
+        return ComplaintView(ticket, events, self._sla.schedule(ticket, events, self._clock.now()))
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def open(self, request: ServiceRequestInput, details: ComplaintDetails, *, actor: str, language: str) -> str:
+        """A complaint taken on the phone: a new ticket of kind complaint, then its record. Should the second
+        write fail, the complaint page asks for the record again (as for complaints from the web form)."""
+        request = request.model_copy(update={"kind": Kind.COMPLAINT})
+        number = self._intake.submit(request, language=language, actor=actor).number
+        self.record(number, details, actor=actor)
+        return number
+
+    def record(self, number: str, details: ComplaintDetails, *, actor: str) -> Ticket:
+        problems = details.check()
+        if problems:
+            raise ComplaintRuleBroken(next(iter(problems.values())))
+        now = self._clock.now()
+
+        def change(ticket: Ticket) -> dict[str, Any]:
+            if ticket.complaint is not None:
+                return {"complaint": ticket.complaint.model_copy(update={"details": details})}
+            return {"complaint": Complaint(details=details, recorded_by=actor, recorded_at=now)}
+
+        return self._step(number, Action.RECORD_COMPLAINT, actor, "complaint recorded", change, need_record=False)
+
+    def commit_reply(self, number: str, reply_by: datetime, *, actor: str) -> Ticket:
+        """003 §3.3: the desk commits to a reply time before hanging up. It becomes the deadline of the
+        complaint plan's "resolved" milestone (the date agreed, at most 3 working days)."""
+        self._ensure_plan()
+        now = self._clock.now()
+        return self._step(
+            number, Action.COMMIT_REPLY, actor, f"reply promised by {reply_by.isoformat()}",
+            lambda t: {"complaint": _record(t).with_reply_by(reply_by, now), "agreed_date": reply_by,
+                       "plan": COMPLAINT_PLAN_NAME})
+
+    def analyse(self, number: str, cause: Cause, department: str, analysis: str | None, *, actor: str) -> Ticket:
+        return self._step(
+            number, Action.ANALYSE_COMPLAINT, actor, f"cause {cause.value}, responsible: {department}",
+            lambda t: {"complaint": _record(t).analysed(cause, department, analysis)},
+            details={"complaint_cause": cause.value}, public=False)
+
+    def propose(self, number: str, text: str, compensation: Decimal | None, *, actor: str) -> Ticket:
+        now = self._clock.now()
+        summary = "resolution proposed" + (f", compensation {compensation} CNY" if compensation else "")
+        return self._step(number, Action.PROPOSE_RESOLUTION, actor, summary,
+                          lambda t: {"complaint": _record(t).proposed(text, compensation, by=actor, at=now)},
+                          public=False)
+
+    def decide(self, number: str, step: Approver, approved: bool, *, actor: str, note: str = "") -> Ticket:
+        now = self._clock.now()
+        action = Action.APPROVE_RESOLUTION if approved else Action.REJECT_RESOLUTION
+        verb = "approved" if approved else "rejected"
+        return self._step(number, action, actor, f"resolution {verb} by {step.value}",
+                          lambda t: {"complaint": _record(t).decided(step, approved, by=actor, at=now, note=note)},
+                          public=False)
+
+    def agree(self, number: str, *, actor: str) -> Ticket:
+        """The customer is told the approved resolution and accepts it: the reply (003 §3.1)."""
+        now = self._clock.now()
+        return self._step(number, Action.AGREE_RESOLUTION, actor, "resolution agreed with the customer",
+                          lambda t: {"complaint": _record(t).agreed(now)})
+
+    def plan_capa(self, number: str, kind: CapaKind, description: str, owner: str, due: date, *,
+                  actor: str) -> Ticket:
+        now = self._clock.now()
+        found: dict[str, Any] = {}
+
+        def change(ticket: Ticket) -> dict[str, Any]:
+            complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=actor, at=now)
+            found["capa"] = capa_record(complaint, action)
+            return {"complaint": complaint}
+
+        return self._step(number, Action.PLAN_CAPA, actor, f"{kind.value} action planned, owner {owner}",
+                          change, details=found, public=False)
+
+    def update_capa(self, number: str, action_id: str, status: CapaStatus, *, actor: str, verifier: bool,
+                    note: str = "") -> Ticket:
+        now = self._clock.now()
+        found: dict[str, Any] = {}
+
+        def change(ticket: Ticket) -> dict[str, Any]:
+            complaint, action = _record(ticket).capa_moved(action_id, status, by=actor, at=now, note=note,
+                                                            verifier=verifier)
+            found["capa"] = capa_record(complaint, action)
+            return {"complaint": complaint}
+
+        return self._step(number, Action.UPDATE_CAPA, actor, f"action {action_id}: {status.value}", change,
+                          details=found, public=False)
+
+    def close(self, number: str, *, actor: str) -> Ticket:
+        def check(ticket: Ticket) -> None:
+            _record(ticket).check_closable()
+
+        return self._step(number, Action.CLOSE_COMPLAINT, actor, "complaint closed", lambda t: {}, check=check)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _step(self, number: str, action: Action, actor: str, summary: str,
+              change: Callable[[Ticket], dict[str, Any]], *, details: dict[str, Any] | None = None,
+              public: bool = True, need_record: bool = True, check: Callable[[Ticket], None] | None = None) -> Ticket:
+        def checks(ticket: Ticket) -> None:
+            if ticket.kind != Kind.COMPLAINT:
+                raise NotAComplaint(number)
+            if need_record:
+                _record(ticket)
+            if check is not None:
+                check(ticket)
+
+        # ``details`` is filled by ``change`` (it runs first on each attempt), so the event records the
+        # CAPA status as the change left it.
+        return self._desk.move(number, action, actor=actor, summary=summary, change=change, check=checks,
+                               details=details, public=public)
+
+    def _complaint_ticket(self, number: str) -> Ticket:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        if ticket.kind != Kind.COMPLAINT:
+            raise NotAComplaint(number)
+        return ticket
+
+    def _ensure_plan(self) -> None:
+        """The complaint plan is operator data; the first reply time stores the shipped one if none is."""
+        if COMPLAINT_PLAN_NAME not in self._sla.plans():
+            self._config_store.put_plan(ServicePlan.model_validate(COMPLAINT_PLAN))
+
+
+def _record(ticket: Ticket) -> Complaint:
+    if ticket.complaint is None:
+        raise ComplaintRuleBroken("record_first")
+    return ticket.complaint

@@ -1,0 +1,333 @@
+"""The technician's phone and the closure of a job (000 §4.5, SPEC "Closure").
+
+A technician sees the open jobs dispatched to them, checks in on arrival (which stops the "on site"
+clock and starts the 1 h arrival-report rule), reports arrival, progress (daily, with photos), the
+start of repair and the fault resolved, files the customer-signed acceptance form — uploaded, or
+signed on the screen and rendered here — or, when the customer refuses to sign, a reason report;
+and reports before leaving with the planned return date. The supervisor then approves the closure
+or sends it back.
+
+Every change is a ``DeskService.move`` (the lifecycle table, the versioned save and the SLA
+wake-up live there). Only the technicians assigned to a job may work on it; the check runs on the
+freshly read ticket inside the move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import uploads
+from chalicelib.domain.closure import (
+    FORM_TYPES,
+    MAX_FORM_BYTES,
+    MAX_PROGRESS_PHOTOS,
+    Acceptance,
+    ArrivalReport,
+    Departure,
+    FormProblem,
+    FormSource,
+    Location,
+    SignatureRefusal,
+    WorkReport,
+    form_problem,
+    is_form_key,
+    new_form_key,
+    read_signature,
+    sniff_type,
+)
+from chalicelib.domain.paid_work import ensure_work_may_start
+from chalicelib.domain.sla import Deadline, Schedule
+from chalicelib.domain.staff import StaffRole, StaffUser
+from chalicelib.domain.ticket import Action, Status, Ticket, TicketEvent
+from chalicelib.i18n import t
+from chalicelib.services.acceptance_pdf import FormImage, FormLine, render_acceptance_pdf
+from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
+from chalicelib.services.sla import SlaService
+
+FORM_URL_SECONDS = 300  # staff see a filed form by a link that expires in five minutes
+
+
+class NotYourJob(Exception):
+    """The job is not assigned to this technician (or the user is no technician)."""
+
+
+class FormRejected(Exception):
+    def __init__(self, problem: FormProblem):
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+class ProgressPhotosRejected(Exception):
+    def __init__(self, problems: list[tuple[str, uploads.UploadProblem]]):
+        super().__init__(", ".join(f"{name}: {p.value}" for name, p in problems))
+        self.problems = problems
+
+
+class PhotoChecks(Protocol):
+    """The photo upload machinery customers use (``IntakeService``), reused for progress photos."""
+
+    def check_photo(self, key: str) -> uploads.UploadProblem | None: ...
+
+
+@dataclass(frozen=True)
+class FieldWorkConfig:
+    timezone: str = "Asia/Shanghai"
+    upload_url_seconds: int = 900
+    max_form_bytes: int = MAX_FORM_BYTES
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    ticket: Ticket
+    next_deadline: Deadline | None  # the open deadline due first
+
+
+@dataclass(frozen=True)
+class JobView:
+    ticket: Ticket
+    schedule: Schedule
+    events: list[TicketEvent]
+
+    def done(self, action: Action) -> bool:
+        return any(e.action == action for e in self.events)
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    ticket: Ticket
+    form_url: str | None
+
+
+def is_assigned(user: StaffUser, ticket: Ticket) -> bool:
+    """Field work is done by the technician on the job: the role alone is not enough."""
+    return StaffRole.TECHNICIAN in user.roles and user.may_work_on(ticket) and user.username in ticket.assignees
+
+
+class FieldWorkService:
+    def __init__(
+        self,
+        tickets: TicketRepository,
+        desk: DeskService,
+        sla: SlaService,
+        files: FileStore,
+        photos: PhotoChecks,
+        clock: Clock,
+        config: FieldWorkConfig | None = None,
+    ):
+        self._tickets = tickets
+        self._desk = desk
+        self._sla = sla
+        self._files = files
+        self._photos = photos
+        self._clock = clock
+        self._config = config or FieldWorkConfig()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def my_jobs(self, user: StaffUser) -> list[JobSummary]:
+        """Open jobs assigned to ``user``, the one due first on top (no deadline: last)."""
+        now = self._clock.now()
+        jobs = []
+        for ticket in self._tickets.tickets_for_technician(user.username):
+            if not ticket.is_open or not is_assigned(user, ticket):
+                continue
+            schedule = self._sla.schedule(ticket, self._tickets.events(ticket.number), now)
+            jobs.append(JobSummary(ticket, _next_deadline(schedule)))
+        far = datetime.max.replace(tzinfo=now.tzinfo)
+        return sorted(jobs, key=lambda j: (j.next_deadline.due_at or far if j.next_deadline else far,
+                                           j.ticket.number))
+
+    def job(self, number: str, user: StaffUser) -> JobView:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        self._assigned(user)(ticket)
+        events = self._tickets.events(number)
+        return JobView(ticket, self._sla.schedule(ticket, events, self._clock.now()), events)
+
+    # -- on site ---------------------------------------------------------------------------------
+
+    def check_in(self, number: str, user: StaffUser, location: Location | None = None) -> Ticket:
+        """Arrived: stops the "on site" clock and starts the 1 h arrival-report rule (000 §4.5.4)."""
+        details = {"location": location} if location else None
+        return self._move(number, user, Action.CHECK_IN, "technician checked in on site", details=details,
+                          paid_work=True)
+
+    def report_arrival(self, number: str, user: StaffUser, report: ArrivalReport) -> Ticket:
+        return self._move(number, user, Action.REPORT_ARRIVAL, "arrival reported to the supervisor",
+                          details={"report": report}, public=False)
+
+    def report_progress(self, number: str, user: StaffUser, text: str, photo_keys: list[str]) -> Ticket:
+        """The daily report (000 §4.5.5); photos are checked by their bytes before they are attached."""
+        keys = list(dict.fromkeys(photo_keys))[:MAX_PROGRESS_PHOTOS]
+        problems = [(uploads.display_name(k), p) for k in keys if (p := self._photos.check_photo(k))]
+        if problems:
+            raise ProgressPhotosRejected(problems)
+        return self._move(number, user, Action.REPORT_PROGRESS, "progress reported",
+                          details={"text": text, "photos": keys}, public=False)
+
+    def start_repair(self, number: str, user: StaffUser) -> Ticket:
+        return self._move(number, user, Action.START_REPAIR, "repair started", paid_work=True)
+
+    def resolve(self, number: str, user: StaffUser) -> Ticket:
+        return self._move(number, user, Action.RESOLVE, "fault resolved")
+
+    def report_departure(self, number: str, user: StaffUser, departure: Departure) -> Ticket:
+        """000 §4.5.8: told before leaving, so the supervisor can plan the technician's next job."""
+        return self._move(number, user, Action.REPORT_DEPARTURE,
+                          f"leaving the site, back on {departure.planned_return.isoformat()}",
+                          details={"departure": departure}, public=False)
+
+    # -- closure ---------------------------------------------------------------------------------
+
+    def start_form_upload(self, number: str, user: StaffUser, filename: str, content_type: str) -> UploadTicket:
+        self.job(number, user)
+        if content_type not in FORM_TYPES:
+            raise FormRejected(FormProblem.WRONG_TYPE)
+        return self._files.presign_upload(
+            new_form_key(number, filename), content_type, self._config.max_form_bytes,
+            self._config.upload_url_seconds,
+        )
+
+    def check_form(self, number: str, key: str) -> FormProblem | None:
+        """Checks a landed form by its bytes; a refused one is deleted so nothing unchecked stays."""
+        if not is_form_key(number, key):
+            return FormProblem.BAD_KEY
+        stored = self._files.inspect(key)
+        problem = form_problem(stored.size if stored else None, stored.head if stored else b"",
+                               self._config.max_form_bytes)
+        if problem and stored:
+            self._files.delete(key)
+        return problem
+
+    def file_uploaded_form(self, number: str, user: StaffUser, work: WorkReport, form_key: str) -> Ticket:
+        """The photo or PDF of the paper form, signed (and stamped) by the customer."""
+        self.job(number, user)
+        if problem := self.check_form(number, form_key):
+            raise FormRejected(problem)
+        stored = self._files.inspect(form_key)
+        form_type = (stored and sniff_type(stored.head)) or "application/octet-stream"
+        return self._file(number, user, work, form_key, form_type, FormSource.UPLOADED, None)
+
+    def file_drawn_signature(
+        self, number: str, user: StaffUser, work: WorkReport, signature_data_url: str, signer: str
+    ) -> Ticket:
+        """The customer signed on the screen: the form is rendered as a PDF with the signature, and
+        stored with the drawing itself. Raises ``BadSignature`` for anything but a usable PNG."""
+        signature = read_signature(signature_data_url)  # before anything is stored
+        view = self.job(number, user)
+        folder = new_form_key(number, "acceptance.pdf").rsplit("/", 1)[0]
+        pdf = render_acceptance_pdf(
+            _label("closure.pdf.title"),
+            self._form_lines(view.ticket, user, work, signer),
+            FormImage(signature.width, signature.height, signature.rgb),
+            _label("closure.pdf.signature"),
+            footer=f"{view.ticket.number} · {self._local(self._clock.now())}",
+        )
+        self._files.put(f"{folder}/signature.png", signature.png, "image/png")
+        self._files.put(f"{folder}/acceptance.pdf", pdf, "application/pdf")
+        return self._file(number, user, work, f"{folder}/acceptance.pdf", "application/pdf", FormSource.DRAWN,
+                          signer)
+
+    def refuse_signature(self, number: str, user: StaffUser, reason: str) -> Ticket:
+        """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
+        refusal = SignatureRefusal(reason=reason, at=self._clock.now(), by=user.username)
+        return self._move(number, user, Action.REFUSE_SIGNATURE,
+                          "customer refused to sign; reason report filed for the supervisor",
+                          changes={"refusal": refusal}, public=False)
+
+    def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
+              source: FormSource, signer: str | None) -> Ticket:
+        view = self.job(number, user)
+        # Filing the form says the fault is fixed: record that first if the technician did not, so the
+        # "resolved" deadline is met and the 5-day filing rule (002 §4.2(5)) has its start.
+        if view.ticket.status == Status.ON_SITE and not view.done(Action.RESOLVE):
+            self.resolve(number, user)
+        acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
+                                work=work, filed_at=self._clock.now(), filed_by=user.username)
+        return self._move(number, user, Action.UPLOAD_ACCEPTANCE, "signed acceptance form filed",
+                          changes={"acceptance": acceptance, "refusal": None})
+
+    # -- the supervisor's approval ---------------------------------------------------------------
+
+    def awaiting_approval(self) -> list[ApprovalItem]:
+        return [
+            ApprovalItem(ticket, self.form_url(ticket))
+            for ticket in self._tickets.open_tickets([Status.AWAITING_APPROVAL])
+        ]
+
+    def refusals(self) -> list[Ticket]:
+        """Jobs on site whose customer refused to sign, with the technician's reason report."""
+        return [t for t in self._tickets.open_tickets([Status.ON_SITE]) if t.refusal is not None]
+
+    def form_url(self, ticket: Ticket) -> str | None:
+        if ticket.acceptance is None:
+            return None
+        return self._files.presigned_download(ticket.acceptance.form_key, FORM_URL_SECONDS)
+
+    def approve(self, number: str, *, actor: str) -> Ticket:
+        return self._desk.move(number, Action.APPROVE, actor=actor, summary="closure approved: job completed")
+
+    def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
+        """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
+        return self._desk.move(number, Action.REJECT_CLOSURE, actor=actor, summary=f"closure rejected: {reason}",
+                               changes={"acceptance": None}, details={"reason": reason}, public=False)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _move(
+        self, number: str, user: StaffUser, action: Action, summary: str, *, paid_work: bool = False,
+        **kwargs: object,
+    ) -> Ticket:
+        """``paid_work``: this step starts work, which a paid job may not do before its quote is
+        approved (000 §4.3.1)."""
+        return self._desk.move(number, action, actor=user.username, summary=summary,
+                               check=self._assigned(user, paid_work), **kwargs)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _assigned(user: StaffUser, paid_work: bool = False) -> Callable[[Ticket], None]:
+        def check(ticket: Ticket) -> None:
+            if not is_assigned(user, ticket):
+                raise NotYourJob(ticket.number)
+            if paid_work:
+                ensure_work_may_start(ticket)
+
+        return check
+
+    def _local(self, at: datetime) -> str:
+        return at.astimezone(ZoneInfo(self._config.timezone)).strftime("%Y-%m-%d %H:%M")
+
+    def _form_lines(self, ticket: Ticket, user: StaffUser, work: WorkReport, signer: str) -> list[FormLine]:
+        r, p, c = ticket.reporter, ticket.product, work.costs
+        return [
+            FormLine(_label("closure.pdf.number"), ticket.number),
+            FormLine(_label("closure.pdf.customer"), r.customer_name),
+            FormLine(_label("closure.pdf.contact"), f"{r.contact_person or ''} {r.phone}".strip()),
+            FormLine(_label("closure.pdf.address"), f"{r.city or ''} {r.address}".strip()),
+            FormLine(_label("closure.pdf.product"),
+                     " / ".join(x for x in (p.model, p.serial_number, p.order_number) if x)),
+            FormLine(_label("closure.pdf.fault"), ticket.description),
+            FormLine(_label("closure.pdf.work_done"), work.work_done),
+            FormLine(_label("closure.pdf.parts"), work.parts_used or "-"),
+            FormLine(_label("closure.pdf.hours"), f"{work.hours} h / {work.travel_hours} h"),
+            FormLine(_label("closure.pdf.costs"),
+                     f"{c.materials} / {c.labour} / {c.travel} / {c.transport} = {c.total} CNY"),
+            FormLine(_label("closure.pdf.technician"), user.username),
+            FormLine(_label("closure.pdf.date"), self._local(self._clock.now())),
+            FormLine(_label("closure.pdf.signer"), signer or "-"),
+        ]
+
+
+def _label(key: str) -> str:
+    """The form is bilingual, as a printed form for any customer would be."""
+    return f"{t('zh-CN', key)} {t('en', key)}"
+
+
+def _next_deadline(schedule: Schedule) -> Deadline | None:
+    owed = [d for d in schedule.deadlines if d.is_open and d.due_at is not None]
+    return min(owed, key=lambda d: d.due_at or datetime.max) if owed else None

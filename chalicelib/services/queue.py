@@ -1,0 +1,135 @@
+"""The office's view of the work: the queue of open tickets by nearest deadline, one ticket's whole file
+(facts, photos, schedule, timeline), and dispatching only to people who really are technicians.
+
+Moves on a ticket are ``DeskService``'s; this service reads, and checks what a move needs from outside
+the ticket (the technician directory) before handing it to the desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.plans import PlanRegistry, UnknownPlan
+from chalicelib.domain.queue import QueueFilter, SlaState, next_deadline, sla_state
+from chalicelib.domain.sla import Deadline, Schedule
+from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.ports import Clock, FileStore, StaffDirectory, TicketRepository
+from chalicelib.services.sla import SlaService
+
+PHOTO_LINK_SECONDS = 300  # staff see photos through links that expire within minutes
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket: Ticket
+    state: SlaState
+    next_deadline: Deadline | None
+
+
+@dataclass(frozen=True)
+class TicketFile:
+    """Everything the office sees about one ticket."""
+
+    ticket: Ticket
+    timeline: list[TicketEvent]  # staff-only events included
+    schedule: Schedule | None  # None when its plan no longer exists (shown as such, never a 500)
+    state: SlaState
+    photos: list[tuple[str, str]]  # (file name, short-lived link)
+
+
+class UnknownTechnician(ValueError):
+    """Dispatch to someone who is not in the technician group."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class QueueService:
+    def __init__(
+        self,
+        tickets: TicketRepository,
+        sla: SlaService,
+        desk: DeskService,
+        files: FileStore,
+        staff: StaffDirectory,
+        clock: Clock,
+    ):
+        self._tickets = tickets
+        self._sla = sla
+        self._desk = desk
+        self._files = files
+        self._staff = staff
+        self._clock = clock
+
+    def queue(self, filters: QueueFilter) -> list[QueueRow]:
+        """Open tickets the filter keeps, the nearest deadline first; tickets owing nothing come last."""
+        now = self._clock.now()
+        plans = self._sla.plans()
+        rows = []
+        for ticket in self._tickets.open_tickets(filters.statuses()):
+            if not filters.keeps(ticket):
+                continue
+            schedule = self._schedule(ticket, self._tickets.events(ticket.number), now, plans)
+            rows.append(
+                QueueRow(
+                    ticket=ticket,
+                    state=sla_state(schedule, now) if schedule else SlaState.NO_DEADLINE,
+                    next_deadline=next_deadline(schedule) if schedule else None,
+                )
+            )
+        far = datetime.max.replace(tzinfo=now.tzinfo)
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.next_deadline is None,
+                r.next_deadline.due_at if r.next_deadline and r.next_deadline.due_at else far,
+                r.ticket.created_at,
+            ),
+        )
+
+    def ticket_file(self, number: str) -> TicketFile:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        now = self._clock.now()
+        timeline = self._tickets.events(number)
+        schedule = self._schedule(ticket, timeline, now, self._sla.plans())
+        photos = [
+            (key.rsplit("/", 1)[-1], self._files.presigned_download(key, PHOTO_LINK_SECONDS))
+            for key in ticket.photo_keys
+        ]
+        state = sla_state(schedule, now) if schedule else SlaState.NO_DEADLINE
+        return TicketFile(ticket=ticket, timeline=timeline, schedule=schedule, state=state, photos=photos)
+
+    def get(self, number: str) -> Ticket:
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        return ticket
+
+    def technicians(self) -> list[str]:
+        return self._staff.list_staff(StaffRole.TECHNICIAN)
+
+    def plan_names(self) -> list[str]:
+        return self._sla.plans().names()
+
+    def dispatch(self, number: str, *, actor: str, technicians: list[str]) -> Ticket:
+        """Dispatch (or re-dispatch) to one or more technicians; nobody outside the group."""
+        chosen = tuple(dict.fromkeys(technicians))
+        known = set(self.technicians())
+        unknown = [name for name in chosen if name not in known]
+        if unknown or not chosen:
+            raise UnknownTechnician(unknown)
+        return self._desk.dispatch(number, actor=actor, technicians=chosen)
+
+    def _schedule(
+        self, ticket: Ticket, events: list[TicketEvent], now: datetime, plans: PlanRegistry
+    ) -> Schedule | None:
+        try:
+            return self._sla.schedule(ticket, events, now, plans)
+        except UnknownPlan:
+            return None

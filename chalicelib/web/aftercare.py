@@ -1,0 +1,127 @@
+"""The desk's after-care pages: callbacks due 5–7 days after a repair or a delivery (003 §2, §5) and the
+maintenance visits coming up, with the form that gives a product its schedule (003 §4.1).
+
+Roles: desk, supervisor and admin (``AFTERCARE_ROLES``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, Problem
+from chalicelib.domain.staff import StaffRole
+from chalicelib.i18n import t
+from chalicelib.services.aftercare import InvalidCallback, InvalidSchedule, UnknownCallback, UnknownProduct
+from chalicelib.settings import get_settings
+from chalicelib.web.auth import current_staff, staff_only
+from chalicelib.web.errors import guarded
+from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
+from chalicelib.web.rendering import language_of, render
+
+blueprint = Blueprint(__name__)
+AFTERCARE_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN)
+UPCOMING_DAYS = 30
+logger = Logger(child=True)
+
+
+def after_approval(number: str) -> None:
+    """Called once a job is approved (closed). The approval is saved by then, so a failure here must not
+    answer the supervisor with an error: it is logged, and the job simply gets no survey."""
+    try:
+        wiring.services().aftercare.job_closed(number)
+    except Exception:
+        logger.exception("after-care on approval failed", extra={"ticket": number})
+
+
+def _root() -> str:
+    return urlsplit(get_settings().public_base_url).path.rstrip("/")
+
+
+def _codes(problems: dict[str, str], lang: str) -> dict[str, str]:
+    return {field: t(lang, "error.required") if code == "required" else t(lang, f"aftercare.error.{code}")
+            for field, code in problems.items()}
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+
+@blueprint.route("/staff/callbacks", methods=["GET"])
+@guarded(blueprint)
+@staff_only(blueprint, *AFTERCARE_ROLES)
+def callbacks_page() -> Response:
+    query = query_of(blueprint.current_request)
+    done = query.get("done") if query.get("done") in ("satisfied", "problem", "unreachable") else None
+    return _callbacks(done=done, follow_up=query.get("follow_up", "")[:40])
+
+
+@blueprint.route("/staff/callbacks", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+@staff_only(blueprint, *AFTERCARE_ROLES)
+def record_callback() -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    form = read_form(request.raw_body)
+    task = str(form.get("task", ""))[:200]
+    try:
+        data = validate(CallbackInput, form, lang)
+        result = wiring.services().aftercare.record_callback(task, data, actor=current_staff().username)
+    except InvalidFields as invalid:
+        return _callbacks(errors={task: invalid.fields}, values={task: form}, status=400)
+    except InvalidCallback as invalid:
+        return _callbacks(errors={task: _codes(invalid.problems, lang)}, values={task: form}, status=400)
+    except (UnknownCallback, UnknownProduct):
+        return _callbacks(errors={"_form": {"_form": t(lang, "aftercare.error.no_task")}}, status=404)
+    query = {"done": result.outcome, "follow_up": result.follow_up or "", "lang": lang}
+    return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/callbacks?{urlencode(query)}"})
+
+
+def _callbacks(*, errors: dict[str, dict[str, str]] | None = None, values: dict[str, dict[str, Any]] | None = None,
+               done: str | None = None, follow_up: str = "", status: int = 200) -> Response:
+    aftercare = wiring.services().aftercare
+    return render(blueprint.current_request, "callbacks.html", status=status, tasks=aftercare.due_callbacks(),
+                  today=aftercare.today(), problems=[p.value for p in Problem], errors=errors or {},
+                  values=values or {}, done=done, follow_up=follow_up)
+
+
+# -- maintenance ----------------------------------------------------------------------------------
+
+@blueprint.route("/staff/maintenance", methods=["GET"])
+@guarded(blueprint)
+@staff_only(blueprint, *AFTERCARE_ROLES)
+def maintenance_page() -> Response:
+    query = query_of(blueprint.current_request)
+    return _maintenance(done=query.get("done") == "1", serial=query.get("serial", "")[:64])
+
+
+@blueprint.route("/staff/maintenance", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+@staff_only(blueprint, *AFTERCARE_ROLES)
+def set_schedule() -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    form = read_form(request.raw_body)
+    try:
+        data = validate(MaintenanceInput, form, lang)
+        schedule = wiring.services().aftercare.set_schedule(data, actor=current_staff().username)
+    except InvalidFields as invalid:
+        return _maintenance(errors=invalid.fields, values=form, status=400)
+    except InvalidSchedule as invalid:
+        return _maintenance(errors=_codes(invalid.problems, lang), values=form, status=400)
+    except UnknownProduct:
+        return _maintenance(errors={"serial_number": t(lang, "aftercare.error.unknown_product")}, values=form,
+                            status=400)
+    query = urlencode({"done": "1", "serial": schedule.serial_number, "lang": lang})
+    return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/maintenance?{query}"})
+
+
+def _maintenance(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, done: bool = False,
+                 serial: str = "", status: int = 200) -> Response:
+    aftercare = wiring.services().aftercare
+    return render(blueprint.current_request, "maintenance.html", status=status,
+                  visits=aftercare.upcoming_visits(UPCOMING_DAYS), days=UPCOMING_DAYS, errors=errors or {},
+                  values=values or {}, done=done, serial=serial,
+                  schedule=aftercare.schedule_of(serial) if serial else None)

@@ -1,0 +1,100 @@
+"""The supervisor's closure approvals: jobs whose signed acceptance form is filed, and refusals to sign.
+
+A filed form is shown only through a presigned link that expires in minutes (the bucket is private).
+Approving closes the job, which the customer's tracking page then shows as completed; sending it
+back needs a reason and returns the job to the technician on site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from chalicelib import wiring
+from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.ticket import IllegalTransition
+from chalicelib.i18n import t
+from chalicelib.services.desk import UnknownTicket
+from chalicelib.settings import get_settings
+from chalicelib.web.aftercare import after_approval
+from chalicelib.web.auth import current_staff, staff_only
+from chalicelib.web.errors import guarded
+from chalicelib.web.forms import InvalidFields, read_form, validate
+from chalicelib.web.rendering import language_of, render
+
+blueprint = Blueprint(__name__)
+APPROVERS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
+
+
+class RejectForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+@blueprint.route("/staff/approvals", methods=["GET"])
+@guarded(blueprint)
+@staff_only(blueprint, *APPROVERS)
+def approvals_page() -> Response:
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    done = query.get("done") if query.get("done") in ("approve", "reject") else None
+    return _page(done=done, number=query.get("number", ""))
+
+
+@blueprint.route("/staff/approvals/{number}/{decision}", methods=["POST"],
+                 content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+@staff_only(blueprint, *APPROVERS)
+def decide(number: str, decision: str) -> Response:
+    request = blueprint.current_request
+    lang = language_of(request)
+    field_work = wiring.services().field_work
+    actor = current_staff().username
+    form = read_form(request.raw_body)
+    try:
+        if decision == "approve":
+            field_work.approve(number, actor=actor)
+            after_approval(number)  # issue 5: the survey link and the callback task
+        elif decision == "reject":
+            reason = validate(RejectForm, form, lang).reason
+            field_work.reject(number, actor=actor, reason=reason)
+        else:
+            return _missing(lang)
+    except InvalidFields as error:
+        return _page(errors={number: error.fields.get("reason", t(lang, "form.errors"))},
+                     values={number: form.get("reason", "")}, status=400)
+    except UnknownTicket:
+        return _missing(lang)
+    except IllegalTransition as error:
+        message = t(lang, "tech.error.wrong_state", status=t(lang, f"status.{error.status.value}"))
+        return _page(errors={"_form": message}, status=409)
+    root = urlsplit(get_settings().public_base_url).path.rstrip("/")
+    return Response(body="", status_code=303,
+                    headers={"Location": f"{root}/staff/approvals?done={decision}&number={quote(number)}"})
+
+
+def _page(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, done: str | None = None,
+          number: str = "", status: int = 200) -> Response:
+    field_work = wiring.services().field_work
+    return render(
+        blueprint.current_request, "approvals.html", status=status, items=field_work.awaiting_approval(),
+        refusals=field_work.refusals(), errors=errors or {}, values=values or {}, done=done, number=number,
+        local_time=_local_time,
+    )
+
+
+def _missing(lang: str) -> Response:
+    return render(blueprint.current_request, "message.html", status=404, heading=t(lang, "app.title"),
+                  message=t(lang, "tech.error.not_found"))
+
+
+def _local_time(at: datetime | None) -> str:
+    if at is None:
+        return "-"
+    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")

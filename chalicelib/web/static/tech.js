@@ -1,0 +1,145 @@
+// The technician's job page: location at check-in, progress photos and the signed form straight to
+// S3 (presigned POSTs, then the server checks what landed), and the customer's signature on a canvas.
+// Every form still posts without this script, just without location, files or a drawn signature.
+(function () {
+  function fill(template, name) { return template.replace("{name}", name); }
+
+  async function postJSON(url, body) {
+    const response = await fetch(url, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* not JSON */ }
+    if (!response.ok) throw new Error(data.message || "");
+    return data;
+  }
+
+  // Presigned POST to S3, then ask the app to check the bytes; resolves to the stored key.
+  async function uploadFile(file, uploadUrl, checkUrl) {
+    const ticket = await postJSON(uploadUrl, { filename: file.name, content_type: file.type });
+    const body = new FormData();
+    Object.entries(ticket.fields).forEach(([k, v]) => body.append(k, v));
+    body.append("file", file);
+    const stored = await fetch(ticket.url, { method: "POST", body: body });
+    if (!stored.ok) throw new Error("");
+    await postJSON(checkUrl, { key: ticket.key, filename: file.name });
+    return ticket.key;
+  }
+
+  // Check-in: add the phone's position when the browser gives it quickly; never block on it.
+  const checkIn = document.getElementById("check-in-form");
+  if (checkIn) {
+    checkIn.addEventListener("submit", (event) => {
+      if (checkIn.dataset.located === "1" || !navigator.geolocation) return;
+      event.preventDefault();
+      let sent = false;
+      const send = () => { if (!sent) { sent = true; checkIn.dataset.located = "1"; checkIn.submit(); } };
+      setTimeout(send, 6000);
+      navigator.geolocation.getCurrentPosition((position) => {
+        document.getElementById("lat").value = position.coords.latitude;
+        document.getElementById("lon").value = position.coords.longitude;
+        document.getElementById("accuracy").value = position.coords.accuracy;
+        send();
+      }, send, { timeout: 5000, maximumAge: 60000 });
+    });
+  }
+
+  // Progress photos (the customers' photo upload endpoints: same checks, same private bucket).
+  const progress = document.getElementById("progress-form");
+  if (progress) {
+    const d = progress.dataset;
+    const input = document.getElementById("progress-photo-input");
+    const list = document.getElementById("progress-photos");
+    const errorBox = document.getElementById("photos-error");
+    const submit = document.getElementById("progress-submit");
+    let pending = 0;
+    input.addEventListener("change", async () => {
+      errorBox.hidden = true;
+      for (const file of Array.from(input.files)) {
+        if (list.children.length >= parseInt(d.max, 10)) break;
+        const li = document.createElement("li");
+        li.textContent = file.name + " · " + d.msgUploading;
+        list.appendChild(li);
+        pending += 1; submit.disabled = true;
+        try {
+          const q = "?lang=" + encodeURIComponent(d.lang);
+          const key = await uploadFile(file, d.uploadUrl + q, d.checkUrl + q);
+          li.textContent = file.name + " · " + d.msgUploaded;
+          const hidden = document.createElement("input");
+          hidden.type = "hidden"; hidden.name = "photos"; hidden.value = key;
+          li.appendChild(hidden);
+        } catch (error) {
+          li.remove();
+          errorBox.textContent = error.message || fill(d.msgFailed, file.name);
+          errorBox.hidden = false;
+        } finally {
+          pending -= 1; if (pending === 0) submit.disabled = false;
+        }
+      }
+      input.value = "";
+    });
+  }
+
+  // Closure: the signed form as a file, or the customer's signature drawn on the canvas.
+  const closure = document.getElementById("closure-form");
+  if (closure) {
+    const d = closure.dataset;
+    const input = document.getElementById("form-input");
+    const keyField = document.getElementById("form_key");
+    const status = document.getElementById("form-status");
+    const errorBox = document.getElementById("form_key-error");
+    const submit = document.getElementById("file-acceptance");
+    const accepted = ["image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"];
+    const showError = (text) => { errorBox.textContent = text; errorBox.hidden = !text; };
+
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (!file) return;
+      showError("");
+      if (file.size > parseInt(d.maxBytes, 10)) { showError(d.msgTooLarge); return; }
+      if (file.type && accepted.indexOf(file.type) < 0) { showError(d.msgWrongType); return; }
+      status.textContent = file.name + " · " + d.msgUploading;
+      submit.disabled = true;
+      try {
+        keyField.value = await uploadFile(file, d.uploadUrl, d.checkUrl);
+        status.textContent = file.name + " · " + d.msgUploaded;
+      } catch (error) {
+        keyField.value = "";
+        status.textContent = "";
+        showError(error.message || fill(d.msgFailed, file.name));
+      } finally {
+        submit.disabled = false;
+        input.value = "";
+      }
+    });
+
+    const pad = document.getElementById("signature-pad");
+    const ctx = pad.getContext("2d");
+    let drawing = false, drawn = false;
+    ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#111";
+    const point = (event) => {
+      const box = pad.getBoundingClientRect();
+      return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+    };
+    pad.addEventListener("pointerdown", (event) => {
+      drawing = true; pad.setPointerCapture(event.pointerId);
+      const [x, y] = point(event); ctx.beginPath(); ctx.moveTo(x, y);
+    });
+    pad.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      const [x, y] = point(event); ctx.lineTo(x, y); ctx.stroke(); drawn = true;
+    });
+    const stop = () => { drawing = false; };
+    pad.addEventListener("pointerup", stop);
+    pad.addEventListener("pointercancel", stop);
+    document.getElementById("signature-clear").addEventListener("click", () => {
+      ctx.clearRect(0, 0, pad.width, pad.height); drawn = false;
+    });
+
+    closure.addEventListener("submit", () => {
+      document.getElementById("signature").value = drawn && !keyField.value ? pad.toDataURL("image/png") : "";
+      submit.disabled = true;
+    });
+  }
+})();

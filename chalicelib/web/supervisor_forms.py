@@ -1,0 +1,74 @@
+"""Request models of the office's forms (queue filters live in the domain: ``QueueFilter``).
+
+Field names are unique across the ticket page's forms, so one ``errors``/``values`` pair can say which
+field of which form is wrong and keep what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from chalicelib.domain.ticket import Billing, Channel, Kind, Priority
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_strip)]
+
+# The desk types in what came by these; the web form is the customer's own.
+DESK_CHANNELS = (Channel.PHONE, Channel.FAX, Channel.EMAIL, Channel.VISIT)
+PAUSE_REASONS = ("customer_unreachable", "site_not_ready", "customer_request", "other")
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ClassifyForm(_Form):
+    kind: Kind
+    priority: Priority
+    billing: Billing
+    warranty: Literal["in", "out", "unknown"] = "unknown"
+    plan: Annotated[Text, Field(min_length=1, max_length=64)]
+    in_province: Literal["yes", "no"]
+
+    def warranty_flag(self) -> bool | None:
+        return {"in": True, "out": False}.get(self.warranty)
+
+
+class ContactForm(_Form):
+    contact_note: Annotated[Text, Field(max_length=1000)] = ""
+
+
+class AgreeDateForm(_Form):
+    agreed_date: Annotated[Text, Field(min_length=1, max_length=32)]
+
+    def at(self, timezone: str) -> datetime:
+        """The datetime-local value is wall-clock time where the company works; stored in UTC."""
+        local = datetime.fromisoformat(self.agreed_date)  # ValueError: not a date and time
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=ZoneInfo(timezone))
+        return local.astimezone(UTC)
+
+
+class DispatchForm(_Form):
+    technicians: Annotated[list[Annotated[str, Field(max_length=128)]], Field(min_length=1, max_length=10)]
+
+
+class PauseForm(_Form):
+    pause_reason: Literal["customer_unreachable", "site_not_ready", "customer_request", "other"]
+    pause_note: Annotated[Text, Field(max_length=500)] = ""
+
+
+class CancelForm(_Form):
+    cancel_reason: Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+class DeskChannelForm(_Form):
+    channel: Literal["phone", "fax", "email", "visit"]

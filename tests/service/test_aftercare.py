@@ -1,0 +1,290 @@
+"""After the job, over in-memory adapters with a controllable clock: the survey, callbacks, maintenance
+reminders (SPEC "After closure"; 001 §3.5, 003 §2, §4.1, §5)."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, SurveyInput, SurveyState
+from chalicelib.domain.archive import CustomerInput, ProductInput
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.ticket import Action, Kind, Status
+from chalicelib.services.aftercare import (
+    InvalidCallback,
+    InvalidSchedule,
+    SurveyClosed,
+    UnknownCallback,
+    UnknownProduct,
+    UnknownSurvey,
+)
+from tests.fakes import fake_world, valid_report
+
+ANSWER = SurveyInput(overall=5, timeliness=4, attitude=5, quality=3, comment="很好")
+
+
+def closed_job(world, **report):
+    services = world.services
+    number = services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)), language="zh-CN").number
+    for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE, Action.APPROVE):
+        services.desk.move(number, action, actor="sup", summary=action.value)
+    return number
+
+
+def survey_token(world, number):
+    [sms] = [m for m in world.tickets.messages.values() if m.purpose == "survey" and m.channel == MessageChannel.SMS]
+    return re.search(r"/s/([\w.\-]+)", sms.text).group(1)
+
+
+@pytest.fixture
+def world():
+    return fake_world()
+
+
+def test_an_approved_job_sends_the_survey_link_by_email_and_sms_once(world):
+    number = closed_job(world)
+    world.services.aftercare.job_closed(number)
+    world.services.aftercare.job_closed(number)  # a repeat (e.g. a retried request) sends nothing more
+    survey = [m for m in world.tickets.messages.values() if m.purpose == "survey"]
+    assert sorted(m.channel for m in survey) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert all("https://desk.example.com/s/" in m.text for m in survey)
+    assert {m.recipient for m in world.notifier.sent if m.purpose == "survey"} == {"wang@example.cn", "+8613800138000"}
+    ticket = world.tickets.get(number)
+    assert ticket.survey_until == ticket.survey_sent_at + timedelta(days=30)
+    assert [e.action for e in world.tickets.events(number)].count(Action.SEND_SURVEY) == 1
+
+
+def test_an_open_job_gets_no_survey(world):
+    number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
+    assert world.services.aftercare.job_closed(number) is None
+    assert not [m for m in world.tickets.messages.values() if m.purpose == "survey"]
+
+
+def test_the_customer_answers_once_and_the_answer_is_on_the_timeline(world):
+    number = closed_job(world)
+    world.services.aftercare.job_closed(number)
+    token = survey_token(world, number)
+    assert world.services.aftercare.survey(token).state == SurveyState.OPEN
+
+    world.services.aftercare.answer(token, ANSWER)
+
+    assert world.tickets.get(number).survey.overall == 5
+    [event] = [e for e in world.tickets.events(number) if e.action == Action.ANSWER_SURVEY]
+    assert {k: event.after["survey"][k] for k in ("overall", "timeliness", "attitude", "quality")} == {
+        "overall": 5, "timeliness": 4, "attitude": 5, "quality": 3}
+    with pytest.raises(SurveyClosed) as closed:
+        world.services.aftercare.answer(token, ANSWER)
+    assert closed.value.state == SurveyState.ANSWERED
+    assert world.services.aftercare.survey(token).state == SurveyState.ANSWERED
+
+
+def test_the_survey_link_expires_after_the_configured_days(world):
+    number = closed_job(world)
+    world.services.aftercare.job_closed(number)
+    token = survey_token(world, number)
+    world.clock.advance(timedelta(days=30))
+    assert world.services.aftercare.survey(token).state == SurveyState.EXPIRED
+    with pytest.raises(SurveyClosed) as closed:
+        world.services.aftercare.answer(token, ANSWER)
+    assert closed.value.state == SurveyState.EXPIRED
+    assert world.tickets.get(number).survey is None
+
+
+def test_a_tampered_survey_link_is_unknown(world):
+    number = closed_job(world)
+    world.services.aftercare.job_closed(number)
+    with pytest.raises(UnknownSurvey):
+        world.services.aftercare.survey(survey_token(world, number)[:-2] + "xx")
+
+
+# -- callbacks --------------------------------------------------------------------------------------
+
+
+def test_a_repair_callback_is_due_5_to_7_days_after_closure(world):
+    number = closed_job(world)
+    aftercare = world.services.aftercare
+    aftercare.job_closed(number)
+    assert aftercare.due_callbacks() == []
+    world.clock.advance(timedelta(days=5))
+    [task] = aftercare.due_callbacks()
+    assert task.ticket_number == number and task.due_by - task.due_from == timedelta(days=2)
+    assert not task.overdue(aftercare.today())
+    world.clock.advance(timedelta(days=3))
+    assert aftercare.due_callbacks()[0].overdue(aftercare.today())
+
+
+def test_a_recorded_callback_leaves_the_list_and_lands_on_the_timeline(world):
+    number = closed_job(world)
+    aftercare = world.services.aftercare
+    aftercare.job_closed(number)
+    world.clock.advance(timedelta(days=6))
+    [task] = aftercare.due_callbacks()
+
+    result = aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor="desk")
+
+    assert result.outcome == "satisfied" and result.follow_up is None
+    assert aftercare.due_callbacks() == []
+    [event] = [e for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK]
+    assert event.after["callback"]["outcome"] == "satisfied" and not event.public
+    with pytest.raises(UnknownCallback):
+        aftercare.record_callback(task.id, CallbackInput(reached=False), actor="desk")
+
+
+def test_an_unreached_customer_is_recorded_as_unreachable(world):
+    number = closed_job(world)
+    aftercare = world.services.aftercare
+    aftercare.job_closed(number)
+    world.clock.advance(timedelta(days=6))
+    [task] = aftercare.due_callbacks()
+    assert aftercare.record_callback(task.id, CallbackInput(reached=False), actor="desk").outcome == "unreachable"
+
+
+@pytest.mark.parametrize("problem, kind", [("follow_up", Kind.FAULT), ("complaint", Kind.COMPLAINT)])
+def test_a_problem_raised_opens_a_linked_follow_up_or_complaint(world, problem, kind):
+    number = closed_job(world)
+    aftercare = world.services.aftercare
+    aftercare.job_closed(number)
+    world.clock.advance(timedelta(days=6))
+    [task] = aftercare.due_callbacks()
+
+    result = aftercare.record_callback(
+        task.id, CallbackInput(reached=True, satisfied=False, problem=problem, notes="又跳闸了"), actor="desk")
+
+    follow_up = world.tickets.get(result.follow_up)
+    assert follow_up.kind == kind and follow_up.status == Status.NEW
+    assert number in follow_up.description and follow_up.reporter == world.tickets.get(number).reporter
+    [event] = [e for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK]
+    assert event.after["callback"]["follow_up"] == result.follow_up
+    assert event.after["callback"]["outcome"] == "problem"
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"reached": True}, "satisfied"),
+    ({"reached": False, "problem": "complaint", "notes": "x"}, "problem"),
+    ({"reached": True, "satisfied": False, "problem": "follow_up"}, "notes"),
+])
+def test_an_incomplete_callback_is_refused_and_the_task_stays(world, data, field):
+    number = closed_job(world)
+    aftercare = world.services.aftercare
+    aftercare.job_closed(number)
+    world.clock.advance(timedelta(days=6))
+    [task] = aftercare.due_callbacks()
+    with pytest.raises(InvalidCallback) as invalid:
+        aftercare.record_callback(task.id, CallbackInput.model_validate(data), actor="desk")
+    assert field in invalid.value.problems
+    assert aftercare.due_callbacks() == [task]
+
+
+# -- the archive: delivery callbacks and maintenance -----------------------------------------------
+
+
+def archived_product(world, *, delivered=None, phones="13900139000", email="ops@example.cn"):
+    archive = world.services.archive
+    archive.save_customer(CustomerInput.model_validate(
+        {"customer_id": "C-1", "name": "苏州精密", "phones": phones, "email": email, "province": "CN-JS"}),
+        actor="desk")
+    return archive.save_product(ProductInput.model_validate(
+        {"serial_number": "SN-9", "model": "KYN28", "warranty_months": 12, "delivery_date": delivered}),
+        customer_id="C-1", actor="desk")
+
+
+def test_a_delivered_product_saved_in_the_archive_gets_a_callback_5_to_7_days_later(world):
+    today = world.services.aftercare.today()
+    product = archived_product(world, delivered=today.isoformat())  # the archive tells after-care
+    assert not world.services.aftercare.product_delivered(product), "booked once, when it was saved"
+    world.clock.advance(timedelta(days=5))
+    [task] = world.services.aftercare.due_callbacks()
+    assert task.serial_number == "SN-9" and task.reason.value == "delivery"
+
+
+def test_a_delivery_callback_problem_opens_a_ticket_for_the_archived_customer(world):
+    today = world.services.aftercare.today()
+    archived_product(world, delivered=today.isoformat())
+    world.clock.advance(timedelta(days=5))
+    [task] = world.services.aftercare.due_callbacks()
+    result = world.services.aftercare.record_callback(
+        task.id, CallbackInput(reached=True, satisfied=False, problem="follow_up", notes="安装后异响"), actor="desk")
+    assert world.tickets.get(result.follow_up).reporter.customer_name == "苏州精密"
+
+
+def test_an_old_delivery_needs_no_callback(world):
+    today = world.services.aftercare.today()
+    product = archived_product(world, delivered=(today - timedelta(days=30)).isoformat())
+    assert not world.services.aftercare.product_delivered(product)
+
+
+def schedule(world, **form):
+    return world.services.aftercare.set_schedule(MaintenanceInput.model_validate({"serial_number": "SN-9", **form}),
+                                                 actor="desk")
+
+
+def test_the_customer_is_reminded_one_week_before_a_visit_once(world):
+    archived_product(world)
+    aftercare = world.services.aftercare
+    visit = aftercare.today() + timedelta(days=10)
+    schedule(world, dates=visit.isoformat())
+    assert aftercare.remind_maintenance() == 0  # 10 days ahead: not yet
+    world.clock.advance(timedelta(days=3))
+    assert aftercare.remind_maintenance() == 1
+    assert aftercare.remind_maintenance() == 0  # the same day again: no second reminder
+    world.clock.advance(timedelta(days=1))
+    assert aftercare.remind_maintenance() == 0
+    reminders = [m for m in world.notifier.sent if m.purpose == "maintenance_reminder"]
+    assert sorted(m.channel for m in reminders) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert all(visit.isoformat() in m.text for m in reminders)
+    [upcoming] = aftercare.upcoming_visits()
+    assert upcoming.visit.reminded_at is not None and upcoming.customer.name == "苏州精密"
+
+
+def test_a_missed_day_is_caught_up(world):
+    archived_product(world)
+    aftercare = world.services.aftercare
+    schedule(world, dates=(aftercare.today() + timedelta(days=8)).isoformat())
+    world.clock.advance(timedelta(days=3))  # the job did not run on the day 7 days before
+    assert aftercare.remind_maintenance() == 1
+
+
+def test_an_interval_schedule_lists_its_visits_and_keeps_a_year_ahead(world):
+    archived_product(world)
+    aftercare = world.services.aftercare
+    start = aftercare.today() + timedelta(days=7)
+    schedule(world, start=start.isoformat(), every_months=3)
+    days = [v.visit.on for v in aftercare.upcoming_visits(400)]
+    assert days[0] == start and len(days) == 5
+    assert aftercare.remind_maintenance() == 1
+
+
+def test_a_new_schedule_replaces_the_visits_not_yet_reminded(world):
+    archived_product(world)
+    aftercare = world.services.aftercare
+    schedule(world, dates=(aftercare.today() + timedelta(days=20)).isoformat())
+    later = aftercare.today() + timedelta(days=25)
+    schedule(world, dates=later.isoformat())
+    assert [v.visit.on for v in aftercare.upcoming_visits()] == [later]
+
+
+def test_a_schedule_needs_an_archived_product_and_an_interval_or_dates(world):
+    with pytest.raises(UnknownProduct):
+        schedule(world, dates="2027-01-01")
+    archived_product(world)
+    with pytest.raises(InvalidSchedule):
+        schedule(world)
+    with pytest.raises(InvalidSchedule):
+        schedule(world, every_months=6)
+
+
+def test_a_customer_without_email_or_mobile_is_not_claimed_as_reminded(world):
+    archived_product(world, phones="02588886666", email="")
+    aftercare = world.services.aftercare
+    schedule(world, dates=(aftercare.today() + timedelta(days=7)).isoformat())
+    assert aftercare.remind_maintenance() == 0
+    assert aftercare.upcoming_visits()[0].visit.reminded_at is None
+
+
+def test_visit_days_follow_the_calendar():
+    from chalicelib.domain.aftercare import MaintenanceSchedule, add_months
+
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    plan = MaintenanceSchedule(serial_number="X", start=date(2027, 1, 31), every_months=1, dates=(date(2027, 2, 5),))
+    assert plan.visits(date(2027, 2, 1), date(2027, 3, 31)) == [date(2027, 2, 5), date(2027, 2, 28), date(2027, 3, 31)]

@@ -1,0 +1,139 @@
+"""The monthly report's use case over in-memory adapters: once per month, retried through the outbox,
+and the email's MIME structure (charts inline by Content-ID, rows attached, Chinese subject encoded)."""
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+
+from chalicelib.adapters.memory import (
+    FixedClock,
+    MemoryOutbox,
+    MemoryReportArchive,
+    MemoryTickets,
+    RecordingRawSender,
+)
+from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.reports import ReportMonth
+from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
+from chalicelib.services.notifications import NotificationService, RoutingNotifier
+from chalicelib.services.reports import ReportConfig, ReportService, StoredEmailSender
+from tests.fakes import fake_world
+
+RUN_AT = datetime(2026, 3, 31, 17, 0, tzinfo=UTC)  # 2026-04-01 01:00 Shanghai: the schedule's moment
+
+
+class World:
+    def __init__(self, recipients=("gm@example.com", "quality@example.com"), threshold=2):
+        base = fake_world()
+        self.tickets: MemoryTickets = base.tickets
+        self.clock: FixedClock = base.clock
+        self.clock.at = RUN_AT
+        self.archive = MemoryReportArchive()
+        self.raw = RecordingRawSender()
+        self.notifications = NotificationService(
+            MemoryOutbox(self.tickets),
+            RoutingNotifier({MessageChannel.STORED_EMAIL: StoredEmailSender(self.archive, self.raw)}),
+            self.clock, max_attempts=5,
+        )
+        self.service = ReportService(
+            self.tickets, base.services.sla, self.archive, self.notifications, self.clock,
+            ReportConfig(recipients=tuple(recipients), sender="noreply@example.com",
+                         public_base_url="https://desk.example.com", timezone="Asia/Shanghai",
+                         recurring_threshold=threshold),
+        )
+
+    def add(self, number: str, at: datetime, *, model: str = "KYN28-12", kind: Kind = Kind.FAULT) -> None:
+        ticket, event = open_ticket(
+            number=number,
+            reporter=Reporter(customer_name="苏州精密机械", phone="+8613800138000", province="CN-JS", address="星湖街"),
+            product=Product(model=model), description="跳闸", kind=kind, channel=Channel.WEB, at=at, actor="web",
+        )
+        self.tickets.create(ticket, event, f"token-{number}", [])
+
+
+def test_the_report_of_the_month_before_goes_to_every_manager_once():
+    world = World()
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    first = world.service.send_monthly()
+    assert (first.month, first.outcome, first.tickets) == ("2026-03", "sent", 1)
+    assert sorted(r for r, _ in world.raw.sent) == ["gm@example.com", "quality@example.com"]
+
+    again = world.service.send_monthly()
+    assert again.outcome == "already_sent"
+    assert len(world.raw.sent) == 2
+
+
+def test_only_tickets_received_in_that_month_on_shanghai_clocks_are_in_it():
+    world = World()
+    world.add("SD-2026-000001", datetime(2026, 2, 28, 15, 59, tzinfo=UTC))  # 2026-02-28 23:59 Shanghai
+    world.add("SD-2026-000002", datetime(2026, 2, 28, 16, 0, tzinfo=UTC))  # 2026-03-01 00:00 Shanghai
+    world.add("SD-2026-000003", datetime(2026, 3, 31, 15, 59, tzinfo=UTC))  # 2026-03-31 23:59 Shanghai
+    world.add("SD-2026-000004", datetime(2026, 3, 31, 16, 0, tzinfo=UTC))  # 2026-04-01 00:00 Shanghai
+    report = world.service.build(ReportMonth.parse("2026-03"))
+    assert [r.number for r in report.rows] == ["SD-2026-000002", "SD-2026-000003"]
+
+
+def test_a_send_that_fails_stays_in_the_outbox_and_is_retried_from_the_stored_email():
+    world = World(recipients=("gm@example.com",))
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    world.raw.failures = 1
+    run = world.service.send_monthly()
+    assert run.outcome == "sent" and run.messages[0].state == DeliveryState.PENDING
+    assert world.raw.sent == []
+
+    world.clock.advance(timedelta(minutes=2))
+    world.notifications.deliver_due()
+    assert [r for r, _ in world.raw.sent] == ["gm@example.com"]
+    assert world.raw.sent[0][1] == world.archive.objects["reports/2026-03/report.eml"]
+    assert world.service.send_monthly().outcome == "already_sent"
+
+
+def test_without_recipients_nothing_is_claimed_or_sent():
+    world = World(recipients=())
+    assert world.service.send_monthly().outcome == "no_recipients"
+    assert world.tickets.report_runs == {}
+
+
+def test_the_email_is_html_with_inline_charts_by_content_id_and_the_rows_attached():
+    world = World(recipients=("gm@example.com",))
+    for i in range(1, 4):
+        world.add(f"SD-2026-00000{i}", datetime(2026, 3, 5 + i, 2, 0, tzinfo=UTC))
+    world.service.send_monthly()
+    raw = world.archive.objects["reports/2026-03/report.eml"]
+    message = message_from_bytes(raw, policy=policy.SMTP)
+
+    assert message.get_content_type() == "multipart/mixed"
+    assert "=?utf-8?" in raw.split(b"\r\n\r\n")[0].decode("ascii"), "the Chinese subject is RFC 2047 encoded"
+    assert str(make_header(decode_header(message["Subject"]))) == "【售后服务】2026-03 月度服务报告"
+
+    related = next(p for p in message.walk() if p.get_content_type() == "multipart/related")
+    html = next(p for p in related.iter_parts() if p.get_content_type() == "text/html").get_content()
+    images = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert {i.get_filename() for i in images} == {"kind.png", "priority.png", "deadlines.png"}  # no costs yet
+    for image in images:
+        assert image.get_content().startswith(b"\x89PNG\r\n\x1a\n")
+        assert image["Content-Disposition"].startswith("inline")
+        content_id = str(image["Content-ID"]).strip()
+        assert content_id.startswith("<") and content_id.endswith(">")
+        assert f'src="cid:{content_id[1:-1]}"' in html
+
+    attachments = {p.get_filename(): p for p in message.iter_attachments()}
+    assert set(attachments) == {"service-report-2026-03.csv", "service-report-2026-03.xlsx"}
+    csv_text = attachments["service-report-2026-03.csv"].get_content()
+    csv_text = csv_text.decode("utf-8-sig") if isinstance(csv_text, bytes) else csv_text.lstrip("\ufeff")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("服务单号,受理时间,服务类型")
+    assert len(lines) == 4
+    assert attachments["service-report-2026-03.xlsx"].get_content()[:2] == b"PK"  # a zip: the XLSX
+
+
+def test_recurring_problems_and_no_data_sections_show_in_the_email():
+    world = World(recipients=("gm@example.com",), threshold=2)
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC), model="GCS")
+    world.add("SD-2026-000002", datetime(2026, 3, 6, 2, 0, tzinfo=UTC), model="GCS")
+    world.service.send_monthly()
+    message = message_from_bytes(world.archive.objects["reports/2026-03/report.eml"], policy=policy.SMTP)
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
+    assert 'id="recurring"' in html and "GCS" in html
+    assert 'id="satisfaction-none"' in html and "暂无数据" in html
+    assert "/staff/reports?month=2026-03&amp;lang=en" in html, "the English version is one click away"
