@@ -8,6 +8,7 @@ from chalicelib.domain.staff import StaffRole
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import render
+from chalicelib.web.reports import REPORT_READERS
 
 blueprint = Blueprint(__name__)
 
@@ -29,6 +30,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
                                                                    StaffRole.ADMIN})),
     ("complaints.link", "/staff/complaints", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.QUALITY,
                                                         StaffRole.GENERAL_MANAGER, StaffRole.ADMIN})),
+    ("report.page", "/staff/reports", frozenset(REPORT_READERS)),
 ]
 
 

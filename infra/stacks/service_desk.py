@@ -499,6 +499,9 @@ class ServiceDeskStack(Stack):
             "xray": True,
             "lambda_memory_size": 512,
             "lambda_timeout": 30,
+            # The monthly report reads a whole month's tickets and their timelines: give it Lambda's
+            # longest run and more memory (CPU comes with memory on Lambda).
+            "lambda_functions": {"monthly_report": {"lambda_timeout": 900, "lambda_memory_size": 2048}},
             "environment_variables": {
                 "LOCAL_MODE": "false",
                 "STAGE": self.stage.name,
