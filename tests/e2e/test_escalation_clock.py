@@ -21,9 +21,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
+def local_stack(start_private_stack) -> LocalStack:
+    """A stack of its own: the ladder's timing must not depend on what other tests left behind (their
+    archived customers' plans, a clock they moved)."""
+    return start_private_stack()
+
+
+@pytest.fixture
 def desk(local_stack: LocalStack, monkeypatch):
-    """The desk's use cases in this process, talking to the stack's AWS and sharing its clock (the
-    supervisor's pages arrive with the dispatch issue)."""
+    """The desk's use cases in this process, talking to the stack's AWS and sharing its clock."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", local_stack.aws_url)
     monkeypatch.setenv("LOCAL_MODE", "true")
     monkeypatch.setenv("CLOCK_FILE", str(local_stack.state_dir / "clock.json"))
