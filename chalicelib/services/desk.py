@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket, TicketEvent
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
@@ -39,14 +40,22 @@ class DeskService:
         kind: Kind | None = None,
         billing: Billing | None = None,
         warranty: bool | None = None,
+        billing_reason: BillingReason | None = None,
     ) -> Ticket:
         """Set or change priority, plan, province side or agreed date; deadlines follow from history.
-        Kind, billing (free/paid) and warranty are recorded with them (000 §4.3)."""
+        Kind, billing (free/paid, always with its reason: in warranty → free; out of warranty,
+        transport damage, misuse, changed conditions → paid) and warranty are recorded with them
+        (000 §4.3.1). A free job needs no stated reason: it is free inside the warranty."""
+        if billing is not None:
+            billing_reason = billing_reason or (BillingReason.IN_WARRANTY if billing == Billing.FREE else None)
+            if billing_reason is None:
+                raise ReasonDoesNotFit("a paid job needs its reason")
+            check_reason(billing == Billing.PAID, billing_reason)
         changes: dict[str, Any] = {
             k: v
             for k, v in {
                 "priority": priority, "plan": plan, "in_province": in_province, "agreed_date": agreed_date,
-                "kind": kind, "billing": billing, "warranty": warranty,
+                "kind": kind, "billing": billing, "billing_reason": billing_reason, "warranty": warranty,
             }.items()
             if v is not None
         }

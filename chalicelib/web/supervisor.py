@@ -21,6 +21,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel
 
 from chalicelib import wiring
+from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit
 from chalicelib.domain.intake import MAX_PHOTOS, ServiceRequestInput
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.queue import SEVERITY, QueueFilter
@@ -185,6 +186,7 @@ def _ticket_page(
         paused=ticket.status.value == "waiting_on_customer",
         kinds=[k.value for k in Kind],
         priorities=[p.value for p in Priority],
+        billing_reasons=[r.value for r in BillingReason],
         plans=queue.plan_names() if manage else [],
         technicians=queue.technicians() if manage else [],
         pause_reasons=PAUSE_REASONS,
@@ -233,10 +235,13 @@ def _classify(form: ClassifyForm, number: str, actor: str, lang: str) -> None:
     try:
         wiring.services().desk.classify(
             number, actor=actor, kind=form.kind, priority=form.priority, billing=form.billing,
-            warranty=form.warranty_flag(), plan=form.plan, in_province=form.in_province == "yes",
+            billing_reason=form.billing_reason, warranty=form.warranty_flag(), plan=form.plan,
+            in_province=form.in_province == "yes",
         )
     except UnknownPlan:
         raise InvalidFields({"plan": t(lang, "error.choice_invalid")}) from None
+    except ReasonDoesNotFit:
+        raise InvalidFields({"billing_reason": t(lang, "sup.error.billing_reason")}) from None
 
 
 def _contact(form: ContactForm, number: str, actor: str, lang: str) -> None:

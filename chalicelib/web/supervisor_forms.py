@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.ticket import Billing, Channel, Kind, Priority
 
 
@@ -34,6 +35,7 @@ class ClassifyForm(_Form):
     kind: Kind
     priority: Priority
     billing: Billing
+    billing_reason: BillingReason | None = None
     warranty: Literal["in", "out", "unknown"] = "unknown"
     plan: Annotated[Text, Field(min_length=1, max_length=64)]
     in_province: Literal["yes", "no"]

@@ -291,3 +291,20 @@ def test_the_staff_home_lists_the_pages_each_role_may_open(client, tokens):
     chief = get(client, "/staff", tokens["chief_engineer"]).body.decode()
     assert "/staff/queue" in chief and "/staff/requests/new" not in chief
     assert "/staff/queue" not in get(client, "/staff", tokens["quality"]).body.decode()
+
+
+def test_a_paid_classification_needs_a_reason_that_fits_and_records_it(client, tokens):
+    number = new_ticket(client)["number"]
+    path = f"/staff/tickets/{number}/classify"
+    assert post(client, path, tokens["supervisor"], {**CLASSIFY_A, "billing": "paid"}).status_code == 400
+    wrong = post(client, path, tokens["supervisor"], {**CLASSIFY_A, "billing": "paid", "billing_reason": "in_warranty"})
+    assert wrong.status_code == 400 and 'id="billing_reason-error"' in wrong.body.decode()
+    ok = post(client, path, tokens["supervisor"], {**CLASSIFY_A, "billing": "paid", "billing_reason": "misuse"})
+    assert ok.status_code == 303
+    assert (ticket(number).billing.value, ticket(number).billing_reason.value) == ("paid", "misuse")
+
+
+def test_a_free_classification_records_that_it_is_inside_the_warranty(client, tokens):
+    number = new_ticket(client)["number"]
+    post(client, f"/staff/tickets/{number}/classify", tokens["supervisor"], CLASSIFY_A)
+    assert ticket(number).billing_reason.value == "in_warranty"

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.queue import QueueFilter, SlaState
 from chalicelib.domain.ticket import Billing, IllegalTransition, Kind, Priority, Status
@@ -130,7 +131,7 @@ def test_classifying_records_kind_billing_and_warranty_and_the_date_can_be_agree
     number = submit(world)
     desk = world.services.desk
     desk.classify(number, actor="sup", kind=Kind.MAINTENANCE, priority=Priority.GENERAL, billing=Billing.PAID,
-                  warranty=False, plan="basic", in_province=False)
+                  billing_reason=BillingReason.OUT_OF_WARRANTY, warranty=False, plan="basic", in_province=False)
     world.services.queue.dispatch(number, actor="sup", technicians=["tech-li"])
     agreed = world.clock.now() + timedelta(days=3)
     ticket = desk.classify(number, actor="sup", agreed_date=agreed)
@@ -138,6 +139,7 @@ def test_classifying_records_kind_billing_and_warranty_and_the_date_can_be_agree
     assert (ticket.kind, ticket.billing, ticket.warranty, ticket.plan, ticket.in_province) == (
         Kind.MAINTENANCE, Billing.PAID, False, "basic", False)
     assert ticket.agreed_date == agreed and ticket.status == Status.DISPATCHED
+    assert ticket.billing_reason == BillingReason.OUT_OF_WARRANTY
 
 
 def test_the_ticket_file_has_photos_as_short_lived_links_and_the_staff_only_timeline():
