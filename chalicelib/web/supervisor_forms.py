@@ -35,7 +35,7 @@ class ClassifyForm(_Form):
     kind: Kind
     priority: Priority
     billing: Billing
-    billing_reason: BillingReason | None = None
+    billing_reason: Annotated[BillingReason | None, BeforeValidator(lambda v: v or None)] = None  # "" = not chosen
     warranty: Literal["in", "out", "unknown"] = "unknown"
     plan: Annotated[Text, Field(min_length=1, max_length=64)]
     in_province: Literal["yes", "no"]

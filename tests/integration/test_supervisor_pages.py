@@ -308,3 +308,10 @@ def test_a_free_classification_records_that_it_is_inside_the_warranty(client, to
     number = new_ticket(client)["number"]
     post(client, f"/staff/tickets/{number}/classify", tokens["supervisor"], CLASSIFY_A)
     assert ticket(number).billing_reason.value == "in_warranty"
+
+
+def test_an_unchosen_reason_from_the_browser_is_no_reason(client, tokens):
+    number = new_ticket(client)["number"]
+    response = post(client, f"/staff/tickets/{number}/classify", tokens["supervisor"], {**CLASSIFY_A, "billing_reason": ""})
+    assert response.status_code == 303
+    assert ticket(number).billing_reason.value == "in_warranty"
