@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
     due_shards: int = Field(4, description="Partitions of the sparse 'due' index that the sweeps query")
     notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
+    notification_dlq_url: str = Field(
+        "", description="SQS queue for notifications given up on (alarmed on AWS); empty: none (local)"
+    )
     escalation_climb_minutes: int = Field(
         60, description="Minutes an unacknowledged breach waits before it climbs to the next level"
     )

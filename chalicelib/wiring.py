@@ -23,6 +23,7 @@ from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.smtp_email import SmtpEmailSender
 from chalicelib.adapters.sns_sms import SnsSender
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.services.aftercare import AftercareConfig, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
@@ -100,6 +101,7 @@ def _aws_services() -> Services:
         ),
         clock,
         max_attempts=settings.notification_max_attempts,
+        dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
     )
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner(settings.link_signing_secret), clock,

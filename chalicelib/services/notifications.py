@@ -7,6 +7,7 @@ backoff, and every failure shows on the ticket's timeline for staff.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -36,8 +37,16 @@ class RoutingNotifier:
         return sender.send(message)
 
 
+class DeadLetters(Protocol):
+    def park(self, message: OutboxMessage) -> None: ...
+
+
 class NotificationService:
-    def __init__(self, outbox: Outbox, notifier: Notifier, clock: Clock, *, max_attempts: int = 8):
+    def __init__(
+        self, outbox: Outbox, notifier: Notifier, clock: Clock, *, max_attempts: int = 8,
+        dead_letters: DeadLetters | None = None,
+    ):
+        self._dead_letters = dead_letters
         self._outbox = outbox
         self._notifier = notifier
         self._clock = clock
@@ -75,6 +84,8 @@ class NotificationService:
                 public=False,
             )
             self._outbox.save(updated, event)
+            if gave_up:
+                self._park(updated)
             return updated
         updated = mark_sent(message, now, provider_id)
         event = TicketEvent(
@@ -87,3 +98,12 @@ class NotificationService:
         )
         self._outbox.save(updated, event)
         return updated
+
+    def _park(self, message: OutboxMessage) -> None:
+        """Operators are alarmed by the dead-letter queue; the message also stays FAILED on its ticket."""
+        if self._dead_letters is None:
+            return
+        try:
+            self._dead_letters.park(message)
+        except Exception:  # the ticket already shows the failure; parking is a second line of sight
+            logger.exception("could not park an undeliverable message", extra={"message_id": message.id})

@@ -710,14 +710,11 @@ class ServiceDeskStack(Stack):
                     resources=["*"],
                 ),
             ]
-        if access.asynchronous:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letters.queue_arn],
-                )
-            )
+        # Every function delivers notifications, and parks the ones it gives up on in the queue
+        # (scheduled functions' failed runs land there too, through their dead-letter config).
+        statements.append(
+            iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[self.dead_letters.queue_arn])
+        )
         return statements
 
     # -- monitoring -----------------------------------------------------------------------------
