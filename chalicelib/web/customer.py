@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from chalice import Blueprint, Response
 
@@ -28,20 +29,22 @@ FORM_FIELDS = frozenset(
 )
 
 
+def report_form_context(idempotency_key: str | None) -> dict[str, Any]:
+    """What ``_report_fields.html`` and ``_upload_attrs.html`` need, for the customer's form and the
+    desk's entry alike. A form keeps its idempotency key across corrections: one submission."""
+    max_photo_bytes = get_settings().max_photo_bytes
+    return {
+        "idempotency_key": idempotency_key or uuid.uuid4().hex,
+        "kinds": [k.value for k in Kind],
+        "max_photos": MAX_PHOTOS,
+        "max_photo_bytes": max_photo_bytes,
+        "max_photo_mb": max_photo_bytes // (1024 * 1024),
+    }
+
+
 def _form_page(values: dict, errors: dict[str, str], idempotency_key: str | None = None, status: int = 200) -> Response:
-    settings = get_settings()
-    return render(
-        blueprint.current_request,
-        "form.html",
-        status=status,
-        values=values,
-        errors=errors,
-        idempotency_key=idempotency_key or uuid.uuid4().hex,
-        kinds=[k.value for k in Kind],
-        max_photos=MAX_PHOTOS,
-        max_photo_bytes=settings.max_photo_bytes,
-        max_photo_mb=settings.max_photo_bytes // (1024 * 1024),
-    )
+    return render(blueprint.current_request, "form.html", status=status, values=values, errors=errors,
+                  **report_form_context(idempotency_key))
 
 
 @blueprint.route("/", methods=["GET"])

@@ -10,7 +10,6 @@ Who may do what (000 §4.2–4.4; SPEC "Who uses it"):
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 
 from chalicelib import wiring
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit
-from chalicelib.domain.intake import MAX_PHOTOS, ServiceRequestInput
+from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.queue import SEVERITY, QueueFilter
 from chalicelib.domain.staff import StaffRole, StaffUser
@@ -34,6 +33,7 @@ from chalicelib.services.queue import UnknownTechnician
 from chalicelib.settings import get_settings
 from chalicelib.web import ticket_links
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
+from chalicelib.web.customer import report_form_context
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import BadRequest, InvalidFields, read_form, validate
 from chalicelib.web.rendering import language_of, render
@@ -337,20 +337,8 @@ def cancel(number: str) -> Response:
 
 
 def _entry_page(values: dict[str, Any], errors: dict[str, str], key: str | None = None, status: int = 200) -> Response:
-    settings = get_settings()
-    return render(
-        blueprint.current_request,
-        "desk_entry.html",
-        status=status,
-        values=values,
-        errors=errors,
-        idempotency_key=key or uuid.uuid4().hex,
-        kinds=[k.value for k in Kind],
-        channels=[c.value for c in DESK_CHANNELS],
-        max_photos=MAX_PHOTOS,
-        max_photo_bytes=settings.max_photo_bytes,
-        max_photo_mb=settings.max_photo_bytes // (1024 * 1024),
-    )
+    return render(blueprint.current_request, "desk_entry.html", status=status, values=values, errors=errors,
+                  channels=[c.value for c in DESK_CHANNELS], **report_form_context(key))
 
 
 @blueprint.route("/staff/requests/new", methods=["GET"])
