@@ -13,6 +13,10 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The queue the ``report_part`` function reads (Chalice needs its name when the app is packaged;
+# on AWS the stack points the event source at its own queue, locally the bootstrap creates it).
+REPORT_PARTS_QUEUE = "service-desk-report-parts"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -34,7 +38,9 @@ class Settings(BaseSettings):
     smtp_port: int = Field(587, description="SMTP port (587 STARTTLS, 465 implicit TLS, 25 local relay)")
     smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
     smtp_username: str = Field("", description="SMTP user name; empty for no authentication")
-    smtp_password: str = Field("", description="SMTP password (a secret: from the stage's secret store, never the repo)")
+    smtp_password: str = Field(
+        "", description="SMTP password (a secret: from the stage's secret store, never the repo)"
+    )
     desk_email: str = Field("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
     desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
     desk_topic_arn: str = Field(
@@ -69,13 +75,21 @@ class Settings(BaseSettings):
         "", description="Where the pool's signing keys are; empty means Cognito's own URL (set locally)"
     )
     clock_file: str = Field(
-        "", description="Local mode only: a JSON file {\"offset_seconds\": N} that moves the app's clock (tests)"
+        "", description='Local mode only: a JSON file {"offset_seconds": N} that moves the app\'s clock (tests)'
     )
     report_recipients: str = Field(
         "", description="Comma-separated emails of the managers who get the monthly report on the 1st"
     )
     report_recurring_faults: int = Field(
         3, description="Fault tickets of one product model in a month that the report flags as recurring"
+    )
+    report_queue_url: str = Field(
+        "",
+        description="SQS queue of monthly-report parts (one per day of the month, built in parallel); "
+        "empty: the parts are built one after another in the same process",
+    )
+    report_read_workers: int = Field(
+        16, ge=1, le=64, description="Timelines a report part reads from DynamoDB at once (threads)"
     )
     survey_link_days: int = Field(
         30, ge=1, le=365, description="Days a satisfaction survey link works after the job was approved"

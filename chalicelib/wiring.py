@@ -24,6 +24,7 @@ from chalicelib.adapters.smtp_email import SmtpEmailSender
 from chalicelib.adapters.sns_sms import SnsSender
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
+from chalicelib.adapters.sqs_report_queue import SqsReportQueue
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.services.aftercare import AftercareConfig, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
@@ -216,6 +217,7 @@ def _aws_reports() -> ReportService:
     return ReportService(
         DynamoTickets(settings.table_name, due_shards=settings.due_shards), built.sla,
         S3ReportArchive(settings.bucket_name), built.notifications, built.clock, report_config(settings),
+        SqsReportQueue(settings.report_queue_url) if settings.report_queue_url else None,
     )
 
 
@@ -226,6 +228,7 @@ def report_config(settings: Settings) -> ReportConfig:
         public_base_url=settings.public_base_url,
         timezone=settings.timezone,
         recurring_threshold=settings.report_recurring_faults,
+        read_workers=settings.report_read_workers,
     )
 
 

@@ -18,7 +18,7 @@ from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.domain.notification import DeliveryState, OutboxMessage
 from chalicelib.domain.paid_work import has_balance_due
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
-from chalicelib.services.ports import StaleTicket
+from chalicelib.services.ports import ReportBuild, StaleTicket
 
 # Ticket fields whose change may put a paid job on, or take it off, the list of unpaid balances.
 RECEIVABLE_FIELDS = frozenset({"billing", "quote", "account"})
@@ -249,6 +249,62 @@ class DynamoTickets:
         ]
         return self._try_transact(items)
 
+    # -- building a report in parts -------------------------------------------------------------
+
+    def start_report_build(self, build: ReportBuild) -> None:
+        data = build.model_dump(mode="json", exclude={"done", "assembled_at"})
+        self._ddb.put_item(
+            TableName=self._table,
+            Item=to_item(pk=keys.report_pk(build.month), sk=keys.report_build_sk(build.started_at, build.build_id),
+                         entity="report_build", data=data),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def report_build(self, month: str, started_at: datetime, build_id: str) -> ReportBuild | None:
+        response = self._ddb.get_item(
+            TableName=self._table, ConsistentRead=True,
+            Key=to_item(pk=keys.report_pk(month), sk=keys.report_build_sk(started_at, build_id)),
+        )
+        return _report_build(response["Item"]) if "Item" in response else None
+
+    def latest_report_build(self, month: str) -> ReportBuild | None:
+        response = self._ddb.query(
+            TableName=self._table, ConsistentRead=True, ScanIndexForward=False, Limit=1,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item(**{":pk": keys.report_pk(month), ":prefix": keys.REPORT_BUILD_PREFIX}),
+        )
+        items = response.get("Items", [])
+        return _report_build(items[0]) if items else None
+
+    def finish_report_part(self, month: str, started_at: datetime, build_id: str, index: int) -> ReportBuild | None:
+        try:
+            response = self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(pk=keys.report_pk(month), sk=keys.report_build_sk(started_at, build_id)),
+                UpdateExpression="ADD done :part",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":part": {"NS": [str(index)]}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _report_build(response["Attributes"])
+
+    def finish_report_build(self, month: str, started_at: datetime, build_id: str, at: datetime) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(pk=keys.report_pk(month), sk=keys.report_build_sk(started_at, build_id)),
+                UpdateExpression="SET assembled_at = :at",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(assembled_at)",
+                ExpressionAttributeValues=to_item(**{":at": keys.iso(at)}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     # -- the SLA sweep -------------------------------------------------------------------------
 
     def due_tickets(self, now: datetime, limit: int) -> list[tuple[str, datetime]]:
@@ -449,3 +505,9 @@ class DynamoOutbox:
 
     def save(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
         self._tickets.save_message(message, event)
+
+
+def _report_build(item: dict[str, Any]) -> ReportBuild:
+    done = frozenset(int(n) for n in item.get("done", {}).get("NS", []))
+    assembled = item.get("assembled_at", {}).get("S")
+    return ReportBuild.model_validate({**item_data(item), "done": done, "assembled_at": assembled})

@@ -158,6 +158,15 @@ def report_pk(month: str) -> str:
     return f"REPORT#{month}"
 
 
+REPORT_BUILD_PREFIX = "BUILD#"
+
+
+def report_build_sk(started_at: datetime, build_id: str) -> str:
+    """One build of a month's report (under ``report_pk``): its parts and which are done. Started-at
+    first, so the month's latest build is the last key."""
+    return f"{REPORT_BUILD_PREFIX}{iso(started_at)}#{build_id}"
+
+
 def report_message_number(month: str) -> str:
     """The pseudo ticket number the report's outbox messages are kept under (``TICKET#REPORT-…``),
     so the outbox and its retries need nothing new."""

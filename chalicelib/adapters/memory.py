@@ -13,7 +13,7 @@ from chalicelib.domain.notification import DeliveryState, OutboxMessage
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
-from chalicelib.services.ports import DeliveryError, KeyReused, StaleTicket, StoredFile, UploadTicket
+from chalicelib.services.ports import DeliveryError, KeyReused, ReportBuild, StaleTicket, StoredFile, UploadTicket
 
 
 class FixedClock:
@@ -42,6 +42,7 @@ class MemoryTickets:
         self.reads = 0  # tickets handed to the sweep, for "reads only what is due" checks
         self.month_reads = 0  # tickets handed to the monthly report
         self.report_runs: dict[str, datetime] = {}  # month -> when its report was claimed
+        self.report_builds: dict[tuple[str, str], ReportBuild] = {}  # (month, build id) -> build
 
     def next_number(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1
@@ -175,6 +176,29 @@ class MemoryTickets:
         self.report_runs[month] = at
         self.messages.update({m.id: m for m in outbox})
         return True
+
+    def start_report_build(self, build: ReportBuild) -> None:
+        self.report_builds[(build.month, build.build_id)] = build
+
+    def report_build(self, month: str, started_at: datetime, build_id: str) -> ReportBuild | None:
+        return self.report_builds.get((month, build_id))
+
+    def latest_report_build(self, month: str) -> ReportBuild | None:
+        builds = [b for (m, _), b in self.report_builds.items() if m == month]
+        return max(builds, key=lambda b: (b.started_at, b.build_id), default=None)
+
+    def finish_report_part(self, month: str, started_at: datetime, build_id: str, index: int) -> ReportBuild | None:
+        build = self.report_builds.get((month, build_id))
+        if build is None:
+            return None
+        build = build.model_copy(update={"done": build.done | {index}})
+        self.report_builds[(month, build_id)] = build
+        return build
+
+    def finish_report_build(self, month: str, started_at: datetime, build_id: str, at: datetime) -> None:
+        build = self.report_builds.get((month, build_id))
+        if build is not None and build.assembled_at is None:
+            self.report_builds[(month, build_id)] = build.model_copy(update={"assembled_at": at})
 
 
 @dataclass

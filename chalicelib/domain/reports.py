@@ -52,7 +52,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -133,6 +133,16 @@ class ReportMonth(BaseModel):
     def end(self, timezone: str = DEFAULT_TIMEZONE) -> datetime:
         """The next month's start (exclusive)."""
         return self.next().start(timezone)
+
+    def days(self, timezone: str = DEFAULT_TIMEZONE) -> list[tuple[datetime, datetime]]:
+        """The month's days on the wall clocks of ``timezone``, each [start, end) as UTC instants: the
+        parts a month's report is built in."""
+        zone = ZoneInfo(timezone)
+        first = datetime(self.year, self.month, 1)
+        following = self.next()
+        count = (datetime(following.year, following.month, 1) - first).days
+        bounds = [(first + timedelta(days=d)).replace(tzinfo=zone).astimezone(UTC) for d in range(count + 1)]
+        return list(zip(bounds, bounds[1:], strict=False))
 
     def contains(self, moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> bool:
         return self.start(timezone) <= moment < self.end(timezone)
@@ -328,8 +338,42 @@ class MonthlyReport(BaseModel):
 _CLOSING = frozenset({Action.REPORT_DEPARTURE, Action.UPLOAD_ACCEPTANCE, Action.APPROVE, Action.CANCEL})
 
 
+class ReportPart(BaseModel):
+    """What some of a month's tickets add to its report: the sums, counts and rows ``ReportBuilder``
+    keeps. A month of 100,000 tickets is built in parts (one per day, each by its own worker) that
+    are stored as JSON and merged (``ReportBuilder.absorb``) into one report: merging the parts of a
+    month gives exactly the report of building it in one go."""
+
+    month: ReportMonth
+    timezone: str = DEFAULT_TIMEZONE
+    computed_at: datetime
+    rows: list[TicketRow] = Field(default_factory=list)
+    counts: dict[str, dict[str, int]] = Field(
+        default_factory=lambda: {k: {} for k in ("kind", "priority", "model", "province", "status")}
+    )
+    tallies: dict[Milestone, dict[str, int]] = Field(default_factory=dict)
+    hours: dict[Interval, list[float]] = Field(default_factory=lambda: {i: [] for i in Interval})
+    dispatches: int = 0
+    costs: dict[str, Decimal] = Field(default_factory=dict)
+    cost_jobs: int = 0
+    money: dict[str, Decimal] = Field(default_factory=dict)
+    paid_jobs: int = 0
+    unpaid_jobs: int = 0
+    surveys: list[dict[str, int]] = Field(default_factory=list)
+    callbacks: dict[str, int] = Field(default_factory=dict)
+    causes: dict[str, int] = Field(default_factory=dict)
+    capa: dict[str, int] = Field(default_factory=dict)
+    complaints: int = 0
+    faults_by_model: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def _bump(counts: dict[str, Any], key: str, by: Any = 1) -> None:
+    counts[key] = counts.get(key, 0) + by
+
+
 class ReportBuilder:
-    """Accumulates a month's tickets one by one; ``finish`` gives the report."""
+    """Accumulates a month's tickets one by one (``add``), or whole parts built elsewhere
+    (``absorb``); ``finish`` gives the report."""
 
     def __init__(
         self, month: ReportMonth, now: datetime, *, timezone: str = DEFAULT_TIMEZONE,
@@ -339,86 +383,112 @@ class ReportBuilder:
         self.now = now
         self.timezone = timezone
         self.recurring_threshold = max(1, recurring_threshold)
-        self._rows: list[TicketRow] = []
-        self._counts: dict[str, Counter[str]] = {k: Counter() for k in ("kind", "priority", "model", "province",
-                                                                          "status")}
-        self._tallies: dict[Milestone, Counter[str]] = {}
-        self._hours: dict[Interval, list[float]] = {i: [] for i in Interval}
-        self._dispatches = 0
-        self._costs: Counter[str] = Counter()
-        self._cost_jobs = 0
-        self._money: Counter[str] = Counter()
-        self._paid_jobs = 0
-        self._unpaid_jobs = 0
-        self._surveys: list[Mapping[str, int]] = []
-        self._callbacks: Counter[str] = Counter()
-        self._causes: Counter[str] = Counter()
-        self._capa: Counter[str] = Counter()
-        self._complaints = 0
-        self._faults_by_model: dict[str, list[str]] = {}
+        self._part = ReportPart(month=month, timezone=timezone, computed_at=now)
+
+    def part(self) -> ReportPart:
+        """What was added so far, to be stored and absorbed into the month's report elsewhere."""
+        return self._part.model_copy(deep=True)
+
+    def absorb(self, part: ReportPart) -> None:
+        """Adds a part built from other tickets of the same month, as of the same moment."""
+        if (part.month, part.timezone, part.computed_at) != (self.month, self.timezone, self.now):
+            raise ValueError(
+                f"a part of {part.month.label} as of {part.computed_at.isoformat()} cannot join "
+                f"{self.month.label} as of {self.now.isoformat()}"
+            )
+        mine = self._part
+        mine.rows.extend(part.rows)
+        for name, counts in part.counts.items():
+            into = mine.counts.setdefault(name, {})
+            for key, n in counts.items():
+                _bump(into, key, n)
+        for milestone, tally in part.tallies.items():
+            into = mine.tallies.setdefault(milestone, {})  # a rule with only waived deadlines still shows
+            for key, n in tally.items():
+                _bump(into, key, n)
+        for interval, hours in part.hours.items():
+            mine.hours.setdefault(interval, []).extend(hours)
+        mine.dispatches += part.dispatches
+        for key, amount in part.costs.items():
+            _bump(mine.costs, key, amount)
+        mine.cost_jobs += part.cost_jobs
+        for key, amount in part.money.items():
+            _bump(mine.money, key, amount)
+        mine.paid_jobs += part.paid_jobs
+        mine.unpaid_jobs += part.unpaid_jobs
+        mine.surveys.extend(part.surveys)
+        for mine_counts, theirs in ((mine.callbacks, part.callbacks), (mine.causes, part.causes),
+                                    (mine.capa, part.capa)):
+            for key, n in theirs.items():
+                _bump(mine_counts, key, n)
+        mine.complaints += part.complaints
+        for model, numbers in part.faults_by_model.items():
+            mine.faults_by_model.setdefault(model, []).extend(numbers)
 
     def add(self, ticket: Ticket, events: Iterable[TicketEvent], schedule: Schedule | None) -> TicketRow:
         """Count one ticket. Tickets created outside the month are refused (``ValueError``)."""
         if not self.month.contains(ticket.created_at, self.timezone):
             raise ValueError(f"{ticket.number} was not created in {self.month.label}")
+        part = self._part
         timeline = sorted((e for e in events if e.at <= self.now), key=lambda e: e.at)
         priority = ticket.priority.value if ticket.priority else "none"
         for name, value in (("kind", ticket.kind.value), ("priority", priority), ("model", ticket.product.model),
                             ("province", ticket.reporter.province), ("status", ticket.status.value)):
-            self._counts[name][value] += 1
+            _bump(part.counts.setdefault(name, {}), value)
 
         met = met_late = missed = 0
         for deadline in schedule.deadlines if schedule else ():
-            tally = self._tallies.setdefault(deadline.milestone, Counter())
+            tally = part.tallies.setdefault(deadline.milestone, {})
             if deadline.state == DeadlineState.MET:
                 met += 1
-                tally["met"] += 1
+                _bump(tally, "met")
             elif deadline.state == DeadlineState.MET_LATE:
                 met_late += 1
-                tally["met_late"] += 1
+                _bump(tally, "met_late")
             elif deadline.state == DeadlineState.MISSED:
                 missed += 1
-                tally["missed"] += 1
+                _bump(tally, "missed")
             elif deadline.state in (DeadlineState.PENDING, DeadlineState.PAUSED):
-                tally["pending"] += 1
+                _bump(tally, "pending")
 
         hours = _intervals(ticket.created_at, timeline)
         for interval, value in hours.items():
-            self._hours[interval].append(value)
+            part.hours.setdefault(interval, []).append(value)
 
         person_times, dispatches, days, person_days = _field_work(timeline, self.now)
-        self._dispatches += dispatches
+        part.dispatches += dispatches
 
         costs = _costs(ticket, timeline)
         if costs is not None:
-            self._cost_jobs += 1
-            for part in COST_PARTS:
-                self._costs[part] += costs[part]  # type: ignore[assignment]
+            part.cost_jobs += 1
+            for name in COST_PARTS:
+                _bump(part.costs, name, costs[name])
 
         revenue = unpaid = None
         charged = _charges(ticket)
         if charged is not None:
             revenue, collected, unpaid = charged
-            self._paid_jobs += 1
-            self._money["revenue"] += revenue  # type: ignore[assignment]
-            self._money["collected"] += collected  # type: ignore[assignment]
-            self._money["unpaid"] += unpaid  # type: ignore[assignment]
-            self._unpaid_jobs += 1 if unpaid > 0 else 0
+            part.paid_jobs += 1
+            _bump(part.money, "revenue", revenue)
+            _bump(part.money, "collected", collected)
+            _bump(part.money, "unpaid", unpaid)
+            part.unpaid_jobs += 1 if unpaid > 0 else 0
 
         survey = _latest(timeline, SURVEY_KEY, _survey)
         if survey is not None:
-            self._surveys.append(survey)
+            part.surveys.append(survey)
         callbacks = [c for e in timeline if (c := _callback(e.after.get(CALLBACK_KEY))) is not None]
-        self._callbacks.update(callbacks)
+        for outcome in callbacks:
+            _bump(part.callbacks, outcome)
         cause = _latest(timeline, COMPLAINT_CAUSE_KEY, _choice(COMPLAINT_CAUSES))
         capa = _latest(timeline, CAPA_KEY, _capa)
         if ticket.kind == Kind.COMPLAINT:
-            self._complaints += 1
-            self._causes[cause or "unclassified"] += 1
+            part.complaints += 1
+            _bump(part.causes, cause or "unclassified")
         if capa is not None:
-            self._capa[capa] += 1
+            _bump(part.capa, capa)
         if ticket.kind == Kind.FAULT or (ticket.kind == Kind.COMPLAINT and cause == "quality"):
-            self._faults_by_model.setdefault(ticket.product.model, []).append(ticket.number)
+            part.faults_by_model.setdefault(ticket.product.model, []).append(ticket.number)
 
         row = TicketRow(
             number=ticket.number,
@@ -447,42 +517,44 @@ class ReportBuilder:
             capa_status=capa,
             callbacks=len(callbacks),
         )
-        self._rows.append(row)
+        part.rows.append(row)
         return row
 
     def finish(self) -> MonthlyReport:
-        rows = tuple(sorted(self._rows, key=lambda r: (r.created_at, r.number)))
+        part = self._part
+        rows = tuple(sorted(part.rows, key=lambda r: (r.created_at, r.number)))
+        faults = {model: sorted(numbers) for model, numbers in part.faults_by_model.items()}
         return MonthlyReport(
             month=self.month,
             timezone=self.timezone,
             computed_at=self.now,
             tickets=len(rows),
-            by_kind=_ordered(self._counts["kind"], [k.value for k in Kind]),
-            by_priority=_ordered(self._counts["priority"], ["A", "B", "C", "none"]),
-            by_model=dict(self._counts["model"].most_common()),
-            by_province=dict(self._counts["province"].most_common()),
-            by_status=dict(self._counts["status"].most_common()),
+            by_kind=_ordered(part.counts.get("kind", {}), [k.value for k in Kind]),
+            by_priority=_ordered(part.counts.get("priority", {}), ["A", "B", "C", "none"]),
+            by_model=_most_common(part.counts.get("model", {})),
+            by_province=_most_common(part.counts.get("province", {})),
+            by_status=_most_common(part.counts.get("status", {})),
             deadlines=tuple(
-                RuleTally(milestone=m, **self._tallies[m]) for m in Milestone if m in self._tallies
+                RuleTally(milestone=m, **part.tallies[m]) for m in Milestone if m in part.tallies
             ),
-            times={i: Spread.of(self._hours[i]) for i in Interval},
-            dispatches=self._dispatches,
+            times={i: Spread.of(part.hours.get(i, [])) for i in Interval},
+            dispatches=part.dispatches,
             person_times=sum(r.person_times for r in rows),
             days_on_site=round(sum(r.days_on_site for r in rows), 2),
             person_days=round(sum(r.person_days for r in rows), 2),
-            costs=CostTotals(**{p: self._costs[p] or ZERO for p in COST_PARTS}, jobs=self._cost_jobs),
-            money=Money(paid_jobs=self._paid_jobs, revenue=self._money["revenue"] or ZERO,
-                        collected=self._money["collected"] or ZERO, unpaid=self._money["unpaid"] or ZERO,
-                        unpaid_jobs=self._unpaid_jobs),
-            satisfaction=_satisfaction(self._surveys),
-            callbacks=_ordered(self._callbacks, list(CALLBACK_OUTCOMES)) if self._callbacks else None,
-            complaints=Complaints(count=self._complaints, by_cause=dict(self._causes),
-                                  capa=_ordered(self._capa, list(CAPA_STATUSES))),
-            capa_recorded=bool(self._capa),
+            costs=CostTotals(**{p: part.costs.get(p) or ZERO for p in COST_PARTS}, jobs=part.cost_jobs),
+            money=Money(paid_jobs=part.paid_jobs, revenue=part.money.get("revenue") or ZERO,
+                        collected=part.money.get("collected") or ZERO, unpaid=part.money.get("unpaid") or ZERO,
+                        unpaid_jobs=part.unpaid_jobs),
+            satisfaction=_satisfaction(part.surveys),
+            callbacks=_ordered(part.callbacks, list(CALLBACK_OUTCOMES)) if part.callbacks else None,
+            complaints=Complaints(count=part.complaints, by_cause=dict(part.causes),
+                                  capa=_ordered(part.capa, list(CAPA_STATUSES))),
+            capa_recorded=bool(part.capa),
             recurring_threshold=self.recurring_threshold,
             recurring=tuple(
                 RecurringProblem(model=model, faults=len(numbers), tickets=tuple(numbers))
-                for model, numbers in sorted(self._faults_by_model.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+                for model, numbers in sorted(faults.items(), key=lambda kv: (-len(kv[1]), kv[0]))
                 if len(numbers) >= self.recurring_threshold
             ),
             rows=rows,
@@ -655,6 +727,11 @@ def _ordered(counts: Mapping[str, int], order: Sequence[str]) -> dict[str, int]:
     result = {key: counts.get(key, 0) for key in order}
     result.update({k: v for k, v in counts.items() if k not in result})
     return result
+
+
+def _most_common(counts: Mapping[str, int]) -> dict[str, int]:
+    """Largest first; ties by name, so a report merged from parts reads the same as one built whole."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _round(value: float | None) -> float | None:

@@ -110,6 +110,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.sheet.rows": "服务单明细",
         "report.sheet.summary": "汇总",
         "report.bad_month": "月份格式应为 yyyy-mm，例如 2026-03。",
+        "report.building": "报告正在生成（已完成 {done}/{parts} 天），本页面会自动刷新。",
+        "report.recompute": "按当前数据重新生成",
+        "report.not_built": "该月报告尚未生成，请先打开该月的报告页面。",
     },
     "en": {
         "report.title": "Monthly service report {month}",
@@ -220,5 +223,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.sheet.rows": "Tickets",
         "report.sheet.summary": "Summary",
         "report.bad_month": "Write the month as yyyy-mm, e.g. 2026-03.",
+        "report.building": "The report is being built ({done} of {parts} days done); this page refreshes by itself.",
+        "report.recompute": "Rebuild with today's data",
+        "report.not_built": "This month's report has not been built yet; open the month's report page first.",
     },
 }

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.notification import OutboxMessage
@@ -259,6 +261,41 @@ class SpreadsheetReader(Protocol):
 # -- the monthly report (issue 5) ------------------------------------------------------------------
 
 
+class ReportBuild(BaseModel):
+    """One computation of a month's report, in ``parts`` (its days), as recorded in the table."""
+
+    month: str  # yyyy-mm
+    build_id: str
+    started_at: datetime
+    computed_at: datetime  # the report's "as of" moment, the same for every part
+    parts: int
+    send: bool  # email it when assembled (the scheduled build)
+    done: frozenset[int] = frozenset()
+    assembled_at: datetime | None = None
+
+    @property
+    def complete(self) -> bool:
+        return len(self.done) >= self.parts
+
+
+class ReportPartJob(BaseModel):
+    """One part of a build: the tickets created in [start, end), as of ``computed_at``."""
+
+    month: str
+    build_id: str
+    started_at: datetime
+    index: int
+    start: datetime
+    end: datetime
+    computed_at: datetime
+
+
+class ReportQueue(Protocol):
+    """Where parts of a report build wait for a worker (SQS on AWS and locally)."""
+
+    def send(self, jobs: Sequence[ReportPartJob]) -> None: ...
+
+
 class MonthlyTickets(Protocol):
     """What the monthly report reads and writes (``DynamoTickets`` and ``MemoryTickets`` have it)."""
 
@@ -271,6 +308,17 @@ class MonthlyTickets(Protocol):
 
     def claim_report(self, month: str, at: datetime, outbox: Sequence[OutboxMessage]) -> bool:
         """Mark ``month``'s report as sent and store its messages at once; False if already claimed."""
+
+    def start_report_build(self, build: ReportBuild) -> None: ...
+
+    def report_build(self, month: str, started_at: datetime, build_id: str) -> ReportBuild | None: ...
+
+    def latest_report_build(self, month: str) -> ReportBuild | None: ...
+
+    def finish_report_part(self, month: str, started_at: datetime, build_id: str, index: int) -> ReportBuild | None:
+        """Adds ``index`` to the build's done parts (twice is once) and returns the build as it is now."""
+
+    def finish_report_build(self, month: str, started_at: datetime, build_id: str, at: datetime) -> None: ...
 
 
 class ReportArchive(Protocol):

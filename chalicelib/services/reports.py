@@ -1,46 +1,80 @@
 """The monthly report: built from a month's tickets and their timelines, viewed in the app, and
 emailed to the managers on the 1st (001 §5.4, 000 §4.6).
 
-Reading: the month's tickets from the month index (never a Scan), each ticket's timeline by one Query,
-its SLA schedule by the sweep's own code with the plans loaded once. The tickets stream through
-``ReportBuilder`` one at a time.
+Building, in parts. A month is cut into its days (Shanghai); each day is a *part*, built on its own
+from the month index (never a Scan) and each ticket's timeline (read by ``REPORT_READ_WORKERS``
+threads at once), and stored as JSON under ``reports/<yyyy-mm>/builds/<build>/``. On AWS every part
+is a message on the report-parts SQS queue and a ``report_part`` Lambda builds it, so a month of
+100,000 tickets is ~30 functions of ~3,000 tickets each instead of one that would outrun its time
+limit; without a queue (tests, ``REPORT_QUEUE_URL`` empty) the parts are built one after another
+here. Every part marks itself done on the build's record in the table (a set of part numbers, so a
+redelivered part counts once); whoever completes the set assembles the report: merges the parts
+(``ReportBuilder.absorb``, which gives exactly the report of building the month in one go), stores
+it as ``reports/<yyyy-mm>/report.json`` (what the app shows and downloads) and, for the scheduled
+build, emails it.
 
 Sending, exactly once per month, and never lost:
 
-1. if the month is already claimed, stop (a cheap read, so a re-run does not rebuild the report);
-2. build the report and its MIME email (charts inline, CSV + XLSX attached) and store the email in the
+1. the nightly job starts a build of last month unless the month is claimed (already sent) or a
+   build started less than ``STALE_AFTER`` ago is still running (a build stuck on a failed part is
+   started afresh the next night);
+2. the assembler builds the MIME email (charts inline, CSV + XLSX attached) and stores it in the
    archive (``reports/<yyyy-mm>/report.eml``);
-3. claim the month and write one outbox message per recipient **in one transaction** (conditional on
-   the claim being new): a second run, or two at once, writes nothing and sends nothing;
-4. deliver at once; a failed send stays in the outbox and the every-minute delivery job retries it,
+3. claims the month and writes one outbox message per recipient **in one transaction** (conditional on
+   the claim being new): a second assembler, or a second build, writes nothing and sends nothing;
+4. delivers at once; a failed send stays in the outbox and the every-minute delivery job retries it,
    reading the same stored email (``StoredEmailSender``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
+from pydantic import ValidationError
 
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
 from chalicelib.domain.plans import UnknownPlan
-from chalicelib.domain.reports import MonthlyReport, ReportBuilder, ReportMonth, report_month_due
-from chalicelib.domain.ticket import TicketEvent
+from chalicelib.domain.reports import MonthlyReport, ReportBuilder, ReportMonth, ReportPart, report_month_due
+from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.i18n import t
 from chalicelib.reporting import mail, tables
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import Clock, DeliveryError, MonthlyTickets, RawEmailSender, ReportArchive
+from chalicelib.services.ports import (
+    Clock,
+    DeliveryError,
+    MonthlyTickets,
+    RawEmailSender,
+    ReportArchive,
+    ReportBuild,
+    ReportPartJob,
+    ReportQueue,
+)
 from chalicelib.services.sla import SlaService
 
 logger = Logger(child=True)
 
 PURPOSE = "monthly_report"
+# A build whose parts have not all come back after this long is given up and started again.
+STALE_AFTER = timedelta(hours=6)
 
 
 def report_email_key(month: str) -> str:
     return f"reports/{month}/report.eml"
+
+
+def report_key(month: str) -> str:
+    """The month's latest assembled report (JSON), what the app shows and downloads."""
+    return f"reports/{month}/report.json"
+
+
+def part_key(month: str, build_id: str, index: int) -> str:
+    return f"reports/{month}/builds/{build_id}/part-{index:02d}.json"
 
 
 @dataclass(frozen=True)
@@ -51,12 +85,15 @@ class ReportConfig:
     timezone: str
     recurring_threshold: int
     language: str = "zh-CN"
+    read_workers: int = 16
 
 
 @dataclass
 class ReportRun:
     month: str
-    outcome: str  # "sent" (messages written and tried), "already_sent", "no_recipients"
+    # "sent" (messages written and tried), "started" (parts queued), "in_progress" (a build of the month
+    # is still running), "already_sent", "no_recipients"
+    outcome: str
     tickets: int = 0
     messages: list[OutboxMessage] = field(default_factory=list)
 
@@ -64,7 +101,7 @@ class ReportRun:
 class ReportService:
     def __init__(
         self, tickets: MonthlyTickets, sla: SlaService, archive: ReportArchive, notifications: NotificationService,
-        clock: Clock, config: ReportConfig,
+        clock: Clock, config: ReportConfig, queue: ReportQueue | None = None,
     ):
         self._tickets = tickets
         self._sla = sla
@@ -72,31 +109,149 @@ class ReportService:
         self._notifications = notifications
         self._clock = clock
         self._config = config
+        self._queue = queue
+        self._sent: dict[str, ReportRun] = {}
 
     # -- building ------------------------------------------------------------------------------
 
     def build(self, month: ReportMonth, now: datetime | None = None) -> MonthlyReport:
+        """The whole month in this process, part by part (tests, benchmarks, small desks)."""
         now = now or self._clock.now()
         zone = self._config.timezone
-        builder = ReportBuilder(month, now, timezone=zone, recurring_threshold=self._config.recurring_threshold)
+        builder = self._builder(month, now)
+        for start, end in month.days(zone):
+            builder.absorb(self._build_part(month, start, end, now))
+        return builder.finish()
+
+    def _builder(self, month: ReportMonth, now: datetime) -> ReportBuilder:
+        return ReportBuilder(month, now, timezone=self._config.timezone,
+                             recurring_threshold=self._config.recurring_threshold)
+
+    def _build_part(self, month: ReportMonth, start: datetime, end: datetime, now: datetime) -> ReportPart:
+        builder = self._builder(month, now)
         plans = self._sla.plans()
-        for ticket in self._tickets.tickets_created_between(month.start(zone), month.end(zone)):
-            events: list[TicketEvent] = self._tickets.events(ticket.number)
+        for ticket, events in self._with_timelines(self._tickets.tickets_created_between(start, end)):
             try:
                 schedule = self._sla.schedule(ticket, events, now, plans)
             except UnknownPlan:  # a plan since removed: count the ticket, judge no deadline
                 logger.warning("report: unknown plan", extra={"ticket": ticket.number, "plan": ticket.plan})
                 schedule = None
             builder.add(ticket, events, schedule)
-        return builder.finish()
+        return builder.part()
+
+    def _with_timelines(self, tickets: Iterable[Ticket]) -> Iterator[tuple[Ticket, list[TicketEvent]]]:
+        """Each ticket with its timeline, in the index's order; up to ``read_workers`` timelines are
+        read at once (the reads wait on the network, so threads overlap them)."""
+        workers = max(1, self._config.read_workers)
+        if workers == 1:
+            for ticket in tickets:
+                yield ticket, self._tickets.events(ticket.number)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="timeline") as pool:
+            window: deque[tuple[Ticket, object]] = deque()
+            for ticket in tickets:
+                window.append((ticket, pool.submit(self._tickets.events, ticket.number)))
+                if len(window) >= workers * 4:
+                    ready, future = window.popleft()
+                    yield ready, future.result()  # type: ignore[attr-defined]
+            while window:
+                ready, future = window.popleft()
+                yield ready, future.result()  # type: ignore[attr-defined]
+
+    # -- building in parts (the fan-out) -------------------------------------------------------
+
+    def start(self, month: ReportMonth, *, send: bool) -> ReportBuild:
+        """Starts a build of ``month`` as of now: one part per day, queued (or built here without a
+        queue). ``send``: email it when assembled (the scheduled build)."""
+        now = self._clock.now()
+        days = month.days(self._config.timezone)
+        build = ReportBuild(month=month.label, build_id=uuid.uuid4().hex, started_at=now, computed_at=now,
+                            parts=len(days), send=send)
+        self._tickets.start_report_build(build)
+        jobs = [
+            ReportPartJob(month=month.label, build_id=build.build_id, started_at=now, index=i, start=start, end=end,
+                          computed_at=now)
+            for i, (start, end) in enumerate(days)
+        ]
+        logger.info("report: build started", extra={"month": month.label, "build": build.build_id,
+                                                     "parts": len(jobs), "send": send})
+        if self._queue is None:
+            for job in jobs:
+                self.run_part(job)
+        else:
+            self._queue.send(jobs)
+        return self._tickets.report_build(month.label, now, build.build_id) or build
+
+    def run_part_message(self, body: str) -> None:
+        """The ``report_part`` function's entry: one queued part. A message that is not a part is
+        logged and dropped (it would fail the same way on every retry)."""
+        try:
+            job = ReportPartJob.model_validate_json(body)
+        except ValidationError as error:
+            logger.error("report: not a report part, dropped", extra={"body": body[:500], "error": str(error)})
+            return
+        self.run_part(job)
+
+    def run_part(self, job: ReportPartJob) -> None:
+        """Builds one part, stores it, marks it done; assembles the report if it was the last."""
+        month = ReportMonth.parse(job.month)
+        part = self._build_part(month, job.start, job.end, job.computed_at)
+        self._archive.put(part_key(job.month, job.build_id, job.index), part.model_dump_json().encode(),
+                          "application/json")
+        build = self._tickets.finish_report_part(job.month, job.started_at, job.build_id, job.index)
+        if build is not None and build.complete and build.assembled_at is None:
+            self.assemble(build)
+
+    def assemble(self, build: ReportBuild) -> MonthlyReport:
+        """Merges a complete build's parts into the month's report, stores it, and sends it if asked."""
+        month = ReportMonth.parse(build.month)
+        builder = self._builder(month, build.computed_at)
+        for index in range(build.parts):
+            stored = self._archive.get(part_key(build.month, build.build_id, index))
+            if stored is None:
+                raise RuntimeError(f"report {build.month}: part {index} of build {build.build_id} is missing")
+            builder.absorb(ReportPart.model_validate_json(stored))
+        report = builder.finish()
+        latest = self.stored(month)
+        if latest is None or latest.computed_at <= report.computed_at:
+            self._archive.put(report_key(build.month), report.model_dump_json().encode(), "application/json")
+        if build.send:
+            self._send(report)
+        self._tickets.finish_report_build(build.month, build.started_at, build.build_id, self._clock.now())
+        logger.info("report: assembled", extra={"month": build.month, "build": build.build_id,
+                                                "tickets": report.tickets})
+        return report
+
+    def stored(self, month: ReportMonth) -> MonthlyReport | None:
+        """The month's latest assembled report, or None if none was built yet."""
+        body = self._archive.get(report_key(month.label))
+        return MonthlyReport.model_validate_json(body) if body is not None else None
+
+    def running(self, month: ReportMonth) -> ReportBuild | None:
+        """The month's latest build if it is still assembling and not yet given up on."""
+        build = self._tickets.latest_report_build(month.label)
+        if build is None or build.assembled_at is not None:
+            return None
+        return build if self._clock.now() - build.started_at < STALE_AFTER else None
+
+    def show(self, month: ReportMonth) -> tuple[MonthlyReport | None, ReportBuild | None]:
+        """What the app shows for ``month``: its stored report and the build still running, if any.
+        A month never built is started now (and is there at once when there is no queue)."""
+        report, running = self.stored(month), self.running(month)
+        if report is None and running is None:
+            self.start(month, send=False)
+            report, running = self.stored(month), self.running(month)
+        return report, running
 
     def month_due(self) -> ReportMonth:
         return report_month_due(self._clock.now(), self._config.timezone)
 
-    def download(self, month: ReportMonth, lang: str, extension: str) -> str:
-        """A link to ``month``'s rows as ``csv`` or ``xlsx``, computed now and kept under reports/
-        (one file per month, language and format, replaced on each download)."""
-        report = self.build(month)
+    def download(self, month: ReportMonth, lang: str, extension: str) -> str | None:
+        """A link to the rows of ``month``'s stored report as ``csv`` or ``xlsx``, kept under reports/
+        (one file per month, language and format, replaced on each download); None before it is built."""
+        report = self.stored(month)
+        if report is None:
+            return None
         if extension == "csv":
             body, content_type = tables.to_csv(report, lang), tables.CSV_TYPE
         elif extension == "xlsx":
@@ -115,7 +270,7 @@ class ReportService:
     # -- sending -------------------------------------------------------------------------------
 
     def send_monthly(self, month: ReportMonth | None = None) -> ReportRun:
-        """Email last month's report (or ``month``'s) to the configured managers, once."""
+        """Starts the build that emails last month's report (or ``month``'s) to the managers, once."""
         month = month or self.month_due()
         recipients = list(self._config.recipients)
         if not recipients:
@@ -123,8 +278,23 @@ class ReportService:
             return ReportRun(month.label, "no_recipients")
         if self._tickets.report_claimed(month.label):
             return ReportRun(month.label, "already_sent")
+        running = self.running(month)
+        if running is not None and running.send:
+            return ReportRun(month.label, "in_progress")
+        self._sent.pop(month.label, None)
+        self.start(month, send=True)
+        # Without a queue the build ran here and ``_send`` left its outcome; with one, it runs elsewhere.
+        return self._sent.pop(month.label, None) or ReportRun(month.label, "started")
+
+    def _send(self, report: MonthlyReport) -> ReportRun:
+        month = report.month
+        recipients = list(self._config.recipients)
+        if not recipients:
+            logger.warning("report: REPORT_RECIPIENTS is empty, nothing sent", extra={"month": month.label})
+            return ReportRun(month.label, "no_recipients")
+        if self._tickets.report_claimed(month.label):
+            return ReportRun(month.label, "already_sent", tickets=report.tickets)
         now = self._clock.now()
-        report = self.build(month, now)
         lang = self._config.language
         other = "en" if lang == "zh-CN" else "zh-CN"
         email = mail.build_email(
@@ -150,12 +320,15 @@ class ReportService:
             for recipient in recipients
         ]
         if not self._tickets.claim_report(month.label, now, messages):
-            return ReportRun(month.label, "already_sent", tickets=report.tickets)
-        delivered = self._notifications.deliver(messages)
-        failed = [m.recipient for m in delivered if m.state != DeliveryState.SENT]
-        if failed:
-            logger.warning("report: some sends failed, the outbox retries them", extra={"failed": failed})
-        return ReportRun(month.label, "sent", tickets=report.tickets, messages=delivered)
+            run = ReportRun(month.label, "already_sent", tickets=report.tickets)
+        else:
+            delivered = self._notifications.deliver(messages)
+            failed = [m.recipient for m in delivered if m.state != DeliveryState.SENT]
+            if failed:
+                logger.warning("report: some sends failed, the outbox retries them", extra={"failed": failed})
+            run = ReportRun(month.label, "sent", tickets=report.tickets, messages=delivered)
+        self._sent[month.label] = run
+        return run
 
 
 class StoredEmailSender:

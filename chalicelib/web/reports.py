@@ -5,6 +5,8 @@ Managers, the chief engineer, quality and supervisors read it; technicians and c
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
@@ -12,6 +14,7 @@ from chalicelib.domain.reports import BadMonth, ReportMonth
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
 from chalicelib.reporting import mail
+from chalicelib.settings import get_settings
 from chalicelib.web.auth import staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import language_of, render
@@ -45,15 +48,35 @@ def _bad_month() -> Response:
 @guarded(blueprint)
 @staff_only(blueprint, *REPORT_READERS)
 def report_page() -> Response:
+    """The month's stored report; a month never built is built now (in parts, on the queue), and the
+    page refreshes itself until it is there."""
     request = blueprint.current_request
     lang = language_of(request)
     month = _month((request.query_params or {}).get("month"))
     if month is None:
         return _bad_month()
-    report = wiring.reports().build(month)
-    images = mail.chart_images(report)
-    body = mail.render_html(report, lang, lambda name: mail.data_uri(images[name]))
-    return render(request, "reports.html", report=report, month=month.label, report_body=body)
+    report, building = wiring.reports().show(month)
+    body = None
+    if report is not None:
+        images = mail.chart_images(report)
+        body = mail.render_html(report, lang, lambda name: mail.data_uri(images[name]))
+    return render(request, "reports.html", report=report, month=month.label, report_body=body, building=building)
+
+
+@blueprint.route("/staff/report-builds/{month}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+@staff_only(blueprint, *REPORT_READERS)
+def report_rebuild(month: str) -> Response:
+    """Builds the month again as of now (a month still running, or one whose tickets changed since)."""
+    request = blueprint.current_request
+    parsed = _month(month)
+    if parsed is None:
+        return _bad_month()
+    service = wiring.reports()
+    if service.running(parsed) is None:
+        service.start(parsed, send=False)
+    location = f"{_root()}/staff/reports?{urlencode({'month': parsed.label, 'lang': language_of(request)})}"
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @blueprint.route("/staff/reports/{month}/{extension}", methods=["GET"])
@@ -65,4 +88,12 @@ def report_download(month: str, extension: str) -> Response:
     if parsed is None or extension not in FORMATS:
         return _bad_month()
     url = wiring.reports().download(parsed, language_of(request), extension)
+    if url is None:
+        lang = language_of(request)
+        return render(request, "message.html", status=404, heading=t(lang, "report.page"),
+                      message=t(lang, "report.not_built"))
     return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+def _root() -> str:
+    return urlsplit(get_settings().public_base_url).path.rstrip("/")

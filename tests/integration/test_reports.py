@@ -15,6 +15,7 @@ from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.ses_email import SesEmailSender
 from chalicelib.services.ports import DeliveryError
+from chalicelib.settings import REPORT_PARTS_QUEUE
 from tests.fakes import valid_report
 
 IN_MARCH = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
@@ -128,6 +129,8 @@ def test_customers_without_a_staff_token_are_sent_to_sign_in(client):
 def test_a_download_is_a_short_lived_link_to_the_file_in_the_reports_folder(client, staff_token):
     submit(client)
     token = staff_token("general_manager")
+    page = client.http.get("/staff/reports?month=2026-03&lang=en", headers={"Cookie": f"sd_staff={token}"})
+    assert page.status_code == 200 and 'id="download-csv"' in page.body.decode()
     response = client.http.get("/staff/reports/2026-03/csv?lang=en", headers={"Cookie": f"sd_staff={token}"})
     assert response.status_code == 303
     location = response.headers["Location"]
@@ -137,7 +140,85 @@ def test_a_download_is_a_short_lived_link_to_the_file_in_the_reports_folder(clie
     assert body.decode("utf-8-sig").splitlines()[0].startswith("Ticket,Received,Kind")
 
 
+def test_a_month_not_built_yet_has_nothing_to_download_and_says_so(client, staff_token):
+    token = staff_token("general_manager")
+    response = client.http.get("/staff/reports/2026-02/xlsx?lang=en", headers={"Cookie": f"sd_staff={token}"})
+    assert response.status_code == 404
+    assert "has not been built yet" in response.body.decode()
+
+
 def test_a_month_that_is_not_yyyy_mm_is_a_clear_400(client, staff_token):
     token = staff_token("quality")
     assert client.http.get("/staff/reports?month=2026-3x", headers={"Cookie": f"sd_staff={token}"}).status_code == 400
     assert client.http.get("/staff/reports/2026-03/pdf", headers={"Cookie": f"sd_staff={token}"}).status_code == 400
+
+
+@pytest.fixture
+def parts_queue(monkeypatch, aws, managers):
+    """The report-parts queue on moto, and the app configured to fan out to it."""
+    sqs = aws_client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=REPORT_PARTS_QUEUE)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        url = sqs.create_queue(QueueName=REPORT_PARTS_QUEUE)["QueueUrl"]
+    monkeypatch.setenv("REPORT_QUEUE_URL", url)
+    wiring.reset()
+    return url
+
+
+def queued_parts(url):
+    sqs = aws_client("sqs")
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [m["Body"] for m in batch]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(batch)])
+    return bodies
+
+
+def run_part(client, body, at=RUN_AT):
+    with mock.patch.object(SystemClock, "now", return_value=at):
+        event = client.events.generate_sqs_event(message_bodies=[body], queue_name=REPORT_PARTS_QUEUE)
+        return client.lambda_.invoke("report_part", event)
+
+
+def test_on_aws_the_month_is_built_by_one_report_part_function_per_day_and_sent_by_the_last(
+    client, parts_queue
+):
+    submit(client)
+    submit(client, at=datetime(2026, 3, 20, 2, 0, tzinfo=UTC), product_model="GCS")
+    assert run_job(client).payload == {"month": "2026-03", "outcome": "started", "tickets": 0}
+    bodies = queued_parts(parts_queue)
+    assert len(bodies) == 31
+    assert report_emails() == []
+
+    for body in bodies:
+        run_part(client, body)
+    run_part(client, bodies[0])  # SQS delivers at least once: a part run twice changes nothing
+    assert sorted(m.destinations[0] for m in report_emails()) == ["gm@example.com", "quality@example.com"]
+    stored = json.loads(aws_client("s3").get_object(Bucket="service-desk-files",
+                                                    Key="reports/2026-03/report.json")["Body"].read())
+    assert stored["tickets"] == 2
+    assert run_job(client).payload["outcome"] == "already_sent"
+
+
+def test_the_report_page_starts_a_build_of_a_month_never_built_and_refreshes_until_it_is_there(
+    client, parts_queue, staff_token
+):
+    submit(client)
+    token = staff_token("general_manager")
+    page = client.http.get("/staff/reports?month=2026-03&lang=en", headers={"Cookie": f"sd_staff={token}"})
+    html = page.body.decode()
+    assert page.status_code == 200 and 'id="report-building"' in html and 'http-equiv="refresh"' in html
+    assert "0 of 31 days done" in html
+    for body in queued_parts(parts_queue):
+        run_part(client, body)
+    html = client.http.get("/staff/reports?month=2026-03&lang=en", headers={"Cookie": f"sd_staff={token}"}).body
+    assert b'id="report-building"' not in html and b'id="download-csv"' in html and b'id="report-rebuild"' in html
+    assert report_emails() == [], "a build started from the page is not emailed"
+
+    rebuilt = client.http.post("/staff/report-builds/2026-03?lang=en", body="",
+                               headers={"Cookie": f"sd_staff={token}",
+                                        "Content-Type": "application/x-www-form-urlencoded"})
+    assert rebuilt.status_code == 303 and "month=2026-03" in rebuilt.headers["Location"]
+    assert len(queued_parts(parts_queue)) == 31

@@ -22,8 +22,18 @@ from tests.fakes import fake_world
 RUN_AT = datetime(2026, 3, 31, 17, 0, tzinfo=UTC)  # 2026-04-01 01:00 Shanghai: the schedule's moment
 
 
+class ListQueue:
+    """The report-parts queue as a list; a test plays the ``report_part`` workers."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def send(self, jobs):
+        self.jobs.extend(jobs)
+
+
 class World:
-    def __init__(self, recipients=("gm@example.com", "quality@example.com"), threshold=2):
+    def __init__(self, recipients=("gm@example.com", "quality@example.com"), threshold=2, queue=None):
         base = fake_world()
         self.tickets: MemoryTickets = base.tickets
         self.clock: FixedClock = base.clock
@@ -40,6 +50,7 @@ class World:
             ReportConfig(recipients=tuple(recipients), sender="noreply@example.com",
                          public_base_url="https://desk.example.com", timezone="Asia/Shanghai",
                          recurring_threshold=threshold),
+            queue,
         )
 
     def add(self, number: str, at: datetime, *, model: str = "KYN28-12", kind: Kind = Kind.FAULT) -> None:
@@ -137,3 +148,97 @@ def test_recurring_problems_and_no_data_sections_show_in_the_email():
     assert 'id="recurring"' in html and "GCS" in html
     assert 'id="satisfaction-none"' in html and "暂无数据" in html
     assert "/staff/reports?month=2026-03&amp;lang=en" in html, "the English version is one click away"
+
+
+# -- built in parts, by workers off the queue --------------------------------------------------------
+
+
+def test_the_scheduled_build_queues_one_part_per_day_and_sends_nothing_until_every_part_is_in():
+    queue = ListQueue()
+    world = World(recipients=("gm@example.com",), queue=queue)
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    world.add("SD-2026-000002", datetime(2026, 3, 20, 2, 0, tzinfo=UTC))
+    run = world.service.send_monthly()
+    assert run.outcome == "started"
+    assert len(queue.jobs) == 31 and [j.index for j in queue.jobs] == list(range(31))
+
+    last, *others = reversed(queue.jobs)  # workers finish in any order
+    for job in others:
+        world.service.run_part_message(job.model_dump_json())
+    assert world.raw.sent == [] and world.service.stored(ReportMonth.parse("2026-03")) is None
+    world.service.run_part_message(last.model_dump_json())
+
+    assert [r for r, _ in world.raw.sent] == ["gm@example.com"]
+    report = world.service.stored(ReportMonth.parse("2026-03"))
+    assert report.tickets == 2 and report.computed_at == RUN_AT
+
+
+def test_a_part_delivered_twice_counts_once_and_the_report_goes_out_once():
+    queue = ListQueue()
+    world = World(recipients=("gm@example.com",), queue=queue)
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    world.service.send_monthly()
+    for job in queue.jobs:
+        world.service.run_part(job)
+    world.service.run_part(queue.jobs[4])  # SQS delivers at least once
+    assert len(world.raw.sent) == 1
+    assert world.service.stored(ReportMonth.parse("2026-03")).tickets == 1
+
+
+def test_while_a_build_runs_the_nightly_job_waits_and_a_build_stuck_for_six_hours_is_started_again():
+    queue = ListQueue()
+    world = World(recipients=("gm@example.com",), queue=queue)
+    assert world.service.send_monthly().outcome == "started"
+    world.clock.advance(timedelta(hours=1))
+    assert world.service.send_monthly().outcome == "in_progress"
+    assert len(queue.jobs) == 31
+
+    world.clock.advance(timedelta(hours=5, minutes=1))  # a part failed for good: the build never completes
+    assert world.service.send_monthly().outcome == "started"
+    assert len(queue.jobs) == 62
+    for job in queue.jobs[31:]:
+        world.service.run_part(job)
+    assert len(world.raw.sent) == 1
+    assert world.service.send_monthly().outcome == "already_sent"
+
+
+def test_the_app_builds_a_month_never_built_and_shows_it_while_a_rebuild_runs():
+    queue = ListQueue()
+    world = World(queue=queue)
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    march = ReportMonth.parse("2026-03")
+    report, building = world.service.show(march)
+    assert report is None and building is not None and building.send is False and len(queue.jobs) == 31
+    for job in queue.jobs:
+        world.service.run_part(job)
+    report, building = world.service.show(march)
+    assert report.tickets == 1 and building is None
+    assert world.raw.sent == [], "a build started from the app is not emailed"
+
+    world.add("SD-2026-000002", datetime(2026, 3, 6, 2, 0, tzinfo=UTC))
+    world.clock.advance(timedelta(days=2))
+    world.service.start(march, send=False)
+    report, building = world.service.show(march)
+    assert report.tickets == 1 and building is not None, "the last report stays on show while the new one builds"
+    for job in queue.jobs[31:]:
+        world.service.run_part(job)
+    assert world.service.show(march)[0].tickets == 2
+
+
+def test_a_queue_message_that_is_not_a_report_part_is_dropped_not_retried_forever():
+    world = World(queue=ListQueue())
+    world.service.run_part_message('{"hello": "world"}')
+    world.service.run_part_message("not json")
+    assert world.tickets.report_builds == {}
+
+
+def test_built_in_parts_or_in_one_go_the_report_is_the_same():
+    queue = ListQueue()
+    world = World(queue=queue)
+    for i in range(1, 10):
+        world.add(f"SD-2026-00000{i}", datetime(2026, 3, 3 * i, 2, 0, tzinfo=UTC), model="GCS" if i % 2 else "MNS")
+    march = ReportMonth.parse("2026-03")
+    world.service.start(march, send=False)
+    for job in queue.jobs:
+        world.service.run_part(job)
+    assert world.service.stored(march) == world.service.build(march)

@@ -13,6 +13,7 @@ from chalicelib.domain.reports import (
     Interval,
     ReportBuilder,
     ReportMonth,
+    ReportPart,
     build_report,
     percentile,
     report_month_due,
@@ -279,3 +280,57 @@ def test_paid_service_revenue_is_the_amount_due_and_the_unpaid_balance_what_is_n
     assert (result.money.revenue, result.money.collected, result.money.unpaid) == (
         Decimal("1000.00"), Decimal("400.00"), Decimal("600.00"))
     assert result.money.unpaid_jobs == 1
+
+
+# -- building in parts ------------------------------------------------------------------------------
+
+
+def test_a_month_is_built_in_parts_one_per_day_on_shanghai_clocks():
+    days = MARCH.days()
+    assert len(days) == 31
+    assert days[0] == (datetime(2026, 2, 28, 16, 0, tzinfo=UTC), datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
+    assert days[-1][1] == MARCH.end()
+    assert all(end == following for (_, end), (following, _) in zip(days, days[1:], strict=False))
+    assert len(ReportMonth.parse("2028-02").days()) == 29
+
+
+def month_of_stories():
+    """A month with every section filled: deadlines met and missed, field work, costs, surveys,
+    callbacks, a complaint with CAPA, and a recurring model."""
+    contacted = move(new_ticket("SD-2026-000001"), Action.RECORD_CONTACT, timedelta(minutes=30))
+    contacted = move(contacted, Action.CLASSIFY, timedelta(hours=1), changes={"priority": Priority.URGENT})
+    contacted = move(contacted, Action.DISPATCH, timedelta(hours=2), changes={"assignees": ("tech-li",)})
+    contacted = move(contacted, Action.CHECK_IN, timedelta(days=1))
+    contacted = note(contacted, timedelta(days=2), survey={"overall": 4, "quality": 3},
+                     costs={"materials": "100", "labour": 50, "travel": 0, "transport": "25.5"})
+    late = move(new_ticket("SD-2026-000002", at=T0 + timedelta(days=9), model="GCS"), Action.RECORD_CONTACT,
+                timedelta(hours=3))
+    late = note(late, timedelta(days=6), callback={"outcome": "problem"})
+    complaint = note(new_ticket("SD-2026-000003", at=T0 + timedelta(days=15), kind=Kind.COMPLAINT),
+                     timedelta(days=1), complaint_cause="quality", capa={"status": "open"})
+    others = [new_ticket(f"SD-2026-00001{i}", at=T0 + timedelta(days=2 * i)) for i in range(4)]
+    return [contacted, late, complaint, *others]
+
+
+def test_a_month_built_in_parts_and_merged_is_the_same_report_as_built_in_one_go():
+    stories = month_of_stories()
+    whole = report(*stories, threshold=2)
+    builders = {}
+    for ticket, events in stories:
+        day = next(i for i, (start, end) in enumerate(MARCH.days()) if start <= ticket.created_at < end)
+        builder = builders.setdefault(day, ReportBuilder(MARCH, END_OF_MARCH, recurring_threshold=2))
+        builder.add(ticket, events, schedule((ticket, events), END_OF_MARCH))
+    merged = ReportBuilder(MARCH, END_OF_MARCH, recurring_threshold=2)
+    for day in sorted(builders, reverse=True):  # the order parts come back in does not matter
+        stored = builders[day].part().model_dump_json()  # parts travel as JSON (S3)
+        merged.absorb(ReportPart.model_validate_json(stored))
+    assert merged.finish() == whole
+    assert whole.satisfaction and whole.callbacks and whole.complaints.count == 1 and whole.recurring
+
+
+def test_a_part_of_another_month_or_as_of_another_moment_cannot_be_merged():
+    builder = ReportBuilder(MARCH, END_OF_MARCH)
+    with pytest.raises(ValueError):
+        builder.absorb(ReportBuilder(MARCH.next(), END_OF_MARCH).part())
+    with pytest.raises(ValueError):
+        builder.absorb(ReportBuilder(MARCH, END_OF_MARCH - timedelta(hours=1)).part())
