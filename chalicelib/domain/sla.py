@@ -11,7 +11,8 @@ pending deadline later by the working time it covered. A deadline set by the dat
 customer is not moved by pauses: the customer set it, and a new date is a new fact.
 
 Every deadline explains itself in plain English (``Deadline.explanation``) and structurally
-(``Deadline.reasons``: a code plus values) so the web layer can say the same in Chinese.
+(``Deadline.reasons``: a code plus values) so pages can say the same in the reader's language
+(``chalicelib/i18n/sla.py``); ``Deadline.target_terms`` and ``calendar_terms`` give its target the same way.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pydantic import (
     computed_field,
 )
 
-from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours
+from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours, Calendar
 from chalicelib.domain.plans import (
     DEFAULT_PLAN_NAME,
     MILESTONE_LABELS,
@@ -157,7 +158,9 @@ class ReasonCode(StrEnum):
 class Reason(BaseModel):
     """One line of a deadline's explanation: English ``text``, and ``code`` + ``values`` to translate.
 
-    Instants in ``values`` are ISO 8601 UTC strings, durations are whole seconds.
+    Instants in ``values`` are ISO 8601 UTC strings, durations are whole seconds, spans are compact
+    (``"2h30m"``, ``"5d"``: days are working days of ``calendar``). What started or ended a clock is a
+    code: ``"created"``, ``"repair_started"``, a milestone, or ``"closed"``/``"cancelled"`` (the ticket).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -186,6 +189,9 @@ class Deadline(BaseModel):
     notify: tuple[Role, ...] = ()
     source: str | None = None
     reasons: tuple[Reason, ...] = ()
+    # ``target`` and ``calendar`` as data, for pages that say them in another language.
+    target_terms: Target | None = None
+    calendar_terms: Calendar | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -413,15 +419,24 @@ class _ScheduleBuilder:
 
     def deadline(self, milestone: Milestone, rule: MilestoneRule, target: Target, side: str | None) -> Deadline:
         calendar = self.plan.calendar_for(self.facts.priority, rule)
-        context = ", ".join(
-            part
-            for part in (
-                f"{self.plan.name} plan",
-                PRIORITY_LABELS[self.facts.priority],
-                side,
-                calendar.describe(),
-            )
-            if part
+        context = _Context(
+            ", ".join(
+                part
+                for part in (
+                    f"{self.plan.name} plan",
+                    PRIORITY_LABELS[self.facts.priority],
+                    side,
+                    calendar.describe(),
+                )
+                if part
+            ),
+            {
+                "plan": self.plan.name,
+                "priority": self.facts.priority.value if self.facts.priority else None,
+                "in_province": self.facts.in_province,
+                "side": None if side is None else ("in_province" if self.facts.in_province else "out_of_province"),
+                **_calendar_values(calendar),
+            },
         )
         common: dict[str, object] = {
             "milestone": milestone,
@@ -429,22 +444,25 @@ class _ScheduleBuilder:
             "calendar": calendar.describe(),
             "notify": rule.notify,
             "source": rule.source,
+            "target_terms": target,
+            "calendar_terms": calendar,
         }
-        start_label, anchor = self._anchor(rule)
+        start, anchor = self._anchor(rule)
+        start_label = _START_LABELS[start]
         if anchor is None:
             reason = Reason(
                 code=ReasonCode.NOT_STARTED,
                 text=f"{MILESTONE_LABELS[milestone]}: clock starts when {start_label}",
-                values={"milestone": milestone.value, "starts_at": str(rule.starts_at)},
+                values={"milestone": milestone.value, "starts_at": start},
             )
             return Deadline.model_validate(
                 {**common, "state": DeadlineState.NOT_STARTED, "reasons": (reason, *self.reclassified)}
             )
         if rule.repeat:
-            return self._repeating(milestone, rule, target, calendar, anchor, start_label, context, common)
+            return self._repeating(milestone, rule, target, calendar, anchor, start, context, common)
 
         met_at = self._first(milestone.value, since=anchor)
-        end_of_duty, end_label = self._end_of_duty(rule, since=anchor)
+        end_of_duty, ended_by = self._end_of_duty(rule, since=anchor)
         stop = min((t for t in (met_at, end_of_duty) if t is not None), default=None)
         delay = rule.delay.on(calendar) if rule.delay else _ZERO
         reasons: list[Reason] = []
@@ -460,16 +478,14 @@ class _ScheduleBuilder:
             capped = run(target.within.on(calendar)) if target.within else None
             if capped is not None and (due_at is None or capped.end < due_at):
                 due_at, skipped, stopped = capped
-                reasons.append(
-                    self._due_reason(milestone, due_at, start_label, anchor, rule, target, calendar, context)
-                )
+                reasons.append(self._due_reason(milestone, due_at, start, anchor, rule, target, calendar, context))
             elif due_at is not None:
                 reasons.append(
                     Reason(
                         code=ReasonCode.DUE_AGREED,
                         text=f"{MILESTONE_LABELS[milestone]} due {self._clock(due_at)} = the date agreed with "
-                        f"the customer ({context})",
-                        values={"milestone": milestone.value, "due_at": _iso(due_at), "context": context},
+                        f"the customer ({context.text})",
+                        values={"milestone": milestone.value, "due_at": _iso(due_at), **context.values},
                     )
                 )
             else:
@@ -486,7 +502,7 @@ class _ScheduleBuilder:
             within = target.within.on(calendar)
             due_at, skipped, stopped = run(within)
             warn_at = run(within * self.warn_share).end
-            reasons.append(self._due_reason(milestone, due_at, start_label, anchor, rule, target, calendar, context))
+            reasons.append(self._due_reason(milestone, due_at, start, anchor, rule, target, calendar, context))
             if target.latest is not None:
                 latest_at = run(target.latest.on(calendar)).end
                 reasons.append(
@@ -494,15 +510,21 @@ class _ScheduleBuilder:
                         code=ReasonCode.LATEST,
                         text=f"at the latest {self._clock(latest_at)} ({start_label} "
                         f"{self._clock(anchor)} + {format_span(target.latest, calendar)})",
-                        values={"latest_at": _iso(latest_at)},
+                        values={
+                            "latest_at": _iso(latest_at),
+                            "start": start,
+                            "start_at": _iso(anchor),
+                            "latest": target.latest.describe(compact=True),
+                            "calendar": calendar.kind,
+                        },
                     )
                 )
 
-        reasons.extend(self._pause_reasons(skipped, stopped))
+        reasons.extend(self._pause_reasons(skipped, stopped, calendar))
         reasons.extend(self.reclassified)
         state = self._state(met_at, due_at, end_of_duty, stopped)
         time_left = calendar.between(self.now, due_at) if due_at and state in _RUNNING else None
-        reasons.append(self._state_reason(state, milestone, met_at, due_at, end_of_duty, end_label, time_left))
+        reasons.append(self._state_reason(state, milestone, met_at, due_at, end_of_duty, ended_by, time_left, calendar))
         return Deadline.model_validate(
             {
                 **common,
@@ -525,14 +547,14 @@ class _ScheduleBuilder:
         target: Target,
         calendar: AlwaysOpen | BusinessHours,
         anchor: datetime,
-        start_label: str,
-        context: str,
+        start: str,
+        context: _Context,
         common: dict[str, object],
     ) -> Deadline:
         """A duty done again and again (daily progress reports): each report restarts the clock."""
         assert target.within is not None
         within = target.within.on(calendar)
-        end_of_duty, end_label = self._end_of_duty(rule, since=anchor)
+        end_of_duty, ended_by = self._end_of_duty(rule, since=anchor)
         done = [
             f.at
             for f in self.timeline
@@ -549,15 +571,23 @@ class _ScheduleBuilder:
                         code=ReasonCode.LATE_BEFORE,
                         text=f"{MILESTONE_LABELS[milestone]} due {self._clock(due)} came "
                         f"{format_duration(at - due)} late",
-                        values={"due_at": _iso(due), "met_at": _iso(at)},
+                        values={
+                            "milestone": milestone.value,
+                            "due_at": _iso(due),
+                            "met_at": _iso(at),
+                            "late_seconds": int((at - due).total_seconds()),
+                        },
                     )
                 )
             cycle_start = at
         run = _run_clock(calendar, cycle_start, within, self.pauses, stop=end_of_duty, now=self.now)
-        last_label = f"last {MILESTONE_LABELS[milestone]}" if done else start_label
-        due_reason = self._due_reason(milestone, run.end, last_label, cycle_start, rule, target, calendar, context)
+        # After the first report the clock runs from the last one: "… = last progress report 10:00 + 24 h".
+        cycle_from = milestone.value if done else start
+        due_reason = self._due_reason(
+            milestone, run.end, cycle_from, cycle_start, rule, target, calendar, context, since_last=bool(done)
+        )
         reasons.insert(0, due_reason)
-        reasons.extend(self._pause_reasons(run.skipped, run.stopped))
+        reasons.extend(self._pause_reasons(run.skipped, run.stopped, calendar))
         reasons.extend(self.reclassified)
         met_at = done[-1] if done else None
         if end_of_duty is not None and end_of_duty <= run.end:
@@ -565,15 +595,17 @@ class _ScheduleBuilder:
             reasons.append(
                 Reason(
                     code=ReasonCode.WAIVED,
-                    text=f"duty ended: {end_label} at {self._clock(end_of_duty)}",
-                    values={"ended_at": _iso(end_of_duty), "ended_by": end_label},
+                    text=f"duty ended: {_end_label(ended_by)} at {self._clock(end_of_duty)}",
+                    values={"ended_at": _iso(end_of_duty), "ended_by": ended_by, "repeating": True},
                 )
             )
         else:
             state = self._state(None, run.end, end_of_duty, run.stopped)
         time_left = calendar.between(self.now, run.end) if state in _RUNNING else None
         if end_of_duty is None or end_of_duty > run.end:
-            reasons.append(self._state_reason(state, milestone, None, run.end, end_of_duty, end_label, time_left))
+            reasons.append(
+                self._state_reason(state, milestone, None, run.end, end_of_duty, ended_by, time_left, calendar)
+            )
         warn_at = _run_clock(
             calendar, cycle_start, within * self.warn_share, self.pauses, stop=end_of_duty, now=self.now
         ).end
@@ -594,24 +626,25 @@ class _ScheduleBuilder:
     # -- facts --
 
     def _anchor(self, rule: MilestoneRule) -> tuple[str, datetime | None]:
-        """The moment the rule's clock starts, and how to name it in ``"… = checked in 09:10 + 1 h"``."""
-        label = _START_LABELS[str(rule.starts_at)]
-        if rule.starts_at == "created":
-            return label, self.facts.created_at
-        return label, self._first(str(rule.starts_at), since=self.facts.created_at)
+        """What starts the rule's clock (a code of ``_START_LABELS``), and when it did (None: not yet)."""
+        start = str(rule.starts_at)
+        if start == "created":
+            return start, self.facts.created_at
+        return start, self._first(start, since=self.facts.created_at)
 
     def _first(self, kind: str, *, since: datetime) -> datetime | None:
         return next((f.at for f in self.timeline if f.kind.value == kind and f.at >= since), None)
 
     def _end_of_duty(self, rule: MilestoneRule, *, since: datetime) -> tuple[datetime | None, str]:
-        """When the duty stopped being owed: its ``ends_with`` milestone, or the ticket closed/cancelled."""
+        """When the duty stopped being owed, and what ended it: its ``ends_with`` milestone, or the ticket
+        ``"closed"``/``"cancelled"``."""
         candidates = []
         if rule.ends_with is not None:
             at = self._first(rule.ends_with.value, since=since)
             if at is not None:
-                candidates.append((at, _START_LABELS[rule.ends_with.value]))
+                candidates.append((at, rule.ends_with.value))
         if self.ended is not None:
-            candidates.append((self.ended.at, f"ticket {self.ended.kind.value}"))
+            candidates.append((self.ended.at, self.ended.kind.value))
         if not candidates:
             return None, ""
         return min(candidates)
@@ -644,34 +677,39 @@ class _ScheduleBuilder:
         self,
         milestone: Milestone,
         due_at: datetime,
-        start_label: str,
-        start: datetime,
+        start: str,
+        start_at: datetime,
         rule: MilestoneRule,
         target: Target,
         calendar: AlwaysOpen | BusinessHours,
-        context: str,
+        context: _Context,
+        *,
+        since_last: bool = False,
     ) -> Reason:
+        """``since_last``: a repeating duty's clock restarted at its last report (``start`` is the milestone)."""
         assert target.within is not None
         spans = [format_span(s, calendar) for s in (rule.delay, target.within) if s is not None]
+        start_label = f"last {MILESTONE_LABELS[milestone]}" if since_last else _START_LABELS[start]
         text = (
-            f"{MILESTONE_LABELS[milestone]} due {self._clock(due_at)} = {start_label} {self._clock(start)} + "
-            f"{' + '.join(spans)} ({context})"
+            f"{MILESTONE_LABELS[milestone]} due {self._clock(due_at)} = {start_label} {self._clock(start_at)} + "
+            f"{' + '.join(spans)} ({context.text})"
         )
         values: dict[str, str | int | bool | None] = {
             "milestone": milestone.value,
             "due_at": _iso(due_at),
-            "start": start_label,
-            "start_at": _iso(start),
+            "start": start,
+            "start_at": _iso(start_at),
+            "since_last": since_last,
             "target": target.within.describe(compact=True),
             "delay": rule.delay.describe(compact=True) if rule.delay else None,
-            "plan": self.plan.name,
-            "priority": self.facts.priority.value if self.facts.priority else None,
-            "in_province": self.facts.in_province,
-            "calendar": calendar.kind,
+            **context.values,
         }
         return Reason(code=ReasonCode.DUE, text=text, values=values)
 
-    def _pause_reasons(self, skipped: list[tuple[_Pause, timedelta]], stopped: bool) -> list[Reason]:
+    def _pause_reasons(
+        self, skipped: list[tuple[_Pause, timedelta]], stopped: bool, calendar: AlwaysOpen | BusinessHours
+    ) -> list[Reason]:
+        """``added_seconds`` is working time of ``calendar``."""
         reasons = []
         for index, (pause, added) in enumerate(skipped):
             note = f" ({pause.note})" if pause.note else ""
@@ -693,6 +731,7 @@ class _ScheduleBuilder:
                         f"{self._clock(pause.start)}–{self._clock(end)}{note}",
                         values={
                             "added_seconds": int(added.total_seconds()),
+                            "calendar": calendar.kind,
                             "paused_at": _iso(pause.start),
                             "resumed_at": _iso(end),
                             "note": pause.note,
@@ -723,9 +762,11 @@ class _ScheduleBuilder:
         met_at: datetime | None,
         due_at: datetime | None,
         end_of_duty: datetime | None,
-        end_label: str,
+        ended_by: str,
         calendar_left: timedelta | None,
+        calendar: AlwaysOpen | BusinessHours,
     ) -> Reason:
+        """``calendar_left``: working time of ``calendar`` until due (``left_seconds``)."""
         label = MILESTONE_LABELS[milestone]
         if state == DeadlineState.MET and met_at is not None:
             return Reason(code=ReasonCode.MET, text=f"met at {self._clock(met_at)}", values={"met_at": _iso(met_at)})
@@ -739,23 +780,37 @@ class _ScheduleBuilder:
         if state == DeadlineState.WAIVED and end_of_duty is not None:
             return Reason(
                 code=ReasonCode.WAIVED,
-                text=f"no longer owed: {end_label} at {self._clock(end_of_duty)}",
-                values={"ended_at": _iso(end_of_duty), "ended_by": end_label},
+                text=f"no longer owed: {_end_label(ended_by)} at {self._clock(end_of_duty)}",
+                values={"ended_at": _iso(end_of_duty), "ended_by": ended_by, "repeating": False},
             )
         if state == DeadlineState.MISSED and due_at is not None:
             until = end_of_duty or self.now
             late = until - due_at
             text = f"missed: {label} overdue by {format_duration(late)}"
             if end_of_duty is not None:
-                text += f" when {end_label} at {self._clock(end_of_duty)}"
-            return Reason(code=ReasonCode.MISSED, text=text, values={"late_seconds": int(late.total_seconds())})
+                text += f" when {_end_label(ended_by)} at {self._clock(end_of_duty)}"
+            return Reason(
+                code=ReasonCode.MISSED,
+                text=text,
+                values={
+                    "milestone": milestone.value,
+                    "due_at": _iso(due_at),
+                    "late_seconds": int(late.total_seconds()),
+                    "ended_at": _iso(end_of_duty) if end_of_duty is not None else None,
+                    "ended_by": ended_by or None,
+                },
+            )
         left = calendar_left if due_at is not None else None
         if left is None:
-            return Reason(code=ReasonCode.TIME_LEFT, text="no deadline yet", values={"left_seconds": None})
+            return Reason(
+                code=ReasonCode.TIME_LEFT,
+                text="no deadline yet",
+                values={"left_seconds": None, "calendar": calendar.kind},
+            )
         return Reason(
             code=ReasonCode.TIME_LEFT,
             text=f"{format_duration(left)} left on the clock",
-            values={"left_seconds": int(left.total_seconds())},
+            values={"left_seconds": int(left.total_seconds()), "calendar": calendar.kind},
         )
 
 
@@ -775,6 +830,29 @@ _START_LABELS: dict[str, str] = {
     Milestone.LOANER_PROVIDED.value: "loaner provided",
     Milestone.ACCEPTANCE_FILED.value: "acceptance filed",
 }
+
+
+def _end_label(ended_by: str) -> str:
+    """``"resolved"``, or ``"ticket closed"`` / ``"ticket cancelled"`` when the ticket itself ended."""
+    return _START_LABELS.get(ended_by) or f"ticket {ended_by}"
+
+
+class _Context(NamedTuple):
+    """Which promise a deadline follows: ``"standard plan, critical, 24/7"``, and the same as values."""
+
+    text: str
+    values: dict[str, str | int | bool | None]
+
+
+def _calendar_values(calendar: AlwaysOpen | BusinessHours) -> dict[str, str | int | bool | None]:
+    if isinstance(calendar, BusinessHours):
+        return {
+            "calendar": calendar.kind,
+            "calendar_opens": f"{calendar.opens:%H:%M}",
+            "calendar_closes": f"{calendar.closes:%H:%M}",
+            "calendar_timezone": calendar.timezone,
+        }
+    return {"calendar": calendar.kind, "calendar_opens": None, "calendar_closes": None, "calendar_timezone": None}
 
 
 def _utc(moment: datetime) -> datetime:

@@ -351,7 +351,7 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
-FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare")
+FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla")
 
 
 def _merge_features() -> None:

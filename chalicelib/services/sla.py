@@ -27,10 +27,10 @@ from chalicelib.domain.escalation import (
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.plans import PlanRegistry, Role
-from chalicelib.domain.sla import Schedule, compute_schedule, format_duration
+from chalicelib.domain.sla import Schedule, compute_schedule
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 from chalicelib.domain.ticket_clock import clock_facts
-from chalicelib.i18n import t
+from chalicelib.i18n import deadlines, t
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, TicketRepository
 
@@ -222,7 +222,7 @@ class SlaService:
             "milestone": t(zh, f"milestone.{step.milestone.value}"),
             "what": t(zh, f"step.{step.kind.value}"),
             "due": step.due_at.astimezone(zone).strftime("%m-%d %H:%M") if step.due_at else "-",
-            "late": t(zh, "step.late", late=format_duration(step.late_by)) if step.late_by else "",
+            "late": t(zh, "step.late", late=deadlines.duration(zh, step.late_by)) if step.late_by else "",
             "rule": step.rule or "-",
             "customer": ticket.reporter.customer_name,
             "province": ticket.reporter.province,

@@ -18,7 +18,8 @@ from chalice.app import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chalicelib.domain.regions import PROVINCES
-from chalicelib.i18n import normalize_language, t
+from chalicelib.domain.sla import Deadline
+from chalicelib.i18n import deadlines, normalize_language, t
 from chalicelib.settings import get_settings
 from chalicelib.web.forms import query_of
 
@@ -57,6 +58,12 @@ def local_time(at: datetime | None) -> str:
     return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def why(lang: str, deadline: Deadline, now: datetime) -> list[str]:
+    """Why the deadline is where it is, in ``lang``, with times in the service's zone like ``local_time``;
+    ``now``: when the schedule was computed."""
+    return deadlines.explain(lang, deadline, timezone=get_settings().timezone, now=now)
+
+
 def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language_of(request)
     other = "en" if lang == "zh-CN" else "zh-CN"
@@ -67,6 +74,8 @@ def render(request: Request | None, template: str, *, status: int = 200, **conte
         provinces=sorted(PROVINCES.items(), key=lambda item: item[0]),
         switch_url=f"?{urlencode({**query, 'lang': other})}",
         root=urlsplit(get_settings().public_base_url).path.rstrip("/"),
+        deadline_target=lambda deadline: deadlines.target_text(lang, deadline),
+        deadline_why=lambda deadline, now: why(lang, deadline, now),
         **{"local_time": local_time, **context},
     )
     headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}

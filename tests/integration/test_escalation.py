@@ -47,7 +47,8 @@ def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(cl
     link = breach[0]["body"].split("https://desk.example.com")[1].split()[0]
 
     page = client.http.get(link).body.decode()
-    assert number in page and 'id="schedule"' in page and "dispatch due" in page
+    assert number in page and 'id="schedule"' in page and "派工截止时间" in page and "dispatch due" not in page
+    assert "dispatch due" in client.http.get(f"{link}?lang=en").body.decode()
     taken = client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
     assert "已认领" in taken
     assert "已有人认领" in client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()

@@ -1,7 +1,9 @@
 """The office's pages under moto with real Cognito tokens: who may see and do what, and that every bad
 input is a 4xx with the problem next to the field."""
 
+import html
 import json
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -111,6 +113,41 @@ def test_the_ticket_page_shows_facts_schedule_timeline_and_the_supervisors_forms
     for part in ('id="schedule"', 'id="timeline"', 'id="classify-form"', 'id="dispatch-form"', 'id="pause-form"',
                  'id="cancel-form"', 'id="contact-form"', "苏州精密机械有限公司", 'name="technicians" value="wang"'):
         assert part in body, part
+
+
+def schedule_table(page: str) -> str:
+    start = page.index('id="schedule"')
+    return page[start : page.index("</table>", start)]
+
+
+def test_a_chinese_ticket_page_explains_every_deadline_in_chinese_and_an_english_one_in_english(client, tokens):
+    number = new_ticket(client)["number"]
+    sup = tokens["supervisor"]
+    assert post(client, f"/staff/tickets/{number}/classify", sup, CLASSIFY_A).status_code == 303
+    pause = {"pause_reason": "customer_unreachable", "pause_note": "电话关机"}
+    assert post(client, f"/staff/tickets/{number}/pause", sup, pause).status_code == 303
+
+    chinese = schedule_table(get(client, f"/staff/tickets/{number}", sup).body.decode())
+    for words in (
+        "派工截止时间", "自报修受理", "起计 2 小时", "（standard 方案，A 特急，省内，7×24 小时）", "最迟",
+        "起暂停计时（联系不上客户：电话关机）", "定级为 A 特急", "到场汇报：到达现场后开始计时",
+        "2 小时（最迟 6 小时）", "5 个工作日",
+    ):
+        assert words in chinese, words
+    schedule = wiring.services().queue.ticket_file(number).schedule
+    assert schedule is not None
+    english = [html.escape(line) for d in schedule.deadlines for line in d.explanation]
+    assert not [line for line in english if line in chinese], "no English explanation on a Chinese page"
+    why = re.sub(r"<[^>]+>", " ", "".join(re.findall(r'<ul class="why">(.*?)</ul>', chinese, re.DOTALL)))
+    assert why.strip() and set(re.findall(r"[A-Za-z]{2,}", why)) == {"standard"}, "Latin: only the plan's name"
+
+    english_page = schedule_table(get(client, f"/staff/tickets/{number}?lang=en", sup).body.decode())
+    for words in (
+        "dispatch due", "= created", "+ 2 h (standard plan, A critical, in-province, 24/7)", "clock stopped since",
+        "(customer unreachable: 电话关机)", "classified A critical at", "2 h (6 h at the latest)", "5 working days",
+    ):
+        assert words in english_page, words
+    assert "派工截止时间" not in english_page
 
 
 @pytest.mark.parametrize("who", ["quality", "chief_engineer", "general_manager"])

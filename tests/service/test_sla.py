@@ -57,6 +57,16 @@ def test_an_untouched_critical_ticket_climbs_the_whole_ladder_on_time():
     assert any("dispatched missed, 2 h late: escalated to level 3 (general_manager)" in s for s in timeline)
 
 
+def test_the_chinese_escalation_messages_say_how_late_in_chinese():
+    world = fake_world()
+    critical_ticket(world)
+    world.clock.advance(timedelta(hours=3))
+    world.services.sla.sweep()
+    level_2 = [m for m in world.notifier.sent if m.purpose.endswith("dispatched@20261127T043000Z:L2")]
+    assert {m.channel for m in level_2} == {MessageChannel.EMAIL, MessageChannel.SMS}
+    assert all("已超时 1 小时" in m.text and " h" not in m.text for m in level_2)
+
+
 def test_a_ticket_dispatched_in_time_does_not_escalate():
     world = fake_world()
     number = critical_ticket(world)

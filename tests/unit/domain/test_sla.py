@@ -407,6 +407,37 @@ def test_every_explanation_is_also_structured_for_translation():
     assert on_site.model_dump(mode="json")["explanation"] == on_site.explanation
 
 
+def test_what_starts_and_ends_a_clock_is_a_code_not_english_words():
+    timeline = [fact(at(10, 10), FactKind.ON_SITE), fact(at(11, 8), FactKind.RESOLVED)]
+    schedule = clock(now=at(11, 9), in_province=False, timeline=timeline)
+    arrival, progress = deadline(schedule, Milestone.ARRIVAL_REPORTED), deadline(schedule, Milestone.PROGRESS_REPORTED)
+    assert arrival.explanation[0].startswith("arrival report due 11:00 = checked in 10:00")
+    assert (arrival.reasons[0].values["start"], arrival.reasons[0].values["side"]) == ("on_site", None)
+    assert deadline(schedule, Milestone.ON_SITE).reasons[0].values["side"] == "out_of_province"
+    assert progress.reasons[-1].code == ReasonCode.WAIVED
+    assert (progress.reasons[-1].values["ended_by"], progress.reasons[-1].values["repeating"]) == ("resolved", True)
+    closed = clock(now=at(12, 9), priority=C, timeline=[fact(at(12, 8), FactKind.CLOSED)])
+    missed = deadline(closed, Milestone.CONTACTED).reasons[-1]
+    assert (missed.code, missed.values["ended_by"], missed.values["milestone"]) == (
+        ReasonCode.MISSED,
+        "closed",
+        "contacted",
+    )
+    business = deadline(closed, Milestone.CONTACTED).reasons[0].values
+    assert (business["calendar"], business["calendar_opens"], business["calendar_closes"]) == (
+        "business_hours",
+        "08:30",
+        "17:30",
+    )
+
+
+def test_a_deadline_carries_its_target_and_calendar_as_data_too():
+    dispatch = deadline(clock(now=at(10, 3)), Milestone.DISPATCHED)
+    assert dispatch.target == "2 h (6 h at the latest)"
+    assert dispatch.target_terms is not None and dispatch.target_terms.latest is not None
+    assert dispatch.calendar_terms is not None and dispatch.calendar_terms.kind == "24/7"
+
+
 def test_all_instants_come_out_in_utc():
     on_site = deadline(clock(now=at(10, 3), in_province=False), Milestone.ON_SITE)
     assert on_site.due_at is not None and on_site.due_at.tzinfo == UTC
