@@ -14,6 +14,11 @@ is replayed into the fresh server before anyone else may use it. Compared with t
 - Reads (GET/HEAD, ``Get*``/``List*``/``Describe*``/``Query``/``Scan``…) and refused requests (HTTP
   4xx/5xx, which change nothing in moto) are not recorded, which keeps the file small.
 - A half-written last line, left by a crash in the middle of an append, is cut off before replaying.
+- SQS requests are neither recorded nor replayed: queues hold work in flight (the monthly report's
+  parts), not data. Replaying a recorded SendMessage would hand out a part finished long ago again
+  at every start-up, and the consumer's once-a-second ReceiveMessage would grow the file without end.
+  ``ensure_resources`` creates the queues afresh at each start-up; messages waiting at a crash are
+  gone, while what their work wrote (the report run in the table, files in S3) stays.
 
 The file stays in moto's format (``POST /moto-api/recorder/replay-recording`` could replay it too),
 but start-up replays it in-process: the same requests, without the HTTP round trips.
@@ -29,11 +34,12 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +54,11 @@ HEALTH_PATH = "/_local/health"
 READ_ONLY_ACTION_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Head")
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ENVIRON_ENTRY_KEY = "local.aws_store.entry"
+# Services whose state does not outlive the stand-in (see the module's docstring).
+TRANSIENT_SERVICES = frozenset({"sqs"})
+# The service a SigV4 request is signed for: "Credential=KEY/20260101/us-east-1/sqs/aws4_request".
+_SIGNED_FOR = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_TRANSIENT_TARGET_PREFIXES = ("AmazonSQS.",)
 
 
 def state_dir() -> Path:
@@ -81,6 +92,22 @@ def is_read_only(method: str, path: str, environ: dict[str, Any], body: bytes) -
         return action.startswith(READ_ONLY_ACTION_PREFIXES)
     # REST APIs (S3, /moto-api/...): the method says it.
     return method in READ_ONLY_METHODS
+
+
+def is_transient(headers: Mapping[str, str]) -> bool:
+    """Whether a request (its headers, any case) goes to a service whose state is not kept."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    signed_for = _SIGNED_FOR.search(lowered.get("authorization", ""))
+    if signed_for:
+        return signed_for.group(1) in TRANSIENT_SERVICES
+    return lowered.get("x-amz-target", "").startswith(_TRANSIENT_TARGET_PREFIXES)
+
+
+def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    return {
+        "authorization": str(environ.get("HTTP_AUTHORIZATION", "")),
+        "x-amz-target": str(environ.get("HTTP_X_AMZ_TARGET", "")),
+    }
 
 
 def append_line(path: Path, line: bytes) -> None:
@@ -150,6 +177,7 @@ class DurableRecordingMiddleware:
                 entry is not None
                 and captured.get("status", 500) < 400
                 and not is_read_only(environ.get("REQUEST_METHOD", "GET"), path, environ, body)
+                and not is_transient(_request_headers(environ))
             ):
                 entry["body"], entry["body_encoded"] = _encode_body(body)
                 append_line(self._recording, json.dumps(entry).encode() + b"\n")
@@ -290,6 +318,10 @@ def main() -> int:
     thread.start()
 
     entries = repair_recording(recording)
+    kept = [entry for entry in entries if not is_transient(entry.get("headers") or {})]
+    if len(kept) < len(entries):  # written by an older version of this store
+        print(f"aws-store: not replaying {len(entries) - len(kept)} recorded queue requests", flush=True)
+    entries = kept
     started = time.monotonic()
     recorder.stop_recording()
     refused = middleware.replay(entries, f"{HOST}:{port}")

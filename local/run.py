@@ -2,10 +2,12 @@
 
 Starts, in order:
 1. the local AWS stand-in (``local.aws_store``: moto with durable state under ``LOCAL_STATE_DIR``),
-2. the table, bucket, sending identity and staff topic (``ensure_resources``, idempotent),
+2. the table, bucket, sending identity, staff topic and report-parts queue (``ensure_resources``,
+   idempotent),
 3. the Chalice dev server (``chalice local --stage local``, without autoreload: its reloader child
    would outlive it),
-4. the scheduler (``local.scheduler``), which runs the ``@app.schedule`` functions chalice local ignores.
+4. the scheduler (``local.scheduler``), which runs the ``@app.schedule`` functions chalice local ignores
+   and consumes the ``on_sqs_message`` queues as Lambda's event source mappings would.
 
 All three children share this process's process group, so ``kill -9`` of the group takes everything
 down at once (nothing is lost: the store writes each request to disk before answering it). They ignore
@@ -90,7 +92,8 @@ class Stack:
         self.aws_url = f"http://{HOST}:{aws_port}"
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.stopping = threading.Event()
-        self.staff_pool: dict[str, str] = {}
+        # Settings known only once the resources exist (the staff pool's ids, the queue's URL).
+        self.provisioned: dict[str, str] = {}
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -115,7 +118,7 @@ class Stack:
         env.pop("AWS_PROFILE", None)  # a real profile must never be used against the stand-in
         env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         env.setdefault("PUBLIC_BASE_URL", self.app_url)
-        env.update(self.staff_pool)
+        env.update(self.provisioned)
         return env
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -152,13 +155,15 @@ class Stack:
         resources = ensure_resources(Settings())
         print(f"run: resources ready: {resources}", flush=True)
         pool_id = resources["user_pool_id"]
-        self.staff_pool = {
+        self.provisioned = {
             "COGNITO_USER_POOL_ID": pool_id,
             "COGNITO_CLIENT_ID": resources["user_pool_client_id"],
             # The stand-in serves the pool's keys here; its tokens still name the AWS issuer.
             "COGNITO_JWKS_URL": f"{self.aws_url}/{pool_id}/.well-known/jwks.json",
+            # The monthly report fans out over this queue, as on AWS; the scheduler builds the parts.
+            "REPORT_QUEUE_URL": resources["report_queue_url"],
         }
-        os.environ.update(self.staff_pool)
+        os.environ.update(self.provisioned)
         seed_demo_roster(Settings())
         seed_demo_staff(pool_id)
 

@@ -1,4 +1,4 @@
-"""Creates the table, bucket, sending identity and staff topic when they are missing.
+"""Creates the table, bucket, sending identity, staff topic and report-parts queue when they are missing.
 
 Used by the local stack at start-up and by tests; on AWS the CDK stack in ``infra/`` owns these.
 Every step is idempotent: running it against resources that exist changes nothing.
@@ -6,12 +6,20 @@ Every step is idempotent: running it against resources that exist changes nothin
 
 from __future__ import annotations
 
+import json
+
 from chalicelib.adapters import schema
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.cognito import ensure_user_pool
-from chalicelib.settings import Settings
+from chalicelib.settings import REPORT_PARTS_QUEUE, Settings
 
 STAFF_POOL_NAME = "service-desk-staff"
+REPORT_PARTS_DEAD_LETTER_QUEUE = f"{REPORT_PARTS_QUEUE}-dlq"
+# A part that failed this many times is parked in the dead-letter queue (the stack's value too).
+REPORT_PART_MAX_RECEIVES = 3
+# How long a received part stays hidden from other consumers. Locally no timeout stops a function, so
+# this only has to outlast a slow part: one that runs longer would be handed out a second time.
+LOCAL_REPORT_PART_VISIBILITY_SECONDS = 60
 
 
 def ensure_resources(settings: Settings) -> dict[str, str]:
@@ -25,6 +33,10 @@ def ensure_resources(settings: Settings) -> dict[str, str]:
         "desk_topic": _ensure_topic(settings.desk_topic_name),
         "user_pool_id": pool_id,
         "user_pool_client_id": client_id,
+        # The app sends report parts here (REPORT_QUEUE_URL); the local scheduler consumes them.
+        "report_queue_url": _ensure_queue_with_dead_letters(
+            REPORT_PARTS_QUEUE, REPORT_PARTS_DEAD_LETTER_QUEUE, LOCAL_REPORT_PART_VISIBILITY_SECONDS
+        ),
     }
 
 
@@ -84,3 +96,24 @@ def _ensure_identity(email: str) -> str:
 def _ensure_topic(name: str) -> str:
     # CreateTopic is itself idempotent: it returns the existing topic's ARN.
     return client("sns").create_topic(Name=name)["TopicArn"]
+
+
+def _ensure_queue_with_dead_letters(name: str, dead_letter_name: str, visibility_seconds: int) -> str:
+    """The queue and its dead-letter queue, with the redrive policy; returns the queue's URL."""
+    dead_letters = _ensure_queue(dead_letter_name, {"MessageRetentionPeriod": str(14 * 24 * 3600)})
+    dead_letter_arn = client("sqs").get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": REPORT_PART_MAX_RECEIVES}
+    return _ensure_queue(name, {"VisibilityTimeout": str(visibility_seconds), "RedrivePolicy": json.dumps(redrive)})
+
+
+def _ensure_queue(name: str, attributes: dict[str, str]) -> str:
+    # CreateQueue refuses an existing queue whose attributes differ: look it up first, then set them.
+    sqs = client("sqs")
+    try:
+        url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url

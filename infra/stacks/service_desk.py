@@ -2,7 +2,8 @@
 
 The Chalice app is packaged by Chalice's own CDK construct (the same package ``chalice package`` makes);
 this stack creates the resources around it and then adjusts each Lambda function of the packaged
-template: its own IAM role, its log group, and for scheduled functions a dead-letter queue.
+template: its own IAM role, its log group, for scheduled functions a dead-letter queue, and for queue
+functions (``on_sqs_message``) the stack's own queue in place of the one Chalice names.
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
+from chalice.app import SQSEventConfig
 from chalice.cdk import Chalice
+from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 from stages import STAFF_GROUPS, StageSettings
 
 from chalicelib.adapters import keys, schema
+from chalicelib.adapters.provision import REPORT_PART_MAX_RECEIVES
+from chalicelib.settings import REPORT_PARTS_QUEUE
 from stacks.suppressions import skip_checks
 
 # Published by the SLA sweep through Powertools metrics (namespace from POWERTOOLS_METRICS_NAMESPACE,
@@ -45,6 +50,16 @@ from stacks.suppressions import skip_checks
 METRICS_NAMESPACE = "ServiceDesk"
 SERVICE_NAME = "service-desk"
 OVERDUE_METRIC = "OldestOverdueTicketNotEscalatedSeconds"
+
+# The monthly report fans out: the nightly job queues one part per day of the month, and report_part
+# builds each (the one that finishes the last part assembles and sends the report). A part reads
+# about a day of tickets and their timelines; 300 s leaves room for a busy day. 1,769 MB is one full
+# vCPU on Lambda (CPU comes with memory).
+REPORT_PART_TIMEOUT_SECONDS = 300
+REPORT_PART_MEMORY_MB = 1769
+# AWS's advice for a queue that feeds a function: a visibility timeout of six times the function's
+# timeout, so a message is not handed out again while a run (with the poller's retries) may still be on.
+REPORT_PARTS_VISIBILITY_SECONDS = 6 * REPORT_PART_TIMEOUT_SECONDS
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -73,14 +88,23 @@ class FunctionAccess:
     report_files: bool = False
     # Lists the members of a staff group (the supervisor's dispatch form offers the technicians).
     lists_staff: bool = False
+    # Reads report files that may not exist yet (the month's report before its first assembly): without
+    # s3:ListBucket, S3 answers 403 instead of NoSuchKey for a missing key.
+    lists_report_files: bool = False
+    # Starts a monthly-report build: queues its parts (sqs:SendMessage on the report-parts queue).
+    starts_reports: bool = False
+    # Fed by the report-parts queue: its event source mapping receives and deletes with this role.
+    builds_report_parts: bool = False
 
 
 # Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
-# the routes share one function, APIHandler). A new @app.schedule needs an entry here: synthesis
-# stops with an error until it has one, so no function ever runs with a borrowed role.
+# the routes share one function, APIHandler). A new @app.schedule or @app.on_sqs_message needs an
+# entry here: synthesis stops with an error until it has one, so no function ever runs with a
+# borrowed role.
 FUNCTION_ACCESS: dict[str, FunctionAccess] = {
     # Pages and JSON API: intake (idempotency records are deleted when a submission fails, hence
-    # DeleteItem), tracking, uploads, and the first delivery attempt of new-ticket notifications.
+    # DeleteItem), tracking, uploads, and the first delivery attempt of new-ticket notifications. The
+    # reports page starts a build of a month never built, or again on request (queues its parts).
     "APIHandler": FunctionAccess(
         table_actions=_READ_WRITE,
         indexes=_ALL_INDEXES,
@@ -88,6 +112,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         sends_notifications=True,
         asynchronous=False,
         lists_staff=True,
+        starts_reports=True,
     ),
     # Every minute: sends outbox messages that are due (queried from the sparse "due" index); a monthly
     # report that failed to send is retried from its stored email (reports/*).
@@ -99,22 +124,48 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         asynchronous=True,
         report_files=True,
     ),
-    # On the 1st: reads last month's tickets (the "by_month" index) and their timelines, stores the
-    # report email under reports/, claims the month and queues one message per manager in one
-    # transaction, and sends them.
+    # Nightly: until last month's report has gone out (its claim), starts a build unless one is still
+    # running (the month's build records: GetItem, Query), records the new build (PutItem) and queues
+    # its parts. It reads no tickets and sends nothing itself: ReportPart does both.
     "MonthlyReport": FunctionAccess(
-        table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"),
+        table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+        indexes=(),
+        files=False,
+        sends_notifications=False,
+        asynchronous=True,
+        starts_reports=True,
+    ),
+    # One message of the report-parts queue: reads a day of the month's tickets (the "by_month" index)
+    # and their timelines, stores the part under reports/, marks it done on the build's record
+    # (UpdateItem). The one that completes the build merges the parts, stores the report and, for
+    # the nightly build, stores its email, claims the month and queues one message per manager in
+    # one transaction, and sends them.
+    "ReportPart": FunctionAccess(
+        table_actions=(
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:Query",
+            "dynamodb:ConditionCheckItem",
+        ),
         indexes=(keys.GSI_MONTH,),
         files=False,
         sends_notifications=True,
-        asynchronous=True,
+        asynchronous=False,
         report_files=True,
+        lists_report_files=True,
+        builds_report_parts=True,
     ),
     # Daily (issue 5): reads the week's maintenance visits (a Query by month, no index), the products and
     # customers they belong to, and claims each reminder with its messages in one transaction.
     "MaintenanceReminders": FunctionAccess(
-        table_actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
-                       "dynamodb:ConditionCheckItem"),
+        table_actions=(
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:Query",
+            "dynamodb:ConditionCheckItem",
+        ),
         indexes=(),
         files=False,
         sends_notifications=True,
@@ -131,6 +182,15 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
     ),
 }
 
+# Functions that need another timeout (s) or memory (MB) than the stage config's 30 s / 512 MB. Set on
+# the packaged functions: Chalice's construct does not apply "lambda_functions" of its stage config
+# (it looks for them only in .chalice/config.json, under a stage named after the construct's scope).
+FUNCTION_SIZES: dict[str, tuple[int, int]] = {
+    # Only starts the month's build (queues its parts); ReportPart does the work.
+    "MonthlyReport": (60, 512),
+    "ReportPart": (REPORT_PART_TIMEOUT_SECONDS, REPORT_PART_MEMORY_MB),
+}
+
 # Lambda checks that do not fit these functions, with why; applied to every function of the app.
 _LAMBDA_SKIPS: dict[str, str] = {
     "CKV_AWS_117": "No VPC: the functions reach only AWS APIs (DynamoDB, S3, SES, SNS); a VPC would add "
@@ -142,9 +202,7 @@ _LAMBDA_SKIPS: dict[str, str] = {
 
 class ServiceDeskStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageSettings, source_dir: str, **kwargs):
-        super().__init__(
-            scope, construct_id, description=f"After-sales service desk ({stage.name})", **kwargs
-        )
+        super().__init__(scope, construct_id, description=f"After-sales service desk ({stage.name})", **kwargs)
         self.stage = stage
         Tags.of(self).add("app", SERVICE_NAME)
         Tags.of(self).add("stage", stage.name)
@@ -184,6 +242,7 @@ class ServiceDeskStack(Stack):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
+        self.report_parts, self.report_part_dead_letters = self._report_parts_queue()
         # Signs the acknowledge links in escalation messages. Generated by Secrets Manager at deploy time,
         # so it is in no file; the functions get it through a CloudFormation dynamic reference.
         self.link_signing_secret = secretsmanager.Secret(
@@ -213,6 +272,7 @@ class ServiceDeskStack(Stack):
         )
         self._harden_api()
         functions = self._app_functions()
+        self._connect_queues(functions)
         for logical_id, function in functions.items():
             self._harden_function(logical_id, function)
         self._alarms(functions)
@@ -262,6 +322,32 @@ class ServiceDeskStack(Stack):
             )
         )
         return key
+
+    def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
+        """The queue of monthly-report parts that feeds ``report_part``, and its dead-letter queue: a part
+        that failed REPORT_PART_MAX_RECEIVES times waits there (alarmed) instead of being retried forever."""
+        dead_letters = sqs.Queue(
+            self,
+            "ReportPartDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        parts = sqs.Queue(
+            self,
+            "ReportParts",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            # One data key serves many messages: fewer KMS calls from the senders and the poller.
+            data_key_reuse=Duration.hours(1),
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(REPORT_PARTS_VISIBILITY_SECONDS),
+            # The nightly job starts a stuck build afresh, so a part older than two days is of no use.
+            retention_period=Duration.days(2),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=REPORT_PART_MAX_RECEIVES, queue=dead_letters),
+        )
+        return parts, dead_letters
 
     def _table(self) -> dynamodb.Table:
         """Built from chalicelib/adapters/schema.py, the definition the local stack creates too."""
@@ -452,7 +538,10 @@ class ServiceDeskStack(Stack):
             physical_resource_id=cr.PhysicalResourceId.of(f"{SERVICE_NAME}-{self.stage.name}-sms-settings"),
         )
         log_group = logs.LogGroup(
-            self, "SmsSettingsLogs", retention=self.stage.log_retention, encryption_key=self.key,
+            self,
+            "SmsSettingsLogs",
+            retention=self.stage.log_retention,
+            encryption_key=self.key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         settings = cr.AwsCustomResource(
@@ -497,11 +586,9 @@ class ServiceDeskStack(Stack):
             "iam_role_arn": f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/replaced-per-function",
             "autogen_policy": False,
             "xray": True,
+            # Every function's; FUNCTION_SIZES sets the exceptions on the packaged functions.
             "lambda_memory_size": 512,
             "lambda_timeout": 30,
-            # The monthly report reads a whole month's tickets and their timelines: give it Lambda's
-            # longest run and more memory (CPU comes with memory on Lambda).
-            "lambda_functions": {"monthly_report": {"lambda_timeout": 900, "lambda_memory_size": 2048}},
             "environment_variables": {
                 "LOCAL_MODE": "false",
                 "STAGE": self.stage.name,
@@ -513,6 +600,7 @@ class ServiceDeskStack(Stack):
                 "DESK_TOPIC_NAME": self.desk_topic.topic_name,
                 "DESK_TOPIC_ARN": self.desk_topic.topic_arn,
                 "NOTIFICATION_DLQ_URL": self.dead_letters.queue_url,
+                "REPORT_QUEUE_URL": self.report_parts.queue_url,
                 "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
                 "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
                 "COGNITO_REGION": Aws.REGION,
@@ -530,7 +618,9 @@ class ServiceDeskStack(Stack):
         if self.stage.email_provider != "smtp":
             return {"EMAIL_PROVIDER": "ses"}
         password = secretsmanager.Secret(
-            self, "SmtpPassword", description="Password of the SMTP account the service desk sends from",
+            self,
+            "SmtpPassword",
+            description="Password of the SMTP account the service desk sends from",
             encryption_key=self.key,
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -570,7 +660,33 @@ class ServiceDeskStack(Stack):
                 f"Lambda function(s) {', '.join(unknown)} have no entry in FUNCTION_ACCESS "
                 "(infra/stacks/service_desk.py): say what each may access before it can be deployed."
             )
+        unsized = sorted(set(FUNCTION_SIZES) - set(functions))
+        if unsized:
+            raise ValueError(f"FUNCTION_SIZES names function(s) the app does not have: {', '.join(unsized)}")
         return functions
+
+    def _connect_queues(self, functions: dict[str, CfnResource]) -> None:
+        """Points each ``on_sqs_message`` function's event source at this stack's queue.
+
+        Chalice packages ``on_sqs_message(queue=NAME)`` as an SQS event whose queue ARN it builds from
+        NAME in the deploying account and region. The stack's queues have generated names (two stages
+        can share an account) and KMS encryption, so the event is pointed at the queue itself."""
+        import app as chalice_app  # the project's app.py, the module the construct has just packaged
+
+        queues = {REPORT_PARTS_QUEUE: self.report_parts}
+        for source in chalice_app.app.event_sources:
+            if not isinstance(source, SQSEventConfig):
+                continue
+            queue = queues.get(source.queue or "")
+            if queue is None:
+                raise ValueError(
+                    f"Lambda function {source.name} reads queue {source.queue or source.queue_arn!r}, which this "
+                    "stack does not create (infra/stacks/service_desk.py, _connect_queues)."
+                )
+            function = functions[to_cfn_resource_name(source.name)]
+            # The event's name in the packaged template, as Chalice's packager gives it.
+            event = to_cfn_resource_name(f"{source.name}-sqs-event-source")
+            function.add_property_override(f"Events.{event}.Properties.Queue", queue.queue_arn)
 
     def _harden_function(self, logical_id: str, function: CfnResource) -> None:
         access = FUNCTION_ACCESS[logical_id]
@@ -600,6 +716,10 @@ class ServiceDeskStack(Stack):
             )
 
         function.add_property_override("Role", role.role_arn)
+        if logical_id in FUNCTION_SIZES:
+            timeout, memory = FUNCTION_SIZES[logical_id]
+            function.add_property_override("Timeout", timeout)
+            function.add_property_override("MemorySize", memory)
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
         # The environment carries the link-signing secret: encrypt it with the stage's key.
         function.add_property_override("KmsKeyArn", self.key.key_arn)
@@ -607,8 +727,11 @@ class ServiceDeskStack(Stack):
         function.node.add_dependency(policy)
         skips = dict(_LAMBDA_SKIPS)
         if access.asynchronous:
-            function.add_property_override(
-                "DeadLetterQueue", {"Type": "SQS", "TargetArn": self.dead_letters.queue_arn}
+            function.add_property_override("DeadLetterQueue", {"Type": "SQS", "TargetArn": self.dead_letters.queue_arn})
+        elif access.builds_report_parts:
+            skips["CKV_AWS_116"] = (
+                "Invoked synchronously by its SQS event source mapping: a failed part goes back to the queue "
+                "and, after its maxReceiveCount, to the report-parts dead-letter queue (alarmed)."
             )
         else:
             skips["CKV_AWS_116"] = (
@@ -690,6 +813,33 @@ class ServiceDeskStack(Stack):
                     resources=[self.files.arn_for_objects("reports/*")],
                 )
             )
+        if access.lists_report_files:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReportFilesMissingIs404",
+                    # Lists key names only; reading objects stays limited to reports/* above.
+                    actions=["s3:ListBucket"],
+                    resources=[self.files.bucket_arn],
+                )
+            )
+        if access.starts_reports:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="QueueReportParts",
+                    # Also authorizes SendMessageBatch.
+                    actions=["sqs:SendMessage"],
+                    resources=[self.report_parts.queue_arn],
+                )
+            )
+        if access.builds_report_parts:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReceiveReportParts",
+                    # What Lambda's event source mapping does with the function's role.
+                    actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                    resources=[self.report_parts.queue_arn],
+                )
+            )
         if access.sends_notifications:
             statements += [
                 iam.PolicyStatement(
@@ -723,8 +873,13 @@ class ServiceDeskStack(Stack):
         action = cloudwatch_actions.SnsAction(self.alarm_topic)
         five_minutes = Duration.minutes(5)
 
-        def alarm(construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str,
-                  missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) -> None:
+        def alarm(
+            construct_id: str,
+            metric: cloudwatch.IMetric,
+            threshold: float,
+            description: str,
+            missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+        ) -> None:
             cloudwatch.Alarm(
                 self,
                 construct_id,
@@ -757,6 +912,15 @@ class ServiceDeskStack(Stack):
             f"Scheduled runs failed after Lambda's retries and wait in the dead-letter queue ({self.stage.name})",
         )
         alarm(
+            "ReportPartDeadLettersAlarm",
+            self.report_part_dead_letters.metric_approximate_number_of_messages_visible(
+                period=five_minutes, statistic="Maximum"
+            ),
+            1,
+            f"A monthly-report part failed {REPORT_PART_MAX_RECEIVES} times and waits in the report-parts "
+            f"dead-letter queue: that month's report is not assembled ({self.stage.name})",
+        )
+        alarm(
             "OverdueNotEscalatedAlarm",
             cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
@@ -780,6 +944,8 @@ class ServiceDeskStack(Stack):
         CfnOutput(self, "DeskTopicArn", value=self.desk_topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
         CfnOutput(self, "NotificationDeadLetterQueueUrl", value=self.dead_letters.queue_url)
+        CfnOutput(self, "ReportPartsQueueUrl", value=self.report_parts.queue_url)
+        CfnOutput(self, "ReportPartDeadLetterQueueUrl", value=self.report_part_dead_letters.queue_url)
 
 
 _ATTRIBUTE_TYPES = {

@@ -107,7 +107,8 @@ def test_the_files_bucket_is_private_encrypted_versioned_and_tls_only(template):
     [rule] = bucket["LifecycleConfiguration"]["Rules"]
     assert rule["Transitions"][0]["StorageClass"] == "STANDARD_IA"
     tls_denials = [
-        s for _, s in resource_policy_statements(template)
+        s
+        for _, s in resource_policy_statements(template)
         if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
     assert tls_denials, "no bucket policy refuses plain HTTP"
@@ -147,21 +148,124 @@ def test_every_function_has_its_own_role_log_group_and_error_and_throttle_alarms
         assert ("Throttles", logical_id) in alarmed
 
 
+def queue_id(template: dict[str, Any], prefix: str) -> str:
+    """The logical id of the stack's one queue whose construct id is ``prefix``."""
+    [found] = [logical_id for logical_id in resources(template, "AWS::SQS::Queue") if logical_id.startswith(prefix)]
+    return found
+
+
+def event_types(function: dict[str, Any]) -> set[str]:
+    return {event["Type"] for event in function["Properties"].get("Events", {}).values()}
+
+
+def alarmed_queues(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Queue logical id -> the alarm on its visible messages."""
+    return {
+        dimension["Value"]["Fn::GetAtt"][0]: alarm["Properties"]
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for dimension in alarm["Properties"]["Dimensions"]
+        if dimension["Name"] == "QueueName"
+    }
+
+
+def function_statements(template: dict[str, Any], function_id: str) -> dict[str, dict[str, Any]]:
+    """The statements of a packaged function's own role, by Sid."""
+    role = template["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return {
+        statement["Sid"]: statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    }
+
+
 def test_failed_scheduled_runs_land_in_an_encrypted_dead_letter_queue_that_is_alarmed(template):
     functions = resources(template, "AWS::Serverless::Function")
-    queue_id = next(iter(resources(template, "AWS::SQS::Queue")))
-    scheduled = {k for k, f in functions.items() if "Events" in f["Properties"]}
+    dead_letters = queue_id(template, "NotificationDeadLetters")
+    scheduled = {k for k, f in functions.items() if "Schedule" in event_types(f)}
 
-    assert "DeliverNotifications" in scheduled
+    assert {"DeliverNotifications", "MonthlyReport"} <= scheduled
     for logical_id in scheduled:
         assert functions[logical_id]["Properties"]["DeadLetterQueue"]["TargetArn"] == {
-            "Fn::GetAtt": [queue_id, "Arn"]
+            "Fn::GetAtt": [dead_letters, "Arn"]
         }
-    assert "KmsMasterKeyId" in template["Resources"][queue_id]["Properties"]
-    assert any(
-        a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    assert "KmsMasterKeyId" in template["Resources"][dead_letters]["Properties"]
+    assert alarmed_queues(template)[dead_letters]["AlarmActions"]
+
+
+def test_report_parts_wait_in_an_encrypted_tls_only_queue_with_an_alarmed_dead_letter_queue(template):
+    parts, dead_letters = queue_id(template, "ReportParts"), queue_id(template, "ReportPartDeadLetters")
+    queue = template["Resources"][parts]["Properties"]
+    report_part = template["Resources"]["ReportPart"]["Properties"]
+
+    assert "KmsMasterKeyId" in queue and "KmsMasterKeyId" in template["Resources"][dead_letters]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters, "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    # AWS: a queue that feeds a function hides a received message for six times the function's timeout.
+    assert queue["VisibilityTimeout"] == 6 * report_part["Timeout"]
+    tls_only = [
+        s
+        for _, s in resource_policy_statements(template)
+        if s["Effect"] == "Deny"
+        and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        and {"Fn::GetAtt": [parts, "Arn"]} in as_list(s["Resource"])
+    ]
+    assert tls_only, "the report-parts queue accepts plain HTTP"
+    alarm = alarmed_queues(template)[dead_letters]
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"]
+
+
+def test_report_part_is_fed_by_the_stacks_queue_one_part_at_a_time(template):
+    functions = resources(template, "AWS::Serverless::Function")
+    report_part = functions["ReportPart"]["Properties"]
+    [event] = report_part["Events"].values()
+
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id(template, "ReportParts"), "Arn"]}
+    assert event["Properties"]["BatchSize"] == 1
+    assert report_part["Timeout"] == 300 and report_part["MemorySize"] >= 1024
+    # The nightly job only queues the parts now.
+    assert functions["MonthlyReport"]["Properties"]["Timeout"] <= 60
+    assert functions["MonthlyReport"]["Properties"]["MemorySize"] == 512
+    assert [k for k, f in functions.items() if "SQS" in event_types(f)] == ["ReportPart"]
+
+
+def test_only_the_report_starters_queue_parts_and_only_report_part_consumes_them(template):
+    parts_arn = {"Fn::GetAtt": [queue_id(template, "ReportParts"), "Arn"]}
+    functions = resources(template, "AWS::Serverless::Function")
+    sending = {f for f in functions if "QueueReportParts" in function_statements(template, f)}
+    receiving = {f for f in functions if "ReceiveReportParts" in function_statements(template, f)}
+
+    assert sending == {"APIHandler", "MonthlyReport"}
+    assert receiving == {"ReportPart"}
+    for function_id in sending:
+        statement = function_statements(template, function_id)["QueueReportParts"]
+        assert (statement["Action"], statement["Resource"]) == ("sqs:SendMessage", parts_arn)
+    statement = function_statements(template, "ReportPart")["ReceiveReportParts"]
+    assert set(statement["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert statement["Resource"] == parts_arn
+    for function_id, function in functions.items():
+        assert function["Properties"]["Environment"]["Variables"]["REPORT_QUEUE_URL"] == {
+            "Ref": queue_id(template, "ReportParts")
+        }, function_id
+
+
+def test_report_part_reads_the_month_writes_its_build_and_report_files_and_may_send(template):
+    statements = function_statements(template, "ReportPart")
+
+    assert {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"} <= set(
+        statements["Table"]["Action"]
     )
+    assert "dynamodb:DeleteItem" not in statements["Table"]["Action"]
+    assert "by_month" in str(statements["TableIndexes"]["Resource"])
+    assert set(statements["ReportFiles"]["Action"]) == {"s3:PutObject", "s3:GetObject"}
+    assert "reports/*" in str(statements["ReportFiles"]["Resource"])
+    assert statements["ReportFilesMissingIs404"]["Action"] == "s3:ListBucket"
+    assert "Files" not in statements, "report_part reads no customer files"
+    assert "ses:FromAddress" in statements["Email"]["Condition"]["StringEquals"]
 
 
 def test_an_alarm_watches_the_oldest_overdue_ticket_not_escalated(template):

@@ -6,6 +6,7 @@ through boto3 and plain HTTP, kills it without warning, starts it again and read
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -214,3 +215,36 @@ def test_a_half_written_last_line_is_dropped_and_later_writes_still_count(store:
     store.start()
 
     assert "Item" in store.client("dynamodb").get_item(TableName="t", Key={"pk": {"S": "after-crash"}})
+
+
+def test_queues_are_neither_recorded_nor_replayed(store: Store) -> None:
+    # Queued report parts are work in flight: replaying a SendMessage would run a finished part again.
+    sqs = store.client("sqs")
+    url = sqs.create_queue(QueueName="service-desk-report-parts")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody='{"day": 1}')
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    store.client("sns").create_topic(Name="desk")  # kept, as before
+
+    recorded = store.recording()
+    assert [e["headers"].get("X-Amz-Target", e["url"]) for e in recorded] == [f"{store.url}/"]  # CreateTopic only
+    store.kill9()
+    # A queue request in a recording written before queues were left out is not replayed either.
+    old_line = {
+        "headers": {
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host;x-amz-date;x-amz-target, Signature=0",
+            "X-Amz-Target": "AmazonSQS.CreateQueue",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+        "method": "POST",
+        "url": f"{store.url}/",
+        "body": base64.b64encode(json.dumps({"QueueName": "from-an-old-recording"}).encode()).decode(),
+        "body_encoded": True,
+    }
+    with open(store.state_dir / "aws-requests.jsonl", "ab") as file:
+        file.write(json.dumps(old_line).encode() + b"\n")
+    store.start()
+
+    assert store.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert [t["TopicArn"].rsplit(":", 1)[-1] for t in store.client("sns").list_topics()["Topics"]] == ["desk"]
