@@ -32,10 +32,10 @@ def sent_messages(endpoint_url: str, timeout: float = 5.0) -> list[SentMessage]:
             SentMessage("email", to, m.get("source", ""), m.get("subject", ""), m.get("body", ""), m.get("id", ""))
         )
     for m in data.get("ses", {}).get("RawMessage", []):
-        messages.append(
-            SentMessage("email", ", ".join(m.get("destinations") or []), m.get("source", ""), "",
-                        m.get("raw_data", ""), m.get("id", ""))
-        )
+        # The app sends a raw email to one recipient at a time (Destinations=[recipient]); moto then
+        # appends the message's own To/Cc addresses, which SES would not send to. The first is ours.
+        to = (m.get("destinations") or [""])[0]
+        messages.append(SentMessage("email", to, m.get("source", ""), "", m.get("raw_data", ""), m.get("id", "")))
     for m in data.get("sns", {}).get("SMS", []):
         messages.append(SentMessage("sms", m.get("phone_number", ""), "", "", m.get("message", ""),
                                     m.get("message_id", "")))
