@@ -26,7 +26,7 @@ from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
 from chalicelib.adapters.sqs_report_queue import SqsReportQueue
 from chalicelib.domain.notification import MessageChannel
-from chalicelib.services.aftercare import AftercareConfig, AftercareService
+from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
 from chalicelib.services.complaints import ComplaintService
@@ -98,6 +98,8 @@ def _aws_services() -> Services:
                 MessageChannel.STORED_EMAIL: StoredEmailSender(
                     S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
                 ),
+                # Built below, and itself sends through this service: looked up when an item is delivered.
+                MessageChannel.AFTER_CARE: AftercareNotifier(lambda: aftercare),
             }
         ),
         clock,
@@ -146,7 +148,7 @@ def _aws_services() -> Services:
         staff_sign_in=CognitoSignIn(settings.cognito_client_id),
         queue=QueueService(tickets, sla, desk, files, CognitoDirectory(settings.cognito_user_pool_id), clock),
         field_work=FieldWorkService(
-            tickets, desk, sla, files, intake, clock,
+            tickets, desk, sla, files, intake, clock, notifications,
             FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
         ),
         billing=BillingService(

@@ -10,6 +10,7 @@ from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
 from chalicelib.adapters.memory import (
     FixedClock,
     MemoryConfig,
+    MemoryDeadLetters,
     MemoryFiles,
     MemoryIdempotency,
     MemoryOutbox,
@@ -21,15 +22,17 @@ from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.adapters.memory_archive import MemoryArchive, MemoryFileReader
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.staff import StaffRole
-from chalicelib.services.aftercare import AftercareConfig, AftercareService
+from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
 from chalicelib.services.field_work import FieldWorkService
 from chalicelib.services.intake import IntakeConfig, IntakeService
-from chalicelib.services.notifications import NotificationService
+from chalicelib.services.notifications import NotificationService, RoutingNotifier
+from chalicelib.services.ports import Notifier
 from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
@@ -46,11 +49,18 @@ class FakeWorld:
     notifier: RecordingNotifier
     clock: FixedClock
     services: wiring.Services
+    aftercare_store: MemoryAftercare
+    dead_letters: MemoryDeadLetters
 
 
 def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk") -> FakeWorld:
     tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
-    notifications = NotificationService(MemoryOutbox(tickets), notifier, clock, max_attempts=3)
+    # Every message to a person is recorded; the approval's after-care item runs the after-care, as on AWS.
+    routes: dict[MessageChannel, Notifier] = {channel: notifier for channel in MessageChannel}
+    routes[MessageChannel.AFTER_CARE] = AftercareNotifier(lambda: aftercare)
+    dead_letters = MemoryDeadLetters()
+    notifications = NotificationService(MemoryOutbox(tickets), RoutingNotifier(routes), clock, max_attempts=3,
+                                        dead_letters=dead_letters)
     config = IntakeConfig(
         public_base_url="https://desk.example.com",
         desk_email="desk@example.com",
@@ -72,6 +82,12 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         ArchiveConfig(timezone="Asia/Shanghai"),
     )
     intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive)
+    aftercare_store = MemoryAftercare(tickets)
+    aftercare = AftercareService(
+        tickets, aftercare_store, archive_store, desk, intake, notifications,
+        JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
+        AftercareConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
+    )
     services = wiring.Services(
         intake=intake,
         tracking=TrackingService(tickets),
@@ -84,21 +100,17 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         staff_tokens=CognitoTokens(region="us-east-1", user_pool_id="none", client_id="none"),
         staff_sign_in=CognitoSignIn("none"),
         queue=QueueService(tickets, sla, desk, files, staff, clock),
-        field_work=FieldWorkService(tickets, desk, sla, files, intake, clock),
+        field_work=FieldWorkService(tickets, desk, sla, files, intake, clock, notifications),
         billing=BillingService(
             tickets, desk, notifications, clock,
             BillingConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
         ),
         archive=archive,
-        aftercare=AftercareService(
-            tickets, MemoryAftercare(tickets), archive_store, desk, intake, notifications,
-            JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
-            AftercareConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
-        ),
+        aftercare=aftercare,
         complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
     )
     archive.product_listeners.append(services.aftercare.product_delivered)
-    return FakeWorld(tickets, files, notifier, clock, services)
+    return FakeWorld(tickets, files, notifier, clock, services, aftercare_store, dead_letters)
 
 
 def valid_report(**overrides: object) -> dict[str, object]:

@@ -257,6 +257,16 @@ class RecordingNotifier:
 
 
 @dataclass
+class MemoryDeadLetters:
+    """Messages given up on, kept in order (``SqsDeadLetters`` on AWS)."""
+
+    parked: list[OutboxMessage] = field(default_factory=list)
+
+    def park(self, message: OutboxMessage) -> None:
+        self.parked.append(message)
+
+
+@dataclass
 class MemoryFiles:
     objects: dict[str, bytes] = field(default_factory=dict)
 

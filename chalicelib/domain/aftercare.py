@@ -3,6 +3,9 @@ maintenance visits. Pure rules; ``today``/``now`` are always arguments.
 
 Where the data lives (the monthly report reads the ticket timeline, see ``chalicelib/domain/reports.py``)
 -------------------------------------------------------------------------------------------------------
+* **After-care due**: the approval writes, in its own transaction, an internal outbox item (channel
+  ``after_care``, ``after_care_due``); delivering it books the callback and sends the survey, and is
+  retried like any message until both are done. Both steps are idempotent, so a retry repeats nothing.
 * **Survey** (001 §3.5, 000 §4.6.1): sent when a job is approved (event ``send_survey``, after
   ``{"survey_sent_at", "survey_until"}``); answered once from a signed link. The answer is the ticket
   field ``Ticket.survey`` (``SurveyAnswer``) and the event ``answer_survey`` whose
@@ -25,6 +28,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+
 # 003 §2, §5: a callback 5–7 days after delivery or after a repair.
 CALLBACK_FROM_DAYS = 5
 CALLBACK_BY_DAYS = 7
@@ -33,6 +38,9 @@ REMINDER_DAYS_BEFORE = 7
 # Visits are written this far ahead; the daily job rolls the horizon forward.
 VISIT_HORIZON_DAYS = 400
 SCORES = ("overall", "timeliness", "attitude", "quality")
+# The internal outbox item of an approved job (``MessageChannel.AFTER_CARE``).
+AFTER_CARE_RECIPIENT = "after-care"
+AFTER_CARE_PURPOSE = "after_care"
 
 
 def _blank_to_none(value: object) -> object:
@@ -77,6 +85,14 @@ def survey_state(*, answered: bool, until: datetime, now: datetime) -> SurveySta
     if answered:
         return SurveyState.ANSWERED
     return SurveyState.OPEN if now < until else SurveyState.EXPIRED
+
+
+def after_care_due(number: str, *, at: datetime, message_id: str) -> OutboxMessage:
+    """"After-care is due for ticket ``number``": written with the job's approval, delivered at once and
+    then by the outbox's retries until the callback is booked and the survey sent."""
+    return OutboxMessage(id=message_id, ticket_number=number, purpose=AFTER_CARE_PURPOSE,
+                         channel=MessageChannel.AFTER_CARE, recipient=AFTER_CARE_RECIPIENT,
+                         text=f"after-care due for {number}", created_at=at, next_attempt_at=at)
 
 
 # ---- callbacks ------------------------------------------------------------------------------------

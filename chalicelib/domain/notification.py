@@ -19,6 +19,14 @@ class MessageChannel(StrEnum):
     # A ready-made MIME email kept in the file store (``OutboxMessage.body_key``), e.g. the monthly
     # report with its charts and attachments; sent as is through SES SendRawEmail or SMTP.
     STORED_EMAIL = "stored_email"
+    # Not a message to anyone: "after-care is due for this ticket", written in the approval's own
+    # transaction and delivered by running the after-care (``AftercareService.job_closed``), so a crash
+    # or a provider hiccup after the approval delays the survey and the callback instead of losing them.
+    AFTER_CARE = "after_care"
+
+
+# Channels that carry work for the app itself, never text for a person: no page lists them as sent mail.
+INTERNAL_CHANNELS = frozenset({MessageChannel.AFTER_CARE})
 
 
 class DeliveryState(StrEnum):

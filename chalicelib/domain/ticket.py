@@ -270,6 +270,12 @@ class Ticket(BaseModel):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def gets_after_care(self) -> bool:
+        """A closed job is followed up by a survey and a callback (chalicelib/domain/aftercare.py); a
+        complaint is not: it ends with its own resolution and verification."""
+        return self.status == Status.CLOSED and self.kind != Kind.COMPLAINT
+
     def apply(
         self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None,
         details: dict[str, Any] | None = None, public: bool = True,

@@ -1,10 +1,15 @@
 """After the job (SPEC "After closure"): the satisfaction survey, follow-up callbacks and maintenance
 reminders. The rules are in ``chalicelib/domain/aftercare.py`` (with where each piece of data lives).
 
-* ``job_closed`` runs when the supervisor approves a job (the approvals page calls it after the move):
-  it puts a callback task on the desk's list for 5–7 days later and sends the survey link by email and
-  SMS — the link is signed and expires after ``survey_days``; the messages are written in the same
-  transaction as the ``send_survey`` event, so they cannot be lost or sent twice.
+* ``job_closed`` runs when a job's approval is delivered: the approval writes an internal outbox item
+  (``MessageChannel.AFTER_CARE``) in its own transaction, and ``AftercareNotifier`` delivers it by
+  calling ``job_closed`` — at once, then by the outbox's retries until it succeeds or is given up
+  (FAILED, dead-letter queue). It puts a callback task on the desk's list for 5–7 days after the
+  approval and sends the survey link by email and SMS — the link is signed and expires after
+  ``survey_days``; the messages are written in the same transaction as the ``send_survey`` event, so
+  they cannot be lost or sent twice. Running it again repeats nothing: the task's id comes from the
+  ticket and its approval day (written once), and the survey goes out only while ``survey_sent_at`` is
+  unset.
 * A survey is answered once: the answer is saved through the ticket's versioned write, and a second
   submission (or a race of two) finds ``Ticket.survey`` set and is refused.
 * Callbacks come from an open list that never needs a scan (``AftercareStore``); a problem raised on the
@@ -16,6 +21,7 @@ reminders. The rules are in ``chalicelib/domain/aftercare.py`` (with where each 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,13 +45,20 @@ from chalicelib.domain.aftercare import (
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
-from chalicelib.domain.ticket import Action, Channel, Kind, Status, Ticket
+from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
 from chalicelib.i18n import t
 from chalicelib.services.aftercare_ports import AftercareStore
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import BadLink, Clock, CustomerArchive, LinkSigner, TicketRepository
+from chalicelib.services.ports import (
+    BadLink,
+    Clock,
+    CustomerArchive,
+    DeliveryError,
+    LinkSigner,
+    TicketRepository,
+)
 
 
 @dataclass(frozen=True)
@@ -130,13 +143,16 @@ class AftercareService:
     # -- the survey ------------------------------------------------------------------------------
 
     def job_closed(self, number: str) -> Ticket | None:
-        """The job was approved: a callback task for 5–7 days later, and the survey link (once)."""
+        """The job was approved: a callback task for 5–7 days later, and the survey link — each once, however
+        often this runs (the after-care item is retried until it succeeds)."""
         ticket = self._tickets.get(number)
-        if ticket is None or ticket.status != Status.CLOSED or ticket.kind == Kind.COMPLAINT:
+        if ticket is None or not ticket.gets_after_care:
             return None
         r = ticket.reporter
+        # The window counts from the approval, not from this run: a retry on another day books the same
+        # task (same id), which the store writes only once.
         self._store.add_callback(repair_callback(
-            number=number, closed_on=self.today(), customer_name=r.customer_name, phone=r.phone,
+            number=number, closed_on=self._approved_on(number), customer_name=r.customer_name, phone=r.phone,
             serial_number=ticket.product.serial_number, model=ticket.product.model))
         if ticket.survey_sent_at is not None or not (r.email or r.phone_is_mobile):
             return ticket
@@ -164,6 +180,12 @@ class AftercareService:
             return self._tickets.get(number)
         self._notifications.deliver(sent)
         return moved
+
+    def _approved_on(self, number: str) -> date:
+        approvals = [e.at for e in self._tickets.events(number) if e.action == Action.APPROVE]
+        if not approvals:  # no approval on its timeline (closed by hand): count from today
+            return self.today()
+        return max(approvals).astimezone(ZoneInfo(self._config.timezone)).date()
 
     def survey_url(self, token: str) -> str:
         return f"{self._config.public_base_url.rstrip('/')}/s/{token}"
@@ -357,6 +379,25 @@ class AftercareService:
         if ticket is None:
             raise UnknownTicket(number)
         return ticket
+
+
+class AftercareNotifier:
+    """The ``Notifier`` of ``MessageChannel.AFTER_CARE``: delivering "after-care due for N" is running
+    ``job_closed(N)``. Any failure is a delivery failure, so the outbox retries it with backoff and finally
+    parks it, like an email the provider refused.
+
+    ``aftercare`` is a callable because the service it reaches is built after the notification service
+    that holds this notifier (the after-care service itself sends through it)."""
+
+    def __init__(self, aftercare: Callable[[], AftercareService]):
+        self._aftercare = aftercare
+
+    def send(self, message: OutboxMessage) -> str:
+        try:
+            self._aftercare().job_closed(message.ticket_number)
+        except Exception as error:  # DynamoDB, a stale write three times, anything: retry later
+            raise DeliveryError(f"{type(error).__name__}: {error}") from error
+        return f"after-care:{message.ticket_number}"
 
 
 def _message(ref: str, purpose: str, channel: MessageChannel, to: str, now: datetime, subject: str,

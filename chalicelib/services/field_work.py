@@ -5,7 +5,9 @@ clock and starts the 1 h arrival-report rule), reports arrival, progress (daily,
 start of repair and the fault resolved, files the customer-signed acceptance form — uploaded, or
 signed on the screen and rendered here — or, when the customer refuses to sign, a reason report;
 and reports before leaving with the planned return date. The supervisor then approves the closure
-or sends it back.
+or sends it back. The approval writes, in its own transaction, the item that books the job's
+after-care (callback and survey, ``AftercareNotifier``) and tries it at once; the outbox's retries finish
+it if that try fails or the process dies first.
 
 Every change is a ``DeskService.move`` (the lifecycle table, the versioned save and the SLA
 wake-up live there). Only the technicians assigned to a job may work on it; the check runs on the
@@ -14,13 +16,17 @@ freshly read ticket inside the move.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools import Logger
+
 from chalicelib.domain import uploads
+from chalicelib.domain.aftercare import after_care_due
 from chalicelib.domain.closure import (
     FORM_TYPES,
     MAX_FORM_BYTES,
@@ -39,6 +45,7 @@ from chalicelib.domain.closure import (
     read_signature,
     sniff_type,
 )
+from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.paid_work import ensure_work_may_start
 from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole, StaffUser
@@ -46,10 +53,12 @@ from chalicelib.domain.ticket import Action, Status, Ticket, TicketEvent
 from chalicelib.i18n import t
 from chalicelib.services.acceptance_pdf import FormImage, FormLine, render_acceptance_pdf
 from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
 
 FORM_URL_SECONDS = 300  # staff see a filed form by a link that expires in five minutes
+logger = Logger(child=True)
 
 
 class NotYourJob(Exception):
@@ -117,6 +126,7 @@ class FieldWorkService:
         files: FileStore,
         photos: PhotoChecks,
         clock: Clock,
+        notifications: NotificationService,
         config: FieldWorkConfig | None = None,
     ):
         self._tickets = tickets
@@ -125,6 +135,7 @@ class FieldWorkService:
         self._files = files
         self._photos = photos
         self._clock = clock
+        self._notifications = notifications
         self._config = config or FieldWorkConfig()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -271,7 +282,22 @@ class FieldWorkService:
         return self._files.presigned_download(ticket.acceptance.form_key, FORM_URL_SECONDS)
 
     def approve(self, number: str, *, actor: str) -> Ticket:
-        return self._desk.move(number, Action.APPROVE, actor=actor, summary="closure approved: job completed")
+        """Closes the job. Its after-care (callback task, survey) is an outbox item of the same save, so it
+        cannot be lost between the two; it is tried at once and retried by the delivery job."""
+        due: list[OutboxMessage] = []
+
+        def after_care(closed: Ticket) -> list[OutboxMessage]:
+            item = after_care_due(closed.number, at=closed.updated_at, message_id=uuid.uuid4().hex)
+            due[:] = [item] if closed.gets_after_care else []
+            return due
+
+        closed = self._desk.move(number, Action.APPROVE, actor=actor, summary="closure approved: job completed",
+                                 outbox=after_care)
+        try:
+            self._notifications.deliver(due)
+        except Exception:  # the approval is saved and the item waits in the outbox: the delivery job retries
+            logger.exception("after-care on approval not delivered yet", extra={"ticket": number})
+        return closed
 
     def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""

@@ -1,7 +1,9 @@
 """Delivers outbox messages: at once after the change that wrote them, and later by the sweep.
 
 A failed send never fails the change that caused it; it stays in the outbox, is retried with
-backoff, and every failure shows on the ticket's timeline for staff.
+backoff, and every failure shows on the ticket's timeline for staff. The same machinery carries
+internal work that must survive a crash after the change that causes it (``INTERNAL_CHANNELS``: the
+after-care of an approved job), delivered by a ``Notifier`` that does the work instead of sending.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.notification import (
+    INTERNAL_CHANNELS,
     DeliveryState,
     MessageChannel,
     OutboxMessage,
@@ -96,7 +99,9 @@ class NotificationService:
             after={"message_id": message.id, "state": updated.state.value},
             public=False,
         )
-        self._outbox.save(updated, event)
+        # An internal item (after-care due) reached nobody: what it did is on the timeline already (the
+        # survey's own events); only its failures are news for staff.
+        self._outbox.save(updated, None if message.channel in INTERNAL_CHANNELS else event)
         return updated
 
     def _park(self, message: OutboxMessage) -> None:

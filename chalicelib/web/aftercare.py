@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
@@ -26,16 +25,6 @@ from chalicelib.web.rendering import language_of, render
 blueprint = Blueprint(__name__)
 AFTERCARE_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN)
 UPCOMING_DAYS = 30
-logger = Logger(child=True)
-
-
-def after_approval(number: str) -> None:
-    """Called once a job is approved (closed). The approval is saved by then, so a failure here must not
-    answer the supervisor with an error: it is logged, and the job simply gets no survey."""
-    try:
-        wiring.services().aftercare.job_closed(number)
-    except Exception:
-        logger.exception("after-care on approval failed", extra={"ticket": number})
 
 
 def _root() -> str:

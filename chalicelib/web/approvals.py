@@ -1,8 +1,9 @@
 """The supervisor's closure approvals: jobs whose signed acceptance form is filed, and refusals to sign.
 
 A filed form is shown only through a presigned link that expires in minutes (the bucket is private).
-Approving closes the job, which the customer's tracking page then shows as completed; sending it
-back needs a reason and returns the job to the technician on site.
+Approving closes the job, which the customer's tracking page then shows as completed, and books its
+after-care (the callback task and the survey link, ``FieldWorkService.approve``); sending it back needs a
+reason and returns the job to the technician on site.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.settings import get_settings
-from chalicelib.web.aftercare import after_approval
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, read_form, validate
@@ -59,8 +59,7 @@ def decide(number: str, decision: str) -> Response:
     form = read_form(request.raw_body)
     try:
         if decision == "approve":
-            field_work.approve(number, actor=actor)
-            after_approval(number)  # issue 5: the survey link and the callback task
+            field_work.approve(number, actor=actor)  # and, through the outbox, the survey and the callback
         elif decision == "reject":
             reason = validate(RejectForm, form, lang).reason
             field_work.reject(number, actor=actor, reason=reason)

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, SurveyInput, SurveyState
 from chalicelib.domain.archive import CustomerInput, ProductInput
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.ticket import Action, Kind, Status
 from chalicelib.services.aftercare import (
     InvalidCallback,
@@ -96,6 +96,135 @@ def test_a_tampered_survey_link_is_unknown(world):
     world.services.aftercare.job_closed(number)
     with pytest.raises(UnknownSurvey):
         world.services.aftercare.survey(survey_token(world, number)[:-2] + "xx")
+
+
+# -- the approval's after-care item (a transactional outbox) ---------------------------------------
+
+
+def awaiting_approval(world, **report):
+    services = world.services
+    number = services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)), language="zh-CN").number
+    for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
+        services.desk.move(number, action, actor="sup", summary=action.value)
+    return number
+
+
+def after_care_items(world, number):
+    return [m for m in world.tickets.messages.values()
+            if m.ticket_number == number and m.channel == MessageChannel.AFTER_CARE]
+
+
+def surveys_sent(world, number):
+    return sorted(m.channel for m in world.notifier.sent if m.purpose == "survey" and m.ticket_number == number)
+
+
+class Died(BaseException):
+    """The process ends (a timeout, a kill): nothing after this point runs, no ``except Exception`` sees it."""
+
+
+def test_the_approval_saves_its_after_care_item_with_itself_so_a_crash_right_after_loses_nothing(world, monkeypatch):
+    number = awaiting_approval(world)
+    saves = []
+    save = world.tickets.save
+
+    def recording_save(ticket, events, next_wake=None, outbox=()):
+        saves.append(([e.action for e in events], [m.channel for m in outbox]))
+        save(ticket, events, next_wake, outbox)
+
+    def die(messages):
+        raise Died()
+
+    monkeypatch.setattr(world.tickets, "save", recording_save)
+    monkeypatch.setattr(world.services.notifications, "deliver", die)
+    with pytest.raises(Died):
+        world.services.field_work.approve(number, actor="sup")
+
+    assert saves == [([Action.APPROVE], [MessageChannel.AFTER_CARE])], "one save: the approval and its item"
+    assert world.tickets.get(number).status == Status.CLOSED
+    [item] = after_care_items(world, number)
+    assert (item.state, item.attempts, item.recipient, item.purpose) == (
+        DeliveryState.PENDING, 0, "after-care", "after_care")
+    assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
+
+    monkeypatch.undo()  # a fresh process: the every-minute delivery job
+    world.clock.advance(timedelta(minutes=1))
+    assert [m.id for m in world.services.notifications.deliver_due()] == [item.id]
+
+    [done] = after_care_items(world, number)
+    assert done.state == DeliveryState.SENT
+    [task] = world.aftercare_store.open.values()
+    assert task.ticket_number == number
+    assert surveys_sent(world, number) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert not [m for m in world.notifier.sent if m.channel == MessageChannel.AFTER_CARE], "nobody is sent it"
+
+
+def test_an_after_care_that_fails_at_approval_is_booked_by_the_delivery_job_after_its_backoff(world, monkeypatch):
+    number = awaiting_approval(world)
+    book, tries = world.aftercare_store.add_callback, []
+
+    def throttled_once(task):
+        tries.append(task.id)
+        if len(tries) == 1:
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        return book(task)
+
+    monkeypatch.setattr(world.aftercare_store, "add_callback", throttled_once)
+
+    closed = world.services.field_work.approve(number, actor="sup")  # the supervisor sees no error
+
+    assert closed.status == Status.CLOSED
+    [item] = after_care_items(world, number)
+    assert item.state == DeliveryState.PENDING and item.attempts == 1
+    assert "ProvisionedThroughputExceededException" in item.last_error
+    assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
+    [failure] = [e for e in world.tickets.events(number) if e.after.get("message_id") == item.id]
+    assert "will retry" in failure.summary and not failure.public  # staff see it; the customer does not
+    assert world.services.notifications.deliver_due() == [], "not before its backoff"
+
+    world.clock.advance(timedelta(minutes=1))
+    [delivered] = world.services.notifications.deliver_due()
+
+    assert delivered.id == item.id and delivered.state == DeliveryState.SENT
+    [task] = world.aftercare_store.open.values()
+    assert task.ticket_number == number and task.due_from == world.services.aftercare.today() + timedelta(days=5)
+    assert surveys_sent(world, number) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert [e.action for e in world.tickets.events(number)].count(Action.SEND_SURVEY) == 1
+
+
+def test_after_care_run_again_even_days_later_books_one_callback_and_sends_one_survey(world):
+    number = awaiting_approval(world)
+    approved_on = world.services.aftercare.today()
+    world.services.field_work.approve(number, actor="sup")
+    [item] = after_care_items(world, number)
+
+    world.clock.advance(timedelta(days=1, hours=1))  # e.g. a duplicate delivery after an outage, the next day
+    world.services.notifications.deliver([item.model_copy(update={"state": DeliveryState.PENDING})])
+    world.services.aftercare.job_closed(number)
+
+    assert len(world.aftercare_store.tasks_ever) == 1
+    [task] = world.aftercare_store.open.values()
+    assert task.due_from == approved_on + timedelta(days=5), "the window counts from the approval"
+    assert surveys_sent(world, number) == [MessageChannel.EMAIL, MessageChannel.SMS]
+    assert [e.action for e in world.tickets.events(number)].count(Action.SEND_SURVEY) == 1
+
+
+def test_an_after_care_that_keeps_failing_is_given_up_and_parked_for_the_operators(world, monkeypatch):
+    number = awaiting_approval(world)
+
+    def table_down(task):
+        raise RuntimeError("ServiceUnavailable")
+
+    monkeypatch.setattr(world.aftercare_store, "add_callback", table_down)
+    world.services.field_work.approve(number, actor="sup")
+    for _ in range(3):
+        world.clock.advance(timedelta(hours=1))
+        world.services.notifications.deliver_due()
+
+    [item] = after_care_items(world, number)
+    assert item.state == DeliveryState.FAILED and item.attempts == 3  # the fake world gives up after 3
+    assert [m.id for m in world.dead_letters.parked] == [item.id]
+    assert any("failed for good" in e.summary for e in world.tickets.events(number) if e.action == Action.NOTIFY)
+    assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
 
 
 # -- callbacks --------------------------------------------------------------------------------------

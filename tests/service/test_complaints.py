@@ -25,7 +25,7 @@ from chalicelib.domain.sla import DeadlineState
 from chalicelib.domain.ticket import Action, Kind, Status
 from chalicelib.services.complaints import NotAComplaint
 from tests.fakes import fake_world, valid_report
-from tests.service.test_aftercare import closed_job, survey_token
+from tests.service.test_aftercare import after_care_items, closed_job, survey_token, surveys_sent
 
 DETAILS = ComplaintDetails(order_number="PO-1", part_number="P-88", ship_date=date(2026, 11, 1), quantity=100,
                            defective_quantity=7, customer_request="退换不良品")
@@ -154,6 +154,16 @@ def test_complaint_steps_refuse_other_tickets(world):
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
     with pytest.raises(NotAComplaint):
         world.services.complaints.analyse(number, Cause.OTHER, "x", None, actor="sup")
+
+
+def test_a_complaint_gets_no_after_care_even_when_approved_on_site(world):
+    number = complaint(world)
+    for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
+        world.services.desk.move(number, action, actor="sup", summary=action.value)
+    assert world.services.field_work.approve(number, actor="sup").status == Status.CLOSED
+    assert after_care_items(world, number) == []
+    assert world.services.aftercare.job_closed(number) is None
+    assert world.aftercare_store.tasks_ever == set() and surveys_sent(world, number) == []
 
 
 def test_the_monthly_report_reads_surveys_callbacks_complaints_and_capa(world):

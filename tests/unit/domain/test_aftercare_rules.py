@@ -5,9 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.aftercare import CallbackInput, SurveyState, callback_window, survey_state
+from chalicelib.domain.aftercare import (
+    CallbackInput,
+    SurveyState,
+    after_care_due,
+    callback_window,
+    repair_callback,
+    survey_state,
+)
 from chalicelib.domain.complaints import Approver, Complaint, ComplaintDetails, Severity
-from chalicelib.domain.ticket import Action, IllegalTransition, Product, Reporter, Status, Ticket
+from chalicelib.domain.notification import INTERNAL_CHANNELS, DeliveryState, MessageChannel
+from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Product, Reporter, Status, Ticket
 
 NOW = datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 
@@ -20,6 +28,31 @@ def ticket(status: Status) -> Ticket:
 
 def test_a_callback_is_due_5_to_7_days_after_the_repair_or_delivery():
     assert callback_window(date(2026, 11, 27)) == (date(2026, 12, 2), date(2026, 12, 4))
+
+
+def test_a_repair_callbacks_id_follows_from_the_ticket_and_its_closing_day_so_it_is_booked_once():
+    def task(phone: str):
+        return repair_callback(number="SD-2026-000001", closed_on=date(2026, 11, 27), customer_name="c",
+                               phone=phone, serial_number=None, model="m")
+
+    assert task("+8613800138000").id == task("+8613900139000").id == "2026-12-02.repair.SD-2026-000001"
+
+
+@pytest.mark.parametrize("status, kind, gets", [
+    (Status.CLOSED, Kind.FAULT, True), (Status.CLOSED, Kind.MAINTENANCE, True),
+    (Status.CLOSED, Kind.COMPLAINT, False), (Status.AWAITING_APPROVAL, Kind.FAULT, False),
+    (Status.CANCELLED, Kind.FAULT, False),
+])
+def test_only_a_closed_job_that_is_no_complaint_gets_after_care(status, kind, gets):
+    assert ticket(status).model_copy(update={"kind": kind}).gets_after_care is gets
+
+
+def test_the_after_care_item_is_internal_and_due_at_once():
+    item = after_care_due("SD-2026-000001", at=NOW, message_id="m1")
+    assert item.channel == MessageChannel.AFTER_CARE and item.channel in INTERNAL_CHANNELS
+    assert (item.purpose, item.recipient, item.ticket_number) == ("after_care", "after-care", "SD-2026-000001")
+    assert item.state == DeliveryState.PENDING and item.next_attempt_at == NOW
+    assert {MessageChannel.EMAIL, MessageChannel.SMS}.isdisjoint(INTERNAL_CHANNELS)
 
 
 @pytest.mark.parametrize("data, outcome", [

@@ -1,0 +1,80 @@
+"""The approval's after-care under moto: the approve route leaves a durable "after-care due" item in the
+outbox even when booking fails at that moment, and the every-minute delivery job (invoked as EventBridge
+would) completes it — the callback task on the desk's list, the survey by email and SMS — once."""
+
+import json
+from datetime import timedelta
+from unittest import mock
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib import wiring
+from chalicelib.adapters.clock import OffsetClock
+from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
+from chalicelib.domain.ticket import Action
+from tests.integration.test_aftercare_routes import outbox_texts
+from tests.integration.test_supervisor_pages import Tokens, get, new_ticket, post
+
+THROTTLED = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                        "TransactWriteItems")
+
+
+@pytest.fixture
+def clock(tmp_path, monkeypatch, aws):
+    path = tmp_path / "clock.json"
+    path.write_text(json.dumps({"offset_seconds": 0}))
+    monkeypatch.setenv("LOCAL_MODE", "true")
+    monkeypatch.setenv("CLOCK_FILE", str(path))
+    wiring.reset()
+    return OffsetClock(str(path))
+
+
+@pytest.fixture
+def tokens(staff_token, clock):
+    return Tokens(staff_token)
+
+
+def deliver_notifications(client):
+    client.lambda_.invoke("deliver_notifications", client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+
+
+def by_purpose(number, purpose):
+    return sorted((m for m in outbox_texts(number) if m["purpose"] == purpose), key=lambda m: m["channel"])
+
+
+def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_it(client, tokens, clock):
+    receipt = new_ticket(client)
+    number = receipt["number"]
+    desk = wiring.services().desk
+    for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
+        desk.move(number, action, actor="sup", summary=action.value)
+
+    with mock.patch.object(DynamoAftercare, "add_callback", side_effect=THROTTLED):
+        response = post(client, f"/staff/approvals/{number}/approve", tokens["supervisor"])
+
+    assert response.status_code == 303, response.body  # the approval stands; after-care waits in the outbox
+    [item] = by_purpose(number, "after_care")
+    assert (item["channel"], item["recipient"], item["state"], int(item["attempts"])) == (
+        "after_care", "after-care", "pending", 1)
+    assert "ProvisionedThroughputExceededException" in item["last_error"]
+    assert by_purpose(number, "survey") == []
+
+    clock.set_offset(timedelta(minutes=2))  # past the first backoff
+    deliver_notifications(client)
+
+    [item] = by_purpose(number, "after_care")
+    assert item["state"] == "sent" and int(item["attempts"]) == 2
+    survey = by_purpose(number, "survey")
+    assert [(m["channel"], m["state"]) for m in survey] == [("email", "sent"), ("sms", "sent")]
+    deliver_notifications(client)  # nothing more to do: still one survey
+    assert len(by_purpose(number, "survey")) == 2
+
+    clock.set_offset(timedelta(days=5, hours=12))
+    callbacks = get(client, "/staff/callbacks", tokens["desk"]).body.decode()
+    assert callbacks.count(f'data-number="{number}"') == 1
+    # The internal item is no message to the customer: the tracking page never mentions it.
+    tracking = client.http.get(urlsplit(receipt["tracking_url"]).path).body.decode()
+    assert "after-care" not in tracking and "after_care" not in tracking
