@@ -351,7 +351,7 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
-FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla")
+FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline")
 
 
 def _merge_features() -> None:

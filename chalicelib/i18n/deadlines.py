@@ -26,6 +26,21 @@ _PAUSE_PREFIX = "clock paused: "
 _PAUSE_NOTE = re.compile(r"(?P<reason>[a-z ]+?)(?: \((?P<note>.*)\))?", re.DOTALL)
 
 
+def read_pause_note(text: str | None) -> tuple[str | None, str]:
+    """A pause's recorded text (``"clock paused: customer unreachable (电话关机)"``) as the form's reason
+    code and what was typed with it: ``("customer_unreachable", "电话关机")``. A text that is not the
+    form's gives ``(None, text)``, without the ``"clock paused: "`` prefix."""
+    text = str(text or "").strip()
+    if not text.startswith(_PAUSE_PREFIX):
+        return None, text
+    text = text.removeprefix(_PAUSE_PREFIX)
+    found = _PAUSE_NOTE.fullmatch(text)
+    code = found["reason"].replace(" ", "_") if found else None
+    if found and code in PAUSE_REASONS:
+        return code, found["note"] or ""
+    return None, text
+
+
 def duration(lang: str, amount: timedelta | int | float, *, working: bool = False) -> str:
     """``"2 天 3 小时 10 分钟"`` / ``"2 d 3 h 10 m"``; rounded down to the minute. ``amount``: a timedelta
     or seconds. ``working``: working time of business hours, which is never counted in (24 h) days."""
@@ -215,18 +230,12 @@ class _Reader:
 
     def pause_note(self, note: Value) -> str:
         """The reason a pause was recorded with, by its name in ``lang`` when it is one of the form's."""
-        text = str(note or "").strip()
-        if text.startswith(_PAUSE_PREFIX):
-            text = text.removeprefix(_PAUSE_PREFIX)
-            found = _PAUSE_NOTE.fullmatch(text)
-            code = found["reason"].replace(" ", "_") if found else None
-            if found and code in PAUSE_REASONS:
-                typed = found["note"]
-                if code == "other":
-                    text = typed or self.t("sla.pause.other")
-                else:
-                    reason = self.t(f"sup.pause.{code}")
-                    text = self.t("sla.pause.with_note", reason=reason, note=typed) if typed else reason
+        code, text = read_pause_note(str(note or ""))
+        if code == "other":
+            text = text or self.t("sla.pause.other")
+        elif code is not None:
+            reason = self.t(f"sup.pause.{code}")
+            text = self.t("sla.pause.with_note", reason=reason, note=text) if text else reason
         return self.t("sla.note", note=text) if text else ""
 
     def reclassified(self, v: dict[str, Value], today: date) -> str:

@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.domain.intake import MAX_PHOTOS
-from chalicelib.domain.ticket import Action, Kind, TicketEvent
-from chalicelib.i18n import CATALOG, t
+from chalicelib.domain.ticket import Kind
+from chalicelib.i18n import t
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
@@ -83,12 +83,6 @@ def tracking_page(token: str) -> Response:
     except UnknownTrackingToken:
         return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
                       message=t(lang, "error.not_found.tracking"))
-    def describe(event: TicketEvent) -> str:
-        if event.action == Action.SUBMIT:
-            return t(lang, "event.submit", channel=t(lang, f"channel.{event.after.get('channel', 'web')}"))
-        key = f"event.{event.action.value}"
-        return t(lang, key, **event.after) if key in CATALOG[lang] else event.summary
-
     return render(
         request,
         "tracking.html",
@@ -96,5 +90,4 @@ def tracking_page(token: str) -> Response:
         timeline=tracked.timeline,
         new=query_of(request).get("new") == "1",
         tracking_url=wiring.services().intake.tracking_url(token),
-        describe=describe,
     )

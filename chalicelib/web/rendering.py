@@ -19,7 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chalicelib.domain.regions import PROVINCES
 from chalicelib.domain.sla import Deadline
-from chalicelib.i18n import deadlines, normalize_language, t
+from chalicelib.domain.ticket import TicketEvent
+from chalicelib.i18n import deadlines, events, normalize_language, t
 from chalicelib.settings import get_settings
 from chalicelib.web.forms import query_of
 
@@ -64,6 +65,12 @@ def why(lang: str, deadline: Deadline, now: datetime) -> list[str]:
     return deadlines.explain(lang, deadline, timezone=get_settings().timezone, now=now)
 
 
+def describe_event(lang: str, event: TicketEvent, *, customer: bool = False) -> events.EventLine:
+    """A timeline line in ``lang``, with times in the service's zone like ``local_time``; ``customer``: in
+    the words of the customer's tracking page."""
+    return events.describe(lang, event, timezone=get_settings().timezone, customer=customer)
+
+
 def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language_of(request)
     other = "en" if lang == "zh-CN" else "zh-CN"
@@ -76,6 +83,7 @@ def render(request: Request | None, template: str, *, status: int = 200, **conte
         root=urlsplit(get_settings().public_base_url).path.rstrip("/"),
         deadline_target=lambda deadline: deadlines.target_text(lang, deadline),
         deadline_why=lambda deadline, now: why(lang, deadline, now),
+        describe_event=lambda event, customer=False: describe_event(lang, event, customer=customer),
         **{"local_time": local_time, **context},
     )
     headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}

@@ -58,8 +58,9 @@ def test_a_supervisor_classifies_and_dispatches_a_new_ticket(local_stack: LocalS
     schedule = page.inner_text("#schedule")
     assert "派工" in schedule and "特急通报" in schedule
     timeline = page.inner_text("#timeline")
-    assert "supervisor: dispatched tech-wang" in timeline
-    assert "classified" in timeline and "priority=A" in timeline
+    assert "supervisor: 派工：服务人员：tech-wang" in timeline
+    assert "分类定级" in timeline and "A 特急" in timeline
+    assert "dispatched" not in timeline, "a Chinese page's timeline is in Chinese"
 
     page.goto(local_stack.app_url + "/staff/queue?technician=tech-wang")
     assert page.locator(f'tr[data-number="{number}"]').count() == 1

@@ -11,6 +11,7 @@ from moto import mock_aws
 from moto.cognitoidp import models as cognito_models
 
 from chalicelib import wiring
+from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.cognito import add_staff
 from chalicelib.adapters.provision import ensure_resources
 from chalicelib.domain.staff import StaffRole
@@ -78,3 +79,14 @@ def forged_token(claims: dict) -> str:
     private = json.loads(gzip.decompress((MOTO_KEYS / "jwks-private.json.gz").read_bytes()))
     key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})
+
+
+@pytest.fixture
+def clock_file(tmp_path, monkeypatch, aws):
+    """The app's clock moved by a file (local mode), as the local stack's clock page moves it."""
+    path = tmp_path / "clock.json"
+    path.write_text(json.dumps({"offset_seconds": 0}))
+    monkeypatch.setenv("LOCAL_MODE", "true")
+    monkeypatch.setenv("CLOCK_FILE", str(path))
+    wiring.reset()
+    return OffsetClock(str(path))

@@ -2,7 +2,6 @@
 outbox even when booking fails at that moment, and the every-minute delivery job (invoked as EventBridge
 would) completes it — the callback task on the desk's list, the survey by email and SMS — once."""
 
-import json
 from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlsplit
@@ -11,7 +10,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import wiring
-from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.domain.ticket import Action
 from tests.integration.test_aftercare_routes import outbox_texts
@@ -22,17 +20,7 @@ THROTTLED = ClientError({"Error": {"Code": "ProvisionedThroughputExceededExcepti
 
 
 @pytest.fixture
-def clock(tmp_path, monkeypatch, aws):
-    path = tmp_path / "clock.json"
-    path.write_text(json.dumps({"offset_seconds": 0}))
-    monkeypatch.setenv("LOCAL_MODE", "true")
-    monkeypatch.setenv("CLOCK_FILE", str(path))
-    wiring.reset()
-    return OffsetClock(str(path))
-
-
-@pytest.fixture
-def tokens(staff_token, clock):
+def tokens(staff_token, clock_file):
     return Tokens(staff_token)
 
 
@@ -45,7 +33,7 @@ def by_purpose(number, purpose):
     return sorted((m for m in outbox_texts(number) if m["purpose"] == purpose), key=lambda m: m["channel"])
 
 
-def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_it(client, tokens, clock):
+def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_it(client, tokens, clock_file):
     receipt = new_ticket(client)
     number = receipt["number"]
     desk = wiring.services().desk
@@ -62,7 +50,7 @@ def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_
     assert "ProvisionedThroughputExceededException" in item["last_error"]
     assert by_purpose(number, "survey") == []
 
-    clock.set_offset(timedelta(minutes=2))  # past the first backoff
+    clock_file.set_offset(timedelta(minutes=2))  # past the first backoff
     deliver_notifications(client)
 
     [item] = by_purpose(number, "after_care")
@@ -72,7 +60,7 @@ def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_
     deliver_notifications(client)  # nothing more to do: still one survey
     assert len(by_purpose(number, "survey")) == 2
 
-    clock.set_offset(timedelta(days=5, hours=12))
+    clock_file.set_offset(timedelta(days=5, hours=12))
     callbacks = get(client, "/staff/callbacks", tokens["desk"]).body.decode()
     assert callbacks.count(f'data-number="{number}"') == 1
     # The internal item is no message to the customer: the tracking page never mentions it.

@@ -11,7 +11,6 @@ import boto3
 import pytest
 
 from chalicelib import wiring
-from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.memory import MemoryTickets
@@ -23,16 +22,6 @@ from chalicelib.settings import get_settings
 from tests.integration.test_supervisor_pages import Tokens, get, new_ticket, post
 
 S = StaffRole
-
-
-@pytest.fixture
-def clock_file(tmp_path, monkeypatch, aws):
-    path = tmp_path / "clock.json"
-    path.write_text(json.dumps({"offset_seconds": 0}))
-    monkeypatch.setenv("LOCAL_MODE", "true")
-    monkeypatch.setenv("CLOCK_FILE", str(path))
-    wiring.reset()
-    return OffsetClock(str(path))
 
 
 @pytest.fixture
@@ -191,6 +180,25 @@ def test_a_severe_complaint_runs_its_flow_through_the_right_people(client, token
     assert 'data-state="agreed"' in page and 'data-status="open"' in page and 'data-milestone="resolved"' in page
     closing = post(client, f"{url}/close", tokens["desk"])
     assert closing.status_code == 409 and "未验证" in closing.body.decode()
+
+
+def test_the_complaint_pages_deadlines_are_named_in_the_pages_language(client, tokens):
+    number = new_complaint(client, tokens)
+    url = f"/staff/complaints/{number}"
+    assert post(client, f"{url}/reply", tokens["desk"], {"reply_by": "2099-01-01T10:00"}).status_code == 303
+
+    def deadlines(page):
+        found = re.search(r'<ul id="deadlines">(.*?)</ul>', page, re.DOTALL).group(1)
+        return re.findall(r'data-milestone="(\w+)" data-state="(\w+)">(.*?)</li>', found)
+
+    due = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"  # in the service's time zone, as everywhere
+    chinese = deadlines(get(client, url, tokens["desk"]).body.decode())
+    assert [(m, s) for m, s, _ in chinese] == [("contacted", "met"), ("resolved", "pending")]
+    assert re.fullmatch(f"联系报修人 · {due} · 按时完成", chinese[0][2]), chinese
+    assert re.fullmatch(f"修复 · {due} · 进行中", chinese[1][2]), chinese
+    english = deadlines(get(client, f"{url}?lang=en", tokens["desk"]).body.decode())
+    assert re.fullmatch(f"contact the reporter · {due} · met", english[0][2]), english
+    assert re.fullmatch(f"resolved · {due} · running", english[1][2]), english
 
 
 @pytest.mark.parametrize("who, status", [("desk", 200), ("supervisor", 200), ("quality", 200),

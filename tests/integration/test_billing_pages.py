@@ -96,6 +96,8 @@ def test_the_customer_approves_from_the_tracking_link_once_and_the_staff_page_sh
     assert len(events) == 1
     staff_page = get(client, f"/staff/tickets/{paid_job.number}/quote", token).body.decode()
     assert "客户已确认（服务协议已签订）" in staff_page and 'id="quote-answered-at"' in staff_page
+    assert "客户: 客户确认报价（服务协议已签订）：第 1 版" in staff_page, "the paperwork timeline in Chinese"
+    assert "合计：1,650.00 元" in staff_page and "quote sent to the customer" not in staff_page
     assert "id=\"approve-quote\"" not in client.http.get(f"/t/{paid_job.tracking_token}").body.decode()
 
 

@@ -1,9 +1,12 @@
 """The customer's form and tracking page, through Chalice's test client against moto."""
 
+import html
 import re
 from urllib.parse import urlencode
 
+from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.domain.ticket import Billing, Priority
 from tests.fakes import PNG, valid_report
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -45,6 +48,38 @@ def test_submitting_redirects_to_the_tracking_page_with_the_confirmation(client)
     page = client.http.get(location.replace("https://desk.example.com", "")).body.decode()
     assert "SD-2026-000001" in page and "报修已受理" in page
     assert location.split("?")[0] in page, "the tracking link is shown"
+
+
+def test_the_tracking_timeline_reads_in_the_customers_language_and_shows_only_public_events(client):
+    location = post_form(client, valid_report()).headers["Location"].split("?")[0]
+    path = location.replace("https://desk.example.com", "")
+    number = "SD-2026-000001"
+    desk = wiring.services().desk
+    desk.classify(number, actor="supervisor", priority=Priority.URGENT, billing=Billing.FREE)
+    desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
+    desk.pause(number, actor="supervisor", reason="site not ready (厂房停电)")  # as the supervisor's form puts it
+
+    chinese = timeline_of(client.http.get(path).body.decode())
+    assert chinese == [
+        "报修已受理（网页）",
+        "分类定级：等级：B 紧急；收费：免费（质保期内）；收费依据：合同质保期内",
+        "派工：服务人员：tech-wang",
+        "暂停计时：原因：现场不具备条件；说明：厂房停电",
+    ], "Chinese words, no English summary, nothing internal (notifications)"
+
+    english = timeline_of(client.http.get(path + "?lang=en").body.decode())
+    assert english == [
+        "Request received (web)",
+        "Classified: priority: B urgent; billing: Free (under warranty); billing reason: inside the contract warranty",
+        "Dispatched: technicians: tech-wang",
+        "Clock paused: reason: site not ready; note: 厂房停电",
+    ]
+
+
+def timeline_of(page):
+    start = page.index('id="timeline"')
+    items = re.findall(r"<li>(.*?)</li>", page[start : page.index("</ol>", start)], re.DOTALL)
+    return [html.unescape(" ".join(re.sub(r"<[^>]+>", " ", item).split()[2:])) for item in items]  # after the time
 
 
 def test_missing_fields_are_named_in_the_forms_language_and_input_is_kept(client):

@@ -48,7 +48,12 @@ def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(cl
 
     page = client.http.get(link).body.decode()
     assert number in page and 'id="schedule"' in page and "派工截止时间" in page and "dispatch due" not in page
-    assert "dispatch due" in client.http.get(f"{link}?lang=en").body.decode()
+    # The timeline too, from the events as DynamoDB gave them back.
+    assert "时限监控: 时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）" in page
+    assert "supervisor: 分类定级：等级：A 特急" in page and "escalated to level" not in page
+    english = client.http.get(f"{link}?lang=en").body.decode()
+    assert "dispatch due" in english
+    assert "deadline monitor: Deadline warning / escalation: dispatch missed: escalated to level 1" in english
     taken = client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
     assert "已认领" in taken
     assert "已有人认领" in client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()

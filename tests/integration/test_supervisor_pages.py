@@ -150,6 +150,49 @@ def test_a_chinese_ticket_page_explains_every_deadline_in_chinese_and_an_english
     assert "派工截止时间" not in english_page
 
 
+def timeline_of(page: str) -> str:
+    """The timeline's text: one line per event, tags dropped."""
+    start = page.index('id="timeline"')
+    items = re.findall(r"<li>(.*?)</li>", page[start : page.index("</ol>", start)], re.DOTALL)
+    return "\n".join(html.unescape(" ".join(re.sub(r"<[^>]+>", " ", item).split())) for item in items)
+
+
+def test_the_timeline_reads_in_the_pages_language_with_what_each_move_recorded(client, tokens):
+    number = new_ticket(client)["number"]
+    sup = tokens["supervisor"]
+    assert post(client, f"/staff/tickets/{number}/classify", sup, CLASSIFY_A).status_code == 303
+    assert post(client, f"/staff/tickets/{number}/dispatch", sup, {"technicians": ["wang"]}).status_code == 303
+    pause = {"pause_reason": "customer_unreachable", "pause_note": "电话关机"}
+    assert post(client, f"/staff/tickets/{number}/pause", sup, pause).status_code == 303
+    summaries = [e.summary for e in wiring.services().queue.ticket_file(number).timeline]
+    assert any(s.startswith("classified priority=A") for s in summaries)
+
+    chinese = timeline_of(get(client, f"/staff/tickets/{number}", sup).body.decode())
+    for words in (
+        "客户: 报修受理：渠道：网页；服务类型：故障维修",
+        "supervisor: 分类定级：等级：A 特急；服务方案：standard；省内/省外：省内；服务类型：故障维修；"
+        "收费：免费（质保期内）；收费依据：合同质保期内；质保：在质保期内",
+        "supervisor: 派工：服务人员：wang",
+        "supervisor: 暂停计时：原因：联系不上客户；说明：电话关机",
+        "系统: 通知：", "时限监控: 时限预警/升级：特急通报：已通报第 2 级（总工/技术部经理）",
+    ):
+        assert words in chinese, words
+    assert not [s for s in summaries if s in chinese], "no English summary on a Chinese page"
+    latin = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\S+@\S+|arn:\S+", "", chinese)))
+    assert latin <= {"supervisor", "wang", "standard"}, latin  # user names and the plan's name
+
+    english = timeline_of(get(client, f"/staff/tickets/{number}?lang=en", sup).body.decode())
+    for words in (
+        "customer: Request received: channel: web; type: Fault / repair",
+        "supervisor: Classified: priority: A critical; plan: standard; province: in-province",
+        "supervisor: Dispatched: technicians: wang",
+        "supervisor: Clock paused: reason: customer unreachable; note: 电话关机",
+        "deadline monitor: Deadline warning / escalation: critical job notice: level 2 (chief engineer)",
+    ):
+        assert words in english, words
+    assert not re.search(r"[\u4e00-\u9fff]", english.replace("电话关机", "")), "Chinese only where it was typed"
+
+
 @pytest.mark.parametrize("who", ["quality", "chief_engineer", "general_manager"])
 def test_others_in_the_office_read_the_ticket_without_forms(client, tokens, who):
     receipt = new_ticket(client)
@@ -198,7 +241,7 @@ def test_classify_then_dispatch_two_technicians(client, tokens):
     jobs = wiring.services().queue._tickets.tickets_for_technician("li")  # noqa: SLF001 (the technician pages' read)
     assert [t.number for t in jobs] == [number]
     page = get(client, f"/staff/tickets/{number}?done=dispatch", tokens["supervisor"]).body.decode()
-    assert "已派工" in page and "dispatched wang, li" in page
+    assert "已派工" in page and "派工：服务人员：wang、li" in page and "dispatched wang, li" not in page
 
 
 def test_a_wrong_classification_is_a_400_with_the_message_next_to_the_field(client, tokens):

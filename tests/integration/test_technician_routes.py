@@ -131,7 +131,9 @@ def test_my_jobs_lists_the_job_with_a_tap_to_call_phone_and_its_deadline(client,
 
 def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client, job, wang, staff_token):
     check_in(client, job, wang)
-    assert "服务人员在现场" in html(get(client, f"/staff/jobs/{job.number}?done=check-in", wang))
+    page = html(get(client, f"/staff/jobs/{job.number}?done=check-in", wang))
+    assert "服务人员在现场" in page
+    assert "tech-wang: 到达现场签到：位置：31.30000, 120.60000" in page, "the timeline in the page's language"
 
     upload = post_json(client, f"/staff/jobs/{job.number}/uploads/form",
                        {"filename": "验收单.pdf", "content_type": "application/pdf"}, wang)
