@@ -17,7 +17,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 
 help:
 	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"
-	@echo "make test         lint and run every test (what CI runs)"
+	@echo "make test         lint, type-check and run every test (what CI runs)"
 	@echo "make install      create .venv, install the Python packages and Chromium"
 	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
 
@@ -54,7 +54,7 @@ node:
 run: install
 	$(VENV_PYTHON) -m local.run
 
-test: install lint
+test: install lint typecheck
 	$(VENV_PYTHON) -m pytest
 
 lint: $(INSTALLED)

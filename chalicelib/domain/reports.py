@@ -338,6 +338,14 @@ class MonthlyReport(BaseModel):
 _CLOSING = frozenset({Action.REPORT_DEPARTURE, Action.UPLOAD_ACCEPTANCE, Action.APPROVE, Action.CANCEL})
 
 
+def _empty_counts() -> dict[str, dict[str, int]]:
+    return {name: {} for name in ("kind", "priority", "model", "province", "status")}
+
+
+def _empty_hours() -> dict[Interval, list[float]]:
+    return {interval: [] for interval in Interval}
+
+
 class ReportPart(BaseModel):
     """What some of a month's tickets add to its report: the sums, counts and rows ``ReportBuilder``
     keeps. A month of 100,000 tickets is built in parts (one per day, each by its own worker) that
@@ -348,11 +356,9 @@ class ReportPart(BaseModel):
     timezone: str = DEFAULT_TIMEZONE
     computed_at: datetime
     rows: list[TicketRow] = Field(default_factory=list)
-    counts: dict[str, dict[str, int]] = Field(
-        default_factory=lambda: {k: {} for k in ("kind", "priority", "model", "province", "status")}
-    )
+    counts: dict[str, dict[str, int]] = Field(default_factory=_empty_counts)
     tallies: dict[Milestone, dict[str, int]] = Field(default_factory=dict)
-    hours: dict[Interval, list[float]] = Field(default_factory=lambda: {i: [] for i in Interval})
+    hours: dict[Interval, list[float]] = Field(default_factory=_empty_hours)
     dispatches: int = 0
     costs: dict[str, Decimal] = Field(default_factory=dict)
     cost_jobs: int = 0
@@ -452,8 +458,8 @@ class ReportBuilder:
                 _bump(tally, "pending")
 
         hours = _intervals(ticket.created_at, timeline)
-        for interval, value in hours.items():
-            part.hours.setdefault(interval, []).append(value)
+        for interval, taken in hours.items():
+            part.hours.setdefault(interval, []).append(taken)
 
         person_times, dispatches, days, person_days = _field_work(timeline, self.now)
         part.dispatches += dispatches

@@ -27,6 +27,7 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 from functools import cache
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -135,7 +136,7 @@ def build_email(
     message["Message-ID"] = make_msgid(idstring=f"report-{report.month.label}", domain=domain)
     message.set_content(_plain_text(report, lang, footer), cte="base64")
     message.add_alternative(html, subtype="html", cte="base64")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part = cast(EmailMessage, message.get_payload()[1])  # type: ignore[index]  # add_alternative made it
     for name, png in images.items():
         html_part.add_related(png, maintype="image", subtype="png", cid=cids[name], disposition="inline",
                               filename=f"{name}.png")

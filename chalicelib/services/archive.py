@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -295,17 +296,15 @@ class ArchiveService:
         now = self._clock.now()
         for customer_id, customer_input in parsed.customers.items():
             outcome = self._upsert(
-                lambda cid=customer_id: self._archive.customer(cid),
-                lambda previous, ci=customer_input: Customer.from_input(
-                    ci, version=previous.version + 1 if previous else 1, at=now, actor=actor),
+                partial(self._archive.customer, customer_id),
+                partial(_next_customer, customer_input, now, actor),
                 self._archive.save_customer,
             )
             result.customers[outcome] += 1
         for customer_id, product_input in parsed.products:
             outcome = self._upsert(
-                lambda pi=product_input: self._archive.product(pi.serial_number),
-                lambda previous, pi=product_input, cid=customer_id: InstalledProduct.from_input(
-                    pi, customer_id=cid, version=previous.version + 1 if previous else 1, at=now, actor=actor),
+                partial(self._archive.product, product_input.serial_number),
+                partial(_next_product, product_input, customer_id, now, actor),
                 self._store_product,
             )
             result.products[outcome] += 1
@@ -352,3 +351,15 @@ class ArchiveService:
             plan = DEFAULT_PLAN  # a plan retired since the customer was filed must not block a report
         warranty = product.warranty(self.today(now)) if product else None
         return ArchiveLink(customer, product, warranty, plan, matched_by)
+
+
+def _next_customer(given: CustomerInput, at: datetime, actor: str, previous: Customer | None) -> Customer:
+    """The customer an import row makes, one version after the stored one (if any)."""
+    return Customer.from_input(given, version=previous.version + 1 if previous else 1, at=at, actor=actor)
+
+
+def _next_product(
+    given: ProductInput, customer_id: str, at: datetime, actor: str, previous: InstalledProduct | None
+) -> InstalledProduct:
+    return InstalledProduct.from_input(given, customer_id=customer_id,
+                                       version=previous.version + 1 if previous else 1, at=at, actor=actor)

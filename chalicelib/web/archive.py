@@ -23,7 +23,7 @@ from chalicelib.services.ports import SerialTaken, StaleRecord
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import BadRequest, read_form, read_json
+from chalicelib.web.forms import BadRequest, query_of, read_form, read_json
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -112,7 +112,7 @@ def _form_values(fields: tuple[str, ...]) -> tuple[dict[str, Any], int | None]:
 @guarded(blueprint)
 @staff_only(blueprint, *READERS)
 def archive_list() -> Response:
-    query = blueprint.current_request.query_params or {}
+    query = query_of(blueprint.current_request)
     text = str(query.get("q", "")).strip()[:100]
     if text:
         return _page("archive_list.html", q=text, customers=_archive().search(text), next_after=None)
@@ -146,7 +146,7 @@ def customer_page(customer_id: str) -> Response:
         view = _archive().customer_view(customer_id)
     except UnknownCustomer:
         return _not_found()
-    saved = (blueprint.current_request.query_params or {}).get("saved") == "1"
+    saved = query_of(blueprint.current_request).get("saved") == "1"
     return _page("archive_customer.html", view=view, saved=saved)
 
 
@@ -224,14 +224,14 @@ def create_product(customer_id: str) -> Response:
 @guarded(blueprint)
 @staff_only(blueprint, *READERS)
 def product_page() -> Response:
-    serial = str((blueprint.current_request.query_params or {}).get("serial", ""))[:100]
+    serial = str(query_of(blueprint.current_request).get("serial", ""))[:100]
     try:
         view, customer = _archive().product_view(serial)
     except UnknownProduct:
         return _not_found()
     if customer is None:
         return _not_found()
-    saved = (blueprint.current_request.query_params or {}).get("saved") == "1"
+    saved = query_of(blueprint.current_request).get("saved") == "1"
     return _product_form(customer, view.product.serial_number, view.product.as_input(), {},
                          version=view.product.version, warranty=view.warranty, saved=saved)
 

@@ -17,6 +17,7 @@ from chalicelib.reporting import mail
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import staff_only
 from chalicelib.web.errors import guarded
+from chalicelib.web.forms import query_of
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -52,7 +53,7 @@ def report_page() -> Response:
     page refreshes itself until it is there."""
     request = blueprint.current_request
     lang = language_of(request)
-    month = _month((request.query_params or {}).get("month"))
+    month = _month(query_of(request).get("month"))
     if month is None:
         return _bad_month()
     report, building = wiring.reports().show(month)
