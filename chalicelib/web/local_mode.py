@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalice import Blueprint, Response
@@ -56,13 +56,34 @@ def _clock(advance: dict[str, str] | None) -> Response:
     if not settings.local_mode or not settings.clock_file:
         return _not_here()
     local_clock = OffsetClock(settings.clock_file)
+    zone = ZoneInfo(settings.timezone)
+    error = None
     if advance is not None:
-        try:
-            hours = float(advance.get("advance_hours", "0"))
-        except ValueError:
-            hours = 0.0
-        offset = timedelta(0) if advance.get("reset") else local_clock.offset() + timedelta(hours=max(hours, 0))
-        local_clock.set_offset(offset)
-    now = local_clock.now().astimezone(ZoneInfo(settings.timezone))
-    return render(blueprint.current_request, "clock.html", now=now.strftime("%Y-%m-%d %H:%M"),
-                  offset=local_clock.offset())
+        if advance.get("reset"):
+            local_clock.set_offset(timedelta(0))
+        elif "to" in advance:
+            error = _jump(local_clock, advance["to"], zone)
+        else:
+            try:
+                hours = float(advance.get("advance_hours", "0"))
+            except ValueError:
+                hours = 0.0
+            local_clock.set_offset(local_clock.offset() + timedelta(hours=max(hours, 0)))
+    now = local_clock.now().astimezone(zone)
+    return render(blueprint.current_request, "clock.html", status=400 if error else 200,
+                  now=now.strftime("%Y-%m-%d %H:%M"), now_input=now.strftime("%Y-%m-%dT%H:%M"),
+                  offset=local_clock.offset(), error=error, jump_to=(advance or {}).get("to", ""))
+
+
+def _jump(local_clock: OffsetClock, text: str, zone: ZoneInfo) -> str | None:
+    """Moves the clock forward to a wall-clock moment in the service's zone (the next month's report,
+    a callback due next week); returns the message key of what was wrong, if anything."""
+    try:
+        target = datetime.strptime(text.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=zone)
+    except ValueError:
+        return "clock.bad_moment"
+    now = local_clock.now()
+    if target <= now:
+        return "clock.not_forward"
+    local_clock.set_offset(local_clock.offset() + (target - now))
+    return None
