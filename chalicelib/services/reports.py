@@ -3,15 +3,15 @@ emailed to the managers on the 1st (001 §5.4, 000 §4.6).
 
 Building, in parts. A month is cut into its days (Shanghai); each day is a *part*, built on its own
 from the month index (never a Scan) and each ticket's timeline (read by ``REPORT_READ_WORKERS``
-threads at once), and stored as JSON under ``reports/<yyyy-mm>/builds/<build>/``. On AWS every part
-is a message on the report-parts SQS queue and a ``report_part`` Lambda builds it, so a month of
-100,000 tickets is ~30 functions of ~3,000 tickets each instead of one that would outrun its time
-limit; without a queue (tests, ``REPORT_QUEUE_URL`` empty) the parts are built one after another
-here. Every part marks itself done on the build's record in the table (a set of part numbers, so a
-redelivered part counts once); whoever completes the set assembles the report: merges the parts
-(``ReportBuilder.absorb``, which gives exactly the report of building the month in one go), stores
-it as ``reports/<yyyy-mm>/report.json`` (what the app shows and downloads) and, for the scheduled
-build, emails it.
+threads at once), and stored as JSON under ``reports/builds/<yyyy-mm>/<build>/`` (the bucket
+expires them after a week). On AWS every part is a message on the report-parts SQS queue and a
+``report_part`` Lambda builds it, so a month of 100,000 tickets is ~30 functions of ~3,000 tickets
+each instead of one that would outrun its time limit; without a queue (tests, ``REPORT_QUEUE_URL``
+empty) the parts are built one after another here. Every part marks itself done on the build's
+record in the table (a set of part numbers, so a redelivered part counts once); whoever completes
+the set assembles the report: merges the parts (``ReportBuilder.absorb``, which gives exactly the
+report of building the month in one go), stores it as ``reports/<yyyy-mm>/report.json`` (what the
+app shows and downloads) and, for the scheduled build, emails it.
 
 Sending, exactly once per month, and never lost:
 
@@ -73,8 +73,12 @@ def report_key(month: str) -> str:
     return f"reports/{month}/report.json"
 
 
+# Parts are only needed until their build is assembled; the bucket expires everything under this prefix.
+BUILD_PARTS_PREFIX = "reports/builds/"
+
+
 def part_key(month: str, build_id: str, index: int) -> str:
-    return f"reports/{month}/builds/{build_id}/part-{index:02d}.json"
+    return f"{BUILD_PARTS_PREFIX}{month}/{build_id}/part-{index:02d}.json"
 
 
 @dataclass(frozen=True)

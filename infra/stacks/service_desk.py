@@ -42,6 +42,7 @@ from stages import STAFF_GROUPS, StageSettings
 
 from chalicelib.adapters import keys, schema
 from chalicelib.adapters.provision import REPORT_PART_MAX_RECEIVES
+from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
 from stacks.suppressions import skip_checks
 
@@ -447,7 +448,15 @@ class ServiceDeskStack(Stack):
                     ],
                     noncurrent_version_expiration=Duration.days(self.stage.noncurrent_versions_kept_days),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
+                ),
+                # A monthly report's parts matter only until their build is assembled (minutes);
+                # a week leaves time to look into a build that stalled.
+                s3.LifecycleRule(
+                    id="expire-report-build-parts",
+                    prefix=BUILD_PARTS_PREFIX,
+                    expiration=Duration.days(7),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
             ],
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="files/" if access_logs else None,

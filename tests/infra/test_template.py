@@ -104,8 +104,10 @@ def test_the_files_bucket_is_private_encrypted_versioned_and_tls_only(template):
     [encryption] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
-    [rule] = bucket["LifecycleConfiguration"]["Rules"]
-    assert rule["Transitions"][0]["StorageClass"] == "STANDARD_IA"
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["cheaper-class-for-old-files"]["Transitions"][0]["StorageClass"] == "STANDARD_IA"
+    parts = rules["expire-report-build-parts"]
+    assert parts["Prefix"] == "reports/builds/" and parts["ExpirationInDays"] == 7, "report parts do not pile up"
     tls_denials = [
         s
         for _, s in resource_policy_statements(template)
