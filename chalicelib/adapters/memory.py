@@ -321,6 +321,9 @@ class MemoryReportArchive:
     def get(self, key: str) -> bytes | None:
         return self.objects.get(key)
 
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
     def download_url(self, key: str, filename: str, expires_in: int = 300) -> str:
         return f"memory://{key}?filename={filename}"
 

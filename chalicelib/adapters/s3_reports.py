@@ -37,6 +37,15 @@ class S3ReportArchive:
             raise
         return bytes(response["Body"].read())
 
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return False
+            raise
+        return True
+
     def download_url(self, key: str, filename: str, expires_in: int = 300) -> str:
         """A short-lived link that downloads ``key`` as ``filename`` (files can be larger than a
         Lambda response may be, and API Gateway mangles binary bodies: the browser fetches from S3)."""

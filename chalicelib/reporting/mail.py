@@ -116,13 +116,14 @@ def attachment_name(report: MonthlyReport, extension: str) -> str:
 def build_email(
     report: MonthlyReport, lang: str, *, sender: str, recipients: list[str], report_link: str,
     other_language_link: str | None = None, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+    rows: tuple[bytes, bytes] | None = None,
 ) -> EmailMessage:
-    """The whole message, ready for SES ``SendRawEmail`` or SMTP ``send_message``."""
+    """The whole message, ready for SES ``SendRawEmail`` or SMTP ``send_message``. ``rows``: the CSV
+    and XLSX of the report's rows in ``lang`` when already made (else made here)."""
     domain = sender.rpartition("@")[2] or None
     images = chart_images(report)
     cids = {name: make_msgid(idstring=f"chart-{name}", domain=domain) for name in images}
-    csv_bytes = tables.to_csv(report, lang)
-    xlsx_bytes = tables.to_xlsx(report, lang)
+    csv_bytes, xlsx_bytes = rows or (tables.to_csv(report, lang), tables.to_xlsx(report, lang))
     attach = len(csv_bytes) + len(xlsx_bytes) <= max_attachment_bytes
     footer = t(lang, "report.attached") if attach else t(lang, "report.too_big", link=report_link)
     html = render_html(report, lang, lambda name: f"cid:{cids[name][1:-1]}",

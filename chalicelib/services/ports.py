@@ -328,6 +328,8 @@ class ReportArchive(Protocol):
 
     def get(self, key: str) -> bytes | None: ...
 
+    def exists(self, key: str) -> bool: ...
+
     def download_url(self, key: str, filename: str, expires_in: int = 300) -> str:
         """A short-lived link a browser downloads the file from, named ``filename``."""
 

@@ -42,7 +42,7 @@ from chalicelib.domain.notification import DeliveryState, MessageChannel, Outbox
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.reports import MonthlyReport, ReportBuilder, ReportMonth, ReportPart, report_month_due
 from chalicelib.domain.ticket import Ticket, TicketEvent
-from chalicelib.i18n import t
+from chalicelib.i18n import LANGUAGES, t
 from chalicelib.reporting import mail, tables
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import (
@@ -69,8 +69,17 @@ def report_email_key(month: str) -> str:
 
 
 def report_key(month: str) -> str:
-    """The month's latest assembled report (JSON), what the app shows and downloads."""
+    """The month's latest assembled report (JSON, figures without the ticket rows): what the app shows."""
     return f"reports/{month}/report.json"
+
+
+def rows_key(month: str, lang: str, extension: str) -> str:
+    """The month's ticket rows as ``csv`` or ``xlsx`` in ``lang``, made when the report is assembled
+    (a month of 100,000 rows takes longer to write than a page may wait)."""
+    return f"reports/{month}/{lang}/service-report-{month}.{extension}"
+
+
+ROW_FILES = {"csv": tables.CSV_TYPE, "xlsx": tables.XLSX_TYPE}
 
 
 # Parts are only needed until their build is assembled; the bucket expires everything under this prefix.
@@ -217,17 +226,30 @@ class ReportService:
             builder.absorb(ReportPart.model_validate_json(stored))
         report = builder.finish()
         latest = self.stored(month)
+        files: dict[str, dict[str, bytes]] = {}
         if latest is None or latest.computed_at <= report.computed_at:
-            self._archive.put(report_key(build.month), report.model_dump_json().encode(), "application/json")
+            # Rows first: whoever reads report.json finds its downloads there.
+            for lang in LANGUAGES:
+                files[lang] = self._row_files(report, lang)
+                for extension, body in files[lang].items():
+                    self._archive.put(rows_key(build.month, lang, extension), body, ROW_FILES[extension])
+            summary = report.model_copy(update={"rows": ()})
+            self._archive.put(report_key(build.month), summary.model_dump_json().encode(), "application/json")
         if build.send:
-            self._send(report)
+            made = files.get(self._config.language)
+            self._send(report, rows=(made["csv"], made["xlsx"]) if made else None)
         self._tickets.finish_report_build(build.month, build.started_at, build.build_id, self._clock.now())
         logger.info("report: assembled", extra={"month": build.month, "build": build.build_id,
                                                 "tickets": report.tickets})
         return report
 
+    @staticmethod
+    def _row_files(report: MonthlyReport, lang: str) -> dict[str, bytes]:
+        return {"csv": tables.to_csv(report, lang), "xlsx": tables.to_xlsx(report, lang)}
+
     def stored(self, month: ReportMonth) -> MonthlyReport | None:
-        """The month's latest assembled report, or None if none was built yet."""
+        """The month's latest assembled report (its figures; the rows are in the row files), or None
+        if none was built yet."""
         body = self._archive.get(report_key(month.label))
         return MonthlyReport.model_validate_json(body) if body is not None else None
 
@@ -251,21 +273,14 @@ class ReportService:
         return report_month_due(self._clock.now(), self._config.timezone)
 
     def download(self, month: ReportMonth, lang: str, extension: str) -> str | None:
-        """A link to the rows of ``month``'s stored report as ``csv`` or ``xlsx``, kept under reports/
-        (one file per month, language and format, replaced on each download); None before it is built."""
-        report = self.stored(month)
-        if report is None:
-            return None
-        if extension == "csv":
-            body, content_type = tables.to_csv(report, lang), tables.CSV_TYPE
-        elif extension == "xlsx":
-            body, content_type = tables.to_xlsx(report, lang), tables.XLSX_TYPE
-        else:
+        """A short-lived link to the rows of ``month``'s stored report as ``csv`` or ``xlsx`` in
+        ``lang``; None before the month is built."""
+        if extension not in ROW_FILES:
             raise ValueError(extension)
-        name = mail.attachment_name(report, extension)
-        key = f"reports/{month.label}/{lang}/{name}"
-        self._archive.put(key, body, content_type)
-        return self._archive.download_url(key, name)
+        key = rows_key(month.label, lang, extension)
+        if not self._archive.exists(key):
+            return None
+        return self._archive.download_url(key, f"service-report-{month.label}.{extension}")
 
     def page_link(self, month: ReportMonth, lang: str | None = None) -> str:
         base = self._config.public_base_url.rstrip("/")
@@ -290,7 +305,7 @@ class ReportService:
         # Without a queue the build ran here and ``_send`` left its outcome; with one, it runs elsewhere.
         return self._sent.pop(month.label, None) or ReportRun(month.label, "started")
 
-    def _send(self, report: MonthlyReport) -> ReportRun:
+    def _send(self, report: MonthlyReport, rows: tuple[bytes, bytes] | None = None) -> ReportRun:
         month = report.month
         recipients = list(self._config.recipients)
         if not recipients:
@@ -303,7 +318,7 @@ class ReportService:
         other = "en" if lang == "zh-CN" else "zh-CN"
         email = mail.build_email(
             report, lang, sender=self._config.sender, recipients=recipients,
-            report_link=self.page_link(month, lang), other_language_link=self.page_link(month, other),
+            report_link=self.page_link(month, lang), other_language_link=self.page_link(month, other), rows=rows,
         )
         key = report_email_key(month.label)
         self._archive.put(key, email.as_bytes(), "message/rfc822")

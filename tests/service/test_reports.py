@@ -14,6 +14,7 @@ from chalicelib.adapters.memory import (
 )
 from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.reports import ReportMonth
+from chalicelib.reporting import tables
 from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
 from chalicelib.services.reports import ReportConfig, ReportService, StoredEmailSender
@@ -241,4 +242,19 @@ def test_built_in_parts_or_in_one_go_the_report_is_the_same():
     world.service.start(march, send=False)
     for job in queue.jobs:
         world.service.run_part(job)
-    assert world.service.stored(march) == world.service.build(march)
+    whole = world.service.build(march)
+    assert world.service.stored(march) == whole.model_copy(update={"rows": ()}), "the figures are stored"
+    assert world.archive.objects["reports/2026-03/en/service-report-2026-03.csv"] == tables.to_csv(whole, "en")
+    assert world.archive.objects["reports/2026-03/zh-CN/service-report-2026-03.xlsx"][:2] == b"PK"
+
+
+def test_the_rows_download_is_made_once_when_the_report_is_assembled_not_when_asked_for():
+    world = World()
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    march = ReportMonth.parse("2026-03")
+    assert world.service.download(march, "en", "csv") is None, "nothing to download before the month is built"
+    world.service.show(march)
+    made = dict(world.archive.objects)
+    link = world.service.download(march, "zh-CN", "xlsx")
+    assert link == "memory://reports/2026-03/zh-CN/service-report-2026-03.xlsx?filename=service-report-2026-03.xlsx"
+    assert world.archive.objects == made, "a download writes nothing"
