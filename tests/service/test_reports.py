@@ -14,8 +14,8 @@ from chalicelib.adapters.memory import (
 )
 from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.reports import ReportMonth
-from chalicelib.reporting import tables
 from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
+from chalicelib.reporting import tables
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
 from chalicelib.services.reports import ReportConfig, ReportService, StoredEmailSender
 from tests.fakes import fake_world
