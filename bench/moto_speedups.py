@@ -1,10 +1,18 @@
 """Makes moto's DynamoDB fast enough for a table of 100,000 tickets, without changing its answers.
 
-moto (5.x) implements DynamoDB in Python with three costs that grow with the whole table:
+moto (5.x) implements DynamoDB in Python with costs that grow with the whole table, or with every
+attribute of every item it touches:
 
 * every ``Query`` first builds a list of *every* item and sorts it (``Table.all_items``), then keeps
   the ones whose partition key matches: a query on one ticket's partition costs O(n log n) over the
   table (~0.5 s at 40,000 items, and ~15 s at half a million);
+* an index ``Query`` then sorts every item of the index partition by the index keys, and goes
+  through all of them — the ones before and after the key range too — computing each one's size
+  for the 1 MB page limit: a page of one day of a month of 100,000 tickets costs a pass over the
+  whole month, and a page more for every 1 MB the day holds;
+* an item's size (``DynamoType.size``) wraps every nested value in a new ``DynamoType`` again at
+  each level, so a ticket (its ``data`` map) costs ~0.08 ms each time, and moto asks twice per item
+  a query returns and once per item it passes over;
 * every ``TransactWriteItems`` deep-copies the whole table once per item in the transaction, to roll
   back on failure;
 * every item written re-adds the sizes of all its attributes each time it adds one (to enforce the
@@ -13,14 +21,24 @@ moto (5.x) implements DynamoDB in Python with three costs that grow with the who
   for each attribute value, tries each of its ten members (``S``, ``N``, ``M``, ...) by name: ~50 ms
   for a Query returning one ticket's seven events, most of a timeline read's cost.
 
-Real DynamoDB does none of that: a key lookup reads its partition, a transaction touches its items.
-``faster_moto()`` patches all three while it is active:
+Real DynamoDB does none of that: a key lookup reads its partition, an index query reads its key
+range, a transaction touches its items. ``faster_moto()`` patches them while it is active:
 
 * a table (not index) query looks only at its own partition (``Table.items[hash_key]``), which is
   exactly the set moto would have kept after its full pass; the sort moto does afterwards decides
-  the order, so skipping the first sort changes nothing. Index queries still pass over every item
-  (there is no partition to look in), but unsorted: moto sorts the matches by the index keys and
-  the table keys, a total order, after filtering.
+  the order, so skipping the first sort changes nothing.
+* an index query is handed only the items of its index partition (those whose index key attributes
+  equal the query's, compared as moto compares them), already in moto's order when the keys are
+  strings; moto then filters and sorts them as before (one comparison per item on sorted input).
+  The order is moto's own sort by the index keys and the table keys, a total order, so what it was
+  handed in changes nothing.
+* an attribute value's size is computed by the same rules without the re-wrapping, and an item's
+  size and an index partition are kept from one read to the next until the next write: every
+  request other than a read (``UpdateItem``, a transaction, a put...) and every direct put or delete
+  on a table forgets them, as only a write changes a stored item (some in place).
+* ``DynamoType.cast_value`` (what moto compares and sorts by, many times per item an index query
+  passes over) returns a string, binary or boolean value as it is, as moto does after five type
+  checks; other types go to moto's.
 * a transaction snapshots only the items it touches and restores those if it fails, instead of
   copying the table.
 * an item is built attribute by attribute as before and its size checked once, at the end, against
@@ -31,8 +49,10 @@ Real DynamoDB does none of that: a key lookup reads its partition, a transaction
   serializer would change) still goes through moto's serializer.
 
 What moto returns — items, order, ``Count``, ``ScannedCount``, ``LastEvaluatedKey``, conditional
-failures, rollbacks — is unchanged; ``tests/bench/test_sweep_bench.py`` runs the benchmark with and
-without these patches and compares the figures.
+failures, rollbacks — is unchanged: ``tests/bench/test_moto_speedups.py`` compares moto's response
+bodies byte for byte with and without these patches (every attribute type, binary included; index
+pages cut by the 1 MB limit, before and after an item grows in place), and
+``tests/bench/test_sweep_bench.py`` and ``test_report_bench.py`` run the benchmarks both ways.
 """
 
 from __future__ import annotations
@@ -46,15 +66,62 @@ from typing import Any
 from unittest import mock
 
 import moto.dynamodb.models as ddb_models
+from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize
-from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.responses import DynamoHandler
 
 # The partition the current table query is about; None means "all items" (index queries, scans).
 _partition: ContextVar[DynamoType | None] = ContextVar("partition", default=None)
+# The index partition the current index query is about: the index's name and its key conditions.
+_index_partition: ContextVar[tuple[str, list[tuple[str, DynamoType]]] | None] = ContextVar(
+    "index_partition", default=None
+)
+
+
+def _every_item(table: Table) -> Iterator[Item]:
+    if table.range_key_attr:
+        for bucket in table.items.values():
+            yield from bucket.values()
+    else:
+        yield from table.items.values()  # type: ignore[misc]
+
+
+def _equal(value: DynamoType | None, expected: DynamoType) -> bool:
+    """``value == expected`` as moto compares (same type, same ``cast_value``), without building a
+    Decimal for two strings."""
+    if value is None:
+        return False
+    if value.type == "S" and expected.type == "S":
+        return value.value == expected.value  # type: ignore[no-any-return]
+    return value == expected
+
+
+def _index_order(table: Table, index_name: str) -> list[str]:
+    """The attributes moto sorts an index query's items by (``Table.sorted_items``): the index keys,
+    then the table keys."""
+    index = table.get_index(index_name)
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    return [*hashes, *ranges, table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else [])]
+
+
+def _presorted(items: list[Item], order: list[str]) -> list[Item]:
+    """``items`` in moto's index order when every key is a string (then ``str`` order is moto's
+    order); moto sorts them again anyway, which costs it one comparison per item on sorted input."""
+    keys = []
+    for item in items:
+        key = []
+        for name in order:
+            value = item.attrs.get(name)
+            if value is None or value.type != "S":
+                return items
+            key.append(value.value)
+        keys.append(tuple(key))
+    return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
 
 
 def _all_items(self: Table) -> list[Item]:
@@ -64,9 +131,21 @@ def _all_items(self: Table) -> list[Item]:
         if bucket is None:
             return []
         return list(bucket.values()) if self.range_key_attr else [bucket]  # type: ignore[list-item]
-    if self.range_key_attr:
-        return [item for bucket in self.items.values() for item in bucket.values()]
-    return list(self.items.values())  # type: ignore[arg-type]
+    index = _index_partition.get()
+    if index is not None:
+        index_name, conditions = index
+        key = (id(self), index_name, tuple((name, value.type, value.value) for name, value in conditions))
+        cached = _index_partitions.get(key)
+        if cached is None or cached[0] is not self:
+            if len(conditions) == 1:
+                (name, expected), = conditions
+                found = [item for item in _every_item(self) if _equal(item.attrs.get(name), expected)]
+            else:
+                found = [item for item in _every_item(self)
+                         if all(_equal(item.attrs.get(name), expected) for name, expected in conditions)]
+            cached = _index_partitions[key] = (self, _presorted(found, _index_order(self, index_name)))
+        return list(cached[1])
+    return list(_every_item(self))
 
 
 # moto's limit (LimitedSizeDict): "between 409 and 410KB" measured on AWS, 405,000 to be safe.
@@ -84,14 +163,96 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     self.attrs = converted
 
 
+def _size(value: DynamoType) -> int:
+    """``DynamoType.size`` computed the same way, without moto's re-wrapping of every nested value in
+    a new ``DynamoType`` at each level (which makes a map's size quadratic in its depth)."""
+    kind, inner = value.type, value.value
+    if kind == "N":
+        return len(str(inner))
+    if kind in _SETS:
+        sub = kind[0]
+        return sum(len(str(v)) if sub == "N" else (1 if isinstance(v, bool) else bytesize(v)) for v in inner)
+    if kind == "L":
+        return sum(_size(v if type(v) is DynamoType else DynamoType(v)) for v in inner)
+    if kind == "M":
+        return sum(bytesize(k) + _size(v if type(v) is DynamoType else DynamoType(v)) for k, v in inner.items())
+    if isinstance(inner, bool):
+        return 1
+    return bytesize(inner)
+
+
+_SETS = frozenset({"SS", "NS", "BS"})
+_AS_IS = frozenset({"S", "B", "BOOL"})
+_moto_cast_value = DynamoType.cast_value.fget  # type: ignore[attr-defined]
+
+
+def _cast_value(self: DynamoType) -> Any:
+    """``DynamoType.cast_value`` (what moto compares and sorts by): a string, binary or boolean is its
+    value as it is — moto gets there after five type checks — anything else goes to moto's."""
+    if self.type in _AS_IS:
+        return self.value
+    return _moto_cast_value(self)
+
+# What reads found, until the next write: item sizes by item, and index partitions (the items of an
+# index query's partition, in index order) by table, index and key. The items and tables are kept
+# here, so an id is never reused while cached. Only a write adds, removes or changes stored items
+# (an UpdateItem or a transaction's Update changes them in place): every request other than a read,
+# and every direct put or delete on a table, empties both.
+_sizes: dict[int, tuple[Item, int]] = {}
+_index_partitions: dict[tuple[Any, ...], tuple[Table, list[Item]]] = {}
+_READS = frozenset({
+    "Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems", "DescribeTable", "ListTables",
+    "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
+})
+
+
+def _item_size(self: Item) -> int:
+    """``Item.size``: the sum moto computes (attribute names' bytes + ``DynamoType.size``), once per
+    item until the next write."""
+    cached = _sizes.get(id(self))
+    if cached is not None and cached[0] is self:
+        return cached[1]
+    size = sum(bytesize(key) + _size(value) for key, value in self.attrs.items())
+    _sizes[id(self)] = (self, size)
+    return size
+
+
+def _forget() -> None:
+    _sizes.clear()
+    _index_partitions.clear()
+
+
+def _forgetting(original: Any) -> Any:
+    def write(*args: Any, **kwargs: Any) -> Any:
+        _forget()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _forget()
+
+    return write
+
+
+def _wrap_call_action(original: Any) -> Any:
+    def call_action(self: DynamoHandler) -> Any:
+        if self._get_action() in _READS:
+            return original(self)
+        return _forgetting(original)(self)
+
+    return call_action
+
+
 def _wrap_query(original: Any) -> Any:
     def query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
         # Positional order of Table.query: ..., projection_expressions (6th after hash_key), index_name.
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        conditions = kwargs.get("hash_key_conditions")
         token = _partition.set(hash_key if index_name is None and hash_key is not None else None)
+        index_token = _index_partition.set((index_name, list(conditions)) if index_name and conditions else None)
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
+            _index_partition.reset(index_token)
             _partition.reset(token)
 
     return query
@@ -190,10 +351,19 @@ def _wrap_structure(original: Any) -> Any:
 def faster_moto() -> Iterator[None]:
     with (
         mock.patch.object(Item, "__init__", _item_init),
+        mock.patch.object(DynamoType, "size", _size),
+        mock.patch.object(DynamoType, "cast_value", property(_cast_value)),
+        mock.patch.object(Item, "size", _item_size),
+        mock.patch.object(Table, "put_item", _forgetting(Table.put_item)),
+        mock.patch.object(Table, "delete_item", _forgetting(Table.delete_item)),
+        mock.patch.object(DynamoHandler, "call_action", _wrap_call_action(DynamoHandler.call_action)),
         mock.patch.object(Table, "all_items", _all_items),
         mock.patch.object(Table, "query", _wrap_query(Table.query)),
         mock.patch.object(DynamoDBBackend, "transact_write_items", _wrap_transact(DynamoDBBackend.transact_write_items)),
         mock.patch.object(BaseJSONSerializer, "_serialize_type_structure",
                           _wrap_structure(BaseJSONSerializer._serialize_type_structure)),
     ):
-        yield
+        try:
+            yield
+        finally:
+            _forget()
