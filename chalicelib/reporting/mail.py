@@ -109,8 +109,13 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def rows_file_name(month: str, extension: str) -> str:
+    """What the month's rows are called as an attachment and as a download."""
+    return f"service-report-{month}.{extension}"
+
+
 def attachment_name(report: MonthlyReport, extension: str) -> str:
-    return f"service-report-{report.month.label}.{extension}"
+    return rows_file_name(report.month.label, extension)
 
 
 def build_email(

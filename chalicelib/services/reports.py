@@ -31,7 +31,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,7 +76,7 @@ def report_key(month: str) -> str:
 def rows_key(month: str, lang: str, extension: str) -> str:
     """The month's ticket rows as ``csv`` or ``xlsx`` in ``lang``, made when the report is assembled
     (a month of 100,000 rows takes longer to write than a page may wait)."""
-    return f"reports/{month}/{lang}/service-report-{month}.{extension}"
+    return f"reports/{month}/{lang}/{mail.rows_file_name(month, extension)}"
 
 
 ROW_FILES = {"csv": tables.CSV_TYPE, "xlsx": tables.XLSX_TYPE}
@@ -161,15 +161,15 @@ class ReportService:
                 yield ticket, self._tickets.events(ticket.number)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="timeline") as pool:
-            window: deque[tuple[Ticket, object]] = deque()
+            window: deque[tuple[Ticket, Future[list[TicketEvent]]]] = deque()
             for ticket in tickets:
                 window.append((ticket, pool.submit(self._tickets.events, ticket.number)))
                 if len(window) >= workers * 4:
                     ready, future = window.popleft()
-                    yield ready, future.result()  # type: ignore[attr-defined]
+                    yield ready, future.result()
             while window:
                 ready, future = window.popleft()
-                yield ready, future.result()  # type: ignore[attr-defined]
+                yield ready, future.result()
 
     # -- building in parts (the fan-out) -------------------------------------------------------
 
@@ -280,7 +280,7 @@ class ReportService:
         key = rows_key(month.label, lang, extension)
         if not self._archive.exists(key):
             return None
-        return self._archive.download_url(key, f"service-report-{month.label}.{extension}")
+        return self._archive.download_url(key, mail.rows_file_name(month.label, extension))
 
     def page_link(self, month: ReportMonth, lang: str | None = None) -> str:
         base = self._config.public_base_url.rstrip("/")
