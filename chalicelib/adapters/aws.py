@@ -6,18 +6,29 @@ client at the local stand-in; on AWS it is unset and the clients reach the real 
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, s3={"addressing_style": "path"})
+
+def _config(service: str) -> Config:
+    retries = Config(retries={"mode": "standard", "max_attempts": 3})
+    if service != "s3":
+        return retries
+    # SigV4 always: botocore still presigns with SigV2 in us-east-1, which S3 refuses for KMS-encrypted
+    # objects. Path-style only for the stand-in (one host, no wildcard DNS); AWS wants virtual hosts.
+    local = bool(os.environ.get("AWS_ENDPOINT_URL"))
+    return retries.merge(
+        Config(signature_version="s3v4", s3={"addressing_style": "path" if local else "virtual"})
+    )
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=_config(service))  # type: ignore[call-overload]
 
 
 def reset() -> None:

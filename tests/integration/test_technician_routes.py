@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from urllib.parse import quote, urlencode
 
 import boto3
@@ -152,8 +151,7 @@ def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client,
     assert job.number in page and "total 1700" in page
     link = re.search(r'class="form-link" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert quote(key, safe="/") in link
-    expires = int(re.search(r"Expires=(\d+)", link).group(1))
-    assert 0 < expires - time.time() <= 300 + 5  # a five-minute presigned link
+    assert "X-Amz-Expires=300&" in link  # a five-minute presigned link
 
     assert post(client, f"/staff/approvals/{job.number}/approve", token=supervisor).status_code == 303
     assert ticket(job.number).status == Status.CLOSED
