@@ -37,6 +37,8 @@ from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, T
 logger = Logger(child=True)
 
 LINK_LIFETIME = timedelta(days=14)
+# Tries to decide on a ticket that others keep changing; past them it waits for the next sweep.
+DECIDE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ class SlaService:
         for number, _ in due:
             report.tickets_read += 1
             try:
-                taken = self._process(number, now, roster, plans)
+                taken = self._process(number, roster, plans)
             except Exception:  # one bad ticket must not stop the others from escalating
                 logger.exception("sweep failed for a ticket", extra={"ticket": number})
                 continue
@@ -135,22 +137,35 @@ class SlaService:
     def act_now(self, number: str) -> list[Step] | None:
         """Take a ticket's due steps at once, without waiting for the sweep: a job classified critical
         tells the chief engineer and the general manager immediately (000 §4.4.2.1)."""
-        return self._process(number, self._clock.now(), RosterBook(self._config_store.rosters()), self.plans())
+        return self._process(number, RosterBook(self._config_store.rosters()), self.plans())
 
-    def _process(self, number: str, now: datetime, roster: RosterBook, plans: PlanRegistry) -> list[Step] | None:
+    def _process(self, number: str, roster: RosterBook, plans: PlanRegistry) -> list[Step] | None:
+        """Decide on the ticket as it is now and write the decision conditioned on that version; when
+        someone else wrote first, read again and decide again. None: still conflicting after
+        ``DECIDE_ATTEMPTS`` tries; nothing was written, so the ticket stays due for the next sweep."""
+        for _ in range(DECIDE_ATTEMPTS):
+            decided = self._decide(number, roster, plans)
+            if decided is not None:
+                return decided
+        return None
+
+    def _decide(self, number: str, roster: RosterBook, plans: PlanRegistry) -> list[Step] | None:
         ticket = self._tickets.get(number)
         if ticket is None:
             return []
         events = self._tickets.events(number)
         taken, acknowledged = self._tickets.escalation_state(number)
+        # The clock is read after the ticket: a decision taken with an earlier moment would judge facts
+        # recorded after it (a check-in a second ago) as not yet true, and escalate a met deadline.
+        # Another machine's clock may run slightly ahead: never decide before the last fact read.
+        now = max([self._clock.now(), *(e.at for e in events)])
         if not ticket.is_open:
-            self._tickets.set_next_wake(ticket, None)
-            return []
+            return [] if self._tickets.set_next_wake(ticket, None) else None
         schedule = self.schedule(ticket, events, now, plans)
         due = self._ladder.due(schedule, now, taken, acknowledged)
         if not due:
-            self._tickets.set_next_wake(ticket, self._ladder.next_wake(schedule, now, taken, acknowledged))
-            return []
+            wake = self._ladder.next_wake(schedule, now, taken, acknowledged)
+            return [] if self._tickets.set_next_wake(ticket, wake) else None
         step_events = [self._event_for(step, now) for step in due]
         messages = [m for step in due for m in self._messages_for(ticket, step, roster, now)]
         # The notices are facts for the clock too: recompute with them so they count as met.
