@@ -105,10 +105,18 @@ class SlaService:
         acknowledged: frozenset[str] = frozenset(),
     ) -> datetime | None:
         """When the sweep must look at this ticket next (None: nothing more is owed)."""
+        owed = self.owed_steps(ticket, events, now, taken, acknowledged)
+        return owed[0].at if owed else None
+
+    def owed_steps(
+        self, ticket: Ticket, events: list[TicketEvent], now: datetime, taken: frozenset[str] = frozenset(),
+        acknowledged: frozenset[str] = frozenset(),
+    ) -> list[Step]:
+        """The ladder steps this ticket still owes (warnings, breach levels not yet taken), earliest first."""
         if not ticket.is_open:
-            return None
-        schedule = self.schedule(ticket, events, now)
-        return self._ladder.next_wake(schedule, now, taken, acknowledged)
+            return []
+        steps = self._ladder.steps(self.schedule(ticket, events, now), now, acknowledged)
+        return [s for s in steps if s.key not in taken]
 
     # -- the sweep -----------------------------------------------------------------------------
 
