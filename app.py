@@ -15,6 +15,7 @@ from chalicelib.web import (
     jobs,
     local_mode,
     quote_answer,
+    readiness,
     reports,
     staff,
     static,
@@ -26,6 +27,7 @@ from chalicelib.web import (
 app = Chalice(app_name="service-desk")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
 
+app.register_blueprint(readiness.blueprint)
 app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
 app.register_blueprint(auth.blueprint)

@@ -8,9 +8,10 @@ The README's "Configuration" table is generated from this model's descriptions, 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The queue the ``report_part`` function reads (Chalice needs its name when the app is packaged;
@@ -18,19 +19,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPORT_PARTS_QUEUE = "service-desk-report-parts"
 
 
+def _on_aws(default: Any, description: str) -> Any:
+    """A setting AWS must provide: outside local mode, empty or still its local default is refused."""
+    return Field(default, description=description, json_schema_extra={"required_on_aws": True})
+
+
+def _required_on_aws(field: FieldInfo) -> bool:
+    return isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("required_on_aws") is True
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    table_name: str = Field("service-desk", description="DynamoDB table holding tickets, events and outbox")
-    bucket_name: str = Field("service-desk-files", description="S3 bucket for photos and acceptance forms")
-    public_base_url: str = Field(
+    table_name: str = _on_aws("service-desk", description="DynamoDB table holding tickets, events and outbox")
+    bucket_name: str = _on_aws("service-desk-files", description="S3 bucket for photos and acceptance forms")
+    public_base_url: str = _on_aws(
         "http://127.0.0.1:8000", description="Base URL customers and staff reach the app at (links in messages)"
     )
     upload_base_url: str = Field(
         "",
         description="Base URL browsers upload to S3 with; empty means the S3 endpoint boto3 uses",
     )
-    sender_email: str = Field("noreply@service-desk.local", description="SES identity messages are sent from")
+    sender_email: str = _on_aws("noreply@service-desk.local", description="SES identity messages are sent from")
     email_provider: Literal["ses", "smtp"] = Field(
         "ses", description="How email leaves: Amazon SES, or an SMTP server (AWS China has no SES)"
     )
@@ -41,9 +51,9 @@ class Settings(BaseSettings):
     smtp_password: str = Field(
         "", description="SMTP password (a secret: from the stage's secret store, never the repo)"
     )
-    desk_email: str = Field("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
+    desk_email: str = _on_aws("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
     desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
-    desk_topic_arn: str = Field(
+    desk_topic_arn: str = _on_aws(
         "", description="ARN of that topic; empty means look it up by name (local), set it on AWS"
     )
     home_province: str = Field("CN-JS", description="ISO 3166-2 code of the company's province (in-province rules)")
@@ -57,19 +67,19 @@ class Settings(BaseSettings):
     )
     due_shards: int = Field(4, description="Partitions of the sparse 'due' index that the sweeps query")
     notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
-    notification_dlq_url: str = Field(
+    notification_dlq_url: str = _on_aws(
         "", description="SQS queue for notifications given up on (alarmed on AWS); empty: none (local)"
     )
     escalation_climb_minutes: int = Field(
         60, description="Minutes an unacknowledged breach waits before it climbs to the next level"
     )
     warn_share: float = Field(0.75, description="Share of a deadline's target at which its owner is warned")
-    link_signing_secret: str = Field(
+    link_signing_secret: str = _on_aws(
         "local-only-link-secret-change-me",
         description="Secret that signs links in escalation messages; set a long random value on AWS",
     )
-    cognito_user_pool_id: str = Field("", description="Cognito user pool of staff; local: found by name at start-up")
-    cognito_client_id: str = Field("", description="Cognito app client the sign-in page uses")
+    cognito_user_pool_id: str = _on_aws("", description="Cognito user pool of staff; local: found by name at start-up")
+    cognito_client_id: str = _on_aws("", description="Cognito app client the sign-in page uses")
     cognito_region: str = Field("us-east-1", description="Region of the user pool (part of the tokens' issuer)")
     cognito_jwks_url: str = Field(
         "", description="Where the pool's signing keys are; empty means Cognito's own URL (set locally)"
@@ -77,13 +87,13 @@ class Settings(BaseSettings):
     clock_file: str = Field(
         "", description='Local mode only: a JSON file {"offset_seconds": N} that moves the app\'s clock (tests)'
     )
-    report_recipients: str = Field(
+    report_recipients: str = _on_aws(
         "", description="Comma-separated emails of the managers who get the monthly report on the 1st"
     )
     report_recurring_faults: int = Field(
         3, description="Fault tickets of one product model in a month that the report flags as recurring"
     )
-    report_queue_url: str = Field(
+    report_queue_url: str = _on_aws(
         "",
         description="SQS queue of monthly-report parts (one per day of the month, built in parallel); "
         "empty: the parts are built one after another in the same process",
@@ -95,6 +105,19 @@ class Settings(BaseSettings):
         30, ge=1, le=365, description="Days a satisfaction survey link works after the job was approved"
     )
 
+    def missing_on_aws(self) -> tuple[str, ...]:
+        """The variables AWS must set that are unset or still local defaults; none in local mode."""
+        if self.local_mode:
+            return ()
+        missing = [
+            name.upper()
+            for name, field in type(self).model_fields.items()
+            if _required_on_aws(field) and getattr(self, name) in ("", field.default)
+        ]
+        if self.email_provider == "smtp" and not self.smtp_host:
+            missing.append("SMTP_HOST")
+        return tuple(missing)
+
     @property
     def report_recipient_list(self) -> tuple[str, ...]:
         return tuple(a.strip() for a in self.report_recipients.split(",") if a.strip())
@@ -103,3 +126,9 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# The environment variables every function on AWS must be given (the stack's test checks it does).
+REQUIRED_ON_AWS: tuple[str, ...] = tuple(
+    name.upper() for name, field in Settings.model_fields.items() if _required_on_aws(field)
+)

@@ -44,6 +44,9 @@ class StageSettings:
     smtp_port: int = 587
     smtp_security: str = "starttls"
     smtp_username: str = ""
+    # Who gets the monthly report (comma-separated emails). Empty: must be passed as the
+    # ReportRecipients parameter.
+    report_recipients: str = ""
     home_province: str = "CN-JS"
     timezone: str = "Asia/Shanghai"
     # Cognito: staff must use an authenticator app in prod.

@@ -71,6 +71,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "error.not_found": "没有找到这个页面。",
         "error.not_found.tracking": "查询链接无效或已失效。请核对短信或邮件中的链接。",
         "error.server": "系统暂时出现问题，您填写的内容没有丢失，请稍后重试。",
+        "error.unavailable": "系统尚未配置完成，暂时无法使用。请稍后再试，或联系服务中心。",
         "error.local_only": "此页面只在本地模式下可用。",
         "confirm.title": "报修已受理",
         "confirm.number": "您的服务单号：",
@@ -242,6 +243,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "error.not_found": "Page not found.",
         "error.not_found.tracking": "This tracking link is not valid. Please check the link in your SMS or email.",
         "error.server": "Something went wrong on our side. Nothing you entered is lost; please try again shortly.",
+        "error.unavailable": "The service desk is not fully set up yet. "
+        "Please try again later or call the service desk.",
         "error.local_only": "This page exists only in local mode.",
         "confirm.title": "We have your request",
         "confirm.number": "Your ticket number:",

@@ -41,19 +41,19 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except BadRequest as error:
-        return _answer(event, error.status, error.code)
+        return answer(event, error.status, error.code)
     except InvalidFields as error:
-        return _answer(event, 400, "invalid", error.fields)
+        return answer(event, 400, "invalid", error.fields)
     except KeyReused:
-        return _answer(event, 422, "idempotency_mismatch")
+        return answer(event, 422, "idempotency_mismatch")
     except StillInProgress:
-        return _answer(event, 409, "in_progress")
+        return answer(event, 409, "in_progress")
     except Exception:
         logger.exception("unhandled error", extra={"path": event.path, "method": event.method})
-        return _answer(event, 500, "server")
+        return answer(event, 500, "server")
 
 
-def _answer(event: Request, status: int, code: str, fields: dict[str, str] | None = None) -> Response:
+def answer(event: Request, status: int, code: str, fields: dict[str, str] | None = None) -> Response:
     if event.path.startswith("/api"):
         query = query_of(event)
         lang = normalize_language(query.get("lang") or event.headers.get("accept-language"))

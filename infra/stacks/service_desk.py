@@ -225,6 +225,14 @@ class ServiceDeskStack(Stack):
             min_value=0,
             description="Most USD per month SNS may spend on SMS (above 1, AWS must raise the account limit first).",
         ).value_as_string
+        report_recipients = CfnParameter(
+            self,
+            "ReportRecipients",
+            type="String",
+            default=stage.report_recipients or None,
+            allowed_pattern=r"^[^@,\s]+@[^@,\s]+(,[^@,\s]+@[^@,\s]+)*$",
+            description="Comma-separated emails of the managers who get the monthly report on the 1st.",
+        ).value_as_string
 
         self.key = self._key()
         self.table = self._table()
@@ -269,7 +277,7 @@ class ServiceDeskStack(Stack):
             self,
             "App",
             source_dir=source_dir,
-            stage_config=self._chalice_stage_config(public_base_url),
+            stage_config=self._chalice_stage_config(public_base_url, report_recipients),
         )
         self._harden_api()
         functions = self._app_functions()
@@ -586,7 +594,7 @@ class ServiceDeskStack(Stack):
 
     # -- the Chalice app ------------------------------------------------------------------------
 
-    def _chalice_stage_config(self, public_base_url: str) -> dict:
+    def _chalice_stage_config(self, public_base_url: str, report_recipients: str) -> dict:
         return {
             "api_gateway_stage": "api",
             # Roles are made per function below (FUNCTION_ACCESS); Chalice makes none. This ARN is only
@@ -615,6 +623,7 @@ class ServiceDeskStack(Stack):
                 "COGNITO_REGION": Aws.REGION,
                 "HOME_PROVINCE": self.stage.home_province,
                 "TIMEZONE": self.stage.timezone,
+                "REPORT_RECIPIENTS": report_recipients,
                 "LINK_SIGNING_SECRET": self.link_signing_secret.secret_value.unsafe_unwrap(),
                 **self._email_environment(),
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,

@@ -15,7 +15,7 @@ from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.cognito import add_staff
 from chalicelib.adapters.provision import ensure_resources
 from chalicelib.domain.staff import StaffRole
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
 
 MOTO_KEYS = Path(cognito_models.__file__).parent / "resources"
 PASSWORD = "Test-pass-1"
@@ -44,8 +44,11 @@ def jwks_url():
 
 @pytest.fixture
 def aws(monkeypatch, jwks_url):
-    """moto in-process with the table, bucket, sending identity, desk topic and staff pool created."""
+    """moto in-process with the table, bucket, sending identity, desk topic and staff pool created.
+
+    Local mode, as on the local stand-in: the settings AWS must provide may keep their local defaults."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example.com")
+    monkeypatch.setenv("LOCAL_MODE", "true")
     with mock_aws():
         resources = ensure_resources(get_settings())
         monkeypatch.setenv("COGNITO_USER_POOL_ID", resources["user_pool_id"])
@@ -53,6 +56,15 @@ def aws(monkeypatch, jwks_url):
         monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
         wiring.reset()
         yield resources
+
+
+@pytest.fixture
+def on_aws(monkeypatch, aws):
+    """Outside local mode, with a placeholder for each setting AWS must provide that is still missing."""
+    monkeypatch.setenv("LOCAL_MODE", "false")
+    for name in Settings(local_mode=False).missing_on_aws():
+        monkeypatch.setenv(name, f"set-on-aws-{name.lower()}")
+    wiring.reset()
 
 
 @pytest.fixture

@@ -121,5 +121,5 @@ def test_the_openapi_document_is_valid_and_lists_every_operation(client):
     assert "ServiceRequestInput" in document["components"]["schemas"]
 
 
-def test_the_outbox_page_does_not_exist_outside_local_mode(client):
+def test_the_outbox_page_does_not_exist_outside_local_mode(on_aws, client):
     assert client.http.get("/local/outbox").status_code == 404

@@ -1,0 +1,45 @@
+"""Every Lambda function gets every setting the app refuses to run without on AWS (chalicelib/settings.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.settings import REQUIRED_ON_AWS, Settings
+from tests.infra.conftest import STAGES, Synthesized
+
+
+@pytest.fixture(params=STAGES)
+def template(request: pytest.FixtureRequest, synthesized: Synthesized) -> dict[str, Any]:
+    return synthesized.templates[request.param]
+
+
+def function_environments(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]["Environment"]["Variables"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def test_each_function_is_given_every_setting_required_on_aws(template):
+    for function, env in function_environments(template).items():
+        missing = sorted(set(REQUIRED_ON_AWS) - set(env))
+        assert not missing, f"{function} lacks {missing}"
+
+
+def test_no_required_setting_is_left_at_its_local_default(template):
+    for function, env in function_environments(template).items():
+        for name in REQUIRED_ON_AWS:
+            local_default = Settings.model_fields[name.lower()].default
+            assert env[name] not in ("", local_default), f"{function}: {name} is {env[name]!r}"
+        assert env["LOCAL_MODE"] == "false"
+
+
+def test_the_monthly_report_goes_to_the_recipients_given_at_deploy(template):
+    parameter = template["Parameters"]["ReportRecipients"]
+
+    for env in function_environments(template).values():
+        assert env["REPORT_RECIPIENTS"] == {"Ref": "ReportRecipients"}
+    assert "AllowedPattern" in parameter
