@@ -94,7 +94,8 @@ def test_a_sweep_that_loses_the_race_to_another_sends_nothing(client):
             loser = services.sla.sweep()
         assert services.sla.sweep().steps_taken == 0, "a third sweep finds nothing left to do"
 
-    assert (loser.steps_taken, loser.conflicts) == (0, 1)
+    # Refused, it read the ticket again as the other sweep left it and found nothing left to take.
+    assert (loser.steps_taken, loser.conflicts) == (0, 0)
     assert other_reports[0].steps_taken > 0
     escalated = [p for p in outbox_purposes(number) if p[0].startswith("escalation:")]
     assert len(escalated) == len(set(escalated)), "nobody got the same step twice"
