@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--pool", required=True, help="the Cognito user pool id (stack output UserPoolId)")
     add.add_argument("--username", required=True)
     add.add_argument("--role", action="append", required=True, choices=[r.value for r in StaffRole])
-    add.add_argument("--email")
+    add.add_argument("--email", required=True, help="for password recovery (the pool requires one)")
     add.add_argument("--password", help="set a permanent password at once (local/testing only)")
     args = parser.parse_args(argv)
     add_staff(args.pool, args.username, [StaffRole(r) for r in args.role], password=args.password, email=args.email)

@@ -484,7 +484,13 @@ class ServiceDeskStack(Stack):
             self,
             "Staff",
             self_sign_up_enabled=False,  # staff accounts are created by an admin
-            sign_in_aliases=cognito.SignInAliases(email=True),
+            # People sign in with the login an admin gives them (li.gong); it is also the name timelines,
+            # dispatch lists and reports show. Email as username would make Cognito store a UUID instead.
+            sign_in_aliases=cognito.SignInAliases(username=True),
+            sign_in_case_sensitive=False,
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             mfa=cognito.Mfa.REQUIRED if self.stage.require_mfa else cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
