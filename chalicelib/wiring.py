@@ -25,10 +25,12 @@ from chalicelib.adapters.sns_sms import SnsSender
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
 from chalicelib.adapters.sqs_report_queue import SqsReportQueue
+from chalicelib.domain.holidays import HolidayBasis
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
+from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
 from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
@@ -75,6 +77,13 @@ def services() -> Services:
     return _override or _aws_services()
 
 
+def calendar_gaps() -> dict[int, HolidayBasis]:
+    """Years that deadlines may reach soon without an official holiday schedule (staff pages warn)."""
+    built = services()
+    config = built.config
+    return config.holidays.gaps(built.clock.now()) if isinstance(config, HolidayAwareConfig) else {}
+
+
 def clock_for(settings: Settings) -> Clock:
     if settings.local_mode and settings.clock_file:
         return OffsetClock(settings.clock_file)
@@ -86,7 +95,8 @@ def _aws_services() -> Services:
     settings = get_settings()
     clock = clock_for(settings)
     tickets = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
-    config_store = DynamoConfig(settings.table_name)
+    stored_config = DynamoConfig(settings.table_name)
+    config_store = HolidayAwareConfig(stored_config, HolidayCalendars(stored_config, timezone=settings.timezone))
     sns = SnsSender()
     notifications = NotificationService(
         DynamoOutbox(tickets),

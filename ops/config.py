@@ -1,11 +1,14 @@
-"""Operator commands for configuration that changes without a deploy: service plans and the
-escalation roster (who holds each level, per region or product line).
+"""Operator commands for configuration that changes without a deploy: service plans, the
+escalation roster (who holds each level, per region or product line), and each year's holidays and
+make-up working days (entered every autumn from the State Council's notice for the next year).
 
     python -m ops.config plans list
     python -m ops.config plans put my-plan.json         # validated before it is stored
     python -m ops.config rosters list
     python -m ops.config rosters put roster-gd.json
     python -m ops.config rosters demo                    # the demo roster the local stack starts with
+    python -m ops.config calendars list                  # stored years, and what each coming year rests on
+    python -m ops.config calendars put ops/calendars/CN-2026.json
 
 It talks to whatever AWS the environment names (``AWS_ENDPOINT_URL`` for the local stack, a profile
 for AWS) and the table in ``TABLE_NAME``.
@@ -16,13 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.domain.calendars import BusinessHours
 from chalicelib.domain.escalation import Person, Roster
+from chalicelib.domain.holidays import HolidayBook, YearSchedule, years_to_cover
 from chalicelib.domain.plans import DEFAULT_PLANS, Role, ServicePlan
 from chalicelib.settings import get_settings
 
@@ -45,12 +51,14 @@ DEMO_ROSTER = Roster(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.config", description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["plans", "rosters"])
+    parser.add_argument("what", choices=["plans", "rosters", "calendars"])
     parser.add_argument("action", choices=["list", "put", "demo"])
     parser.add_argument("file", nargs="?", type=Path, help="JSON file for 'put'")
     args = parser.parse_args(argv)
     store = DynamoConfig(get_settings().table_name)
 
+    if args.what == "calendars" and args.action == "list":
+        return _list_calendars(store)
     if args.action == "list":
         stored = store.plans() if args.what == "plans" else store.rosters()
         if args.what == "plans":
@@ -71,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             plan = ServicePlan.model_validate(data)
             store.put_plan(plan)
             print(f"stored plan {plan.name!r}")
+        elif args.what == "calendars":
+            schedule = YearSchedule.model_validate(data)
+            store.put_calendar(schedule)
+            state = "official" if schedule.official else "provisional"
+            print(f"stored the {state} holiday schedule of {schedule.region} {schedule.year}: "
+                  f"{len(schedule.holidays)} days off, {len(schedule.working_days)} make-up working days")
         else:
             roster = Roster.model_validate(data)
             store.put_roster(roster)
@@ -82,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.file} is not a valid {args.what[:-1]}:\n{error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _list_calendars(store: DynamoConfig) -> int:
+    """Stored schedules, then what the years deadlines reach now rest on; exit 1 when one is not official."""
+    book = HolidayBook(store.calendars())
+    for schedule in book.stored:
+        state = "official" if schedule.official else "provisional"
+        print(f"{schedule.region} {schedule.year}: {state}, {len(schedule.holidays)} days off, "
+              f"{len(schedule.working_days)} make-up working days ({schedule.source})")
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    years = years_to_cover(today)
+    for year in years:
+        print(f"{year}: working days rest on {book.basis(year).value} data")
+    return 1 if book.gaps(years) else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ def _fresh_wiring():
     """Settings, clients and services are cached per process; each test starts from nothing."""
     from chalicelib import wiring
     from chalicelib.adapters import aws
+    from chalicelib.domain.calendars import use_holiday_book
+    from chalicelib.domain.holidays import HolidayBook
 
     wiring.use(None)
     wiring.reset()
@@ -29,3 +31,4 @@ def _fresh_wiring():
     wiring.use(None)
     wiring.reset()
     aws.reset()
+    use_holiday_book(HolidayBook())  # a schedule one test stored must not move another's deadlines

@@ -27,6 +27,7 @@ from chalicelib.domain.staff import StaffRole
 from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
+from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
 from chalicelib.services.field_work import FieldWorkService
@@ -69,7 +70,11 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         max_photo_bytes=1024,
         upload_url_seconds=900,
     )
-    config_store = MemoryConfig(stored_rosters=[DEMO_ROSTER])
+    # Stored holiday schedules reach the calendars at once (no refresh interval in tests).
+    stored_config = MemoryConfig(stored_rosters=[DEMO_ROSTER])
+    config_store = HolidayAwareConfig(
+        stored_config, HolidayCalendars(stored_config, timezone="Asia/Shanghai", refresh_seconds=0)
+    )
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),

@@ -1,4 +1,5 @@
-"""Operator-editable configuration in the table: service plans and who holds each escalation level.
+"""Operator-editable configuration in the table: service plans, who holds each escalation level, and
+each year's holidays and make-up working days.
 
 Both are small and read once per sweep or request; a change takes effect without a deploy.
 """
@@ -11,6 +12,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.domain.escalation import Roster
+from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.plans import ServicePlan
 
 
@@ -23,6 +25,13 @@ class DynamoConfig:
 
     def rosters(self) -> list[Roster]:
         return [Roster.model_validate(d) for d in self._all(keys.CONFIG_ROSTER_PK)]
+
+    def calendars(self) -> list[YearSchedule]:
+        return [YearSchedule.model_validate(d) for d in self._all(keys.CONFIG_CALENDAR_PK)]
+
+    def put_calendar(self, schedule: YearSchedule) -> None:
+        sk = keys.calendar_sk(schedule.region, schedule.year)
+        self._put(keys.CONFIG_CALENDAR_PK, sk, schedule.model_dump(mode="json"))
 
     def put_plan(self, plan: ServicePlan) -> None:
         self._put(keys.CONFIG_PLAN_PK, plan.name, plan.model_dump(mode="json"))

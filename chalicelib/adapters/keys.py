@@ -99,6 +99,12 @@ def acknowledgement_sk(breach: str) -> str:
 
 CONFIG_PLAN_PK = "CONFIG#PLAN"
 CONFIG_ROSTER_PK = "CONFIG#ROSTER"
+CONFIG_CALENDAR_PK = "CONFIG#CALENDAR"
+
+
+def calendar_sk(region: str, year: int) -> str:
+    """One year's holiday schedule for the nation (``CN``) or a province (``CN-GD``)."""
+    return f"{region}#{year}"
 
 
 def outbox_sk(message_id: str) -> str:

@@ -11,12 +11,12 @@ Calendars are data (a pydantic discriminated union on ``kind``) so a plan stored
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import chinese_calendar  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.domain.holidays import HolidayBasis, HolidayBook, HolidayRegion
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _ONE_DAY = timedelta(days=1)
@@ -44,15 +44,18 @@ class AlwaysOpen(BaseModel):
     def between(self, start: datetime, end: datetime) -> timedelta:
         return max(_utc(end) - _utc(start), _ZERO)
 
+    def assumptions(self, start: datetime, end: datetime) -> dict[int, HolidayBasis]:
+        """Every hour counts, so no holiday data is assumed."""
+        return {}
+
 
 class BusinessHours(BaseModel):
     """Working hours on working days, in one time zone.
 
-    Working days follow China's official calendar (``chinese_calendar``): weekends and public holidays
-    are skipped and make-up working days (调休, e.g. a Saturday before National Day) count. For years the
-    library has no data for yet, it raises; we then fall back to Monday–Friday, which is wrong only on
-    that year's holidays and make-up days — upgrade ``chinese-calendar`` each December when the State
-    Council publishes the next year. ``holidays="none"`` means plain Monday–Friday on purpose.
+    Working days follow China's official calendar as the holiday book has it (``holidays.py``: operator
+    data, then ``chinese_calendar``, then the statutory days): weekends and public holidays are skipped
+    and make-up working days (调休, e.g. a Saturday before National Day) count. ``holidays="CN-GD"`` adds
+    a province's own days; ``holidays="none"`` means plain Monday–Friday on purpose.
 
     Shifts crossing midnight are not supported: ``opens`` must be before ``closes``.
     """
@@ -63,7 +66,7 @@ class BusinessHours(BaseModel):
     timezone: str = DEFAULT_TIMEZONE
     opens: time = time(8, 30)
     closes: time = time(17, 30)
-    holidays: Literal["CN", "none"] = "CN"
+    holidays: Literal["none"] | HolidayRegion = "CN"
 
     @field_validator("timezone")
     @classmethod
@@ -97,7 +100,14 @@ class BusinessHours(BaseModel):
     def is_working_date(self, day: date) -> bool:
         if self.holidays == "none":
             return day.weekday() < 5
-        return _is_chinese_workday(day)
+        return _book.is_working_date(day, self.holidays)
+
+    def assumptions(self, start: datetime, end: datetime) -> dict[int, HolidayBasis]:
+        """The years from ``start`` to ``end`` whose working days rest on less than an official schedule."""
+        if self.holidays == "none":
+            return {}
+        first, last = (_utc(m).astimezone(self.zone).year for m in (start, end))
+        return _book.gaps(range(min(first, last), max(first, last) + 1))
 
     def window(self, day: date) -> tuple[datetime, datetime]:
         """The working hours of one local date, as UTC instants."""
@@ -175,18 +185,16 @@ def _non_negative(duration: timedelta) -> timedelta:
     return duration
 
 
-@lru_cache(maxsize=4096)
-def _is_chinese_workday(day: date) -> bool:
-    if not _covered_by_holiday_data(day.year):
-        return day.weekday() < 5
-    return bool(chinese_calendar.is_workday(day))
+# The holiday book is reference data shared by every calendar embedded in plans and rosters (stored as
+# JSON, so they cannot carry it); the service layer installs the operators' schedules when it loads them.
+_book = HolidayBook()
 
 
-@cache
-def _covered_by_holiday_data(year: int) -> bool:
-    """Whether ``chinese_calendar`` knows this year's holidays; it raises NotImplementedError otherwise."""
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+def use_holiday_book(book: HolidayBook) -> None:
+    """Make ``book`` the source of working days for every business-hours calendar."""
+    global _book
+    _book = book
+
+
+def holiday_book() -> HolidayBook:
+    return _book

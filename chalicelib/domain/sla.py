@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours, Calendar
+from chalicelib.domain.holidays import HolidayBasis
 from chalicelib.domain.plans import (
     DEFAULT_PLAN_NAME,
     MILESTONE_LABELS,
@@ -153,6 +154,7 @@ class ReasonCode(StrEnum):
     MISSED = "missed"
     WAIVED = "waived"
     TIME_LEFT = "time_left"
+    HOLIDAYS_ASSUMED = "holidays_assumed"  # working days of a year with no official holiday schedule
 
 
 class Reason(BaseModel):
@@ -521,6 +523,7 @@ class _ScheduleBuilder:
                 )
 
         reasons.extend(self._pause_reasons(skipped, stopped, calendar))
+        reasons.extend(_holiday_reasons(calendar, anchor, due_at))
         reasons.extend(self.reclassified)
         state = self._state(met_at, due_at, end_of_duty, stopped)
         time_left = calendar.between(self.now, due_at) if due_at and state in _RUNNING else None
@@ -588,6 +591,7 @@ class _ScheduleBuilder:
         )
         reasons.insert(0, due_reason)
         reasons.extend(self._pause_reasons(run.skipped, run.stopped, calendar))
+        reasons.extend(_holiday_reasons(calendar, cycle_start, run.end))
         reasons.extend(self.reclassified)
         met_at = done[-1] if done else None
         if end_of_duty is not None and end_of_duty <= run.end:
@@ -842,6 +846,28 @@ class _Context(NamedTuple):
 
     text: str
     values: dict[str, str | int | bool | None]
+
+
+_ASSUMED = {
+    HolidayBasis.PROVISIONAL: "statutory holidays only, make-up working days not yet known",
+    HolidayBasis.WEEKDAYS: "no holiday data, Monday to Friday assumed",
+}
+
+
+def _holiday_reasons(
+    calendar: AlwaysOpen | BusinessHours, start: datetime, due_at: datetime | None
+) -> list[Reason]:
+    """A deadline that counts working days of a year without an official schedule says so."""
+    if due_at is None:
+        return []
+    return [
+        Reason(
+            code=ReasonCode.HOLIDAYS_ASSUMED,
+            text=f"working days of {year}: {_ASSUMED[basis]}",
+            values={"year": year, "basis": basis.value},
+        )
+        for year, basis in calendar.assumptions(start, due_at).items()
+    ]
 
 
 def _calendar_values(calendar: AlwaysOpen | BusinessHours) -> dict[str, str | int | bool | None]:

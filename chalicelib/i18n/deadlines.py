@@ -183,6 +183,8 @@ class _Reader:
                 return self.t("sla.reason.time_left.none")
             key = "sla.reason.time_left.working" if _working(v) else "sla.reason.time_left"
             return self.t(key, left=duration(self.lang, _int(v["left_seconds"]), working=_working(v)))
+        if code == ReasonCode.HOLIDAYS_ASSUMED:
+            return self.t("sla.reason.holidays_assumed", year=v["year"], assumption=self.t(f"sla.holidays.{v['basis']}"))
         raise ValueError(f"no words for reason code {code!r}")
 
     # -- values --

@@ -29,6 +29,11 @@ def sla_sweep(event):  # type: ignore[no-untyped-def]
         name="OldestOverdueTicketNotEscalatedSeconds", unit=MetricUnit.Seconds, value=report.oldest_overdue_seconds
     )
     metrics.add_metric(name="EscalationStepsTaken", unit=MetricUnit.Count, value=report.steps_taken)
+    # Alarmed on AWS: deadlines of a coming year would rest on assumed working days (read from the
+    # holiday book the sweep has just loaded, so this costs no extra read).
+    metrics.add_metric(
+        name="HolidayCalendarYearsNotOfficial", unit=MetricUnit.Count, value=len(wiring.calendar_gaps())
+    )
     metrics.flush_metrics()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools import Logger
 from chalice import Response
 from chalice.app import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -24,6 +25,7 @@ from chalicelib.i18n import deadlines, events, normalize_language, t
 from chalicelib.settings import get_settings
 from chalicelib.web.forms import query_of
 
+logger = Logger(child=True)
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -71,8 +73,30 @@ def describe_event(lang: str, event: TicketEvent, *, customer: bool = False) -> 
     return events.describe(lang, event, timezone=get_settings().timezone, customer=customer)
 
 
+def calendar_banner(lang: str) -> str | None:
+    """On staff pages: which coming years' deadlines rest on assumed working days, if any."""
+    from chalicelib import wiring
+
+    try:
+        gaps = wiring.calendar_gaps()
+    except Exception:  # a warning about data must never take the page down with it
+        logger.exception("could not check the holiday calendars")
+        return None
+    if not gaps:
+        return None
+    years = [t(lang, f"calendar.gap.{basis.value}", year=year) for year, basis in gaps.items()]
+    return t(lang, "calendar.gap.banner", years="; ".join(years))
+
+
+def _is_staff_page(request: Request | None) -> bool:
+    # The route's own path, without the API Gateway stage in front of it.
+    return request is not None and str((request.context or {}).get("resourcePath", "")).startswith("/staff")
+
+
 def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = language_of(request)
+    if _is_staff_page(request):
+        context.setdefault("calendar_banner", calendar_banner(lang))
     other = "en" if lang == "zh-CN" else "zh-CN"
     query = {k: v for k, v in query_of(request).items() if k != "lang"} if request else {}
     html = _env().get_template(template).render(

@@ -51,6 +51,8 @@ from stacks.suppressions import skip_checks
 METRICS_NAMESPACE = "ServiceDesk"
 SERVICE_NAME = "service-desk"
 OVERDUE_METRIC = "OldestOverdueTicketNotEscalatedSeconds"
+# Years deadlines may reach soon (this one; the next from November) without an official holiday schedule.
+CALENDAR_GAP_METRIC = "HolidayCalendarYearsNotOfficial"
 
 # The monthly report fans out: the nightly job queues one part per day of the month, and report_part
 # builds each (the one that finishes the last part assembles and sends the report). A part reads
@@ -602,7 +604,9 @@ class ServiceDeskStack(Stack):
 
     def _chalice_stage_config(self, public_base_url: str, report_recipients: str) -> dict:
         return {
-            "api_gateway_stage": "api",
+            # Named after the stage, never "api": the JSON API is mounted at /api, and API Gateway puts
+            # the stage in front of every path on its own domain (/prod/api/..., not /api/api/...).
+            "api_gateway_stage": self.stage.name,
             # Roles are made per function below (FUNCTION_ACCESS); Chalice makes none. This ARN is only
             # a placeholder that _harden_function replaces for every function.
             "manage_iam_role": False,
@@ -897,6 +901,13 @@ class ServiceDeskStack(Stack):
         action = cloudwatch_actions.SnsAction(self.alarm_topic)
         five_minutes = Duration.minutes(5)
 
+        def published(metric_name: str, period: Duration) -> cloudwatch.Metric:
+            """The highest value the app published in ``period`` (Powertools metrics, EMF)."""
+            return cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE, metric_name=metric_name, dimensions_map={"service": SERVICE_NAME},
+                statistic="Maximum", period=period,
+            )
+
         def alarm(
             construct_id: str,
             metric: cloudwatch.IMetric,
@@ -946,17 +957,19 @@ class ServiceDeskStack(Stack):
         )
         alarm(
             "OverdueNotEscalatedAlarm",
-            cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name=OVERDUE_METRIC,
-                dimensions_map={"service": SERVICE_NAME},
-                statistic="Maximum",
-                period=five_minutes,
-            ),
+            published(OVERDUE_METRIC, five_minutes),
             self.stage.overdue_not_escalated_alarm_seconds,
             f"A ticket past its deadline has not been escalated for {self.stage.overdue_not_escalated_alarm_seconds}"
             f" s: the SLA sweep is not escalating ({self.stage.name})",
             # No data means the sweep published nothing; its own Errors alarm covers a failing sweep.
+            missing=cloudwatch.TreatMissingData.MISSING,
+        )
+        alarm(
+            "HolidayCalendarGapAlarm",
+            published(CALENDAR_GAP_METRIC, Duration.hours(1)),
+            1,
+            "Business-hours deadlines of this or next year rest on assumed working days: store the State "
+            f"Council's holiday notice with `python -m ops.config calendars put` ({self.stage.name})",
             missing=cloudwatch.TreatMissingData.MISSING,
         )
 

@@ -281,6 +281,16 @@ def test_an_alarm_watches_the_oldest_overdue_ticket_not_escalated(template):
     assert alarm["AlarmActions"], "the alarm notifies nobody"
 
 
+def test_an_alarm_fires_when_a_coming_year_has_no_official_holiday_schedule(template):
+    [alarm] = [
+        a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "HolidayCalendarYearsNotOfficial"
+    ]
+    assert alarm["Namespace"] == "ServiceDesk" and alarm["Threshold"] == 1
+    assert "ops.config calendars put" in alarm["AlarmDescription"]
+
+
 def test_every_alarm_notifies_the_alarm_topic(template):
     for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"]

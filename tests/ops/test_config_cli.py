@@ -1,11 +1,14 @@
 """Operators change plans and the roster without a deploy; bad files are refused with the reason."""
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from moto import mock_aws
 
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.adapters.provision import ensure_resources
+from chalicelib.domain.holidays import years_to_cover
 from chalicelib.domain.plans import PlanRegistry
 from chalicelib.settings import get_settings
 from ops.config import main
@@ -44,3 +47,28 @@ def test_the_demo_roster_can_be_stored_and_listed(capsys):
         assert main(["rosters", "demo"]) == 0
         assert main(["rosters", "list"]) == 0
         assert "张主管" in capsys.readouterr().out
+
+
+def test_an_operator_lists_the_stored_holiday_schedules_and_what_coming_years_rest_on(tmp_path, capsys):
+    coming = years_to_cover(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    with mock_aws():
+        ensure_resources(get_settings())
+        for year in coming:
+            _store_calendar(tmp_path, year, official=True)
+        assert main(["calendars", "put", "ops/calendars/CN-2026.json"]) == 0  # the worked example
+        assert main(["calendars", "list"]) == 0
+        out = capsys.readouterr().out
+        assert "CN 2026: official, 33 days off, 6 make-up working days" in out
+        assert f"{coming[0]}: working days rest on official data" in out
+
+        _store_calendar(tmp_path, coming[-1], official=False)
+        # Exit 1 while a year deadlines may reach is not official, so a runbook or cron job can check it.
+        assert main(["calendars", "list"]) == 1
+        assert f"{coming[-1]}: working days rest on provisional data" in capsys.readouterr().out
+
+
+def _store_calendar(tmp_path, year, *, official):
+    path = tmp_path / f"{year}.json"
+    path.write_text(json.dumps({"year": year, "official": official, "source": "test",
+                                "holidays": [{"date": f"{year}-01-01", "name": "元旦"}]}))
+    assert main(["calendars", "put", str(path)]) == 0

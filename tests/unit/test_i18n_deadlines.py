@@ -71,6 +71,9 @@ def schedules() -> list[Schedule]:
             timeline=[fact(at(10, 4), FactKind.REPAIR_STARTED), fact(at(10, 18), FactKind.RESOLVED)],
         ),
         clock(now=at(10, 3), priority=None, plan=PREMIUM_PLAN),
+        # Reported on New Year's Eve 2026: the contact deadline counts working days of 2027, whose
+        # official holiday schedule is not in the library.
+        clock(now=at(31, 17, month=12), created=at(31, 16, 45, month=12), priority=C),
     ]
 
 
@@ -112,7 +115,11 @@ def test_every_reason_the_clock_gives_reads_as_a_sentence_in_each_language(lang)
 
 
 def test_chinese_explanations_read_as_the_service_desk_says_them():
-    critical, urgent, general, agreed, closed, premium, fresh = schedules()
+    critical, urgent, general, agreed, closed, premium, fresh, new_year = schedules()
+    assert why("zh-CN", new_year, Milestone.CONTACTED)[1] == "2027年的工作日仅按法定节假日计算，调休安排尚未录入"
+    assert why("en", new_year, Milestone.CONTACTED)[1] == (
+        "working days of 2027: statutory holidays only, make-up working days not entered yet"
+    )
     reclassified = [
         "02:40 重新定级：B 紧急 → A 特急；各截止时间自受理时起重新计算，暂停时间仍予顺延",
         "02:45 变更省内/省外：省外 → 省内；各截止时间自受理时起重新计算，暂停时间仍予顺延",
