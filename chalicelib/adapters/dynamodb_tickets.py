@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
-from chalicelib.domain.notification import DeliveryState, OutboxMessage
+from chalicelib.domain.notification import DeliveryState, OutboxMessage, wake_at
 from chalicelib.domain.paid_work import has_balance_due
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 from chalicelib.services.ports import ReportBuild, StaleTicket
@@ -421,6 +421,8 @@ class DynamoTickets:
     # -- outbox --------------------------------------------------------------------------------
 
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Pending messages whose time has come and claims whose lease ran out: a claimed item's
+        ``due_at`` is its lease's end, so one index query finds both."""
         found: list[OutboxMessage] = []
         for partition in keys.due_partitions(keys.OUTBOX_DUE, self._due_shards):
             response = self._ddb.query(
@@ -431,16 +433,43 @@ class DynamoTickets:
                 Limit=limit,
             )
             found.extend(OutboxMessage.model_validate(item_data(i)) for i in response["Items"])
-        found.sort(key=lambda m: m.next_attempt_at)
+        found.sort(key=lambda m: wake_at(m) or now)
         return found[:limit]
 
-    def save_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
-        items: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": self._outbox_item(message)}}]
+    def claim_message(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        # Free: at the attempt the claimer saw, and pending or claimed with its lease run out. Items
+        # written before claims existed have no top-level state; they are free while in the due index.
+        condition = (
+            "(attribute_not_exists(#state) AND attribute_exists(due_pk)) OR (#attempts = :seen AND "
+            "(#state = :pending OR (#state = :sending AND due_at <= :now)))"
+        )
+        values = {":seen": seen.attempts, ":pending": DeliveryState.PENDING.value,
+                  ":sending": DeliveryState.SENDING.value, ":now": keys.iso(now)}
+        return self._try_transact([self._outbox_put(claimed, condition, values)])
+
+    def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        # Still this sender's claim: nobody took it over after its lease ran out.
+        condition = "#state = :sending AND #attempts = :attempt"
+        values = {":sending": DeliveryState.SENDING.value, ":attempt": message.attempts}
+        items = [self._outbox_put(message, condition, values)]
         if event is not None:
+            # The attempt number keeps each attempt's event apart from the last one's.
+            suffix = f"{message.id}#{message.attempts}"
             items.append(
-                {"Put": {"TableName": self._table, "Item": self._event_item(message.ticket_number, event, 0, message.id)}}
+                {"Put": {"TableName": self._table, "Item": self._event_item(message.ticket_number, event, 0, suffix)}}
             )
-        self._ddb.transact_write_items(TransactItems=items)
+        return self._try_transact(items)
+
+    def _outbox_put(self, message: OutboxMessage, condition: str, values: dict[str, object]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": self._outbox_item(message),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#state": "state", "#attempts": "attempts"},
+                "ExpressionAttributeValues": to_item(**values),
+            }
+        }
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -483,13 +512,16 @@ class DynamoTickets:
         )
 
     def _outbox_item(self, message: OutboxMessage) -> dict[str, Any]:
-        pending = message.state == DeliveryState.PENDING
+        wake = wake_at(message)
         return to_item(
             pk=keys.ticket_pk(message.ticket_number),
             sk=keys.outbox_sk(message.id),
             entity="outbox",
-            due_pk=keys.due_pk(keys.OUTBOX_DUE, message.id, self._due_shards) if pending else None,
-            due_at=keys.iso(message.next_attempt_at) if pending else None,
+            due_pk=keys.due_pk(keys.OUTBOX_DUE, message.id, self._due_shards) if wake else None,
+            due_at=keys.iso(wake) if wake else None,
+            # Top level, for the conditions that claim an attempt and record its outcome.
+            state=message.state.value,
+            attempts=message.attempts,
             data=message.model_dump(mode="json"),
         )
 
@@ -503,8 +535,11 @@ class DynamoOutbox:
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         return self._tickets.due(now, limit)
 
-    def save(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
-        self._tickets.save_message(message, event)
+    def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        return self._tickets.claim_message(seen, claimed, now)
+
+    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        return self._tickets.finish_message(message, event)
 
 
 def _report_build(item: dict[str, Any]) -> ReportBuild:

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.escalation import Roster
-from chalicelib.domain.holidays import YearSchedule
-from chalicelib.domain.notification import DeliveryState, OutboxMessage
+from chalicelib.domain.notification import DeliveryState, OutboxMessage, is_due, wake_at
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
@@ -152,13 +151,28 @@ class MemoryTickets:
         return sorted(self.timelines.get(number, []), key=lambda e: e.at)
 
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-        pending = [m for m in self.messages.values() if m.state == DeliveryState.PENDING and m.next_attempt_at <= now]
-        return sorted(pending, key=lambda m: m.next_attempt_at)[:limit]
+        due = [m for m in self.messages.values() if is_due(m, now)]
+        return sorted(due, key=lambda m: wake_at(m) or now)[:limit]
 
-    def save_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
+    def claim_message(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        stored = self.messages.get(seen.id)
+        free = stored is not None and (
+            stored.state == DeliveryState.PENDING
+            or (stored.state == DeliveryState.SENDING and stored.lease_until is not None and stored.lease_until <= now)
+        )
+        if stored is None or not free or stored.attempts != seen.attempts:
+            return False
+        self.messages[seen.id] = claimed
+        return True
+
+    def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        stored = self.messages.get(message.id)
+        if stored is None or stored.state != DeliveryState.SENDING or stored.attempts != message.attempts:
+            return False
         self.messages[message.id] = message
         if event is not None:
             self.timelines.setdefault(message.ticket_number, []).append(event)
+        return True
 
     # -- the monthly report (issue 5) --
 
@@ -216,7 +230,6 @@ class MemoryStaffDirectory:
 class MemoryConfig:
     stored_plans: list[ServicePlan] = field(default_factory=list)
     stored_rosters: list[Roster] = field(default_factory=list)
-    stored_calendars: list[YearSchedule] = field(default_factory=list)
 
     def plans(self) -> list[ServicePlan]:
         return list(self.stored_plans)
@@ -230,12 +243,6 @@ class MemoryConfig:
     def put_roster(self, roster: Roster) -> None:
         self.stored_rosters = [r for r in self.stored_rosters if r.scope != roster.scope] + [roster]
 
-    def calendars(self) -> list[YearSchedule]:
-        return list(self.stored_calendars)
-
-    def put_calendar(self, schedule: YearSchedule) -> None:
-        self.stored_calendars = [c for c in self.stored_calendars if c.key != schedule.key] + [schedule]
-
 
 class MemoryOutbox:
     def __init__(self, tickets: MemoryTickets):
@@ -244,8 +251,11 @@ class MemoryOutbox:
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         return self._tickets.due(now, limit)
 
-    def save(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
-        self._tickets.save_message(message, event)
+    def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        return self._tickets.claim_message(seen, claimed, now)
+
+    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        return self._tickets.finish_message(message, event)
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """Delivers outbox messages: at once after the change that wrote them, and later by the sweep.
 
 A failed send never fails the change that caused it; it stays in the outbox, is retried with
-backoff, and every failure shows on the ticket's timeline for staff. The same machinery carries
+backoff, and every failure shows on the ticket's timeline for staff. Each attempt is claimed by a
+conditional write before the provider is called, so the delivery right after a change, the scheduled
+run and a second overlapping run never send one message twice; a duplicate needs a sender to die
+between the provider's answer and the write of its outcome (then the lease runs out and it goes again). The same machinery carries
 internal work that must survive a crash after the change that causes it (``INTERNAL_CHANNELS``: the
 after-care of an approved job), delivered by a ``Notifier`` that does the work instead of sending.
 """
@@ -9,6 +12,7 @@ after-care of an approved job), delivered by a ``Notifier`` that does the work i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -18,6 +22,7 @@ from chalicelib.domain.notification import (
     DeliveryState,
     MessageChannel,
     OutboxMessage,
+    claim,
     mark_failed_attempt,
     mark_sent,
 )
@@ -56,53 +61,76 @@ class NotificationService:
         self._max_attempts = max_attempts
 
     def deliver(self, messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
-        return [self._deliver_one(m) for m in messages if m.state == DeliveryState.PENDING]
+        """Sends each message this call manages to claim; returns them as they ended (messages another
+        sender holds or has sent are left out)."""
+        delivered = []
+        for message in messages:
+            if message.state in (DeliveryState.PENDING, DeliveryState.SENDING):
+                outcome = self._deliver_one(message)
+                if outcome is not None:
+                    delivered.append(outcome)
+        return delivered
 
     def deliver_due(self, limit: int = 100) -> list[OutboxMessage]:
         """The scheduled sweep: everything whose next attempt time has come."""
         return self.deliver(self._outbox.due(self._clock.now(), limit))
 
-    def _deliver_one(self, message: OutboxMessage) -> OutboxMessage:
+    def _deliver_one(self, message: OutboxMessage) -> OutboxMessage | None:
         now = self._clock.now()
+        claimed = claim(message, now)
+        if not self._outbox.claim(message, claimed, now):
+            return None
+        if claimed.attempts > self._max_attempts:
+            # Its senders died holding it, attempt after attempt: stop rather than try it forever.
+            return self._failed(claimed, now, DeliveryError("no sender finished an attempt", permanent=True))
         try:
-            provider_id = self._notifier.send(message)
+            provider_id = self._notifier.send(claimed)
         except DeliveryError as error:
-            updated = mark_failed_attempt(
-                message, now, str(error), max_attempts=self._max_attempts, permanent=error.permanent
-            )
-            logger.warning(
-                "notification failed",
-                extra={"message_id": message.id, "ticket": message.ticket_number, "error": str(error)},
-            )
-            gave_up = updated.state == DeliveryState.FAILED
-            event = TicketEvent(
-                at=now,
-                actor="system",
-                action=Action.NOTIFY,
-                summary=(
-                    f"{message.channel.value} to {message.recipient} failed"
-                    f"{' for good' if gave_up else ', will retry'}: {error}"
-                ),
-                after={"message_id": message.id, "state": updated.state.value, "attempts": updated.attempts},
-                public=False,
-            )
-            self._outbox.save(updated, event)
-            if gave_up:
-                self._park(updated)
-            return updated
-        updated = mark_sent(message, now, provider_id)
+            return self._failed(claimed, now, error)
+        updated = mark_sent(claimed, now, provider_id)
         event = TicketEvent(
             at=now,
             actor="system",
             action=Action.NOTIFY,
             summary=f"{message.channel.value} sent to {message.recipient} ({message.purpose})",
-            after={"message_id": message.id, "state": updated.state.value},
+            after={"message_id": message.id, "state": updated.state.value, "provider_id": provider_id},
             public=False,
         )
         # An internal item (after-care due) reached nobody: what it did is on the timeline already (the
         # survey's own events); only its failures are news for staff.
-        self._outbox.save(updated, None if message.channel in INTERNAL_CHANNELS else event)
+        self._finish(updated, None if message.channel in INTERNAL_CHANNELS else event)
         return updated
+
+    def _failed(self, claimed: OutboxMessage, now: datetime, error: DeliveryError) -> OutboxMessage:
+        updated = mark_failed_attempt(
+            claimed, now, str(error), max_attempts=self._max_attempts, permanent=error.permanent
+        )
+        logger.warning(
+            "notification failed",
+            extra={"message_id": claimed.id, "ticket": claimed.ticket_number, "error": str(error)},
+        )
+        gave_up = updated.state == DeliveryState.FAILED
+        event = TicketEvent(
+            at=now,
+            actor="system",
+            action=Action.NOTIFY,
+            summary=(
+                f"{claimed.channel.value} to {claimed.recipient} failed"
+                f"{' for good' if gave_up else ', will retry'}: {error}"
+            ),
+            after={"message_id": claimed.id, "state": updated.state.value, "attempts": updated.attempts},
+            public=False,
+        )
+        if self._finish(updated, event) and gave_up:
+            self._park(updated)
+        return updated
+
+    def _finish(self, outcome: OutboxMessage, event: TicketEvent | None) -> bool:
+        if self._outbox.finish(outcome, event):
+            return True
+        # Only a lease that ran out lets another sender in: this attempt outlived it.
+        logger.warning("another sender took the message over", extra={"message_id": outcome.id})
+        return False
 
     def _park(self, message: OutboxMessage) -> None:
         """Operators are alarmed by the dead-letter queue; the message also stays FAILED on its ticket."""

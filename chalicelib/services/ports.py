@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
-from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
@@ -113,20 +112,15 @@ class StaffDirectory(Protocol):
 
 
 class ConfigStore(Protocol):
-    """Operator-editable configuration kept in the table: service plans, the escalation roster, and
-    each year's holidays and make-up working days."""
+    """Operator-editable configuration kept in the table: service plans and the escalation roster."""
 
     def plans(self) -> list[ServicePlan]: ...
 
     def rosters(self) -> list[Roster]: ...
 
-    def calendars(self) -> list[YearSchedule]: ...
-
     def put_plan(self, plan: ServicePlan) -> None: ...
 
     def put_roster(self, roster: Roster) -> None: ...
-
-    def put_calendar(self, schedule: YearSchedule) -> None: ...
 
 
 class LinkSigner(Protocol):
@@ -143,10 +137,19 @@ class BadLink(Exception):
 
 
 class Outbox(Protocol):
-    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]: ...
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Messages to try (``notification.is_due``): pending ones whose time has come, and claimed ones
+        whose sender did not finish within its lease."""
 
-    def save(self, message: OutboxMessage, event: TicketEvent | None = None) -> None:
-        """Store the message's new delivery state (and, when given, a timeline event of its ticket)."""
+    def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        """Store ``claimed`` (``notification.claim`` of ``seen``) if the stored message is still at
+        ``seen``'s attempt and free: pending, or claimed with its lease run out at ``now``. False: another
+        sender took it first, and nothing is written."""
+
+    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        """Store the outcome of the claimed attempt ``message.attempts`` (and, when given, a timeline
+        event of its ticket), unless another sender has claimed the message since; False then, and
+        nothing is written."""
 
 
 class Notifier(Protocol):

@@ -19,6 +19,7 @@ def test_a_message_that_fails_for_good_lands_in_the_queue_and_stays_failed_on_it
     message = OutboxMessage(id="m1", ticket_number="SD-2026-000001", purpose="customer_confirmation",
                             channel=MessageChannel.SMS, recipient="+8613800138000", text="x", created_at=now,
                             next_attempt_at=now)
+    tickets.messages[message.id] = message  # in the outbox, as its ticket's change wrote it
     [delivered] = service.deliver([message])
     assert delivered.state == DeliveryState.FAILED
     parked = client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
@@ -33,4 +34,5 @@ def test_a_queue_that_cannot_be_reached_does_not_break_delivery(aws):
     now = datetime(2026, 11, 27, tzinfo=UTC)
     message = OutboxMessage(id="m2", ticket_number="SD-2026-000001", purpose="p", channel=MessageChannel.SMS,
                             recipient="+8613800138000", text="x", created_at=now, next_attempt_at=now)
+    tickets.messages[message.id] = message
     assert service.deliver([message])[0].state == DeliveryState.FAILED

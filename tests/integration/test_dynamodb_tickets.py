@@ -6,9 +6,10 @@ import pytest
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamodb_items import item_data
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.memory import FixedClock, MemoryOutbox, MemoryTickets
-from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage, mark_sent
+from chalicelib.domain.notification import LEASE, DeliveryState, MessageChannel, OutboxMessage, claim, mark_sent
 from chalicelib.domain.ticket import Action, Channel, Kind, Product, Reporter, open_ticket
 from chalicelib.services.ports import StaleTicket
 
@@ -87,8 +88,37 @@ def test_due_messages_leave_the_index_once_sent(repo):
     tickets.create(ticket, event, "t", [a_message("m1"), a_message("m2")])
     assert {m.id for m in outbox.due(NOW)} == {"m1", "m2"}
     assert outbox.due(NOW - timedelta(seconds=1)) == []
-    outbox.save(mark_sent(a_message("m1"), NOW, "p1"))
+    claimed = claim(a_message("m1"), NOW)
+    assert outbox.claim(a_message("m1"), claimed, NOW)
+    assert outbox.finish(mark_sent(claimed, NOW, "p1"))
     assert [m.id for m in outbox.due(NOW)] == ["m2"]
+
+
+def test_one_sender_claims_an_attempt_and_another_finds_it_taken(repo):
+    tickets, outbox = repo
+    ticket, event = a_ticket()
+    tickets.create(ticket, event, "t", [a_message()])
+    [seen] = outbox.due(NOW)
+    assert outbox.claim(seen, claim(seen, NOW), NOW)
+    assert not outbox.claim(seen, claim(seen, NOW), NOW), "the overlapping run must not send it too"
+    assert outbox.due(NOW + LEASE - timedelta(seconds=1)) == [], "claimed: not due while its lease lasts"
+
+
+def test_a_claim_whose_lease_ran_out_is_taken_over_once_and_its_late_outcome_refused(repo):
+    tickets, outbox = repo
+    ticket, event = a_ticket()
+    tickets.create(ticket, event, "t", [a_message()])
+    first = claim(a_message(), NOW)
+    assert outbox.claim(a_message(), first, NOW)
+    later = NOW + LEASE
+    [stalled] = outbox.due(later)
+    assert (stalled.state, stalled.attempts) == (DeliveryState.SENDING, 1)
+    second = claim(stalled, later)
+    assert outbox.claim(stalled, second, later)
+    assert not outbox.claim(stalled, claim(stalled, later), later), "taken over once"
+    assert not outbox.finish(mark_sent(first, later, "p1")), "the first sender's late answer: no longer its claim"
+    assert outbox.finish(mark_sent(second, later, "p2"))
+    assert outbox.due(later + LEASE) == []
 
 
 def test_ticket_items_carry_the_index_keys_for_later_queries(aws):
@@ -112,9 +142,26 @@ def test_sent_messages_are_stored_with_their_state(aws):
     tickets = DynamoTickets("service-desk")
     ticket, event = a_ticket()
     tickets.create(ticket, event, "t", [a_message()])
-    DynamoOutbox(tickets).save(mark_sent(a_message(), NOW, "p1"))
+    outbox = DynamoOutbox(tickets)
+    claimed = claim(a_message(), NOW)
+    outbox.claim(a_message(), claimed, NOW)
+    outbox.finish(mark_sent(claimed, NOW, "p1"))
     item = client("dynamodb").get_item(
         TableName="service-desk", Key={"pk": {"S": "TICKET#SD-2026-000001"}, "sk": {"S": "OUTBOX#m1"}}
     )["Item"]
     assert "due_pk" not in item
-    assert DeliveryState.SENT.value in str(item["data"])
+    assert (item["state"]["S"], item["attempts"]["N"]) == (DeliveryState.SENT.value, "1")
+    assert item_data(item)["provider_id"] == "p1"
+
+
+def test_a_message_stored_before_claims_existed_is_claimed_once(aws):
+    tickets = DynamoTickets("service-desk")
+    ticket, event = a_ticket()
+    tickets.create(ticket, event, "t", [a_message()])
+    key = {"pk": {"S": "TICKET#SD-2026-000001"}, "sk": {"S": "OUTBOX#m1"}}
+    client("dynamodb").update_item(TableName="service-desk", Key=key, UpdateExpression="REMOVE #s, attempts",
+                                   ExpressionAttributeNames={"#s": "state"})
+    outbox = DynamoOutbox(tickets)
+    [seen] = outbox.due(NOW)
+    assert outbox.claim(seen, claim(seen, NOW), NOW)
+    assert not outbox.claim(seen, claim(seen, NOW), NOW)
