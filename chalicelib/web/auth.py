@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -97,8 +97,19 @@ def _sign_in_first(request: Request) -> Response:
     lang = language_of(request)
     if request.path.startswith("/api"):
         return Response(body={"error": "unauthenticated", "message": t(lang, "auth.required")}, status_code=401)
-    path = request.context.get("path") or "/staff"
-    return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/sign-in?next={quote(path)}"})
+    return Response(
+        body="", status_code=303, headers={"Location": f"{_root()}/staff/sign-in?next={quote(_page_path(request))}"}
+    )
+
+
+def _page_path(request: Request) -> str:
+    """The page asked for, as the app's routes name it, with its query.
+
+    On API Gateway's own domain ``requestContext.path`` starts with the stage (``/prod/staff/queue``);
+    the event's top-level ``path`` never does. Chalice's local gateways give only the former."""
+    path = str(request.to_original_event().get("path") or (request.context or {}).get("path") or "/staff")
+    query = urlencode(request.query_params or {})
+    return f"{path}?{query}" if query else path
 
 
 def _root() -> str:

@@ -1,4 +1,5 @@
-"""Every Lambda function gets every setting the app refuses to run without on AWS (chalicelib/settings.py)."""
+"""What the app needs from the stack on AWS: every setting it refuses to run without (chalicelib/settings.py),
+and an API stage that doubles none of its paths."""
 
 from __future__ import annotations
 
@@ -43,3 +44,12 @@ def test_the_monthly_report_goes_to_the_recipients_given_at_deploy(template):
     for env in function_environments(template).values():
         assert env["REPORT_RECIPIENTS"] == {"Ref": "ReportRecipients"}
     assert "AllowedPattern" in parameter
+
+
+def test_the_api_stage_doubles_no_path_of_the_app(template):
+    from app import app
+
+    [api] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
+    first_segments = {path.split("/")[1] for path in app.routes}
+
+    assert api["StageName"] not in first_segments, f"the public API would be /{api['StageName']}/api/..."
