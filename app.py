@@ -14,6 +14,7 @@ from chalicelib.web import (
     escalations,
     jobs,
     local_mode,
+    log_context,
     quote_answer,
     readiness,
     reports,
@@ -27,6 +28,8 @@ from chalicelib.web import (
 app = Chalice(app_name="service-desk")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
 
+# First: the lines the other middleware and views log carry the request's keys.
+app.register_blueprint(log_context.blueprint)
 app.register_blueprint(readiness.blueprint)
 app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
