@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.escalation import Roster
+from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, is_due, wake_at
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
@@ -230,6 +231,7 @@ class MemoryStaffDirectory:
 class MemoryConfig:
     stored_plans: list[ServicePlan] = field(default_factory=list)
     stored_rosters: list[Roster] = field(default_factory=list)
+    stored_calendars: list[YearSchedule] = field(default_factory=list)
 
     def plans(self) -> list[ServicePlan]:
         return list(self.stored_plans)
@@ -242,6 +244,12 @@ class MemoryConfig:
 
     def put_roster(self, roster: Roster) -> None:
         self.stored_rosters = [r for r in self.stored_rosters if r.scope != roster.scope] + [roster]
+
+    def calendars(self) -> list[YearSchedule]:
+        return list(self.stored_calendars)
+
+    def put_calendar(self, schedule: YearSchedule) -> None:
+        self.stored_calendars = [c for c in self.stored_calendars if c.key != schedule.key] + [schedule]
 
 
 class MemoryOutbox:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
+from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
@@ -112,15 +113,20 @@ class StaffDirectory(Protocol):
 
 
 class ConfigStore(Protocol):
-    """Operator-editable configuration kept in the table: service plans and the escalation roster."""
+    """Operator-editable configuration kept in the table: service plans, the escalation roster, and
+    each year's holidays and make-up working days."""
 
     def plans(self) -> list[ServicePlan]: ...
 
     def rosters(self) -> list[Roster]: ...
 
+    def calendars(self) -> list[YearSchedule]: ...
+
     def put_plan(self, plan: ServicePlan) -> None: ...
 
     def put_roster(self, roster: Roster) -> None: ...
+
+    def put_calendar(self, schedule: YearSchedule) -> None: ...
 
 
 class LinkSigner(Protocol):
