@@ -42,7 +42,6 @@ from moto import mock_aws
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from bench.moto_speedups import faster_moto
 from bench.sweep import (
     PROFILES,
     STATUS_MIX,
@@ -68,6 +67,7 @@ from chalicelib.reporting import mail, tables
 from chalicelib.services.ports import ReportBuild, ReportPartJob
 from chalicelib.services.reports import ReportService, part_key, report_email_key, report_key, rows_key
 from chalicelib.settings import get_settings
+from local.moto_speedups import faster_moto
 
 MONTH = ReportMonth.parse("2026-03")
 NOW = datetime(2026, 3, 31, 17, 0, tzinfo=UTC)  # the scheduled run: 2026-04-01 01:00 Shanghai
@@ -669,7 +669,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000, help="tickets in the month (default 100000)")
     parser.add_argument("--other-months", type=int, default=2_000, help="tickets in the months around it")
-    parser.add_argument("--plain-moto", action="store_true", help="without bench/moto_speedups.py (small tables only)")
+    parser.add_argument("--plain-moto", action="store_true", help="without local/moto_speedups.py (small tables only)")
     parser.add_argument("--parts", action="store_true", help="print every part, not only the largest and median")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)

@@ -35,7 +35,6 @@ from moto import mock_aws
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from bench.moto_speedups import faster_moto
 from chalicelib import wiring
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.clock import SystemClock
@@ -57,6 +56,7 @@ from chalicelib.domain.ticket import (
 )
 from chalicelib.services.sla import SlaService, SweepReport
 from chalicelib.settings import get_settings
+from local.moto_speedups import faster_moto
 from tests.fakes import DEMO_ROSTER
 
 # A Tuesday, 10:00 in Shanghai: a working day, so business-hours plans are running too.
@@ -489,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--writer", choices=("moto", "boto3"), default="moto",
         help="fill through moto's table directly (default, fast) or BatchWriteItem calls (slow)",
     )
-    parser.add_argument("--plain-moto", action="store_true", help="without bench/moto_speedups.py (small tables only)")
+    parser.add_argument("--plain-moto", action="store_true", help="without local/moto_speedups.py (small tables only)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     result = run(args.tickets, args.due, writer=args.writer, fast_moto=not args.plain_moto, seed=args.seed)

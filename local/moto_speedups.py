@@ -1,5 +1,11 @@
 """Makes moto's DynamoDB fast enough for a table of 100,000 tickets, without changing its answers.
 
+Used by the local AWS stand-in (``local/aws_store.py``, for the life of the process) and by the
+benchmarks in ``bench/`` (while ``faster_moto()`` is active). The patches are written against one
+moto version (``PINNED_MOTO``) and the source of each function they replace (``PATCHED_SOURCES``):
+``moto_mismatches()`` names whatever differs, the stand-in then runs plain moto (slow, but right),
+and ``tests/local/test_moto_speedups.py`` fails until the patches are checked against the new code.
+
 moto (5.x) implements DynamoDB in Python with costs that grow with the whole table, or with every
 attribute of every item it touches:
 
@@ -14,7 +20,8 @@ attribute of every item it touches:
   each level, so a ticket (its ``data`` map) costs ~0.08 ms each time, and moto asks twice per item
   a query returns and once per item it passes over;
 * every ``TransactWriteItems`` deep-copies the whole table once per item in the transaction, to roll
-  back on failure;
+  back on failure: a form post (one transaction of ~15 items) costs 15 copies of the table, and
+  since moto's ``BaseModel`` keeps every instance it ever makes, every copied item stays in memory;
 * every item written re-adds the sizes of all its attributes each time it adds one (to enforce the
   400 KB limit), so building an item is quadratic in its attributes: ~0.2–0.3 ms for a ticket;
 * every response goes through moto's generic serializer, which walks the botocore output shape and,
@@ -48,8 +55,13 @@ range, a transaction touches its items. ``faster_moto()`` patches them while it 
   is, which is what the serializer produces for it; any other value (binary, or a shape the
   serializer would change) still goes through moto's serializer.
 
+For a long-running server, ``untracked_dynamodb_models()`` also stops moto from keeping every
+DynamoDB model it creates in ``instances_tracked`` (the list behind ``/moto-api/data.json``): each item
+written, and each copy made to roll a transaction back, would otherwise stay in memory for good.
+Tracking changes no answer of the DynamoDB API; the raw dump then shows no DynamoDB models.
+
 What moto returns — items, order, ``Count``, ``ScannedCount``, ``LastEvaluatedKey``, conditional
-failures, rollbacks — is unchanged: ``tests/bench/test_moto_speedups.py`` compares moto's response
+failures, rollbacks — is unchanged: ``tests/local/test_moto_speedups.py`` compares moto's response
 bodies byte for byte with and without these patches (every attribute type, binary included; index
 pages cut by the 1 MB limit, before and after an item grows in place), and
 ``tests/bench/test_sweep_bench.py`` and ``test_report_bench.py`` run the benchmarks both ways.
@@ -58,14 +70,19 @@ pages cut by the 1 MB limit, before and after an item grows in place), and
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
+import hashlib
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
+import moto
 import moto.dynamodb.models as ddb_models
+from moto.core.common_models import BaseModel
+from moto.core.model_instances import model_data
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
@@ -73,6 +90,44 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
+
+PINNED_MOTO = "5.2.5"
+# The first 16 hex digits of the SHA-256 of each replaced function's source, as in PINNED_MOTO: a
+# patch is right only for the code it was written against.
+PATCHED_SOURCES: dict[str, tuple[Callable[[], Any], str]] = {
+    "Item.__init__": (lambda: Item.__init__, "d9c12b62cb921831"),
+    "Item.size": (lambda: Item.size, "9bc6ada96d33365c"),
+    "LimitedSizeDict.__setitem__": (lambda: LimitedSizeDict.__setitem__, "d979580fdbe14f79"),
+    "DynamoType.size": (lambda: DynamoType.size, "f7c111fca25b4c5e"),
+    "DynamoType.cast_value": (lambda: DynamoType.cast_value.fget, "135da387dfcc7c1c"),  # type: ignore[attr-defined]
+    "Table.put_item": (lambda: Table.put_item, "de23933013ef8426"),
+    "Table.delete_item": (lambda: Table.delete_item, "1594f7b07616c8cb"),
+    "Table.all_items": (lambda: Table.all_items, "c80d2ee3c896acd0"),
+    "Table.query": (lambda: Table.query, "002b4d00be6df07c"),
+    "DynamoHandler.call_action": (lambda: DynamoHandler.call_action, "ce5f57cf83cde340"),
+    "DynamoDBBackend.transact_write_items": (lambda: DynamoDBBackend.transact_write_items, "81db2cb7d94e39c9"),
+    "BaseJSONSerializer._serialize_type_structure": (
+        lambda: BaseJSONSerializer._serialize_type_structure, "36873909cd0aeb4d"),
+    "BaseModel.__new__": (lambda: BaseModel.__new__, "08cf0ef20e88029a"),
+}
+
+
+def source_digest(function: Callable[..., Any]) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def moto_mismatches() -> list[str]:
+    """What differs from the moto these patches were written for; empty when they apply."""
+    found = []
+    if moto.__version__ != PINNED_MOTO:
+        found.append(f"moto {moto.__version__} installed, patches written for {PINNED_MOTO}")
+    for name, (_, digest) in PATCHED_SOURCES.items():
+        # While the patches are active the attributes are ours: compare moto's own, kept at import.
+        actual = source_digest(_originals[name])
+        if actual != digest:
+            found.append(f"{name} changed (source {actual}, patches written for {digest})")
+    return found
+
 
 # The partition the current table query is about; None means "all items" (index queries, scans).
 _partition: ContextVar[DynamoType | None] = ContextVar("partition", default=None)
@@ -124,6 +179,9 @@ def _presorted(items: list[Item], order: list[str]) -> list[Item]:
     return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
 
 
+_moto_all_items = Table.all_items
+
+
 def _all_items(self: Table) -> list[Item]:
     key = _partition.get()
     if key is not None:
@@ -134,8 +192,8 @@ def _all_items(self: Table) -> list[Item]:
     index = _index_partition.get()
     if index is not None:
         index_name, conditions = index
-        key = (id(self), index_name, tuple((name, value.type, value.value) for name, value in conditions))
-        cached = _index_partitions.get(key)
+        cache_key = (id(self), index_name, tuple((name, value.type, value.value) for name, value in conditions))
+        cached = _index_partitions.get(cache_key)
         if cached is None or cached[0] is not self:
             if len(conditions) == 1:
                 (name, expected), = conditions
@@ -143,9 +201,9 @@ def _all_items(self: Table) -> list[Item]:
             else:
                 found = [item for item in _every_item(self)
                          if all(_equal(item.attrs.get(name), expected) for name, expected in conditions)]
-            cached = _index_partitions[key] = (self, _presorted(found, _index_order(self, index_name)))
+            cached = _index_partitions[cache_key] = (self, _presorted(found, _index_order(self, index_name)))
         return list(cached[1])
-    return list(_every_item(self))
+    return _moto_all_items(self)  # a Scan: moto's sorted list of every item
 
 
 # moto's limit (LimitedSizeDict): "between 409 and 410KB" measured on AWS, 405,000 to be safe.
@@ -345,6 +403,36 @@ def _wrap_structure(original: Any) -> Any:
         original(self, serialized, value, shape, key)
 
     return serialize_structure
+
+
+class _Discarded(list):  # type: ignore[type-arg]
+    """An ``instances_tracked`` that keeps nothing."""
+
+    def append(self, instance: Any) -> None:
+        pass
+
+
+@contextmanager
+def untracked_dynamodb_models() -> Iterator[None]:
+    with ExitStack() as stack:
+        for cls in list(model_data.get("dynamodb", {}).values()):
+            stack.enter_context(mock.patch.object(cls, "instances_tracked", _Discarded()))
+        yield
+
+
+def install() -> list[str]:
+    """Applies the speed-ups for the rest of the process (the stand-in), if moto is the version they
+    were written for; returns what differs otherwise, and moto stays as it is."""
+    mismatches = moto_mismatches()
+    if not mismatches:
+        _installed.enter_context(faster_moto())
+        _installed.enter_context(untracked_dynamodb_models())
+    return mismatches
+
+
+_installed = ExitStack()
+# moto's functions as they were before any patch (for moto_mismatches while the patches are active).
+_originals: dict[str, Callable[..., Any]] = {name: original() for name, (original, _) in PATCHED_SOURCES.items()}
 
 
 @contextmanager

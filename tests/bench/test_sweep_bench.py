@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bench.moto_speedups import faster_moto
+from local.moto_speedups import faster_moto
 from bench.sweep import ITEMS_PER_DUE_TICKET, NOW, Story, clone, items_of, run, story
 from chalicelib import wiring
 from chalicelib.adapters import schema

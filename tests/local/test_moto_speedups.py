@@ -1,4 +1,4 @@
-"""``bench/moto_speedups.py`` changes no answer of moto: the same DynamoDB requests give the same
+"""``local/moto_speedups.py`` changes no answer of moto: the same DynamoDB requests give the same
 responses, byte for byte, with and without ``faster_moto()``.
 
 The benchmarks' own with/without comparisons (``test_sweep_bench``, ``test_report_bench``) cover the
@@ -6,18 +6,21 @@ app's items; these cover every attribute type (binary included, which must go th
 serializer), every read that returns items, index pages cut by the 1 MB limit, and a write between
 two reads (the speed-ups keep what reads found until the next write)."""
 
+import copy
 from contextlib import nullcontext
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 
-from bench import moto_speedups
-from bench.moto_speedups import faster_moto
 from chalicelib.adapters import keys, schema
+from local import moto_speedups
+from local.moto_speedups import faster_moto
 
 TABLE = "t"
 PLAIN: dict[str, Any] = {
@@ -133,6 +136,36 @@ def _index_pages(ddb: Any) -> None:
     ddb.query(TableName=TABLE, KeyConditionExpression="pk = :t", ExpressionAttributeValues={":t": {"S": "TICKET#0006"}})
 
 
+def _transactions(ddb: Any) -> None:
+    """Transactions that succeed, and ones that fail after their first items were applied: moto
+    rolls those back, which the speed-ups do from copies of the touched items only."""
+    ddb.put_item(TableName=TABLE, Item={**_key("T", "kept"), **PLAIN})
+    ddb.put_item(TableName=TABLE, Item={**_key("T", "other"), "n": {"N": "1"}})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": TABLE, "Item": {**_key("T", "new"), **BINARY}}},
+        {"Update": {"TableName": TABLE, "Key": _key("T", "kept"), "UpdateExpression": "SET v = :v",
+                    "ExpressionAttributeValues": {":v": {"N": "1"}}}},
+    ])
+    failing = [
+        {"Put": {"TableName": TABLE, "Item": {**_key("T", "never"), "s": {"S": "x"}}}},
+        {"Update": {"TableName": TABLE, "Key": _key("T", "kept"), "UpdateExpression": "SET v = :v, m.a = :v",
+                    "ExpressionAttributeValues": {":v": {"N": "2"}}}},
+        {"Delete": {"TableName": TABLE, "Key": _key("T", "new")}},
+        {"Put": {"TableName": TABLE, "Item": {**_key("U", "alone")}}},
+        {"ConditionCheck": {"TableName": TABLE, "Key": _key("T", "other"), "ConditionExpression": "n = :two",
+                            "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+    ]
+    for _ in range(2):
+        with pytest.raises(ClientError, match="TransactionCanceled"):
+            ddb.transact_write_items(TransactItems=failing, ReturnConsumedCapacity="TOTAL")
+        ddb.scan(TableName=TABLE, ConsistentRead=True)
+        for sk in ("kept", "new", "never", "other"):
+            ddb.get_item(TableName=TABLE, Key=_key("T", sk))
+        ddb.get_item(TableName=TABLE, Key=_key("U", "alone"))
+    ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": TABLE, "Key": _key("T", "new")}}])
+    ddb.scan(TableName=TABLE)
+
+
 def _responses(scenario: Any, speedups: bool) -> Recorder:
     recorder = Recorder()
     with mock_aws():
@@ -144,7 +177,7 @@ def _responses(scenario: Any, speedups: bool) -> Recorder:
     return recorder
 
 
-@pytest.mark.parametrize("scenario", [_reads, _index_pages])
+@pytest.mark.parametrize("scenario", [_reads, _index_pages, _transactions])
 def test_moto_answers_the_same_with_and_without_the_speedups(scenario):
     plain, fast = _responses(scenario, speedups=False), _responses(scenario, speedups=True)
 
@@ -187,3 +220,48 @@ def test_an_item_has_the_size_moto_gives_it():
     with faster_moto():
         assert item.size() == MOTO_ITEM_SIZE(item)
         assert item.size() == MOTO_ITEM_SIZE(item), "the second time from what the first found"
+
+
+def test_the_speedups_are_for_the_installed_moto():
+    """Each patch replaces a function of one moto version. If this fails, moto was upgraded or a
+    patched function changed: compare the new source with the patch, run the comparisons above,
+    then update ``PINNED_MOTO`` and ``PATCHED_SOURCES``."""
+    assert moto_speedups.moto_mismatches() == []
+
+
+def test_a_changed_version_or_source_is_noticed(monkeypatch):
+    monkeypatch.setattr(moto_speedups, "PINNED_MOTO", "0.0.0")
+    monkeypatch.setitem(moto_speedups.PATCHED_SOURCES, "Table.query", (lambda: Table.query, "0" * 16))
+    found = moto_speedups.moto_mismatches()
+    assert len(found) == 2
+    assert "moto 0.0.0" not in found[0] and "0.0.0" in found[0]
+    assert found[1].startswith("Table.query changed")
+
+
+def test_a_transaction_copies_only_the_items_it_touches():
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(**schema.create_table_kwargs(TABLE))
+        for n in range(50):
+            ddb.put_item(TableName=TABLE, Item=_key(f"X{n}", "1"))
+        with faster_moto(), mock.patch.object(moto_speedups.copy, "deepcopy", wraps=copy.deepcopy) as copies:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": _key("X1", "2")}},
+                {"Update": {"TableName": TABLE, "Key": _key("X2", "1"), "UpdateExpression": "SET v = :v",
+                            "ExpressionAttributeValues": {":v": {"N": "1"}}}},
+            ])
+        copied = [call.args[0] for call in copies.call_args_list]
+        assert not any(isinstance(value, Table) for value in copied)
+        assert sum(isinstance(value, Item) for value in copied) <= 2
+
+
+def test_untracked_models_are_not_kept():
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(**schema.create_table_kwargs(TABLE))
+        before = len(Item.instances_tracked)  # type: ignore[attr-defined]
+        with moto_speedups.untracked_dynamodb_models():
+            for n in range(20):
+                ddb.put_item(TableName=TABLE, Item=_key(f"X{n}", "1"))
+        assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
+        assert ddb.scan(TableName=TABLE)["Count"] == 20
