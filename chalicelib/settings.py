@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     smtp_port: int = Field(587, description="SMTP port (587 STARTTLS, 465 implicit TLS, 25 local relay)")
     smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="SMTP transport security")
     smtp_username: str = Field("", description="SMTP user name; empty for no authentication")
-    smtp_password: str = Field(
-        "", description="SMTP password (a secret: from the stage's secret store, never the repo)"
+    smtp_password: str = Field("", description="SMTP password, local only: on AWS it is read from the secret below")
+    smtp_password_secret_name: str = Field(
+        "", description="Secrets Manager name or ARN of the SMTP password (read at run time; set on AWS)"
     )
     desk_email: str = _on_aws("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
     desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
@@ -74,9 +75,12 @@ class Settings(BaseSettings):
         60, description="Minutes an unacknowledged breach waits before it climbs to the next level"
     )
     warn_share: float = Field(0.75, description="Share of a deadline's target at which its owner is warned")
-    link_signing_secret: str = _on_aws(
+    link_signing_secret: str = Field(
         "local-only-link-secret-change-me",
-        description="Secret that signs links in escalation messages; set a long random value on AWS",
+        description="Secret that signs links in messages, local only: on AWS it is read from the secret below",
+    )
+    link_signing_secret_name: str = _on_aws(
+        "", description="Secrets Manager name or ARN of the link-signing secret (read at run time, cached)"
     )
     cognito_user_pool_id: str = _on_aws("", description="Cognito user pool of staff; local: found by name at start-up")
     cognito_client_id: str = _on_aws("", description="Cognito app client the sign-in page uses")
@@ -116,6 +120,8 @@ class Settings(BaseSettings):
         ]
         if self.email_provider == "smtp" and not self.smtp_host:
             missing.append("SMTP_HOST")
+        if self.email_provider == "smtp" and self.smtp_username and not self.smtp_password_secret_name:
+            missing.append("SMTP_PASSWORD_SECRET_NAME")
         return tuple(missing)
 
     @property

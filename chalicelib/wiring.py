@@ -18,6 +18,7 @@ from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
 from chalicelib.adapters.s3_reports import S3ReportArchive
+from chalicelib.adapters.secrets import secret
 from chalicelib.adapters.ses_email import SesEmailSender
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.smtp_email import SmtpEmailSender
@@ -117,7 +118,7 @@ def _aws_services() -> Services:
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
     )
     sla = SlaService(
-        tickets, config_store, notifications, JwtLinkSigner(settings.link_signing_secret), clock,
+        tickets, config_store, notifications, link_signer(settings), clock,
         sla_config(settings),
     )
     files = S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url)
@@ -137,7 +138,7 @@ def _aws_services() -> Services:
     desk = DeskService(tickets, sla, clock)
     aftercare = AftercareService(
         tickets, DynamoAftercare(settings.table_name, tickets), DynamoArchive(settings.table_name), desk, intake,
-        notifications, JwtLinkSigner(settings.link_signing_secret), clock, aftercare_config(settings),
+        notifications, link_signer(settings), clock, aftercare_config(settings),
     )
     archive.product_listeners.append(aftercare.product_delivered)
     return Services(
@@ -176,12 +177,21 @@ def aftercare_config(settings: Settings) -> AftercareConfig:
                            survey_days=settings.survey_link_days)
 
 
+def link_signer(settings: Settings) -> JwtLinkSigner:
+    return JwtLinkSigner(secret(name=settings.link_signing_secret_name, local_value=settings.link_signing_secret))
+
+
 def email_sender(settings: Settings) -> Notifier:
     """SES by default; SMTP where SES does not exist (AWS China) or a company relay must be used."""
+    return _email_provider(settings)
+
+
+def _email_provider(settings: Settings) -> SmtpEmailSender | SesEmailSender:
     if settings.email_provider == "smtp":
+        password = secret(name=settings.smtp_password_secret_name, local_value=settings.smtp_password)
         return SmtpEmailSender(
             settings.sender_email, settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
-            password=settings.smtp_password, security=settings.smtp_security,
+            password=password, security=settings.smtp_security,
         )
     return SesEmailSender(settings.sender_email)
 
@@ -246,12 +256,7 @@ def report_config(settings: Settings) -> ReportConfig:
 
 def raw_email_sender(settings: Settings) -> RawEmailSender:
     """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
-    if settings.email_provider == "smtp":
-        return SmtpEmailSender(
-            settings.sender_email, settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
-            password=settings.smtp_password, security=settings.smtp_security,
-        )
-    return SesEmailSender(settings.sender_email)
+    return _email_provider(settings)
 
 
 def reset() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -25,7 +26,7 @@ class SmtpEmailSender:
         port: int = 587,
         *,
         username: str = "",
-        password: str = "",
+        password: str | Callable[[], str] = "",
         security: str = "starttls",  # "starttls", "tls" (implicit, port 465) or "none" (local relay)
         timeout: float = 10.0,
     ):
@@ -33,7 +34,8 @@ class SmtpEmailSender:
         self._host = host
         self._port = port
         self._username = username
-        self._password = password
+        # A callable is asked at each login: the password lives in Secrets Manager on AWS.
+        self._password = password if callable(password) else lambda: password
         self._security = security
         self._timeout = timeout
 
@@ -49,7 +51,7 @@ class SmtpEmailSender:
         try:
             with self._connect() as smtp:
                 if self._username:
-                    smtp.login(self._username, self._password)
+                    smtp.login(self._username, self._password())
                 smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
@@ -68,7 +70,7 @@ class SmtpEmailSender:
         try:
             with self._connect() as smtp:
                 if self._username:
-                    smtp.login(self._username, self._password)
+                    smtp.login(self._username, self._password())
                 smtp.sendmail(self._sender, [recipient], mime)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]

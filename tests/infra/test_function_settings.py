@@ -53,3 +53,17 @@ def test_the_api_stage_doubles_no_path_of_the_app(template):
     first_segments = {path.split("/")[1] for path in app.routes}
 
     assert api["StageName"] not in first_segments, f"the public API would be /{api['StageName']}/api/..."
+
+
+def test_each_function_may_read_the_secrets_its_environment_names(template):
+    policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    for function, env in function_environments(template).items():
+        role = template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        [policy] = [p for p in policies if {"Ref": role} in p["Roles"]]
+        readable = [
+            resource
+            for statement in policy["PolicyDocument"]["Statement"]
+            if "secretsmanager:GetSecretValue" in statement["Action"]
+            for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+        ]
+        assert env["LINK_SIGNING_SECRET_NAME"] in readable, function

@@ -386,5 +386,8 @@ def test_no_secret_value_is_in_the_template(template):
     ]
 
     for env in variables:
-        assert "resolve:secretsmanager" in str(env["LINK_SIGNING_SECRET"])
+        # Secrets are read at run time; the environment names them only.
+        assert "resolve:secretsmanager" not in str(env)
+        assert "LINK_SIGNING_SECRET" not in env and "SMTP_PASSWORD" not in env
+        assert env["LINK_SIGNING_SECRET_NAME"] == {"Ref": next(iter(resources(template, "AWS::SecretsManager::Secret")))}
         assert env["LOCAL_MODE"] == "false"

@@ -13,8 +13,8 @@ DEFAULT_SECRET = "local-only-link-secret-change-me"
 
 @pytest.fixture
 def public_link_secret(on_aws, monkeypatch):
-    """Deployed with everything set except the link-signing secret, which still has its public default."""
-    monkeypatch.setenv("LINK_SIGNING_SECRET", DEFAULT_SECRET)
+    """Deployed with everything set but the link-signing secret's name: the public default would sign."""
+    monkeypatch.delenv("LINK_SIGNING_SECRET_NAME")
     wiring.reset()
 
 
@@ -25,7 +25,7 @@ def test_a_page_is_a_503_naming_nothing_secret_and_the_log_names_the_variable(pu
     assert response.status_code == 503
     assert "not fully set up" in response.body.decode()
     assert DEFAULT_SECRET not in response.body.decode()
-    assert any("LINK_SIGNING_SECRET" in record.getMessage() for record in caplog.records)
+    assert any("LINK_SIGNING_SECRET_NAME" in record.getMessage() for record in caplog.records)
 
 
 def test_the_api_answers_503_in_json(public_link_secret, client):
@@ -38,7 +38,7 @@ def test_the_api_answers_503_in_json(public_link_secret, client):
 def test_a_scheduled_job_refuses_to_run(public_link_secret, client):
     from app import app
 
-    with Client(app) as lambda_client, pytest.raises(MissingSettings, match="LINK_SIGNING_SECRET"):
+    with Client(app) as lambda_client, pytest.raises(MissingSettings, match="LINK_SIGNING_SECRET_NAME"):
         lambda_client.lambda_.invoke("sla_sweep", lambda_client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
 
