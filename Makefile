@@ -13,11 +13,15 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install node run test lint typecheck reset-local
+.PHONY: help install node run test test-fast coverage lint typecheck reset-local
+
+# Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay together.
+PYTEST_PARALLEL := -n auto --dist loadgroup
 
 help:
 	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"
 	@echo "make test         lint, type-check and run every test (what CI runs)"
+	@echo "make test-fast    the unit, service, integration and local tests only (no browser, no infra)"
 	@echo "make install      create .venv, install the Python packages and Chromium"
 	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
 
@@ -55,7 +59,14 @@ run: install
 	$(VENV_PYTHON) -m local.run
 
 test: install lint typecheck
-	$(VENV_PYTHON) -m pytest
+	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL)
+
+# The inner loop: everything but the browser, the deployment template and the benchmarks.
+test-fast: $(INSTALLED)
+	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
+
+coverage: $(INSTALLED)
+	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) --cov=chalicelib --cov-report=term:skip-covered
 
 lint: $(INSTALLED)
 	$(VENV_PYTHON) -m ruff check .

@@ -16,6 +16,19 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 
+# Tests that share one expensive thing per session run on one xdist worker (``--dist loadgroup``):
+# the end-to-end tests share a running local stack and a browser, the infra tests one `cdk synth`.
+_SHARED = {"e2e": "local-stack", "infra": "cdk-synth"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.nodeid.split("/")
+        group = _SHARED.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_wiring():
     """Settings, clients and services are cached per process; each test starts from nothing."""
