@@ -1,5 +1,10 @@
 """The report's rows as CSV and XLSX: one row per ticket with its key figures, headed in the reader's
-language. The CSV is UTF-8 with a byte-order mark so that Excel opens Chinese text correctly."""
+language. The CSV is UTF-8 with a byte-order mark so that Excel opens Chinese text correctly.
+
+Text cells carry what customers typed (names, models), so none may become a formula when a manager
+opens the file: in the CSV a text that a spreadsheet would read as a formula is prefixed with ``'``,
+and in the XLSX every text is written as a string cell, never as a formula.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from chalicelib.domain.reports import MonthlyReport, TicketRow
 from chalicelib.i18n import t
@@ -57,6 +63,32 @@ COLUMNS: tuple[tuple[str, Callable[[TicketRow], Any]], ...] = (
 )
 
 
+# What Excel, LibreOffice and Google Sheets start a formula (or a DDE call) with.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """``value`` for a CSV cell: a text that would start a formula gets a leading ``'``, which
+    spreadsheets show as plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def xlsx_cells(sheet: Any, values: list[Any]) -> list[Any]:
+    """``values`` for a write-only XLSX row: each text a string cell (openpyxl would otherwise store
+    a text starting with ``=`` as a formula, and ``#N/A`` and the like as errors)."""
+    cells: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(float(value) if isinstance(value, Decimal) else value)
+    return cells
+
+
 def headers(lang: str) -> list[str]:
     return [t(lang, f"report.col.{key}") for key, _ in COLUMNS]
 
@@ -77,20 +109,20 @@ def to_csv(report: MonthlyReport, lang: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers(lang))
     for row in report.rows:
-        writer.writerow(["" if v is None else v for v in _cells(report, row)])
+        writer.writerow(["" if v is None else csv_text(v) for v in _cells(report, row)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
     book = Workbook(write_only=True)
     summary = book.create_sheet(t(lang, "report.sheet.summary"))
-    summary.append([t(lang, "report.title", month=report.month.label)])
+    summary.append(xlsx_cells(summary, [t(lang, "report.title", month=report.month.label)]))
     for label, value in _summary(report, lang):
-        summary.append([label, value])
+        summary.append(xlsx_cells(summary, [label, value]))
     rows = book.create_sheet(t(lang, "report.sheet.rows"))
-    rows.append(headers(lang))
+    rows.append(xlsx_cells(rows, headers(lang)))
     for row in report.rows:
-        rows.append([float(v) if isinstance(v, Decimal) else v for v in _cells(report, row)])
+        rows.append(xlsx_cells(rows, _cells(report, row)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
