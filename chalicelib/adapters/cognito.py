@@ -8,6 +8,8 @@ the stand-in (``COGNITO_JWKS_URL``) while the issuer stays the AWS one that its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -32,6 +34,38 @@ class NewPasswordRequired(Exception):
     """First sign-in with a temporary password: Cognito wants a new one (``session`` continues it)."""
 
     username: str
+    session: str
+
+
+@dataclass(frozen=True)
+class MfaSetupRequired(Exception):
+    """First sign-in where the pool requires MFA: an authenticator app must be enrolled first."""
+
+    username: str
+    session: str
+
+
+@dataclass(frozen=True)
+class MfaCodeRequired(Exception):
+    """The password was right; now the current code from the enrolled authenticator app."""
+
+    username: str
+    session: str
+
+
+class BadCode(Exception):
+    """A wrong or expired authenticator code."""
+
+
+class SessionExpired(Exception):
+    """The sign-in took too long between its steps (Cognito keeps a session three minutes): start again."""
+
+
+@dataclass(frozen=True)
+class MfaEnrolment:
+    """The secret to put in the authenticator app, and the session that continues the sign-in."""
+
+    secret: str
     session: str
 
 
@@ -70,6 +104,22 @@ class CognitoTokens:
         return StaffUser(username=str(claims.get("cognito:username") or claims["sub"]), roles=roles)
 
 
+# A wrong code, or one already used.
+_BAD_CODE_ERRORS = ("CodeMismatchException", "EnableSoftwareTokenMFAException", "ExpiredCodeException")
+
+
+@contextmanager
+def _code_checked() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        if error.response["Error"]["Code"] in _BAD_CODE_ERRORS:
+            raise BadCode() from error
+        if error.response["Error"]["Code"] == "NotAuthorizedException":
+            raise SessionExpired() from error
+        raise
+
+
 class CognitoSignIn:
     def __init__(self, client_id: str):
         self._client_id = client_id
@@ -101,10 +151,46 @@ class CognitoSignIn:
             raise
         return self._result(username, response)
 
+    def start_mfa_setup(self, session: str) -> MfaEnrolment:
+        response = client("cognito-idp").associate_software_token(Session=session)
+        return MfaEnrolment(secret=response["SecretCode"], session=response["Session"])
+
+    def finish_mfa_setup(self, username: str, session: str, code: str) -> SignedIn:
+        """Checks a first code from the newly enrolled app, then completes the sign-in with it."""
+        with _code_checked():
+            verified = client("cognito-idp").verify_software_token(
+                Session=session, UserCode=code, FriendlyDeviceName="service desk"
+            )
+        if verified.get("Status") != "SUCCESS":
+            raise BadCode()
+        return self._respond(username, "MFA_SETUP", verified["Session"], {})
+
+    def answer_mfa(self, username: str, session: str, code: str) -> SignedIn:
+        return self._respond(username, "SOFTWARE_TOKEN_MFA", session, {"SOFTWARE_TOKEN_MFA_CODE": code})
+
+    def _respond(self, username: str, challenge: str, session: str, answers: dict[str, str]) -> SignedIn:
+        with _code_checked():
+            response = client("cognito-idp").respond_to_auth_challenge(
+                ClientId=self._client_id,
+                ChallengeName=challenge,
+                Session=session,
+                ChallengeResponses={"USERNAME": username, **answers},
+            )
+        return self._result(username, response)
+
     @staticmethod
     def _result(username: str, response: dict[str, Any]) -> SignedIn:
-        if response.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        challenge = response.get("ChallengeName")
+        if challenge == "NEW_PASSWORD_REQUIRED":
             raise NewPasswordRequired(username=username, session=response["Session"])
+        if challenge == "MFA_SETUP":
+            raise MfaSetupRequired(username=username, session=response["Session"])
+        if challenge == "SOFTWARE_TOKEN_MFA":
+            raise MfaCodeRequired(username=username, session=response["Session"])
+        if challenge:
+            # The pool allows authenticator apps only (no SMS, no custom auth): another challenge is a
+            # misconfigured pool, not a person's mistake.
+            raise RuntimeError(f"unsupported Cognito challenge {challenge}")
         result = response["AuthenticationResult"]
         return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
 

@@ -17,7 +17,16 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib import wiring
-from chalicelib.adapters.cognito import BadCredentials, InvalidToken, NewPasswordRequired, SignedIn
+from chalicelib.adapters.cognito import (
+    BadCode,
+    BadCredentials,
+    InvalidToken,
+    MfaCodeRequired,
+    MfaSetupRequired,
+    NewPasswordRequired,
+    SessionExpired,
+    SignedIn,
+)
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.i18n import t
 from chalicelib.settings import get_settings
@@ -145,24 +154,58 @@ def sign_in_page() -> Response:
 @blueprint.route("/staff/sign-in", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 def sign_in() -> Response:
+    """One form, several steps: password, then (first time) a new password and enrolling an
+    authenticator app, or (later) the app's code. Each step carries Cognito's session to the next."""
     request = blueprint.current_request
     lang = language_of(request)
     form = read_form(request.raw_body)
     next_path = _safe_next(form.get("next"))
     username = str(form.get("username", "")).strip()[:128]
+    session = str(form.get("session", ""))[:4096]
+    step = str(form.get("step") or ("new_password" if session else "password"))
+    code = "".join(str(form.get("code", "")).split())[:10]
     sign_in_service = wiring.services().staff_sign_in
+
+    def page(template: str, status: int = 200, **context: Any) -> Response:
+        return render(request, template, status=status, next=next_path, username=username, **context)
+
     try:
-        if form.get("session"):
-            result = sign_in_service.set_new_password(username, str(form["session"]), str(form.get("new_password", "")))
+        if step == "new_password":
+            result = sign_in_service.set_new_password(username, session, str(form.get("new_password", "")))
+        elif step == "mfa_setup":
+            result = sign_in_service.finish_mfa_setup(username, session, code)
+        elif step == "mfa":
+            result = sign_in_service.answer_mfa(username, session, code)
         else:
             result = sign_in_service.sign_in(username, str(form.get("password", ""))[:256])
     except NewPasswordRequired as challenge:
-        return render(request, "sign_in.html", next=next_path, error=None, username=username, session=challenge.session)
+        return page("sign_in.html", error=None, session=challenge.session)
+    except MfaSetupRequired as challenge:
+        enrolment = sign_in_service.start_mfa_setup(challenge.session)
+        return page("mfa.html", step="mfa_setup", session=enrolment.session, secret=enrolment.secret,
+                    qr_svg=authenticator_qr(lang, username, enrolment.secret), error=None)
+    except MfaCodeRequired as challenge:
+        return page("mfa.html", step="mfa", session=challenge.session, error=None)
+    except BadCode:
+        secret = str(form.get("secret", ""))[:128]
+        qr_svg = authenticator_qr(lang, username, secret) if step == "mfa_setup" and secret else None
+        return page("mfa.html", status=401, step=step, session=session, secret=secret, qr_svg=qr_svg,
+                    error=t(lang, "auth.mfa.bad_code"))
+    except SessionExpired:
+        return page("sign_in.html", status=401, error=t(lang, "auth.mfa.expired"), session=None)
     except BadCredentials:
-        error = t(lang, "auth.bad_new_password") if form.get("session") else t(lang, "auth.bad_credentials")
-        return render(request, "sign_in.html", status=401, next=next_path, error=error, username=username,
-                      session=form.get("session"))
+        error = t(lang, "auth.bad_new_password") if step == "new_password" else t(lang, "auth.bad_credentials")
+        return page("sign_in.html", status=401, error=error, session=session if step == "new_password" else None)
     return _signed_in(result, next_path)
+
+
+def authenticator_qr(lang: str, username: str, secret: str) -> str:
+    """The enrolment as a QR code (inline SVG) that authenticator apps scan (the otpauth URI format)."""
+    import segno  # only the first sign-in of each person needs it
+
+    issuer = t(lang, "app.title")
+    uri = f"otpauth://totp/{quote(issuer)}:{quote(username)}?{urlencode({'secret': secret, 'issuer': issuer})}"
+    return str(segno.make(uri, error="m").svg_inline(scale=5, omitsize=False))
 
 
 @blueprint.route("/staff/sign-out", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
