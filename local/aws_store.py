@@ -1,30 +1,34 @@
 """The local AWS stand-in: moto in server mode whose state survives restarts, crashes and ``kill -9``.
 
-moto keeps everything in memory. To make it durable we use moto's own request recorder: every request
-that changed state is appended to a JSON-lines file (moto's recording format), and on start-up the file
-is replayed into the fresh server before anyone else may use it. Compared with the stock recorder:
+moto keeps everything in memory. The state is kept on disk as a snapshot of moto's backends plus a
+short log of the requests that changed something since (``local/snapshots.py`` has the files):
 
-- A request is written only after moto has answered it, and before the answer is sent. A client that
-  saw success therefore finds its write on disk; a request cut off by a crash was never acknowledged.
-  Each line is flushed and fsync'ed, so it survives the loss of the whole machine too, not only of the
-  process.
+- A request is appended to the log only after moto has answered it, and before the answer is sent.
+  A client that saw success therefore finds its write on disk; a request cut off by a crash was never
+  acknowledged. Each line is flushed and fsync'ed, so it survives the loss of the whole machine too,
+  not only of the process. The log is in moto's recording format, written through moto's recorder.
 - Requests are serialised by one lock (moto's backends are not thread-safe anyway), so the order in
-  the file is the order they took effect. This matters for conditional writes: replaying two racing
+  the log is the order they took effect. This matters for conditional writes: replaying two racing
   ``attribute_not_exists`` puts in another order would pick another winner.
+- Every ``SNAPSHOT_EVERY`` logged writes the store starts a new log and forks: the child pickles the
+  backends as they are at that instant (copy-on-write memory, so the server does not wait for it) and
+  writes the snapshot atomically (temporary file, fsync, rename). Once it is in place the older
+  snapshot and logs are deleted. Start-up loads the newest snapshot and replays only the logs after
+  it, so restarting takes about as long whether the store holds a hundred tickets or ten thousand.
 - Reads (GET/HEAD, ``Get*``/``List*``/``Describe*``/``Query``/``Scan``…) and refused requests (HTTP
-  4xx/5xx, which change nothing in moto) are not recorded, which keeps the file small.
+  4xx/5xx, which change nothing in moto) are not logged.
 - A half-written last line, left by a crash in the middle of an append, is cut off before replaying.
-- SQS requests are neither recorded nor replayed: queues hold work in flight (the monthly report's
+- SQS is neither logged, replayed nor snapshotted: queues hold work in flight (the monthly report's
   parts), not data. Replaying a recorded SendMessage would hand out a part finished long ago again
-  at every start-up, and the consumer's once-a-second ReceiveMessage would grow the file without end.
+  at every start-up, and the consumer's once-a-second ReceiveMessage would grow the log without end.
   ``ensure_resources`` creates the queues afresh at each start-up; messages waiting at a crash are
   gone, while what their work wrote (the report run in the table, files in S3) stays.
-
-The file stays in moto's format (``POST /moto-api/recorder/replay-recording`` could replay it too),
-but start-up replays it in-process: the same requests, without the HTTP round trips.
+- moto's DynamoDB runs with ``local/moto_speedups.py``: without it a transaction copies the whole
+  table for each of its items, and every form post is slower than the last.
 
 Run: ``python -m local.aws_store`` (env ``LOCAL_AWS_PORT``, default 5000; ``LOCAL_STATE_DIR``, default
-``.local`` in the repository). ``GET /_local/health`` answers 200 once the replay has finished.
+``.local`` in the repository). ``GET /_local/health`` answers 200 once the state is restored;
+``GET /_local/sent-messages`` lists the emails and text messages sent, oldest first.
 """
 
 from __future__ import annotations
@@ -41,13 +45,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
+
+from local import snapshots
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-RECORDING_NAME = "aws-requests.jsonl"
 HEALTH_PATH = "/_local/health"
+SENT_MESSAGES_PATH = "/_local/sent-messages"
+# Logged writes between snapshots: what a restart replays at most (a few seconds' worth), against
+# the cost of a snapshot (a fork, and a few seconds of CPU in the child at 10,000 tickets).
+SNAPSHOT_EVERY = int(os.environ.get("LOCAL_AWS_SNAPSHOT_EVERY") or 1000)
+# Files up to this size stay in memory rather than in a temporary file moto shares with the
+# snapshot's child process (a file offset shared across a fork is not safe to read from both).
+S3_KEY_BUFFER_BYTES = 256 * 1024 * 1024
 
 # An action whose name starts like this only reads (DynamoDB GetItem/Query/Scan/BatchGetItem/
 # TransactGetItems/Describe*, SES/SNS Get*/List*, STS GetCallerIdentity, ...).
@@ -63,10 +75,6 @@ _TRANSIENT_TARGET_PREFIXES = ("AmazonSQS.",)
 
 def state_dir() -> Path:
     return Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local").resolve()
-
-
-def recording_path(directory: Path) -> Path:
-    return directory / RECORDING_NAME
 
 
 def action_of(method: str, environ: dict[str, Any], body: bytes) -> str | None:
@@ -110,12 +118,11 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def append_line(path: Path, line: bytes) -> None:
-    """Appends one recording line durably: open, append, flush, fsync, close — per request."""
-    with open(path, "ab") as file:
-        file.write(line)
-        file.flush()
-        os.fsync(file.fileno())
+def append_line(file: BinaryIO, line: bytes) -> None:
+    """Appends one log line durably: write, flush, fsync — per request, before its answer."""
+    file.write(line)
+    file.flush()
+    os.fsync(file.fileno())
 
 
 def repair_recording(path: Path) -> list[dict[str, Any]]:
@@ -143,22 +150,32 @@ def repair_recording(path: Path) -> list[dict[str, Any]]:
 
 
 class DurableRecordingMiddleware:
-    """WSGI middleware around moto's dispatcher: serialises requests and commits recorded ones."""
+    """WSGI middleware around moto's dispatcher: serialises requests, logs the writes, snapshots."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], recording: Path) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], directory: Path) -> None:
         self._app = app
-        self._recording = recording
+        self._directory = directory
         self._lock = threading.Lock()
+        self._log_number = 0
+        self._log: BinaryIO | None = None  # the current log, open for appending (once restored)
+        self._since_snapshot = 0
+        self._snapshotting = False
+        self.in_snapshot_child: Callable[[], None] = lambda: None
         self.ready = threading.Event()
         self.replay_summary: dict[str, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH or not self.ready.is_set():
-            # Until the replay is over nobody may read half-restored state or write in between.
+            # Until the state is restored nobody may read half of it or write in between.
             status = "200 OK" if self.ready.is_set() else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json"), ("Retry-After", "1")])
             return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary}).encode()]
+        if path == SENT_MESSAGES_PATH:
+            with self._lock:
+                sent = sent_messages()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(sent).encode()]
         if path.startswith("/moto-api/recorder/"):
             # The replay endpoint sends requests to this very server: holding the lock would deadlock.
             return self._app(environ, start_response)
@@ -180,17 +197,100 @@ class DurableRecordingMiddleware:
                 and not is_transient(_request_headers(environ))
             ):
                 entry["body"], entry["body_encoded"] = _encode_body(body)
-                append_line(self._recording, json.dumps(entry).encode() + b"\n")
+                assert self._log is not None
+                append_line(self._log, json.dumps(entry).encode() + b"\n")
+                self._since_snapshot += 1
+                if self._since_snapshot >= SNAPSHOT_EVERY and not self._snapshotting:
+                    self._snapshot()
             return result
 
-    def replay(self, entries: list[dict[str, Any]], host: str) -> int:
+    def restore(self) -> None:
+        """Loads the newest snapshot and replays the logs written after it; then logs go on where
+        the last one ended."""
+        import moto
+
+        directory = self._directory
+        started = time.monotonic()
+        taken = snapshots.snapshots(directory)
+        number = 0
+        if taken:
+            number, path = taken[-1]
+            snapshots.restore(snapshots.read_snapshot(path, moto.__version__))
+        loaded = time.monotonic() - started
+        entries: list[dict[str, Any]] = []
+        logs = [(n, path) for n, path in snapshots.logs(directory) if n >= number]
+        for _, path in logs:
+            entries.extend(repair_recording(path))
+        kept = [entry for entry in entries if not is_transient(entry.get("headers") or {})]
+        if len(kept) < len(entries):  # written by an older version of this store
+            print(f"aws-store: not replaying {len(entries) - len(kept)} recorded queue requests", flush=True)
+        refused = self.replay(kept)
+        snapshots.forget_before(directory, number)
+        if logs:
+            self._log_number, path = logs[-1]
+        else:
+            self._log_number, path = number, snapshots.create_log(directory, number)
+        self._log = open(path, "ab")  # noqa: SIM115 - open for the life of the log
+        self._since_snapshot = len(entries)
+        self.replay_summary = {"snapshot": number, "restored": len(kept), "refused": refused}
+        print(
+            f"aws-store: restored snapshot {number} in {loaded:.1f}s and {len(kept)} logged requests "
+            f"({refused} refused), in {time.monotonic() - started:.1f}s; state in {directory}",
+            flush=True,
+        )
+
+    def snapshot_now(self) -> None:
+        with self._lock:
+            if not self._snapshotting:
+                self._snapshot()
+
+    def _snapshot(self) -> None:
+        """Starts a new log and forks; the child writes the state as of this instant. Called with
+        the lock held, so no request is half-applied in the copy."""
+        import moto
+
+        number = self._log_number + 1
+        log = snapshots.create_log(self._directory, number)
+        target = snapshots.snapshot_path(self._directory, number)
+        pid = os.fork()
+        if pid == 0:  # the child: only this thread exists here; touch no lock another thread held
+            code = 1
+            try:
+                self.in_snapshot_child()
+                snapshots.write_snapshot(target, snapshots.collect(TRANSIENT_SERVICES), moto.__version__)
+                code = 0
+            except BaseException as error:  # noqa: BLE001 - reported by the exit code; the parent carries on
+                os.write(2, f"aws-store: snapshot {number} failed: {error!r}\n".encode())
+            finally:
+                os._exit(code)
+        self._snapshotting = True
+        if self._log is not None:
+            self._log.close()
+        self._log_number, self._log, self._since_snapshot = number, open(log, "ab"), 0  # noqa: SIM115
+        threading.Thread(target=self._await_snapshot, args=(pid, number), name="snapshot", daemon=True).start()
+
+    def finish_snapshot(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._snapshotting and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def _await_snapshot(self, pid: int, number: int) -> None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            snapshots.forget_before(self._directory, number)
+        else:  # the logs stay, so nothing is lost; the next threshold tries again
+            print(f"aws-store: snapshot {number} was not written (status {status})", flush=True)
+        with self._lock:
+            self._snapshotting = False
+
+    def replay(self, entries: list[dict[str, Any]]) -> int:
         """Runs each recorded request through moto in-process, in order (three times faster than over
         HTTP). Returns how many moto refused, which should be none."""
         refused = 0
         from werkzeug.test import run_wsgi_app
 
         for entry in entries:
-            environ = _replay_environ(entry, host)
+            environ = _replay_environ(entry, f"{HOST}:{self.port}")
             with self._lock:
                 app_iter, status, _headers = run_wsgi_app(self._app, environ, buffered=True)
                 answer = b"".join(app_iter)
@@ -201,6 +301,41 @@ class DurableRecordingMiddleware:
                     flush=True,
                 )
         return refused
+
+    port = 0
+
+
+def sent_messages() -> list[dict[str, str]]:
+    """The emails (SES) and text messages (SNS) moto took, each in the order sent, read from moto's
+    own lists: the outbox page never needs the whole state (``/moto-api/data.json``)."""
+    from moto.backends import get_backend
+    from moto.core.base_backend import BackendDict
+
+    in_use = {backends.service_name for backends in BackendDict._instances}  # type: ignore[misc]
+    found: list[dict[str, str]] = []
+    if "ses" in in_use:
+        ses: Any
+        for _, _, ses in get_backend("ses").iter_backends():
+            for m in ses.sent_messages:
+                if hasattr(m, "raw_data"):
+                    # The app sends a raw email to one recipient at a time (Destinations=[recipient]);
+                    # moto then appends the message's own To/Cc addresses, which SES would not send to.
+                    to = (m.destinations or [""])[0]
+                    found.append(_sent("email", to, m.source, "", m.raw_data, m.id))
+                elif hasattr(m, "subject"):
+                    destinations = m.destinations or {}
+                    to = ", ".join(destinations.get("ToAddresses", []) + destinations.get("CcAddresses", []))
+                    found.append(_sent("email", to, m.source, m.subject, m.body, m.id))
+    if "sns" in in_use:
+        sns: Any
+        for _, _, sns in get_backend("sns").iter_backends():
+            for message_id, (phone, text) in sns.sms_messages.items():
+                found.append(_sent("sms", phone, "", "", text, message_id))
+    return found
+
+
+def _sent(kind: str, to: str, source: str, subject: str, body: str, message_id: str) -> dict[str, str]:
+    return {"kind": kind, "to": to, "source": source, "subject": subject, "body": body, "message_id": message_id}
 
 
 def _replay_environ(entry: dict[str, Any], host: str) -> dict[str, Any]:
@@ -280,11 +415,12 @@ def main() -> int:
     port = int(os.environ.get("LOCAL_AWS_PORT", "5000"))
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    recording = recording_path(directory)
 
-    # moto reads these when it is imported; recording starts only after the replay.
-    os.environ["MOTO_RECORDER_FILEPATH"] = str(recording)
+    # moto reads these when it is imported; recording starts only once the state is restored. The
+    # recorder's own file is never written: the middleware writes each entry to the current log.
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(directory / "moto-recorder-unused.jsonl")
     os.environ.pop("MOTO_ENABLE_RECORDING", None)
+    os.environ.setdefault("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", str(S3_KEY_BUFFER_BYTES))
 
     from moto.moto_api import recorder
     from moto.moto_server.werkzeug_app import (
@@ -294,15 +430,30 @@ def main() -> int:
     )
     from werkzeug.serving import make_server
 
+    from local import moto_speedups
+
+    mismatches = moto_speedups.install()
+    for mismatch in mismatches:
+        print(f"aws-store: running plain moto, without local/moto_speedups.py: {mismatch}", flush=True)
+    snapshots.register_reducers()
     install_recorder_hook()
     if not os.environ.get("LOCAL_AWS_VERBOSE"):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise
-    middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), recording)
+    middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), directory)
+    middleware.port = port
     try:
         server = make_server(HOST, port, middleware, threaded=True, request_handler=MotoRequestHandler)
     except OSError as error:
         print(f"aws-store: cannot listen on {HOST}:{port} ({error.strerror}); set LOCAL_AWS_PORT", flush=True)
         return 2
+
+    def in_snapshot_child() -> None:
+        # The child must not hold the port: a stand-in started while it writes could not listen.
+        # It may outlive a killed parent by the seconds it takes to finish, which is harmless: the
+        # snapshot it writes stands for the logs before its number, whoever appends to later ones.
+        server.socket.close()
+
+    middleware.in_snapshot_child = in_snapshot_child
 
     stop = threading.Event()
 
@@ -313,32 +464,22 @@ def main() -> int:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # under local.run, Ctrl-C is its business
         signal.signal(signal.SIGINT, on_signal)
 
-    # Serve at once, so the health check answers (503) while the recording is replayed.
+    # Serve at once, so the health check answers (503) while the state is restored.
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
 
-    entries = repair_recording(recording)
-    kept = [entry for entry in entries if not is_transient(entry.get("headers") or {})]
-    if len(kept) < len(entries):  # written by an older version of this store
-        print(f"aws-store: not replaying {len(entries) - len(kept)} recorded queue requests", flush=True)
-    entries = kept
-    started = time.monotonic()
     recorder.stop_recording()
-    refused = middleware.replay(entries, f"{HOST}:{port}")
+    middleware.restore()
     recorder.start_recording()
-    middleware.replay_summary = {"restored": len(entries), "refused": refused}
     middleware.ready.set()
-    print(
-        f"aws-store: listening on http://{HOST}:{port}; restored {len(entries)} recorded requests "
-        f"in {time.monotonic() - started:.1f}s ({refused} refused); state in {recording}",
-        flush=True,
-    )
+    print(f"aws-store: listening on http://{HOST}:{port}", flush=True)
 
     parent = os.getppid()
     while not stop.wait(1.0):
         if os.getppid() != parent:  # our parent died without stopping us: do not linger as an orphan
             break
     server.shutdown()
+    middleware.finish_snapshot(seconds=5)  # a finished snapshot makes the next start shorter
     print("aws-store: stopped", flush=True)
     return 0
 

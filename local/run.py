@@ -200,7 +200,7 @@ class Stack:
                 f"  API docs          {self.app_url}/api/openapi.json",
                 f"  Staff sign-in     {self.app_url}/staff/sign-in  (user = role, e.g. supervisor; password {DEMO_PASSWORD})",
                 f"  Local clock       {self.app_url}/local/clock",
-                f"  Local AWS (moto)  {self.aws_url}  (state: {self.aws_url}/moto-api/data.json)",
+                f"  Local AWS (moto)  {self.aws_url}  (sent messages: {self.aws_url}/_local/sent-messages)",
                 f"  Saved state       {shown}/  (make reset-local deletes it)",
                 "",
             ]

@@ -13,6 +13,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters import aws
 from chalicelib.adapters.clock import OffsetClock
+from chalicelib.adapters.local_sent_messages import sent_messages
 from chalicelib.domain.ticket import Priority
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
@@ -55,10 +56,9 @@ def open_ticket(stack: LocalStack, customer: str) -> str:
 
 
 def sent(stack: LocalStack) -> list[tuple[str, str, str]]:
-    with urllib.request.urlopen(stack.aws_url + "/moto-api/data.json") as response:
-        data = json.load(response)
-    emails = [("email", m["destinations"]["ToAddresses"][0], m["subject"]) for m in data["ses"]["Message"]]
-    texts = [("sms", m["phone_number"], m["message"]) for m in data["sns"]["SMS"]]
+    messages = sent_messages(stack.aws_url)[::-1]
+    emails = [("email", m.to, m.subject) for m in messages if m.kind == "email" and m.subject]
+    texts = [("sms", m.to, m.body) for m in messages if m.kind == "sms"]
     return emails + texts
 
 

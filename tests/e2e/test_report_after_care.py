@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import email
 import io
-import json
 import re
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -29,6 +27,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page
 
 from chalicelib.adapters.clock import OffsetClock
+from chalicelib.adapters.local_sent_messages import sent_messages
 from chalicelib.domain.reports import ReportMonth
 from chalicelib.domain.ticket import Action
 from chalicelib.i18n import t
@@ -183,11 +182,8 @@ def test_a_months_survey_callback_and_complaint_are_in_its_emailed_report(
 
 
 def reports_sent(stack: LocalStack, month: ReportMonth) -> int:
-    """Copies of ``month``'s report the local SES has taken. Costly: the stand-in dumps its whole state
-    (megabytes, seconds, while it answers nobody else)."""
-    with urllib.request.urlopen(stack.aws_url + "/moto-api/data.json", timeout=30) as response:
-        raw = json.load(response)["ses"].get("RawMessage", [])
-    return sum(f"service-report-{month.label}.csv" in m.get("raw_data", "") for m in raw)
+    """Copies of ``month``'s report the local SES has taken."""
+    return sum(f"service-report-{month.label}.csv" in m.body for m in sent_messages(stack.aws_url, timeout=30))
 
 
 def wait_for_report_emails(page: Page, stack: LocalStack, month: ReportMonth) -> list[tuple[str, str]]:

@@ -23,6 +23,8 @@ import pytest
 import requests
 from botocore.config import Config
 
+from local import snapshots
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AWKWARD_KEY = "forms/with space/a+b%2Fc/验收单.pdf"  # spaces, plus, an encoded slash, non-ASCII
 PHOTO = bytes(range(256)) * 64 + b"\x00\xff\r\n--not-a-boundary\r\n"  # binary, with CR/LF and NULs
@@ -80,12 +82,15 @@ class Store:
             config=Config(s3={"addressing_style": "path"}),
         )
 
-    def data(self) -> dict[str, Any]:
-        return dict(requests.get(f"{self.url}/moto-api/data.json", timeout=10).json())
+    def sent(self) -> list[dict[str, str]]:
+        return list(requests.get(f"{self.url}/_local/sent-messages", timeout=10).json())
 
     def recording(self) -> list[dict[str, Any]]:
-        lines = (self.state_dir / "aws-requests.jsonl").read_text().splitlines()
-        return [json.loads(line) for line in lines]
+        """Every logged request since the last snapshot, oldest first."""
+        return [json.loads(line) for _, path in snapshots.logs(self.state_dir) for line in path.read_text().splitlines()]
+
+    def current_log(self) -> Path:
+        return snapshots.logs(self.state_dir)[-1][1]
 
 
 @pytest.fixture
@@ -168,10 +173,13 @@ def assert_everything_is_back(store: Store) -> None:
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="files-bucket").get("Contents", [])]
     assert sorted(keys) == sorted(["forms/kept.bin", "photos/a.jpg", AWKWARD_KEY])
 
-    data = store.data()  # what the local outbox page reads
-    assert [m["body"] for m in data["ses"]["Message"]] == ["SD-2026-000001"]
-    assert [m["message"] for m in data["sns"]["SMS"]] == ["您的报修单 SD-2026-000001"]
-    assert [n[1] for n in data["sns"]["Topic"][0]["sent_notifications"]] == ["new ticket"]
+    sent = store.sent()  # what the local outbox page reads
+    assert [(m["kind"], m["to"], m["subject"], m["body"]) for m in sent] == [
+        ("email", "customer@example.com", "您的报修单", "SD-2026-000001"),
+        ("sms", "+8613800138000", "", "您的报修单 SD-2026-000001"),
+    ]
+    [topic] = store.client("sns").list_topics()["Topics"]
+    assert topic["TopicArn"].endswith(":desk")
     assert "noreply@example.com" in store.client("ses").list_identities()["Identities"]
 
 
@@ -182,7 +190,9 @@ def test_every_accepted_write_survives_kill_9(store: Store) -> None:
     store.kill9()
     store.start()
 
-    assert requests.get(f"{store.url}/_local/health", timeout=5).json() == {"ready": True, "restored": 17, "refused": 0}
+    assert requests.get(f"{store.url}/_local/health", timeout=5).json() == {
+        "ready": True, "snapshot": 0, "restored": 17, "refused": 0,
+    }
     assert_everything_is_back(store)
 
 
@@ -206,7 +216,7 @@ def test_a_half_written_last_line_is_dropped_and_later_writes_still_count(store:
         BillingMode="PAY_PER_REQUEST",
     )
     store.kill9()
-    with open(store.state_dir / "aws-requests.jsonl", "ab") as file:
+    with open(store.current_log(), "ab") as file:
         file.write(b'{"headers": {"X-Amz-Tar')  # what a crash in the middle of an append leaves
 
     store.start()
@@ -242,7 +252,7 @@ def test_queues_are_neither_recorded_nor_replayed(store: Store) -> None:
         "body": base64.b64encode(json.dumps({"QueueName": "from-an-old-recording"}).encode()).decode(),
         "body_encoded": True,
     }
-    with open(store.state_dir / "aws-requests.jsonl", "ab") as file:
+    with open(store.current_log(), "ab") as file:
         file.write(json.dumps(old_line).encode() + b"\n")
     store.start()
 
