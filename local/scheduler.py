@@ -386,31 +386,48 @@ def load_app(project_dir: Path = REPO_ROOT) -> Any:
     return importlib.import_module("app").app
 
 
+class Timetable:
+    """When each job runs next, by the app's clock; the loop in ``run_forever`` only asks it and
+    waits, so the rules are tested with explicit ticks, without threads or sleeps."""
+
+    def __init__(self, jobs: list[Job], now: datetime) -> None:
+        self.jobs = jobs
+        self.due = {job.name: job.schedule.next_after(now) for job in jobs}
+
+    def next_due(self, now: datetime) -> tuple[Job | None, float]:
+        """The job whose time has come at ``now`` (None if none), and else how many seconds remain."""
+        # A clock moved back (a test undoing its jump) must not leave a job waiting for the old future.
+        for job in self.jobs:
+            self.due[job.name] = min(self.due[job.name], job.schedule.next_after(now))
+        name = min(self.due, key=lambda n: self.due[n])
+        wait = (self.due[name] - now).total_seconds()
+        if wait > 0:
+            return None, wait
+        return next(j for j in self.jobs if j.name == name), 0.0
+
+    def ran(self, job: Job, started: datetime) -> None:
+        # The next run counts from when this one started, like EventBridge (so a clock moved during a
+        # run makes the next one due at once); runs missed while the machine slept are skipped.
+        self.due[job.name] = job.schedule.next_after(max(self.due[job.name], started))
+
+
 def run_forever(app: Any, jobs: list[Job], stop: threading.Event, clock: Any, one_at_a_time: Any = None) -> None:
     """Runs jobs by the app's clock, which a test may move forward (``CLOCK_FILE``): a jump of an
     hour makes every job due at once, as if the hour had passed. ``one_at_a_time`` (a lock shared with
     the queue consumers) keeps a job from running while a consumer's function does."""
-    now = clock.now()
-    due = {job.name: job.schedule.next_after(now) for job in jobs}
-    for job in jobs:
-        log.info("job %s on %s, first run at %s", job.name, job.expression, due[job.name].isoformat())
+    timetable = Timetable(jobs, clock.now())
+    for listed in jobs:
+        log.info("job %s on %s, first run at %s", listed.name, listed.expression,
+                 timetable.due[listed.name].isoformat())
     while jobs and not stop.is_set():
-        now = clock.now()
-        # A clock moved back (a test undoing its jump) must not leave a job waiting for the old future.
-        for job in jobs:
-            due[job.name] = min(due[job.name], job.schedule.next_after(now))
-        name = min(due, key=lambda n: due[n])
-        wait = (due[name] - now).total_seconds()
-        if wait > 0:
+        job, wait = timetable.next_due(clock.now())
+        if job is None:
             stop.wait(min(wait, 1.0))  # look again soon: the clock may have jumped (tests, sleep, NTP)
             continue
-        job = next(j for j in jobs if j.name == name)
         started = clock.now()
         with one_at_a_time or contextlib.nullcontext():
             run_job(app, job, started)
-        # The next run counts from when this one started, like EventBridge (so a clock moved during a
-        # run makes the next one due at once); runs missed while the machine slept are skipped.
-        due[name] = job.schedule.next_after(max(due[name], started))
+        timetable.ran(job, started)
     stop.wait()
 
 
