@@ -22,3 +22,10 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert "make test" in README
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))] == ["make test"]
+
+
+def test_the_settings_required_on_aws_are_listed():
+    from chalicelib.settings import REQUIRED_ON_AWS
+
+    section = README.split("Required on AWS")[1].split("): ", 1)[1].split("with `EMAIL_PROVIDER=smtp`")[0]
+    assert re.findall(r"`([A-Z_]+)`", section) == list(REQUIRED_ON_AWS)
