@@ -1,6 +1,8 @@
 """The archive's pages under moto: the office imports, edits and searches; nobody else may change it."""
 
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,9 +12,17 @@ from chalicelib.settings import get_settings
 from tests.fakes import valid_report
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# Dates from today's date, so the products are in warranty whenever the tests run: accepted about two
+# months ago with 12 months of warranty; a product delivered about a year ago, then given 36 months.
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+ACCEPTED = (TODAY - timedelta(days=60)).replace(day=10)
+UNTIL = ACCEPTED.replace(year=ACCEPTED.year + 1) - timedelta(days=1)
+DELIVERED = (TODAY - timedelta(days=365)).replace(day=1)
+UNTIL_36 = DELIVERED.replace(year=DELIVERED.year + 3) - timedelta(days=1)
 CSV = (
     "客户编号,客户名称,联系人,联系电话,省份,服务方案,重点客户,产品编号,产品型号,发货日期,终验收日期,保修期（月）\n"
-    "C001,苏州精密机械有限公司,王工,13800138000,江苏,premium,是,SN-2026-0042,KYN28-12,2025-12-01,2026-01-10,12\n"
+    f"C001,苏州精密机械有限公司,王工,13800138000,江苏,premium,是,SN-2026-0042,KYN28-12,{ACCEPTED - timedelta(days=40)},"
+    f"{ACCEPTED},12\n"
     "C002,深圳电气,李工,13900139000,广东,,否,SN-GD-7,GCS-1,2024-03-01,,12\n"
 )
 
@@ -56,7 +66,7 @@ def test_the_desk_imports_a_csv_and_sees_customers_products_and_warranty(client,
     assert "苏州精密机械有限公司" in listing and "深圳电气" in listing
 
     page = get(client, "/staff/archive/customers/C001?lang=en", desk).body.decode()
-    assert "SN-2026-0042" in page and "In warranty (until 2027-01-09)" in page
+    assert "SN-2026-0042" in page and f"In warranty (until {UNTIL})" in page
     other = get(client, "/staff/archive/customers/C002?lang=en", desk).body.decode()
     assert "Out of warranty (ended 2025-02-28)" in other
 
@@ -69,7 +79,7 @@ def test_importing_the_same_file_again_updates_rather_than_duplicates(client, de
 
 
 def test_a_bad_file_is_reported_row_by_row_in_the_pages_language_and_nothing_is_imported(client, desk):
-    bad = CSV.replace("13900139000", "139").replace("2026-01-10", "10/01/2026")
+    bad = CSV.replace("13900139000", "139").replace(str(ACCEPTED), ACCEPTED.strftime("%d/%m/%Y"))
     response = import_csv(client, desk, text=bad, lang="en")
     assert response.status_code == 400
     body = response.body.decode()
@@ -137,11 +147,11 @@ def test_a_product_is_edited_on_its_page(client, desk):
     page = get(client, "/staff/archive/product?serial=SN-GD-7", desk)
     assert page.status_code == 200 and 'value="GCS-1"' in page.body.decode()
     changed = post(client, "/staff/archive/product",
-                   {"customer_id": "C002", "serial_number": "SN-GD-7", "model": "GCS-1", "delivery_date": "2024-03-01",
+                   {"customer_id": "C002", "serial_number": "SN-GD-7", "model": "GCS-1", "delivery_date": str(DELIVERED),
                     "warranty_months": "36", "plan": "premium", "version": "1"}, desk)
     assert changed.status_code == 303
     body = get(client, "/staff/archive/product?serial=SN-GD-7&lang=en", desk).body.decode()
-    assert "In warranty (until 2027-02-28)" in body
+    assert f"In warranty (until {UNTIL_36})" in body
 
 
 def test_a_report_with_a_known_serial_is_linked_and_shows_its_warranty(client, desk):
@@ -150,9 +160,9 @@ def test_a_report_with_a_known_serial_is_linked_and_shows_its_warranty(client, d
     response = client.http.post("/requests?lang=en", body=urlencode(report), headers=FORM)
     assert response.status_code == 303
     tracking = client.http.get(response.headers["Location"].split("desk.example.com", 1)[-1] + "&lang=en")
-    assert "In warranty until 2027-01-09" in tracking.body.decode()
+    assert f"In warranty until {UNTIL}" in tracking.body.decode()
     page = get(client, "/staff/archive/customers/C001?lang=en", desk).body.decode()
-    assert "SD-" in page and page.count("In warranty (until 2027-01-09)") == 2  # the product and the ticket
+    assert "SD-" in page and page.count(f"In warranty (until {UNTIL})") == 2  # the product and the ticket
 
 
 # ---- who may do what ------------------------------------------------------------------------------
