@@ -19,9 +19,10 @@ from chalicelib.domain.aftercare import CallbackReason, CallbackTask, Maintenanc
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action
 from chalicelib.settings import get_settings
-from tests.integration.test_supervisor_pages import Tokens, get, new_ticket, post
+from tests.integration.test_supervisor_pages import IN_A_MONTH, Tokens, get, new_ticket, post
 
 S = StaffRole
+IN_TWO_MONTHS = IN_A_MONTH + timedelta(days=30)
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ def test_only_the_office_sees_callbacks_and_maintenance(client, tokens, path, wh
 
 def test_a_schedule_for_an_unknown_product_is_a_400_next_to_the_field(client, tokens):
     response = post(client, "/staff/maintenance", tokens["desk"], {"serial_number": "NOPE-1", "every_months": "6",
-                                                                   "start": "2030-01-01"})
+                                                                   "start": str(IN_A_MONTH)})
     assert response.status_code == 400 and 'id="serial_number-error"' in response.body.decode()
     assert "NOPE-1" in response.body.decode()
 
@@ -164,7 +165,7 @@ def new_complaint(client, tokens):
 def test_a_severe_complaint_runs_its_flow_through_the_right_people(client, tokens):
     number = new_complaint(client, tokens)
     url = f"/staff/complaints/{number}"
-    assert post(client, f"{url}/reply", tokens["desk"], {"reply_by": "2099-01-01T10:00"}).status_code == 303
+    assert post(client, f"{url}/reply", tokens["desk"], {"reply_by": f"{IN_A_MONTH}T10:00"}).status_code == 303
     assert post(client, f"{url}/analyse", tokens["desk"], {"cause": "quality", "department": "x"}).status_code == 403
     assert post(client, f"{url}/analyse", tokens["quality"], {"cause": "quality", "department": "生产部"}).status_code == 303
     assert post(client, f"{url}/propose", tokens["desk"], {"text": "换货", "compensation": "800"}).status_code == 303
@@ -174,7 +175,7 @@ def test_a_severe_complaint_runs_its_flow_through_the_right_people(client, token
     assert post(client, f"{url}/approve", tokens["general_manager"]).status_code == 303
     assert post(client, f"{url}/agree", tokens["desk"]).status_code == 303
     assert post(client, f"{url}/capa", tokens["desk"], {"kind": "corrective"}).status_code == 403
-    capa = {"kind": "corrective", "description": "加强来料检验", "owner": "li", "due": "2099-02-01"}
+    capa = {"kind": "corrective", "description": "加强来料检验", "owner": "li", "due": str(IN_TWO_MONTHS)}
     assert post(client, f"{url}/capa", tokens["quality"], capa).status_code == 303
     page = get(client, url, tokens["general_manager"]).body.decode()
     assert 'data-state="agreed"' in page and 'data-status="open"' in page and 'data-milestone="resolved"' in page
@@ -185,7 +186,7 @@ def test_a_severe_complaint_runs_its_flow_through_the_right_people(client, token
 def test_the_complaint_pages_deadlines_are_named_in_the_pages_language(client, tokens):
     number = new_complaint(client, tokens)
     url = f"/staff/complaints/{number}"
-    assert post(client, f"{url}/reply", tokens["desk"], {"reply_by": "2099-01-01T10:00"}).status_code == 303
+    assert post(client, f"{url}/reply", tokens["desk"], {"reply_by": f"{IN_A_MONTH}T10:00"}).status_code == 303
 
     def deadlines(page):
         found = re.search(r'<ul id="deadlines">(.*?)</ul>', page, re.DOTALL).group(1)

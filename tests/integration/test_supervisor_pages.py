@@ -4,7 +4,9 @@ input is a 4xx with the problem next to the field."""
 import html
 import json
 import re
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +16,8 @@ from chalicelib.domain.ticket import Channel, Priority, Status
 from tests.fakes import valid_report
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# "The future" for dates a form must refuse in the past: a month from today, in China.
+IN_A_MONTH = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
 S = StaffRole
 
 
@@ -269,9 +273,9 @@ def test_dispatch_needs_a_classified_ticket_and_real_technicians(client, tokens)
 
 def test_the_agreed_date_is_china_time_stored_in_utc_and_a_past_date_is_refused(client, tokens):
     number = new_ticket(client)["number"]
-    ok = post(client, f"/staff/tickets/{number}/agreed-date", tokens["supervisor"], {"agreed_date": "2030-12-01T09:30"})
+    ok = post(client, f"/staff/tickets/{number}/agreed-date", tokens["supervisor"], {"agreed_date": f"{IN_A_MONTH}T09:30"})
     assert ok.status_code == 303
-    assert ticket(number).agreed_date.isoformat() == "2030-12-01T01:30:00+00:00"
+    assert ticket(number).agreed_date.isoformat() == f"{IN_A_MONTH}T01:30:00+00:00"
     for bad in ("2020-01-01T09:30", "tomorrow"):
         refused = post(client, f"/staff/tickets/{number}/agreed-date", tokens["supervisor"], {"agreed_date": bad})
         assert refused.status_code == 400 and 'id="agreed_date-error"' in refused.body.decode()
@@ -295,7 +299,7 @@ def test_pause_resume_and_cancel(client, tokens):
     assert number not in get(client, "/staff/queue", sup).body.decode()
 
 
-MOVES = [("classify", CLASSIFY_A), ("agreed-date", {"agreed_date": "2030-12-01T09:30"}),
+MOVES = [("classify", CLASSIFY_A), ("agreed-date", {"agreed_date": f"{IN_A_MONTH}T09:30"}),
          ("dispatch", {"technicians": ["wang"]}), ("pause", {"pause_reason": "site_not_ready"}), ("resume", {}),
          ("cancel", {"cancel_reason": "x"})]
 
