@@ -244,7 +244,8 @@ class MaintenanceInput(BaseModel):
 
     serial_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     start: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
-    every_months: Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=1, le=60)] = None
+    # The bounds apply to a number, not to "none given" (a schedule of dates only).
+    every_months: Annotated[Annotated[int, Field(ge=1, le=60)] | None, BeforeValidator(_blank_to_none)] = None
     dates: Annotated[tuple[date, ...], BeforeValidator(lambda v: _date_list(v))] = ()
 
     def check(self) -> dict[str, str]:

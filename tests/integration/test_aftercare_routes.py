@@ -124,6 +124,20 @@ def test_a_schedule_for_an_unknown_product_is_a_400_next_to_the_field(client, to
     assert "NOPE-1" in response.body.decode()
 
 
+def test_a_schedule_of_dates_only_is_saved_as_the_browser_sends_it_with_the_other_fields_blank(client, tokens):
+    archive = wiring.services().archive
+    archive.save_customer(archive.parse_customer({"customer_id": "C-8", "name": "常州电力", "phones": "13900139001",
+                                                  "province": "CN-JS"}), actor="desk")
+    archive.save_product(archive.parse_product({"serial_number": "SN-78", "model": "KYN28", "warranty_months": 12}),
+                         customer_id="C-8", actor="desk")
+    visit = wiring.services().aftercare.today() + timedelta(days=10)
+    form = {"serial_number": "SN-78", "start": "", "every_months": "", "dates": visit.isoformat()}
+    assert post(client, "/staff/maintenance", tokens["desk"], form).status_code == 303
+    zero = post(client, "/staff/maintenance?lang=en", tokens["desk"], {**form, "every_months": "0"})
+    assert zero.status_code == 400 and 'id="every_months-error"' in zero.body.decode()
+    assert visit.isoformat() in zero.body.decode(), "the input is kept"
+
+
 def test_the_daily_job_reminds_a_week_before_a_visit(client, tokens, clock_file):
     from app import app
 
