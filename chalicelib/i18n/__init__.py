@@ -362,7 +362,9 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
-FEATURES = ("staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline")
+FEATURES = (
+    "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
+)
 
 
 def _merge_features() -> None:

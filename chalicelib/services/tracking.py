@@ -1,10 +1,20 @@
-"""What a customer sees through their tracking link: their own ticket, and only its public events."""
+"""What a customer sees through their tracking link: their own ticket's public facts, nothing else.
+
+The customer's view is built up from an allow-list — the state, the times, the milestones reached and
+the quote for them to answer — never by filtering what the office recorded. Staff notes, user names,
+plans, billing basis and classification never reach it, whatever a move records in the future: a new
+kind of event stays off the customer's page until it is given a milestone here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
 
-from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.domain.billing import QuoteLine, QuoteState
+from chalicelib.domain.ticket import Action, Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import TicketRepository
 
 
@@ -12,22 +22,168 @@ class UnknownTrackingToken(Exception):
     """No ticket behind this link: mistyped, truncated, or made up."""
 
 
+class Milestone(StrEnum):
+    """What the customer is told happened; each says it in their language (``track.step.<value>``)."""
+
+    RECEIVED = "received"
+    REVIEWED = "reviewed"
+    CONTACTED = "contacted"
+    DISPATCHED = "dispatched"
+    ARRIVED = "arrived"
+    REPAIR_STARTED = "repair_started"
+    RESOLVED = "resolved"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    ACCEPTANCE_SIGNED = "acceptance_signed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    QUOTE_SENT = "quote_sent"
+    QUOTE_APPROVED = "quote_approved"
+    QUOTE_DECLINED = "quote_declined"
+    PARTS_EXPECTED = "parts_expected"
+    PARTS_SHIPPED = "parts_shipped"
+    PARTS_RECEIVED = "parts_received"
+    LOANER_ISSUED = "loaner_issued"
+    LOANER_RETURNED = "loaner_returned"
+    SURVEY_SENT = "survey_sent"
+    SURVEY_ANSWERED = "survey_answered"
+    COMPLAINT_RECORDED = "complaint_recorded"
+    REPLY_PROMISED = "reply_promised"
+    RESOLUTION_AGREED = "resolution_agreed"
+    COMPLAINT_CLOSED = "complaint_closed"
+
+
+# The only moves a customer hears of. Anything else (notes, reports, billing, escalations, messages,
+# internal reviews) is the office's own.
+MILESTONES: dict[Action, Milestone] = {
+    Action.SUBMIT: Milestone.RECEIVED,
+    Action.CLASSIFY: Milestone.REVIEWED,
+    Action.RECORD_CONTACT: Milestone.CONTACTED,
+    Action.DISPATCH: Milestone.DISPATCHED,
+    Action.CHECK_IN: Milestone.ARRIVED,
+    Action.START_REPAIR: Milestone.REPAIR_STARTED,
+    Action.RESOLVE: Milestone.RESOLVED,
+    Action.PAUSE: Milestone.PAUSED,
+    Action.RESUME: Milestone.RESUMED,
+    Action.UPLOAD_ACCEPTANCE: Milestone.ACCEPTANCE_SIGNED,
+    Action.APPROVE: Milestone.COMPLETED,
+    Action.CANCEL: Milestone.CANCELLED,
+    Action.SEND_QUOTE: Milestone.QUOTE_SENT,
+    Action.APPROVE_QUOTE: Milestone.QUOTE_APPROVED,
+    Action.DECLINE_QUOTE: Milestone.QUOTE_DECLINED,
+    Action.PARTS_LEAD_TIME: Milestone.PARTS_EXPECTED,
+    Action.SHIP_PARTS: Milestone.PARTS_SHIPPED,
+    Action.RECEIVE_PARTS: Milestone.PARTS_RECEIVED,
+    Action.ISSUE_LOANER: Milestone.LOANER_ISSUED,
+    Action.RETURN_LOANER: Milestone.LOANER_RETURNED,
+    Action.SEND_SURVEY: Milestone.SURVEY_SENT,
+    Action.ANSWER_SURVEY: Milestone.SURVEY_ANSWERED,
+    Action.RECORD_COMPLAINT: Milestone.COMPLAINT_RECORDED,
+    Action.COMMIT_REPLY: Milestone.REPLY_PROMISED,
+    Action.AGREE_RESOLUTION: Milestone.RESOLUTION_AGREED,
+    Action.CLOSE_COMPLAINT: Milestone.COMPLAINT_CLOSED,
+}
+_SHOWN_QUOTES = frozenset({QuoteState.SENT, QuoteState.APPROVED, QuoteState.DECLINED})
+
+
 @dataclass(frozen=True)
-class TrackedTicket:
-    ticket: Ticket
-    timeline: list[TicketEvent]
+class PublicStep:
+    """A milestone, when it was reached, and for some the day it promises (``on``: the date agreed
+    for the visit, parts expected, the complaint's reply)."""
+
+    at: datetime
+    action: Action
+    milestone: Milestone
+    on: datetime | date | None = None
+
+
+@dataclass(frozen=True)
+class PublicQuote:
+    """The offer the customer answers: its lines, total, validity and the note written for them."""
+
+    revision: int
+    state: QuoteState
+    lines: tuple[QuoteLine, ...]
+    total: Decimal
+    valid_until: date
+    note: str
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    number: str
+    status: Status
+    kind: Kind
+    created_at: datetime
+    product_model: str  # as the customer typed it
+    photos: int
+    warranty_until: date | None
+    quote: PublicQuote | None
+    steps: tuple[PublicStep, ...]
 
 
 class TrackingService:
     def __init__(self, tickets: TicketRepository):
         self._tickets = tickets
 
-    def find(self, token: str) -> TrackedTicket:
+    def find(self, token: str) -> CustomerView:
         if not token or len(token) > 200:
             raise UnknownTrackingToken()
         number = self._tickets.number_for_tracking_token(token)
         ticket = self._tickets.get(number) if number else None
         if ticket is None:
             raise UnknownTrackingToken()
-        timeline = [e for e in self._tickets.events(ticket.number) if e.public]
-        return TrackedTicket(ticket=ticket, timeline=timeline)
+        return customer_view(ticket, self._tickets.events(ticket.number))
+
+
+def customer_view(ticket: Ticket, events: list[TicketEvent]) -> CustomerView:
+    quote = ticket.quote
+    return CustomerView(
+        number=ticket.number,
+        status=ticket.status,
+        kind=ticket.kind,
+        created_at=ticket.created_at,
+        product_model=ticket.product.model,
+        photos=len(ticket.photo_keys),
+        warranty_until=ticket.warranty_until if ticket.warranty else None,
+        quote=PublicQuote(revision=quote.revision, state=quote.state, lines=quote.lines, total=quote.total,
+                          valid_until=quote.valid_until, note=quote.note)
+        if quote is not None and quote.state in _SHOWN_QUOTES else None,
+        steps=tuple(step for event in events if (step := _step(event)) is not None),
+    )
+
+
+def _step(event: TicketEvent) -> PublicStep | None:
+    milestone = MILESTONES.get(event.action)
+    # An event the move itself kept internal stays so, whatever its action.
+    if milestone is None or not event.public:
+        return None
+    return PublicStep(at=event.at, action=event.action, milestone=milestone, on=_promised_day(event))
+
+
+def _promised_day(event: TicketEvent) -> datetime | date | None:
+    """The one day a milestone may show, read as an instant or a date and nothing else."""
+    if event.action == Action.CLASSIFY:
+        value = event.after.get("agreed_date")
+    elif event.action == Action.PARTS_LEAD_TIME:
+        before = event.before.get("requisitions") or []
+        value = next((r.get("expected_on") for r in event.after.get("requisitions") or []
+                      if isinstance(r, dict) and r not in before), None)
+    elif event.action == Action.COMMIT_REPLY:
+        complaint = event.after.get("complaint")
+        value = event.after.get("agreed_date") or (complaint.get("reply_by") if isinstance(complaint, dict) else None)
+    else:
+        return None
+    try:
+        return _as_date(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_date(value: object) -> datetime | date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)

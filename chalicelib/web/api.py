@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from chalicelib import wiring
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.i18n import normalize_language, t
+from chalicelib.i18n.tracking import step_text
 from chalicelib.services.intake import PhotoRejected
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
@@ -54,9 +55,11 @@ class PhotoCheck(BaseModel):
 
 
 class TimelineEntry(BaseModel):
+    """A public milestone of the ticket; never what the office noted about it."""
+
     at: datetime
-    action: str
-    summary: str
+    action: str = Field(description="The move that reached it", examples=["submit", "dispatch", "approve"])
+    summary: str = Field(description="The milestone in the requested language")
 
 
 class TrackedTicket(BaseModel):
@@ -163,17 +166,19 @@ def track(token: str) -> Response:
         tracked = wiring.services().tracking.find(token)
     except UnknownTrackingToken:
         return _error(404, "not_found.tracking", lang)
-    ticket = tracked.ticket
+    zone = get_settings().timezone
     return _json(
         TrackedTicket(
-            number=ticket.number,
-            status=ticket.status.value,
-            status_label=t(lang, f"status.{ticket.status.value}"),
-            kind=ticket.kind.value,
-            created_at=ticket.created_at,
-            product_model=ticket.product.model,
-            photos=len(ticket.photo_keys),
-            timeline=[TimelineEntry(at=e.at, action=e.action.value, summary=e.summary) for e in tracked.timeline],
+            number=tracked.number,
+            status=tracked.status.value,
+            status_label=t(lang, f"status.{tracked.status.value}"),
+            kind=tracked.kind.value,
+            created_at=tracked.created_at,
+            product_model=tracked.product_model,
+            photos=tracked.photos,
+            timeline=[TimelineEntry(at=step.at, action=step.action.value,
+                                    summary=step_text(lang, step.milestone, step.on, timezone=zone))
+                      for step in tracked.steps],
         )
     )
 

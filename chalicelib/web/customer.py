@@ -11,6 +11,7 @@ from chalicelib import wiring
 from chalicelib.domain.intake import MAX_PHOTOS
 from chalicelib.domain.ticket import Kind
 from chalicelib.i18n import t
+from chalicelib.i18n.tracking import step_text
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
@@ -86,8 +87,9 @@ def tracking_page(token: str) -> Response:
     return render(
         request,
         "tracking.html",
-        ticket=tracked.ticket,
-        timeline=tracked.timeline,
+        view=tracked,
+        steps=[(step.at, step_text(lang, step.milestone, step.on, timezone=get_settings().timezone))
+               for step in tracked.steps],
         new=query_of(request).get("new") == "1",
         tracking_url=wiring.services().intake.tracking_url(token),
     )

@@ -50,7 +50,7 @@ def test_submitting_redirects_to_the_tracking_page_with_the_confirmation(client)
     assert location.split("?")[0] in page, "the tracking link is shown"
 
 
-def test_the_tracking_timeline_reads_in_the_customers_language_and_shows_only_public_events(client):
+def test_the_tracking_timeline_reads_in_the_customers_language_and_shows_only_public_milestones(client):
     location = post_form(client, valid_report()).headers["Location"].split("?")[0]
     path = location.replace("https://desk.example.com", "")
     number = "SD-2026-000001"
@@ -60,19 +60,16 @@ def test_the_tracking_timeline_reads_in_the_customers_language_and_shows_only_pu
     desk.pause(number, actor="supervisor", reason="site not ready (厂房停电)")  # as the supervisor's form puts it
 
     chinese = timeline_of(client.http.get(path).body.decode())
-    assert chinese == [
-        "报修已受理（网页）",
-        "分类定级：等级：B 紧急；收费：免费（质保期内）；收费依据：合同质保期内",
-        "派工：服务人员：tech-wang",
-        "暂停计时：原因：现场不具备条件；说明：厂房停电",
-    ], "Chinese words, no English summary, nothing internal (notifications)"
+    assert chinese == ["报修已受理", "服务主管已审核您的报修", "已安排服务工程师", "处理暂停"], (
+        "Chinese words, no English summary, nothing internal (priority, billing, who, why)"
+    )
 
     english = timeline_of(client.http.get(path + "?lang=en").body.decode())
     assert english == [
-        "Request received (web)",
-        "Classified: priority: B urgent; billing: Free (under warranty); billing reason: inside the contract warranty",
-        "Dispatched: technicians: tech-wang",
-        "Clock paused: reason: site not ready; note: 厂房停电",
+        "Request received",
+        "Your request was reviewed by the service supervisor",
+        "A service engineer was assigned",
+        "Work paused",
     ]
 
 

@@ -3,18 +3,17 @@
 import pytest
 
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.services.tracking import UnknownTrackingToken
+from chalicelib.services.tracking import Milestone, UnknownTrackingToken
 from tests.fakes import fake_world, valid_report
 
 
-def test_the_link_shows_the_ticket_and_only_public_events():
+def test_the_link_shows_the_ticket_and_only_public_milestones():
     world = fake_world()
     world.notifier.failures = 1  # leaves a staff-only "failed" event on the timeline
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     tracked = world.services.tracking.find(receipt.tracking_token)
-    assert tracked.ticket.number == receipt.number
-    assert all(e.public for e in tracked.timeline)
-    assert len(tracked.timeline) == 1
+    assert tracked.number == receipt.number
+    assert [step.milestone for step in tracked.steps] == [Milestone.RECEIVED]
 
 
 @pytest.mark.parametrize("token", ["", "nope", "x" * 500])
