@@ -8,6 +8,7 @@ language without parsing English messages.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 import phonenumbers
@@ -29,8 +30,15 @@ MAX_PHOTOS = 5  # per report, as the intake form promises
 _PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]{5,32}$")
 
 
+_DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc"})
+
+
 def normalize_phone(raw: str) -> str:
-    """E.164 form of a phone number. Chinese numbers may be written without +86; others need theirs."""
+    """E.164 form of a phone number. Chinese numbers may be written without +86; others need theirs.
+
+    A Chinese IME types full-width digits, spaces and dashes (１３８－１２３４　５６７８): they are the
+    same number, so they are read as ASCII first."""
+    raw = unicodedata.normalize("NFKC", raw).translate(_DASHES).strip()
     if not _PHONE_CHARS.match(raw):
         raise PydanticCustomError("phone_invalid", "not a phone number")
     try:

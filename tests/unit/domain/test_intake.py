@@ -36,6 +36,15 @@ def test_chinese_and_international_numbers_are_stored_in_e164(written, e164):
     assert normalize_phone(written) == e164
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["１３８１２３４５６７８", "１３８－１２３４－５６７８", "138　1234　5678", "＋８６ １３８１２３４５６７８", "138—1234—5678"],
+)
+def test_a_number_typed_with_a_chinese_ime_full_width_digits_spaces_and_dashes_is_the_same_number(written):
+    assert normalize_phone(written) == "+8613812345678"
+    assert ServiceRequestInput.model_validate({**BASE, "phone": written}).phone == "+8613812345678"
+
+
 @pytest.mark.parametrize("written", ["12345", "1380013800a", "not a phone", "+86 138", "<script>"])
 def test_things_that_are_not_phone_numbers_are_refused(written):
     assert errors_of(phone=written) == {"phone": "phone_invalid"}
