@@ -10,7 +10,10 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.i18n import t
 
-MAX_BODY_BYTES = 64 * 1024  # photos go straight to S3, so a report is text only
+# Photos go straight to S3, so a report is text only. The longest valid report percent-encodes to about
+# 70 KB (Chinese is 9 bytes a character); the bound leaves room for one that is too long, so it is
+# answered with the field marked and the customer's text kept instead of a bare "too large" page.
+MAX_BODY_BYTES = 256 * 1024
 
 
 class BadRequest(Exception):

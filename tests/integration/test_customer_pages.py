@@ -119,7 +119,7 @@ def test_a_corrected_form_after_an_error_is_still_one_submission(client):
 
 
 def test_a_huge_body_gets_a_clear_413(client):
-    response = post_form(client, valid_report(description="x" * 100_000))
+    response = post_form(client, valid_report(description="x" * 300_000))
     assert response.status_code == 413
     assert "提交的内容太大" in response.body.decode()
 

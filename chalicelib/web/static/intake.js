@@ -83,3 +83,15 @@
     submit.textContent = d.msgSubmitting;
   });
 })();
+
+// How much of a long text is left, as the customer types (the limit is the textarea's maxlength).
+(function () {
+  document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
+    const counter = document.getElementById(area.dataset.counter);
+    if (!counter) return;
+    const max = parseInt(area.getAttribute("maxlength"), 10);
+    function update() { counter.textContent = counter.dataset.template.replace("{left}", String(max - area.value.length)); }
+    area.addEventListener("input", update);
+    update();
+  });
+})();

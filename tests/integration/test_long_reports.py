@@ -1,0 +1,36 @@
+"""A report longer than allowed is answered next to the field with every word kept, never with a bare
+"too large" page that loses what the customer typed; the form shows the limits before sending."""
+
+import html
+from urllib.parse import urlencode
+
+from tests.fakes import valid_report
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_a_10000_character_description_comes_back_marked_with_the_text_kept(client):
+    long_text = "开关柜合闸后跳闸，车间停产。" * 715  # 10,010 characters, about 90 KB once encoded
+    response = client.http.post("/requests", body=urlencode(valid_report(description=long_text)), headers=FORM)
+    assert response.status_code == 400
+    page = html.unescape(response.body.decode())
+    assert 'id="description-error"' in page and "最多 4000 个字" in page
+    assert long_text in page, "the customer's text is kept"
+    assert "苏州精密机械有限公司" in page, "and so is everything else typed"
+
+
+def test_the_form_shows_the_limit_of_each_long_field_before_sending(client):
+    page = client.http.get("/").body.decode()
+    assert 'maxlength="4000"' in page and 'id="description-count"' in page and "最多 4000 个字" in page
+    assert 'maxlength="2000"' in page and 'id="suspected_cause-count"' in page
+    english = client.http.get("/?lang=en").body.decode()
+    assert "At most 4000 characters" in english
+
+
+def test_the_json_api_answers_an_over_long_description_with_the_field_named(client):
+    import json
+
+    response = client.http.post("/api/requests", body=json.dumps(valid_report(description="x" * 5000)),
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422)
+    assert "description" in response.body.decode()
