@@ -115,6 +115,7 @@ class CustomerView:
     status: Status
     kind: Kind
     created_at: datetime
+    language: str  # the one the customer reported in: their link opens in it
     product_model: str  # as the customer typed it
     photos: int
     warranty_until: date | None
@@ -143,6 +144,7 @@ def customer_view(ticket: Ticket, events: list[TicketEvent]) -> CustomerView:
         status=ticket.status,
         kind=ticket.kind,
         created_at=ticket.created_at,
+        language=ticket.language,
         product_model=ticket.product.model,
         photos=len(ticket.photo_keys),
         warranty_until=ticket.warranty_until if ticket.warranty else None,

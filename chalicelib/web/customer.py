@@ -84,9 +84,11 @@ def tracking_page(token: str) -> Response:
     except UnknownTrackingToken:
         return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
                       message=t(lang, "error.not_found.tracking"))
+    lang = language_of(request, tracked.language)
     return render(
         request,
         "tracking.html",
+        default_language=tracked.language,
         view=tracked,
         steps=[(step.at, step_text(lang, step.milestone, step.on, timezone=get_settings().timezone))
                for step in tracked.steps],

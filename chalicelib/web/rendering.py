@@ -41,9 +41,11 @@ def _env() -> Environment:
     return env
 
 
-def language_of(request: Request | None) -> str:
+def language_of(request: Request | None, default: str | None = None) -> str:
+    """``default``: the language to use when the visitor has chosen none (e.g. the one a customer
+    reported in, for the link in their messages)."""
     if request is None:
-        return normalize_language(None)
+        return normalize_language(default)
     query = query_of(request)
     if query.get("lang"):
         return normalize_language(query["lang"])
@@ -51,7 +53,7 @@ def language_of(request: Request | None) -> str:
         name, _, value = part.strip().partition("=")
         if name == "lang":
             return normalize_language(value)
-    return normalize_language(None)
+    return normalize_language(default)
 
 
 def local_time(at: datetime | None) -> str:
@@ -93,8 +95,10 @@ def _is_staff_page(request: Request | None) -> bool:
     return request is not None and str((request.context or {}).get("resourcePath", "")).startswith("/staff")
 
 
-def render(request: Request | None, template: str, *, status: int = 200, **context: Any) -> Response:
-    lang = language_of(request)
+def render(
+    request: Request | None, template: str, *, status: int = 200, default_language: str | None = None, **context: Any
+) -> Response:
+    lang = language_of(request, default_language)
     if _is_staff_page(request):
         context.setdefault("calendar_banner", calendar_banner(lang))
     other = "en" if lang == "zh-CN" else "zh-CN"

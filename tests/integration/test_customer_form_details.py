@@ -1,5 +1,6 @@
-"""A report longer than allowed is answered next to the field with every word kept, never with a bare
-"too large" page that loses what the customer typed; the form shows the limits before sending."""
+"""Details of the customer's side that decide whether they trust it: a report longer than allowed is
+answered next to the field with every word kept (never a bare "too large" page that loses what was
+typed), the form shows its limits before sending, and their link opens in their language."""
 
 import html
 from urllib.parse import urlencode
@@ -34,3 +35,17 @@ def test_the_json_api_answers_an_over_long_description_with_the_field_named(clie
                                 headers={"Content-Type": "application/json"})
     assert response.status_code in (400, 422)
     assert "description" in response.body.decode()
+
+
+def test_the_tracking_link_in_an_english_customers_messages_opens_in_english(client):
+    """The link carries no language; the ticket remembers the one the customer reported in."""
+    response = client.http.post("/requests?lang=en", body=urlencode(valid_report()), headers=FORM)
+    assert response.status_code == 303
+    path = response.headers["Location"].split("desk.example.com", 1)[-1].split("?", 1)[0]
+    assert '<html lang="en">' in client.http.get(path).body.decode()
+    # A visitor who switches language still gets the one chosen.
+    assert '<html lang="zh-CN">' in client.http.get(path + "?lang=zh-CN").body.decode()
+
+    chinese = client.http.post("/requests", body=urlencode(valid_report(phone="13900139000")), headers=FORM)
+    chinese_path = chinese.headers["Location"].split("desk.example.com", 1)[-1].split("?", 1)[0]
+    assert '<html lang="zh-CN">' in client.http.get(chinese_path).body.decode()
