@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install node run test test-fast coverage lint typecheck reset-local
+.PHONY: help install node run test test-fast coverage lint typecheck reset-local smoke
 
 # Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay together.
 PYTEST_PARALLEL := -n auto --dist loadgroup
@@ -24,6 +24,7 @@ help:
 	@echo "make test-fast    the unit, service, integration and local tests only (no browser, no infra)"
 	@echo "make install      create .venv, install the Python packages and Chromium"
 	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
+	@echo "make smoke URL=.. smoke-test a running stage (add STACK=ServiceDesk-<stage> PHONE=<yours> on AWS)"
 
 install: $(INSTALLED) $(CHROMIUM) node
 	infra/install.sh
@@ -77,3 +78,9 @@ typecheck: $(INSTALLED)
 reset-local:
 	@if [ -f "$(LOCAL_STATE_DIR)/aws-requests.jsonl" ]; then echo "Deleting $(LOCAL_STATE_DIR)/ (stop make run first)"; fi
 	rm -rf -- "$(LOCAL_STATE_DIR)"
+
+# After every deploy: `make smoke URL=https://desk.example.com STACK=ServiceDesk-prod PHONE=13912345678`;
+# against `make run`: `make smoke URL=http://127.0.0.1:8000`. One line per check (docs/deploy.md).
+smoke: $(INSTALLED)
+	@if [ -z "$(URL)" ]; then echo "make smoke: give the stage's URL, e.g. make smoke URL=http://127.0.0.1:8000" >&2; exit 2; fi
+	$(VENV_PYTHON) -m ops.smoke --base-url "$(URL)" $(if $(STACK),--stack-name "$(STACK)") $(if $(PHONE),--phone "$(PHONE)")

@@ -210,12 +210,17 @@ class CognitoDirectory:
         )
 
 
+def user_pool_named(name: str) -> str | None:
+    """The id of the account's user pool called ``name`` (the local stand-in's staff pool)."""
+    pools = [p for p in client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
+    return str(pools[0]["Id"]) if pools else None
+
+
 def ensure_user_pool(name: str) -> tuple[str, str]:
     """Local stand-in only (on AWS the CDK stack owns the pool): the pool, a web client, one group per
     role. Returns (user pool id, client id)."""
     idp = client("cognito-idp")
-    pools = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
-    pool_id = pools[0]["Id"] if pools else idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    pool_id = user_pool_named(name) or idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
     clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     web = [c for c in clients if c["ClientName"] == "web"]
     client_id = web[0]["ClientId"] if web else idp.create_user_pool_client(
@@ -248,3 +253,12 @@ def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, passw
         idp.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Password=password, Permanent=True)
     for role in roles:
         idp.admin_add_user_to_group(UserPoolId=user_pool_id, Username=username, GroupName=role.value)
+
+
+def remove_staff(user_pool_id: str, username: str) -> None:
+    """Deletes a staff account (the smoke test's own); an account already gone is fine."""
+    try:
+        client("cognito-idp").admin_delete_user(UserPoolId=user_pool_id, Username=username)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "UserNotFoundException":
+            raise

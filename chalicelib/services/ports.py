@@ -285,6 +285,8 @@ class ReportBuild(BaseModel):
     computed_at: datetime  # the report's "as of" moment, the same for every part
     parts: int
     send: bool  # email it when assembled (the scheduled build)
+    # Build the email when assembled but claim nothing and send nothing (a smoke test after a deploy).
+    dry_run: bool = False
     done: frozenset[int] = frozenset()
     assembled_at: datetime | None = None
 

@@ -24,6 +24,9 @@ Sending, exactly once per month, and never lost:
    the claim being new): a second assembler, or a second build, writes nothing and sends nothing;
 4. delivers at once; a failed send stays in the outbox and the every-minute delivery job retries it,
    reading the same stored email (``StoredEmailSender``).
+
+A dry run (``send_monthly(dry_run=True)``, the smoke test after a deploy) takes steps 1 and 2 but
+stores no email, claims nothing and sends nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
@@ -105,7 +109,8 @@ class ReportConfig:
 class ReportRun:
     month: str
     # "sent" (messages written and tried), "started" (parts queued), "in_progress" (a build of the month
-    # is still running), "already_sent", "no_recipients"
+    # is still running), "already_sent", "no_recipients"; for a dry run "rehearsed" (built with its
+    # email, nothing sent) or "dry_run_started" (parts queued)
     outcome: str
     tickets: int = 0
     messages: list[OutboxMessage] = field(default_factory=list)
@@ -173,13 +178,14 @@ class ReportService:
 
     # -- building in parts (the fan-out) -------------------------------------------------------
 
-    def start(self, month: ReportMonth, *, send: bool) -> ReportBuild:
+    def start(self, month: ReportMonth, *, send: bool, dry_run: bool = False) -> ReportBuild:
         """Starts a build of ``month`` as of now: one part per day, queued (or built here without a
-        queue). ``send``: email it when assembled (the scheduled build)."""
+        queue). ``send``: email it when assembled (the scheduled build); ``dry_run``: build that email
+        but send nothing."""
         now = self._clock.now()
         days = month.days(self._config.timezone)
         build = ReportBuild(month=month.label, build_id=uuid.uuid4().hex, started_at=now, computed_at=now,
-                            parts=len(days), send=send)
+                            parts=len(days), send=send and not dry_run, dry_run=dry_run)
         self._tickets.start_report_build(build)
         jobs = [
             ReportPartJob(month=month.label, build_id=build.build_id, started_at=now, index=i, start=start, end=end,
@@ -235,9 +241,12 @@ class ReportService:
                     self._archive.put(rows_key(build.month, lang, extension), body, ROW_FILES[extension])
             summary = report.model_copy(update={"rows": ()})
             self._archive.put(report_key(build.month), summary.model_dump_json().encode(), "application/json")
+        made = files.get(self._config.language)
+        rows = (made["csv"], made["xlsx"]) if made else None
         if build.send:
-            made = files.get(self._config.language)
-            self._send(report, rows=(made["csv"], made["xlsx"]) if made else None)
+            self._send(report, rows=rows)
+        elif build.dry_run:
+            self._rehearse(report, rows)
         self._tickets.finish_report_build(build.month, build.started_at, build.build_id, self._clock.now())
         logger.info("report: assembled", extra={"month": build.month, "build": build.build_id,
                                                 "tickets": report.tickets})
@@ -288,13 +297,20 @@ class ReportService:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def send_monthly(self, month: ReportMonth | None = None) -> ReportRun:
-        """Starts the build that emails last month's report (or ``month``'s) to the managers, once."""
+    def send_monthly(self, month: ReportMonth | None = None, *, dry_run: bool = False) -> ReportRun:
+        """Starts the build that emails last month's report (or ``month``'s) to the managers, once.
+
+        ``dry_run``: the same build and email, for a month already sent too, but nothing is claimed or
+        sent, so a smoke test can prove the nightly path on a live stage without mailing anyone."""
         month = month or self.month_due()
         recipients = list(self._config.recipients)
         if not recipients:
             logger.warning("report: REPORT_RECIPIENTS is empty, nothing sent", extra={"month": month.label})
             return ReportRun(month.label, "no_recipients")
+        if dry_run:
+            self._sent.pop(month.label, None)
+            self.start(month, send=False, dry_run=True)
+            return self._sent.pop(month.label, None) or ReportRun(month.label, "dry_run_started")
         if self._tickets.report_claimed(month.label):
             return ReportRun(month.label, "already_sent")
         running = self.running(month)
@@ -315,11 +331,7 @@ class ReportService:
             return ReportRun(month.label, "already_sent", tickets=report.tickets)
         now = self._clock.now()
         lang = self._config.language
-        other = "en" if lang == "zh-CN" else "zh-CN"
-        email = mail.build_email(
-            report, lang, sender=self._config.sender, recipients=recipients,
-            report_link=self.page_link(month, lang), other_language_link=self.page_link(month, other), rows=rows,
-        )
+        email = self._email(report, recipients, rows)
         key = report_email_key(month.label)
         self._archive.put(key, email.as_bytes(), "message/rfc822")
         subject = str(email["Subject"])
@@ -348,6 +360,25 @@ class ReportService:
             run = ReportRun(month.label, "sent", tickets=report.tickets, messages=delivered)
         self._sent[month.label] = run
         return run
+
+
+    def _email(self, report: MonthlyReport, recipients: list[str], rows: tuple[bytes, bytes] | None) -> EmailMessage:
+        lang = self._config.language
+        other = "en" if lang == "zh-CN" else "zh-CN"
+        return mail.build_email(
+            report, lang, sender=self._config.sender, recipients=recipients,
+            report_link=self.page_link(report.month, lang), other_language_link=self.page_link(report.month, other),
+            rows=rows,
+        )
+
+    def _rehearse(self, report: MonthlyReport, rows: tuple[bytes, bytes] | None) -> None:
+        """A dry run's email: made like the real one (charts, attachments), then only measured. It is not
+        stored either: the stored email is what retries of the real sends read."""
+        email = self._email(report, list(self._config.recipients), rows)
+        logger.info("report: dry run, email built and not sent", extra={
+            "month": report.month.label, "recipients": len(self._config.recipients), "bytes": len(email.as_bytes()),
+        })
+        self._sent[report.month.label] = ReportRun(report.month.label, "rehearsed", tickets=report.tickets)
 
 
 class StoredEmailSender:

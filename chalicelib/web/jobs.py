@@ -42,10 +42,14 @@ def sla_sweep(event):  # type: ignore[no-untyped-def]
 # is started again the next night instead of never.
 @blueprint.schedule(Cron(0, 17, "*", "*", "?", "*"))
 def monthly_report(event):  # type: ignore[no-untyped-def]
-    """Starts last month's report for REPORT_RECIPIENTS until it has gone out once (a claim in the table)."""
+    """Starts last month's report for REPORT_RECIPIENTS until it has gone out once (a claim in the table).
+
+    Invoked by hand with ``{"detail": {"dry_run": true}}`` (``python -m ops.smoke``) it builds the report
+    and its email but claims and sends nothing."""
     from chalicelib import wiring
 
-    run = wiring.reports().send_monthly()
+    dry_run = (event.detail or {}).get("dry_run") is True
+    run = wiring.reports().send_monthly(dry_run=dry_run)
     metrics.add_metric(name="MonthlyReportEmailsQueued", unit=MetricUnit.Count, value=len(run.messages))
     metrics.flush_metrics()
     return {"month": run.month, "outcome": run.outcome, "tickets": run.tickets}

@@ -2,22 +2,27 @@
 
 - the outbox: every email and SMS the system sent, newest first, so you see what customers and staff
   would receive;
-- the clock: move the app's time forward to watch deadlines warn and escalate without waiting hours.
+- the clock: move the app's time forward to watch deadlines warn and escalate without waiting hours;
+- the jobs: run one scheduled function now (``python -m ops.smoke`` does, where on AWS it invokes the
+  Lambda function).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalice import Blueprint, Response
+from chalice.app import CloudWatchEvent, EventSourceHandler
 
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.local_sent_messages import sent_messages
 from chalicelib.i18n import t
 from chalicelib.settings import get_settings
+from chalicelib.web import jobs
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import read_form
+from chalicelib.web.forms import read_form, read_json
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -87,3 +92,23 @@ def _jump(local_clock: OffsetClock, text: str, zone: ZoneInfo) -> str | None:
         return "clock.not_forward"
     local_clock.set_offset(local_clock.offset() + (target - now))
     return None
+
+
+@blueprint.route("/local/jobs/{name}", methods=["POST"], content_types=["application/json"])
+@guarded(blueprint)
+def run_job(name: str) -> Response:
+    """Runs one scheduled function now, in this process, with the event EventBridge would hand it; the
+    body's ``dry_run`` goes into the event's detail (the monthly report's dry run)."""
+    settings = get_settings()
+    handler = getattr(jobs, name, None)
+    if not settings.local_mode or not isinstance(handler, EventSourceHandler) or handler.event_class is not CloudWatchEvent:
+        return _not_here()
+    body = read_json(blueprint.current_request.raw_body)
+    now = datetime.now(UTC)
+    event = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "local",
+        "resources": [], "detail": {"dry_run": True} if body.get("dry_run") is True else {},
+    }
+    result = handler(event, blueprint.lambda_context)
+    return Response(body={"job": name, "result": result}, status_code=200)

@@ -174,13 +174,19 @@ def test_the_scheduled_build_queues_one_part_per_day_and_sends_nothing_until_eve
     assert report.tickets == 2 and report.computed_at == RUN_AT
 
 
-def test_a_part_delivered_twice_counts_once_and_the_report_goes_out_once():
+def march_sent_through_the_queue() -> tuple[ListQueue, World]:
+    """March with one ticket, built in parts by the nightly job and sent to the GM."""
     queue = ListQueue()
     world = World(recipients=("gm@example.com",), queue=queue)
     world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
     world.service.send_monthly()
     for job in queue.jobs:
         world.service.run_part(job)
+    return queue, world
+
+
+def test_a_part_delivered_twice_counts_once_and_the_report_goes_out_once():
+    queue, world = march_sent_through_the_queue()
     world.service.run_part(queue.jobs[4])  # SQS delivers at least once
     assert len(world.raw.sent) == 1
     assert world.service.stored(ReportMonth.parse("2026-03")).tickets == 1
@@ -258,3 +264,29 @@ def test_the_rows_download_is_made_once_when_the_report_is_assembled_not_when_as
     link = world.service.download(march, "zh-CN", "xlsx")
     assert link == "memory://reports/2026-03/zh-CN/service-report-2026-03.xlsx?filename=service-report-2026-03.xlsx"
     assert world.archive.objects == made, "a download writes nothing"
+
+
+def test_a_dry_run_builds_the_report_and_its_email_of_a_month_already_sent_and_sends_nothing():
+    queue, world = march_sent_through_the_queue()
+    sent_email = world.archive.objects["reports/2026-03/report.eml"]
+    queue.jobs.clear()
+    world.add("SD-2026-000002", datetime(2026, 3, 6, 2, 0, tzinfo=UTC))
+
+    run = world.service.send_monthly(dry_run=True)
+    assert run.outcome == "dry_run_started"
+    for job in queue.jobs:
+        world.service.run_part(job)
+
+    assert len(world.raw.sent) == 1, "only the real send of the nightly build"
+    assert world.service.stored(ReportMonth.parse("2026-03")).tickets == 2
+    assert world.archive.objects["reports/2026-03/report.eml"] == sent_email, "retries still read the real email"
+    assert world.service.running(ReportMonth.parse("2026-03")) is None
+
+
+def test_a_dry_run_without_a_queue_is_built_here_and_says_so():
+    world = World(recipients=("gm@example.com",))
+    world.add("SD-2026-000001", datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    run = world.service.send_monthly(dry_run=True)
+    assert (run.month, run.outcome, run.tickets) == ("2026-03", "rehearsed", 1)
+    assert world.raw.sent == [] and world.tickets.report_runs == {}
+    assert world.service.send_monthly().outcome == "sent", "the real run still goes out"
