@@ -137,7 +137,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "role.supervisor": "售后服务主管",
         "role.chief_engineer": "总工/技术部经理",
         "role.general_manager": "总经理",
-        "milestone.escalation_notice": "特急通报",
+        "milestone.escalation_notice": "通报领导",
         "milestone.contacted": "联系报修人",
         "milestone.dispatched": "派工",
         "milestone.on_site": "到达现场",
@@ -146,7 +146,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "milestone.resolved": "修复",
         "milestone.loaner_provided": "提供备用机",
         "milestone.acceptance_filed": "验收单归档",
-        "step.notice": "（特急服务单，立即通报）",
+        "step.notice": "通报",
         "step.warning": "即将超时",
         "step.breach": "已超时",
         "step.latest_breach": "已超过最迟时限",
@@ -164,9 +164,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.escalation.subject": "【{level}级 {what}】{number} {milestone}（{priority}）",
         "msg.escalation.body": (
             "{role}：\n\n服务单 {number}（{priority}）的“{milestone}”{what}。\n"
-            "期限：{due}{late}；依据：{rule}\n客户：{customer}（{province}）\n产品：{model}\n\n"
+            "期限：{due}{late}；依据：{rule}\n客户：{customer}（{province}）\n产品：{model}\n故障：{description}\n\n"
             "查看并认领：{link}\n认领后将停止继续向上级升级。"
         ),
+        "msg.notice.subject": "【{priority}服务单通报】{number} {customer}（{province}）",
+        "msg.notice.body": (
+            "{role}：\n\n{priority}服务单 {number} 已受理，按规定通报您（依据：{rule}）。\n"
+            "客户：{customer}（{province}）\n产品：{model}\n故障：{description}\n\n查看详情：{link}"
+        ),
+        "msg.notice.sms": "【售后服务】{priority}服务单{number}通报：{customer}（{province}）{model}。详情：{link}",
         "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}{late}。请处理：{link}",
         "step.late": "，已超时 {late}",
         "ack.title": "服务单 {number}",
@@ -313,7 +319,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "role.supervisor": "service supervisor",
         "role.chief_engineer": "chief engineer",
         "role.general_manager": "general manager",
-        "milestone.escalation_notice": "critical job notice",
+        "milestone.escalation_notice": "leaders told",
         "milestone.contacted": "contact the reporter",
         "milestone.dispatched": "dispatch",
         "milestone.on_site": "on site",
@@ -322,7 +328,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "milestone.resolved": "resolved",
         "milestone.loaner_provided": "loaner provided",
         "milestone.acceptance_filed": "acceptance form filed",
-        "step.notice": "(critical job, told at once)",
+        "step.notice": "notice",
         "step.warning": "due soon",
         "step.breach": "missed",
         "step.latest_breach": "missed its outer limit",
@@ -340,9 +346,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.escalation.subject": "[Level {level} {what}] {number} {milestone} ({priority})",
         "msg.escalation.body": (
             "{role}:\n\nTicket {number} ({priority}): \"{milestone}\" {what}.\n"
-            "Due: {due}{late}; rule: {rule}\nCustomer: {customer} ({province})\nProduct: {model}\n\n"
+            "Due: {due}{late}; rule: {rule}\nCustomer: {customer} ({province})\nProduct: {model}\nFault: {description}\n\n"
             "Open and take it: {link}\nTaking it stops further escalation."
         ),
+        "msg.notice.subject": "[{priority} job notice] {number} {customer} ({province})",
+        "msg.notice.body": (
+            "{role}:\n\n{priority} job {number} has been received; you are told of it by rule ({rule}).\n"
+            "Customer: {customer} ({province})\nProduct: {model}\nFault: {description}\n\nDetails: {link}"
+        ),
+        "msg.notice.sms": "[Service desk] {priority} job {number}: {customer} ({province}) {model}. Details: {link}",
         "msg.escalation.sms": "[Service desk] {number} {milestone} {what}{late}. Take it: {link}",
         "step.late": ", {late} late",
         "ack.title": "Ticket {number}",

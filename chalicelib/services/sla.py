@@ -27,6 +27,7 @@ from chalicelib.domain.escalation import (
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.plans import PlanRegistry, Role
+from chalicelib.domain.regions import province_name
 from chalicelib.domain.sla import Schedule, compute_schedule
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 from chalicelib.domain.ticket_clock import clock_facts
@@ -37,6 +38,7 @@ from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, T
 logger = Logger(child=True)
 
 LINK_LIFETIME = timedelta(days=14)
+NOTICE_DESCRIPTION_CHARS = 200  # enough to judge a fault by; the link has the rest
 # Tries to decide on a ticket that others keep changing; past them it waits for the next sweep.
 DECIDE_ATTEMPTS = 5
 
@@ -248,15 +250,19 @@ class SlaService:
             "late": t(zh, "step.late", late=deadlines.duration(zh, step.late_by)) if step.late_by else "",
             "rule": step.rule or "-",
             "customer": ticket.reporter.customer_name,
-            "province": ticket.reporter.province,
+            "province": province_name(ticket.reporter.province, zh),
             "model": ticket.product.model,
+            # What happened, so a leader can judge it from the message alone.
+            "description": _shortened(ticket.description, NOTICE_DESCRIPTION_CHARS),
             "priority": t(zh, f"priority.{ticket.priority.value}") if ticket.priority else t(zh, "priority.none"),
             "link": link,
         }
+        # A notice tells leaders of a job by its priority; the other steps are about a deadline.
+        kind = "notice" if step.kind == StepKind.NOTICE else "escalation"
         return (
-            t(zh, "msg.escalation.subject", **values),
-            t(zh, "msg.escalation.body", **values),
-            t(zh, "msg.escalation.sms", **values),
+            t(zh, f"msg.{kind}.subject", **values),
+            t(zh, f"msg.{kind}.body", **values),
+            t(zh, f"msg.{kind}.sms", **values),
         )
 
     # -- links and acknowledgements ------------------------------------------------------------
@@ -304,3 +310,8 @@ class SlaService:
 
     def acknowledged_breaches(self, number: str) -> frozenset[str]:
         return self._tickets.escalation_state(number)[1]
+
+
+def _shortened(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -56,7 +56,7 @@ def test_a_supervisor_classifies_and_dispatches_a_new_ticket(local_stack: LocalS
     assert page.inner_text("#assignees") == "tech-wang"
 
     schedule = page.inner_text("#schedule")
-    assert "派工" in schedule and "特急通报" in schedule
+    assert "派工" in schedule and "通报领导" in schedule
     timeline = page.inner_text("#timeline")
     assert "supervisor: 派工：服务人员：tech-wang" in timeline
     assert "分类定级" in timeline and "A 特急" in timeline

@@ -178,7 +178,7 @@ def test_the_timeline_reads_in_the_pages_language_with_what_each_move_recorded(c
         "收费：免费（质保期内）；收费依据：合同质保期内；质保：在质保期内",
         "supervisor: 派工：服务人员：wang",
         "supervisor: 暂停计时：原因：联系不上客户；说明：电话关机",
-        "系统: 通知：", "时限监控: 时限预警/升级：特急通报：已通报第 2 级（总工/技术部经理）",
+        "系统: 通知：", "时限监控: 时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）",
     ):
         assert words in chinese, words
     assert not [s for s in summaries if s in chinese], "no English summary on a Chinese page"
@@ -191,7 +191,7 @@ def test_the_timeline_reads_in_the_pages_language_with_what_each_move_recorded(c
         "supervisor: Classified: priority: A critical; plan: standard; province: in-province",
         "supervisor: Dispatched: technicians: wang",
         "supervisor: Clock paused: reason: customer unreachable; note: 电话关机",
-        "deadline monitor: Deadline warning / escalation: critical job notice: level 2 (chief engineer)",
+        "deadline monitor: Deadline warning / escalation: leaders told: level 2 (chief engineer)",
     ):
         assert words in english, words
     assert not re.search(r"[\u4e00-\u9fff]", english.replace("电话关机", "")), "Chinese only where it was typed"

@@ -154,7 +154,7 @@ def test_what_each_move_recorded_is_said(story):
     assert said(story, Action.RESUME) == "恢复计时：状态：等待客户 → 已派工"
     assert said(story, Action.DECIDE_BILLING) == "收费判定：收费：有偿服务；收费依据：使用不当"
     escalations = [events.describe("zh-CN", e, timezone=ZONE).text for e in story if e.action == Action.ESCALATE]
-    assert "时限预警/升级：特急通报：已通报第 2 级（总工/技术部经理）" in escalations
+    assert "时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）" in escalations
     assert "时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）" in escalations
     assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 2 级（总工/技术部经理）" in escalations
     assert re.fullmatch(r"认领超时：第 1 级（售后服务主管）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
