@@ -5,11 +5,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "aftercare.msg.survey.subject": "服务满意度调查：服务单 {number}",
         "aftercare.msg.survey.body": "{name}您好：\n\n服务单 {number} 已完成。请花一分钟对本次服务打分，"
                                      "帮助我们改进：\n{link}\n\n链接 {days} 天内有效，每个服务单只能提交一次。",
-        "aftercare.msg.survey.sms": "服务单 {number} 已完成，请为本次服务打分： {link}",
+        "aftercare.msg.survey.sms": "【售后服务】服务单 {number} 已完成，请为本次服务打分：{link}",
         "aftercare.msg.visit.subject": "定期维护提醒：{model}（{serial}）",
         "aftercare.msg.visit.body": "{name}您好：\n\n您的设备 {model}（编号 {serial}）的定期维护定于 {day}。"
                                     "我们将与您联系确认上门时间。",
-        "aftercare.msg.visit.sms": "提醒：设备 {model}（{serial}）定期维护定于 {day}，我们将与您联系确认时间。",
+        "aftercare.msg.visit.sms": "【售后服务】提醒：设备 {model}（{serial}）定期维护定于 {day}，我们将与您联系确认时间。",
         "aftercare.survey.title": "服务满意度调查",
         "aftercare.survey.unknown": "这个调查链接无效。",
         "aftercare.survey.ticket": "服务单 {number}",
@@ -148,11 +148,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "aftercare.msg.survey.subject": "How did we do? Ticket {number}",
         "aftercare.msg.survey.body": "Dear {name},\n\nTicket {number} is complete. Please take a minute to rate our "
                                      "service:\n{link}\n\nThe link works for {days} days; one answer per ticket.",
-        "aftercare.msg.survey.sms": "Ticket {number} is complete. Please rate our service: {link}",
+        "aftercare.msg.survey.sms": "[Service desk] Ticket {number} is complete. Please rate our service: {link}",
         "aftercare.msg.visit.subject": "Maintenance reminder: {model} ({serial})",
         "aftercare.msg.visit.body": "Dear {name},\n\nThe scheduled maintenance of your {model} (serial {serial}) "
                                     "is due on {day}. We will call you to agree the time.",
-        "aftercare.msg.visit.sms": "Reminder: maintenance of {model} ({serial}) is due on {day}; we will call you.",
+        "aftercare.msg.visit.sms": "[Service desk] Reminder: maintenance of {model} ({serial}) is due on {day}; we will call you.",
         "aftercare.survey.title": "Satisfaction survey",
         "aftercare.survey.unknown": "This survey link is not valid.",
         "aftercare.survey.ticket": "Ticket {number}",

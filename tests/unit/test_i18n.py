@@ -23,3 +23,14 @@ def test_browsers_languages_map_to_ours():
 
 def test_an_unknown_key_shows_the_key_rather_than_failing():
     assert t("en", "no.such.key") == "no.such.key"
+
+
+SIGNATURES = {"zh-CN": "【售后服务】", "en": "[Service desk] "}
+
+
+def test_every_sms_is_signed_so_the_recipient_knows_who_sends_it():
+    for lang, signature in SIGNATURES.items():
+        messages = {key: text for key, text in CATALOG[lang].items() if ".msg." in f".{key}" and key.endswith(".sms")}
+        assert len(messages) >= 6  # the customer's, leaders', quote, survey, maintenance ones
+        unsigned = [key for key, text in messages.items() if not text.startswith(signature)]
+        assert not unsigned, f"{lang}: {unsigned}"
