@@ -143,3 +143,14 @@
     });
   }
 })();
+
+// A step that is recorded for good asks first: a tap in a pocket must not start or end a repair.
+(function () {
+  document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+    const form = button.form;
+    if (!form) return;
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();
