@@ -110,9 +110,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.desk.subject": "新服务单 {number}：{customer}（{province}）{model}",
         "msg.desk.body": (
             "新服务单 {number}\n渠道：{channel}\n类型：{kind}\n客户：{customer}\n联系人：{contact}\n"
-            "电话：{phone}\n邮箱：{email}\n地址：{province} {city} {address}\n产品：{model}\n"
-            "产品编号：{serial}\n订单号：{order}\n故障描述：{description}\n照片：{photos} 张\n\n"
-            "请在 1 小时内联系报修人（000 §4.4.1）。"
+            "电话：{phone}\n邮箱：{email}\n地址：{province} {city} {address}\n项目：{project}\n产品：{model}\n"
+            "产品编号：{serial}\n订单号：{order}\n故障描述：{description}\n可能原因：{cause}\n"
+            "希望上门时间：{preferred}\n照片：{photos} 张\n\n"
+            "请在 1 小时内联系报修人。\n打开服务单：{staff_link}"
         ),
         "outbox.title": "本地发件箱",
         "outbox.intro": "本地模式下系统发出的全部邮件和短信（来自本地 AWS 模拟服务），最新的在前。",
@@ -292,9 +293,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.desk.subject": "New ticket {number}: {customer} ({province}) {model}",
         "msg.desk.body": (
             "New ticket {number}\nChannel: {channel}\nKind: {kind}\nCustomer: {customer}\nContact: {contact}\n"
-            "Phone: {phone}\nEmail: {email}\nAddress: {province} {city} {address}\nProduct: {model}\n"
-            "Serial number: {serial}\nOrder number: {order}\nDescription: {description}\nPhotos: {photos}\n\n"
-            "Contact the reporter within 1 hour (000 §4.4.1)."
+            "Phone: {phone}\nEmail: {email}\nAddress: {province} {city} {address}\nProject: {project}\n"
+            "Product: {model}\nSerial number: {serial}\nOrder number: {order}\nDescription: {description}\n"
+            "Suspected cause: {cause}\nPreferred time: {preferred}\nPhotos: {photos}\n\n"
+            "Contact the reporter within 1 hour.\nOpen the ticket: {staff_link}"
         ),
         "outbox.title": "Local outbox",
         "outbox.intro": "Every email and SMS the system sent in local mode (read from the local AWS stand-in), newest first.",
@@ -380,6 +382,7 @@ CATALOG: dict[str, dict[str, str]] = {
 
 FEATURES = (
     "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
+    "guards",
 )
 
 

@@ -194,7 +194,9 @@ class IntakeService:
             kind=t("zh-CN", f"kind.{ticket.kind.value}"), customer=r.customer_name, contact=r.contact_person or "-",
             phone=r.phone, email=r.email or "-", province=province_name(r.province, "zh-CN"), city=r.city or "",
             address=r.address, model=p.model, serial=p.serial_number or "-", order=p.order_number or "-",
-            description=ticket.description, photos=len(ticket.photo_keys),
+            project=p.project_name or "-", description=ticket.description, cause=ticket.suspected_cause or "-",
+            preferred=ticket.preferred_time or "-", photos=len(ticket.photo_keys),
+            staff_link=f"{self._config.public_base_url.rstrip('/')}/staff/tickets/{ticket.number}",
         )
         out.append(message("desk_new_ticket", MessageChannel.EMAIL, self._config.desk_email, desk_subject, desk_body))
         if self._config.desk_topic_arn:

@@ -1,5 +1,7 @@
-"""What leaders are told of a job reads as what happened: its priority in words (an urgent job is not
-called critical), the customer's province by name, and the fault as the customer described it."""
+"""What staff are told reads as what happened: a leader's notice gives the job's priority in words (an
+urgent job is not called critical), the customer's province by name, and the fault as described; the
+desk's new-ticket email carries every field the customer gave and a link to the ticket; no page or
+message quotes our policy files' section numbers at people."""
 
 from datetime import timedelta
 
@@ -33,3 +35,21 @@ def test_a_notice_names_the_province_and_says_what_the_fault_is():
         assert "江苏" in email.subject and "CN-JS" not in email.text
         assert "故障：开关柜合闸后跳闸，车间停产。" in email.text
         assert email.subject.startswith("【A 特急服务单通报】")
+
+
+def test_the_desks_new_ticket_email_has_every_field_and_a_link_to_the_ticket():
+    world = fake_world()
+    report = valid_report(project_name="二期扩建", suspected_cause="线圈烧毁", preferred_time="周三上午")
+    receipt = world.services.intake.submit(ServiceRequestInput.model_validate(report), language="en")
+    [desk] = [m for m in world.notifier.sent if m.purpose == "desk_new_ticket" and m.recipient == "desk@example.com"]
+    for line in ("项目：二期扩建", "可能原因：线圈烧毁", "希望上门时间：周三上午", "江苏"):
+        assert line in desk.text
+    assert f"https://desk.example.com/staff/tickets/{receipt.number}" in desk.text
+
+
+def test_no_words_shown_to_people_quote_a_policy_section():
+    from chalicelib.i18n import CATALOG
+
+    for lang, catalog in CATALOG.items():
+        quoting = [key for key, text in catalog.items() if "§" in text]
+        assert not quoting, f"{lang}: {quoting}"
