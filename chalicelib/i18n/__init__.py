@@ -382,7 +382,6 @@ CATALOG: dict[str, dict[str, str]] = {
 
 FEATURES = (
     "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
-    "guards",
 )
 
 
