@@ -125,9 +125,13 @@ def _root() -> str:
     return urlsplit(get_settings().public_base_url).path.rstrip("/")
 
 
+MAX_NEXT = 2000
+
+
 def _safe_next(value: str | None) -> str:
     """Only our own staff pages: a sign-in link must not bounce people to another site."""
-    if value and (value == "/staff" or value.startswith("/staff/")) and "//" not in value and "\\" not in value:
+    if (value and (value == "/staff" or value.startswith("/staff/")) and "//" not in value and "\\" not in value
+            and len(value) <= MAX_NEXT and value.isprintable()):  # a line break would split the Location header
         return value
     return "/staff"
 

@@ -14,6 +14,7 @@ from chalicelib.i18n import t
 # 70 KB (Chinese is 9 bytes a character); the bound leaves room for one that is too long, so it is
 # answered with the field marked and the customer's text kept instead of a bare "too large" page.
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 8  # our bodies are flat objects with a list or two: deeper is never ours
 
 
 class BadRequest(Exception):
@@ -62,11 +63,26 @@ def read_json(raw: bytes | str | None) -> dict[str, Any]:
         raise BadRequest("body_too_large", 413)
     try:
         data = json.loads(raw or b"null")
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # the parser recurses once per level
         raise BadRequest("bad_json") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or _depth(data) > MAX_JSON_DEPTH:
         raise BadRequest("bad_json")
     return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def localized_errors(error: ValidationError, lang: str) -> dict[str, str]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -69,15 +70,27 @@ def _clock(advance: dict[str, str] | None) -> Response:
         elif "to" in advance:
             error = _jump(local_clock, advance["to"], zone)
         else:
-            try:
-                hours = float(advance.get("advance_hours", "0"))
-            except ValueError:
-                hours = 0.0
-            local_clock.set_offset(local_clock.offset() + timedelta(hours=max(hours, 0)))
+            hours = _hours(advance.get("advance_hours", "0"))
+            if hours is None:
+                error = "clock.bad_hours"
+            else:
+                local_clock.set_offset(local_clock.offset() + timedelta(hours=hours))
     now = local_clock.now().astimezone(zone)
     return render(blueprint.current_request, "clock.html", status=400 if error else 200,
                   now=now.strftime("%Y-%m-%d %H:%M"), now_input=now.strftime("%Y-%m-%dT%H:%M"),
                   offset=local_clock.offset(), error=error, jump_to=(advance or {}).get("to", ""))
+
+
+MAX_ADVANCE_HOURS = 24 * 366 * 10  # ten years: nan, inf or 1e308 would overflow the clock
+
+
+def _hours(text: str) -> float | None:
+    """Hours to move forward, or None for what no clock can move by."""
+    try:
+        hours = float(text or "0")
+    except ValueError:
+        return None
+    return hours if math.isfinite(hours) and 0 <= hours <= MAX_ADVANCE_HOURS else None
 
 
 def _jump(local_clock: OffsetClock, text: str, zone: ZoneInfo) -> str | None:
