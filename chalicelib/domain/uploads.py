@@ -13,8 +13,10 @@ from enum import StrEnum
 import filetype
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif"})
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_PHOTO_KEY = re.compile(r"^uploads/photos/[0-9a-f]{32}/[A-Za-z0-9._-]{1,80}$")
+# Letters of any script stay (a photo named 开关柜.jpg is shown as that), everything else that could
+# mean something in a key or a URL becomes "_".
+_SAFE_NAME = re.compile(r"[^\w.-]+")
+_PHOTO_KEY = re.compile(r"^uploads/photos/[0-9a-f]{32}/[\w.-]{1,80}$")
 
 
 class UploadProblem(StrEnum):

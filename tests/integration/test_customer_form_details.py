@@ -49,3 +49,22 @@ def test_the_tracking_link_in_an_english_customers_messages_opens_in_english(cli
     chinese = client.http.post("/requests", body=urlencode(valid_report(phone="13900139000")), headers=FORM)
     chinese_path = chinese.headers["Location"].split("desk.example.com", 1)[-1].split("?", 1)[0]
     assert '<html lang="zh-CN">' in client.http.get(chinese_path).body.decode()
+
+
+def test_a_photo_named_in_chinese_keeps_its_name_for_the_staff(client):
+    import json
+
+    from chalicelib import wiring
+    from chalicelib.adapters.aws import client as aws_client
+    from tests.fakes import PNG
+
+    def post(path, body):
+        return client.http.post(path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+
+    upload = post("/api/uploads/photos", {"filename": "开关柜.jpg", "content_type": "image/png"}).json_body
+    assert upload["key"].endswith("/开关柜.jpg")
+    aws_client("s3").put_object(Bucket="service-desk-files", Key=upload["key"], Body=PNG)
+    assert post("/api/uploads/photos/check", {"key": upload["key"]}).json_body["ok"] is True
+    receipt = post("/api/requests", valid_report(photos=[upload["key"]])).json_body
+    photos = wiring.services().queue.ticket_file(receipt["number"]).photos
+    assert [name for name, _ in photos] == ["开关柜.jpg"]

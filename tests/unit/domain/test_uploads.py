@@ -24,7 +24,9 @@ def test_an_upload_that_never_arrived_is_missing():
 def test_keys_are_fresh_and_keep_a_safe_version_of_the_name():
     key = new_photo_key("../../etc/现场 photo 1.JPG")
     assert is_photo_key(key)
-    assert key.endswith("/photo_1.JPG")
+    assert key.endswith("/现场_photo_1.JPG")
+    assert new_photo_key("开关柜.jpg").endswith("/开关柜.jpg"), "staff see the name the customer gave"
+    assert new_photo_key("<b>.png").endswith("/b_.png")
     assert new_photo_key("a.png") != new_photo_key("a.png")
 
 
