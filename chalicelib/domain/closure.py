@@ -170,9 +170,15 @@ def form_problem(size: int | None, head: bytes, max_bytes: int = MAX_FORM_BYTES)
 
 # ---- the drawn signature -------------------------------------------------------------------------
 
-MAX_SIGNATURE_BYTES = 512 * 1024
+# The technician's phone draws on a canvas of this size (templates/tech_job.html). A larger image is not
+# the canvas's: it is refused from its header, before any pixel is inflated, since decoding the
+# largest PNG that once passed took longer than API Gateway waits.
+SIGNATURE_CANVAS = (600, 240)
 SIGNATURE_MIN = (100, 40)
-SIGNATURE_MAX = (2000, 1000)
+SIGNATURE_MAX = SIGNATURE_CANVAS
+# Even a drawing that fills the canvas with noise compresses to less (600 × 240 RGBA is 576 KB raw;
+# real signatures are a few KB).
+MAX_SIGNATURE_BYTES = 256 * 1024
 _DATA_URL_PREFIX = "data:image/png;base64,"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -180,7 +186,8 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 class BadSignature(ValueError):
     """The drawing is not a PNG we can use: ``code`` says why (for the message next to the field)."""
 
-    def __init__(self, code: Literal["signature_missing", "signature_not_png", "signature_size", "signature_blank"]):
+    def __init__(self, code: Literal["signature_missing", "signature_not_png", "signature_size", "signature_too_large",
+                                     "signature_blank"]):
         super().__init__(code)
         self.code = code
 
@@ -206,13 +213,15 @@ def read_signature(data_url: str) -> Signature:
         raise BadSignature("signature_not_png")
     encoded = data_url[len(_DATA_URL_PREFIX):]
     if len(encoded) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
-        raise BadSignature("signature_size")
+        raise BadSignature("signature_too_large")
     try:
         png = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise BadSignature("signature_not_png") from None
     width, height, channels, idat = _png_chunks(png)
-    if not (SIGNATURE_MIN[0] <= width <= SIGNATURE_MAX[0] and SIGNATURE_MIN[1] <= height <= SIGNATURE_MAX[1]):
+    if width > SIGNATURE_MAX[0] or height > SIGNATURE_MAX[1]:
+        raise BadSignature("signature_too_large")
+    if width < SIGNATURE_MIN[0] or height < SIGNATURE_MIN[1]:
         raise BadSignature("signature_size")
     rgb = _on_white(_unfilter(idat, width, height, channels), channels)
     if _ink(rgb) < 20:

@@ -23,6 +23,7 @@ from chalicelib import wiring
 from chalicelib.domain.closure import (
     MAX_FORM_BYTES,
     MAX_PROGRESS_PHOTOS,
+    SIGNATURE_CANVAS,
     ArrivalReport,
     BadSignature,
     Costs,
@@ -251,7 +252,8 @@ def _acceptance(number: str, form: dict[str, Any], lang: str) -> None:
     except FormRejected as error:
         raise InvalidFields({"form_key": _problem_text(lang, error.problem.value)}) from None
     except BadSignature as error:
-        raise InvalidFields({"signature": t(lang, f"tech.error.{error.code}")}) from None
+        width, height = SIGNATURE_CANVAS
+        raise InvalidFields({"signature": t(lang, f"tech.error.{error.code}", width=width, height=height)}) from None
 
 
 def _refusal(number: str, form: dict[str, Any], lang: str) -> None:
@@ -299,6 +301,7 @@ def _job_page(number: str, *, errors: dict[str, str] | None = None, values: dict
     settings = get_settings()
     return render(
         request, "tech_job.html", status=status, view=view, ticket=view.ticket, Action=Action,
+        signature_canvas=SIGNATURE_CANVAS,
         deadlines=[d for d in view.schedule.deadlines if d.is_open or d.state.value == "met_late"],
         errors=errors or {}, values=values or {}, done=done, local_time=_local_time,
         max_photos=MAX_PROGRESS_PHOTOS, max_form_mb=MAX_FORM_BYTES // (1024 * 1024),

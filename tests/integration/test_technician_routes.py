@@ -239,3 +239,16 @@ def test_a_step_the_status_does_not_allow_is_a_conflict_not_an_error(client, job
 
 def test_an_unknown_job_is_not_found(client, wang):
     assert get(client, "/staff/jobs/SD-2026-999999", wang).status_code == 404
+
+
+def test_a_signature_larger_than_the_pad_is_a_400_in_the_pages_language_with_the_input_kept(client, job, wang):
+    check_in(client, job, wang)
+    data = dict(WORK, signature=data_url(signature_png(1200, 480)), signer="王工")
+    english = post(client, f"/staff/jobs/{job.number}/acceptance?lang=en", data, wang)
+    assert english.status_code == 400
+    page = html(english)
+    assert 'id="signature-error"' in page and "larger than the signature pad (at most 600×240 pixels)" in page
+    assert "更换断路器，试运行正常" in page  # kept
+    chinese = post(client, f"/staff/jobs/{job.number}/acceptance?lang=zh-CN", data, wang)
+    assert chinese.status_code == 400 and "签字图像超出签字板大小" in html(chinese)
+    assert ticket(job.number).status == Status.ON_SITE

@@ -112,7 +112,7 @@ def test_a_png_whose_data_inflates_beyond_its_header_is_refused():
 def test_a_huge_data_url_is_refused_before_decoding():
     with pytest.raises(BadSignature) as refused:
         read_signature("data:image/png;base64," + "A" * 2_000_000)
-    assert refused.value.code == "signature_size"
+    assert refused.value.code == "signature_too_large"
 
 
 # ---- work report -----------------------------------------------------------------------------------
