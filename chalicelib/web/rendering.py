@@ -90,9 +90,13 @@ def calendar_banner(lang: str) -> str | None:
     return t(lang, "calendar.gap.banner", years="; ".join(years))
 
 
-def _is_staff_page(request: Request | None) -> bool:
+def _resource_path(request: Request | None) -> str:
     # The route's own path, without the API Gateway stage in front of it.
-    return request is not None and str((request.context or {}).get("resourcePath", "")).startswith("/staff")
+    return str(((request.context or {}) if request is not None else {}).get("resourcePath", ""))
+
+
+def _is_staff_page(request: Request | None) -> bool:
+    return _resource_path(request).startswith("/staff")
 
 
 def render(
@@ -101,6 +105,8 @@ def render(
     lang = language_of(request, default_language)
     if _is_staff_page(request):
         context.setdefault("calendar_banner", calendar_banner(lang))
+        # Every staff page leads back to the staff home (which lists the pages a role may open).
+        context.setdefault("staff_home_link", _resource_path(request) not in ("/staff", "/staff/sign-in"))
     other = "en" if lang == "zh-CN" else "zh-CN"
     query = {k: v for k, v in query_of(request).items() if k != "lang"} if request else {}
     html = _env().get_template(template).render(

@@ -6,6 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.staff import StaffRole
 from chalicelib.web.auth import current_staff, staff_only
+from chalicelib.web.billing import OPEN_PARTS_READERS, RECEIVABLE_READERS
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import render
 from chalicelib.web.reports import REPORT_READERS
@@ -21,6 +22,8 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     # The technician's phone and closure approvals (issue 4, chalicelib/web/technician.py, approvals.py).
     ("staff.link.jobs", "/staff/jobs", frozenset({StaffRole.TECHNICIAN})),
     ("staff.link.approvals", "/staff/approvals", frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})),
+    ("billing.open_parts", "/staff/parts", frozenset(OPEN_PARTS_READERS)),
+    ("billing.receivables", "/staff/receivables", frozenset(RECEIVABLE_READERS)),
     ("archive.link", "/staff/archive", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN,
                                                  StaffRole.QUALITY, StaffRole.CHIEF_ENGINEER,
                                                  StaffRole.GENERAL_MANAGER})),

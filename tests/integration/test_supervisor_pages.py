@@ -375,6 +375,16 @@ def test_the_staff_home_lists_the_pages_each_role_may_open(client, tokens):
     chief = get(client, "/staff", tokens["chief_engineer"]).body.decode()
     assert "/staff/queue" in chief and "/staff/requests/new" not in chief
     assert "/staff/queue" not in get(client, "/staff", tokens["quality"]).body.decode()
+    assert "/staff/parts" in supervisor and "/staff/receivables" in supervisor
+    assert "/staff/receivables" not in get(client, "/staff", tokens["desk"]).body.decode()
+
+
+@pytest.mark.parametrize("path", ["/staff/callbacks", "/staff/maintenance", "/staff/complaints", "/staff/queue",
+                                  "/staff/approvals", "/staff/reports"])
+def test_every_staff_page_leads_back_to_the_staff_home(client, tokens, path):
+    page = get(client, path, tokens["admin"]).body.decode()
+    assert page.count('id="staff-home-link"') == 1
+    assert 'id="staff-home-link"' not in get(client, "/staff", tokens["admin"]).body.decode()
 
 
 def test_a_paid_classification_needs_a_reason_that_fits_and_records_it(client, tokens):
