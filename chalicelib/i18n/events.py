@@ -290,15 +290,21 @@ class _Writer:
         head, sep, rest = e.summary.partition(" sent to ")
         if sep and rest.endswith(")") and " (" in rest:
             recipient, _, purpose = rest[:-1].rpartition(" (")
-            return [self.t("timeline.notify.sent", channel=self.channel(head), recipient=recipient,
+            return [self.t("timeline.notify.sent", channel=self.channel(head), recipient=self.recipient(recipient),
                            purpose=self.purpose(purpose))]
         head, sep, rest = e.summary.partition(" to ")
         for ending, key in ((" failed for good: ", "timeline.notify.failed"),
                             (" failed, will retry: ", "timeline.notify.retry")):
             recipient, found, error = rest.partition(ending)
             if sep and found:
-                return [self.t(key, channel=self.channel(head), recipient=recipient, error=error)]
+                return [self.t(key, channel=self.channel(head), recipient=self.recipient(recipient), error=error)]
         raise _Unstructured()
+
+    def recipient(self, value: str) -> str:
+        """A person's address as it is; a topic of subscribers by what it is, not by its ARN."""
+        if value.startswith("arn:aws:sns:"):
+            return self.t("timeline.recipient.staff_topic")
+        return value
 
     def channel(self, value: str) -> str:
         key = f"timeline.channel.{value}"

@@ -147,6 +147,14 @@ def said(story, action, lang="zh-CN", *, index=0, customer=False):
     return events.describe(lang, event, timezone=ZONE, customer=customer).text
 
 
+def test_a_notice_to_the_staff_topic_names_who_reads_it_not_the_topics_arn(story):
+    topic = [e for e in story if e.action == Action.NOTIFY and "arn:aws:sns:" in e.summary]
+    assert topic, "the desk topic was told of the new ticket"
+    for lang, words in (("zh-CN", "订阅新服务单通知的员工"), ("en", "the staff subscribed to new tickets")):
+        text = events.describe(lang, topic[0], timezone=ZONE).text
+        assert words in text and "arn:" not in text
+
+
 def test_what_each_move_recorded_is_said(story):
     assert said(story, Action.CLASSIFY, index=1) == "分类定级：等级：A 特急 → B 紧急"
     assert said(story, Action.DISPATCH) == "派工：服务人员：tech-wang"
