@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from chalicelib.domain.regions import province_name
 from chalicelib.domain.reports import MonthlyReport, TicketRow
 from chalicelib.i18n import t
 
@@ -93,13 +94,26 @@ def headers(lang: str) -> list[str]:
     return [t(lang, f"report.col.{key}") for key, _ in COLUMNS]
 
 
-def _cells(report: MonthlyReport, row: TicketRow) -> list[Any]:
+# Columns that hold a code: a manager reads the word for it in the file's language, never the code.
+_WORDS: dict[str, Callable[[str, str], str]] = {
+    "kind": lambda lang, code: t(lang, f"kind.{code}"),
+    "priority": lambda lang, code: t(lang, f"priority.{code}"),
+    "status": lambda lang, code: t(lang, f"status.{code}"),
+    "province": lambda lang, code: province_name(code, lang),
+    "complaint_cause": lambda lang, code: t(lang, f"complaints.cause.{code}"),
+    "capa_status": lambda lang, code: t(lang, f"complaints.capa.status.{code}"),
+}
+
+
+def _cells(report: MonthlyReport, row: TicketRow, lang: str) -> list[Any]:
     zone = ZoneInfo(report.timezone)
     cells = []
     for key, value_of in COLUMNS:
         value = value_of(row)
         if key == "created":
             value = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        elif key in _WORDS and value is not None:
+            value = _WORDS[key](lang, str(value))
         cells.append(value)
     return cells
 
@@ -109,7 +123,7 @@ def to_csv(report: MonthlyReport, lang: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers(lang))
     for row in report.rows:
-        writer.writerow(["" if v is None else csv_text(v) for v in _cells(report, row)])
+        writer.writerow(["" if v is None else csv_text(v) for v in _cells(report, row, lang)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -122,7 +136,7 @@ def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
     rows = book.create_sheet(t(lang, "report.sheet.rows"))
     rows.append(xlsx_cells(rows, headers(lang)))
     for row in report.rows:
-        rows.append(xlsx_cells(rows, _cells(report, row)))
+        rows.append(xlsx_cells(rows, _cells(report, row, lang)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -77,3 +77,18 @@ def test_a_customers_formula_is_a_string_cell_in_the_xlsx(lang):
     for line in lines:
         typed = names[line[0]].replace("\r", "\n")  # XML reads every line end back as \n
         assert line[customer] == line[model] == typed, "the text as typed, stored as a string"
+
+
+@pytest.mark.parametrize(("lang", "jiangsu"), [("zh-CN", "江苏"), ("en", "Jiangsu")])
+def test_codes_are_words_in_the_files_language(lang, jiangsu):
+    """A manager reads provinces, kinds and states as words, never as CN-JS, fault or new."""
+    world, _ = _stored_files()
+    data = world.archive.objects[f"reports/2026-03/{lang}/service-report-2026-03.csv"]
+    header, first, *_ = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    kind, province, status = (first[header.index(t(lang, f"report.col.{c}"))] for c in ("kind", "province", "status"))
+    assert (kind, status) == (t(lang, "kind.fault"), t(lang, "status.new"))
+    assert jiangsu in province
+    book = load_workbook(io.BytesIO(world.archive.objects[f"reports/2026-03/{lang}/service-report-2026-03.xlsx"]))
+    sheet = book[t(lang, "report.sheet.rows")]
+    values = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert "CN-JS" not in values and "fault" not in values and "new" not in values
