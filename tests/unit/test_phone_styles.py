@@ -44,3 +44,8 @@ def test_every_phone_button_is_readable(selector):
 @pytest.mark.parametrize("selector", [".job-link", "button.small", "input[type=file]"])
 def test_small_targets_are_at_least_44_px_tall(selector):
     assert declarations(selector).get("min-height") == "44px"
+
+
+def test_the_schedule_keeps_each_milestone_on_one_line_and_scrolls_sideways_instead():
+    assert declarations(".schedule td:not(:last-child)")["white-space"] == "nowrap"
+    assert declarations(".table-scroll")["overflow-x"] == "auto"
