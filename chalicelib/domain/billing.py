@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_LINES = 30
+DECLINE_REASON_CHARS = 500  # a few sentences: why the price or the work does not suit them
 MAX_AMOUNT = Decimal("100000000")  # a sanity cap: ¥100 million, far above any service job
 
 
@@ -178,6 +179,7 @@ class Quote(BaseModel):
     sent_at: datetime | None = None
     answered_at: datetime | None = None
     answered_via: str | None = None  # "tracking link"
+    decline_reason: str | None = Field(None, max_length=DECLINE_REASON_CHARS)  # the customer's words, if any
 
     @property
     def total(self) -> Decimal:
@@ -226,9 +228,12 @@ def send_quote(quote: Quote | None, *, at: datetime, today: date) -> Quote:
     return quote.model_copy(update={"state": state, "sent_at": at})
 
 
-def answer_quote(quote: Quote | None, *, approve: bool, revision: int, at: datetime, today: date) -> Quote | None:
+def answer_quote(
+    quote: Quote | None, *, approve: bool, revision: int, at: datetime, today: date, reason: str | None = None
+) -> Quote | None:
     """The customer's answer to ``revision``. Returns the answered quote, or ``None`` when this very
-    answer was already recorded (a second click, a reload): answering is idempotent."""
+    answer was already recorded (a second click, a reload): answering is idempotent. ``reason``: why
+    they decline, in their words (optional, kept only with a decline)."""
     move = QuoteMove.APPROVE if approve else QuoteMove.DECLINE
     wanted = QuoteState.APPROVED if approve else QuoteState.DECLINED
     if quote is None:
@@ -240,7 +245,9 @@ def answer_quote(quote: Quote | None, *, approve: bool, revision: int, at: datet
     state = next_quote_state(quote.state, move)
     if approve and quote.expired(today):
         raise QuoteExpired("the quote's validity date has passed")
-    return quote.model_copy(update={"state": state, "answered_at": at, "answered_via": "tracking link"})
+    why = " ".join((reason or "").split())[:DECLINE_REASON_CHARS] or None
+    return quote.model_copy(update={"state": state, "answered_at": at, "answered_via": "tracking link",
+                                    "decline_reason": None if approve else why})
 
 
 # -- collecting the money ------------------------------------------------------------------------

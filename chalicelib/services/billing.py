@@ -133,16 +133,19 @@ class BillingService:
         self._notifications.deliver(sent)
         return moved
 
-    def answer_quote(self, token: str, *, approve: bool, revision: int) -> tuple[Ticket, bool]:
-        """The customer's answer through their tracking link. Returns the ticket and whether this call
-        recorded the answer (False: the same answer was already on record)."""
+    def answer_quote(
+        self, token: str, *, approve: bool, revision: int, reason: str | None = None
+    ) -> tuple[Ticket, bool]:
+        """The customer's answer through their tracking link (``reason``: why they decline, optional).
+        Returns the ticket and whether this call recorded the answer (False: the same answer was
+        already on record)."""
         number = self._tickets.number_for_tracking_token(token) if token and len(token) <= 200 else None
         if number is None:
             raise UnknownQuoteLink()
 
         def change(ticket: Ticket) -> dict[str, Any]:
             answered = billing.answer_quote(ticket.quote, approve=approve, revision=revision, at=self._clock.now(),
-                                            today=self.today())
+                                            today=self.today(), reason=reason)
             if answered is None:
                 raise _AlreadyDone()
             return {"quote": answered}

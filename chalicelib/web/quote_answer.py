@@ -34,7 +34,8 @@ def answer_quote(token: str) -> Response:
         return render(request, "message.html", status=400, heading=t(lang, "quote.title"),
                       message=t(lang, "error.invalid"))
     try:
-        wiring.services().billing.answer_quote(token, approve=decision == "approve", revision=int(revision))
+        wiring.services().billing.answer_quote(token, approve=decision == "approve", revision=int(revision),
+                                               reason=str(form.get("decline_reason", "")) or None)
     except UnknownQuoteLink:
         return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
                       message=t(lang, "error.not_found.tracking"))

@@ -101,6 +101,18 @@ def test_the_customer_approves_from_the_tracking_link_once_and_the_staff_page_sh
     assert "id=\"approve-quote\"" not in client.http.get(f"/t/{paid_job.tracking_token}").body.decode()
 
 
+def test_a_customer_who_declines_can_say_why_and_the_supervisor_reads_it(client, staff_token, paid_job):
+    token = staff_token("supervisor")
+    quote_sent(client, paid_job, token)
+    assert 'id="decline-reason"' in client.http.get(f"/t/{paid_job.tracking_token}").body.decode()
+    answer = post(client, f"/t/{paid_job.tracking_token}/quote",
+                  {"decision": "decline", "revision": "1", "decline_reason": "差旅费太高，\n我们自己派车接送"})
+    assert answer.status_code == 303
+    staff_page = get(client, f"/staff/tickets/{paid_job.number}/quote", token).body.decode()
+    assert 'id="quote-decline-reason"' in staff_page and "差旅费太高， 我们自己派车接送" in staff_page
+    assert wiring.services().billing.ticket(paid_job.number).quote.decline_reason == "差旅费太高， 我们自己派车接送"
+
+
 def test_a_tracking_token_answers_only_its_own_ticket_and_opens_no_staff_page(client, staff_token, paid_job):
     token = staff_token("supervisor")
     quote_sent(client, paid_job, token)
