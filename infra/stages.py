@@ -49,7 +49,8 @@ class StageSettings:
     report_recipients: str = ""
     home_province: str = "CN-JS"
     timezone: str = "Asia/Shanghai"
-    # Cognito: staff must use an authenticator app in prod.
+    # Cognito: staff must use an authenticator app in prod. The local stack is provisioned like dev
+    # (chalicelib/adapters/provision.py, LOCAL_MFA_REQUIRED; tests/infra checks they agree).
     require_mfa: bool = True
 
 
@@ -82,14 +83,3 @@ STAGES: dict[str, StageSettings] = {
         overdue_not_escalated_alarm_seconds=15 * 60,
     ),
 }
-
-# The staff roles; one Cognito group each (the app reads a user's groups from the token).
-STAFF_GROUPS: tuple[str, ...] = (
-    "desk",
-    "supervisor",
-    "technician",
-    "chief_engineer",
-    "general_manager",
-    "quality",
-    "admin",
-)

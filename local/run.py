@@ -2,8 +2,8 @@
 
 Starts, in order:
 1. the local AWS stand-in (``local.aws_store``: moto with durable state under ``LOCAL_STATE_DIR``),
-2. the table, bucket, sending identity, staff topic and report-parts queue (``ensure_resources``,
-   idempotent),
+2. the table, bucket, sending identity, staff topic, queues, staff pool and link-signing secret, made
+   like the ``dev`` stage on AWS (``ensure_resources``, idempotent),
 3. the Chalice dev server (``chalice local --stage local``, without autoreload: its reloader child
    would outlive it),
 4. the scheduler (``local.scheduler``), which runs the ``@app.schedule`` functions chalice local ignores
@@ -72,7 +72,8 @@ def seed_demo_roster(settings: object) -> None:
         print("run: stored the demo escalation roster (python -m ops.config rosters list)", flush=True)
 
 
-DEMO_PASSWORD = "Demo-pass-1"
+# Meets the pool's password policy (provision.STAFF_PASSWORD_POLICY: 12+ characters), as on AWS.
+DEMO_PASSWORD = "Demo-pass-123"
 
 
 def seed_demo_staff(pool_id: str) -> None:
@@ -149,19 +150,22 @@ class Stack:
         self.wait_for("local AWS", f"{self.aws_url}/_local/health", store, healthy_only=True)
 
         os.environ.update(self.environment())
-        from chalicelib.adapters.provision import ensure_resources
+        from chalicelib.adapters.provision import ensure_resources, local_environment
         from chalicelib.settings import Settings
+        from local.scheduler import apply_stage_environment
 
+        # What chalice local and the scheduler add from .chalice/config.json, so the settings read here
+        # are the app's.
+        apply_stage_environment("local")
         resources = ensure_resources(Settings())
         print(f"run: resources ready: {resources}", flush=True)
         pool_id = resources["user_pool_id"]
         self.provisioned = {
-            "COGNITO_USER_POOL_ID": pool_id,
-            "COGNITO_CLIENT_ID": resources["user_pool_client_id"],
+            # Every variable each Lambda function gets from the stack, with the local resources' values
+            # (the report-parts queue included: the monthly report fans out here as on AWS).
+            **local_environment(Settings(), resources, region=os.environ["AWS_DEFAULT_REGION"]),
             # The stand-in serves the pool's keys here; its tokens still name the AWS issuer.
             "COGNITO_JWKS_URL": f"{self.aws_url}/{pool_id}/.well-known/jwks.json",
-            # The monthly report fans out over this queue, as on AWS; the scheduler builds the parts.
-            "REPORT_QUEUE_URL": resources["report_queue_url"],
         }
         os.environ.update(self.provisioned)
         seed_demo_roster(Settings())

@@ -216,11 +216,60 @@ def user_pool_named(name: str) -> str | None:
     return str(pools[0]["Id"]) if pools else None
 
 
-def ensure_user_pool(name: str) -> tuple[str, str]:
-    """Local stand-in only (on AWS the CDK stack owns the pool): the pool, a web client, one group per
-    role. Returns (user pool id, client id)."""
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int
+    require_lowercase: bool
+    require_uppercase: bool
+    require_digits: bool
+    require_symbols: bool
+    temporary_password_days: int
+
+    def as_cognito(self) -> dict[str, Any]:
+        return {
+            "MinimumLength": self.min_length,
+            "RequireLowercase": self.require_lowercase,
+            "RequireUppercase": self.require_uppercase,
+            "RequireNumbers": self.require_digits,
+            "RequireSymbols": self.require_symbols,
+            "TemporaryPasswordValidityDays": self.temporary_password_days,
+        }
+
+
+@dataclass(frozen=True)
+class StaffPool:
+    """The staff user pool as both the stack and the local stand-in make it (``provision.py``)."""
+
+    name: str
+    groups: tuple[str, ...]
+    password_policy: PasswordPolicy
+    # Authenticator apps (TOTP) only, never SMS: required, or each person's choice.
+    mfa_required: bool
+
+
+def ensure_user_pool(pool: StaffPool) -> tuple[str, str]:
+    """Local stand-in only (on AWS the CDK stack owns the pool): the pool with its password policy and
+    MFA, a web client, one group per role. Returns (user pool id, client id)."""
     idp = client("cognito-idp")
-    pool_id = user_pool_named(name) or idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
+    pool_id = user_pool_named(pool.name) or idp.create_user_pool(
+        PoolName=pool.name,
+        # Logins an admin chooses (li.gong), not case-sensitive; email is required, for recovery.
+        UsernameConfiguration={"CaseSensitive": False},
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+        AutoVerifiedAttributes=["email"],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+    )["UserPool"]["Id"]
+    # Set on every start, so a pool made by an older version gets them too.
+    idp.update_user_pool(
+        UserPoolId=pool_id, Policies={"PasswordPolicy": pool.password_policy.as_cognito()},
+        AutoVerifiedAttributes=["email"], AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+    )
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON" if pool.mfa_required else "OPTIONAL",
+    )
     clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     web = [c for c in clients if c["ClientName"] == "web"]
     client_id = web[0]["ClientId"] if web else idp.create_user_pool_client(
@@ -229,9 +278,9 @@ def ensure_user_pool(name: str) -> tuple[str, str]:
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     existing = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
-    for role in StaffRole:
-        if role.value not in existing:
-            idp.create_group(UserPoolId=pool_id, GroupName=role.value)
+    for group in pool.groups:
+        if group not in existing:
+            idp.create_group(UserPoolId=pool_id, GroupName=group)
     return pool_id, client_id
 
 

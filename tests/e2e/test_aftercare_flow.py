@@ -22,7 +22,7 @@ def signed_in(browser, stack: LocalStack, username: str):
     page = context.new_page()
     page.goto(stack.app_url + "/staff/sign-in")
     page.fill("#username", username)
-    page.fill("#password", "Demo-pass-1")
+    page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
     page.wait_for_url(re.compile(r"/staff$"))
     return page

@@ -36,7 +36,7 @@ def test_an_imported_serial_links_a_new_report_to_its_customer_and_warranty(
     desk.goto(local_stack.app_url + "/staff/archive/import")
     desk.wait_for_url(re.compile(r"/staff/sign-in\?next="))
     desk.fill("#username", "desk")
-    desk.fill("#password", "Demo-pass-1")
+    desk.fill("#password", "Demo-pass-123")
     desk.click("#sign-in-button")
     desk.wait_for_url(re.compile(r"/staff/archive/import$"))
     desk.set_input_files("#import-file", str(sheet))

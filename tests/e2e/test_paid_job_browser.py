@@ -37,7 +37,7 @@ def test_a_quote_is_drafted_sent_and_approved_by_the_customer(local_stack: Local
     page.goto(quote_url)
     page.wait_for_url(re.compile(r"/staff/sign-in\?next="))
     page.fill("#username", "supervisor")
-    page.fill("#password", "Demo-pass-1")
+    page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
     page.wait_for_url(re.compile(r"/quote$"))
 

@@ -20,7 +20,7 @@ def test_a_supervisor_signs_in_from_a_phone_and_out_again(local_stack: LocalStac
     page.click("#sign-in-button")
     assert "用户名或密码不正确" in page.inner_text("#sign-in-error")
 
-    page.fill("#password", "Demo-pass-1")
+    page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
     page.wait_for_url(re.compile(r"/staff$"))
     assert "supervisor" in page.inner_text("#who")

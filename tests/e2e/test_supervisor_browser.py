@@ -32,7 +32,7 @@ def test_a_supervisor_classifies_and_dispatches_a_new_ticket(local_stack: LocalS
     page.goto(local_stack.app_url + "/staff/queue")
     page.wait_for_url(re.compile(r"/staff/sign-in\?next="))
     page.fill("#username", "supervisor")
-    page.fill("#password", "Demo-pass-1")
+    page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
     page.wait_for_url(re.compile(r"/staff/queue$"))
 

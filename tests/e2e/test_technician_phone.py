@@ -17,7 +17,7 @@ from tests.fakes import valid_report
 from tests.pngs import signature_png
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Demo-pass-1"
+PASSWORD = "Demo-pass-123"
 
 
 @pytest.fixture

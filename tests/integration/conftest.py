@@ -18,7 +18,7 @@ from chalicelib.domain.staff import StaffRole
 from chalicelib.settings import Settings, get_settings
 
 MOTO_KEYS = Path(cognito_models.__file__).parent / "resources"
-PASSWORD = "Test-pass-1"
+PASSWORD = "Test-pass-123"
 
 
 @pytest.fixture(scope="session")

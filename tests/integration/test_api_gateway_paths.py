@@ -35,7 +35,7 @@ def test_a_deep_link_survives_sign_in(behind_a_stage, client, staff_token):
 
     signed_in = client.http.post(
         "/staff/sign-in",
-        body="username=supervisor&password=Test-pass-1&next=%2Fstaff%2Freports%3Fmonth%3D2026-01",
+        body="username=supervisor&password=Test-pass-123&next=%2Fstaff%2Freports%3Fmonth%3D2026-01",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert signed_in.status_code == 303

@@ -12,8 +12,8 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.cognito import BadCode, MfaCodeRequired, MfaSetupRequired, NewPasswordRequired
 
-TEMPORARY = "Temp-pass-1"
-PASSWORD = "Test-pass-1"
+TEMPORARY = "Temp-pass-123"
+PASSWORD = "Test-pass-123"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

@@ -20,7 +20,7 @@ def page(client, path="/staff", token=None, cookie=True):
 def test_signing_in_sets_an_httponly_cookie_and_lands_on_the_staff_home(client, staff_token):
     staff_token("supervisor")
     response = client.http.post(
-        "/staff/sign-in", body="username=supervisor&password=Test-pass-1&next=/staff",
+        "/staff/sign-in", body="username=supervisor&password=Test-pass-123&next=/staff",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 303
@@ -50,7 +50,7 @@ def test_without_a_token_pages_send_you_to_sign_in(client):
 def test_the_sign_in_page_never_redirects_off_site(client, staff_token):
     staff_token("desk")
     response = client.http.post(
-        "/staff/sign-in", body="username=desk&password=Test-pass-1&next=//evil.example.com/",
+        "/staff/sign-in", body="username=desk&password=Test-pass-123&next=//evil.example.com/",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.headers["Location"] == "/staff"
