@@ -159,10 +159,14 @@ def _ticket_page(
         file.ticket.agreed_date.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M")
         if file.ticket.agreed_date else ""
     )
+    # A product the archive knows to be out of warranty is a paid job unless the supervisor says otherwise.
+    out_of_warranty = ticket.billing is None and ticket.warranty is False
     defaults = {
         "kind": ticket.kind.value,
         "priority": ticket.priority.value if ticket.priority else "",
-        "billing": ticket.billing.value if ticket.billing else "",
+        "billing": ticket.billing.value if ticket.billing else ("paid" if out_of_warranty else ""),
+        "billing_reason": (ticket.billing_reason.value if ticket.billing_reason
+                           else ("out_of_warranty" if out_of_warranty else "")),
         "warranty": "unknown" if ticket.warranty is None else ("in" if ticket.warranty else "out"),
         "plan": ticket.plan,
         "in_province": "yes" if ticket.in_province else "no",

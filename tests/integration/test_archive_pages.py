@@ -215,3 +215,16 @@ def test_a_customers_tracking_token_grants_nothing_in_the_archive(client, desk):
     for headers in ({"Cookie": f"sd_staff={token}"}, {"Authorization": f"Bearer {token}"}):
         assert client.http.get("/staff/archive/customers/C001", headers=headers).status_code == 303
         assert client.http.post("/staff/archive/import", body="key=x", headers={**FORM, **headers}).status_code == 303
+
+
+def test_a_report_on_a_product_out_of_warranty_is_proposed_as_paid_with_its_reason(client, desk, staff_token):
+    from chalicelib import wiring
+
+    import_csv(client, desk)
+    report = valid_report(serial_number="sn-gd-7", phone="13600136001")
+    response = client.http.post("/requests", body=urlencode(report), headers=FORM)
+    token = response.headers["Location"].split("/t/", 1)[1].split("?", 1)[0]
+    number = wiring.services().tracking.find(token).number
+    page = get(client, f"/staff/tickets/{number}", staff_token("supervisor")).body.decode()
+    assert '<option value="paid" selected>' in page
+    assert '<option value="out_of_warranty" selected>' in page
