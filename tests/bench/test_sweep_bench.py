@@ -9,12 +9,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local.moto_speedups import faster_moto
 from bench.sweep import ITEMS_PER_DUE_TICKET, NOW, Story, clone, items_of, run, story
 from chalicelib import wiring
 from chalicelib.adapters import schema
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.ticket import Status
+from local.moto_speedups import faster_moto
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The archive's pages under moto: the office imports, edits and searches; nobody else may change it."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
