@@ -49,6 +49,19 @@ class StageSettings:
     report_recipients: str = ""
     home_province: str = "CN-JS"
     timezone: str = "Asia/Shanghai"
+    # API Gateway throttling: steady requests per second and burst for the whole stage, and tighter
+    # limits on the anonymous routes that cost money (each report sends an SMS; each upload URL lets
+    # a file into the bucket). Beyond them API Gateway answers 429.
+    api_rate_limit: float = 50
+    api_burst_limit: int = 100
+    public_write_rate_limit: float = 2
+    public_write_burst_limit: int = 5
+    # AWS WAF: requests one source IP may make in any 5 minutes before it is blocked (rate-based rule;
+    # AWS's minimum is 10).
+    waf_requests_per_ip_per_5_minutes: int = 300
+    # Lambda concurrency kept for the SLA sweep alone, so a flood of form posts cannot starve it. None:
+    # none reserved (an account whose concurrency limit is still 10 cannot reserve any).
+    sweep_reserved_concurrency: int | None = 2
     # Cognito: staff must use an authenticator app in prod. The local stack is provisioned like dev
     # (chalicelib/adapters/provision.py, LOCAL_MFA_REQUIRED; tests/infra checks they agree).
     require_mfa: bool = True
@@ -68,6 +81,10 @@ STAGES: dict[str, StageSettings] = {
         log_retention=logs.RetentionDays.ONE_MONTH,
         overdue_not_escalated_alarm_seconds=15 * 60,
         require_mfa=False,
+        api_rate_limit=10,
+        api_burst_limit=20,
+        waf_requests_per_ip_per_5_minutes=300,
+        sweep_reserved_concurrency=None,
     ),
     "prod": StageSettings(
         name="prod",
@@ -81,5 +98,9 @@ STAGES: dict[str, StageSettings] = {
         files_access_logs=True,
         log_retention=logs.RetentionDays.ONE_YEAR,
         overdue_not_escalated_alarm_seconds=15 * 60,
+        api_rate_limit=50,
+        api_burst_limit=100,
+        waf_requests_per_ip_per_5_minutes=600,
+        sweep_reserved_concurrency=2,
     ),
 }

@@ -14,8 +14,14 @@ metrics = Metrics(namespace="ServiceDesk", service="service-desk")
 def deliver_notifications(event):  # type: ignore[no-untyped-def]
     """Sends notifications still waiting in the outbox (first tries failed or were deferred)."""
     from chalicelib import wiring
+    from chalicelib.domain.notification import DeliveryState
 
-    wiring.services().notifications.deliver_due()
+    delivered = wiring.services().notifications.deliver_due()
+    # The dashboard's messages sent and failed (infra/).
+    states = [message.state for message in delivered]
+    metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=states.count(DeliveryState.SENT))
+    metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=states.count(DeliveryState.FAILED))
+    metrics.flush_metrics()
 
 
 @blueprint.schedule(Rate(1, unit=Rate.MINUTES))

@@ -33,6 +33,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from chalice.app import SQSEventConfig
 from chalice.cdk import Chalice
@@ -60,6 +61,9 @@ SERVICE_NAME = "service-desk"
 OVERDUE_METRIC = "OldestOverdueTicketNotEscalatedSeconds"
 # Years deadlines may reach soon (this one; the next from November) without an official holiday schedule.
 CALENDAR_GAP_METRIC = "HolidayCalendarYearsNotOfficial"
+# Published by the delivery job (chalicelib/web/jobs.py): messages it sent, and gave up on, in a run.
+DELIVERED_METRIC = "MessagesSent"
+FAILED_METRIC = "MessagesFailed"
 
 # The monthly report fans out: the nightly job queues one part per day of the month, and report_part
 # builds each (the one that finishes the last part assembles and sends the report). A part reads
@@ -70,6 +74,12 @@ REPORT_PART_MEMORY_MB = 1769
 # AWS's advice for a queue that feeds a function: a visibility timeout of six times the function's
 # timeout, so a message is not handed out again while a run (with the poller's retries) may still be on.
 REPORT_PARTS_VISIBILITY_SECONDS = 6 * REPORT_PART_TIMEOUT_SECONDS
+
+# Anonymous routes that cost money or storage: a report (an SMS and an email each), an upload URL.
+PUBLIC_WRITE_ROUTES = ("/requests", "/api/requests", "/api/uploads/photos")
+RATE_RULE = "RequestsPerSourceIp"
+# Gets reserved concurrency (stages.py): escalations go on however busy the form is.
+SWEEP_FUNCTION = "SlaSweep"
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -206,7 +216,8 @@ _LAMBDA_SKIPS: dict[str, str] = {
     "CKV_AWS_117": "No VPC: the functions reach only AWS APIs (DynamoDB, S3, SES, SNS); a VPC would add "
     "NAT gateways or endpoints and cost without reducing exposure.",
     "CKV_AWS_115": "No reserved concurrency: the app is the only workload of its account and new accounts "
-    "(limit 10) cannot reserve any; throttles are alarmed on instead.",
+    "(limit 10) cannot reserve any; throttles are alarmed on instead. The SLA sweep gets some where the "
+    "stage reserves it (stages.py).",
 }
 
 
@@ -244,6 +255,7 @@ class ServiceDeskStack(Stack):
             description="Comma-separated emails of the managers who get the monthly report on the 1st.",
         ).value_as_string
 
+        self.api_name = f"{SERVICE_NAME}-{stage.name}"
         self.key = self._key()
         self.table = self._table()
         self.files = self._files_bucket(app_origin=_origin_of(public_base_url))
@@ -295,6 +307,7 @@ class ServiceDeskStack(Stack):
         for logical_id, function in functions.items():
             self._harden_function(logical_id, function)
         self._alarms(functions)
+        self._dashboard(functions)
         self._outputs()
 
     # -- resources ------------------------------------------------------------------------------
@@ -674,6 +687,19 @@ class ServiceDeskStack(Stack):
     def _harden_api(self) -> None:
         api = self.app.get_resource("RestAPI")
         api.add_property_override("TracingEnabled", True)
+        # Named per stage: two stages in one account must not share the name metrics are kept under.
+        api.add_property_override("Name", self.api_name)
+        stage = self.stage
+        # Every route, then the anonymous writes that cost money, each with its own bucket of requests.
+        # Per-method metrics on those give the dashboard its intake rate.
+        api.add_property_override("MethodSettings", [
+            {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": stage.api_rate_limit,
+             "ThrottlingBurstLimit": stage.api_burst_limit},
+            *({"ResourcePath": "/" + path.replace("/", "~1"), "HttpMethod": "POST", "MetricsEnabled": True,
+               "ThrottlingRateLimit": stage.public_write_rate_limit,
+               "ThrottlingBurstLimit": stage.public_write_burst_limit} for path in PUBLIC_WRITE_ROUTES),
+        ])
+        self._web_acl()
         skip_checks(
             api,
             {
@@ -684,6 +710,73 @@ class ServiceDeskStack(Stack):
                 "in docs/deploy.md.",
             },
         )
+
+    def _web_acl(self) -> None:
+        """AWS WAF in front of the API stage: one source IP is blocked after too many requests, and
+        AWS's managed rules drop common exploits and known bad inputs."""
+
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            )
+
+        def managed(priority: int, name: str, count_only: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=name,
+                        rule_action_overrides=[
+                            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                            )
+                            for rule in count_only
+                        ] or None,
+                    )
+                ),
+                visibility_config=visibility(name),
+            )
+
+        acl = wafv2.CfnWebACL(
+            self,
+            "ApiFirewall",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility(f"{SERVICE_NAME}-{self.stage.name}"),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name=RATE_RULE,
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=self.stage.waf_requests_per_ip_per_5_minutes,
+                            aggregate_key_type="IP",
+                            evaluation_window_sec=300,
+                        )
+                    ),
+                    visibility_config=visibility(RATE_RULE),
+                ),
+                # A technician's drawn signature is posted in the form body and may pass 8 KB: counted only.
+                managed(1, "AWSManagedRulesCommonRuleSet", count_only=("SizeRestrictions_BODY",)),
+                managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
+            ],
+        )
+        skip_checks(acl, {
+            "CKV2_AWS_31": "WAF logging needs a log group named aws-waf-logs-*, kept for the account; the rules' "
+            "CloudWatch metrics and sampled requests show what was blocked meanwhile.",
+        })
+        association = wafv2.CfnWebACLAssociation(
+            self,
+            "ApiFirewallAssociation",
+            web_acl_arn=acl.attr_arn,
+            resource_arn=f"arn:{Aws.PARTITION}:apigateway:{Aws.REGION}::/restapis/"
+            f"{self.app.get_resource('RestAPI').ref}/stages/{self.stage.name}",
+        )
+        # The stage SAM makes from the API (RestAPI<stage>Stage) must exist before WAF can attach to it.
+        association.add_override("DependsOn", ["RestAPI", f"RestAPI{self.stage.name}Stage"])
 
     def _app_functions(self) -> dict[str, CfnResource]:
         functions = {
@@ -763,6 +856,9 @@ class ServiceDeskStack(Stack):
         # Lambda checks at creation that the role may write to the dead-letter queue: policy first.
         function.node.add_dependency(policy)
         skips = dict(_LAMBDA_SKIPS)
+        if logical_id == SWEEP_FUNCTION and self.stage.sweep_reserved_concurrency is not None:
+            function.add_property_override("ReservedConcurrentExecutions", self.stage.sweep_reserved_concurrency)
+            del skips["CKV_AWS_115"]
         if access.asynchronous:
             function.add_property_override("DeadLetterQueue", {"Type": "SQS", "TargetArn": self.dead_letters.queue_arn})
         elif access.builds_report_parts:
@@ -988,6 +1084,66 @@ class ServiceDeskStack(Stack):
             "Business-hours deadlines of this or next year rest on assumed working days: store the State "
             f"Council's holiday notice with `python -m ops.config calendars put` ({self.stage.name})",
             missing=cloudwatch.TreatMissingData.MISSING,
+        )
+
+    def _dashboard(self, functions: dict[str, CfnResource]) -> None:
+        """One page for the on-call: tickets coming in, how far the sweep lags, messages out, the report."""
+        five_minutes = Duration.minutes(5)
+
+        def app_metric(name: str, statistic: str, label: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name=name, label=label, statistic=statistic,
+                                     dimensions_map={"service": SERVICE_NAME}, period=five_minutes)
+
+        def lambda_metric(function: str, name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace="AWS/Lambda", metric_name=name, label=f"{function} {name}",
+                                     statistic=statistic, period=five_minutes,
+                                     dimensions_map={"FunctionName": functions[function].ref})
+
+        intake = [
+            cloudwatch.Metric(
+                namespace="AWS/ApiGateway", metric_name="Count", label=f"POST {path}", statistic="Sum",
+                period=five_minutes,
+                dimensions_map={"ApiName": self.api_name, "Stage": self.stage.name, "Method": "POST", "Resource": path},
+            )
+            for path in PUBLIC_WRITE_ROUTES
+        ]
+        cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{SERVICE_NAME}-{self.stage.name}",
+            widgets=[
+                [
+                    cloudwatch.GraphWidget(title="Intake: reports and upload URLs (per 5 min)", left=intake, width=12),
+                    cloudwatch.GraphWidget(
+                        title="SLA sweep lag",
+                        left=[app_metric(OVERDUE_METRIC, "Maximum", "oldest overdue, not escalated (s)")],
+                        right=[app_metric("EscalationStepsTaken", "Sum", "escalation steps"),
+                               lambda_metric("SlaSweep", "Duration", "Maximum")],
+                        width=12,
+                    ),
+                ],
+                [
+                    cloudwatch.GraphWidget(
+                        title="Messages sent and failed (delivery job)",
+                        left=[app_metric(DELIVERED_METRIC, "Sum", "sent"), app_metric(FAILED_METRIC, "Sum", "failed")],
+                        right=[self.dead_letters.metric_approximate_number_of_messages_visible(
+                            period=five_minutes, statistic="Maximum", label="dead letters")],
+                        width=12,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title="Monthly report build",
+                        left=[lambda_metric("ReportPart", "Invocations"), lambda_metric("ReportPart", "Errors"),
+                              app_metric("MonthlyReportEmailsQueued", "Sum", "report emails queued")],
+                        right=[
+                            self.report_parts.metric_approximate_number_of_messages_visible(
+                                period=five_minutes, statistic="Maximum", label="parts waiting"),
+                            self.report_part_dead_letters.metric_approximate_number_of_messages_visible(
+                                period=five_minutes, statistic="Maximum", label="parts failed"),
+                        ],
+                        width=12,
+                    ),
+                ],
+            ],
         )
 
     def _outputs(self) -> None:
