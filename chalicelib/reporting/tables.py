@@ -15,9 +15,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.reports import MonthlyReport, TicketRow
 from chalicelib.i18n import t
@@ -79,6 +76,8 @@ def csv_text(value: Any) -> Any:
 def xlsx_cells(sheet: Any, values: list[Any]) -> list[Any]:
     """``values`` for a write-only XLSX row: each text a string cell (openpyxl would otherwise store
     a text starting with ``=`` as a formula, and ``#N/A`` and the like as errors)."""
+    from openpyxl.cell import WriteOnlyCell  # loaded only when a spreadsheet is made: it slows every cold start
+
     cells: list[Any] = []
     for value in values:
         if isinstance(value, str):
@@ -128,6 +127,8 @@ def to_csv(report: MonthlyReport, lang: str) -> bytes:
 
 
 def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
+    from openpyxl import Workbook  # as in xlsx_cells
+
     book = Workbook(write_only=True)
     summary = book.create_sheet(t(lang, "report.sheet.summary"))
     summary.append(xlsx_cells(summary, [t(lang, "report.title", month=report.month.label)]))
