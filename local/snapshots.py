@@ -17,10 +17,12 @@ Once a snapshot ``n`` exists, snapshots and logs below ``n`` are no longer neede
 from __future__ import annotations
 
 import copyreg
+import gc
 import os
 import pickle
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +98,29 @@ def _reduce_rsa_private_key(key: Any) -> tuple[Any, tuple[bytes]]:
     return _rsa_private_key, (der,)
 
 
+def _limited_size_dict(attributes: dict[str, Any]) -> Any:
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    loaded = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(loaded, attributes)
+    return loaded
+
+
+def _reduce_limited_size_dict(attributes: Any) -> tuple[Any, tuple[dict[str, Any]]]:
+    return _limited_size_dict, (dict(attributes),)
+
+
 def register_reducers() -> None:
-    """Teaches pickle the one thing in moto's state it cannot save as it is: a Cognito user pool's
-    signing key (an OpenSSL object), saved as its DER bytes."""
+    """Teaches pickle what in moto's state it cannot save, or load fast, as it is: a Cognito user
+    pool's signing key (an OpenSSL object), saved as its DER bytes; and an item's attributes, which
+    moto checks against the 400 KB limit each time one is set, adding up all the others again —
+    loading them one by one took most of a start-up. They were checked when they were written."""
     from cryptography.hazmat.primitives.asymmetric import rsa
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     copyreg.pickle(type(key), _reduce_rsa_private_key)
+    copyreg.pickle(LimitedSizeDict, _reduce_limited_size_dict)
 
 
 def collect(transient: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -132,7 +150,7 @@ def restore(state: dict[str, dict[str, dict[str, Any]]]) -> None:
 def write_snapshot(path: Path, state: object, moto_version: str) -> None:
     """Writes atomically: temporary file, fsync, rename, fsync of the directory."""
     temporary = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(temporary, "wb") as file:
+    with _collector_paused(), open(temporary, "wb") as file:
         file.write(MAGIC)
         file.write(moto_version.encode() + b"\n")
         pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -147,6 +165,27 @@ class SnapshotUnreadable(Exception):
 
 
 def read_snapshot(path: Path, moto_version: str) -> Any:
+    """Loads with the garbage collector paused: the millions of objects a large snapshot makes would
+    otherwise set off full collections again and again, each over everything loaded so far. Then
+    they are frozen, so later collections (during requests) do not walk them either."""
+    with _collector_paused():
+        state = _read(path, moto_version)
+    gc.freeze()
+    return state
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read(path: Path, moto_version: str) -> Any:
     with open(path, "rb") as file:
         if file.readline() != MAGIC:
             raise SnapshotUnreadable(f"{path.name} is not a snapshot of this store")

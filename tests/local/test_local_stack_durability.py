@@ -31,6 +31,13 @@ from tests.fakes import valid_report
 RESTART_BOUND_SECONDS = 60
 
 
+@pytest.fixture(autouse=True)
+def unlimited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests post many reports from one address: lift the front door's per-hour limits."""
+    monkeypatch.setenv("INTAKE_LIMIT_PHONE_PER_HOUR", "1000000")
+    monkeypatch.setenv("INTAKE_LIMIT_IP_PER_HOUR", "1000000")
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[LocalStack]:
     running = LocalStack(tmp_path / "state", tmp_path / "run.log")
@@ -112,7 +119,18 @@ def post_report(stack: LocalStack, n: int) -> dict[str, str]:
         return dict(json.load(response))
 
 
-def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(stack):
+@pytest.fixture
+def often_snapshotted_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
+    """A stack that snapshots every 60 writes, so the kill also lands during or right after one."""
+    monkeypatch.setenv("LOCAL_AWS_SNAPSHOT_EVERY", "60")
+    running = LocalStack(tmp_path / "state", tmp_path / "run.log")
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(often_snapshotted_stack):
+    stack = often_snapshotted_stack
     acknowledged: list[dict[str, str]] = []
     failed = 0
     stop = threading.Event()
@@ -147,6 +165,7 @@ def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(stack):
     stack.start()
 
     assert health(stack)["refused"] == 0
+    assert health(stack)["snapshot"] > 0, "no snapshot was taken before the kill"
     for receipt in acknowledged:
         assert receipt["number"] in tracking_page(receipt["tracking_url"]), receipt
     numbers = [receipt["number"] for receipt in acknowledged]
