@@ -62,6 +62,21 @@ class Settings(BaseSettings):
     max_photo_bytes: int = Field(10 * 1024 * 1024, description="Largest photo a customer may upload")
     upload_url_seconds: int = Field(900, description="How long a presigned upload stays valid")
     idempotency_seconds: int = Field(24 * 3600, description="How long a submitted form's idempotency key is remembered")
+    # Limits on the anonymous front door (the form and POST /api/requests); the desk's own entries are
+    # never limited. A plant reporting several machines at once stays well under them; a script does not.
+    intake_limit_phone_per_hour: int = Field(
+        5, ge=1, description="Reports one phone number may send per clock hour; more are answered 429"
+    )
+    # Looser than per phone: mobile carriers put many customers behind one address (carrier-grade NAT).
+    intake_limit_ip_per_hour: int = Field(
+        20, ge=1, description="Reports one IP address may send per clock hour; more are answered 429"
+    )
+    confirmation_sms_per_phone_per_day: int = Field(
+        3, ge=0, description="Confirmation SMS one number gets per UTC day; later reports are accepted, email only"
+    )
+    international_sms: bool = Field(
+        False, description="Send confirmation SMS to numbers outside China (+86); email goes either way"
+    )
     local_mode: bool = Field(False, description="Enables local-only pages (the outbox); never set on AWS")
     aws_endpoint_url: str = Field(
         "", description="Endpoint of the local AWS stand-in; empty on AWS (boto3 reads AWS_ENDPOINT_URL too)"

@@ -14,6 +14,7 @@ from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, Cognito
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.adapters.dynamodb_archive import DynamoArchive
 from chalicelib.adapters.dynamodb_config import DynamoConfig
+from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
 from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
@@ -35,7 +36,7 @@ from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
 from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
-from chalicelib.services.intake import IntakeConfig, IntakeService
+from chalicelib.services.intake import IntakeConfig, IntakeLimits, IntakeService
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
 from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
 from chalicelib.services.queue import QueueService
@@ -134,6 +135,7 @@ def _aws_services() -> Services:
         clock,
         intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
         archive=archive,
+        counters=DynamoRateCounters(settings.table_name),
     )
     desk = DeskService(tickets, sla, clock)
     aftercare = AftercareService(
@@ -205,6 +207,12 @@ def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeCo
         max_photo_bytes=settings.max_photo_bytes,
         upload_url_seconds=settings.upload_url_seconds,
         home_province=settings.home_province,
+        limits=IntakeLimits(
+            reports_per_phone_hour=settings.intake_limit_phone_per_hour,
+            reports_per_ip_hour=settings.intake_limit_ip_per_hour,
+            sms_per_phone_day=settings.confirmation_sms_per_phone_per_day,
+            international_sms=settings.international_sms,
+        ),
     )
 
 

@@ -51,6 +51,9 @@ a product's maintenance schedule (issue 5)      GetItem  pk=MAINTENANCE#<serial>
 maintenance visits between two days (issue 5)   Query    pk=VISITS#<yyyy-mm> per month, sk BETWEEN
                                                          <day>#... (sk = <yyyy-mm-dd>#<serial>);
                                                          reminded once (conditional update)
+uses of a limit by one caller in a window       UpdateItem ADD on pk=LIMIT#<scope>#<sha256(subject)>,
+(reports per phone/IP, confirmation SMS)                 sk=<window start>, conditioned on the count;
+                                                         expires with its window (TTL ``expires_at``)
 ==============================================  ===================================================
 
 A record leaves the sparse ``due`` index by having ``due_pk``/``due_at`` removed, so the sweeps read
@@ -270,6 +273,20 @@ def visits_pk(month: str) -> str:
 
 def visit_sk(day: str, serial_number: str) -> str:
     return f"{day}#{serial_number}"
+
+
+# ---- limits on anonymous callers ----
+
+
+def limit_pk(scope: str, subject: str) -> str:
+    """One caller's uses of one limit. The phone number or IP address is hashed: the counters need to
+    tell callers apart, not to know who they are."""
+    return f"LIMIT#{scope}#{hashlib.sha256(subject.encode()).hexdigest()}"
+
+
+def limit_sk(window_start: datetime) -> str:
+    """The window counted in; an old window's item is never read again (TTL only tidies up)."""
+    return iso(window_start)
 
 
 def shard_of(key: str, shards: int) -> int:

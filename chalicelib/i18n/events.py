@@ -198,6 +198,7 @@ class _Writer:
             self.field("channel", self.value("channel", e.after["channel"])),
             self.field("kind", self.value("kind", e.after.get("kind"))) if e.after.get("kind") else "",
             self.field("warranty_until", self.when(e.after.get("warranty_until"))),
+            self.known(f"timeline.sms_withheld.{e.after['sms_withheld']}", "") if e.after.get("sms_withheld") else "",
         ]
 
     def _classify(self, e: TicketEvent) -> list[str]:

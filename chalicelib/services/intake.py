@@ -9,19 +9,46 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
 
 from chalicelib.domain import uploads
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
+from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_number, open_ticket
 from chalicelib.i18n import t
 from chalicelib.services.archive import ArchiveService
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
+from chalicelib.services.ports import Clock, FileStore, RateCounters, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
+
+logger = Logger(child=True)
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """How often the anonymous front door may be used (``settings.py`` says why these defaults)."""
+
+    reports_per_phone_hour: int = 5
+    reports_per_ip_hour: int = 20
+    sms_per_phone_day: int = 3
+    international_sms: bool = False
+
+    @property
+    def per_phone(self) -> Limit:
+        return Limit("intake_phone", self.reports_per_phone_hour, timedelta(hours=1))
+
+    @property
+    def per_ip(self) -> Limit:
+        return Limit("intake_ip", self.reports_per_ip_hour, timedelta(hours=1))
+
+    @property
+    def sms(self) -> Limit:
+        return Limit("confirmation_sms", self.sms_per_phone_day, timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -33,6 +60,26 @@ class IntakeConfig:
     max_photo_bytes: int
     upload_url_seconds: int
     home_province: str = "CN-JS"
+    limits: IntakeLimits = field(default_factory=IntakeLimits)
+
+
+@dataclass(frozen=True)
+class PublicOrigin:
+    """A report from the anonymous front door (the customer's form or the JSON API), from ``ip`` when
+    known: it is limited per phone number and per address, and so are its confirmation SMS. Reports the
+    desk types in, and tickets the office opens itself, have no origin and no limits."""
+
+    ip: str | None = None
+
+
+class TooManyReports(Exception):
+    """The phone number (``scope`` "phone") or address ("ip") sent its reports for this window."""
+
+    def __init__(self, scope: str, most: int, retry_after: int):
+        super().__init__(f"over {most} reports from this {scope}; retry after {retry_after} s")
+        self.scope = scope
+        self.most = most
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -61,9 +108,12 @@ class IntakeService:
         config: IntakeConfig,
         *,
         archive: ArchiveService | None = None,
+        counters: RateCounters | None = None,
     ):
         # ``archive``: when given, a report is linked to the customer and product on file (issue 4).
         self._archive = archive
+        # ``counters``: where the limits on anonymous reports count; without them nothing is limited.
+        self._counters = counters
         self._tickets = tickets
         self._files = files
         self._notifications = notifications
@@ -96,7 +146,11 @@ class IntakeService:
             self._files.delete(key)
         return problem
 
-    def submit(self, request: ServiceRequestInput, *, language: str, actor: str = "customer") -> Receipt:
+    def submit(
+        self, request: ServiceRequestInput, *, language: str, actor: str = "customer",
+        origin: PublicOrigin | None = None,
+    ) -> Receipt:
+        """Raises ``PhotoRejected``, or ``TooManyReports`` for a report from ``origin`` over its limits."""
         problems = [
             (i, uploads.display_name(key), problem)
             for i, key in enumerate(request.photos)
@@ -106,6 +160,11 @@ class IntakeService:
             raise PhotoRejected(problems)
 
         now = self._clock.now()
+        # Counted once the report is otherwise acceptable: a customer correcting a photo spends nothing.
+        if origin is not None:
+            self._count_report(request.phone, origin, now)
+        phone_is_mobile = is_mobile_number(request.phone)
+        sms_withheld = self._sms_withheld(request.phone, origin, now) if phone_is_mobile else None
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
         number = format_ticket_number(year, self._tickets.next_number(year))
         link = self._archive.link_for(request.serial_number, request.phone, now) if self._archive else None
@@ -116,7 +175,7 @@ class IntakeService:
                 customer_name=request.customer_name,
                 contact_person=request.contact_person,
                 phone=request.phone,
-                phone_is_mobile=is_mobile_number(request.phone),
+                phone_is_mobile=phone_is_mobile,
                 email=request.email,
                 province=request.province,
                 city=request.city,
@@ -139,13 +198,39 @@ class IntakeService:
             at=now,
             actor=actor,
         )
+        if sms_withheld:
+            # On the ticket's timeline, so the desk can tell why a customer says no SMS came.
+            event = event.model_copy(update={"after": {**event.after, "sms_withheld": sms_withheld}})
         token = secrets.token_urlsafe(24)
-        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token))
+        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
         self._tickets.create(ticket, event, token, messages, self._sla.next_wake(ticket, [event], now))
         self._notifications.deliver(messages)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
 
-    def _messages_for_new_ticket(self, ticket: Ticket, link: str) -> list[OutboxMessage]:
+    def _count_report(self, phone: str, origin: PublicOrigin, now: datetime) -> None:
+        if self._counters is None:
+            return
+        limits = self._config.limits
+        # The address first: a script rotating phone numbers is stopped without spending their counters.
+        for scope, limit, subject in (("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)):
+            if subject is None:
+                continue
+            allowance = self._counters.take(limit, subject, now)
+            if not allowance.allowed:
+                logger.warning("report over a limit", extra={"scope": scope})  # never who: no number, no address
+                raise TooManyReports(scope, limit.most, allowance.retry_after(now))
+
+    def _sms_withheld(self, phone: str, origin: PublicOrigin | None, now: datetime) -> str | None:
+        """Why the customer's confirmation SMS is not sent ("international", "limit"), or None. Only
+        this SMS is limited: the desk's and the escalations' messages never count against it."""
+        if not phone.startswith("+86") and not self._config.limits.international_sms:
+            return "international"  # SMS pumping fraud lives on foreign premium numbers
+        counters = self._counters if origin is not None else None
+        if counters is not None and not counters.take(self._config.limits.sms, phone, now).allowed:
+            return "limit"
+        return None
+
+    def _messages_for_new_ticket(self, ticket: Ticket, link: str, *, sms: bool = True) -> list[OutboxMessage]:
         lang, r, p = ticket.language, ticket.reporter, ticket.product
         now = ticket.created_at
 
@@ -174,7 +259,7 @@ class IntakeService:
                       model=p.model, link=link),
                 )
             )
-        if r.phone_is_mobile:
+        if r.phone_is_mobile and sms:
             out.append(
                 message(
                     "customer_confirmation",

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.holidays import YearSchedule
+from chalicelib.domain.limits import Allowance, Limit
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
@@ -216,6 +217,16 @@ class FileStore(Protocol):
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         """Store a file the app made itself (e.g. an acceptance form rendered from a drawn signature)."""
+
+
+class RateCounters(Protocol):
+    """How often each anonymous caller (a phone number, an IP address) used something limited, per window
+    (``domain/limits.py``). Counters expire with their window; nothing else reads them."""
+
+    def take(self, limit: Limit, subject: str, now: datetime) -> Allowance:
+        """Count one use by ``subject`` in the window of ``now``, unless ``limit.most`` uses were counted
+        there already: then nothing is counted and the answer is not allowed. Safe under concurrency:
+        two callers racing for the last use cannot both get it."""
 
 
 # ---- the customer and product archive (issue 4) ----------------------------------------------------

@@ -19,7 +19,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web import openapi
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
-from chalicelib.web.submission import submit_report
+from chalicelib.web.submission import source_ip, submit_report
 
 blueprint = Blueprint(__name__)
 
@@ -87,7 +87,9 @@ openapi.operation(
     request=ServiceRequestInput,
     responses={201: ("Ticket opened (or the earlier result for the same Idempotency-Key)", Receipt),
                **dict([BAD, TOO_LARGE]), 409: ("Same Idempotency-Key still being processed", Error),
-               422: ("Idempotency-Key reused with different content", Error)},
+               422: ("Idempotency-Key reused with different content", Error),
+               429: ("Too many reports from this phone number or address; try again after Retry-After seconds",
+                     Error)},
     headers={"Idempotency-Key": "Any unique string per submission; repeats return the first result"},
 )
 openapi.operation(
@@ -128,7 +130,8 @@ def create_request() -> Response:
     lang = _lang()
     data = read_json(request.raw_body)
     key = (request.headers.get("idempotency-key") or "")[:100] or None
-    receipt = submit_report(data, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context)
+    receipt = submit_report(data, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context,
+                            source_ip=source_ip(request))
     return _json(Receipt(**receipt), 201)
 
 

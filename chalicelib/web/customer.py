@@ -12,12 +12,13 @@ from chalicelib.domain.intake import MAX_PHOTOS
 from chalicelib.domain.ticket import Kind
 from chalicelib.i18n import t
 from chalicelib.i18n.tracking import step_text
+from chalicelib.services.intake import TooManyReports
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import guarded, too_many_reports
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form
 from chalicelib.web.rendering import language_of, render
-from chalicelib.web.submission import submit_report
+from chalicelib.web.submission import source_ip, submit_report
 
 blueprint = Blueprint(__name__)
 
@@ -67,10 +68,16 @@ def submit_form() -> Response:
     key = str(form.get("idempotency_key") or "")[:100] or None
     values = {k: v for k, v in form.items() if k in FORM_FIELDS}
     try:
-        receipt = submit_report(values, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context)
+        receipt = submit_report(values, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context,
+                                source_ip=source_ip(request))
     except InvalidFields as invalid:
         # The same idempotency key again: a corrected form is the same submission, not a new one.
         return _form_page(values, invalid.fields, idempotency_key=key, status=400)
+    except TooManyReports as limited:
+        # The form again with everything typed and uploaded kept, so sending it later is one tap.
+        page = _form_page(values, {"_form": too_many_reports(lang, limited)}, idempotency_key=key, status=429)
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
     return Response(body="", status_code=303, headers={"Location": f"{receipt['tracking_url']}?new=1"})
 
 

@@ -15,6 +15,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.i18n import normalize_language, t
+from chalicelib.services.intake import TooManyReports
 from chalicelib.services.ports import KeyReused, StillInProgress
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of
 from chalicelib.web.rendering import language_of, render
@@ -48,19 +49,34 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
         return answer(event, 422, "idempotency_mismatch")
     except StillInProgress:
         return answer(event, 409, "in_progress")
+    except TooManyReports as error:
+        lang = _api_language(event) if event.path.startswith("/api") else language_of(event)
+        response = answer(event, 429, "too_many_reports", message=too_many_reports(lang, error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     except Exception:
         logger.exception("unhandled error", extra={"path": event.path, "method": event.method})
         return answer(event, 500, "server")
 
 
-def answer(event: Request, status: int, code: str, fields: dict[str, str] | None = None) -> Response:
+def too_many_reports(lang: str, error: TooManyReports) -> str:
+    return t(lang, f"error.too_many_reports.{error.scope}", minutes=-(-error.retry_after // 60), most=error.most)
+
+
+def _api_language(event: Request) -> str:
+    return normalize_language(query_of(event).get("lang") or event.headers.get("accept-language"))
+
+
+def answer(
+    event: Request, status: int, code: str, fields: dict[str, str] | None = None, *, message: str | None = None
+) -> Response:
+    """``message``: the words to show, when ``code`` alone does not say them (they carry values)."""
     if event.path.startswith("/api"):
-        query = query_of(event)
-        lang = normalize_language(query.get("lang") or event.headers.get("accept-language"))
-        message = t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors")
+        lang = _api_language(event)
+        message = message or (t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors"))
         return Response(
             body={"error": code, "message": message, "fields": fields or {}}, status_code=status
         )
     lang = language_of(event)
     return render(event, "message.html", status=status, heading=t(lang, "app.title"),
-                  message=t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors"))
+                  message=message or (t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors")))

@@ -69,6 +69,9 @@ class LocalStack:
             LOCAL_STATE_DIR=str(self.state_dir),
             PUBLIC_BASE_URL=self.app_url,
         )
+        # The suite sends far more reports from one address and one number than any customer would.
+        for limit in ("INTAKE_LIMIT_PHONE_PER_HOUR", "INTAKE_LIMIT_IP_PER_HOUR", "CONFIRMATION_SMS_PER_PHONE_PER_DAY"):
+            env.setdefault(limit, "100000")
         return env
 
     def start(self) -> None:
