@@ -12,6 +12,7 @@ from chalicelib.web import (
     complaints,
     customer,
     escalations,
+    headers,
     jobs,
     local_mode,
     log_context,
@@ -30,6 +31,7 @@ app.experimental_feature_flags.update({"BLUEPRINTS"})
 
 # First: the lines the other middleware and views log carry the request's keys.
 app.register_blueprint(log_context.blueprint)
+app.register_blueprint(headers.blueprint)
 app.register_blueprint(readiness.blueprint)
 app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")

@@ -86,6 +86,13 @@ def calendar_gaps() -> dict[int, HolidayBasis]:
     return config.holidays.gaps(built.clock.now()) if isinstance(config, HolidayAwareConfig) else {}
 
 
+@cache
+def file_origin() -> str:
+    """The origin browsers upload files to and fetch them from (the pages' Content-Security-Policy)."""
+    settings = get_settings()
+    return S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url).browser_origin()
+
+
 def clock_for(settings: Settings) -> Clock:
     if settings.local_mode and settings.clock_file:
         return OffsetClock(settings.clock_file)
@@ -271,4 +278,5 @@ def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     _aws_services.cache_clear()
     _aws_reports.cache_clear()
+    file_origin.cache_clear()
     get_settings.cache_clear()

@@ -75,6 +75,17 @@ class S3FileStore:
         )
         return self._browser_url(url)
 
+    def browser_origin(self) -> str:
+        """``scheme://host[:port]`` of the URLs browsers are given (uploads and downloads), worked out as
+        boto3 builds them, without a request: the bucket's own host on AWS, the stand-in's locally."""
+        if self._upload_base_url:
+            base = urlsplit(self._upload_base_url)
+            return f"{base.scheme}://{base.netloc}"
+        endpoint = urlsplit(self._s3.meta.endpoint_url)
+        if (self._s3.meta.config.s3 or {}).get("addressing_style") == "path":
+            return f"{endpoint.scheme}://{endpoint.netloc}"
+        return f"{endpoint.scheme}://{self._bucket}.{endpoint.netloc}"
+
     def _browser_url(self, url: str) -> str:
         """Where the browser must go may differ from where the app reaches S3 (e.g. behind a proxy)."""
         if not self._upload_base_url:

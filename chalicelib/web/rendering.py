@@ -34,6 +34,46 @@ SECURITY_HEADERS = {
 }
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _file_origin() -> str:
+    from chalicelib import wiring
+
+    try:
+        return wiring.file_origin()
+    except Exception:  # a page without uploads is better than no page
+        logger.exception("could not tell where browsers upload files")
+        return ""
+
+
+def content_security_policy() -> str:
+    """Scripts and styles only from our own files (no inline script, no inline handler, no eval).
+    Browsers send photos and forms straight to storage (connect-src) and may show them from there
+    (img-src); a signature drawn on the pad is a data: URL. Forms post to the app itself, whose answer
+    may send the browser on to the public address (form-action governs that redirect too)."""
+    files = _file_origin()
+    public = _origin(get_settings().public_base_url)
+    sources = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", files],
+        "connect-src": ["'self'", files],
+        "form-action": ["'self'", public],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+    return "; ".join(" ".join([name, *dict.fromkeys(s for s in values if s)]) for name, values in sources.items())
+
+
+def security_headers() -> dict[str, str]:
+    return {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy()}
+
+
 @cache
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -120,7 +160,7 @@ def render(
         describe_event=lambda event, customer=False: describe_event(lang, event, customer=customer),
         **{"local_time": local_time, **context},
     )
-    headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
+    headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", **security_headers()}
     if request is not None and query_of(request).get("lang"):
         headers["Set-Cookie"] = f"lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
     return Response(body=html, status_code=status, headers=headers)

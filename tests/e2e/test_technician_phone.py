@@ -8,6 +8,7 @@ import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from chalicelib import wiring
 from chalicelib.adapters import aws
@@ -85,7 +86,8 @@ def test_a_technician_files_a_signed_form_and_the_supervisor_approves(local_stac
     scan = tmp_path / "signed-form.png"
     scan.write_bytes(signature_png(400, 160))
     page.set_input_files("#form-input", str(scan))
-    page.wait_for_function("document.getElementById('form_key').value.startsWith('forms/')")
+    # A locator's wait, not a JavaScript string: the page's Content-Security-Policy forbids eval.
+    expect(page.locator("#form_key")).to_have_value(re.compile(r"^forms/"))
     page.click("#file-acceptance")
     page.wait_for_selector("#awaiting")
 
