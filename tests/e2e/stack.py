@@ -105,20 +105,13 @@ class LocalStack:
             return False
 
     def run_now(self, name: str) -> None:
-        """Runs one scheduled function of the app now (``local.scheduler --run-now``) against this
-        stack, with its clock, and returns when it has finished: a test then looks for what the job did
+        """Runs one scheduled function of the app now (``POST /local/jobs/<name>``, in the app's process
+        and with its clock) and returns when it has finished: a test then looks for what the job did
         instead of waiting for the scheduler's next tick, however busy the machine is."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTEST_CURRENT_TEST"}
-        env.update(
-            AWS_ENDPOINT_URL=self.aws_url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1", LOCAL_MODE="true", CLOCK_FILE=str(self.state_dir / "clock.json"),
-            PUBLIC_BASE_URL=self.app_url,
-        )
-        done = subprocess.run(
-            [sys.executable, "-m", "local.scheduler", "--run-now", name],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=RUN_NOW_TIMEOUT_SECONDS,
-        )
-        assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
+        request = urllib.request.Request(self.app_url + f"/local/jobs/{name}", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=RUN_NOW_TIMEOUT_SECONDS) as response:
+            assert response.status == 200, f"{name} answered {response.status}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

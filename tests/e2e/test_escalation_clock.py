@@ -62,7 +62,8 @@ def sent(stack: LocalStack) -> list[tuple[str, str, str]]:
     return emails + texts
 
 
-def wait_for(stack: LocalStack, predicate, what: str, seconds: float = 30):
+def wait_for(stack: LocalStack, predicate, what: str, seconds: float = 120):
+    """The message, once the job that sends it has run; ``seconds`` is a safety net, not a schedule."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = [m for m in sent(stack) if predicate(m)]
@@ -89,7 +90,10 @@ def test_critical_ticket_climbs_the_ladder_and_a_dispatched_one_does_not(local_s
              "telling the general manager of the critical job")
 
     def advance(delta: timedelta) -> None:
+        """Time passes, then the sweep and the delivery run at once, as the scheduler would run them."""
         clock.set_offset(clock.offset() + delta)
+        local_stack.run_now("sla_sweep")
+        local_stack.run_now("deliver_notifications")
 
     advance(timedelta(hours=1))
     desk.dispatch(handled, actor="supervisor", technicians=("tech-1",))
