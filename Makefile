@@ -15,8 +15,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 
 .PHONY: help install node run test test-fast coverage lint typecheck reset-local smoke
 
-# Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay together.
-PYTEST_PARALLEL := -n auto --dist loadgroup
+# Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay on one
+# worker (tests/conftest.py schedules them).
+PYTEST_PARALLEL := -n auto
 
 help:
 	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"

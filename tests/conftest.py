@@ -16,17 +16,26 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 
-# Tests that share one expensive thing per session run on one xdist worker (``--dist loadgroup``):
-# the end-to-end tests share a running local stack and a browser, the infra tests one `cdk synth`.
+# Tests that share one expensive thing per session run on one xdist worker: the end-to-end tests share
+# a running local stack and a browser, the infra tests one `cdk synth`. Every other test is scheduled
+# on its own. (A scheduler of our own, because xdist's "loadgroup" marks do not reach its scheduler
+# under pytest 9, whose node ids it can no longer rewrite.)
 _SHARED = {"e2e": "local-stack", "infra": "cdk-synth"}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        parts = item.nodeid.split("/")
-        group = _SHARED.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+def shared_resource(nodeid: str) -> str | None:
+    parts = nodeid.split("/")
+    return _SHARED.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedResourceScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_resource(nodeid) or nodeid
+
+    return SharedResourceScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
