@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -34,12 +35,27 @@ def main() -> None:
     wanted = app.node.try_get_context("stage")
     if wanted is not None and wanted not in STAGES:
         raise SystemExit(f"unknown stage {wanted!r}: choose one of {', '.join(STAGES)} (infra/stages.py)")
-    # Chalice's construct packages the app into ./chalice.out; keep that scratch out of the tree.
+    # Chalice's construct packages the app into ./chalice.out; keep that scratch out of the tree. It
+    # packages a clean copy of what is deployed: Chalice takes every file under chalicelib/, and a
+    # working copy's __pycache__ folders would ship (and change the package on every test run).
     with tempfile.TemporaryDirectory(prefix="chalice-out-") as scratch, contextlib.chdir(scratch):
+        source = deployable_copy(Path(scratch) / "source")
         for name, stage in STAGES.items():
             if wanted in (None, name):
-                ServiceDeskStack(app, f"ServiceDesk-{name}", stage=stage, source_dir=str(PROJECT_DIR))
+                ServiceDeskStack(app, f"ServiceDesk-{name}", stage=stage, source_dir=str(source))
         app.synth()
+
+
+def deployable_copy(target: Path) -> Path:
+    """What ``chalice package`` reads, without caches: the app, its library, settings and requirements."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "deployed")
+    target.mkdir()
+    shutil.copy2(PROJECT_DIR / "app.py", target / "app.py")
+    shutil.copy2(PROJECT_DIR / "requirements.txt", target / "requirements.txt")
+    for folder in ("chalicelib", ".chalice", "vendor"):
+        if (PROJECT_DIR / folder).is_dir():
+            shutil.copytree(PROJECT_DIR / folder, target / folder, ignore=skip)
+    return target
 
 
 if __name__ == "__main__":
