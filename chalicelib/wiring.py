@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb_archive import DynamoArchive
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
 from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
+from chalicelib.adapters.dynamodb_uploads import DynamoUploadClaims
 from chalicelib.adapters.idempotency import IdempotentRunner
 from chalicelib.adapters.s3_files import S3FileStore
 from chalicelib.adapters.s3_reports import S3ReportArchive
@@ -143,6 +144,7 @@ def _aws_services() -> Services:
         intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
         archive=archive,
         counters=DynamoRateCounters(settings.table_name),
+        claims=DynamoUploadClaims(settings.table_name),
     )
     desk = DeskService(tickets, sla, clock)
     aftercare = AftercareService(

@@ -21,6 +21,7 @@ from chalicelib.adapters.memory import (
 from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.adapters.memory_archive import MemoryArchive, MemoryFileReader
 from chalicelib.adapters.memory_limits import MemoryRateCounters
+from chalicelib.adapters.memory_uploads import MemoryUploadClaims
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.domain.notification import MessageChannel
@@ -88,7 +89,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         ArchiveConfig(timezone="Asia/Shanghai"),
     )
     intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive,
-                           counters=MemoryRateCounters())
+                           counters=MemoryRateCounters(), claims=MemoryUploadClaims())
     aftercare_store = MemoryAftercare(tickets)
     aftercare = AftercareService(
         tickets, aftercare_store, archive_store, desk, intake, notifications,

@@ -54,6 +54,9 @@ maintenance visits between two days (issue 5)   Query    pk=VISITS#<yyyy-mm> per
 uses of a limit by one caller in a window       UpdateItem ADD on pk=LIMIT#<scope>#<sha256(subject)>,
 (reports per phone/IP, confirmation SMS)                 sk=<window start>, conditioned on the count;
                                                          expires with its window (TTL ``expires_at``)
+which submission an upload is attached to       Put      pk=UPLOAD#<object key>, sk=CLAIM, owner=<form's
+                                                         idempotency key or ticket number>, with
+                                                         attribute_not_exists(pk) OR owner = :owner
 ==============================================  ===================================================
 
 A record leaves the sparse ``due`` index by having ``due_pk``/``due_at`` removed, so the sweeps read
@@ -287,6 +290,14 @@ def limit_pk(scope: str, subject: str) -> str:
 def limit_sk(window_start: datetime) -> str:
     """The window counted in; an old window's item is never read again (TTL only tidies up)."""
     return iso(window_start)
+
+
+UPLOAD_CLAIM_SK = "CLAIM"
+
+
+def upload_claim_pk(object_key: str) -> str:
+    """The one submission an uploaded file belongs to (written once per owner, never moved)."""
+    return f"UPLOAD#{object_key}"
 
 
 def shard_of(key: str, shards: int) -> int:

@@ -7,11 +7,12 @@ service before it is attached to a ticket.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
+from chalicelib.domain import uploads
 from chalicelib.services.ports import StoredFile, UploadTicket
 
 HEAD_BYTES = 512
@@ -70,8 +71,18 @@ class S3FileStore:
         return response["Body"].read()
 
     def presigned_download(self, key: str, expires_in: int = 300) -> str:
+        """A link that serves the file as what its first bytes say it is, whatever type it was stored
+        with (an uploader chooses that): an image inline, anything else as an attachment, so a file that
+        is also HTML never opens as a page. Reads the first bytes once (a ranged GET)."""
+        stored = self.inspect(key)
+        served = uploads.served_type(stored.head if stored else b"")
+        name = quote(uploads.display_name(key), safe="")
+        disposition = "inline" if uploads.shown_inline(served) else f"attachment; filename*=UTF-8''{name}"
         url = self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+            "get_object",
+            Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": served,
+                    "ResponseContentDisposition": disposition},
+            ExpiresIn=expires_in,
         )
         return self._browser_url(url)
 

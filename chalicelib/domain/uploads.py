@@ -24,6 +24,7 @@ class UploadProblem(StrEnum):
     TOO_LARGE = "photo_too_large"
     NOT_IMAGE = "photo_not_image"
     BAD_KEY = "photo_bad_key"
+    IN_USE = "photo_in_use"  # already attached to another report: one upload, one ticket
 
 
 def new_photo_key(filename: str) -> str:
@@ -46,12 +47,35 @@ def sniff_type(head: bytes) -> str | None:
     return kind.mime if kind else None
 
 
-def photo_problem(size: int | None, head: bytes, max_bytes: int) -> UploadProblem | None:
-    """Why a landed photo is refused, or None. ``size`` None means it never arrived."""
+# What a stored file may be served as. Only images are shown in the browser; anything else is saved
+# (a PDF keeps its type so the phone opens it in its viewer), and bytes we cannot name are opaque.
+SERVED_TYPES = PHOTO_TYPES | {"application/pdf"}
+OPAQUE = "application/octet-stream"
+_GENERIC = frozenset({OPAQUE, "binary/octet-stream"})  # what S3 stores when no type was given
+
+
+def served_type(head: bytes) -> str:
+    """The type a stored file is served with, from its bytes, never from what the uploader declared."""
+    kind = sniff_type(head)
+    return kind if kind in SERVED_TYPES else OPAQUE
+
+
+def shown_inline(content_type: str) -> bool:
+    return content_type in PHOTO_TYPES
+
+
+def photo_problem(
+    size: int | None, head: bytes, max_bytes: int, stored_type: str | None = None
+) -> UploadProblem | None:
+    """Why a landed photo is refused, or None. ``size`` None means it never arrived. ``stored_type``: the
+    type storage serves it with unless a link says otherwise (its metadata, chosen by the uploader): an
+    image type or storage's generic default, never a type a browser would run (text/html…)."""
     if size is None:
         return UploadProblem.MISSING
     if size > max_bytes:
         return UploadProblem.TOO_LARGE
     if sniff_type(head) not in PHOTO_TYPES:
+        return UploadProblem.NOT_IMAGE
+    if stored_type is not None and stored_type.split(";")[0].strip().lower() not in PHOTO_TYPES | _GENERIC:
         return UploadProblem.NOT_IMAGE
     return None

@@ -12,6 +12,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "从您所在网络提交的报修过多。请在 {minutes} 分钟后再提交；您填写的内容都已保留在下面。"
             "情况紧急请直接致电售后服务中心。"
         ),
+        "error.photo_in_use": "照片 {name} 已附在另一份报修上，请移除后重新上传。",
         "timeline.sms_withheld.limit": "未发确认短信：该号码今天的确认短信已达上限（邮件照常发送）",
         "timeline.sms_withheld.international": "未发确认短信：境外号码不发短信（邮件照常发送）",
     },
@@ -30,6 +31,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Too many reports have come from your network. Please send it again in {minutes} minutes; "
             "everything you typed is kept below. If it is urgent, please call the service centre."
         ),
+        "error.photo_in_use": "The photo {name} is already attached to another report; remove it and upload it again.",
         "timeline.sms_withheld.limit": (
             "no confirmation SMS: this number has had today's confirmation SMS (email sent as usual)"
         ),

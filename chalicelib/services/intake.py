@@ -24,7 +24,7 @@ from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_nu
 from chalicelib.i18n import t
 from chalicelib.services.archive import ArchiveService
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import Clock, FileStore, RateCounters, TicketRepository, UploadTicket
+from chalicelib.services.ports import Clock, FileStore, RateCounters, TicketRepository, UploadClaims, UploadTicket
 from chalicelib.services.sla import SlaService
 
 logger = Logger(child=True)
@@ -109,11 +109,14 @@ class IntakeService:
         *,
         archive: ArchiveService | None = None,
         counters: RateCounters | None = None,
+        claims: UploadClaims | None = None,
     ):
         # ``archive``: when given, a report is linked to the customer and product on file (issue 4).
         self._archive = archive
         # ``counters``: where the limits on anonymous reports count; without them nothing is limited.
         self._counters = counters
+        # ``claims``: where each photo's one ticket is recorded; without them a photo is not tied to one.
+        self._claims = claims
         self._tickets = tickets
         self._files = files
         self._notifications = notifications
@@ -140,7 +143,8 @@ class IntakeService:
             return uploads.UploadProblem.BAD_KEY
         stored = self._files.inspect(key)
         problem = uploads.photo_problem(
-            stored.size if stored else None, stored.head if stored else b"", self._config.max_photo_bytes
+            stored.size if stored else None, stored.head if stored else b"", self._config.max_photo_bytes,
+            stored.content_type if stored else None,
         )
         if problem and stored:
             self._files.delete(key)
@@ -148,9 +152,11 @@ class IntakeService:
 
     def submit(
         self, request: ServiceRequestInput, *, language: str, actor: str = "customer",
-        origin: PublicOrigin | None = None,
+        origin: PublicOrigin | None = None, submission: str | None = None,
     ) -> Receipt:
-        """Raises ``PhotoRejected``, or ``TooManyReports`` for a report from ``origin`` over its limits."""
+        """Raises ``PhotoRejected`` (also for a photo attached to another submission), or ``TooManyReports``
+        for a report from ``origin`` over its limits. ``submission``: what identifies this report across
+        retries (the form's idempotency key), so a retry may attach its own photos again."""
         problems = [
             (i, uploads.display_name(key), problem)
             for i, key in enumerate(request.photos)
@@ -167,6 +173,7 @@ class IntakeService:
         sms_withheld = self._sms_withheld(request.phone, origin, now) if phone_is_mobile else None
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
         number = format_ticket_number(year, self._tickets.next_number(year))
+        self._claim_photos(request.photos, submission or number)
         link = self._archive.link_for(request.serial_number, request.phone, now) if self._archive else None
         ticket, event = open_ticket(
             **(link.ticket_fields() if link else {}),
@@ -204,8 +211,16 @@ class IntakeService:
         token = secrets.token_urlsafe(24)
         messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
         self._tickets.create(ticket, event, token, messages, self._sla.next_wake(ticket, [event], now))
+        if self._claims is not None and request.photos:
+            self._claims.attach(request.photos, submission or number, number)
         self._notifications.deliver(messages)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
+
+    def _claim_photos(self, keys: list[str], owner: str) -> None:
+        taken = set(self._claims.claim(keys, owner)) if self._claims is not None and keys else set()
+        if taken:
+            raise PhotoRejected([(i, uploads.display_name(key), uploads.UploadProblem.IN_USE)
+                                 for i, key in enumerate(keys) if key in taken])
 
     def _count_report(self, phone: str, origin: PublicOrigin, now: datetime) -> None:
         if self._counters is None:

@@ -229,6 +229,18 @@ class RateCounters(Protocol):
         two callers racing for the last use cannot both get it."""
 
 
+class UploadClaims(Protocol):
+    """Which submission each uploaded file was attached to: a key handed out once is attached once."""
+
+    def claim(self, object_keys: Sequence[str], owner: str) -> list[str]:
+        """Claim every key for ``owner`` at once, or none of them: returns the keys held by another owner,
+        or already attached to a ticket, and then nothing is claimed. The same owner may claim its keys
+        again until they are attached (a retry of a submission whose ticket was never stored)."""
+
+    def attach(self, object_keys: Sequence[str], owner: str, number: str) -> None:
+        """Record the ticket ``owner``'s keys now belong to: from then on nobody may claim them."""
+
+
 # ---- the customer and product archive (issue 4) ----------------------------------------------------
 
 

@@ -31,7 +31,8 @@ def submit_report(
     def work() -> dict[str, str]:
         try:
             receipt = services.intake.submit(request, language=lang, actor=staff or "customer",
-                                             origin=None if staff else PublicOrigin(ip=source_ip))
+                                             origin=None if staff else PublicOrigin(ip=source_ip),
+                                             submission=idempotency_key)
         except PhotoRejected as rejected:
             mb = get_settings().max_photo_bytes // (1024 * 1024)
             _, name, problem = rejected.problems[0]
