@@ -28,7 +28,8 @@ short log of the requests that changed something since (``local/snapshots.py`` h
 
 Run: ``python -m local.aws_store`` (env ``LOCAL_AWS_PORT``, default 5000; ``LOCAL_STATE_DIR``, default
 ``.local`` in the repository). ``GET /_local/health`` answers 200 once the state is restored;
-``GET /_local/sent-messages`` lists the emails and text messages sent, oldest first.
+``GET /_local/sent-messages`` lists the emails and text messages sent, oldest first (``?limit=&skip=``:
+one page counted from the newest; the header ``X-Total-Count`` says how many there are).
 """
 
 from __future__ import annotations
@@ -174,7 +175,9 @@ class DurableRecordingMiddleware:
         if path == SENT_MESSAGES_PATH:
             with self._lock:
                 sent = sent_messages()
-            start_response("200 OK", [("Content-Type", "application/json")])
+            total = len(sent)
+            sent = newest_slice(sent, parse_qs(environ.get("QUERY_STRING") or ""))
+            start_response("200 OK", [("Content-Type", "application/json"), ("X-Total-Count", str(total))])
             return [json.dumps(sent).encode()]
         if path.startswith("/moto-api/recorder/"):
             # The replay endpoint sends requests to this very server: holding the lock would deadlock.
@@ -332,6 +335,20 @@ def sent_messages() -> list[dict[str, str]]:
             for message_id, (phone, text) in sns.sms_messages.items():
                 found.append(_sent("sms", phone, "", "", text, message_id))
     return found
+
+
+def newest_slice(sent: list[dict[str, str]], query: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """``?limit=N&skip=M``: the N messages after the M newest, still oldest first; a page of a desk
+    that has sent tens of thousands of messages, not all of them."""
+    def number(name: str) -> int | None:
+        value = (query.get(name) or [""])[0]
+        return int(value) if value.isdigit() else None
+
+    limit, skip = number("limit"), number("skip") or 0
+    if limit is None and not skip:
+        return sent
+    end = max(len(sent) - skip, 0)
+    return sent[max(end - limit, 0):end] if limit is not None else sent[:end]
 
 
 def _sent(kind: str, to: str, source: str, subject: str, body: str, message_id: str) -> dict[str, str]:

@@ -20,10 +20,14 @@ class SentMessage:
     message_id: str
 
 
-def sent_messages(endpoint_url: str, timeout: float = 5.0) -> list[SentMessage]:
-    """Newest first. The stand-in lists them in the order they were sent and gives no timestamps;
-    it reads only its lists of sent messages, not the whole state (``/moto-api/data.json``)."""
-    with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}/_local/sent-messages", timeout=timeout) as response:
+def sent_messages(endpoint_url: str, timeout: float = 5.0, *, limit: int | None = None,
+                  skip: int = 0) -> list[SentMessage]:
+    """Newest first; ``limit``/``skip``: one page of them. The stand-in lists them in the order they
+    were sent and gives no timestamps; it reads only its lists of sent messages, not the whole state
+    (``/moto-api/data.json``)."""
+    query = f"?limit={limit}&skip={skip}" if limit is not None else ""
+    url = f"{endpoint_url.rstrip('/')}/_local/sent-messages{query}"
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         data = json.load(response)
     messages = [
         SentMessage(m["kind"], m["to"], m["source"], m["subject"], m["body"], m["message_id"]) for m in data

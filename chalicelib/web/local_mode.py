@@ -23,10 +23,11 @@ from chalicelib.i18n import t
 from chalicelib.settings import get_settings
 from chalicelib.web import jobs
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import read_form, read_json
+from chalicelib.web.forms import query_of, read_form, read_json
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
+OUTBOX_PAGE = 50  # messages a page of the outbox shows, newest first
 
 
 def _not_here() -> Response:
@@ -42,7 +43,12 @@ def outbox() -> Response:
     settings = get_settings()
     if not settings.local_mode or not settings.aws_endpoint_url:
         return _not_here()
-    return render(blueprint.current_request, "outbox.html", messages=sent_messages(settings.aws_endpoint_url))
+    page_text = str(query_of(blueprint.current_request).get("page", "1"))
+    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+    # One page more than shown says whether there are older ones.
+    found = sent_messages(settings.aws_endpoint_url, limit=OUTBOX_PAGE + 1, skip=(page - 1) * OUTBOX_PAGE)
+    return render(blueprint.current_request, "outbox.html", messages=found[:OUTBOX_PAGE], page=page,
+                  older=len(found) > OUTBOX_PAGE)
 
 
 @blueprint.route("/local/clock", methods=["GET"])

@@ -258,3 +258,13 @@ def test_queues_are_neither_recorded_nor_replayed(store: Store) -> None:
 
     assert store.client("sqs").list_queues().get("QueueUrls", []) == []
     assert [t["TopicArn"].rsplit(":", 1)[-1] for t in store.client("sns").list_topics()["Topics"]] == ["desk"]
+
+
+def test_the_sent_messages_come_a_page_at_a_time_counted_from_the_newest(store: Store) -> None:
+    write_everything(store)
+    response = requests.get(f"{store.url}/_local/sent-messages?limit=1&skip=0", timeout=30)
+    assert response.headers["X-Total-Count"] == "2"
+    assert [m["kind"] for m in response.json()] == ["sms"]  # the newest
+    older = requests.get(f"{store.url}/_local/sent-messages?limit=1&skip=1", timeout=30).json()
+    assert [m["kind"] for m in older] == ["email"]
+    assert requests.get(f"{store.url}/_local/sent-messages?limit=5&skip=2", timeout=30).json() == []
