@@ -73,6 +73,8 @@ class MfaEnrolment:
 class SignedIn:
     id_token: str
     expires_in: int
+    # Given at sign-in, not on renewal (the pool does not rotate refresh tokens).
+    refresh_token: str = ""
 
 
 class CognitoTokens:
@@ -137,6 +139,25 @@ class CognitoSignIn:
             raise
         return self._result(username, response)
 
+    def renew(self, refresh_token: str) -> SignedIn:
+        """A fresh ID token from the refresh token of an earlier sign-in (REFRESH_TOKEN_AUTH), so a
+        session outlives the one-hour ID token. A revoked or expired refresh token is ``InvalidToken``."""
+        try:
+            response = client("cognito-idp").initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NotAuthorizedException", "UserNotFoundException",
+                                                   "ResourceNotFoundException", "InvalidParameterException"):
+                raise InvalidToken(error.response["Error"]["Code"]) from error
+            raise
+        result = response.get("AuthenticationResult") or {}
+        if not result.get("IdToken"):
+            raise InvalidToken("no ID token on renewal")
+        return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+
     def set_new_password(self, username: str, session: str, new_password: str) -> SignedIn:
         try:
             response = client("cognito-idp").respond_to_auth_challenge(
@@ -192,7 +213,8 @@ class CognitoSignIn:
             # misconfigured pool, not a person's mistake.
             raise RuntimeError(f"unsupported Cognito challenge {challenge}")
         result = response["AuthenticationResult"]
-        return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+        return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)),
+                        refresh_token=str(result.get("RefreshToken") or ""))
 
 
 class CognitoDirectory:

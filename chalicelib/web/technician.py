@@ -172,6 +172,13 @@ def job_step(number: str, step: str) -> Response:
                     headers={"Location": f"{_root()}/staff/jobs/{quote(number)}?done={step}"})
 
 
+@blueprint.route("/staff/jobs/{number}/{step}", methods=["GET"])
+@guarded(blueprint)
+def job_step_opened(number: str, step: str) -> Response:
+    """A step's address only takes posts; opened (an old sign-in link, a reload) it leads to the job."""
+    return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/jobs/{quote(number)}"})
+
+
 # ---- uploads of the signed form (JSON, called by tech.js) ----------------------------------------
 
 

@@ -109,7 +109,7 @@ def test_the_pages_enrol_with_a_qr_code_then_land_on_the_deep_link(mfa_pool, cli
 
     done = post(client, {**fields, "code": AppCode(secret).now()})
     assert done.status_code == 303 and done.headers["Location"] == "/staff/queue"
-    assert done.headers["Set-Cookie"].startswith("sd_staff=")
+    assert done.headers["Set-Cookie"][0].startswith("sd_staff=")
 
 
 def test_the_code_page_is_in_chinese_by_default(mfa_pool, client):
