@@ -161,7 +161,7 @@ def job_step(number: str, step: str) -> Response:
     try:
         _STEPS[step](number, form, lang)
     except InvalidFields as error:
-        return _job_page(number, errors=error.fields, values=_kept(form), status=400)
+        return _job_page(number, errors=error.fields, values=_kept(form, refused=error.fields), status=400)
     except IllegalTransition as error:
         message = t(lang, "tech.error.wrong_state", status=t(lang, f"status.{error.status.value}"))
         return _job_page(number, errors={"_form": message}, values=_kept(form), status=409)
@@ -334,9 +334,15 @@ def _only(form: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k in names}
 
 
-def _kept(form: dict[str, Any]) -> dict[str, Any]:
-    """What the technician typed, shown again; the signature drawing is not sent back (it is large)."""
-    return {k: v for k, v in form.items() if k != "signature"}
+def _kept(form: dict[str, Any], refused: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What the technician typed, shown again. A drawn signature comes back too, to be redrawn on the
+    pad: the customer must not sign twice because of a missing name. Not a signature that was refused."""
+    kept = dict(form)
+    signature = kept.get("signature")
+    if not isinstance(signature, str) or not signature.startswith("data:image/png;base64,") or "signature" in (
+            refused or {}):
+        kept.pop("signature", None)
+    return kept
 
 
 def _local_time(at: datetime | None) -> str:

@@ -76,6 +76,19 @@ def fill_work(page) -> None:
     page.fill("#labour", "300")
 
 
+def draw_signature(page) -> None:
+    """The customer's finger across the pad."""
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 30):
+        page.mouse.move(box["x"] + 20 + step * (box["width"] - 40) / 30,
+                        box["y"] + box["height"] * (0.7 - 0.4 * (step % 5) / 5))
+    page.mouse.up()
+
+
 def test_a_technician_files_a_signed_form_and_the_supervisor_approves(local_stack, desk, phone_page, tmp_path):
     page = phone_page
     job = dispatched_job(local_stack, desk, "验收上传公司")
@@ -117,14 +130,6 @@ def test_the_customer_refuses_then_signs_on_the_screen(local_stack, desk, phone_
 
     fill_work(page)
     page.fill("#signer", "王工")
-    pad = page.locator("#signature-pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 30):
-        page.mouse.move(box["x"] + 20 + step * (box["width"] - 40) / 30,
-                        box["y"] + box["height"] * (0.7 - 0.4 * (step % 5) / 5))
-    page.mouse.up()
+    draw_signature(page)
     page.click("#file-acceptance")
     page.wait_for_selector("#awaiting")

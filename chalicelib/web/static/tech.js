@@ -130,12 +130,24 @@
       if (!drawing) return;
       const [x, y] = point(event); ctx.lineTo(x, y); ctx.stroke(); drawn = true;
     });
-    const stop = () => { drawing = false; };
+    const stop = () => { drawing = false; signerRequired(); };
     pad.addEventListener("pointerup", stop);
     pad.addEventListener("pointercancel", stop);
     document.getElementById("signature-clear").addEventListener("click", () => {
-      ctx.clearRect(0, 0, pad.width, pad.height); drawn = false;
+      ctx.clearRect(0, 0, pad.width, pad.height); drawn = false; signerRequired();
     });
+    // The signer's name is required with a drawn signature only.
+    const signer = document.getElementById("signer");
+    function signerRequired() { signer.required = drawn; }
+    // A page sent back for a correction carries the signature drawn before: put it back on the pad, so
+    // the customer does not have to sign again.
+    const kept = document.getElementById("signature").value;
+    if (kept.indexOf("data:image/png;base64,") === 0) {
+      const image = new Image();
+      image.onload = () => { ctx.drawImage(image, 0, 0); drawn = true; signerRequired(); pad.dataset.restored = "1"; };
+      image.src = kept;
+    }
+    signerRequired();
 
     closure.addEventListener("submit", () => {
       document.getElementById("signature").value = drawn && !keyField.value ? pad.toDataURL("image/png") : "";
