@@ -8,43 +8,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-from chalicelib.adapters.clock import OffsetClock, SystemClock
-from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
-from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
-from chalicelib.adapters.dynamodb_archive import DynamoArchive
-from chalicelib.adapters.dynamodb_config import DynamoConfig
-from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
-from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
-from chalicelib.adapters.dynamodb_uploads import DynamoUploadClaims
-from chalicelib.adapters.idempotency import IdempotentRunner
-from chalicelib.adapters.s3_files import S3FileStore
-from chalicelib.adapters.s3_reports import S3ReportArchive
-from chalicelib.adapters.secrets import secret
-from chalicelib.adapters.ses_email import SesEmailSender
-from chalicelib.adapters.signed_links import JwtLinkSigner
-from chalicelib.adapters.smtp_email import SmtpEmailSender
-from chalicelib.adapters.sns_sms import SnsSender
-from chalicelib.adapters.spreadsheets import SpreadsheetFiles
-from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
-from chalicelib.adapters.sqs_report_queue import SqsReportQueue
-from chalicelib.domain.holidays import HolidayBasis
-from chalicelib.domain.notification import MessageChannel
-from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
-from chalicelib.services.archive import ArchiveConfig, ArchiveService
-from chalicelib.services.billing import BillingConfig, BillingService
-from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
-from chalicelib.services.complaints import ComplaintService
-from chalicelib.services.desk import DeskService
-from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
-from chalicelib.services.intake import IntakeConfig, IntakeLimits, IntakeService
-from chalicelib.services.notifications import NotificationService, RoutingNotifier
-from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
-from chalicelib.services.queue import QueueService
-from chalicelib.services.reports import ReportConfig, ReportService, StoredEmailSender
-from chalicelib.services.sla import SlaConfig, SlaService
-from chalicelib.services.tracking import TrackingService
 from chalicelib.settings import Settings, get_settings
+
+# Adapters (boto3, JWT, crypto) and services are imported where they are built, not here: every page
+# module imports this one, and a cold start should pay only for what its first request uses.
+if TYPE_CHECKING:
+    from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.ses_email import SesEmailSender
+    from chalicelib.adapters.signed_links import JwtLinkSigner
+    from chalicelib.adapters.smtp_email import SmtpEmailSender
+    from chalicelib.domain.holidays import HolidayBasis
+    from chalicelib.services.aftercare import AftercareConfig, AftercareService
+    from chalicelib.services.archive import ArchiveService
+    from chalicelib.services.billing import BillingService
+    from chalicelib.services.complaints import ComplaintService
+    from chalicelib.services.desk import DeskService
+    from chalicelib.services.field_work import FieldWorkService
+    from chalicelib.services.intake import IntakeConfig, IntakeService
+    from chalicelib.services.notifications import NotificationService
+    from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
+    from chalicelib.services.queue import QueueService
+    from chalicelib.services.reports import ReportConfig, ReportService
+    from chalicelib.services.sla import SlaConfig, SlaService
+    from chalicelib.services.tracking import TrackingService
 
 
 @dataclass(frozen=True)
@@ -82,6 +70,8 @@ def services() -> Services:
 
 def calendar_gaps() -> dict[int, HolidayBasis]:
     """Years that deadlines may reach soon without an official holiday schedule (staff pages warn)."""
+    from chalicelib.services.calendars import HolidayAwareConfig
+
     built = services()
     config = built.config
     return config.holidays.gaps(built.clock.now()) if isinstance(config, HolidayAwareConfig) else {}
@@ -90,11 +80,15 @@ def calendar_gaps() -> dict[int, HolidayBasis]:
 @cache
 def file_origin() -> str:
     """The origin browsers upload files to and fetch them from (the pages' Content-Security-Policy)."""
+    from chalicelib.adapters.s3_files import S3FileStore
+
     settings = get_settings()
     return S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url).browser_origin()
 
 
 def clock_for(settings: Settings) -> Clock:
+    from chalicelib.adapters.clock import OffsetClock, SystemClock
+
     if settings.local_mode and settings.clock_file:
         return OffsetClock(settings.clock_file)
     return SystemClock()
@@ -102,6 +96,34 @@ def clock_for(settings: Settings) -> Clock:
 
 @cache
 def _aws_services() -> Services:
+    from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
+    from chalicelib.adapters.dynamodb_archive import DynamoArchive
+    from chalicelib.adapters.dynamodb_config import DynamoConfig
+    from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
+    from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
+    from chalicelib.adapters.dynamodb_uploads import DynamoUploadClaims
+    from chalicelib.adapters.idempotency import IdempotentRunner
+    from chalicelib.adapters.s3_files import S3FileStore
+    from chalicelib.adapters.s3_reports import S3ReportArchive
+    from chalicelib.adapters.sns_sms import SnsSender
+    from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+    from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
+    from chalicelib.domain.notification import MessageChannel
+    from chalicelib.services.aftercare import AftercareNotifier, AftercareService
+    from chalicelib.services.archive import ArchiveConfig, ArchiveService
+    from chalicelib.services.billing import BillingConfig, BillingService
+    from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
+    from chalicelib.services.complaints import ComplaintService
+    from chalicelib.services.desk import DeskService
+    from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
+    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.notifications import NotificationService, RoutingNotifier
+    from chalicelib.services.queue import QueueService
+    from chalicelib.services.reports import StoredEmailSender
+    from chalicelib.services.sla import SlaService
+    from chalicelib.services.tracking import TrackingService
+
     settings = get_settings()
     clock = clock_for(settings)
     tickets = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
@@ -184,11 +206,16 @@ def _aws_services() -> Services:
 
 
 def aftercare_config(settings: Settings) -> AftercareConfig:
+    from chalicelib.services.aftercare import AftercareConfig
+
     return AftercareConfig(public_base_url=settings.public_base_url, timezone=settings.timezone,
                            survey_days=settings.survey_link_days)
 
 
 def link_signer(settings: Settings) -> JwtLinkSigner:
+    from chalicelib.adapters.secrets import secret
+    from chalicelib.adapters.signed_links import JwtLinkSigner
+
     return JwtLinkSigner(secret(name=settings.link_signing_secret_name, local_value=settings.link_signing_secret))
 
 
@@ -198,6 +225,10 @@ def email_sender(settings: Settings) -> Notifier:
 
 
 def _email_provider(settings: Settings) -> SmtpEmailSender | SesEmailSender:
+    from chalicelib.adapters.secrets import secret
+    from chalicelib.adapters.ses_email import SesEmailSender
+    from chalicelib.adapters.smtp_email import SmtpEmailSender
+
     if settings.email_provider == "smtp":
         password = secret(name=settings.smtp_password_secret_name, local_value=settings.smtp_password)
         return SmtpEmailSender(
@@ -208,6 +239,8 @@ def _email_provider(settings: Settings) -> SmtpEmailSender | SesEmailSender:
 
 
 def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeConfig:
+    from chalicelib.services.intake import IntakeConfig, IntakeLimits
+
     return IntakeConfig(
         public_base_url=settings.public_base_url,
         desk_email=settings.desk_email,
@@ -226,6 +259,8 @@ def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeCo
 
 
 def sla_config(settings: Settings) -> SlaConfig:
+    from chalicelib.services.sla import SlaConfig
+
     return SlaConfig(
         public_base_url=settings.public_base_url,
         timezone=settings.timezone,
@@ -251,6 +286,11 @@ def reports() -> ReportService:
 
 @cache
 def _aws_reports() -> ReportService:
+    from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+    from chalicelib.adapters.s3_reports import S3ReportArchive
+    from chalicelib.adapters.sqs_report_queue import SqsReportQueue
+    from chalicelib.services.reports import ReportService
+
     settings = get_settings()
     built = services()
     return ReportService(
@@ -261,6 +301,8 @@ def _aws_reports() -> ReportService:
 
 
 def report_config(settings: Settings) -> ReportConfig:
+    from chalicelib.services.reports import ReportConfig
+
     return ReportConfig(
         recipients=settings.report_recipient_list,
         sender=settings.sender_email,

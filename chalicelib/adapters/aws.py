@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 
 def _config(service: str) -> Config:
+    from botocore.config import Config
+
     retries = Config(retries={"mode": "standard", "max_attempts": 3})
     if service != "s3":
         return retries
@@ -28,6 +30,8 @@ def _config(service: str) -> Config:
 
 @cache
 def client(service: str) -> Any:
+    import boto3  # on first use, not at import: most cold starts need only some of the SDK
+
     return boto3.client(service, config=_config(service))  # type: ignore[call-overload]
 
 
