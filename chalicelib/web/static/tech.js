@@ -15,14 +15,13 @@
     return data;
   }
 
-  // Presigned POST to S3, then ask the app to check the bytes; resolves to the stored key.
-  async function uploadFile(file, uploadUrl, checkUrl) {
+  // Presigned POST to S3 (photos.js, with its percentage shown in `status`), then ask the app to check
+  // the bytes; resolves to the stored key.
+  async function uploadFile(file, uploadUrl, checkUrl, status, template) {
     const ticket = await postJSON(uploadUrl, { filename: file.name, content_type: file.type });
-    const body = new FormData();
-    Object.entries(ticket.fields).forEach(([k, v]) => body.append(k, v));
-    body.append("file", file);
-    const stored = await fetch(ticket.url, { method: "POST", body: body });
-    if (!stored.ok) throw new Error("");
+    await window.servicePhotos.send(ticket.url, ticket.fields, file, (percent) => {
+      status.textContent = file.name + " · " + window.servicePhotos.percent(template, percent);
+    });
     await postJSON(checkUrl, { key: ticket.key, filename: file.name });
     return ticket.key;
   }
@@ -64,8 +63,9 @@
         pending += 1; submit.disabled = true;
         try {
           const q = "?lang=" + encodeURIComponent(d.lang);
-          const key = await uploadFile(file, d.uploadUrl + q, d.checkUrl + q);
-          li.textContent = file.name + " · " + d.msgUploaded;
+          const photo = await window.servicePhotos.downscale(file);
+          const key = await uploadFile(photo, d.uploadUrl + q, d.checkUrl + q, li, d.msgProgress);
+          li.textContent = photo.name + " · " + d.msgUploaded;
           const hidden = document.createElement("input");
           hidden.type = "hidden"; hidden.name = "photos"; hidden.value = key;
           li.appendChild(hidden);
@@ -102,7 +102,8 @@
       status.textContent = file.name + " · " + d.msgUploading;
       submit.disabled = true;
       try {
-        keyField.value = await uploadFile(file, d.uploadUrl, d.checkUrl);
+        // The signed form goes as it is: its small print must stay readable.
+        keyField.value = await uploadFile(file, d.uploadUrl, d.checkUrl, status, d.msgProgress);
         status.textContent = file.name + " · " + d.msgUploaded;
       } catch (error) {
         keyField.value = "";
