@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     max_photo_bytes: int = Field(10 * 1024 * 1024, description="Largest photo a customer may upload")
     upload_url_seconds: int = Field(900, description="How long a presigned upload stays valid")
     idempotency_seconds: int = Field(24 * 3600, description="How long a submitted form's idempotency key is remembered")
+    idempotency_lock_seconds: float = Field(
+        10, gt=0, description="How long a request that died mid-submission blocks a retry of the same form"
+    )
+    idempotency_wait_seconds: float = Field(
+        20, ge=0, description="How long a repeated form waits for the first one still being submitted (then 409)"
+    )
     # Limits on the anonymous front door (the form and POST /api/requests); the desk's own entries are
     # never limited. A plant reporting several machines at once stays well under them; a script does not.
     intake_limit_phone_per_hour: int = Field(

@@ -182,7 +182,9 @@ def _aws_services() -> Services:
         desk=desk,
         config=config_store,
         clock=clock,
-        idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds),
+        idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds,
+                                     lock_seconds=settings.idempotency_lock_seconds,
+                                     wait_seconds=settings.idempotency_wait_seconds),
         staff_tokens=CognitoTokens(
             region=settings.cognito_region,
             user_pool_id=settings.cognito_user_pool_id,

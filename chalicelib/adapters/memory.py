@@ -3,6 +3,8 @@ contract tests under moto)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,15 @@ from chalicelib.domain.notification import DeliveryState, OutboxMessage, is_due,
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
-from chalicelib.services.ports import DeliveryError, KeyReused, ReportBuild, StaleTicket, StoredFile, UploadTicket
+from chalicelib.services.ports import (
+    DeliveryError,
+    KeyReused,
+    ReportBuild,
+    StaleTicket,
+    StillInProgress,
+    StoredFile,
+    UploadTicket,
+)
 
 
 class FixedClock:
@@ -316,22 +326,41 @@ class MemoryFiles:
 
 
 class MemoryIdempotency:
-    """Same contract as ``IdempotentRunner``: one result per key, and a key reused for other content fails."""
+    """Same contract as ``IdempotentRunner``: one result per key, a repeat while the first run works
+    waits for its result (up to ``wait_seconds``), a run that raised leaves the key free, and a key
+    reused for other content fails. Thread-safe, for concurrent route tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float = 5.0) -> None:
         self.results: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._running: dict[tuple[str, str], dict[str, Any]] = {}
+        self._changed = threading.Condition()
+        self._wait_seconds = wait_seconds
 
-    def run(
-        self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]],
-        lambda_context: Any = None,
-    ) -> dict[str, Any]:
-        if (scope, key) in self.results:
-            stored_payload, result = self.results[(scope, key)]
-            if stored_payload != payload:
-                raise KeyReused(key)
-            return result
-        result = work()
-        self.results[(scope, key)] = (payload, result)
+    def run(self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        slot = (scope, key)
+        deadline = time.monotonic() + self._wait_seconds
+        with self._changed:
+            while True:
+                if slot in self.results:
+                    stored_payload, result = self.results[slot]
+                    if stored_payload != payload:
+                        raise KeyReused(key)
+                    return result
+                if slot not in self._running:
+                    break
+                if self._running[slot] != payload:
+                    raise KeyReused(key)
+                if not self._changed.wait(deadline - time.monotonic()):
+                    raise StillInProgress(key)
+            self._running[slot] = payload
+        try:
+            result = work()
+            with self._changed:
+                self.results[slot] = (payload, result)
+        finally:
+            with self._changed:
+                del self._running[slot]
+                self._changed.notify_all()
         return result
 
 

@@ -175,11 +175,10 @@ class StillInProgress(Exception):
 
 
 class Idempotency(Protocol):
-    def run(
-        self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]],
-        lambda_context: Any = None,
-    ) -> dict[str, Any]:
-        """Run ``work`` once per (scope, key); repeats get the stored result."""
+    def run(self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run ``work`` once per (scope, key); repeats get the stored result. A repeat while the first
+        run is still working waits for its result (``StillInProgress`` after a bounded wait); a first
+        run that died holds the key for seconds only. ``KeyReused``: the key came with other content."""
 
 
 class DeliveryError(Exception):

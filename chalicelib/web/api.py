@@ -130,8 +130,7 @@ def create_request() -> Response:
     lang = _lang()
     data = read_json(request.raw_body)
     key = (request.headers.get("idempotency-key") or "")[:100] or None
-    receipt = submit_report(data, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context,
-                            source_ip=source_ip(request))
+    receipt = submit_report(data, lang=lang, idempotency_key=key, source_ip=source_ip(request))
     return _json(Receipt(**receipt), 201)
 
 

@@ -26,6 +26,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, read_form, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -51,6 +52,7 @@ def approvals_page() -> Response:
                  content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 @staff_only(blueprint, *APPROVERS)
+@answered_once(blueprint)
 def decide(number: str, decision: str) -> Response:
     request = blueprint.current_request
     lang = language_of(request)

@@ -68,8 +68,7 @@ def submit_form() -> Response:
     key = str(form.get("idempotency_key") or "")[:100] or None
     values = {k: v for k, v in form.items() if k in FORM_FIELDS}
     try:
-        receipt = submit_report(values, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context,
-                                source_ip=source_ip(request))
+        receipt = submit_report(values, lang=lang, idempotency_key=key, source_ip=source_ip(request))
     except InvalidFields as invalid:
         # The same idempotency key again: a corrected form is the same submission, not a new one.
         return _form_page(values, invalid.fields, idempotency_key=key, status=400)

@@ -15,6 +15,7 @@ from chalicelib.i18n import t
 # answered with the field marked and the customer's text kept instead of a bare "too large" page.
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 8  # our bodies are flat objects with a list or two: deeper is never ours
+IDEMPOTENCY_FIELD = "idempotency_key"  # a form's hidden key: one submission however often it is sent
 
 
 class BadRequest(Exception):

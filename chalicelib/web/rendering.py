@@ -6,6 +6,7 @@ The language comes from ``?lang=`` (the switch link), then the ``lang`` cookie, 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -17,13 +18,14 @@ from aws_lambda_powertools import Logger
 from chalice import Response
 from chalice.app import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from chalicelib.domain.regions import PROVINCES
 from chalicelib.domain.sla import Deadline
 from chalicelib.domain.ticket import TicketEvent
 from chalicelib.i18n import deadlines, events, normalize_language, t
 from chalicelib.settings import get_settings
-from chalicelib.web.forms import query_of
+from chalicelib.web.forms import IDEMPOTENCY_FIELD, query_of
 
 logger = Logger(child=True)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -78,7 +80,13 @@ def security_headers() -> dict[str, str]:
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    env.globals["form_key"] = form_key
     return env
+
+
+def form_key() -> Markup:
+    """A form's hidden idempotency key, new at each rendering (``web/once.py`` answers it once)."""
+    return Markup(f'<input type="hidden" name="{IDEMPOTENCY_FIELD}" value="{uuid.uuid4().hex}">')
 
 
 def language_of(request: Request | None, default: str | None = None) -> str:

@@ -14,7 +14,7 @@ from chalicelib.web.forms import InvalidFields, validate
 
 
 def submit_report(
-    data: dict[str, Any], *, lang: str, idempotency_key: str | None, lambda_context: Any = None,
+    data: dict[str, Any], *, lang: str, idempotency_key: str | None,
     staff: str | None = None, source_ip: str | None = None,
 ) -> dict[str, str]:
     """Returns ``number``, ``tracking_token`` and ``tracking_url``; raises ``InvalidFields``.
@@ -41,9 +41,7 @@ def submit_report(
 
     if not idempotency_key:
         return work()
-    return services.idempotency.run(
-        "intake", idempotency_key, request.model_dump(mode="json"), work, lambda_context=lambda_context
-    )
+    return services.idempotency.run("intake", idempotency_key, request.model_dump(mode="json"), work)
 
 
 def source_ip(request: Any) -> str | None:

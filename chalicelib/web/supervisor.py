@@ -36,6 +36,7 @@ from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.customer import report_form_context
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import BadRequest, InvalidFields, read_form, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 from chalicelib.web.submission import submit_report
 from chalicelib.web.supervisor_forms import (
@@ -291,6 +292,7 @@ _FORM = ["application/x-www-form-urlencoded"]
 @blueprint.route("/staff/tickets/{number}/classify", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def classify(number: str) -> Response:
     return _act(number, "classify", ClassifyForm, _classify)
 
@@ -298,6 +300,7 @@ def classify(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/contact", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *DESK)
+@answered_once(blueprint)
 def record_contact(number: str) -> Response:
     return _act(number, "contact", ContactForm, _contact)
 
@@ -305,6 +308,7 @@ def record_contact(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/agreed-date", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def agree_date(number: str) -> Response:
     return _act(number, "agree_date", AgreeDateForm, _agree_date)
 
@@ -312,6 +316,7 @@ def agree_date(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/dispatch", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def dispatch(number: str) -> Response:
     return _act(number, "dispatch", DispatchForm, _dispatch, list_fields=frozenset({"technicians"}))
 
@@ -319,6 +324,7 @@ def dispatch(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/pause", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def pause(number: str) -> Response:
     return _act(number, "pause", PauseForm, _pause)
 
@@ -326,6 +332,7 @@ def pause(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/resume", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def resume(number: str) -> Response:
     return _act(number, "resume", None, _resume)
 
@@ -333,6 +340,7 @@ def resume(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/cancel", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MANAGERS)
+@answered_once(blueprint)
 def cancel(number: str) -> Response:
     return _act(number, "cancel", CancelForm, _cancel)
 
@@ -374,8 +382,7 @@ def enter_request() -> Response:
         if channel_errors:
             validate(ServiceRequestInput, values, lang)  # say everything that is wrong at once
             raise InvalidFields(channel_errors)
-        receipt = submit_report(values, lang=lang, idempotency_key=key, lambda_context=blueprint.lambda_context,
-                                staff=current_staff().username)
+        receipt = submit_report(values, lang=lang, idempotency_key=key, staff=current_staff().username)
     except InvalidFields as invalid:
         return _entry_page(values, {**channel_errors, **invalid.fields}, key=key, status=400)
     return _see_other(f"/staff/tickets/{quote(receipt['number'])}?done=entered")

@@ -41,6 +41,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, read_form, read_json, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -151,6 +152,7 @@ def job_page(number: str) -> Response:
 @blueprint.route("/staff/jobs/{number}/{step}", methods=["POST"], content_types=FORM_POST)
 @guarded(blueprint)
 @staff_only(blueprint, StaffRole.TECHNICIAN)
+@answered_once(blueprint)
 def job_step(number: str, step: str) -> Response:
     request = blueprint.current_request
     lang = language_of(request)

@@ -164,3 +164,38 @@ def test_photos_are_attached_to_the_ticket(client):
 def test_static_assets_are_served(client):
     assert client.http.get("/static/site.css").headers["Content-Type"].startswith("text/css")
     assert client.http.get("/static/nope.css").status_code == 404
+
+
+def test_a_double_click_while_the_first_is_still_saving_gets_the_same_receipt(aws, monkeypatch):
+    import threading
+    import time
+
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.services.intake import IntakeService
+
+    monkeypatch.setenv("IDEMPOTENCY_LOCK_SECONDS", "0.5")  # the first outlives its lock, and keeps it
+    wiring.reset()
+    submit = IntakeService.submit
+
+    def slow_submit(self, *args, **kwargs):
+        time.sleep(1.5)  # a busy moment
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(IntakeService, "submit", slow_submit)
+    answers = []
+
+    def click():
+        with Client(app) as client:
+            answers.append(post_form(client, valid_report(), key="double-click"))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+        time.sleep(0.2)
+    for thread in clicks:
+        thread.join()
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert len(tickets_in_table()) == 1
