@@ -7,14 +7,15 @@ the ticket (the technician directory) before handing it to the desk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib.domain.plans import PlanRegistry, UnknownPlan
 from chalicelib.domain.queue import QueueFilter, SlaState, next_deadline, sla_state
 from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+from chalicelib.domain.uploads import display_name
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.ports import Clock, FileStore, StaffDirectory, TicketRepository
 from chalicelib.services.sla import SlaService
@@ -30,6 +31,14 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
+class ProgressPhoto:
+    name: str
+    url: str  # short-lived
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
 class TicketFile:
     """Everything the office sees about one ticket."""
 
@@ -38,6 +47,8 @@ class TicketFile:
     schedule: Schedule | None  # None when its plan no longer exists (shown as such, never a 500)
     state: SlaState
     photos: list[tuple[str, str]]  # (file name, short-lived link)
+    # The photos technicians attached to their progress reports, oldest first.
+    progress_photos: list[ProgressPhoto] = field(default_factory=list)
 
 
 class UnknownTechnician(ValueError):
@@ -103,7 +114,16 @@ class QueueService:
             for key in ticket.photo_keys
         ]
         state = sla_state(schedule, now) if schedule else SlaState.NO_DEADLINE
-        return TicketFile(ticket=ticket, timeline=timeline, schedule=schedule, state=state, photos=photos)
+        return TicketFile(ticket=ticket, timeline=timeline, schedule=schedule, state=state, photos=photos,
+                          progress_photos=self._progress_photos(timeline))
+
+    def _progress_photos(self, timeline: list[TicketEvent]) -> list[ProgressPhoto]:
+        return [
+            ProgressPhoto(display_name(key), self._files.presigned_download(key, PHOTO_LINK_SECONDS), event.at,
+                          event.actor)
+            for event in timeline if event.action == Action.REPORT_PROGRESS
+            for key in event.after.get("photos") or [] if isinstance(key, str)
+        ]
 
     def get(self, number: str) -> Ticket:
         ticket = self._tickets.get(number)
