@@ -176,7 +176,7 @@ def _aws_services() -> Services:
     archive.product_listeners.append(aftercare.product_delivered)
     return Services(
         intake=intake,
-        tracking=TrackingService(tickets),
+        tracking=TrackingService(tickets, files),
         notifications=notifications,
         sla=sla,
         desk=desk,

@@ -98,7 +98,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     )
     services = wiring.Services(
         intake=intake,
-        tracking=TrackingService(tickets),
+        tracking=TrackingService(tickets, files),
         notifications=notifications,
         sla=sla,
         desk=desk,

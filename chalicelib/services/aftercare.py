@@ -187,6 +187,14 @@ class AftercareService:
             return self.today()
         return max(approvals).astimezone(ZoneInfo(self._config.timezone)).date()
 
+    def open_survey_link(self, number: str) -> str | None:
+        """The survey link again, for the customer's tracking page, while the survey may be answered."""
+        ticket = self._tickets.get(number)
+        if ticket is None or ticket.survey_until is None or self._state(ticket) != SurveyState.OPEN:
+            return None
+        lifetime = ticket.survey_until - self._clock.now() + timedelta(days=1)
+        return self.survey_url(self._signer.sign({"survey": number}, lifetime))
+
     def survey_url(self, token: str) -> str:
         return f"{self._config.public_base_url.rstrip('/')}/s/{token}"
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
 from chalicelib.domain.ticket import Action, Kind, Status, Ticket, TicketEvent
-from chalicelib.services.ports import TicketRepository
+from chalicelib.services.ports import FileStore, TicketRepository
 
 
 class UnknownTrackingToken(Exception):
@@ -83,6 +83,7 @@ MILESTONES: dict[Action, Milestone] = {
     Action.AGREE_RESOLUTION: Milestone.RESOLUTION_AGREED,
     Action.CLOSE_COMPLAINT: Milestone.COMPLAINT_CLOSED,
 }
+FORM_LINK_SECONDS = 300  # the link is made when the customer asks for the copy
 _SHOWN_QUOTES = frozenset({QuoteState.SENT, QuoteState.APPROVED, QuoteState.DECLINED})
 
 
@@ -121,11 +122,15 @@ class CustomerView:
     warranty_until: date | None
     quote: PublicQuote | None
     steps: tuple[PublicStep, ...]
+    # After the job: the form the customer signed (they may keep a copy), and whether their survey waits.
+    acceptance_form: bool = False
+    survey_open_until: datetime | None = None
 
 
 class TrackingService:
-    def __init__(self, tickets: TicketRepository):
+    def __init__(self, tickets: TicketRepository, files: FileStore | None = None):
         self._tickets = tickets
+        self._files = files
 
     def find(self, token: str) -> CustomerView:
         if not token or len(token) > 200:
@@ -135,6 +140,16 @@ class TrackingService:
         if ticket is None:
             raise UnknownTrackingToken()
         return customer_view(ticket, self._tickets.events(ticket.number))
+
+    def acceptance_form_link(self, token: str) -> str | None:
+        """A short-lived link to the acceptance form the customer signed, once it is filed."""
+        if not token or len(token) > 200 or self._files is None:
+            return None
+        number = self._tickets.number_for_tracking_token(token)
+        ticket = self._tickets.get(number) if number else None
+        if ticket is None or ticket.acceptance is None:
+            return None
+        return self._files.presigned_download(ticket.acceptance.form_key, FORM_LINK_SECONDS)
 
 
 def customer_view(ticket: Ticket, events: list[TicketEvent]) -> CustomerView:
@@ -152,6 +167,8 @@ def customer_view(ticket: Ticket, events: list[TicketEvent]) -> CustomerView:
                           valid_until=quote.valid_until, note=quote.note)
         if quote is not None and quote.state in _SHOWN_QUOTES else None,
         steps=tuple(step for event in events if (step := _step(event)) is not None),
+        acceptance_form=ticket.acceptance is not None,
+        survey_open_until=ticket.survey_until if ticket.survey_until and ticket.survey is None else None,
     )
 
 

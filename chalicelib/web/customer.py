@@ -100,4 +100,24 @@ def tracking_page(token: str) -> Response:
                for step in tracked.steps],
         new=query_of(request).get("new") == "1",
         tracking_url=wiring.services().intake.tracking_url(token),
+        survey_link=wiring.services().aftercare.open_survey_link(tracked.number) if tracked.survey_open_until else None,
     )
+
+
+@blueprint.route("/t/{token}/acceptance", methods=["GET"])
+@guarded(blueprint)
+def acceptance_form_copy(token: str) -> Response:
+    """The customer's copy of the acceptance form they signed: a short-lived link made on request."""
+    request = blueprint.current_request
+    tracking = wiring.services().tracking
+    try:
+        lang = language_of(request, tracking.find(token).language)
+    except UnknownTrackingToken:
+        lang = language_of(request)
+        return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
+                      message=t(lang, "error.not_found.tracking"))
+    link = tracking.acceptance_form_link(token)
+    if link is None:
+        return render(request, "message.html", status=404, default_language=lang, heading=t(lang, "error.not_found"),
+                      message=t(lang, "track.no_form"))
+    return Response(body="", status_code=303, headers={"Location": link})

@@ -68,3 +68,11 @@ def test_a_photo_named_in_chinese_keeps_its_name_for_the_staff(client):
     receipt = post("/api/requests", valid_report(photos=[upload["key"]])).json_body
     photos = wiring.services().queue.ticket_file(receipt["number"]).photos
     assert [name for name, _ in photos] == ["开关柜.jpg"]
+
+
+def test_a_copy_of_the_signed_form_is_offered_only_once_one_is_filed(client):
+    response = client.http.post("/requests?lang=en", body=urlencode(valid_report(phone="13700137000")), headers=FORM)
+    path = response.headers["Location"].split("desk.example.com", 1)[-1].split("?", 1)[0]
+    assert 'id="acceptance-copy"' not in client.http.get(path).body.decode()
+    missing = client.http.get(path + "/acceptance")
+    assert missing.status_code == 404 and "no filed acceptance form yet" in missing.body.decode()
