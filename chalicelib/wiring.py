@@ -119,6 +119,7 @@ def _aws_services() -> Services:
     from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.notifications import NotificationService, RoutingNotifier
+    from chalicelib.services.dispatch_notice import DispatchNotices
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import StoredEmailSender
     from chalicelib.services.sla import SlaService
@@ -168,7 +169,9 @@ def _aws_services() -> Services:
         counters=DynamoRateCounters(settings.table_name),
         claims=DynamoUploadClaims(settings.table_name),
     )
-    desk = DeskService(tickets, sla, clock)
+    directory = CognitoDirectory(settings.cognito_user_pool_id)
+    desk = DeskService(tickets, sla, clock,
+                       notices=DispatchNotices(directory, notifications, settings.public_base_url))
     aftercare = AftercareService(
         tickets, DynamoAftercare(settings.table_name, tickets), DynamoArchive(settings.table_name), desk, intake,
         notifications, link_signer(settings), clock, aftercare_config(settings),
@@ -192,7 +195,7 @@ def _aws_services() -> Services:
             jwks_url=settings.cognito_jwks_url,
         ),
         staff_sign_in=CognitoSignIn(settings.cognito_client_id),
-        queue=QueueService(tickets, sla, desk, files, CognitoDirectory(settings.cognito_user_pool_id), clock),
+        queue=QueueService(tickets, sla, desk, files, directory, clock),
         field_work=FieldWorkService(
             tickets, desk, sla, files, intake, clock, notifications,
             FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),

@@ -1,6 +1,7 @@
 """Staff accounts: an administrator adds people in their roles (Cognito groups).
 
-    python -m ops.staff add --pool <UserPoolId> --username li.gong --role technician --email li@example.com
+    python -m ops.staff add --pool <UserPoolId> --username li.gong --role technician --email li@example.com \
+        --phone +8613900001234
 
 Without ``--password`` Cognito mails a temporary password that must be changed at first sign-in.
 """
@@ -20,9 +21,17 @@ DEMO_STAFF: dict[str, list[StaffRole]] = {
 }
 
 
+# Where the demo technicians are told of their jobs (the local outbox shows the messages).
+DEMO_CONTACTS: dict[str, tuple[str, str]] = {
+    "technician": ("+8613900000001", "technician@service-desk.local"),
+    "tech-wang": ("+8613900000002", "tech-wang@service-desk.local"),
+}
+
+
 def add_demo_staff(pool_id: str, password: str) -> None:
     for username, roles in DEMO_STAFF.items():
-        add_staff(pool_id, username, roles, password=password)
+        phone, email = DEMO_CONTACTS.get(username, (None, None))
+        add_staff(pool_id, username, roles, password=password, phone=phone, email=email)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,9 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--username", required=True)
     add.add_argument("--role", action="append", required=True, choices=[r.value for r in StaffRole])
     add.add_argument("--email", required=True, help="for password recovery (the pool requires one)")
+    add.add_argument("--phone", help="mobile number in E.164 (+86...): a technician is told of his jobs by SMS")
     add.add_argument("--password", help="set a permanent password at once (local/testing only)")
     args = parser.parse_args(argv)
-    add_staff(args.pool, args.username, [StaffRole(r) for r in args.role], password=args.password, email=args.email)
+    add_staff(args.pool, args.username, [StaffRole(r) for r in args.role], password=args.password, email=args.email,
+              phone=args.phone)
     print(f"added {args.username} as {', '.join(args.role)}")
     return 0
 

@@ -32,15 +32,19 @@ from chalicelib.services.billing import BillingConfig, BillingService
 from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
+from chalicelib.services.dispatch_notice import DispatchNotices
 from chalicelib.services.field_work import FieldWorkService
 from chalicelib.services.intake import IntakeConfig, IntakeService
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
-from chalicelib.services.ports import Notifier
+from chalicelib.services.ports import Notifier, StaffContact
 from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.tracking import TrackingService
 from ops.config import DEMO_ROSTER
 
+# tech-li has no email on file: he is told by SMS only.
+TECHNICIAN_CONTACTS = {"tech-wang": StaffContact(phone="+8613900000002", email="wang@desk.example.com"),
+                       "tech-li": StaffContact(phone="+8613900000003")}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64
 
@@ -81,8 +85,9 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
     )
-    desk = DeskService(tickets, sla, clock)
-    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]})
+    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS)
+    desk = DeskService(tickets, sla, clock,
+                       notices=DispatchNotices(staff, notifications, "https://desk.example.com"))
     archive_store = MemoryArchive(tickets)
     archive = ArchiveService(
         archive_store, files, MemoryFileReader(files), SpreadsheetFiles(), config_store, clock,

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.domain.staff import StaffRole, StaffUser
+from chalicelib.services.ports import StaffContact
 
 
 class InvalidToken(Exception):
@@ -231,6 +232,16 @@ class CognitoDirectory:
             user["Username"] for page in pages for user in page["Users"] if user.get("Enabled", True)
         )
 
+    def contact(self, username: str) -> StaffContact | None:
+        try:
+            user = client("cognito-idp").admin_get_user(UserPoolId=self._user_pool_id, Username=username)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "UserNotFoundException":
+                return None
+            raise
+        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        return StaffContact(phone=attributes.get("phone_number") or None, email=attributes.get("email") or None)
+
 
 def user_pool_named(name: str) -> str | None:
     """The id of the account's user pool called ``name`` (the local stand-in's staff pool)."""
@@ -307,11 +318,13 @@ def ensure_user_pool(pool: StaffPool) -> tuple[str, str]:
 
 
 def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, password: str | None = None,
-              email: str | None = None) -> None:
+              email: str | None = None, phone: str | None = None) -> None:
     """Creates a staff account in the given roles; with ``password`` it is usable at once (local demo),
-    without it Cognito mails a temporary one."""
+    without it Cognito mails a temporary one. ``phone`` (E.164): where a technician is told of his jobs."""
     idp = client("cognito-idp")
     attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
+    if phone:
+        attributes.append({"Name": "phone_number", "Value": phone})
     try:
         idp.admin_create_user(
             UserPoolId=user_pool_id, Username=username, UserAttributes=attributes,
@@ -320,6 +333,8 @@ def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, passw
     except ClientError as error:
         if error.response["Error"]["Code"] != "UsernameExistsException":
             raise
+        if attributes:  # an account made before its contact details were known gets them now
+            idp.admin_update_user_attributes(UserPoolId=user_pool_id, Username=username, UserAttributes=attributes)
     if password:
         idp.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Password=password, Permanent=True)
     for role in roles:

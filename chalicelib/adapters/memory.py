@@ -20,6 +20,7 @@ from chalicelib.services.ports import (
     DeliveryError,
     KeyReused,
     ReportBuild,
+    StaffContact,
     StaleTicket,
     StillInProgress,
     StoredFile,
@@ -232,9 +233,13 @@ class MemoryStaffDirectory:
     """``StaffDirectory`` over a dict: role -> user names."""
 
     members: dict[StaffRole, list[str]] = field(default_factory=dict)
+    contacts: dict[str, StaffContact] = field(default_factory=dict)
 
     def list_staff(self, role: StaffRole) -> list[str]:
         return sorted(self.members.get(role, []))
+
+    def contact(self, username: str) -> StaffContact | None:
+        return self.contacts.get(username)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
 from chalicelib.domain.notification import OutboxMessage
@@ -17,16 +17,23 @@ from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket, Ti
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
 from chalicelib.services.sla import SlaService
 
+if TYPE_CHECKING:
+    from chalicelib.services.dispatch_notice import DispatchNotices
+
 
 class UnknownTicket(LookupError):
     pass
 
 
 class DeskService:
-    def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock):
+    """``notices``: tells technicians of the jobs dispatched to them (none: nobody is told)."""
+
+    def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock, *,
+                 notices: DispatchNotices | None = None):
         self._tickets = tickets
         self._sla = sla
         self._clock = clock
+        self._notices = notices
 
     def classify(
         self,
@@ -68,9 +75,21 @@ class DeskService:
         return self._move(number, Action.RECORD_CONTACT, actor, f"reporter contacted{': ' + note if note else ''}")
 
     def dispatch(self, number: str, *, actor: str, technicians: tuple[str, ...]) -> Ticket:
-        return self._move(
-            number, Action.DISPATCH, actor, f"dispatched {', '.join(technicians)}", {"assignees": technicians}
+        """Each technician gets the job's link by SMS (and email when known), in the dispatch's transaction."""
+        notices = self._notices
+        sent: list[OutboxMessage] = []
+
+        def tell(moved: Ticket) -> list[OutboxMessage]:
+            sent[:] = notices.messages(moved, technicians, self._clock.now()) if notices else []
+            return sent
+
+        moved = self._move(
+            number, Action.DISPATCH, actor, f"dispatched {', '.join(technicians)}", {"assignees": technicians},
+            outbox=tell,
         )
+        if notices is not None and sent:
+            notices.deliver(sent)
+        return moved
 
     def check_in(self, number: str, *, actor: str) -> Ticket:
         return self._move(number, Action.CHECK_IN, actor, "technician checked in on site")

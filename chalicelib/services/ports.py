@@ -106,11 +106,22 @@ class TicketRepository(Protocol):
         ``save`` keeps this in step with ``Ticket.assignees``: taken off a job, it leaves the list."""
 
 
+@dataclass(frozen=True)
+class StaffContact:
+    """Where a staff member can be told something: a mobile number (E.164) and an email, if known."""
+
+    phone: str | None = None
+    email: str | None = None
+
+
 class StaffDirectory(Protocol):
     """Who holds a staff role (Cognito groups on AWS), e.g. the technicians a supervisor can dispatch."""
 
     def list_staff(self, role: StaffRole) -> list[str]:
         """User names in ``role``, sorted."""
+
+    def contact(self, username: str) -> StaffContact | None:
+        """The person's phone and email as their account holds them; None if there is no such account."""
 
 
 class ConfigStore(Protocol):

@@ -934,7 +934,8 @@ class ServiceDeskStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     sid="StaffDirectory",
-                    actions=["cognito-idp:ListUsersInGroup"],
+                    # The group's members for the dispatch form; a technician's phone and email for his notice.
+                    actions=["cognito-idp:ListUsersInGroup", "cognito-idp:AdminGetUser"],
                     resources=[self.user_pool.user_pool_arn],
                 )
             )
