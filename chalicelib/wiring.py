@@ -106,9 +106,11 @@ def _aws_services() -> Services:
     from chalicelib.adapters.idempotency import IdempotentRunner
     from chalicelib.adapters.s3_files import S3FileStore
     from chalicelib.adapters.s3_reports import S3ReportArchive
+    from chalicelib.adapters.secrets import read_secret
     from chalicelib.adapters.sns_sms import SnsSender
     from chalicelib.adapters.spreadsheets import SpreadsheetFiles
     from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
+    from chalicelib.adapters.team_chat import TeamChatSender
     from chalicelib.domain.notification import MessageChannel
     from chalicelib.services.aftercare import AftercareNotifier, AftercareService
     from chalicelib.services.archive import ArchiveConfig, ArchiveService
@@ -143,6 +145,8 @@ def _aws_services() -> Services:
                 ),
                 # Built below, and itself sends through this service: looked up when an item is delivered.
                 MessageChannel.AFTER_CARE: AftercareNotifier(lambda: aftercare),
+                # Each message names the secret that holds its robot's webhook URL (read when sent).
+                MessageChannel.TEAM_CHAT: TeamChatSender(read_secret),
             }
         ),
         clock,

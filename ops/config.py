@@ -5,7 +5,7 @@ make-up working days (entered every autumn from the State Council's notice for t
     python -m ops.config plans list
     python -m ops.config plans put my-plan.json         # validated before it is stored
     python -m ops.config rosters list
-    python -m ops.config rosters put roster-gd.json
+    python -m ops.config rosters put roster-gd.json      # team chats: name a secret, never a webhook URL
     python -m ops.config rosters demo                    # the demo roster the local stack starts with
     python -m ops.config calendars list                  # stored years, and what each coming year rests on
     python -m ops.config calendars put ops/calendars/CN-2026.json
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stored the {state} holiday schedule of {schedule.region} {schedule.year}: "
                   f"{len(schedule.holidays)} days off, {len(schedule.working_days)} make-up working days")
         else:
+            urls = list(_urls_in(data))
+            if urls:
+                # A webhook URL is a credential: the table is read by every function and many operators.
+                print(f"{args.file} names a URL at {', '.join(urls)}: a team chat's webhook URL belongs in Secrets "
+                      "Manager; give the secret's name instead (docs/deploy.md)", file=sys.stderr)
+                return 2
             roster = Roster.model_validate(data)
             store.put_roster(roster)
             print(f"stored roster for scope {roster.scope!r}")
@@ -96,6 +103,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.file} is not a valid {args.what[:-1]}:\n{error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _urls_in(value: object, where: str = "") -> Iterator[str]:
+    """Where in a roster's JSON a URL is written (no roster field holds one)."""
+    if isinstance(value, str) and "://" in value:
+        yield where or "the top"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _urls_in(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _urls_in(item, f"{where}[{index}]")
 
 
 def _list_calendars(store: DynamoConfig) -> int:

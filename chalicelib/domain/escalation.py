@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendars import AlwaysOpen, BusinessHours, Calendar
 from chalicelib.domain.plans import Milestone, Role
@@ -47,13 +48,63 @@ class Person(BaseModel):
     calendar: Calendar = Field(default_factory=BusinessHours)
 
 
+class ChatVendor(StrEnum):
+    WECOM = "wecom"  # 企业微信
+    DINGTALK = "dingtalk"  # 钉钉
+    FEISHU = "feishu"  # 飞书
+
+
+# Team chats may hear of a level's steps, or (``DESK``) of every new ticket in the roster's scope.
+DESK: Literal["desk"] = "desk"
+ChatAudience = Role | Literal["desk"]
+# The functions may read only secrets under this name (IAM), so a roster cannot point them at any other.
+CHAT_SECRET_PREFIX = "service-desk/chat/"
+_SECRET_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+=.@-")
+
+
+class TeamChat(BaseModel):
+    """A group robot in a team chat. Its webhook URL is a credential (whoever has it can post to the
+    group), so the roster holds only ``secret``, the name of the secret that keeps the URL and the
+    signing secret. ``name`` says who took a breach from the group's link."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    vendor: ChatVendor
+    secret: str
+    calendar: Calendar = Field(default_factory=BusinessHours)
+
+    @field_validator("secret")
+    @classmethod
+    def _a_secret_name(cls, value: str) -> str:
+        if "://" in value or "?" in value:
+            raise ValueError("a webhook URL is a credential: store it in Secrets Manager and give the secret's name")
+        if not value.startswith(CHAT_SECRET_PREFIX) or not set(value) <= _SECRET_NAME_CHARS:
+            raise ValueError(f"the name of a secret under {CHAT_SECRET_PREFIX!r}, e.g. {CHAT_SECRET_PREFIX}gd-supervisors")
+        return value
+
+    @property
+    def address(self) -> str:
+        """The outbox recipient: which vendor, and which secret holds the way in."""
+        return f"{self.vendor.value}:{self.secret}"
+
+
+def chat_address(recipient: str) -> tuple[ChatVendor, str] | None:
+    """The vendor and secret name of a team chat's outbox recipient; None for any other recipient."""
+    vendor, sep, secret = recipient.partition(":")
+    known = {v.value: v for v in ChatVendor}
+    return (known[vendor], secret) if sep and vendor in known else None
+
+
 class Roster(BaseModel):
-    """Who holds each level for one scope: ``default``, a region (``CN-GD``) or a product line."""
+    """Who holds each level for one scope: ``default``, a region (``CN-GD``) or a product line;
+    ``chats``: the team chats that hear of each level's steps (and, under ``desk``, of new tickets)."""
 
     model_config = ConfigDict(frozen=True)
 
     scope: str = "default"
     levels: dict[Role, tuple[Person, ...]]
+    chats: dict[ChatAudience, tuple[TeamChat, ...]] = Field(default_factory=dict)
 
 
 class RosterBook:
@@ -63,11 +114,22 @@ class RosterBook:
         self._by_scope = {r.scope: r for r in rosters}
 
     def holders(self, role: Role, *, province: str, product_line: str | None = None) -> tuple[Person, ...]:
-        for scope in (f"product:{product_line}" if product_line else None, f"region:{province}", "default"):
-            roster = self._by_scope.get(scope) if scope else None
-            if roster and roster.levels.get(role):
+        for roster in self._scopes(province, product_line):
+            if roster.levels.get(role):
                 return roster.levels[role]
         return ()
+
+    def chats(self, audience: ChatAudience, *, province: str, product_line: str | None = None) -> tuple[TeamChat, ...]:
+        """The team chats of the nearest scope that names any for this audience (resolved apart from
+        the people: a region may add its group and keep the default's people)."""
+        for roster in self._scopes(province, product_line):
+            if roster.chats.get(audience):
+                return tuple({chat.secret: chat for chat in roster.chats[audience]}.values())
+        return ()
+
+    def _scopes(self, province: str, product_line: str | None) -> list[Roster]:
+        scopes = (f"product:{product_line}" if product_line else None, f"region:{province}", "default")
+        return [self._by_scope[s] for s in scopes if s and s in self._by_scope]
 
 
 class Step(BaseModel):

@@ -25,6 +25,8 @@ class MessageChannel(StrEnum):
     # transaction and delivered by running the after-care (``AftercareService.job_closed``), so a crash
     # or a provider hiccup after the approval delays the survey and the callback instead of losing them.
     AFTER_CARE = "after_care"
+    # A team chat's group robot (WeCom, DingTalk, Feishu); the recipient is ``TeamChat.address``.
+    TEAM_CHAT = "team_chat"
 
 
 # Channels that carry work for the app itself, never text for a person: no page lists them as sent mail.

@@ -112,6 +112,7 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "msg.customer.sms": "【售后服务】您的报修已受理，单号{number}。查看进度：{link}",
         "msg.desk.subject": "新服务单 {number}：{customer}（{province}）{model}",
+        "msg.desk.chat": "【售后服务】新服务单 {number}：{customer}（{province}）{model}。处理：{link}",
         "msg.desk.body": (
             "新服务单 {number}\n渠道：{channel}\n类型：{kind}\n客户：{customer}\n联系人：{contact}\n"
             "电话：{phone}\n邮箱：{email}\n地址：{province} {city} {address}\n项目：{project}\n产品：{model}\n"
@@ -301,6 +302,7 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "msg.customer.sms": "[Service desk] Request received, ticket {number}. Track it: {link}",
         "msg.desk.subject": "New ticket {number}: {customer} ({province}) {model}",
+        "msg.desk.chat": "[Service desk] New ticket {number}: {customer} ({province}) {model}. Open: {link}",
         "msg.desk.body": (
             "New ticket {number}\nChannel: {channel}\nKind: {kind}\nCustomer: {customer}\nContact: {contact}\n"
             "Phone: {phone}\nEmail: {email}\nAddress: {province} {city} {address}\nProject: {project}\n"

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.billing import Quote
+from chalicelib.domain.escalation import chat_address
 from chalicelib.domain.ticket import Action, TicketEvent
 from chalicelib.i18n import CATALOG, DEFAULT_LANGUAGE, t
 from chalicelib.i18n.deadlines import duration, read_pause_note
@@ -305,6 +306,10 @@ class _Writer:
         """A person's address as it is; a topic of subscribers by what it is, not by its ARN."""
         if value.startswith("arn:aws:sns:"):
             return self.t("timeline.recipient.staff_topic")
+        chat = chat_address(value)
+        if chat is not None:  # a group robot, by its vendor and the secret that holds its URL
+            return self.t("timeline.recipient.team_chat", vendor=self.t(f"timeline.vendor.{chat[0].value}"),
+                          secret=chat[1])
         return value
 
     def channel(self, value: str) -> str:

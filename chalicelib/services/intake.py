@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import uploads
+from chalicelib.domain.escalation import DESK
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
@@ -305,4 +307,20 @@ class IntakeService:
                 message("desk_new_ticket", MessageChannel.STAFF_TOPIC, self._config.desk_topic_arn,
                         f"New ticket {ticket.number}", desk_body)
             )
+        out.extend(self._desk_chat_messages(ticket, message))
         return out
+
+    def _desk_chat_messages(
+        self, ticket: Ticket, message: Callable[[str, MessageChannel, str, str, str], OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """The desk's team chats of the ticket's region (the roster's ``desk`` chats) hear of it in one
+        short line with the staff link: the whole report is in the desk's email."""
+        chats = self._sla.roster_book().chats(DESK, province=ticket.reporter.province)
+        if not chats:
+            return []
+        text = t(
+            "zh-CN", "msg.desk.chat", number=ticket.number, customer=ticket.reporter.customer_name,
+            province=province_name(ticket.reporter.province, "zh-CN"), model=ticket.product.model,
+            link=f"{self._config.public_base_url.rstrip('/')}/staff/tickets/{ticket.number}",
+        )
+        return [message("desk_new_ticket", MessageChannel.TEAM_CHAT, chat.address, "", text) for chat in chats]

@@ -235,6 +235,7 @@ class SlaService:
                             next_attempt_at=send_at,
                         )
                     )
+        messages.extend(self._team_chat_messages(ticket, step, roster, now))
         return messages
 
     def _texts(self, ticket: Ticket, step: Step, link: str, now: datetime) -> tuple[str, str, str]:
@@ -264,6 +265,25 @@ class SlaService:
             t(zh, f"msg.{kind}.body", **values),
             t(zh, f"msg.{kind}.sms", **values),
         )
+
+    # -- team chats --------------------------------------------------------------------------------
+
+    def roster_book(self) -> RosterBook:
+        """Who holds each level, and which team chats hear of what, as configured now."""
+        return RosterBook(self._config_store.rosters())
+
+    def _team_chat_messages(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:
+        """Each team chat of the step's level hears of it once, in the SMS's short words. Its link names
+        the group: whoever in it takes the breach is recorded as the group."""
+        messages = []
+        for chat in roster.chats(step.role, province=ticket.reporter.province):
+            link = self.link_for(ticket, step, Person(name=chat.name))
+            messages.append(OutboxMessage(
+                id=uuid.uuid4().hex, ticket_number=ticket.number, purpose=f"escalation:{step.key}",
+                channel=MessageChannel.TEAM_CHAT, recipient=chat.address, text=self._texts(ticket, step, link, now)[2],
+                created_at=now, next_attempt_at=now if step.urgent else hold_until_working_time(now, chat.calendar),
+            ))
+        return messages
 
     # -- links and acknowledgements ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import (
+    ArnFormat,
     Aws,
     CfnOutput,
     CfnParameter,
@@ -50,6 +51,7 @@ from chalicelib.adapters.provision import (
     STAFF_PASSWORD_POLICY,
     FunctionEnvironment,
 )
+from chalicelib.domain.escalation import CHAT_SECRET_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
 from stacks.suppressions import skip_checks
@@ -213,7 +215,8 @@ FUNCTION_SIZES: dict[str, tuple[int, int]] = {
 
 # Lambda checks that do not fit these functions, with why; applied to every function of the app.
 _LAMBDA_SKIPS: dict[str, str] = {
-    "CKV_AWS_117": "No VPC: the functions reach only AWS APIs (DynamoDB, S3, SES, SNS); a VPC would add "
+    "CKV_AWS_117": "No VPC: the functions reach only AWS APIs (DynamoDB, S3, SES, SNS) and team chats' "
+    "webhooks (HTTPS); a VPC would add "
     "NAT gateways or endpoints and cost without reducing exposure.",
     "CKV_AWS_115": "No reserved concurrency: the app is the only workload of its account and new accounts "
     "(limit 10) cannot reserve any; throttles are alarmed on instead. The SLA sweep gets some where the "
@@ -1000,6 +1003,17 @@ class ServiceDeskStack(Stack):
                 sid="ReadSecrets",
                 actions=["secretsmanager:GetSecretValue"],
                 resources=[s.secret_arn for s in (self.link_signing_secret, self.smtp_password) if s is not None],
+            )
+        )
+        # Team chats' robots: each roster names its secret, made by an operator under this prefix
+        # (docs/deploy.md); the prefix keeps a roster from pointing the functions at any other secret.
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadTeamChatRobots",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[self.format_arn(service="secretsmanager", resource="secret",
+                                           resource_name=f"{CHAT_SECRET_PREFIX}*",
+                                           arn_format=ArnFormat.COLON_RESOURCE_NAME)],
             )
         )
         # Every function delivers notifications, and parks the ones it gives up on in the queue

@@ -67,3 +67,13 @@ def test_each_function_may_read_the_secrets_its_environment_names(template):
             for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
         ]
         assert env["LINK_SIGNING_SECRET_NAME"] in readable, function
+
+
+def test_each_function_may_read_the_team_chat_robots_secrets_and_no_other_by_their_prefix(template):
+    policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    for function in function_environments(template):
+        role = template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        [policy] = [p for p in policies if {"Ref": role} in p["Roles"]]
+        [robots] = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == "ReadTeamChatRobots"]
+        assert robots["Action"] == "secretsmanager:GetSecretValue"
+        assert str(robots["Resource"]).count(":secret:service-desk/chat/*") == 1, function

@@ -72,3 +72,23 @@ def _store_calendar(tmp_path, year, *, official):
     path.write_text(json.dumps({"year": year, "official": official, "source": "test",
                                 "holidays": [{"date": f"{year}-01-01", "name": "元旦"}]}))
     assert main(["calendars", "put", str(path)]) == 0
+
+
+def test_a_roster_naming_a_webhook_url_in_clear_text_is_refused_and_one_naming_its_secret_is_stored(tmp_path, capsys):
+    chat = {"name": "主管群", "vendor": "dingtalk", "secret": "service-desk/chat/supervisors"}
+    roster = {"scope": "region:CN-GD", "levels": {}, "chats": {"supervisor": [chat]}}
+    leaked = {**roster, "chats": {"supervisor": [{**chat, "secret": "https://oapi.dingtalk.com/robot/send?access_token=x"}]}}
+    note = {**roster, "levels": {"supervisor": [{"name": "https://oapi.dingtalk.com/robot/send?access_token=x"}]}}
+    with mock_aws():
+        ensure_resources(get_settings())
+        for bad in (leaked, note):
+            path = tmp_path / "bad.json"
+            path.write_text(json.dumps(bad))
+            assert main(["rosters", "put", str(path)]) == 2
+            assert "Secrets Manager" in capsys.readouterr().err
+        assert DynamoConfig("service-desk").rosters() == []
+        path = tmp_path / "roster.json"
+        path.write_text(json.dumps(roster, ensure_ascii=False))
+        assert main(["rosters", "put", str(path)]) == 0
+        [stored] = DynamoConfig("service-desk").rosters()
+        assert stored.chats["supervisor"][0].secret == "service-desk/chat/supervisors"
