@@ -16,6 +16,7 @@ from chalicelib.web import (
     jobs,
     local_mode,
     log_context,
+    nameplates,
     quote_answer,
     readiness,
     reports,
@@ -43,6 +44,7 @@ app.register_blueprint(approvals.blueprint)
 app.register_blueprint(billing.blueprint)
 app.register_blueprint(quote_answer.blueprint)
 app.register_blueprint(archive.blueprint)
+app.register_blueprint(nameplates.blueprint)
 app.register_blueprint(reports.blueprint)
 app.register_blueprint(survey.blueprint)
 app.register_blueprint(aftercare.blueprint)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.services.desk import DeskService
     from chalicelib.services.field_work import FieldWorkService
     from chalicelib.services.intake import IntakeConfig, IntakeService
+    from chalicelib.services.nameplates import NameplateService
     from chalicelib.services.notifications import NotificationService
     from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
     from chalicelib.services.queue import QueueService
@@ -118,10 +119,10 @@ def _aws_services() -> Services:
     from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
     from chalicelib.services.complaints import ComplaintService
     from chalicelib.services.desk import DeskService
+    from chalicelib.services.dispatch_notice import DispatchNotices
     from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.notifications import NotificationService, RoutingNotifier
-    from chalicelib.services.dispatch_notice import DispatchNotices
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import StoredEmailSender
     from chalicelib.services.sla import SlaService
@@ -322,6 +323,39 @@ def report_config(settings: Settings) -> ReportConfig:
     )
 
 
+# -- nameplate QR codes: built beside ``Services`` like the report ------------------------------------
+
+_nameplates_override: NameplateService | None = None
+
+
+def use_nameplates(service: NameplateService | None) -> None:
+    """Swap in another nameplate service (tests); ``None`` returns to the real one."""
+    global _nameplates_override
+    _nameplates_override = service
+
+
+def nameplates() -> NameplateService:
+    return _nameplates_override or _aws_nameplates()
+
+
+@cache
+def _aws_nameplates() -> NameplateService:
+    from chalicelib.adapters.dynamodb_archive import DynamoArchive
+    from chalicelib.adapters.s3_files import S3FileStore
+    from chalicelib.adapters.secrets import secret
+    from chalicelib.adapters.signed_links import HmacLabelSigner
+    from chalicelib.services.nameplates import NameplateConfig, NameplateService
+
+    settings = get_settings()
+    archive = DynamoArchive(settings.table_name)
+    return NameplateService(
+        archive, archive,
+        HmacLabelSigner(secret(name=settings.link_signing_secret_name, local_value=settings.link_signing_secret)),
+        S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url), services().clock,
+        NameplateConfig(public_base_url=settings.public_base_url, timezone=settings.timezone),
+    )
+
+
 def raw_email_sender(settings: Settings) -> RawEmailSender:
     """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
     return _email_provider(settings)
@@ -331,5 +365,6 @@ def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     _aws_services.cache_clear()
     _aws_reports.cache_clear()
+    _aws_nameplates.cache_clear()
     file_origin.cache_clear()
     get_settings.cache_clear()

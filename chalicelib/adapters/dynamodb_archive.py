@@ -9,6 +9,11 @@ Items (keys built in ``keys``):
   which is what makes serial numbers unique), and a copy under ``CUSTOMER#<id>`` / ``PRODUCT#<serial>``
   so a customer's products are one Query.
 
+- a nameplate label (QR code): pk ``LABEL#<id>``, sk ``LABEL`` — found by the id a scanned code carries;
+  kept after it is withdrawn, so an old print is told apart from a code that never existed; and the
+  label in use for a product: pk ``PRODUCT#<serial>``, sk ``LABEL`` — created with
+  ``attribute_not_exists``, so two first downloads at once agree on one label; deleted on withdrawal.
+
 Every record and its pointers/copies are written in one transaction conditioned on the record's
 ``version``, so a look-up never points at a phone or product the record no longer has.
 """
@@ -23,6 +28,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.domain.archive import Customer, InstalledProduct
+from chalicelib.domain.nameplates import ProductLabel
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import SerialTaken, StaleRecord
 
@@ -33,7 +39,7 @@ def search_text(customer: Customer) -> str:
 
 
 class DynamoArchive:
-    """Implements ``CustomerArchive``."""
+    """Implements ``CustomerArchive`` and ``LabelStore``."""
 
     def __init__(self, table_name: str):
         self._table = table_name
@@ -174,6 +180,41 @@ class DynamoArchive:
             Limit=limit,
         )
         return [Ticket.model_validate(item_data(i)) for i in response["Items"]]
+
+    # -- nameplate labels ----------------------------------------------------------------------
+
+    def _label_at(self, pk: str) -> ProductLabel | None:
+        item = self._ddb.get_item(
+            TableName=self._table, Key=to_item(pk=pk, sk=keys.LABEL_SK), ConsistentRead=True
+        ).get("Item")
+        return ProductLabel.model_validate(item_data(item)) if item else None
+
+    def label(self, label_id: str) -> ProductLabel | None:
+        return self._label_at(keys.label_pk(label_id))
+
+    def in_use(self, serial_number: str) -> ProductLabel | None:
+        return self._label_at(keys.product_pk(serial_number))
+
+    def issue(self, label: ProductLabel) -> bool:
+        data = label.model_dump(mode="json")
+        return self._try_transact([
+            {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                     "Item": to_item(pk=keys.label_pk(label.id), sk=keys.LABEL_SK, entity="label", data=data)}},
+            {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                     "Item": to_item(pk=keys.product_pk(label.serial_number), sk=keys.LABEL_SK,
+                                     entity="product_label", label_id=label.id, data=data)}},
+        ])
+
+    def withdraw(self, label: ProductLabel) -> bool:
+        return self._try_transact([
+            {"Put": {"TableName": self._table, "ConditionExpression": "attribute_exists(pk)",
+                     "Item": to_item(pk=keys.label_pk(label.id), sk=keys.LABEL_SK, entity="label",
+                                     data=label.model_dump(mode="json"))}},
+            {"Delete": {"TableName": self._table,
+                        "Key": to_item(pk=keys.product_pk(label.serial_number), sk=keys.LABEL_SK),
+                        "ConditionExpression": "label_id = :id",
+                        "ExpressionAttributeValues": to_item(**{":id": label.id})}},
+        ])
 
     # -- helpers -------------------------------------------------------------------------------
 

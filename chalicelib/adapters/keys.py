@@ -21,6 +21,9 @@ installed product by serial (unique)            GetItem  pk=PRODUCT#<serial>, sk
                                                          attribute_not_exists(pk)
 a customer's installed products                 Query    pk=CUSTOMER#<id>, sk begins_with PRODUCT#
                                                          (a copy per product, written with it)
+a nameplate label by its id (QR scan)           GetItem  pk=LABEL#<label id>, sk=LABEL
+a product's label in use (one at most)          GetItem  pk=PRODUCT#<serial>, sk=LABEL; created with
+                                                         attribute_not_exists(pk) with the label item
 tickets by month (reports)                      Query    GSI by_month    month_pk=MONTH#<yyyy-mm>
                                                          AND month_sk BETWEEN <start> AND <end>, for
                                                          each partition a Shanghai month overlaps
@@ -237,6 +240,15 @@ def product_pk(serial_number: str) -> str:
 def customer_product_sk(serial_number: str) -> str:
     """The copy of a product under its customer's pk (``customer_pk``), so one Query lists them."""
     return f"{PRODUCT_PREFIX}{serial_number}"
+
+
+LABEL_SK = "LABEL"
+
+
+def label_pk(label_id: str) -> str:
+    """A nameplate label (QR code) by its random id; the product's own ``LABEL`` item names the one in
+    use (under ``product_pk``, sk ``LABEL_SK``)."""
+    return f"LABEL#{label_id}"
 
 
 # ---- after closure (issue 5): callbacks and maintenance visits ----

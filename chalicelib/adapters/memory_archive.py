@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.memory import MemoryTickets
 from chalicelib.domain.archive import Customer, InstalledProduct
+from chalicelib.domain.nameplates import ProductLabel
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import SerialTaken, StaleRecord
 
@@ -81,3 +82,32 @@ class MemoryFileReader:
     def read(self, key: str, max_bytes: int) -> bytes | None:
         data = self._files.objects.get(key)
         return data if data is not None and len(data) <= max_bytes else None
+
+
+class MemoryLabels:
+    """Implements ``LabelStore`` (nameplate labels)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, ProductLabel] = {}
+        self.current: dict[str, str] = {}  # serial -> id of its label in use
+
+    def label(self, label_id: str) -> ProductLabel | None:
+        return self.labels.get(label_id)
+
+    def in_use(self, serial_number: str) -> ProductLabel | None:
+        label_id = self.current.get(serial_number)
+        return self.labels[label_id] if label_id else None
+
+    def issue(self, label: ProductLabel) -> bool:
+        if label.id in self.labels or label.serial_number in self.current:
+            return False
+        self.labels[label.id] = label
+        self.current[label.serial_number] = label.id
+        return True
+
+    def withdraw(self, label: ProductLabel) -> bool:
+        if self.current.get(label.serial_number) != label.id:
+            return False
+        self.labels[label.id] = label
+        del self.current[label.serial_number]
+        return True

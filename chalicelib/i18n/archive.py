@@ -113,6 +113,27 @@ CATALOG: dict[str, dict[str, str]] = {
         "archive.error.serial_taken": "这个产品编号已经登记过。",
         "archive.error.stale": "这条记录刚被别人修改过，请刷新后再改。",
         "archive.error.not_found": "档案中没有这个客户或产品。",
+        # Nameplate QR codes (扫码报修).
+        "scan.title": "扫码报修",
+        "scan.intro": "这台设备的信息已从我们的档案中带出。请说明哪里出了问题，可以附上照片。",
+        "scan.section.contact": "联系方式",
+        "scan.contact.hint": "不填则联系档案中的联系人",
+        "scan.phone.hint": "不填则回电档案中的号码 {phone}",
+        "scan.forged.title": "二维码无效",
+        "scan.forged": "这个二维码不是我们发出的，或者没有扫完整。请重新扫描，或直接填写报修单。",
+        "scan.withdrawn.title": "此二维码已停用",
+        "scan.withdrawn": "这张标签上的二维码已停止使用（设备可能已更换或标签已更新）。请直接填写报修单，我们同样会尽快处理。",
+        "scan.staff.title": "设备二维码（扫码报修）",
+        "scan.staff.none": "还没有生成二维码。下载时会自动生成。",
+        "scan.staff.issued": "二维码生成于 {at}（{by}）。",
+        "scan.staff.url": "扫码打开：",
+        "scan.staff.png": "下载二维码（PNG）",
+        "scan.staff.svg": "下载二维码（SVG，印刷用）",
+        "scan.staff.withdraw": "停用此二维码",
+        "scan.staff.withdraw.hint": "已打印的标签扫码后会显示停用提示；再次下载会生成新的二维码。",
+        "scan.staff.withdrawn": "二维码已停用。",
+        "scan.staff.sheet": "打印全部设备标签（PDF）",
+        "scan.sheet.footer": "客户 {customer} · 扫码报修标签",
     },
     "en": {
         "archive.link": "Customer archive",
@@ -226,5 +247,34 @@ CATALOG: dict[str, dict[str, str]] = {
         "archive.error.serial_taken": "This serial number is already on file.",
         "archive.error.stale": "Someone else just changed this record; reload it and make your change again.",
         "archive.error.not_found": "No such customer or product in the archive.",
+        # Nameplate QR codes.
+        "scan.title": "Report a fault on this machine",
+        "scan.intro": "This machine's details come from our records. Tell us what is wrong; you may add photos.",
+        "scan.section.contact": "How to reach you",
+        "scan.contact.hint": "Leave empty and we contact the person on file",
+        "scan.phone.hint": "Leave empty and we call the number on file, {phone}",
+        "scan.forged.title": "Not a valid code",
+        "scan.forged": (
+            "This QR code was not issued by us, or was not scanned completely. Scan it again, or fill in the "
+            "report form."
+        ),
+        "scan.withdrawn.title": "This code is no longer in use",
+        "scan.withdrawn": (
+            "The QR code on this label has been withdrawn (the machine or its label may have been replaced). "
+            "Please use the report form instead; we will handle it just as quickly."
+        ),
+        "scan.staff.title": "Nameplate QR code",
+        "scan.staff.none": "No code issued yet. Downloading one issues it.",
+        "scan.staff.issued": "Code issued {at} ({by}).",
+        "scan.staff.url": "A scan opens:",
+        "scan.staff.png": "Download code (PNG)",
+        "scan.staff.svg": "Download code (SVG, for print)",
+        "scan.staff.withdraw": "Withdraw this code",
+        "scan.staff.withdraw.hint": (
+            "Printed labels then show a notice when scanned; the next download issues a new code."
+        ),
+        "scan.staff.withdrawn": "The code is withdrawn.",
+        "scan.staff.sheet": "Print labels for all products (PDF)",
+        "scan.sheet.footer": "Customer {customer} · nameplate labels",
     },
 }

@@ -35,13 +35,13 @@ class FormLine:
 def render_acceptance_pdf(title: str, lines: Sequence[FormLine], signature: FormImage | None,
                           signature_label: str, footer: str = "") -> bytes:
     """One A4 page: the title, ``label: value`` lines (wrapped), then the signature image."""
-    content = _Content()
+    content = PdfContent()
     y = PAGE_HEIGHT - MARGIN - 18
     content.text(MARGIN, y, 18, title)
     y -= 34
     for line in lines:
         label = f"{line.label}："
-        label_width = _width(label, 11)
+        label_width = text_width(label, 11)
         wrapped = _wrap(line.value or "-", 11, PAGE_WIDTH - 2 * MARGIN - label_width)
         content.text(MARGIN, y, 11, label)
         for i, piece in enumerate(wrapped):
@@ -65,7 +65,7 @@ def render_acceptance_pdf(title: str, lines: Sequence[FormLine], signature: Form
     return _document(content.bytes(), signature)
 
 
-class _Content:
+class PdfContent:
     def __init__(self) -> None:
         self._ops: list[str] = []
 
@@ -86,7 +86,7 @@ def _ucs2(text: str) -> str:
     return clean.encode("utf-16-be").hex().upper()
 
 
-def _width(text: str, size: int) -> float:
+def text_width(text: str, size: int) -> float:
     # STSong-Light: ASCII is half an em wide, everything else a full em.
     return sum(size * (0.5 if ord(c) < 128 else 1.0) for c in text)
 
@@ -96,7 +96,7 @@ def _wrap(text: str, size: int, limit: float) -> list[str]:
     for paragraph in text.replace("\r", "").split("\n"):
         current, width = "", 0.0
         for char in paragraph:
-            step = _width(char, size)
+            step = text_width(char, size)
             if width + step > limit and current:
                 lines.append(current)
                 current, width = "", 0.0
@@ -106,25 +106,21 @@ def _wrap(text: str, size: int, limit: float) -> list[str]:
     return lines or [""]
 
 
-def _document(content: bytes, signature: FormImage | None) -> bytes:
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
-            f"/Resources << /Font << /F1 4 0 R >>{' /XObject << /Sig 7 0 R >>' if signature else ''} >> "
-            "/Contents 8 0 R >>"
-        ).encode("ascii"),
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light-UniGB-UCS2-H /Encoding /UniGB-UCS2-H "
-        b"/DescendantFonts [5 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 6 0 R "
-        b"/DW 1000 /W [1 95 500] >>",
+def cjk_font_objects(first: int) -> list[bytes]:
+    """The three objects of the STSong-Light font, numbered from ``first`` (the font is ``first 0 R``)."""
+    return [
+        f"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light-UniGB-UCS2-H /Encoding /UniGB-UCS2-H "
+        f"/DescendantFonts [{first + 1} 0 R] >>".encode("ascii"),
+        f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        f"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor {first + 2} 0 R "
+        f"/DW 1000 /W [1 95 500] >>".encode("ascii"),
         b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
         b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
-        _image(signature) if signature else b"<< >>",
-        _stream(b"", zlib.compress(content)),
     ]
+
+
+def pdf_file(objects: Sequence[bytes]) -> bytes:
+    """A PDF of these objects, numbered from 1 (the first is the catalog), with its cross-reference."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -137,14 +133,30 @@ def _document(content: bytes, signature: FormImage | None) -> bytes:
     return bytes(out)
 
 
+def _document(content: bytes, signature: FormImage | None) -> bytes:
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+            f"/Resources << /Font << /F1 4 0 R >>{' /XObject << /Sig 7 0 R >>' if signature else ''} >> "
+            "/Contents 8 0 R >>"
+        ).encode("ascii"),
+        *cjk_font_objects(4),
+        _image(signature) if signature else b"<< >>",
+        pdf_stream(b"", zlib.compress(content)),
+    ]
+    return pdf_file(objects)
+
+
 def _image(image: FormImage) -> bytes:
     header = (
         f"/Type /XObject /Subtype /Image /Width {image.width} /Height {image.height} "
         "/ColorSpace /DeviceRGB /BitsPerComponent 8"
     ).encode("ascii")
-    return _stream(header, zlib.compress(image.rgb))
+    return pdf_stream(header, zlib.compress(image.rgb))
 
 
-def _stream(header: bytes, data: bytes) -> bytes:
+def pdf_stream(header: bytes, data: bytes) -> bytes:
     return b"<< " + header + f" /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode("ascii") + data + \
         b"\nendstream"

@@ -231,9 +231,13 @@ def product_page() -> Response:
         return _not_found()
     if customer is None:
         return _not_found()
-    saved = query_of(blueprint.current_request).get("saved") == "1"
+    query = query_of(blueprint.current_request)
+    nameplates = wiring.nameplates()
+    label = nameplates.label_in_use(view.product.serial_number)
     return _product_form(customer, view.product.serial_number, view.product.as_input(), {},
-                         version=view.product.version, warranty=view.warranty, saved=saved)
+                         version=view.product.version, warranty=view.warranty, saved=query.get("saved") == "1",
+                         code_label=label, scan_url=nameplates.scan_url_of(label) if label else None,
+                         code_withdrawn=query.get("withdrawn") == "1")
 
 
 @blueprint.route("/staff/archive/product", methods=["POST"], content_types=_FORM)
@@ -247,10 +251,11 @@ def update_product() -> Response:
 
 def _product_form(
     customer: Any, serial: str | None, values: dict[str, Any], errors: dict[str, str], *, status: int = 200,
-    version: int | None = None, warranty: Any = None, saved: bool = False,
+    version: int | None = None, warranty: Any = None, saved: bool = False, **nameplate: Any,
 ) -> Response:
     return _page("archive_product_form.html", status=status, customer=customer, serial=serial, values=values,
-                 errors=errors, version=version, warranty=warranty, saved=saved, plans=_archive().plan_names())
+                 errors=errors, version=version, warranty=warranty, saved=saved, plans=_archive().plan_names(),
+                 **nameplate)
 
 
 def _save_product(customer_id: str, serial: str | None, values: dict[str, Any], version: int | None) -> Response:

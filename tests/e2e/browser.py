@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialling out, which this network refuses.
@@ -37,3 +39,16 @@ def png_bytes(width: int = 4, height: int = 4) -> bytes:
     rows = b"".join(b"\x00" + b"\xcc\x33\x33" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def import_archive_sheet(page: Page, app_url: str, sheet: Path) -> None:
+    """The desk signs in on its way to the archive's import page and imports ``sheet``."""
+    page.goto(app_url + "/staff/archive/import")
+    page.wait_for_url(re.compile(r"/staff/sign-in\?next="))
+    page.fill("#username", "desk")
+    page.fill("#password", "Demo-pass-123")
+    page.click("#sign-in-button")
+    page.wait_for_url(re.compile(r"/staff/archive/import$"))
+    page.set_input_files("#import-file", str(sheet))
+    page.click("#import-button")
+    page.wait_for_selector("#import-result")

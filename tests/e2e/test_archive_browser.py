@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.domain.warranty import last_covered_day
+from tests.e2e.browser import import_archive_sheet
 from tests.e2e.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -33,15 +34,7 @@ def test_an_imported_serial_links_a_new_report_to_its_customer_and_warranty(
 
     # The desk signs in on its way to the archive and imports the sheet.
     desk = phone_page
-    desk.goto(local_stack.app_url + "/staff/archive/import")
-    desk.wait_for_url(re.compile(r"/staff/sign-in\?next="))
-    desk.fill("#username", "desk")
-    desk.fill("#password", "Demo-pass-123")
-    desk.click("#sign-in-button")
-    desk.wait_for_url(re.compile(r"/staff/archive/import$"))
-    desk.set_input_files("#import-file", str(sheet))
-    desk.click("#import-button")
-    desk.wait_for_selector("#import-result")
+    import_archive_sheet(desk, local_stack.app_url, sheet)
     assert "新建 1" in desk.inner_text("#customer-counts")
     assert "新建 1" in desk.inner_text("#product-counts")
 

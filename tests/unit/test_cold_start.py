@@ -8,7 +8,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-LOADED_LATER = ("openpyxl", "boto3", "chalicelib.adapters.dynamodb_tickets", "chalicelib.adapters.s3_files")
+LOADED_LATER = ("openpyxl", "segno", "boto3", "chalicelib.adapters.dynamodb_tickets", "chalicelib.adapters.s3_files")
 
 
 def test_importing_the_app_loads_no_library_only_some_requests_need():
