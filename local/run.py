@@ -176,7 +176,10 @@ class Stack:
             [
                 sys.executable,
                 "-c",
-                "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())",
+                # The dev server's listen backlog is socketserver's 5: a sixth customer connecting at
+                # the same moment would be reset instead of waiting for a thread.
+                "import sys; from chalice import local; local.ThreadedHTTPServer.request_queue_size = 128; "
+                "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())",
                 "local",
                 "--no-autoreload",
                 "--host",
