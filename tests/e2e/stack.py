@@ -104,6 +104,19 @@ class LocalStack:
         except (urllib.error.URLError, OSError):
             return False
 
+    def services_environment(self) -> dict[str, str]:
+        """What the app's use cases need to run in a test's own process against this stack: its AWS, its
+        clock, its address, and the staff pool it made (technicians' contacts are read from it)."""
+        import boto3
+
+        idp = boto3.client("cognito-idp", endpoint_url=self.aws_url, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        [pool] = idp.list_user_pools(MaxResults=10)["UserPools"]
+        return {
+            "AWS_ENDPOINT_URL": self.aws_url, "LOCAL_MODE": "true", "CLOCK_FILE": str(self.state_dir / "clock.json"),
+            "PUBLIC_BASE_URL": self.app_url, "COGNITO_USER_POOL_ID": pool["Id"],
+        }
+
     def run_now(self, name: str) -> None:
         """Runs one scheduled function of the app now (``POST /local/jobs/<name>``, in the app's process
         and with its clock) and returns when it has finished: a test then looks for what the job did

@@ -31,10 +31,8 @@ def local_stack(start_private_stack) -> LocalStack:
 @pytest.fixture
 def desk(local_stack: LocalStack, monkeypatch):
     """The desk's use cases in this process, talking to the stack's AWS and sharing its clock."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", local_stack.aws_url)
-    monkeypatch.setenv("LOCAL_MODE", "true")
-    monkeypatch.setenv("CLOCK_FILE", str(local_stack.state_dir / "clock.json"))
-    monkeypatch.setenv("PUBLIC_BASE_URL", local_stack.app_url)
+    for name, value in local_stack.services_environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
     wiring.reset()

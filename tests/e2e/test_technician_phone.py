@@ -24,10 +24,8 @@ PASSWORD = "Demo-pass-123"
 @pytest.fixture
 def desk(local_stack: LocalStack, monkeypatch):
     """The supervisor's dispatch, run in this process against the stack's AWS."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", local_stack.aws_url)
-    monkeypatch.setenv("LOCAL_MODE", "true")
-    monkeypatch.setenv("CLOCK_FILE", str(local_stack.state_dir / "clock.json"))
-    monkeypatch.setenv("PUBLIC_BASE_URL", local_stack.app_url)
+    for name, value in local_stack.services_environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
     wiring.reset()
