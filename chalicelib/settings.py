@@ -52,6 +52,32 @@ class Settings(BaseSettings):
     smtp_password_secret_name: str = Field(
         "", description="Secrets Manager name or ARN of the SMTP password (read at run time; set on AWS)"
     )
+    sms_provider: Literal["sns", "aliyun", "tencent"] = Field(
+        "sns", description="How SMS leave: Amazon SNS (the text), or Alibaba/Tencent Cloud SMS (registered templates)"
+    )
+    sms_sign_name: str = Field("", description="Signature (签名) registered with Alibaba/Tencent Cloud SMS, e.g. 售后服务")
+    sms_template_codes: str = Field(
+        "", description="Carrier template code of each SMS, `<name>.<language>=<code>` comma-separated "
+        "(`python -m ops.sms_templates` lists the names)"
+    )
+    aliyun_sms_access_key_id: str = Field("", description="Alibaba Cloud AccessKey ID allowed to send SMS")
+    aliyun_sms_access_key_secret: str = Field(
+        "", description="Its AccessKey secret, local only: on AWS it is read from the secret below"
+    )
+    aliyun_sms_access_key_secret_name: str = Field(
+        "", description="Secrets Manager name or ARN of the Alibaba Cloud AccessKey secret (SMS_PROVIDER=aliyun)"
+    )
+    aliyun_sms_endpoint: str = Field("https://dysmsapi.aliyuncs.com", description="Alibaba Cloud SMS API endpoint")
+    tencent_sms_secret_id: str = Field("", description="Tencent Cloud SecretId allowed to send SMS")
+    tencent_sms_secret_key: str = Field(
+        "", description="Its SecretKey, local only: on AWS it is read from the secret below"
+    )
+    tencent_sms_secret_key_secret_name: str = Field(
+        "", description="Secrets Manager name or ARN of the Tencent Cloud SecretKey (SMS_PROVIDER=tencent)"
+    )
+    tencent_sms_app_id: str = Field("", description="Tencent Cloud SMS application (SmsSdkAppId)")
+    tencent_sms_region: str = Field("ap-guangzhou", description="Tencent Cloud region of the SMS API")
+    tencent_sms_endpoint: str = Field("https://sms.tencentcloudapi.com", description="Tencent Cloud SMS API endpoint")
     desk_email: str = _on_aws("desk@service-desk.local", description="Service desk mailbox told of every new ticket")
     desk_topic_name: str = Field("service-desk-new-tickets", description="SNS topic staff subscribe to for new tickets")
     desk_topic_arn: str = _on_aws(
@@ -143,7 +169,19 @@ class Settings(BaseSettings):
             missing.append("SMTP_HOST")
         if self.email_provider == "smtp" and self.smtp_username and not self.smtp_password_secret_name:
             missing.append("SMTP_PASSWORD_SECRET_NAME")
+        missing += self._missing_for_sms()
         return tuple(missing)
+
+    def _missing_for_sms(self) -> list[str]:
+        """A template carrier needs its account, its secret in Secrets Manager, the sign name and codes."""
+        needs = {
+            "sns": (),
+            "aliyun": ("aliyun_sms_access_key_id", "aliyun_sms_access_key_secret_name"),
+            "tencent": ("tencent_sms_secret_id", "tencent_sms_secret_key_secret_name", "tencent_sms_app_id"),
+        }[self.sms_provider]
+        if needs:
+            needs += ("sms_sign_name", "sms_template_codes")
+        return [name.upper() for name in needs if not getattr(self, name)]
 
     @property
     def report_recipient_list(self) -> tuple[str, ...]:

@@ -139,7 +139,7 @@ def _aws_services() -> Services:
         RoutingNotifier(
             {
                 MessageChannel.EMAIL: email_sender(settings),
-                MessageChannel.SMS: sns,
+                MessageChannel.SMS: sms_sender(settings, sns),
                 MessageChannel.STAFF_TOPIC: sns,
                 MessageChannel.STORED_EMAIL: StoredEmailSender(
                     S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
@@ -246,6 +246,25 @@ def _email_provider(settings: Settings) -> SmtpEmailSender | SesEmailSender:
             password=password, security=settings.smtp_security,
         )
     return SesEmailSender(settings.sender_email)
+
+
+def sms_sender(settings: Settings, sns: Notifier) -> Notifier:
+    """SNS sends the text; Alibaba and Tencent Cloud, which mainland carriers take, send templates."""
+    if settings.sms_provider == "sns":
+        return sns
+    from chalicelib.adapters.china_sms import AliyunSms, TencentSms
+    from chalicelib.adapters.secrets import secret
+    from chalicelib.services.sms_templates import TemplatedSms, parse_template_codes
+
+    codes = parse_template_codes(settings.sms_template_codes)
+    if settings.sms_provider == "aliyun":
+        key = secret(name=settings.aliyun_sms_access_key_secret_name, local_value=settings.aliyun_sms_access_key_secret)
+        return TemplatedSms(AliyunSms(settings.aliyun_sms_access_key_id, key, settings.sms_sign_name,
+                                      endpoint=settings.aliyun_sms_endpoint), codes)
+    key = secret(name=settings.tencent_sms_secret_key_secret_name, local_value=settings.tencent_sms_secret_key)
+    return TemplatedSms(TencentSms(settings.tencent_sms_secret_id, key, settings.tencent_sms_app_id,
+                                   settings.sms_sign_name, region=settings.tencent_sms_region,
+                                   endpoint=settings.tencent_sms_endpoint), codes)
 
 
 def intake_config(settings: Settings, *, desk_topic_arn: str | None) -> IntakeConfig:

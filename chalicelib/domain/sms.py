@@ -1,0 +1,84 @@
+"""SMS as templates with variables, as carriers in mainland China require.
+
+Alibaba Cloud and Tencent Cloud (and SNS to China with a registered sender) deliver only text made
+from a template registered in advance: the sign name (the 【…】 a message starts with) is added by
+the carrier, and the sender gives a template code and the variables. Our messages are already
+written as catalog texts with ``{variables}``; a ``SmsTemplate`` is such a text, and it finds the
+variables of a message made from it, so every place that writes an SMS keeps writing text (which SNS
+sends as it is) and a template provider sends the same words by code.
+
+Any split of a message into variables that renders the same text is as good as another: the carrier
+renders the template with them, so the phone shows exactly what we wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Literal
+
+# "【售后服务】…" or "[Service desk] …": the sign name carriers put there themselves.
+_SIGN = re.compile(r"^(【[^】]{1,30}】|\[[^\]]{1,30}\])\s*")
+
+CarrierSyntax = Literal["aliyun", "tencent"]
+
+
+@dataclass(frozen=True)
+class SmsTemplate:
+    name: str  # e.g. "customer_confirmation"
+    language: str
+    text: str  # a catalog text, sign name included, with ``{variable}`` placeholders
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _variables: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts, variables = [], []
+        for literal, name, _, _ in string.Formatter().parse(self.text):
+            parts.append(re.escape(literal))
+            if name is not None:
+                if name in variables:
+                    parts.append(f"(?P={name})")
+                else:
+                    variables.append(name)
+                    parts.append(f"(?P<{name}>.*?)")
+        object.__setattr__(self, "_pattern", re.compile("".join(parts), re.S))
+        object.__setattr__(self, "_variables", tuple(variables))
+
+    @property
+    def key(self) -> str:
+        """What its carrier template code is configured under: ``<name>.<language>``."""
+        return f"{self.name}.{self.language}"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """In the order they first appear (Tencent numbers them in this order)."""
+        return self._variables
+
+    def variables_of(self, message: str) -> dict[str, str] | None:
+        """The variables that make ``message`` from this template, or None if it was not made from it."""
+        found = self._pattern.fullmatch(message)
+        if found is None:
+            return None
+        values = {name: found.group(name) for name in self._variables}
+        return values if self.text.format(**values) == message else None
+
+    def body(self, syntax: CarrierSyntax) -> str:
+        """The template as registered with a carrier: no sign name, placeholders in its syntax
+        (Alibaba ``${name}``, Tencent ``{1}``, ``{2}``…)."""
+        unsigned = _SIGN.sub("", self.text, count=1)
+        out = []
+        for literal, name, _, _ in string.Formatter().parse(unsigned):
+            out.append(literal)
+            if name is not None:
+                out.append(f"${{{name}}}" if syntax == "aliyun" else f"{{{self._variables.index(name) + 1}}}")
+        return "".join(out)
+
+
+def template_for(message: str, templates: list[SmsTemplate]) -> tuple[SmsTemplate, dict[str, str]] | None:
+    """The first template ``message`` was made from, with its variables."""
+    for template in templates:
+        values = template.variables_of(message)
+        if values is not None:
+            return template, values
+    return None
