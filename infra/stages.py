@@ -62,6 +62,9 @@ class StageSettings:
     # Lambda concurrency kept for the SLA sweep alone, so a flood of form posts cannot starve it. None:
     # none reserved (an account whose concurrency limit is still 10 cannot reserve any).
     sweep_reserved_concurrency: int | None = 2
+    # Browser uploads (photos, scanned forms, archive imports) never attached to a ticket or imported
+    # expire after this many days; attached ones are kept (their tag changes on attachment).
+    unattached_uploads_expire_after_days: int = 3
     # Cognito: staff must use an authenticator app in prod. The local stack is provisioned like dev
     # (chalicelib/adapters/provision.py, LOCAL_MFA_REQUIRED; tests/infra checks they agree).
     require_mfa: bool = True

@@ -310,6 +310,7 @@ class MemoryDeadLetters:
 @dataclass
 class MemoryFiles:
     objects: dict[str, bytes] = field(default_factory=dict)
+    attached: set[str] = field(default_factory=set)  # uploads storage must keep (see ``mark_attached``)
 
     def presign_upload(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadTicket:
         return UploadTicket(url="memory://upload", fields={"key": key, "Content-Type": content_type}, key=key)
@@ -328,6 +329,9 @@ class MemoryFiles:
 
     def presigned_download(self, key: str, expires_in: int = 300) -> str:
         return f"memory://{key}"
+
+    def mark_attached(self, keys: Sequence[str]) -> None:
+        self.attached.update(keys)
 
 
 class MemoryIdempotency:

@@ -6,6 +6,7 @@ service before it is attached to a ticket.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -16,6 +17,14 @@ from chalicelib.domain import uploads
 from chalicelib.services.ports import StoredFile, UploadTicket
 
 HEAD_BYTES = 512
+# Every browser upload lands tagged "attached=no" and keeps that tag until the app attaches it to a
+# ticket; the bucket's lifecycle rules (infra/stacks/service_desk.py) expire what still carries it.
+ATTACHED_TAG = "attached"
+UNATTACHED = "no"
+ATTACHED = "yes"
+UNATTACHED_TAGGING = (
+    f"<Tagging><TagSet><Tag><Key>{ATTACHED_TAG}</Key><Value>{UNATTACHED}</Value></Tag></TagSet></Tagging>"
+)
 
 
 class S3FileStore:
@@ -31,9 +40,11 @@ class S3FileStore:
         post = self._s3.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
+            Fields={"Content-Type": content_type, "tagging": UNATTACHED_TAGGING},
+            # The policy pins the tag too, so an uploader cannot drop it and keep a file forever.
             Conditions=[
                 {"Content-Type": content_type},
+                {"tagging": UNATTACHED_TAGGING},
                 ["content-length-range", 1, max_bytes],
             ],
             ExpiresIn=expires_in,
@@ -53,6 +64,14 @@ class S3FileStore:
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)
+
+    def mark_attached(self, keys: Sequence[str]) -> None:
+        """Take uploads out of the expiry of unattached ones (replaces their tag set)."""
+        for key in dict.fromkeys(keys):
+            self._s3.put_object_tagging(
+                Bucket=self._bucket, Key=key,
+                Tagging={"TagSet": [{"Key": ATTACHED_TAG, "Value": ATTACHED}]},
+            )
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)

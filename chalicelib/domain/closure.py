@@ -133,8 +133,11 @@ class FormProblem(StrEnum):
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+FORMS_PREFIX = "forms/"
+
+
 def form_prefix(number: str) -> str:
-    return f"forms/{number}/"
+    return f"{FORMS_PREFIX}{number}/"
 
 
 def new_form_key(number: str, filename: str) -> str:

@@ -16,6 +16,7 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", 
 # Letters of any script stay (a photo named 开关柜.jpg is shown as that), everything else that could
 # mean something in a key or a URL becomes "_".
 _SAFE_NAME = re.compile(r"[^\w.-]+")
+PHOTO_PREFIX = "uploads/photos/"
 _PHOTO_KEY = re.compile(r"^uploads/photos/[0-9a-f]{32}/[\w.-]{1,80}$")
 
 
@@ -30,7 +31,7 @@ class UploadProblem(StrEnum):
 def new_photo_key(filename: str) -> str:
     """A fresh, unguessable key under the photo prefix; the original name is kept for people."""
     safe = _SAFE_NAME.sub("_", filename.rsplit("/", 1)[-1])[-80:].strip("._") or "photo"
-    return f"uploads/photos/{uuid.uuid4().hex}/{safe}"
+    return f"{PHOTO_PREFIX}{uuid.uuid4().hex}/{safe}"
 
 
 def is_photo_key(key: str) -> bool:

@@ -51,6 +51,7 @@ IMPORT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+IMPORTS_PREFIX = "imports/"
 _IMPORT_KEY = re.compile(r"^imports/[0-9a-f]{32}\.(csv|xlsx)$")
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -265,7 +266,7 @@ class ArchiveService:
         if kind not in IMPORT_TYPES:
             raise ImportRejected([RowProblem(None, None, None, "file_type")])
         return self._files.presign_upload(
-            f"imports/{uuid.uuid4().hex}.{kind}", IMPORT_TYPES[kind], self._config.max_import_bytes,
+            f"{IMPORTS_PREFIX}{uuid.uuid4().hex}.{kind}", IMPORT_TYPES[kind], self._config.max_import_bytes,
             self._config.upload_url_seconds,
         )
 

@@ -179,6 +179,8 @@ class FieldWorkService:
         problems = [(uploads.display_name(k), p) for k in keys if (p := self._photos.check_photo(k))]
         if problems:
             raise ProgressPhotosRejected(problems)
+        self.job(number, user)
+        self._files.mark_attached(keys)  # before the move: a photo on the timeline never expires
         return self._move(number, user, Action.REPORT_PROGRESS, "progress reported",
                           details={"text": text, "photos": keys}, public=False)
 
@@ -223,6 +225,7 @@ class FieldWorkService:
             raise FormRejected(problem)
         stored = self._files.inspect(form_key)
         form_type = (stored and sniff_type(stored.head)) or "application/octet-stream"
+        self._files.mark_attached([form_key])
         return self._file(number, user, work, form_key, form_type, FormSource.UPLOADED, None)
 
     def file_drawn_signature(

@@ -176,6 +176,10 @@ class IntakeService:
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
         number = format_ticket_number(year, self._tickets.next_number(year))
         self._claim_photos(request.photos, submission or number)
+        # Kept before the ticket is stored: a failure in between leaves a photo kept for nothing, never a
+        # ticket whose photo expires.
+        if request.photos:
+            self._files.mark_attached(request.photos)
         link = self._archive.link_for(request.serial_number, request.phone, now) if self._archive else None
         ticket, event = open_ticket(
             **(link.ticket_fields() if link else {}),

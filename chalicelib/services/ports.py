@@ -228,6 +228,10 @@ class FileStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None:
         """Store a file the app made itself (e.g. an acceptance form rendered from a drawn signature)."""
 
+    def mark_attached(self, keys: Sequence[str]) -> None:
+        """These uploads now belong to a ticket: storage must keep them. An upload never marked expires
+        after a few days (the bucket's lifecycle rules)."""
+
 
 class RateCounters(Protocol):
     """How often each anonymous caller (a phone number, an IP address) used something limited, per window

@@ -51,7 +51,11 @@ from chalicelib.adapters.provision import (
     STAFF_PASSWORD_POLICY,
     FunctionEnvironment,
 )
+from chalicelib.adapters.s3_files import ATTACHED_TAG, UNATTACHED
+from chalicelib.domain.closure import FORMS_PREFIX
 from chalicelib.domain.escalation import CHAT_SECRET_PREFIX
+from chalicelib.domain.uploads import PHOTO_PREFIX
+from chalicelib.services.archive import IMPORTS_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
 from stacks.suppressions import skip_checks
@@ -490,6 +494,19 @@ class ServiceDeskStack(Stack):
                     expiration=Duration.days(7),
                     noncurrent_version_expiration=Duration.days(1),
                 ),
+                # Anyone may ask for an upload URL, so what is uploaded and never attached must not pile
+                # up. Uploads stay at their key once attached: only the tag says which to keep (the app
+                # retags on attachment; files it writes itself carry no tag and never match).
+                *(
+                    s3.LifecycleRule(
+                        id=f"expire-unattached-{prefix.split('/')[-2]}",
+                        prefix=prefix,
+                        tag_filters={ATTACHED_TAG: UNATTACHED},
+                        expiration=Duration.days(self.stage.unattached_uploads_expire_after_days),
+                        noncurrent_version_expiration=Duration.days(1),
+                    )
+                    for prefix in (PHOTO_PREFIX, FORMS_PREFIX, IMPORTS_PREFIX)
+                ),
             ],
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="files/" if access_logs else None,
@@ -922,8 +939,9 @@ class ServiceDeskStack(Stack):
             statements += [
                 iam.PolicyStatement(
                     sid="Files",
-                    # PutObject signs the browsers' presigned POST uploads; GetObject the presigned views.
-                    actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                    # PutObject signs the browsers' presigned POST uploads (PutObjectTagging too, as they
+                    # carry a tag, and retags an upload once attached); GetObject the presigned views.
+                    actions=["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject"],
                     resources=[self.files.arn_for_objects("*")],
                 ),
                 iam.PolicyStatement(

@@ -116,6 +116,20 @@ def test_the_files_bucket_is_private_encrypted_versioned_and_tls_only(template):
     assert tls_denials, "no bucket policy refuses plain HTTP"
 
 
+def test_uploads_never_attached_expire_and_attached_ones_are_kept(template):
+    bucket = only(template, "AWS::S3::Bucket", lambda p: "CorsConfiguration" in p)
+    rules = [r for r in bucket["LifecycleConfiguration"]["Rules"] if r["Id"].startswith("expire-unattached-")]
+
+    assert sorted(r["Prefix"] for r in rules) == ["forms/", "imports/", "uploads/photos/"]
+    for rule in rules:
+        assert rule["Status"] == "Enabled"
+        # Only uploads still tagged as unattached: an attached photo stays at its key and must be kept.
+        assert rule["TagFilters"] == [{"Key": "attached", "Value": "no"}]
+        assert 1 <= rule["ExpirationInDays"] <= 7
+    [files] = [s for _, s in identity_statements(template) if s.get("Sid") == "Files"][:1]
+    assert "s3:PutObjectTagging" in as_list(files["Action"]), "uploads carry a tag, and attaching retags them"
+
+
 def test_browsers_may_upload_to_the_bucket_only_from_the_app_origin(template):
     bucket = only(template, "AWS::S3::Bucket", lambda p: "CorsConfiguration" in p)
     [rule] = bucket["CorsConfiguration"]["CorsRules"]
