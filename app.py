@@ -20,6 +20,7 @@ from chalicelib.web import (
     quote_answer,
     readiness,
     reports,
+    search,
     staff,
     static,
     supervisor,
@@ -46,6 +47,7 @@ app.register_blueprint(quote_answer.blueprint)
 app.register_blueprint(archive.blueprint)
 app.register_blueprint(nameplates.blueprint)
 app.register_blueprint(reports.blueprint)
+app.register_blueprint(search.blueprint)
 app.register_blueprint(survey.blueprint)
 app.register_blueprint(aftercare.blueprint)
 app.register_blueprint(complaints.blueprint)

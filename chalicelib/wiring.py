@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import ReportConfig, ReportService
+    from chalicelib.services.search import SearchService
     from chalicelib.services.sla import SlaConfig, SlaService
     from chalicelib.services.tracking import TrackingService
 
@@ -379,6 +380,35 @@ def raw_email_sender(settings: Settings) -> RawEmailSender:
     """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
     return _email_provider(settings)
 
+# -- staff search: built beside ``Services`` like the nameplates ---------------------------------------
+
+_search_override: SearchService | None = None
+
+
+def use_search(service: SearchService | None) -> None:
+    """Swap in another search service (tests); ``None`` returns to the real one."""
+    global _search_override
+    _search_override = service
+
+
+def search() -> SearchService:
+    return _search_override or _aws_search()
+
+
+@cache
+def _aws_search() -> SearchService:
+    from chalicelib.adapters.dynamodb_search import DynamoTicketSearch
+    from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+    from chalicelib.services.search import SearchService
+
+    settings = get_settings()
+    built = services()
+    return SearchService(
+        DynamoTicketSearch(settings.table_name), DynamoTickets(settings.table_name, due_shards=settings.due_shards),
+        built.sla, link_signer(settings), built.clock,
+    )
+
+
 
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
@@ -387,3 +417,4 @@ def reset() -> None:
     _aws_nameplates.cache_clear()
     file_origin.cache_clear()
     get_settings.cache_clear()
+    _aws_search.cache_clear()

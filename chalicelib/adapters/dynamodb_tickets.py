@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
+from chalicelib.adapters.dynamodb_search import TERM_FIELDS, term_changes, term_puts
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, wake_at
 from chalicelib.domain.paid_work import has_balance_due
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
@@ -78,6 +79,7 @@ class DynamoTickets:
             },
             *({"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox),
             *({"Put": {"TableName": self._table, "Item": self._assignment_item(ticket, u)}} for u in ticket.assignees),
+            *term_puts(self._table, ticket),
         ]
         self._transact(items, ticket.number)
 
@@ -106,6 +108,8 @@ class DynamoTickets:
         items += [{"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox]
         if any(RECEIVABLE_FIELDS & e.after.keys() for e in events):
             items.append(self._receivable_change(ticket))
+        if any(TERM_FIELDS & e.after.keys() for e in events):
+            items += term_changes(self._table, ticket)
         self._transact(items, ticket.number)
 
     def _receivable_change(self, ticket: Ticket) -> dict[str, Any]:

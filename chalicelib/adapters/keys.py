@@ -40,6 +40,10 @@ open tickets (the supervisor's queue)           Query    GSI by_status once per 
 paid jobs with a balance to collect            Query    pk=RECEIVABLE (one small partition: an item
                                                          per unpaid job, kept by the ticket's save)
                                                          then GetItem each ticket
+tickets by search term (staff search)          Query    GSI search (sparse) search_pk=TERM#<term>,
+                                                         newest first; one entry per term under the
+                                                         ticket's pk (sk=SEARCH#<term>), written in its
+                                                         own transaction (``domain/search.py`` terms)
 tickets whose next deadline is before now       Query    GSI due (sparse) due_pk=DUE#<shard>, due_at<=now
 notifications waiting to be (re)sent            Query    GSI due (sparse) due_pk=OUTBOX#<shard>,
                                                          due_at<=now
@@ -78,6 +82,7 @@ IDEMPOTENCY_PK = "IDEMPOTENCY"
 GSI_STATUS = "by_status"
 GSI_CUSTOMER = "by_customer"
 GSI_MONTH = "by_month"
+GSI_SEARCH = "search"
 GSI_ASSIGNEE = "by_assignee"
 GSI_DUE = "due"
 
@@ -202,6 +207,24 @@ def assignment_sk(technician_id: str) -> str:
 
 def assignee_sk(created: datetime, number: str) -> str:
     """A technician's jobs in the order they were reported."""
+    return f"{iso(created)}#{number}"
+
+
+SEARCH_PREFIX = "SEARCH#"
+
+
+def search_entry_sk(term: str) -> str:
+    """A ticket's entry for one search term, under the ticket's pk: deleted when the term no longer
+    applies, so the sparse ``search`` index lists only current terms."""
+    return f"{SEARCH_PREFIX}{term}"
+
+
+def search_pk(term: str) -> str:
+    return f"TERM#{term}"
+
+
+def search_sk(created: datetime, number: str) -> str:
+    """Newest first when read backwards; also a search cursor's position."""
     return f"{iso(created)}#{number}"
 
 

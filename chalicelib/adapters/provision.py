@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.adapters import schema
 from chalicelib.adapters.aws import client
@@ -161,7 +162,20 @@ def _ensure_table(name: str) -> str:
         ddb.update_continuous_backups(
             TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )
+    else:
+        _add_missing_indexes(ddb, name)
     return name
+
+
+def _add_missing_indexes(ddb: Any, name: str) -> None:
+    """A table kept from an older version gains the indexes added since (the stack's template does this
+    on AWS); its items are indexed once written again, e.g. by ``python -m ops.reindex``."""
+    have = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+    wanted = schema.create_table_kwargs(name)
+    for index in wanted["GlobalSecondaryIndexes"]:
+        if index["IndexName"] not in have:
+            ddb.update_table(TableName=name, AttributeDefinitions=wanted["AttributeDefinitions"],
+                             GlobalSecondaryIndexUpdates=[{"Create": index}])
 
 
 def _ensure_bucket(name: str, app_origin: str) -> str:

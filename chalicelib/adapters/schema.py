@@ -19,6 +19,8 @@ KEY_ATTRIBUTES: list[tuple[str, str]] = [
     ("assignee_sk", "S"),
     ("due_pk", "S"),
     ("due_at", "S"),
+    ("search_pk", "S"),
+    ("search_sk", "S"),
 ]
 
 # index name -> (partition attribute, sort attribute)
@@ -28,6 +30,7 @@ GLOBAL_INDEXES: dict[str, tuple[str, str]] = {
     keys.GSI_MONTH: ("month_pk", "month_sk"),
     keys.GSI_ASSIGNEE: ("assignee_pk", "assignee_sk"),
     keys.GSI_DUE: ("due_pk", "due_at"),
+    keys.GSI_SEARCH: ("search_pk", "search_sk"),
 }
 
 TTL_ATTRIBUTE = "expires_at"

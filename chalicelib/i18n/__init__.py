@@ -396,7 +396,7 @@ CATALOG: dict[str, dict[str, str]] = {
 
 FEATURES = (
     "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
-    "guards", "dispatch",
+    "guards", "dispatch", "search",
 )
 
 

@@ -392,3 +392,17 @@ class RawEmailSender(Protocol):
     """Sends a whole MIME message to one recipient (SES SendRawEmail or SMTP); raises DeliveryError."""
 
     def send_raw(self, recipient: str, mime: bytes) -> str: ...
+
+
+# -- staff search ------------------------------------------------------------------------------------
+
+
+class TicketSearch(Protocol):
+    """Tickets by the search terms they are filed under (``domain/search.py``), from an index."""
+
+    def tickets_with_term(
+        self, term: str, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Ticket]:
+        """Up to ``limit`` tickets filed under ``term``, newest first (by created-at, then number),
+        starting after the position ``before`` (a ticket's created-at and number). Fewer than ``limit``:
+        there are no more."""

@@ -106,6 +106,8 @@ def _message(problem: Any, lang: str) -> str:
         return t(lang, "error.photos_too_many", max=ctx.get("max_length"))
     if kind in ("phone_invalid", "email_invalid", "province_unknown"):
         return t(lang, f"error.{kind}")
+    if kind == "query_too_short":
+        return t(lang, "error.query_too_short", min=ctx.get("min"))
     if kind in ("enum", "literal_error"):
         return t(lang, "error.choice_invalid")
     if kind == "extra_forbidden":

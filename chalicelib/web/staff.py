@@ -10,6 +10,7 @@ from chalicelib.web.billing import OPEN_PARTS_READERS, RECEIVABLE_READERS
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import render
 from chalicelib.web.reports import REPORT_READERS
+from chalicelib.web.search import SEARCHERS
 
 blueprint = Blueprint(__name__)
 
@@ -34,6 +35,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     ("complaints.link", "/staff/complaints", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.QUALITY,
                                                         StaffRole.GENERAL_MANAGER, StaffRole.ADMIN})),
     ("report.page", "/staff/reports", frozenset(REPORT_READERS)),
+    ("search.link", "/staff/search", SEARCHERS),
 ]
 
 

@@ -41,14 +41,19 @@ def png_bytes(width: int = 4, height: int = 4) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-def import_archive_sheet(page: Page, app_url: str, sheet: Path) -> None:
-    """The desk signs in on its way to the archive's import page and imports ``sheet``."""
-    page.goto(app_url + "/staff/archive/import")
+def sign_in_on_the_way(page: Page, app_url: str, path: str, username: str) -> None:
+    """Opens ``path``, signs in as the demo user ``username`` when asked, and lands on ``path``."""
+    page.goto(app_url + path)
     page.wait_for_url(re.compile(r"/staff/sign-in\?next="))
-    page.fill("#username", "desk")
+    page.fill("#username", username)
     page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
-    page.wait_for_url(re.compile(r"/staff/archive/import$"))
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+
+
+def import_archive_sheet(page: Page, app_url: str, sheet: Path) -> None:
+    """The desk signs in on its way to the archive's import page and imports ``sheet``."""
+    sign_in_on_the_way(page, app_url, "/staff/archive/import", "desk")
     page.set_input_files("#import-file", str(sheet))
     page.click("#import-button")
     page.wait_for_selector("#import-result")

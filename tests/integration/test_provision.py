@@ -16,6 +16,7 @@ def test_provisioning_twice_changes_nothing(aws):
         "by_month",
         "by_assignee",
         "due",
+        "search",
     }
     assert "noreply@service-desk.local" in client("ses").list_identities()["Identities"]
 

@@ -1,0 +1,48 @@
+"""The search backfill files tickets stored before search existed, and changes nothing the second time."""
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamodb_search import DynamoTicketSearch
+from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.adapters.memory import FixedClock
+from chalicelib.adapters.signed_links import JwtLinkSigner
+from chalicelib.domain.search import SearchQuery
+from chalicelib.services.search import SearchService
+from ops import reindex
+from tests.integration.test_ticket_search import store
+
+
+def forget_terms(number):
+    ddb = client("dynamodb")
+    entries = ddb.query(TableName="service-desk", KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                        ExpressionAttributeValues={":pk": {"S": keys.ticket_pk(number)},
+                                                   ":p": {"S": keys.SEARCH_PREFIX}})["Items"]
+    for entry in entries:
+        ddb.delete_item(TableName="service-desk", Key={"pk": entry["pk"], "sk": entry["sk"]})
+
+
+def test_old_tickets_are_found_after_the_backfill(aws, capsys):
+    tickets = DynamoTickets("service-desk")
+    store(tickets, 1)
+    forget_terms("SD-2026-000001")
+    search = SearchService(DynamoTicketSearch("service-desk"), tickets, None,  # type: ignore[arg-type]
+                           JwtLinkSigner("cursor-secret-for-the-search-tests-0123456789"), FixedClock())
+    assert search.search(SearchQuery(q="13800138000")).rows == []
+
+    assert reindex.main(["--since", "2026-01"]) == 0
+    assert "1 tickets read, 1 reindexed" in capsys.readouterr().out
+    assert [r.ticket.number for r in search.search(SearchQuery(q="13800138000")).rows] == ["SD-2026-000001"]
+
+    assert reindex.main(["--since", "2026-01"]) == 0
+    assert "1 tickets read, 0 reindexed" in capsys.readouterr().out
+
+
+def test_a_table_kept_from_before_gains_the_search_index(aws):
+    from chalicelib.adapters.provision import ensure_resources
+    from chalicelib.settings import get_settings
+
+    ddb = client("dynamodb")
+    ddb.update_table(TableName="service-desk", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": keys.GSI_SEARCH}}])
+    ensure_resources(get_settings())
+    indexes = ddb.describe_table(TableName="service-desk")["Table"]["GlobalSecondaryIndexes"]
+    assert keys.GSI_SEARCH in {i["IndexName"] for i in indexes}
