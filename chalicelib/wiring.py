@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.services.reports import ReportConfig, ReportService
     from chalicelib.services.search import SearchService
     from chalicelib.services.sla import SlaConfig, SlaService
+    from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
 
 
@@ -55,6 +56,7 @@ class Services:
     archive: ArchiveService
     aftercare: AftercareService
     complaints: ComplaintService
+    staff_names: StaffNames
 
 
 _override: Services | None = None
@@ -127,6 +129,7 @@ def _aws_services() -> Services:
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import StoredEmailSender
     from chalicelib.services.sla import SlaService
+    from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
 
     settings = get_settings()
@@ -213,6 +216,7 @@ def _aws_services() -> Services:
         archive=archive,
         aftercare=aftercare,
         complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
+        staff_names=StaffNames(directory),
     )
 
 

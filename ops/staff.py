@@ -1,7 +1,9 @@
 """Staff accounts: an administrator adds people in their roles (Cognito groups).
 
     python -m ops.staff add --pool <UserPoolId> --username li.gong --role technician --email li@example.com \
-        --phone +8613900001234
+        --phone +8613900001234 --name 李工
+
+Pages show the ``--name`` (李工) wherever people read who did what; without one they show the login.
 
 Without ``--password`` Cognito mails a temporary password that must be changed at first sign-in.
 """
@@ -28,10 +30,24 @@ DEMO_CONTACTS: dict[str, tuple[str, str]] = {
 }
 
 
+# What the pages call the demo accounts.
+DEMO_NAMES: dict[str, str] = {
+    "desk": "前台小刘",
+    "supervisor": "调度张主管",
+    "technician": "李工",
+    "tech-wang": "王工",
+    "chief_engineer": "陈总工",
+    "general_manager": "赵总",
+    "quality": "质量部孙工",
+    "admin": "管理员",
+}
+
+
 def add_demo_staff(pool_id: str, password: str) -> None:
     for username, roles in DEMO_STAFF.items():
         phone, email = DEMO_CONTACTS.get(username, (None, None))
-        add_staff(pool_id, username, roles, password=password, phone=phone, email=email)
+        add_staff(pool_id, username, roles, password=password, phone=phone, email=email,
+                  name=DEMO_NAMES.get(username))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--role", action="append", required=True, choices=[r.value for r in StaffRole])
     add.add_argument("--email", required=True, help="for password recovery (the pool requires one)")
     add.add_argument("--phone", help="mobile number in E.164 (+86...): a technician is told of his jobs by SMS")
+    add.add_argument("--name", help="the name people know them by (王工), shown on pages instead of the login")
     add.add_argument("--password", help="set a permanent password at once (local/testing only)")
     args = parser.parse_args(argv)
     add_staff(args.pool, args.username, [StaffRole(r) for r in args.role], password=args.password, email=args.email,
-              phone=args.phone)
+              phone=args.phone, name=args.name)
     print(f"added {args.username} as {', '.join(args.role)}")
     return 0
 

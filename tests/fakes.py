@@ -39,12 +39,15 @@ from chalicelib.services.notifications import NotificationService, RoutingNotifi
 from chalicelib.services.ports import Notifier, StaffContact
 from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
+from chalicelib.services.staff_names import StaffNames
 from chalicelib.services.tracking import TrackingService
 from ops.config import DEMO_ROSTER
 
 # tech-li has no email on file: he is told by SMS only.
 TECHNICIAN_CONTACTS = {"tech-wang": StaffContact(phone="+8613900000002", email="wang@desk.example.com"),
                        "tech-li": StaffContact(phone="+8613900000003")}
+# tech-li has no name on file: pages show his login.
+TECHNICIAN_NAMES = {"tech-wang": "王工"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64
 
@@ -85,7 +88,8 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
     )
-    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS)
+    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS,
+                                 names=TECHNICIAN_NAMES)
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(staff, notifications, "https://desk.example.com"))
     archive_store = MemoryArchive(tickets)
@@ -121,6 +125,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         archive=archive,
         aftercare=aftercare,
         complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
+        staff_names=StaffNames(staff),
     )
     archive.product_listeners.append(services.aftercare.product_delivered)
     return FakeWorld(tickets, files, notifier, clock, services, aftercare_store, dead_letters)

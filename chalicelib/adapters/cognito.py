@@ -224,13 +224,25 @@ class CognitoDirectory:
     def __init__(self, user_pool_id: str):
         self._user_pool_id = user_pool_id
 
-    def list_staff(self, role: StaffRole) -> list[str]:
+    def _members(self, role: StaffRole) -> Iterator[dict[str, Any]]:
         pages = client("cognito-idp").get_paginator("list_users_in_group").paginate(
             UserPoolId=self._user_pool_id, GroupName=role.value
         )
-        return sorted(
-            user["Username"] for page in pages for user in page["Users"] if user.get("Enabled", True)
-        )
+        return (user for page in pages for user in page["Users"] if user.get("Enabled", True))
+
+    def list_staff(self, role: StaffRole) -> list[str]:
+        return sorted(user["Username"] for user in self._members(role))
+
+    def display_names(self) -> dict[str, str]:
+        # Read from the groups' listings (their users carry their attributes): one call per role, and no
+        # permission beyond the one the dispatch form already needs.
+        names: dict[str, str] = {}
+        for role in StaffRole:
+            for user in self._members(role):
+                name = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "name"), "").strip()
+                if name:
+                    names[user["Username"]] = name
+        return names
 
     def contact(self, username: str) -> StaffContact | None:
         try:
@@ -318,13 +330,16 @@ def ensure_user_pool(pool: StaffPool) -> tuple[str, str]:
 
 
 def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, password: str | None = None,
-              email: str | None = None, phone: str | None = None) -> None:
+              email: str | None = None, phone: str | None = None, name: str | None = None) -> None:
     """Creates a staff account in the given roles; with ``password`` it is usable at once (local demo),
-    without it Cognito mails a temporary one. ``phone`` (E.164): where a technician is told of his jobs."""
+    without it Cognito mails a temporary one. ``phone`` (E.164): where a technician is told of his jobs;
+    ``name``: what pages call the person (王工) instead of the login."""
     idp = client("cognito-idp")
     attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
     if phone:
         attributes.append({"Name": "phone_number", "Value": phone})
+    if name:
+        attributes.append({"Name": "name", "Value": name})
     try:
         idp.admin_create_user(
             UserPoolId=user_pool_id, Username=username, UserAttributes=attributes,

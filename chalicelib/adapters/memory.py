@@ -234,12 +234,16 @@ class MemoryStaffDirectory:
 
     members: dict[StaffRole, list[str]] = field(default_factory=dict)
     contacts: dict[str, StaffContact] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
     def list_staff(self, role: StaffRole) -> list[str]:
         return sorted(self.members.get(role, []))
 
     def contact(self, username: str) -> StaffContact | None:
         return self.contacts.get(username)
+
+    def display_names(self) -> dict[str, str]:
+        return dict(self.names)
 
 
 @dataclass

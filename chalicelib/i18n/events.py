@@ -53,19 +53,26 @@ def action_label(lang: str, action: Action) -> str:
     return t(lang, f"timeline.action.{action.value}")
 
 
-def actor_name(lang: str, actor: str) -> str:
-    """People by their user name; the system's own actors (``"sla-sweep"``, ``"customer"``…) by name."""
+def _as_is(login: str) -> str:
+    return login
+
+
+def actor_name(lang: str, actor: str, names: Callable[[str], str] = _as_is) -> str:
+    """People as ``names`` calls them (by their login unless given); the system's own actors
+    (``"sla-sweep"``, ``"customer"``…) by name."""
     key = f"timeline.actor.{actor}"
-    return t(lang, key) if key in CATALOG.get(lang, CATALOG[DEFAULT_LANGUAGE]) else actor
+    return t(lang, key) if key in CATALOG.get(lang, CATALOG[DEFAULT_LANGUAGE]) else names(actor)
 
 
-def describe(lang: str, event: TicketEvent, *, timezone: str, customer: bool = False) -> EventLine:
+def describe(lang: str, event: TicketEvent, *, timezone: str, customer: bool = False,
+             names: Callable[[str], str] = _as_is) -> EventLine:
     """``event`` in ``lang`` with instants in ``timezone``. ``customer``: for the customer's tracking
     page, where some moves have words of their own (``event.<action>``, e.g. "quote sent: please review")
     and the office's own notes on a public move (where the technician's phone checked in, the work report,
-    the complaint's severity, a returned loaner's note) are left out."""
+    the complaint's severity, a returned loaner's note) are left out. ``names``: a staff login -> the name
+    people know them by, for the actor and the assignees (logins are what events store)."""
     lang = lang if lang in CATALOG else DEFAULT_LANGUAGE
-    return _Writer(lang, ZoneInfo(timezone), customer).line(event)
+    return _Writer(lang, ZoneInfo(timezone), customer, names).line(event)
 
 
 class _Unstructured(Exception):
@@ -73,10 +80,11 @@ class _Unstructured(Exception):
 
 
 class _Writer:
-    def __init__(self, lang: str, zone: ZoneInfo, customer: bool):
+    def __init__(self, lang: str, zone: ZoneInfo, customer: bool, names: Callable[[str], str] = _as_is):
         self.lang = lang
         self.zone = zone
         self.customer = customer
+        self.names = names
 
     def line(self, event: TicketEvent) -> EventLine:
         label = self.label(event)
@@ -96,7 +104,7 @@ class _Writer:
         text = label
         if details:
             text = self.t("timeline.details", label=label, details=self.t("timeline.separator").join(details))
-        return EventLine(actor=actor_name(self.lang, event.actor), label=label, details=tuple(details), text=text)
+        return EventLine(actor=actor_name(self.lang, event.actor, self.names), label=label, details=tuple(details), text=text)
 
     def label(self, event: TicketEvent) -> str:
         own = f"event.{event.action.value}"
@@ -158,6 +166,8 @@ class _Writer:
             return self.t("sla.side.in_province" if value else "sla.side.out_of_province")
         if name in ("agreed_date", "warranty_until"):
             return self.when(value)
+        if name == "assignees" and isinstance(value, list | tuple):
+            return self.listing(self.names(str(login)) for login in value)
         if isinstance(value, list | tuple):
             return self.listing(value)
         return text

@@ -123,6 +123,9 @@ class StaffDirectory(Protocol):
     def contact(self, username: str) -> StaffContact | None:
         """The person's phone and email as their account holds them; None if there is no such account."""
 
+    def display_names(self) -> dict[str, str]:
+        """Login -> the name people know them by (王工), for every account in a role that has one."""
+
 
 class ConfigStore(Protocol):
     """Operator-editable configuration kept in the table: service plans, the escalation roster, and

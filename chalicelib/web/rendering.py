@@ -81,6 +81,8 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.globals["form_key"] = form_key
+    env.globals["staff_name"] = staff_name
+    env.filters["staff_name"] = staff_name
     return env
 
 
@@ -117,10 +119,18 @@ def why(lang: str, deadline: Deadline, now: datetime) -> list[str]:
     return deadlines.explain(lang, deadline, timezone=get_settings().timezone, now=now)
 
 
+def staff_name(login: str) -> str:
+    """What pages call a staff member (王工): their name from the staff directory, else their login."""
+    from chalicelib import wiring
+
+    return wiring.services().staff_names.name(login) if login else login
+
+
 def describe_event(lang: str, event: TicketEvent, *, customer: bool = False) -> events.EventLine:
     """A timeline line in ``lang``, with times in the service's zone like ``local_time``; ``customer``: in
-    the words of the customer's tracking page."""
-    return events.describe(lang, event, timezone=get_settings().timezone, customer=customer)
+    the words of the customer's tracking page (which names no staff member)."""
+    return events.describe(lang, event, timezone=get_settings().timezone, customer=customer,
+                           **({} if customer else {"names": staff_name}))
 
 
 def calendar_banner(lang: str) -> str | None:

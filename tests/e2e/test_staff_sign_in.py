@@ -23,7 +23,7 @@ def test_a_supervisor_signs_in_from_a_phone_and_out_again(local_stack: LocalStac
     page.fill("#password", "Demo-pass-123")
     page.click("#sign-in-button")
     page.wait_for_url(re.compile(r"/staff$"))
-    assert "supervisor" in page.inner_text("#who")
+    assert "调度张主管" in page.inner_text("#who")  # the account's name, not its login
 
     page.click("#sign-out")
     page.goto(local_stack.app_url + "/staff")

@@ -53,12 +53,12 @@ def test_a_supervisor_classifies_and_dispatches_a_new_ticket(local_stack: LocalS
     page.click("#dispatch")
     page.wait_for_url(re.compile(r"\?done=dispatch$"))
     assert page.inner_text("#status") == "已派工"
-    assert page.inner_text("#assignees") == "tech-wang"
+    assert page.inner_text("#assignees") == "王工"  # the demo account's name; the login stays what is stored
 
     schedule = page.inner_text("#schedule")
     assert "派工" in schedule and "通报领导" in schedule
     timeline = page.inner_text("#timeline")
-    assert "supervisor: 派工：服务人员：tech-wang" in timeline
+    assert "调度张主管: 派工：服务人员：王工" in timeline
     assert "分类定级" in timeline and "A 特急" in timeline
     assert "dispatched" not in timeline, "a Chinese page's timeline is in Chinese"
 
