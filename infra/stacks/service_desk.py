@@ -82,6 +82,10 @@ REPORT_PART_MEMORY_MB = 1769
 REPORT_PARTS_VISIBILITY_SECONDS = 6 * REPORT_PART_TIMEOUT_SECONDS
 
 # Anonymous routes that cost money or storage: a report (an SMS and an email each), an upload URL.
+# The tag that marks the topics this stack's functions may publish to (value: the stack's name). IAM
+# names a topic by ARN, but a Publish to a phone number has none, so "every topic but ours" can only be
+# said by a Deny on SNS ARNs whose tag is not ours.
+PUBLISH_TAG = "service-desk:published-by"
 PUBLIC_WRITE_ROUTES = ("/requests", "/api/requests", "/api/uploads/photos")
 RATE_RULE = "RequestsPerSourceIp"
 # Gets reserved concurrency (stages.py): escalations go on however busy the form is.
@@ -271,6 +275,7 @@ class ServiceDeskStack(Stack):
         self.desk_topic = sns.Topic(
             self, "DeskTopic", display_name="Service desk: new tickets", master_key=self.key, enforce_ssl=True
         )
+        Tags.of(self.desk_topic).add(PUBLISH_TAG, self.stack_name)
         self._sms_settings(sms_spend_limit)
         self.dead_letters = sqs.Queue(
             self,
@@ -1013,6 +1018,15 @@ class ServiceDeskStack(Stack):
                     # A Publish to a PhoneNumber has no resource ARN to name: IAM matches it against "*".
                     actions=["sns:Publish"],
                     resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="NoOtherTopics",
+                    # What "*" above would also allow: any other topic (or push endpoint) of the account.
+                    # The pattern matches ARNs only, so SMS to phone numbers stay allowed.
+                    effect=iam.Effect.DENY,
+                    actions=["sns:Publish"],
+                    resources=[f"arn:{Aws.PARTITION}:sns:*:*:*"],
+                    conditions={"StringNotEquals": {f"aws:ResourceTag/{PUBLISH_TAG}": self.stack_name}},
                 ),
             ]
         # Every function may sign or check links and send email, with secrets read at run time.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -364,6 +365,26 @@ def test_the_app_roles_touch_only_this_stacks_table_bucket_topic_and_identity(te
         email = by_sid.get("Email")
         if email:
             assert "ses:FromAddress" in email["Condition"]["StringEquals"]
+
+
+def test_functions_publish_to_the_stacks_desk_topic_and_phone_numbers_but_no_other_topic(template):
+    [desk_topic] = [r for r in resources(template, "AWS::SNS::Topic").values()
+                    if r["Properties"].get("DisplayName") == "Service desk: new tickets"]
+    desk_tags = {t["Key"]: t["Value"] for t in desk_topic["Properties"].get("Tags", [])}
+    publishing = [
+        p["Properties"]["PolicyDocument"]["Statement"] for p in resources(template, "AWS::IAM::Policy").values()
+        if any("sns:Publish" in as_list(s["Action"]) and s["Effect"] == "Allow"
+               for s in p["Properties"]["PolicyDocument"]["Statement"])
+    ]
+
+    assert publishing
+    for statements in publishing:
+        [deny] = [s for s in statements if s["Effect"] == "Deny" and "sns:Publish" in as_list(s["Action"])]
+        # Only ARNs match, so a Publish to a phone number (no ARN, IAM's "*") is untouched by the Deny.
+        assert deny["Resource"] != "*" and "sns:*:*:*" in json.dumps(deny["Resource"])
+        [(key, value)] = deny["Condition"]["StringNotEquals"].items()
+        tag = key.removeprefix("aws:ResourceTag/")
+        assert tag != key and desk_tags.get(tag) == value, "the desk topic is the one topic left to publish to"
 
 
 def test_the_staff_directory_has_one_group_per_role_and_no_self_sign_up(template):
