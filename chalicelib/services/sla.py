@@ -51,6 +51,17 @@ class SlaConfig:
     warn_share: float | None = None
 
 
+@dataclass(frozen=True)
+class SweepPass:
+    """What a sweep read when it started: the moment, the tickets then due (earliest first), and the
+    roster and plans it uses for all of them."""
+
+    started: datetime
+    due: list[tuple[str, datetime]]
+    roster: RosterBook
+    plans: PlanRegistry
+
+
 @dataclass
 class SweepReport:
     tickets_read: int = 0
@@ -123,17 +134,14 @@ class SlaService:
     # -- the sweep -----------------------------------------------------------------------------
 
     def sweep(self, limit: int = 500) -> SweepReport:
-        now = self._clock.now()
+        sweep = self.begin_sweep(limit)
         report = SweepReport()
-        roster = RosterBook(self._config_store.rosters())
-        plans = self.plans()
-        due = self._tickets.due_tickets(now, limit)
-        if due:
-            report.oldest_overdue_seconds = (now - due[0][1]).total_seconds()
-        for number, _ in due:
+        if sweep.due:
+            report.oldest_overdue_seconds = (sweep.started - sweep.due[0][1]).total_seconds()
+        for number, _ in sweep.due:
             report.tickets_read += 1
             try:
-                taken = self._process(number, roster, plans)
+                taken = self.sweep_ticket(sweep, number)
             except Exception:  # one bad ticket must not stop the others from escalating
                 logger.exception("sweep failed for a ticket", extra={"ticket": number})
                 continue
@@ -143,6 +151,18 @@ class SlaService:
                 report.steps_taken += len(taken)
                 report.steps.extend(f"{number} {s.key}" for s in taken)
         return report
+
+    def begin_sweep(self, limit: int = 500) -> SweepPass:
+        """The sweep's first half: which tickets are due now. People keep working while the sweep goes
+        through them, so ``sweep_ticket`` (the second half, once per ticket) decides on each as it is by
+        then. Tests interleave people and clocks between the two."""
+        now = self._clock.now()
+        return SweepPass(now, self._tickets.due_tickets(now, limit), RosterBook(self._config_store.rosters()),
+                         self.plans())
+
+    def sweep_ticket(self, sweep: SweepPass, number: str) -> list[Step] | None:
+        """Takes the ticket's due steps; None if others kept changing it (it stays due)."""
+        return self._process(number, sweep.roster, sweep.plans)
 
     def act_now(self, number: str) -> list[Step] | None:
         """Take a ticket's due steps at once, without waiting for the sweep: a job classified critical
