@@ -164,6 +164,10 @@ class DurableRecordingMiddleware:
         self.in_snapshot_child: Callable[[], None] = lambda: None
         self.ready = threading.Event()
         self.replay_summary: dict[str, int] = {}
+        # moto keeps emails and text messages in separate lists: the order they were sent in across
+        # both is noted here as they are sent, so the outbox can show the newest first.
+        self._sent_order: dict[str, int] = {}
+        self._sent_seen = (0, 0)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -174,7 +178,7 @@ class DurableRecordingMiddleware:
             return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary}).encode()]
         if path == SENT_MESSAGES_PATH:
             with self._lock:
-                sent = sent_messages()
+                sent = sorted(sent_messages(), key=lambda m: self._sent_order.get(m["message_id"], 0))
             total = len(sent)
             sent = newest_slice(sent, parse_qs(environ.get("QUERY_STRING") or ""))
             start_response("200 OK", [("Content-Type", "application/json"), ("X-Total-Count", str(total))])
@@ -192,6 +196,9 @@ class DurableRecordingMiddleware:
                 return start_response(status, headers, exc_info)
 
             result = self._app(environ, capture_start_response)
+            if captured.get("status", 500) < 400 and action_of(environ.get("REQUEST_METHOD", "GET"), environ,
+                                                                 body) in SEND_ACTIONS:
+                self._note_sent()
             entry = environ.get(ENVIRON_ENTRY_KEY)
             if (
                 entry is not None
@@ -206,6 +213,13 @@ class DurableRecordingMiddleware:
                 if self._since_snapshot >= SNAPSHOT_EVERY and not self._snapshotting:
                     self._snapshot()
             return result
+
+    def _note_sent(self) -> None:
+        emails, texts = sent_message_ids()
+        seen_emails, seen_texts = self._sent_seen
+        for message_id in emails[seen_emails:] + texts[seen_texts:]:
+            self._sent_order[message_id] = len(self._sent_order) + 1
+        self._sent_seen = (len(emails), len(texts))
 
     def restore(self) -> None:
         """Loads the newest snapshot and replays the logs written after it; then logs go on where
@@ -236,6 +250,9 @@ class DurableRecordingMiddleware:
         self._log = open(path, "ab")  # noqa: SIM115 - open for the life of the log
         self._since_snapshot = len(entries)
         self.replay_summary = {"snapshot": number, "restored": len(kept), "refused": refused}
+        # Messages sent before this start keep moto's order (emails, then texts), before any new one.
+        emails, texts = sent_message_ids()
+        self._sent_seen = (len(emails), len(texts))
         print(
             f"aws-store: restored snapshot {number} in {loaded:.1f}s and {len(kept)} logged requests "
             f"({refused} refused), in {time.monotonic() - started:.1f}s; state in {directory}",
@@ -335,6 +352,28 @@ def sent_messages() -> list[dict[str, str]]:
             for message_id, (phone, text) in sns.sms_messages.items():
                 found.append(_sent("sms", phone, "", "", text, message_id))
     return found
+
+
+SEND_ACTIONS = frozenset({"SendEmail", "SendRawEmail", "SendTemplatedEmail", "Publish"})
+
+
+def sent_message_ids() -> tuple[list[str], list[str]]:
+    """The ids of the emails and of the text messages moto took, each list in the order sent."""
+    from moto.backends import get_backend
+    from moto.core.base_backend import BackendDict
+
+    in_use = {backends.service_name for backends in BackendDict._instances}  # type: ignore[misc]
+    emails: list[str] = []
+    texts: list[str] = []
+    if "ses" in in_use:
+        ses: Any
+        for _, _, ses in get_backend("ses").iter_backends():
+            emails.extend(m.id for m in ses.sent_messages)
+    if "sns" in in_use:
+        sns: Any
+        for _, _, sns in get_backend("sns").iter_backends():
+            texts.extend(sns.sms_messages)
+    return emails, texts
 
 
 def newest_slice(sent: list[dict[str, str]], query: Mapping[str, list[str]]) -> list[dict[str, str]]:

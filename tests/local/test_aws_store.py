@@ -268,3 +268,15 @@ def test_the_sent_messages_come_a_page_at_a_time_counted_from_the_newest(store: 
     older = requests.get(f"{store.url}/_local/sent-messages?limit=1&skip=1", timeout=30).json()
     assert [m["kind"] for m in older] == ["email"]
     assert requests.get(f"{store.url}/_local/sent-messages?limit=5&skip=2", timeout=30).json() == []
+
+
+def test_the_sent_messages_are_in_the_order_they_were_sent_across_email_and_text(store: Store) -> None:
+    ses, sns = store.client("ses"), store.client("sns")
+    ses.verify_email_identity(EmailAddress="noreply@example.com")
+    ses.send_email(Source="noreply@example.com", Destination={"ToAddresses": ["a@example.com"]},
+                   Message={"Subject": {"Data": "first"}, "Body": {"Text": {"Data": "1"}}})
+    sns.publish(PhoneNumber="+8613800138000", Message="second")
+    ses.send_email(Source="noreply@example.com", Destination={"ToAddresses": ["b@example.com"]},
+                   Message={"Subject": {"Data": "third"}, "Body": {"Text": {"Data": "3"}}})
+    newest = requests.get(f"{store.url}/_local/sent-messages?limit=2&skip=0", timeout=30).json()
+    assert [m["to"] for m in newest] == ["+8613800138000", "b@example.com"]

@@ -19,7 +19,9 @@ def test_in_local_mode_the_local_defaults_are_fine():
     assert Settings(local_mode=True).missing_on_aws() == ()
 
 
-def test_outside_local_mode_every_unset_required_setting_is_named():
+def test_outside_local_mode_every_unset_required_setting_is_named(monkeypatch):
+    for name in REQUIRED_ON_AWS:  # whatever an earlier test in this process left in the environment
+        monkeypatch.delenv(name, raising=False)
     assert set(Settings(local_mode=False).missing_on_aws()) == set(REQUIRED_ON_AWS)
     assert Settings(local_mode=False, **ALL_SET).missing_on_aws() == ()
 
