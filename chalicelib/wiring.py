@@ -188,7 +188,7 @@ def _aws_services() -> Services:
     archive.product_listeners.append(aftercare.product_delivered)
     return Services(
         intake=intake,
-        tracking=TrackingService(tickets, files),
+        tracking=TrackingService(tickets, files, intake=intake, desk=desk),
         notifications=notifications,
         sla=sla,
         desk=desk,

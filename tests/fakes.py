@@ -107,7 +107,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     )
     services = wiring.Services(
         intake=intake,
-        tracking=TrackingService(tickets, files),
+        tracking=TrackingService(tickets, files, intake=intake, desk=desk),
         notifications=notifications,
         sla=sla,
         desk=desk,

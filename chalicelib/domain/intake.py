@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -122,3 +123,18 @@ class ServiceRequestInput(BaseModel):
         if value in (None, ""):
             return cls.model_fields[info.field_name].default
         return value
+
+
+class CustomerAdditionInput(BaseModel):
+    """What a customer adds to their open ticket from its tracking link: a note, photos, or both."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+    note: OptionalLong = None
+    photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
+
+    @model_validator(mode="after")
+    def _something(self) -> CustomerAdditionInput:
+        if not self.note and not self.photos:
+            raise PydanticCustomError("addition_empty", "a note or a photo")
+        return self

@@ -118,6 +118,8 @@ class Action(StrEnum):
     PLAN_CAPA = "plan_capa"
     UPDATE_CAPA = "update_capa"
     CLOSE_COMPLAINT = "close_complaint"
+    # The customer adds a note or photos from the tracking link while the ticket is open.
+    ADD_INFORMATION = "add_information"
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
@@ -169,7 +171,9 @@ COMPLAINT_ACTIONS = frozenset({
 TRANSITIONS.update({(status, action): status for status in OPEN_STATUSES for action in COMPLAINT_ACTIONS})
 TRANSITIONS[(Status.NEW, Action.COMMIT_REPLY)] = Status.TRIAGED
 TRANSITIONS.update({(status, Action.CLOSE_COMPLAINT): Status.CLOSED for status in OPEN_STATUSES})
-STATUS_PRESERVING_ACTIONS = frozenset({Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE})
+STATUS_PRESERVING_ACTIONS = frozenset({
+    Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE, Action.ADD_INFORMATION,
+})
 PAUSABLE = frozenset({Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ON_SITE})
 
 

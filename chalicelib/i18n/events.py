@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.billing import Quote
 from chalicelib.domain.escalation import chat_address
 from chalicelib.domain.ticket import Action, TicketEvent
+from chalicelib.domain.uploads import display_name
 from chalicelib.i18n import CATALOG, DEFAULT_LANGUAGE, t
 from chalicelib.i18n.deadlines import duration, read_pause_note
 
@@ -250,6 +251,11 @@ class _Writer:
     def _report_arrival(self, e: TicketEvent) -> list[str]:
         report = e.after["report"]
         return [self.field(name, report.get(name)) for name in ("situation", "lodging", "contact_phone")]
+
+    def _add_information(self, e: TicketEvent) -> list[str]:
+        photos = [display_name(key) for key in e.after.get("photos") or []]
+        return [self.field("note", e.after.get("note") or ""),
+                self.field("photos", self.listing(photos) if photos else "")]
 
     def _report_progress(self, e: TicketEvent) -> list[str]:
         photos = len(e.after.get("photos") or [])

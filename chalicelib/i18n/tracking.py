@@ -37,6 +37,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "track.step.reply_promised.on": "我们将在 {on} 前答复您的投诉",
         "track.step.resolution_agreed": "已与您商定处理方案",
         "track.step.complaint_closed": "投诉已处理完毕",
+        "track.step.information_added": "您补充了信息",
+        "track.add.title": "补充信息或照片",
+        "track.add.hint": "想起新的情况，或有新的照片？补充在这里，服务人员会看到。",
+        "field.note": "补充说明",
+        "track.add.submit": "提交补充",
+        "track.add.done": "已收到您补充的信息，服务人员会看到。",
+        "track.add.empty": "请填写补充说明或添加照片。",
+        "track.add.closed": "服务单已结束，不能再补充信息。如有新的问题，请重新报修。",
+        "track.add.limit.ticket": "这张服务单一小时内的补充已达上限（{most} 次）。请在 {minutes} 分钟后再提交；您填写的内容都已保留。",
+        "track.add.limit.ip": "从您所在网络提交的补充过多。请在 {minutes} 分钟后再提交；您填写的内容都已保留。",
     },
     "en": {
         "track.step.received": "Request received",
@@ -68,6 +78,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "track.step.reply_promised.on": "We will reply to your complaint by {on}",
         "track.step.resolution_agreed": "Resolution agreed with you",
         "track.step.complaint_closed": "Complaint closed",
+        "track.step.information_added": "You added information",
+        "track.add.title": "Add information or photos",
+        "track.add.hint": "Remembered something, or have new photos? Add them here and our staff will see them.",
+        "field.note": "What you want to add",
+        "track.add.submit": "Send",
+        "track.add.done": "Thank you: what you added is on your request, and our staff will see it.",
+        "track.add.empty": "Please write a note or add a photo.",
+        "track.add.closed": "This request is finished, so nothing more can be added. For a new problem, please report it again.",
+        "track.add.limit.ticket": (
+            "This request has had as many additions as it may in one hour ({most}). Please send it again in "
+            "{minutes} minutes; everything you typed is kept."
+        ),
+        "track.add.limit.ip": (
+            "Too many additions have come from your network. Please send it again in {minutes} minutes; "
+            "everything you typed is kept."
+        ),
     },
 }
 

@@ -52,6 +52,18 @@ class IntakeLimits:
     def sms(self) -> Limit:
         return Limit("confirmation_sms", self.sms_per_phone_day, timedelta(days=1))
 
+    # What a customer adds to an open ticket from its tracking link, per ticket and per address.
+    additions_per_ticket_hour: int = 10
+    additions_per_ip_hour: int = 20
+
+    @property
+    def per_ticket_addition(self) -> Limit:
+        return Limit("addition_ticket", self.additions_per_ticket_hour, timedelta(hours=1))
+
+    @property
+    def per_ip_addition(self) -> Limit:
+        return Limit("addition_ip", self.additions_per_ip_hour, timedelta(hours=1))
+
 
 @dataclass(frozen=True)
 class IntakeConfig:
@@ -159,13 +171,7 @@ class IntakeService:
         """Raises ``PhotoRejected`` (also for a photo attached to another submission), or ``TooManyReports``
         for a report from ``origin`` over its limits. ``submission``: what identifies this report across
         retries (the form's idempotency key), so a retry may attach its own photos again."""
-        problems = [
-            (i, uploads.display_name(key), problem)
-            for i, key in enumerate(request.photos)
-            if (problem := self.check_photo(key))
-        ]
-        if problems:
-            raise PhotoRejected(problems)
+        self._check_photos(request.photos)
 
         now = self._clock.now()
         # Counted once the report is otherwise acceptable: a customer correcting a photo spends nothing.
@@ -222,18 +228,43 @@ class IntakeService:
         self._notifications.deliver(messages)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
 
+    def admit_addition(self, number: str, photos: list[str], *, origin: PublicOrigin, submission: str) -> None:
+        """Before a customer's addition to ticket ``number`` is recorded: its photos checked by their bytes
+        (``PhotoRejected``), the addition counted per ticket and per address (``TooManyReports``, scope
+        "ticket" or "ip"), then the photos claimed for ``submission`` and kept for the ticket."""
+        self._check_photos(photos)
+        limits = self._config.limits
+        self._count((("ip", limits.per_ip_addition, origin.ip), ("ticket", limits.per_ticket_addition, number)),
+                    self._clock.now())
+        if not photos:
+            return
+        self._claim_photos(photos, submission)
+        self._files.mark_attached(photos)
+        if self._claims is not None:
+            self._claims.attach(photos, submission, number)
+
     def _claim_photos(self, keys: list[str], owner: str) -> None:
         taken = set(self._claims.claim(keys, owner)) if self._claims is not None and keys else set()
         if taken:
             raise PhotoRejected([(i, uploads.display_name(key), uploads.UploadProblem.IN_USE)
                                  for i, key in enumerate(keys) if key in taken])
 
+    def _check_photos(self, keys: list[str]) -> None:
+        problems = [(i, uploads.display_name(key), problem) for i, key in enumerate(keys)
+                    if (problem := self.check_photo(key))]
+        if problems:
+            raise PhotoRejected(problems)
+
     def _count_report(self, phone: str, origin: PublicOrigin, now: datetime) -> None:
-        if self._counters is None:
-            return
         limits = self._config.limits
         # The address first: a script rotating phone numbers is stopped without spending their counters.
-        for scope, limit, subject in (("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)):
+        self._count((("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)), now)
+
+    def _count(self, checks: tuple[tuple[str, Limit, str | None], ...], now: datetime) -> None:
+        """Takes one from each (scope, limit, subject) in order; the first limit reached raises."""
+        if self._counters is None:
+            return
+        for scope, limit, subject in checks:
             if subject is None:
                 continue
             allowance = self._counters.take(limit, subject, now)

@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
-from chalicelib.domain.ticket import Action, Kind, Status, Ticket, TicketEvent
+from chalicelib.domain.intake import CustomerAdditionInput
+from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import FileStore, TicketRepository
+
+if TYPE_CHECKING:
+    from chalicelib.services.desk import DeskService
+    from chalicelib.services.intake import IntakeService, PublicOrigin
 
 
 class UnknownTrackingToken(Exception):
@@ -51,6 +57,7 @@ class Milestone(StrEnum):
     REPLY_PROMISED = "reply_promised"
     RESOLUTION_AGREED = "resolution_agreed"
     COMPLAINT_CLOSED = "complaint_closed"
+    INFORMATION_ADDED = "information_added"
 
 
 # The only moves a customer hears of. Anything else (notes, reports, billing, escalations, messages,
@@ -82,6 +89,7 @@ MILESTONES: dict[Action, Milestone] = {
     Action.COMMIT_REPLY: Milestone.REPLY_PROMISED,
     Action.AGREE_RESOLUTION: Milestone.RESOLUTION_AGREED,
     Action.CLOSE_COMPLAINT: Milestone.COMPLAINT_CLOSED,
+    Action.ADD_INFORMATION: Milestone.INFORMATION_ADDED,
 }
 FORM_LINK_SECONDS = 300  # the link is made when the customer asks for the copy
 _SHOWN_QUOTES = frozenset({QuoteState.SENT, QuoteState.APPROVED, QuoteState.DECLINED})
@@ -128,9 +136,13 @@ class CustomerView:
 
 
 class TrackingService:
-    def __init__(self, tickets: TicketRepository, files: FileStore | None = None):
+    def __init__(self, tickets: TicketRepository, files: FileStore | None = None, *,
+                 intake: IntakeService | None = None, desk: DeskService | None = None):
+        # ``intake`` and ``desk``: for what the customer adds through the link (``add_information``).
         self._tickets = tickets
         self._files = files
+        self._intake = intake
+        self._desk = desk
 
     def find(self, token: str) -> CustomerView:
         if not token or len(token) > 200:
@@ -140,6 +152,35 @@ class TrackingService:
         if ticket is None:
             raise UnknownTrackingToken()
         return customer_view(ticket, self._tickets.events(ticket.number))
+
+    def add_information(self, token: str, addition: CustomerAdditionInput, *, origin: PublicOrigin,
+                        submission: str) -> Ticket:
+        """The customer's note and photos on their ticket, as an event staff read on its page and
+        timeline. Only while the ticket is open (``IllegalTransition``); the photos are checked and the
+        addition limited as a report is (``PhotoRejected``, ``TooManyReports``)."""
+        if self._intake is None or self._desk is None:
+            raise RuntimeError("TrackingService was built without intake and desk")
+        number = self._number(token)
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTrackingToken()
+        if not ticket.is_open:
+            raise IllegalTransition(ticket.status, Action.ADD_INFORMATION)
+        photos = list(dict.fromkeys(addition.photos))
+        self._intake.admit_addition(number, photos, origin=origin, submission=submission)
+
+        def change(current: Ticket) -> dict[str, Any]:
+            return {"photo_keys": tuple(dict.fromkeys((*current.photo_keys, *photos)))} if photos else {}
+
+        return self._desk.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
+                               summary="customer added information",
+                               details={"note": addition.note or "", "photos": photos})
+
+    def _number(self, token: str) -> str:
+        number = self._tickets.number_for_tracking_token(token) if token and len(token) <= 200 else None
+        if number is None:
+            raise UnknownTrackingToken()
+        return number
 
     def acceptance_form_link(self, token: str) -> str | None:
         """A short-lived link to the acceptance form the customer signed, once it is filed."""

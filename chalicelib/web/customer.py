@@ -8,15 +8,16 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.domain.intake import MAX_PHOTOS
-from chalicelib.domain.ticket import Kind
+from chalicelib.domain.intake import MAX_PHOTOS, CustomerAdditionInput
+from chalicelib.domain.ticket import OPEN_STATUSES, IllegalTransition, Kind
 from chalicelib.i18n import t
 from chalicelib.i18n.tracking import step_text
-from chalicelib.services.intake import TooManyReports
+from chalicelib.services.intake import PhotoRejected, PublicOrigin, TooManyReports
+from chalicelib.services.ports import StaleTicket
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded, too_many_reports
-from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form
+from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form, validate
 from chalicelib.web.rendering import language_of, render
 from chalicelib.web.submission import source_ip, submit_report
 
@@ -80,28 +81,92 @@ def submit_form() -> Response:
     return Response(body="", status_code=303, headers={"Location": f"{receipt['tracking_url']}?new=1"})
 
 
-@blueprint.route("/t/{token}", methods=["GET"])
-@guarded(blueprint)
-def tracking_page(token: str) -> Response:
+def _tracking_page(token: str, *, status: int = 200, errors: dict[str, str] | None = None,
+                   values: dict[str, Any] | None = None, idempotency_key: str | None = None) -> Response:
     request = blueprint.current_request
     lang = language_of(request)
     try:
         tracked = wiring.services().tracking.find(token)
     except UnknownTrackingToken:
-        return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
-                      message=t(lang, "error.not_found.tracking"))
+        return _no_ticket(lang)
     lang = language_of(request, tracked.language)
+    query = query_of(request)
     return render(
         request,
         "tracking.html",
+        status=status,
         default_language=tracked.language,
         view=tracked,
         steps=[(step.at, step_text(lang, step.milestone, step.on, timezone=get_settings().timezone))
                for step in tracked.steps],
-        new=query_of(request).get("new") == "1",
+        new=query.get("new") == "1",
+        added=query.get("added") == "1",
+        may_add=tracked.status in OPEN_STATUSES,
+        errors=errors or {},
+        values=values or {},
         tracking_url=wiring.services().intake.tracking_url(token),
         survey_link=wiring.services().aftercare.open_survey_link(tracked.number) if tracked.survey_open_until else None,
+        **report_form_context(idempotency_key),
     )
+
+
+def _no_ticket(lang: str) -> Response:
+    return render(blueprint.current_request, "message.html", status=404, heading=t(lang, "error.not_found"),
+                  message=t(lang, "error.not_found.tracking"))
+
+
+@blueprint.route("/t/{token}", methods=["GET"])
+@guarded(blueprint)
+def tracking_page(token: str) -> Response:
+    return _tracking_page(token)
+
+
+@blueprint.route("/t/{token}/information", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+def add_information(token: str) -> Response:
+    """The customer adds a note or photos to their open ticket; a refusal comes back on the tracking
+    page with everything typed and uploaded kept."""
+    request = blueprint.current_request
+    lang = language_of(request)
+    form = read_form(request.raw_body, list_fields=frozenset({"photos"}))
+    key = str(form.get("idempotency_key") or "")[:100] or uuid.uuid4().hex
+    values = {k: v for k, v in form.items() if k in ("note", "photos")}
+    try:
+        addition = validate(CustomerAdditionInput, values, lang)
+    except InvalidFields as invalid:
+        errors = invalid.fields
+        if "_form" in errors:  # neither a note nor a photo
+            errors = {"note": t(lang, "track.add.empty")}
+        return _tracking_page(token, status=400, errors=errors, values=values, idempotency_key=key)
+    services = wiring.services()
+
+    def work() -> dict[str, str]:
+        services.tracking.add_information(token, addition, origin=PublicOrigin(ip=source_ip(request)),
+                                          submission=key)
+        return {"added": "1"}
+
+    try:
+        services.idempotency.run("addition", key, {"token": token, **addition.model_dump(mode="json")}, work)
+    except UnknownTrackingToken:
+        return _no_ticket(lang)
+    except PhotoRejected as rejected:
+        _, name, problem = rejected.problems[0]
+        errors = {"photos": t(lang, f"error.{problem.value}", name=name, mb=get_settings().max_photo_bytes // 2**20)}
+        return _tracking_page(token, status=400, errors=errors, values=values, idempotency_key=key)
+    except TooManyReports as limited:
+        message = t(lang, f"track.add.limit.{limited.scope}", most=limited.most,
+                    minutes=-(-limited.retry_after // 60))
+        page = _tracking_page(token, status=429, errors={"_form": message}, values=values, idempotency_key=key)
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
+    except IllegalTransition:
+        return _tracking_page(token, status=409, errors={"_form": t(lang, "track.add.closed")})
+    except StaleTicket:
+        return _tracking_page(token, status=409, errors={"_form": t(lang, "sup.error.stale")}, values=values,
+                              idempotency_key=key)
+    suffix = "&lang=en" if lang == "en" and query_of(request).get("lang") else ""
+    return Response(body="", status_code=303,
+                    headers={"Location": f"{services.intake.tracking_url(token)}?added=1{suffix}#add-information"})
 
 
 @blueprint.route("/t/{token}/acceptance", methods=["GET"])

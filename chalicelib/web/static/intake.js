@@ -1,7 +1,8 @@
-// Uploads photos straight to S3 with presigned POSTs, then asks the server to check each one.
-// The form works without this script, just without photos.
+// Uploads photos straight to S3 with presigned POSTs, then asks the server to check each one: on the
+// report form, and on the tracking page's form for adding to a ticket. Either works without this
+// script, just without photos.
 (function () {
-  const form = document.getElementById("intake");
+  const form = document.getElementById("intake") || document.getElementById("add-information");
   if (!form) return;
   const d = form.dataset;
   const input = document.getElementById("photo-input");
