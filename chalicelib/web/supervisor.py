@@ -49,6 +49,7 @@ from chalicelib.web.supervisor_forms import (
     DeskChannelForm,
     DispatchForm,
     PauseForm,
+    action_forms,
 )
 
 blueprint = Blueprint(__name__)
@@ -144,7 +145,7 @@ def _not_found() -> Response:
 
 def _ticket_page(
     number: str, *, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
-    problem: str | None = None,
+    problem: str | None = None, failed: str | None = None,
 ) -> Response:
     request = blueprint.current_request
     lang = language_of(request)
@@ -188,6 +189,9 @@ def _ticket_page(
         done=t(lang, f"sup.done.{done}") if done in DONE_NOTICES else None,
         may_manage=manage and ticket.is_open,
         may_contact=user.has_any(set(DESK)) and ticket.is_open,
+        action_forms=action_forms(ticket.status, may_manage=manage and ticket.is_open,
+                                  may_contact=user.has_any(set(DESK)) and ticket.is_open, failed=failed),
+        next_step=ticket.status.value if ticket.is_open else None,
         paused=ticket.status.value == "waiting_on_customer",
         kinds=[k.value for k in Kind],
         priorities=[p.value for p in Priority],
@@ -226,13 +230,13 @@ def _act(
         parsed = validate(model, form, lang) if model else None
         do(parsed, number, user.username, lang)
     except InvalidFields as invalid:
-        return _ticket_page(number, status=400, errors=invalid.fields, values=form)
+        return _ticket_page(number, status=400, errors=invalid.fields, values=form, failed=name)
     except IllegalTransition as illegal:
         problem = t(lang, "sup.error.illegal", action=t(lang, f"sup.action.{name}"),
                     status=t(lang, f"status.{illegal.status.value}"))
-        return _ticket_page(number, status=409, values=form, problem=problem)
+        return _ticket_page(number, status=409, values=form, problem=problem, failed=name)
     except StaleTicket:
-        return _ticket_page(number, status=409, values=form, problem=t(lang, "sup.error.stale"))
+        return _ticket_page(number, status=409, values=form, problem=t(lang, "sup.error.stale"), failed=name)
     return _see_other(f"/staff/tickets/{quote(number)}?done={name}")
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.domain.billing import BillingReason
-from chalicelib.domain.ticket import Billing, Channel, Kind, Priority
+from chalicelib.domain.ticket import Billing, Channel, Kind, Priority, Status
 
 
 def _strip(value: object) -> object:
@@ -25,6 +25,28 @@ Text = Annotated[str, BeforeValidator(_strip)]
 # The desk types in what came by these; the web form is the customer's own.
 DESK_CHANNELS = (Channel.PHONE, Channel.FAX, Channel.EMAIL, Channel.VISIT)
 PAUSE_REASONS = ("customer_unreachable", "site_not_ready", "customer_request", "other")
+
+
+# What the supervisor's ticket page opens first in each state; the other moves stay folded away. A state
+# whose next step is someone else's (the technician on his way or on site, an approval) opens none.
+NEXT_FORMS: dict[Status, tuple[str, ...]] = {
+    Status.NEW: ("contact", "classify"),
+    Status.TRIAGED: ("dispatch",),
+    Status.WAITING_ON_CUSTOMER: ("resume",),
+}
+
+
+def action_forms(status: Status, *, may_manage: bool, may_contact: bool, failed: str | None = None
+                 ) -> list[tuple[str, bool]]:
+    """The ticket page's forms as (name, open): the next step's first and open, then the rest folded,
+    in their usual order. ``failed``: a form sent back with a problem stays open where it is."""
+    paused = status == Status.WAITING_ON_CUSTOMER
+    usual = [name for name, allowed in (
+        ("classify", may_manage), ("contact", may_contact), ("agree_date", may_manage), ("dispatch", may_manage),
+        ("resume" if paused else "pause", may_manage), ("cancel", may_manage),
+    ) if allowed]
+    first = [name for name in NEXT_FORMS.get(status, ()) if name in usual]
+    return [(name, name in first or name == failed) for name in first + [n for n in usual if n not in first]]
 
 
 class _Form(BaseModel):
