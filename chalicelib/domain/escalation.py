@@ -32,6 +32,7 @@ DEFAULT_CLIMB_AFTER = timedelta(hours=1)
 
 class StepKind(StrEnum):
     NOTICE = "notice"  # a rule that says "tell them" (critical job: chief engineer and GM at once)
+    PROMPT = "prompt"  # a duty has begun (a loaner owed, a refusal to sign to settle)
     WARNING = "warning"  # the deadline is close
     BREACH = "breach"  # the deadline passed
     LATEST_BREACH = "latest_breach"  # even the outer limit passed
@@ -160,14 +161,14 @@ class Ladder(BaseModel):
         """Every step still to be taken for this schedule (taken or not), earliest first.
 
         ``acknowledged`` holds the breach keys someone took: their ladders stop climbing. A warning
-        whose deadline has already passed is dropped: the breach says more.
+        whose deadline has already passed is dropped, and so is a prompt: the breach says more.
         """
         urgent = schedule.priority == Priority.CRITICAL
         found = [
             step
             for deadline in schedule.deadlines
             for step in _steps_for(deadline, urgent, acknowledged, self.climb_after)
-            if not (step.kind == StepKind.WARNING and step.due_at is not None and step.due_at <= now)
+            if not (step.kind in _SUPERSEDED_BY_BREACH and step.due_at is not None and step.due_at <= now)
         ]
         return sorted(found, key=lambda s: (s.at, s.level))
 
@@ -185,6 +186,9 @@ class Ladder(BaseModel):
         return min(pending) if pending else None
 
 
+_SUPERSEDED_BY_BREACH = (StepKind.WARNING, StepKind.PROMPT)
+
+
 def breach_key(deadline: Deadline) -> str:
     """Identifies one breach: a deadline that moves (re-classified, paused) is a new breach."""
     assert deadline.due_at is not None
@@ -198,6 +202,8 @@ def describe(step: Step) -> str:
         return f"{label}: level {step.level} ({step.role.value}) told of a severe job"
     if step.kind == StepKind.WARNING:
         return f"{label} due soon: warned level {step.level} ({step.role.value})"
+    if step.kind == StepKind.PROMPT:
+        return f"{label} now owed: level {step.level} ({step.role.value}) told"
     late = f", {format_duration(step.late_by)} late" if step.late_by else ""
     outer = " (outer limit)" if step.kind == StepKind.LATEST_BREACH else ""
     return f"{label} missed{outer}{late}: escalated to level {step.level} ({step.role.value})"
@@ -235,21 +241,16 @@ def _steps_for(
             for role in deadline.notify or (Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
         ]
     breach = breach_key(deadline)
-    found = []
+    found: list[Step] = []
+
+    def owner_told(kind: StepKind, key: str, at: datetime) -> Step:
+        return Step(key=key, kind=kind, milestone=deadline.milestone, level=1, role=Role.SUPERVISOR, at=at,
+                    due_at=deadline.due_at, urgent=urgent, rule=rule)
+
+    if deadline.prompt_at is not None and deadline.state == DeadlineState.PENDING:
+        found.append(owner_told(StepKind.PROMPT, f"prompt:{breach}", deadline.prompt_at))
     if deadline.warn_at is not None:
-        found.append(
-            Step(
-                key=f"warn:{breach}",
-                kind=StepKind.WARNING,
-                milestone=deadline.milestone,
-                level=1,
-                role=Role.SUPERVISOR,
-                at=deadline.warn_at,
-                due_at=deadline.due_at,
-                urgent=urgent,
-                rule=rule,
-            )
-        )
+        found.append(owner_told(StepKind.WARNING, f"warn:{breach}", deadline.warn_at))
     for index, role in enumerate(LADDER):
         if index > 0 and breach in acknowledged:
             break

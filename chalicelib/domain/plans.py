@@ -42,6 +42,7 @@ class Milestone(StrEnum):
     RESOLVED = "resolved"
     LOANER_PROVIDED = "loaner_provided"  # 002 §6.1
     ACCEPTANCE_FILED = "acceptance_filed"  # signed acceptance form filed (002 §4.2(5))
+    REFUSAL_SETTLED = "refusal_settled"  # the customer refused to sign: the supervisor settles it (000 §4.5.7)
 
 
 MILESTONE_LABELS: dict[Milestone, str] = {
@@ -54,6 +55,7 @@ MILESTONE_LABELS: dict[Milestone, str] = {
     Milestone.RESOLVED: "resolution",
     Milestone.LOANER_PROVIDED: "loaner",
     Milestone.ACCEPTANCE_FILED: "acceptance form filed",
+    Milestone.REFUSAL_SETTLED: "refusal to sign settled",
 }
 
 PRIORITY_LABELS: dict[Priority | None, str] = {
@@ -73,7 +75,7 @@ class Role(StrEnum):
 
 
 # What can start a milestone's clock: the ticket's creation, repair work beginning, or another milestone.
-ClockStart = Milestone | Literal["created", "repair_started"]
+ClockStart = Milestone | Literal["created", "repair_started", "signature_refused"]
 
 _SPAN_PART = re.compile(r"(\d+)\s*(d|h|m)", re.IGNORECASE)
 _SPAN_TEXT = re.compile(r"^\s*(\d+\s*[dhm]\s*)+$", re.IGNORECASE)
@@ -177,7 +179,8 @@ class MilestoneRule(BaseModel):
     target has no deadline (critical jobs: dispatch counted in-province, arrival out-of-province).
     ``delay`` postpones the start (loaner: 8 h after repair began). ``ends_with`` is the milestone that
     makes the duty moot (a loaner is not owed once the fault is fixed); for a ``repeat`` duty it ends
-    the cycle (daily progress reports stop when the job is resolved).
+    the cycle (daily progress reports stop when the job is resolved). ``prompt``: the supervisor is
+    told when the duty begins, not only when it is about to be missed (a loaner owed, a refusal to sign).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -189,6 +192,7 @@ class MilestoneRule(BaseModel):
     delay: Span | None = None
     ends_with: Milestone | None = None
     repeat: bool = False
+    prompt: bool = False
     calendar: Calendar | None = None
     notify: tuple[Role, ...] = ()
     source: str | None = None
@@ -335,11 +339,22 @@ _PROGRESS_REPORTED_DAILY = MilestoneRule(
     calendar=ALWAYS_OPEN,
     source="000 §4.5.5",
 )
+# A refusal is told to the supervisor at once; a signed form filed afterwards settles it. Left a working
+# day, it climbs the ladder like any missed deadline.
+_REFUSAL_SETTLED_IN_1_DAY = MilestoneRule(
+    everywhere=within("1d"),
+    starts_at="signature_refused",
+    ends_with=Milestone.ACCEPTANCE_FILED,
+    calendar=CHINA_BUSINESS_HOURS,
+    prompt=True,
+    source="000 §4.5.7",
+)
 _CONTACT_IN_1H = MilestoneRule(everywhere=within("1h"), source="000 §4.4.1")
 _ON_SITE_JOB_DUTIES = {
     Milestone.ARRIVAL_REPORTED: _ARRIVAL_REPORTED_IN_1H,
     Milestone.PROGRESS_REPORTED: _PROGRESS_REPORTED_DAILY,
     Milestone.ACCEPTANCE_FILED: _ACCEPTANCE_FILED_IN_5_DAYS,
+    Milestone.REFUSAL_SETTLED: _REFUSAL_SETTLED_IN_1_DAY,
 }
 
 # Standard (000 §4.4). Critical and urgent jobs run on 24/7: a production stop at 02:00 on a Saturday
@@ -409,9 +424,11 @@ _PREMIUM_TERMS = {
         starts_at="repair_started",
         delay=span("8h"),
         ends_with=Milestone.RESOLVED,
+        prompt=True,  # the supervisor arranges the loaner from the 8-hour mark, not when 48 h run out
         source="002 §6.1",
     ),
     Milestone.ACCEPTANCE_FILED: _ACCEPTANCE_FILED_IN_5_DAYS,
+    Milestone.REFUSAL_SETTLED: _REFUSAL_SETTLED_IN_1_DAY,
 }
 PREMIUM_PLAN = ServicePlan(
     name="premium",
@@ -428,6 +445,7 @@ _BASIC_TERMS = {
     Milestone.CONTACTED: MilestoneRule(everywhere=within("1d"), source="001 §3.4"),
     Milestone.ON_SITE: MilestoneRule(everywhere=AGREED_DATE, source="001 §3.4"),
     Milestone.ACCEPTANCE_FILED: _ACCEPTANCE_FILED_IN_5_DAYS,
+    Milestone.REFUSAL_SETTLED: _REFUSAL_SETTLED_IN_1_DAY,
 }
 BASIC_PLAN = ServicePlan(
     name="basic",

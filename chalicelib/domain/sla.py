@@ -67,6 +67,7 @@ class FactKind(StrEnum):
     LOANER_PROVIDED = Milestone.LOANER_PROVIDED.value
     ACCEPTANCE_FILED = Milestone.ACCEPTANCE_FILED.value
     REPAIR_STARTED = "repair_started"
+    SIGNATURE_REFUSED = "signature_refused"
     PAUSED = "paused"
     RESUMED = "resumed"
     RECLASSIFIED = "reclassified"  # priority, plan, province or agreed date changed
@@ -91,6 +92,7 @@ FACT_FOR_ACTION: dict[Action, FactKind] = {
     Action.REPORT_ARRIVAL: FactKind.ARRIVAL_REPORTED,
     Action.START_REPAIR: FactKind.REPAIR_STARTED,
     Action.RESOLVE: FactKind.RESOLVED,
+    Action.REFUSE_SIGNATURE: FactKind.SIGNATURE_REFUSED,
     Action.ISSUE_LOANER: FactKind.LOANER_PROVIDED,  # 002 §6.1, chalicelib/domain/loaners.py
     # Complaints (issue 5, chalicelib/domain/complaints.py): committing the reply time is the contact
     # (003 §3.3), the resolution agreed with the customer is the reply, closing ends the clock.
@@ -185,6 +187,7 @@ class Deadline(BaseModel):
     due_at: datetime | None = None
     warn_at: datetime | None = None
     latest_at: datetime | None = None
+    prompt_at: datetime | None = None  # when the supervisor is told the duty began (``MilestoneRule.prompt``)
     met_at: datetime | None = None  # for a repeating duty: the last time it was done
     paused_for: timedelta = _ZERO  # working time added to the target by pauses
     time_left: timedelta | None = None  # working time until due, for pending and paused deadlines
@@ -536,6 +539,8 @@ class _ScheduleBuilder:
                 "due_at": due_at,
                 "warn_at": warn_at,
                 "latest_at": latest_at,
+                # The duty begins at its start, or after its delay (a loaner: 8 h into the repair).
+                "prompt_at": (run(_ZERO).end if rule.delay else anchor) if rule.prompt else None,
                 "met_at": met_at,
                 "paused_for": sum((added for _, added in skipped), _ZERO),
                 "time_left": time_left,
@@ -824,6 +829,7 @@ _RUNNING = frozenset({DeadlineState.PENDING, DeadlineState.PAUSED})
 _START_LABELS: dict[str, str] = {
     "created": "created",
     "repair_started": "repair started",
+    "signature_refused": "customer refused to sign",
     Milestone.ESCALATION_NOTICE.value: "leaders notified",
     Milestone.CONTACTED.value: "contacted",
     Milestone.DISPATCHED.value: "dispatched",
@@ -833,6 +839,7 @@ _START_LABELS: dict[str, str] = {
     Milestone.RESOLVED.value: "resolved",
     Milestone.LOANER_PROVIDED.value: "loaner provided",
     Milestone.ACCEPTANCE_FILED.value: "acceptance filed",
+    Milestone.REFUSAL_SETTLED.value: "refusal settled",
 }
 
 

@@ -35,6 +35,8 @@ CATALOG: dict[str, dict[str, str]] = {
         # What starts or ends a clock.
         "sla.event.created": "报修受理",
         "sla.event.repair_started": "开始维修",
+        "sla.event.signature_refused": "客户拒绝签字",
+        "sla.event.refusal_settled": "客户拒签已处理",
         "sla.event.escalation_notice": "通报领导",
         "sla.event.contacted": "联系报修人",
         "sla.event.dispatched": "派工",
@@ -104,6 +106,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "sla.note": " ({note})",
         "sla.event.created": "created",
         "sla.event.repair_started": "repair started",
+        "sla.event.signature_refused": "customer refused to sign",
+        "sla.event.refusal_settled": "refusal settled",
         "sla.event.escalation_notice": "leaders notified",
         "sla.event.contacted": "contacted",
         "sla.event.dispatched": "dispatched",

@@ -169,6 +169,7 @@ CATALOG: dict[str, dict[str, str]] = {
         # The escalation ladder.
         "timeline.escalate.notice": "{milestone}：已通报第 {level} 级（{role}）",
         "timeline.escalate.warning": "{milestone}即将超时：已提醒第 {level} 级（{role}）",
+        "timeline.escalate.prompt": "{milestone}待处理：已告知第 {level} 级（{role}）",
         "timeline.escalate.breach": "{milestone}超时{late}：已升级到第 {level} 级（{role}）",
         "timeline.escalate.latest_breach": "{milestone}超过最迟时限{late}：已升级到第 {level} 级（{role}）",
         "timeline.late": " {late}",
@@ -336,6 +337,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "timeline.purpose.escalation": "deadline notice: {milestone}",
         "timeline.escalate.notice": "{milestone}: level {level} ({role}) told of a severe job",
         "timeline.escalate.warning": "{milestone} due soon: warned level {level} ({role})",
+        "timeline.escalate.prompt": "{milestone} now owed: level {level} ({role}) told",
         "timeline.escalate.breach": "{milestone} missed{late}: escalated to level {level} ({role})",
         "timeline.escalate.latest_breach": (
             "{milestone} missed its outer limit{late}: escalated to level {level} ({role})"
