@@ -300,7 +300,8 @@ class _Writer:
     def _acknowledge(self, e: TicketEvent) -> list[str]:
         milestone, _, due = str(e.after["breach"]).partition("@")
         due_at = datetime.strptime(due, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return [self.t("timeline.acknowledge", level=int(e.after["level"]), role=self.role(e.after["role"]),
+        suffix = taken_suffix(e.after.get("kind"))
+        return [self.t(f"timeline.acknowledge{suffix}", level=int(e.after["level"]), role=self.role(e.after["role"]),
                        milestone=self.milestone(milestone), due=self.when(due_at))]
 
     def _notify(self, e: TicketEvent) -> list[str]:
@@ -513,3 +514,10 @@ def _changed(event: TicketEvent, name: str) -> dict[str, Any]:
     if len(changed) != 1:
         raise _Unstructured()
     return changed[0]
+
+
+def taken_suffix(kind: object) -> str:
+    """Which words say that a step was taken: a breach's (also for links and events from before any other
+    step could be taken, which name no kind), a deadline not yet missed (warned, or a duty that began),
+    or a leader's notice of a severe job."""
+    return {"warning": ".ahead", "prompt": ".ahead", "notice": ".notice"}.get(str(kind), "")

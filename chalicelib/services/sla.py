@@ -308,19 +308,24 @@ class SlaService:
     # -- links and acknowledgements ------------------------------------------------------------
 
     def link_for(self, ticket: Ticket, step: Step, person: Person) -> str:
-        breach = step.key.split(":")[1] if step.kind in (StepKind.BREACH, StepKind.LATEST_BREACH) else None
-        token = self._links.sign(
-            {"ticket": ticket.number, "breach": breach, "level": step.level, "role": step.role.value,
-             "name": person.name},
-            LINK_LIFETIME,
-        )
+        """Every step's link can be taken: taking it claims the deadline it is about (``breach``), so
+        its ladder climbs no further, whether the message warned, prompted, told a leader or escalated."""
+        breach = f"{step.milestone.value}@{step.due_at:%Y%m%dT%H%M%SZ}" if step.due_at else None
+        # The link rides in an SMS, so it says no more than it must: the level follows from the role, and
+        # a breach (the most frequent step) names no kind.
+        claims: dict[str, object] = {"ticket": ticket.number, "breach": breach, "role": step.role.value,
+                                     "name": person.name}
+        if step.kind not in (StepKind.BREACH, StepKind.LATEST_BREACH):
+            claims["kind"] = step.kind.value
+        token = self._links.sign(claims, LINK_LIFETIME)
         return f"{self._config.public_base_url.rstrip('/')}/escalations/{token}"
 
     def open_link(self, token: str) -> tuple[dict[str, object], Ticket, list[TicketEvent]]:
         claims = self._links.verify(token)
         ticket = self._tickets.get(str(claims.get("ticket", "")))
-        if ticket is None:
+        if ticket is None or claims.get("role") not in set(Role):
             raise BadLink()
+        claims.setdefault("level", LADDER.index(Role(str(claims["role"]))) + 1)
         return claims, ticket, self._tickets.events(ticket.number)
 
     def acknowledge(self, token: str) -> tuple[Ticket, bool]:
@@ -337,12 +342,15 @@ class SlaService:
         if breach in acknowledged:
             return ticket, False
         role = Role(str(claims["role"]))
+        # Links signed before every step could be taken name no kind: only breaches had a button then.
+        kind = StepKind(str(claims.get("kind") or StepKind.BREACH.value))
         event = TicketEvent(
             at=now,
             actor=str(claims.get("name", "?")),
             action=Action.ACKNOWLEDGE,
-            summary=f"{claims.get('name')} ({role.value}, level {LADDER.index(role) + 1}) took the breach {breach}",
-            after={"breach": breach, "level": claims.get("level"), "role": role.value},
+            summary=f"{claims.get('name')} ({role.value}, level {LADDER.index(role) + 1}) took the {kind.value} "
+            f"{breach}",
+            after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
             public=False,
         )
         next_wake = self.next_wake(ticket, events, now, taken, acknowledged | {str(breach)})

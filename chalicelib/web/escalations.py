@@ -1,5 +1,5 @@
 """What a person sees from the link in an escalation message: the ticket, its whole schedule with
-the reason for every deadline, the full timeline, and a button to take the breach.
+the reason for every deadline, the full timeline, and a button to take what the message was about.
 
 The signed link is the credential (it names the ticket, the breach and the recipient, and expires),
 so a chief engineer can act from a phone without an account.
@@ -11,6 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.i18n import t
+from chalicelib.i18n.events import taken_suffix
 from chalicelib.services.ports import BadLink
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import language_of, render
@@ -36,6 +37,7 @@ def _page(token: str, notice: str | None = None) -> Response:
         schedule=sla.schedule(ticket, events),
         timeline=events,
         acknowledged=claims.get("breach") in sla.acknowledged_breaches(ticket.number),
+        take=t(lang, "ack.take" + taken_suffix(claims.get("kind"))),
         notice=notice,
     )
 
@@ -57,5 +59,6 @@ def acknowledge(token: str) -> Response:
         claims = wiring.services().sla.open_link(token)[0]
     except BadLink:
         return _page(token)
-    notice = t(lang, "ack.done", name=claims.get("name", "")) if recorded else t(lang, "ack.already")
+    suffix = taken_suffix(claims.get("kind"))
+    notice = t(lang, f"ack.done{suffix}", name=claims.get("name", "")) if recorded else t(lang, f"ack.already{suffix}")
     return _page(token, notice)

@@ -63,6 +63,18 @@ def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(cl
     assert len(later) == 1, "the acknowledged breach did not climb to levels 2 and 3"
 
 
+def test_a_leaders_notice_page_offers_the_take_button_and_records_who_took_it(client):
+    number = open_critical_ticket(client)
+    notice = [m for m in _moto_ses_messages()
+              if number in m["subject"] and "gm@service-desk.local" in m["destinations"]["ToAddresses"]]
+    link = notice[0]["body"].split("https://desk.example.com")[1].split()[0]
+    page = client.http.get(link).body.decode()
+    assert 'id="acknowledge"' in page and "认领此服务单" in page
+    taken = client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
+    assert "已认领，王总经理" in taken and "第 3 级（总经理）认领了此服务单的通报" in taken
+    assert 'id="acknowledge"' not in taken
+
+
 def test_a_tampered_link_is_a_404(client):
     assert client.http.get("/escalations/not.a.jwt").status_code == 404
 

@@ -101,14 +101,20 @@ def test_a_refusal_settled_by_a_signed_form_stops_the_ladder():
     assert to_whom(run_for(world, 24 * 3, step=timedelta(hours=1)), "refusal_settled") == []
 
 
-def test_a_loaner_eight_hours_into_its_48_prompts_the_supervisor():
-    world = world_at(9)
+def premium_repair_started(world) -> str:
+    """A premium job whose repair has just begun: its loaner is owed 8 h from now unless it is fixed."""
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
     world.services.desk.record_contact(number, actor="sup")
     world.services.desk.classify(number, actor="sup", priority=Priority.URGENT, plan="premium")
     world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
     world.services.field_work.check_in(number, WANG)
     world.services.field_work.start_repair(number, WANG)
+    return number
+
+
+def test_a_loaner_eight_hours_into_its_48_prompts_the_supervisor():
+    world = world_at(9)
+    premium_repair_started(world)
     early = run_for(world, 7.5)
     assert to_whom(early, "loaner_provided") == []
     seen = run_for(world, 0.5)

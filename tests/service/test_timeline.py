@@ -165,7 +165,7 @@ def test_what_each_move_recorded_is_said(story):
     assert "时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）" in escalations
     assert "时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）" in escalations
     assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 2 级（总工/技术部经理）" in escalations
-    assert re.fullmatch(r"认领超时：第 1 级（售后服务主管）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
+    assert re.fullmatch(r"认领：第 1 级（售后服务主管）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
                         said(story, Action.ACKNOWLEDGE))
     assert said(story, Action.DRAFT_QUOTE) == (
         "拟定报价：第 1 版；明细：3 行；合计：1,730.00 元；有效期至：2026-12-31；说明：含税")

@@ -86,7 +86,12 @@ def test_the_sweeps_steps_and_the_taken_breach_say_milestone_level_role_and_late
         "Deadline warning / escalation: resolved missed, 2 h late: escalated to level 2 (chief engineer)")
     taken = event(Action.ACKNOWLEDGE, "张主管 (supervisor, level 1) took the breach dispatched@20260310T020000Z",
                   actor="张主管", after={"breach": "dispatched@20260310T020000Z", "level": 1, "role": "supervisor"})
-    assert say("zh-CN", taken) == "认领超时：第 1 级（售后服务主管）认领了“派工”的超时（截止 2026-03-10 10:00）"
+    assert say("zh-CN", taken) == "认领：第 1 级（售后服务主管）认领了“派工”的超时（截止 2026-03-10 10:00）"
+    warned = event(Action.ACKNOWLEDGE, "张主管 (supervisor, level 1) took the warning dispatched@20260310T020000Z",
+                   actor="张主管", after={"breach": "dispatched@20260310T020000Z", "kind": "warning", "level": 1,
+                                        "role": "supervisor"})
+    assert say("zh-CN", warned) == "认领：第 1 级（售后服务主管）认领了“派工”（截止 2026-03-10 10:00）"
+    assert say("en", warned) == "Taken: level 1 (service supervisor) took the dispatch deadline (due 2026-03-10 10:00)"
 
 
 def test_notifications_say_channel_recipient_purpose_and_errors_as_the_provider_gave_them():
