@@ -103,8 +103,9 @@ def test_a_restart_loads_the_snapshot_and_every_ticket_and_message_is_there(stac
     assert restored["refused"] == 0
     for receipt in receipts:
         assert receipt["number"] in tracking_page(receipt["tracking_url"])
-    # moto gives a replayed message a new id; those restored from the snapshot keep theirs.
-    assert without_ids(sent_messages(stack.aws_url, timeout=30)) == without_ids(sent_before)
+    # moto gives a replayed message a new id; those restored from the snapshot keep theirs. Every one is
+    # back; their order across emails and texts is known only for messages sent since the start.
+    assert sorted(without_ids(sent_messages(stack.aws_url, timeout=30))) == sorted(without_ids(sent_before))
 
 
 def post_report(stack: LocalStack, n: int) -> dict[str, str]:

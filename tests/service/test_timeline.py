@@ -14,12 +14,13 @@ from chalicelib.domain.aftercare import CallbackInput, Problem, SurveyInput
 from chalicelib.domain.billing import BillingReason, PaymentMethod
 from chalicelib.domain.closure import ArrivalReport, Departure, Location
 from chalicelib.domain.complaints import Approver, CapaKind, CapaStatus, Cause, Severity
-from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.intake import CustomerAdditionInput, ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.parts import PartLine, Shipment
 from chalicelib.domain.ticket import Action, Billing, Priority, TicketEvent
 from chalicelib.i18n import events
+from chalicelib.services.intake import PublicOrigin
 from tests.fakes import fake_world, valid_report
 from tests.service.test_aftercare import survey_token
 from tests.service.test_billing import LINES
@@ -31,7 +32,7 @@ ZONE = "Asia/Shanghai"
 TYPED = ["约好明早到", "电话关机", "含税", "柜体烧损", "园区宾馆", "已拆下断路器", "断路器", "急", "同意", "顺丰",
          "王工", "客户不在", "回公司", "验收单缺少公章", "更换断路器，试运行正常", "轻微划痕", "很好", "仍有异响",
          "重复报修", "价格太高", "生产部", "来料不良", "退换并整改", "金额过高", "换货", "返工", "退换不良品",
-         "已完成返工", "苏州精密机械有限公司"]
+         "已完成返工", "苏州精密机械有限公司", "柜门也有异响"]
 # Latin words a Chinese line may hold: user names, the plan's name, codes and numbers typed or issued.
 LATIN = {"sup", "desk", "tech", "wang", "chief", "wh", "customer", "quality", "gm", "li", "standard", "complaint",
          "KYN", "SF", "TX", "PO", "SD", "CNY"}
@@ -43,6 +44,8 @@ def story() -> list[TicketEvent]:
     s = world.services
     receipt = s.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     number = receipt.number
+    s.tracking.add_information(receipt.tracking_token, CustomerAdditionInput(note="柜门也有异响"),
+                               origin=PublicOrigin(ip="203.0.113.9"), submission="add-1")
     s.desk.classify(number, actor="sup", priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
     s.sla.sweep()  # the dispatch deadline missed: the ladder's first level is told
