@@ -380,10 +380,6 @@ def _aws_nameplates() -> NameplateService:
     )
 
 
-def raw_email_sender(settings: Settings) -> RawEmailSender:
-    """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
-    return _email_provider(settings)
-
 # -- staff search: built beside ``Services`` like the nameplates ---------------------------------------
 
 _search_override: SearchService | None = None
@@ -413,12 +409,16 @@ def _aws_search() -> SearchService:
     )
 
 
+def raw_email_sender(settings: Settings) -> RawEmailSender:
+    """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
+    return _email_provider(settings)
+
 
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     _aws_services.cache_clear()
     _aws_reports.cache_clear()
     _aws_nameplates.cache_clear()
+    _aws_search.cache_clear()
     file_origin.cache_clear()
     get_settings.cache_clear()
-    _aws_search.cache_clear()
