@@ -63,6 +63,10 @@ class FakeWorld:
     dead_letters: MemoryDeadLetters
 
 
+# Every world a test made, so that the service tests can check the promise after each scenario.
+WORLDS_MADE: list[FakeWorld] = []
+
+
 def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk") -> FakeWorld:
     tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
     # Every message to a person is recorded; the approval's after-care item runs the after-care, as on AWS.
@@ -128,7 +132,9 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         staff_names=StaffNames(staff),
     )
     archive.product_listeners.append(services.aftercare.product_delivered)
-    return FakeWorld(tickets, files, notifier, clock, services, aftercare_store, dead_letters)
+    world = FakeWorld(tickets, files, notifier, clock, services, aftercare_store, dead_letters)
+    WORLDS_MADE.append(world)
+    return world
 
 
 def valid_report(**overrides: object) -> dict[str, object]:

