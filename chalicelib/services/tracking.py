@@ -145,12 +145,7 @@ class TrackingService:
         self._desk = desk
 
     def find(self, token: str) -> CustomerView:
-        if not token or len(token) > 200:
-            raise UnknownTrackingToken()
-        number = self._tickets.number_for_tracking_token(token)
-        ticket = self._tickets.get(number) if number else None
-        if ticket is None:
-            raise UnknownTrackingToken()
+        ticket = self._ticket(token)
         return customer_view(ticket, self._tickets.events(ticket.number))
 
     def add_information(self, token: str, addition: CustomerAdditionInput, *, origin: PublicOrigin,
@@ -160,10 +155,8 @@ class TrackingService:
         addition limited as a report is (``PhotoRejected``, ``TooManyReports``)."""
         if self._intake is None or self._desk is None:
             raise RuntimeError("TrackingService was built without intake and desk")
-        number = self._number(token)
-        ticket = self._tickets.get(number)
-        if ticket is None:
-            raise UnknownTrackingToken()
+        ticket = self._ticket(token)
+        number = ticket.number
         if not ticket.is_open:
             raise IllegalTransition(ticket.status, Action.ADD_INFORMATION)
         photos = list(dict.fromkeys(addition.photos))
@@ -176,19 +169,23 @@ class TrackingService:
                                summary="customer added information",
                                details={"note": addition.note or "", "photos": photos})
 
-    def _number(self, token: str) -> str:
+    def _ticket(self, token: str) -> Ticket:
+        """The ticket behind a tracking token; ``UnknownTrackingToken`` for any other string."""
         number = self._tickets.number_for_tracking_token(token) if token and len(token) <= 200 else None
-        if number is None:
+        ticket = self._tickets.get(number) if number else None
+        if ticket is None:
             raise UnknownTrackingToken()
-        return number
+        return ticket
 
     def acceptance_form_link(self, token: str) -> str | None:
         """A short-lived link to the acceptance form the customer signed, once it is filed."""
-        if not token or len(token) > 200 or self._files is None:
+        if self._files is None:
             return None
-        number = self._tickets.number_for_tracking_token(token)
-        ticket = self._tickets.get(number) if number else None
-        if ticket is None or ticket.acceptance is None:
+        try:
+            ticket = self._ticket(token)
+        except UnknownTrackingToken:
+            return None
+        if ticket.acceptance is None:
             return None
         return self._files.presigned_download(ticket.acceptance.form_key, FORM_LINK_SECONDS)
 
