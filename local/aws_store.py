@@ -325,32 +325,42 @@ class DurableRecordingMiddleware:
     port = 0
 
 
-def sent_messages() -> list[dict[str, str]]:
-    """The emails (SES) and text messages (SNS) moto took, each in the order sent, read from moto's
-    own lists: the outbox page never needs the whole state (``/moto-api/data.json``)."""
+def _moto_sent() -> tuple[list[Any], list[tuple[str, tuple[str, str]]]]:
+    """moto's own lists of what it took: SES messages, and SNS text messages as (id, (phone, text)),
+    each in the order sent (the outbox never needs the whole state, ``/moto-api/data.json``)."""
     from moto.backends import get_backend
     from moto.core.base_backend import BackendDict
 
     in_use = {backends.service_name for backends in BackendDict._instances}  # type: ignore[misc]
-    found: list[dict[str, str]] = []
+    emails: list[Any] = []
+    texts: list[tuple[str, tuple[str, str]]] = []
     if "ses" in in_use:
         ses: Any
         for _, _, ses in get_backend("ses").iter_backends():
-            for m in ses.sent_messages:
-                if hasattr(m, "raw_data"):
-                    # The app sends a raw email to one recipient at a time (Destinations=[recipient]);
-                    # moto then appends the message's own To/Cc addresses, which SES would not send to.
-                    to = (m.destinations or [""])[0]
-                    found.append(_sent("email", to, m.source, "", m.raw_data, m.id))
-                elif hasattr(m, "subject"):
-                    destinations = m.destinations or {}
-                    to = ", ".join(destinations.get("ToAddresses", []) + destinations.get("CcAddresses", []))
-                    found.append(_sent("email", to, m.source, m.subject, m.body, m.id))
+            emails.extend(ses.sent_messages)
     if "sns" in in_use:
         sns: Any
         for _, _, sns in get_backend("sns").iter_backends():
-            for message_id, (phone, text) in sns.sms_messages.items():
-                found.append(_sent("sms", phone, "", "", text, message_id))
+            texts.extend(sns.sms_messages.items())
+    return emails, texts
+
+
+def sent_messages() -> list[dict[str, str]]:
+    """The emails (SES) and text messages (SNS) moto took, each in the order sent."""
+    emails, texts = _moto_sent()
+    found: list[dict[str, str]] = []
+    for m in emails:
+        if hasattr(m, "raw_data"):
+            # The app sends a raw email to one recipient at a time (Destinations=[recipient]);
+            # moto then appends the message's own To/Cc addresses, which SES would not send to.
+            to = (m.destinations or [""])[0]
+            found.append(_sent("email", to, m.source, "", m.raw_data, m.id))
+        elif hasattr(m, "subject"):
+            destinations = m.destinations or {}
+            to = ", ".join(destinations.get("ToAddresses", []) + destinations.get("CcAddresses", []))
+            found.append(_sent("email", to, m.source, m.subject, m.body, m.id))
+    for message_id, (phone, text) in texts:
+        found.append(_sent("sms", phone, "", "", text, message_id))
     return found
 
 
@@ -359,21 +369,8 @@ SEND_ACTIONS = frozenset({"SendEmail", "SendRawEmail", "SendTemplatedEmail", "Pu
 
 def sent_message_ids() -> tuple[list[str], list[str]]:
     """The ids of the emails and of the text messages moto took, each list in the order sent."""
-    from moto.backends import get_backend
-    from moto.core.base_backend import BackendDict
-
-    in_use = {backends.service_name for backends in BackendDict._instances}  # type: ignore[misc]
-    emails: list[str] = []
-    texts: list[str] = []
-    if "ses" in in_use:
-        ses: Any
-        for _, _, ses in get_backend("ses").iter_backends():
-            emails.extend(m.id for m in ses.sent_messages)
-    if "sns" in in_use:
-        sns: Any
-        for _, _, sns in get_backend("sns").iter_backends():
-            texts.extend(sns.sms_messages)
-    return emails, texts
+    emails, texts = _moto_sent()
+    return [m.id for m in emails], [message_id for message_id, _ in texts]
 
 
 def newest_slice(sent: list[dict[str, str]], query: Mapping[str, list[str]]) -> list[dict[str, str]]:
