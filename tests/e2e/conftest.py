@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib import wiring
+from chalicelib.adapters import aws
 from tests.e2e.browser import chromium
 from tests.e2e.stack import LocalStack
 
@@ -35,6 +37,20 @@ def start_private_stack(tmp_path: Path) -> Iterator[Callable[[], LocalStack]]:
     yield start
     for stack in started:
         stack.stop()
+
+
+@pytest.fixture
+def desk(local_stack: LocalStack, monkeypatch):
+    """The desk's use cases in this process, talking to the stack's AWS and sharing its clock."""
+    for name, value in local_stack.services_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    wiring.reset()
+    aws.reset()
+    yield wiring.services().desk
+    wiring.reset()
+    aws.reset()
 
 
 @pytest.fixture(scope="session")

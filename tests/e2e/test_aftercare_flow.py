@@ -12,7 +12,7 @@ import pytest
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.domain.ticket import Action
 from tests.e2e.stack import LocalStack
-from tests.e2e.test_escalation_clock import desk, open_ticket, sent  # noqa: F401 - ``desk`` is a fixture
+from tests.e2e.test_escalation_clock import open_ticket, sent
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def signed_in(browser, stack: LocalStack, username: str):
     return page
 
 
-def test_survey_callback_and_complaint_with_capa(local_stack: LocalStack, desk, browser, phone_page) -> None:  # noqa: F811
+def test_survey_callback_and_complaint_with_capa(local_stack: LocalStack, desk, browser, phone_page) -> None:
     number = open_ticket(local_stack, "无锡售后回访测试")
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
         desk.move(number, action, actor="supervisor", summary=action.value)

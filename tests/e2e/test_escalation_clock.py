@@ -10,8 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import wiring
-from chalicelib.adapters import aws
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.local_sent_messages import sent_messages
 from chalicelib.domain.ticket import Priority
@@ -26,20 +24,6 @@ def local_stack(start_private_stack) -> LocalStack:
     """A stack of its own: the ladder's timing must not depend on what other tests left behind (their
     archived customers' plans, a clock they moved)."""
     return start_private_stack()
-
-
-@pytest.fixture
-def desk(local_stack: LocalStack, monkeypatch):
-    """The desk's use cases in this process, talking to the stack's AWS and sharing its clock."""
-    for name, value in local_stack.services_environment().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
-    wiring.reset()
-    aws.reset()
-    yield wiring.services().desk
-    wiring.reset()
-    aws.reset()
 
 
 def open_ticket(stack: LocalStack, customer: str) -> str:

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from tests.e2e.stack import LocalStack
-from tests.e2e.test_technician_phone import desk, dispatched_job, open_and_check_in  # noqa: F401  (desk: fixture)
+from tests.e2e.test_technician_phone import dispatched_job, open_and_check_in
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +75,7 @@ def big_photo(tmp_path):
 
 
 def test_a_technicians_progress_photo_is_downscaled_and_its_upload_shows_a_percentage(
-        local_stack, desk, phone_page, big_photo):  # noqa: F811
+        local_stack, desk, phone_page, big_photo):
     page = phone_page
     page.add_init_script(RECORD_TEXTS)
     number = dispatched_job(local_stack, desk, "照片压缩公司")["number"]

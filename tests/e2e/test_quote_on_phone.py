@@ -14,7 +14,6 @@ from chalicelib import wiring
 from chalicelib.domain.billing import BillingReason, LineCategory, QuoteLine
 from chalicelib.domain.ticket import Billing
 from tests.e2e.stack import LocalStack
-from tests.e2e.test_technician_phone import desk  # noqa: F401  (the stack's services, in this process)
 from tests.fakes import valid_report
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +44,7 @@ def sent_quote(stack: LocalStack) -> str:
     return str(receipt["tracking_url"])
 
 
-def test_the_quotes_total_is_on_screen_on_an_english_phone(local_stack: LocalStack, browser, desk):  # noqa: F811
+def test_the_quotes_total_is_on_screen_on_an_english_phone(local_stack: LocalStack, browser, desk):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
     page = context.new_page()
     try:

@@ -33,7 +33,7 @@ from chalicelib.domain.ticket import Action
 from chalicelib.i18n import t
 from tests.e2e.stack import LocalStack
 from tests.e2e.test_aftercare_flow import signed_in
-from tests.e2e.test_escalation_clock import desk, open_ticket, wait_for  # noqa: F401 - ``desk`` is a fixture
+from tests.e2e.test_escalation_clock import open_ticket, wait_for
 
 pytestmark = pytest.mark.e2e
 LANG = "zh-CN"  # the report's language (ReportConfig.language)
@@ -80,7 +80,7 @@ def staff(browser, local_stack: LocalStack) -> Iterator[Callable[[str], Page]]:
 
 def test_a_months_survey_callback_and_complaint_are_in_its_emailed_report(
     local_stack: LocalStack,
-    desk,  # noqa: F811 - the fixture imported above
+    desk,
     stack_clock: StackClock,
     staff,
     browser,

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_technician_phone import (  # noqa: F401  (desk is a fixture)
-    desk,
+from tests.e2e.test_technician_phone import (
     dispatched_job,
     draw_signature,
     fill_work,
@@ -25,7 +24,7 @@ def ink(page) -> int:
 
 
 def test_a_correction_keeps_the_drawn_signature_and_the_form_files_without_signing_again(
-        local_stack, desk, phone_page):  # noqa: F811
+        local_stack, desk, phone_page):
     page = phone_page
     number = dispatched_job(local_stack, desk, "签字保留公司")["number"]
     open_and_check_in(page, local_stack, number)

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.ticket import Action
-from tests.e2e.test_technician_phone import desk, dispatched_job, open_and_check_in  # noqa: F401 - desk is a fixture
+from tests.e2e.test_technician_phone import dispatched_job, open_and_check_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ def recorded(number: str, action: Action) -> bool:
     return any(event.action == action for event in wiring.services().queue.ticket_file(number).timeline)
 
 
-def test_start_repair_asks_first_and_a_cancelled_tap_records_nothing(local_stack, desk, phone_page):  # noqa: F811
+def test_start_repair_asks_first_and_a_cancelled_tap_records_nothing(local_stack, desk, phone_page):
     page = phone_page
     number = dispatched_job(local_stack, desk, "误触确认公司")["number"]
     open_and_check_in(page, local_stack, number)

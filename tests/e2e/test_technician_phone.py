@@ -10,8 +10,6 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib import wiring
-from chalicelib.adapters import aws
 from chalicelib.domain.ticket import Priority
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
@@ -19,20 +17,6 @@ from tests.pngs import signature_png
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Demo-pass-123"
-
-
-@pytest.fixture
-def desk(local_stack: LocalStack, monkeypatch):
-    """The supervisor's dispatch, run in this process against the stack's AWS."""
-    for name, value in local_stack.services_environment().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
-    wiring.reset()
-    aws.reset()
-    yield wiring.services().desk
-    wiring.reset()
-    aws.reset()
 
 
 def dispatched_job(stack: LocalStack, desk, customer: str) -> dict:
