@@ -13,6 +13,7 @@ from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.ticket import Action, Channel, Kind, Priority, Product, Reporter, Status, open_ticket
 from chalicelib.services.search import BadCursor, SearchService
+from tests.integration.test_queue_repository import move
 
 NOW = FixedClock().now()
 
@@ -42,12 +43,6 @@ def store(tickets, n, *, minutes=0, name="上海浦东机械有限公司", phone
     )
     tickets.create(ticket, event, f"token-{n}", [])
     return ticket
-
-
-def move(tickets, ticket, action, **changes):
-    moved, event = ticket.apply(action, actor="sup", at=NOW, summary=action.value, changes=changes)
-    tickets.save(moved, [event])
-    return moved
 
 
 def numbers(page):
