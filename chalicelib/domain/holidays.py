@@ -7,7 +7,8 @@ China's State Council publishes each year's schedule in the autumn before it (�
 1. a schedule an operator stored (``official=True`` once checked against the notice);
 2. the ``chinese_calendar`` library, for the years it has data for;
 3. a provisional schedule shipped with the code (``holiday_data/``: the statutory days of the
-   全国年节及纪念日放假办法 only, without the make-up days that only the notice fixes);
+   全国年节及纪念日放假办法 and the days in lieu its article 6 requires for those falling on a weekend,
+   without the make-up working days and bridges that only the notice fixes);
 4. nothing: Monday to Friday are assumed to be working days.
 
 Every answer says which of these it used (:class:`HolidayBasis`), so a deadline that rests on anything
@@ -39,7 +40,7 @@ class HolidayBasis(StrEnum):
     """What a year's working days rest on, from the most to the least trustworthy."""
 
     OFFICIAL = "official"  # an official schedule: stored by an operator, or the library's data
-    PROVISIONAL = "provisional"  # statutory days only; make-up days and bridges still unknown
+    PROVISIONAL = "provisional"  # statutory days and days in lieu; make-up days and bridges unknown
     WEEKDAYS = "weekdays"  # no data at all: Monday to Friday assumed
 
 
@@ -165,7 +166,7 @@ def years_to_cover(today: date) -> tuple[int, ...]:
 
 @cache
 def provisional_schedules() -> tuple[YearSchedule, ...]:
-    """The statutory-days drafts shipped with the code, for years the library does not cover yet."""
+    """The drafts (statutory days and days in lieu) shipped with the code, for years the library does not cover yet."""
     folder = resources.files("chalicelib.domain") / "holiday_data"
     return tuple(
         YearSchedule.model_validate(json.loads(entry.read_text(encoding="utf-8")))

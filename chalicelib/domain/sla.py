@@ -856,7 +856,7 @@ class _Context(NamedTuple):
 
 
 _ASSUMED = {
-    HolidayBasis.PROVISIONAL: "statutory holidays only, make-up working days not yet known",
+    HolidayBasis.PROVISIONAL: "statutory holidays and days in lieu only, make-up working days not yet known",
     HolidayBasis.WEEKDAYS: "no holiday data, Monday to Friday assumed",
 }
 

@@ -36,7 +36,7 @@ def test_staff_pages_name_a_coming_year_without_an_official_schedule_until_one_i
     config.put_calendar(schedule(TODAY.year, official=False))
     chinese, english = staff_page(client, token), staff_page(client, token, "en")
     assert 'id="calendar-gap"' in chinese and f"{TODAY.year}年（仅含法定节假日，缺调休）" in chinese
-    assert f"Holiday schedule missing: {TODAY.year} (statutory holidays only" in english
+    assert f"Holiday schedule missing: {TODAY.year} (statutory holidays and days in lieu only" in english
 
 
 def test_the_customer_form_never_shows_the_staff_warning(client):

@@ -116,9 +116,9 @@ def test_every_reason_the_clock_gives_reads_as_a_sentence_in_each_language(lang)
 
 def test_chinese_explanations_read_as_the_service_desk_says_them():
     critical, urgent, general, agreed, closed, premium, fresh, new_year = schedules()
-    assert why("zh-CN", new_year, Milestone.CONTACTED)[1] == "2027年的工作日仅按法定节假日计算，调休安排尚未录入"
+    assert why("zh-CN", new_year, Milestone.CONTACTED)[1] == "2027年的工作日仅按法定节假日及补假计算，调休安排尚未录入"
     assert why("en", new_year, Milestone.CONTACTED)[1] == (
-        "working days of 2027: statutory holidays only, make-up working days not entered yet"
+        "working days of 2027: statutory holidays and days in lieu only, make-up working days not entered yet"
     )
     reclassified = [
         "02:40 重新定级：B 紧急 → A 特急；各截止时间自受理时起重新计算，暂停时间仍予顺延",

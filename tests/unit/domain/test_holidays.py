@@ -52,8 +52,21 @@ def test_new_years_day_2027_is_not_a_working_day_even_before_the_notice_is_enter
 
 def test_spring_festival_2027_is_skipped_by_business_hours():
     thursday_5pm = local(2027, 2, 4, 17, 0)
-    # Friday 5 February (除夕) to Monday 8 February (初三) are statutory days off.
-    assert add_working_time(CHINA_BUSINESS_HOURS, thursday_5pm, timedelta(hours=1)) == local(2027, 2, 9, 9, 0)
+    # Friday 5 February (除夕) to Monday 8 February (初三) are statutory days off; 初一 and 初二 fall on the
+    # weekend, so the law gives Tuesday 9 and Wednesday 10 in lieu.
+    assert add_working_time(CHINA_BUSINESS_HOURS, thursday_5pm, timedelta(hours=1)) == local(2027, 2, 11, 9, 0)
+
+
+@pytest.mark.parametrize(("statutory_weekend", "in_lieu"), [
+    ((date(2027, 2, 6), date(2027, 2, 7)), (date(2027, 2, 9), date(2027, 2, 10))),  # 春节 初一、初二
+    ((date(2027, 5, 1), date(2027, 5, 2)), (date(2027, 5, 3), date(2027, 5, 4))),  # 劳动节
+    ((date(2027, 10, 2), date(2027, 10, 3)), (date(2027, 10, 4), date(2027, 10, 5))),  # 国庆节
+])
+def test_statutory_days_on_a_weekend_are_given_back_on_the_working_days_after(statutory_weekend, in_lieu):
+    book = HolidayBook()
+    assert all(day.weekday() >= 5 for day in statutory_weekend)
+    assert not any(book.is_working_date(day) for day in in_lieu)
+    assert book.is_working_date(in_lieu[-1] + timedelta(days=1))
 
 
 def test_a_contact_deadline_across_new_year_says_which_assumption_it_used():
@@ -131,9 +144,11 @@ def test_the_years_that_must_be_covered_include_next_year_from_november():
     assert years_to_cover(date(2026, 11, 1)) == (2026, 2027)
 
 
-def test_the_shipped_drafts_are_provisional_statutory_days():
+def test_the_shipped_drafts_are_provisional_statutory_days_and_days_in_lieu():
     drafts = {s.year: s for s in provisional_schedules()}
     assert not drafts[2027].official
-    # 全国年节及纪念日放假办法 (2024): 13 statutory days off a year.
-    assert len(drafts[2027].holidays) == 13
+    # 全国年节及纪念日放假办法 (2024): 13 statutory days off a year; six of 2027's fall on a weekend.
+    in_lieu = [h for h in drafts[2027].holidays if "补假" in h.name]
+    assert len(drafts[2027].holidays) - len(in_lieu) == 13
+    assert len(in_lieu) == 6 and all(h.date.weekday() < 5 for h in in_lieu)
     assert drafts[2027].working_days == ()
