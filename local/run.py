@@ -175,11 +175,8 @@ class Stack:
             "chalice local",
             [
                 sys.executable,
-                "-c",
-                # The dev server's listen backlog is socketserver's 5: a sixth customer connecting at
-                # the same moment would be reset instead of waiting for a thread.
-                "import sys; from chalice import local; local.ThreadedHTTPServer.request_queue_size = 128; "
-                "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())",
+                "-m",
+                "local.dev_server",  # chalice's CLI, with a deeper backlog and 4xx for any method
                 "local",
                 "--no-autoreload",
                 "--host",
