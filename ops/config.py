@@ -7,6 +7,8 @@ make-up working days (entered every autumn from the State Council's notice for t
     python -m ops.config rosters list
     python -m ops.config rosters put roster-gd.json      # team chats: name a secret, never a webhook URL
     python -m ops.config rosters demo                    # the demo roster the local stack starts with
+    python -m ops.config on-call set --level supervisor --name 赵工 --phone +8613900000011 [--scope region:CN-GD]
+    python -m ops.config on-call clear --level supervisor [--scope default]
     python -m ops.config calendars list                  # stored years, and what each coming year rests on
     python -m ops.config calendars put ops/calendars/CN-2026.json
 
@@ -47,17 +49,37 @@ DEMO_ROSTER = Roster(
             Person(name="王总经理", email="gm@service-desk.local", phone="+8613900000003", calendar=BusinessHours()),
         ),
     },
+    # Who answers a 24/7 job's deadlines out of hours. Nobody is on call for the general manager: out of
+    # hours he is told himself.
+    on_call={
+        Role.SUPERVISOR: (
+            Person(name="赵值班", email="duty.supervisor@service-desk.local", phone="+8613900000011"),
+        ),
+        Role.CHIEF_ENGINEER: (
+            Person(name="钱值班总工", email="duty.engineer@service-desk.local", phone="+8613900000012"),
+        ),
+    },
 )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.config", description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["plans", "rosters", "calendars"])
-    parser.add_argument("action", choices=["list", "put", "demo"])
+    parser.add_argument("what", choices=["plans", "rosters", "calendars", "on-call"])
+    parser.add_argument("action", choices=["list", "put", "demo", "set", "clear"])
     parser.add_argument("file", nargs="?", type=Path, help="JSON file for 'put'")
+    on_call = parser.add_argument_group("on-call", "who answers a level out of hours on 24/7 deadlines")
+    on_call.add_argument("--scope", default="default", help="default, region:CN-GD or product:<line>")
+    on_call.add_argument("--level", choices=[role.value for role in Role])
+    on_call.add_argument("--name")
+    on_call.add_argument("--phone")
+    on_call.add_argument("--email")
     args = parser.parse_args(argv)
     store = DynamoConfig(get_settings().table_name)
 
+    if args.what == "on-call":
+        return _on_call(parser, store, args)
+    if args.action in ("set", "clear"):
+        parser.error("set and clear are for on-call")
     if args.what == "calendars" and args.action == "list":
         return _list_calendars(store)
     if args.action == "list":
@@ -102,6 +124,36 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"{args.file} is not a valid {args.what[:-1]}:\n{error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _on_call(parser: argparse.ArgumentParser, store: DynamoConfig, args: argparse.Namespace) -> int:
+    """Names (``set``) or removes (``clear``) who is on call for one level of one scope's roster, keeping
+    the rest of that roster: the rota changes every week, the roster rarely."""
+    rosters = {roster.scope: roster for roster in store.rosters()}
+    if args.action == "list":
+        print(json.dumps({scope: {role.value: [p.model_dump(mode="json", include={"name", "phone", "email"})
+                                               for p in people] for role, people in roster.on_call.items()}
+                          for scope, roster in rosters.items()}, ensure_ascii=False, indent=2))
+        return 0
+    if args.action not in ("set", "clear") or not args.level:
+        parser.error("on-call takes list, or set/clear with --level")
+    role = Role(args.level)
+    roster = rosters.get(args.scope) or Roster(scope=args.scope, levels={})
+    on_call = dict(roster.on_call)
+    if args.action == "clear":
+        on_call.pop(role, None)
+    else:
+        if not args.name or not (args.phone or args.email):
+            parser.error("on-call set needs --name and a --phone or --email to reach them")
+        try:
+            on_call[role] = (Person(name=args.name, phone=args.phone, email=args.email),)
+        except ValidationError as error:
+            print(f"not a valid on-call holder:\n{error}", file=sys.stderr)
+            return 2
+    store.put_roster(roster.model_copy(update={"on_call": on_call}))
+    holder = f"{args.name} is on call" if args.action == "set" else "nobody is on call"
+    print(f"{args.scope}: {holder} for {role.value}")
     return 0
 
 

@@ -99,12 +99,15 @@ def chat_address(recipient: str) -> tuple[ChatVendor, str] | None:
 
 class Roster(BaseModel):
     """Who holds each level for one scope: ``default``, a region (``CN-GD``) or a product line;
-    ``chats``: the team chats that hear of each level's steps (and, under ``desk``, of new tickets)."""
+    ``on_call``: who answers for a level outside its holders' working time, on deadlines counted round
+    the clock; ``chats``: the team chats that hear of each level's steps (and, under ``desk``, of new
+    tickets)."""
 
     model_config = ConfigDict(frozen=True)
 
     scope: str = "default"
     levels: dict[Role, tuple[Person, ...]]
+    on_call: dict[Role, tuple[Person, ...]] = Field(default_factory=dict)
     chats: dict[ChatAudience, tuple[TeamChat, ...]] = Field(default_factory=dict)
 
 
@@ -120,6 +123,33 @@ class RosterBook:
                 return roster.levels[role]
         return ()
 
+    def on_call(self, role: Role, *, province: str, product_line: str | None = None) -> tuple[Person, ...]:
+        """Who answers for the level out of hours: the nearest scope that names anyone on call for it."""
+        for roster in self._scopes(province, product_line):
+            if roster.on_call.get(role):
+                return roster.on_call[role]
+        return ()
+
+    def recipients(self, step: Step, now: datetime, *, province: str,
+                   product_line: str | None = None) -> list[Recipient]:
+        """Who is told of ``step``, and when.
+
+        A step on a deadline counted on business hours waits for each holder's working time. A deadline
+        counted round the clock (a 24/7 plan) is answered round the clock: when none of the level's
+        holders is at work, the level's on-call holders are told at once instead — or, when nobody is on
+        call, the holders themselves, since a 24/7 promise outranks their evening. A critical job's step
+        goes to the holders at once whatever the hour, and to whoever is on call as well.
+        """
+        holders = self.holders(step.role, province=province, product_line=product_line)
+        if not (step.urgent or step.round_the_clock):
+            return [Recipient(person=p, send_at=hold_until_working_time(now, p.calendar)) for p in holders]
+        off_hours = not any(at_work(p.calendar, now) for p in holders)
+        on_call = self.on_call(step.role, province=province, product_line=product_line) if off_hours else ()
+        told = [Recipient(person=p, send_at=now, on_call=True) for p in on_call if p not in holders]
+        if step.urgent or not told:
+            told += [Recipient(person=p, send_at=now) for p in holders]
+        return told
+
     def chats(self, audience: ChatAudience, *, province: str, product_line: str | None = None) -> tuple[TeamChat, ...]:
         """The team chats of the nearest scope that names any for this audience (resolved apart from
         the people: a region may add its group and keep the default's people)."""
@@ -131,6 +161,17 @@ class RosterBook:
     def _scopes(self, province: str, product_line: str | None) -> list[Roster]:
         scopes = (f"product:{product_line}" if product_line else None, f"region:{province}", "default")
         return [self._by_scope[s] for s in scopes if s and s in self._by_scope]
+
+
+class Recipient(BaseModel):
+    """One person told of a step, and when the message goes out (later than the step: held for their
+    working time). ``on_call``: told as the level's on-call holder."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person: Person
+    send_at: datetime
+    on_call: bool = False
 
 
 class Step(BaseModel):
@@ -147,6 +188,7 @@ class Step(BaseModel):
     due_at: datetime | None
     late_by: timedelta | None = None
     urgent: bool = False  # goes out at any hour (critical tickets); otherwise waits for working hours
+    round_the_clock: bool = False  # its deadline counts every hour: someone on call answers out of hours
     rule: str = ""
 
 
@@ -209,10 +251,14 @@ def describe(step: Step) -> str:
     return f"{label} missed{outer}{late}: escalated to level {step.level} ({step.role.value})"
 
 
+def at_work(calendar: AlwaysOpen | BusinessHours, at: datetime) -> bool:
+    return calendar.between(at, at + timedelta(seconds=1)) > timedelta(0)
+
+
 def hold_until_working_time(at: datetime, calendar: AlwaysOpen | BusinessHours) -> datetime:
     """The first working moment at or after ``at`` for the recipient (a message that can wait)."""
     second = timedelta(seconds=1)
-    if calendar.between(at, at + second) > timedelta(0):
+    if at_work(calendar, at):
         return at
     # One second of working time from ``at`` ends one second after the next opening.
     return calendar.add(at, second) - second
@@ -224,6 +270,7 @@ def _steps_for(
     if deadline.due_at is None or deadline.state not in (DeadlineState.PENDING, DeadlineState.MISSED):
         return []  # met, waived, paused or not started: nothing to tell anyone
     rule = deadline.source or ""
+    round_the_clock = isinstance(deadline.calendar_terms, AlwaysOpen)
     if deadline.milestone == Milestone.ESCALATION_NOTICE:
         start = deadline.starts_at or deadline.due_at
         return [
@@ -236,6 +283,7 @@ def _steps_for(
                 at=start,
                 due_at=deadline.due_at,
                 urgent=True,
+                round_the_clock=round_the_clock,
                 rule=rule,
             )
             for role in deadline.notify or (Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
@@ -245,7 +293,7 @@ def _steps_for(
 
     def owner_told(kind: StepKind, key: str, at: datetime) -> Step:
         return Step(key=key, kind=kind, milestone=deadline.milestone, level=1, role=Role.SUPERVISOR, at=at,
-                    due_at=deadline.due_at, urgent=urgent, rule=rule)
+                    due_at=deadline.due_at, urgent=urgent, round_the_clock=round_the_clock, rule=rule)
 
     if deadline.prompt_at is not None and deadline.state == DeadlineState.PENDING:
         found.append(owner_told(StepKind.PROMPT, f"prompt:{breach}", deadline.prompt_at))
@@ -269,6 +317,7 @@ def _steps_for(
                 due_at=deadline.due_at,
                 late_by=at - deadline.due_at,
                 urgent=urgent or kind == StepKind.LATEST_BREACH,
+                round_the_clock=round_the_clock,
                 rule=rule,
             )
         )

@@ -295,7 +295,20 @@ class _Writer:
         return [self.t(
             f"timeline.escalate.{kind}", milestone=self.milestone(a["milestone"]), level=int(a["level"]),
             role=self.role(a["role"]), late=self.t("timeline.late", late=duration(self.lang, late)) if late else "",
-        )]
+        ), *self.told(a.get("told"))]
+
+    def told(self, told: list[dict[str, Any]] | None) -> list[str]:
+        """Who heard of a step at once, and whose message waits for their working time (recorded since
+        the ladder names them; older steps say nothing more)."""
+        if told is None:
+            return []
+        if not told:
+            return [self.t("timeline.told.nobody")]
+        return [
+            self.t("timeline.told.held", when=self.when(r["held_until"]), name=r["name"]) if r.get("held_until")
+            else self.t("timeline.told.on_call" if r.get("on_call") else "timeline.told.now", name=r["name"])
+            for r in told
+        ]
 
     def _acknowledge(self, e: TicketEvent) -> list[str]:
         milestone, _, due = str(e.after["breach"]).partition("@")

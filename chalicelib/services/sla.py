@@ -19,6 +19,7 @@ from chalicelib.domain.escalation import (
     LADDER,
     Ladder,
     Person,
+    Recipient,
     RosterBook,
     Step,
     StepKind,
@@ -196,8 +197,9 @@ class SlaService:
         if not due:
             wake = self._ladder.next_wake(schedule, now, taken, acknowledged)
             return [] if self._tickets.set_next_wake(ticket, wake) else None
-        step_events = [self._event_for(step, now) for step in due]
-        messages = [m for step in due for m in self._messages_for(ticket, step, roster, now)]
+        told = {s.key: roster.recipients(s, now, province=ticket.reporter.province) for s in due}
+        step_events = [self._event_for(step, told[step.key], now) for step in due]
+        messages = [m for step in due for m in self._messages_for(ticket, step, told[step.key], roster, now)]
         # The notices are facts for the clock too: recompute with them so they count as met.
         after_events = events + step_events
         next_wake = self._ladder.next_wake(
@@ -209,7 +211,13 @@ class SlaService:
         logger.info("escalation steps taken", extra={"ticket": number, "steps": [s.key for s in due]})
         return due
 
-    def _event_for(self, step: Step, now: datetime) -> TicketEvent:
+    def _event_for(self, step: Step, told: list[Recipient], now: datetime) -> TicketEvent:
+        # Who was told, and whether it went out now or waits for their working time: the timeline says a
+        # step was taken, never that someone heard of it when the message is still held.
+        recipients = [
+            {"name": r.person.name, "on_call": r.on_call, "held_until": r.send_at.isoformat() if r.send_at > now else None}
+            for r in told
+        ]
         return TicketEvent(
             at=now,
             actor="sla-sweep",
@@ -223,20 +231,20 @@ class SlaService:
                 "role": step.role.value,
                 "late_by_seconds": int(step.late_by.total_seconds()) if step.late_by else None,
                 "rule": step.rule,
+                "told": recipients,
             },
             public=False,
         )
 
-    def _messages_for(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:
-        people = roster.holders(step.role, province=ticket.reporter.province)
-        if not people:
+    def _messages_for(
+        self, ticket: Ticket, step: Step, told: list[Recipient], roster: RosterBook, now: datetime
+    ) -> list[OutboxMessage]:
+        if not told:
             logger.warning("nobody holds this level", extra={"ticket": ticket.number, "role": step.role.value})
         messages = []
-        for person in people:
+        for person, send_at in ((r.person, r.send_at) for r in told):
             link = self.link_for(ticket, step, person)
             subject, text, sms = self._texts(ticket, step, link, now)
-            # Critical jobs go out at any hour; the rest wait for the recipient's working time.
-            send_at = now if step.urgent else hold_until_working_time(now, person.calendar)
             for channel, recipient, body in (
                 (MessageChannel.EMAIL, person.email, text),
                 (MessageChannel.SMS, person.phone, sms),

@@ -109,7 +109,7 @@ def test_acknowledging_from_the_link_stops_the_climb_and_names_who_took_it():
     assert ack and ack[0].actor == "张主管"
 
 
-def test_a_non_critical_warning_at_night_waits_for_the_morning():
+def test_a_warning_at_night_on_a_24_7_job_goes_to_the_supervisor_on_call_at_once():
     from datetime import UTC, datetime
 
     world = fake_world()
@@ -119,9 +119,8 @@ def test_a_non_critical_warning_at_night_waits_for_the_morning():
     world.notifier.sent.clear()
     world.clock.advance(timedelta(hours=5))  # dispatch (6 h) warned at 4.5 h: 01:30 Saturday
     world.services.sla.sweep()
-    warnings = [m for m in world.tickets.messages.values() if m.purpose.startswith("escalation:warn:dispatched")]
-    assert warnings and all(m.next_attempt_at == datetime(2026, 11, 30, 0, 30, tzinfo=UTC) for m in warnings)
-    assert not [m for m in world.notifier.sent if m.purpose.startswith("escalation:warn")]
+    warned = [m.recipient for m in world.notifier.sent if m.purpose.startswith("escalation:warn:dispatched")]
+    assert sorted(warned) == ["+8613900000011", "duty.supervisor@service-desk.local"]
 
 
 def test_the_sweep_reads_only_due_tickets():

@@ -32,7 +32,8 @@ ZONE = "Asia/Shanghai"
 TYPED = ["约好明早到", "电话关机", "含税", "柜体烧损", "园区宾馆", "已拆下断路器", "断路器", "急", "同意", "顺丰",
          "王工", "客户不在", "回公司", "验收单缺少公章", "更换断路器，试运行正常", "轻微划痕", "很好", "仍有异响",
          "重复报修", "价格太高", "生产部", "来料不良", "退换并整改", "金额过高", "换货", "返工", "退换不良品",
-         "已完成返工", "苏州精密机械有限公司", "柜门也有异响"]
+         "已完成返工", "苏州精密机械有限公司", "柜门也有异响",
+         "张主管", "李总工", "王总经理", "赵值班", "钱值班总工"]  # the roster's people, told of steps
 # Latin words a Chinese line may hold: user names, the plan's name, codes and numbers typed or issued.
 LATIN = {"sup", "desk", "tech", "wang", "chief", "wh", "customer", "quality", "gm", "li", "standard", "complaint",
          "KYN", "SF", "TX", "PO", "SD", "CNY"}
@@ -165,9 +166,9 @@ def test_what_each_move_recorded_is_said(story):
     assert said(story, Action.RESUME) == "恢复计时：状态：等待客户 → 已派工"
     assert said(story, Action.DECIDE_BILLING) == "收费判定：收费：有偿服务；收费依据：使用不当"
     escalations = [events.describe("zh-CN", e, timezone=ZONE).text for e in story if e.action == Action.ESCALATE]
-    assert "时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）" in escalations
-    assert "时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）" in escalations
-    assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 2 级（总工/技术部经理）" in escalations
+    assert "时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）；已通知 李总工" in escalations
+    assert "时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）；已通知 张主管" in escalations
+    assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 2 级（总工/技术部经理）；已通知 李总工" in escalations
     assert re.fullmatch(r"认领：第 1 级（售后服务主管）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
                         said(story, Action.ACKNOWLEDGE))
     assert said(story, Action.DRAFT_QUOTE) == (

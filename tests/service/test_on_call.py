@@ -1,0 +1,92 @@
+"""Out of hours, a 24/7 job's deadline reaches someone: the level's on-call holder at once, or the level's
+own holders at once when nobody is on call. Only a deadline counted on business hours waits for the
+morning, and the timeline says who heard and whose message waits."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.domain.escalation import Person, Roster
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.plans import Role
+from chalicelib.domain.ticket import Action, Priority
+from chalicelib.i18n.events import describe
+from ops.config import DEMO_ROSTER
+from tests.fakes import fake_world, valid_report
+
+SUNDAY_0100 = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # 01:00 on Sunday 29 November in Beijing
+FRIDAY_1640 = datetime(2026, 11, 27, 8, 40, tzinfo=UTC)  # 16:40 on Friday in Beijing
+DUTY_SUPERVISOR = "+8613900000011"  # 赵值班, on call for the supervisor's level in the demo roster
+SUPERVISOR = "+8613900000001"  # 张主管, who holds it in working hours
+
+
+def reported(world, at, **classification):
+    world.clock.at = at
+    receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
+    if classification:
+        world.services.desk.classify(receipt.number, actor="sup", **classification)
+    world.notifier.sent.clear()
+    return receipt.number
+
+
+def contact_breach_sms(world):
+    """Who has been sent an SMS about the missed contact."""
+    return sorted(m.recipient for m in world.notifier.sent
+                  if m.purpose.startswith("escalation:breach:contacted") and m.channel == "sms")
+
+
+@pytest.mark.parametrize("priority", list(Priority))
+def test_a_missed_contact_at_two_on_a_sunday_morning_reaches_the_on_call_supervisor_at_once(priority):
+    world = fake_world()
+    reported(world, SUNDAY_0100, priority=priority, plan="premium")  # 24/7, contact within 1 h
+    world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
+    world.services.sla.sweep()
+    told = contact_breach_sms(world)
+    assert DUTY_SUPERVISOR in told
+    # A critical job's ladder goes to its holders at any hour as well; any other waits for nobody.
+    assert (SUPERVISOR in told) == (priority == Priority.CRITICAL)
+
+
+def test_an_urgent_standard_job_reported_at_night_is_answered_by_whoever_is_on_call():
+    world = fake_world()
+    number = reported(world, SUNDAY_0100, priority=Priority.URGENT)
+    world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
+    world.services.sla.sweep()
+    assert contact_breach_sms(world) == [DUTY_SUPERVISOR]
+    timeline = [describe("en", e, timezone="Asia/Shanghai").text for e in world.tickets.events(number)
+                if e.action == Action.ESCALATE]
+    assert any("told 赵值班, on call" in line for line in timeline), timeline
+
+
+def test_with_nobody_on_call_the_level_itself_is_told_at_once():
+    world = fake_world()
+    world.services.config.put_roster(DEMO_ROSTER.model_copy(update={"on_call": {}}))
+    reported(world, SUNDAY_0100, priority=Priority.URGENT)
+    world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
+    world.services.sla.sweep()
+    assert contact_breach_sms(world) == [SUPERVISOR]
+
+
+def test_a_regional_on_call_holder_answers_for_tickets_from_that_region():
+    world = fake_world()
+    duty_js = Person(name="孙值班", phone="+8613900000021")
+    world.services.config.put_roster(Roster(scope="region:CN-JS", levels={}, on_call={Role.SUPERVISOR: (duty_js,)}))
+    reported(world, SUNDAY_0100, priority=Priority.URGENT)  # the report comes from Jiangsu
+    world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
+    world.services.sla.sweep()
+    assert contact_breach_sms(world) == ["+8613900000021"]
+
+
+def test_a_business_hours_warning_the_sweep_reaches_after_closing_waits_for_monday_and_says_so():
+    world = fake_world()
+    # General job on business hours: contact within 1 working hour, warned at 17:25, due Monday 08:40.
+    number = reported(world, FRIDAY_1640, priority=Priority.GENERAL)
+    world.clock.at = FRIDAY_1640 + timedelta(hours=1)  # 17:40: the sweep reaches it after closing
+    world.services.sla.sweep()
+    warnings = [m for m in world.tickets.messages.values() if m.purpose.startswith("escalation:warn:contacted")]
+    monday_0830 = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+    assert warnings and all(m.next_attempt_at == monday_0830 for m in warnings)
+    assert not [m for m in world.notifier.sent if m.purpose.startswith("escalation:warn")]
+    timeline = [describe("en", e, timezone="Asia/Shanghai").text for e in world.tickets.events(number)
+                if e.action == Action.ESCALATE]
+    assert any("held until 2026-11-30 08:30 for 张主管" in line for line in timeline), timeline
