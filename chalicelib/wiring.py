@@ -111,6 +111,7 @@ def _aws_services() -> Services:
     from chalicelib.adapters.s3_files import S3FileStore
     from chalicelib.adapters.s3_reports import S3ReportArchive
     from chalicelib.adapters.secrets import read_secret
+    from chalicelib.adapters.sms_metrics import EmfSmsCounter
     from chalicelib.adapters.sns_sms import SnsSender
     from chalicelib.adapters.spreadsheets import SpreadsheetFiles
     from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
@@ -157,6 +158,7 @@ def _aws_services() -> Services:
         clock,
         max_attempts=settings.notification_max_attempts,
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
+        sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
     )
     sla = SlaService(
         tickets, config_store, notifications, link_signer(settings), clock,

@@ -65,6 +65,14 @@ class StageSettings:
     # Browser uploads (photos, scanned forms, archive imports) never attached to a ticket or imported
     # expire after this many days; attached ones are kept (their tag changes on attachment).
     unattached_uploads_expire_after_days: int = 3
+    # SMS to customers and to staff share the account's one spend limit, so each is counted on its own
+    # (the app's ServiceDesk/SmsSent and SmsFailed, by audience) and alarmed on at these hourly volumes:
+    # customers' confirmations, quotes and reminders (a script pumping the form), and staff escalations
+    # (a ladder gone wrong). Any staff SMS refused alarms at once; the spend alarm fires at this share of
+    # the monthly limit.
+    customer_sms_per_hour_alarm: int = 100
+    staff_sms_per_hour_alarm: int = 50
+    sms_spend_alarm_share: float = 0.8
     # Cognito: staff must use an authenticator app in prod. The local stack is provisioned like dev
     # (chalicelib/adapters/provision.py, LOCAL_MFA_REQUIRED; tests/infra checks they agree).
     require_mfa: bool = True
@@ -84,6 +92,8 @@ STAGES: dict[str, StageSettings] = {
         log_retention=logs.RetentionDays.ONE_MONTH,
         overdue_not_escalated_alarm_seconds=15 * 60,
         require_mfa=False,
+        customer_sms_per_hour_alarm=20,
+        staff_sms_per_hour_alarm=20,
         api_rate_limit=10,
         api_burst_limit=20,
         waf_requests_per_ip_per_5_minutes=300,

@@ -26,6 +26,7 @@ from chalicelib.domain.notification import (
     mark_failed_attempt,
     mark_sent,
 )
+from chalicelib.domain.sms_budget import SmsAudience, sms_audience
 from chalicelib.domain.ticket import Action, TicketEvent
 from chalicelib.services.ports import Clock, DeliveryError, Notifier, Outbox
 
@@ -49,12 +50,21 @@ class DeadLetters(Protocol):
     def park(self, message: OutboxMessage) -> None: ...
 
 
+class SmsCounter(Protocol):
+    """Counts each SMS the provider took or refused, by whom it was for (the alarms' figures)."""
+
+    def sent(self, audience: SmsAudience) -> None: ...
+
+    def failed(self, audience: SmsAudience) -> None: ...
+
+
 class NotificationService:
     def __init__(
         self, outbox: Outbox, notifier: Notifier, clock: Clock, *, max_attempts: int = 8,
-        dead_letters: DeadLetters | None = None,
+        dead_letters: DeadLetters | None = None, sms_counter: SmsCounter | None = None,
     ):
         self._dead_letters = dead_letters
+        self._sms_counter = sms_counter
         self._outbox = outbox
         self._notifier = notifier
         self._clock = clock
@@ -86,7 +96,9 @@ class NotificationService:
         try:
             provider_id = self._notifier.send(claimed)
         except DeliveryError as error:
+            self._count_sms(claimed, sent=False)
             return self._failed(claimed, now, error)
+        self._count_sms(claimed, sent=True)
         updated = mark_sent(claimed, now, provider_id)
         event = TicketEvent(
             at=now,
@@ -100,6 +112,15 @@ class NotificationService:
         # survey's own events); only its failures are news for staff.
         self._finish(updated, None if message.channel in INTERNAL_CHANNELS else event)
         return updated
+
+    def _count_sms(self, message: OutboxMessage, *, sent: bool) -> None:
+        if self._sms_counter is None or message.channel != MessageChannel.SMS:
+            return
+        audience = sms_audience(message.purpose)
+        try:
+            (self._sms_counter.sent if sent else self._sms_counter.failed)(audience)
+        except Exception:  # a figure for an alarm never decides whether a message counts as sent
+            logger.exception("could not count an SMS", extra={"message_id": message.id})
 
     def _failed(self, claimed: OutboxMessage, now: datetime, error: DeliveryError) -> OutboxMessage:
         updated = mark_failed_attempt(

@@ -8,6 +8,7 @@ functions (``on_sqs_message``) the stack's own queue in place of the one Chalice
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aws_cdk import (
@@ -52,8 +53,11 @@ from chalicelib.adapters.provision import (
     FunctionEnvironment,
 )
 from chalicelib.adapters.s3_files import ATTACHED_TAG, UNATTACHED
+from chalicelib.adapters.sms_metrics import FAILED as SMS_FAILED_METRIC
+from chalicelib.adapters.sms_metrics import SENT as SMS_SENT_METRIC
 from chalicelib.domain.closure import FORMS_PREFIX
 from chalicelib.domain.escalation import CHAT_SECRET_PREFIX
+from chalicelib.domain.sms_budget import SmsAudience
 from chalicelib.domain.uploads import PHOTO_PREFIX
 from chalicelib.services.archive import IMPORTS_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
@@ -1131,6 +1135,50 @@ class ServiceDeskStack(Stack):
             "Business-hours deadlines of this or next year rest on assumed working days: store the State "
             f"Council's holiday notice with `python -m ops.config calendars put` ({self.stage.name})",
             missing=cloudwatch.TreatMissingData.MISSING,
+        )
+
+        self._sms_alarms(alarm)
+
+    def _sms_alarms(self, alarm: Callable[..., None]) -> None:
+        """Customers' and staff's SMS each alarmed on by their own count: SNS's one spend limit is the
+        account's, so only our own figures can tell which of them is spending it."""
+        stage = self.stage
+
+        def sms(metric_name: str, audience: SmsAudience, period: Duration) -> cloudwatch.Metric:
+            """Each SMS the provider took or refused, counted by whom it was for (the app's EMF lines)."""
+            return cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE, metric_name=metric_name, statistic="Sum", period=period,
+                dimensions_map={"service": SERVICE_NAME, "audience": audience.value},
+            )
+
+        alarm(
+            "CustomerSmsVolumeAlarm",
+            sms(SMS_SENT_METRIC, SmsAudience.CUSTOMER, Duration.hours(1)),
+            stage.customer_sms_per_hour_alarm,
+            f"{stage.customer_sms_per_hour_alarm}+ SMS to customers in an hour: is someone pumping the report "
+            f"form? Check the WAF's blocked requests and the intake limits ({stage.name})",
+        )
+        alarm(
+            "StaffSmsVolumeAlarm",
+            sms(SMS_SENT_METRIC, SmsAudience.STAFF, Duration.hours(1)),
+            stage.staff_sms_per_hour_alarm,
+            f"{stage.staff_sms_per_hour_alarm}+ escalation SMS to staff in an hour ({stage.name})",
+        )
+        alarm(
+            "StaffSmsFailedAlarm",
+            sms(SMS_FAILED_METRIC, SmsAudience.STAFF, Duration.minutes(5)),
+            1,
+            "Escalation SMS are refused (SMS spend limit reached, or throttled): escalations reach staff by "
+            f"email and team chat only until SMS go again ({stage.name})",
+        )
+        spend = round(stage.sms_monthly_spend_limit_usd * stage.sms_spend_alarm_share, 2)
+        alarm(
+            "SmsSpendAlarm",
+            cloudwatch.Metric(namespace="AWS/SNS", metric_name="SMSMonthToDateSpentUSD", statistic="Maximum",
+                              period=Duration.hours(1)),
+            spend,
+            f"SMS spend this month passed USD {spend} of the account's limit: at the limit SNS stops every SMS, "
+            f"escalations included ({stage.name})",
         )
 
     def _dashboard(self, functions: dict[str, CfnResource]) -> None:

@@ -85,3 +85,24 @@ def test_the_jobs_the_smoke_test_invokes_are_functions_of_the_stack(template):
     functions = of_type(template, "AWS::Serverless::Function")
     for job in ("sla_sweep", "deliver_notifications", "monthly_report"):
         assert function_logical_id(job) in functions
+
+
+def test_customer_and_staff_sms_are_alarmed_on_apart_and_the_accounts_spend_before_its_limit(stage, template):
+    settings = STAGES[stage]
+    # CDK suffixes a construct's id with a hash to make the logical id.
+    alarms = {logical_id[:-8]: alarm for logical_id, alarm in of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+    def sms_alarm(name: str) -> tuple[str, str, float, int]:
+        props = alarms[name]["Properties"]
+        dimensions = {d["Name"]: d["Value"] for d in props["Dimensions"]}
+        assert dimensions["service"] == "service-desk" and props["Namespace"] == "ServiceDesk"
+        return props["MetricName"], dimensions["audience"], props["Threshold"], props["Period"]
+
+    assert sms_alarm("CustomerSmsVolumeAlarm") == ("SmsSent", "customer", settings.customer_sms_per_hour_alarm, 3600)
+    assert sms_alarm("StaffSmsVolumeAlarm") == ("SmsSent", "staff", settings.staff_sms_per_hour_alarm, 3600)
+    assert sms_alarm("StaffSmsFailedAlarm") == ("SmsFailed", "staff", 1, 300)
+    spend = alarms["SmsSpendAlarm"]["Properties"]
+    assert (spend["Namespace"], spend["MetricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
+    assert 0 < spend["Threshold"] < settings.sms_monthly_spend_limit_usd
+    for name in ("CustomerSmsVolumeAlarm", "StaffSmsVolumeAlarm", "StaffSmsFailedAlarm", "SmsSpendAlarm"):
+        assert alarms[name]["Properties"]["AlarmActions"], f"{name} tells the on-call"

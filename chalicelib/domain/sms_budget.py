@@ -1,0 +1,25 @@
+"""Whom an SMS is for, so that customers' and staff's SMS are counted and alarmed on apart.
+
+SNS has one SMS spend limit for the whole account. A script pumping the customer form would spend it on
+confirmations and then stop the escalations too; counting each audience on its own (and alarming on
+each) shows which one is spending, and an alarm on staff SMS that fail says escalations are going by
+email and team chat only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# Staff SMS: every step of the escalation ladder (warnings, prompts, breaches, notices) and nothing else.
+STAFF_PURPOSE_PREFIX = "escalation:"
+
+
+class SmsAudience(StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+
+
+def sms_audience(purpose: str) -> SmsAudience:
+    """A purpose not known to be staff's counts as a customer's: the customers' budget is the one a
+    stranger can spend."""
+    return SmsAudience.STAFF if purpose.startswith(STAFF_PURPOSE_PREFIX) else SmsAudience.CUSTOMER
