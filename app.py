@@ -22,6 +22,7 @@ from chalicelib.web import (
     reports,
     search,
     staff,
+    staff_api,
     static,
     supervisor,
     survey,
@@ -37,6 +38,7 @@ app.register_blueprint(headers.blueprint)
 app.register_blueprint(readiness.blueprint)
 app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
+app.register_blueprint(staff_api.blueprint, url_prefix="/api/v1")
 app.register_blueprint(auth.blueprint)
 app.register_blueprint(staff.blueprint)
 app.register_blueprint(supervisor.blueprint)

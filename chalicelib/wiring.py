@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from chalicelib.services.sla import SlaConfig, SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
+    from chalicelib.services.webhooks import WebhookService, WebhookStore
 
 
 @dataclass(frozen=True)
@@ -132,15 +133,18 @@ def _aws_services() -> Services:
     from chalicelib.services.sla import SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
+    from chalicelib.services.webhooks import PublishingTickets, SubscriptionCache
 
     settings = get_settings()
     clock = clock_for(settings)
-    tickets = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
+    stored = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
+    # The services write through this: each write's webhook deliveries go into its own transaction.
+    tickets = PublishingTickets(stored, SubscriptionCache(webhook_store(settings)).current)
     stored_config = DynamoConfig(settings.table_name)
     config_store = HolidayAwareConfig(stored_config, HolidayCalendars(stored_config, timezone=settings.timezone))
     sns = SnsSender()
     notifications = NotificationService(
-        DynamoOutbox(tickets),
+        DynamoOutbox(stored),
         RoutingNotifier(
             {
                 MessageChannel.EMAIL: email_sender(settings),
@@ -153,6 +157,7 @@ def _aws_services() -> Services:
                 MessageChannel.AFTER_CARE: AftercareNotifier(lambda: aftercare),
                 # Each message names the secret that holds its robot's webhook URL (read when sent).
                 MessageChannel.TEAM_CHAT: TeamChatSender(read_secret),
+                MessageChannel.WEBHOOK: webhook_sender(settings, clock),
             }
         ),
         clock,
@@ -184,7 +189,7 @@ def _aws_services() -> Services:
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(directory, notifications, settings.public_base_url))
     aftercare = AftercareService(
-        tickets, DynamoAftercare(settings.table_name, tickets), DynamoArchive(settings.table_name), desk, intake,
+        tickets, DynamoAftercare(settings.table_name, stored), DynamoArchive(settings.table_name), desk, intake,
         notifications, link_signer(settings), clock, aftercare_config(settings),
     )
     archive.product_listeners.append(aftercare.product_delivered)
@@ -411,6 +416,46 @@ def _aws_search() -> SearchService:
     )
 
 
+# -- outgoing webhooks: built beside ``Services`` like the search -------------------------------------
+
+_webhooks_override: WebhookService | None = None
+
+
+def use_webhooks(service: WebhookService | None) -> None:
+    """Swap in another webhook service (tests); ``None`` returns to the real one."""
+    global _webhooks_override
+    _webhooks_override = service
+
+
+def webhooks() -> WebhookService:
+    return _webhooks_override or _aws_webhooks()
+
+
+@cache
+def _aws_webhooks() -> WebhookService:
+    from chalicelib.adapters.secrets import read_secret
+    from chalicelib.services.webhooks import WebhookService
+
+    settings = get_settings()
+    return WebhookService(webhook_store(settings), read_secret, services().clock)
+
+
+def webhook_store(settings: Settings) -> WebhookStore:
+    from chalicelib.adapters.dynamodb_webhooks import DynamoWebhooks
+
+    return DynamoWebhooks(settings.table_name)
+
+
+def webhook_sender(settings: Settings, clock: Clock) -> Notifier:
+    """Signs with the subscription's secret, read from Secrets Manager when a delivery is sent."""
+    from chalicelib.adapters.http_webhooks import HttpWebhookPoster
+    from chalicelib.adapters.secrets import read_secret
+    from chalicelib.services.webhooks import WebhookSender
+
+    return WebhookSender(webhook_store(settings), read_secret, HttpWebhookPoster(), clock,
+                         max_attempts=settings.notification_max_attempts)
+
+
 def raw_email_sender(settings: Settings) -> RawEmailSender:
     """The same provider as ``email_sender``, for whole MIME messages (the monthly report)."""
     return _email_provider(settings)
@@ -422,5 +467,6 @@ def reset() -> None:
     _aws_reports.cache_clear()
     _aws_nameplates.cache_clear()
     _aws_search.cache_clear()
+    _aws_webhooks.cache_clear()
     file_origin.cache_clear()
     get_settings.cache_clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib import wiring
@@ -22,6 +22,7 @@ from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.adapters.memory_archive import MemoryArchive, MemoryFileReader
 from chalicelib.adapters.memory_limits import MemoryRateCounters
 from chalicelib.adapters.memory_uploads import MemoryUploadClaims
+from chalicelib.adapters.memory_webhooks import MemoryWebhooks, ScriptedReceiver
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.domain.notification import MessageChannel
@@ -41,6 +42,7 @@ from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
 from chalicelib.services.staff_names import StaffNames
 from chalicelib.services.tracking import TrackingService
+from chalicelib.services.webhooks import PublishingTickets, SubscriptionCache, WebhookSender, WebhookService
 from ops.config import DEMO_ROSTER
 
 # tech-li has no email on file: he is told by SMS only.
@@ -61,6 +63,11 @@ class FakeWorld:
     services: wiring.Services
     aftercare_store: MemoryAftercare
     dead_letters: MemoryDeadLetters
+    # Outgoing webhooks: subscriptions and their log, the receiver's answers, the secrets they sign with.
+    webhooks: MemoryWebhooks = field(default_factory=MemoryWebhooks)
+    receiver: ScriptedReceiver = field(default_factory=ScriptedReceiver)
+    secrets: dict[str, str] = field(default_factory=dict)
+    webhook_service: WebhookService | None = None
 
 
 # Every world a test made, so that the service tests can check the promise after each scenario.
@@ -68,12 +75,16 @@ WORLDS_MADE: list[FakeWorld] = []
 
 
 def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk") -> FakeWorld:
-    tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
+    raw_tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
+    webhooks, receiver, secrets = MemoryWebhooks(), ScriptedReceiver(), dict[str, str]()
+    # Every write's webhook deliveries go in with it; subscriptions are read afresh each time here.
+    tickets = PublishingTickets(raw_tickets, SubscriptionCache(webhooks, seconds=0).current)
     # Every message to a person is recorded; the approval's after-care item runs the after-care, as on AWS.
     routes: dict[MessageChannel, Notifier] = {channel: notifier for channel in MessageChannel}
     routes[MessageChannel.AFTER_CARE] = AftercareNotifier(lambda: aftercare)
+    routes[MessageChannel.WEBHOOK] = WebhookSender(webhooks, secrets.__getitem__, receiver, clock, max_attempts=3)
     dead_letters = MemoryDeadLetters()
-    notifications = NotificationService(MemoryOutbox(tickets), RoutingNotifier(routes), clock, max_attempts=3,
+    notifications = NotificationService(MemoryOutbox(raw_tickets), RoutingNotifier(routes), clock, max_attempts=3,
                                         dead_letters=dead_letters)
     config = IntakeConfig(
         public_base_url="https://desk.example.com",
@@ -88,22 +99,23 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     config_store = HolidayAwareConfig(
         stored_config, HolidayCalendars(stored_config, timezone="Asia/Shanghai", refresh_seconds=0)
     )
+    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS,
+                                 names=TECHNICIAN_NAMES)
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
+        staff=staff,
     )
-    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS,
-                                 names=TECHNICIAN_NAMES)
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(staff, notifications, "https://desk.example.com"))
-    archive_store = MemoryArchive(tickets)
+    archive_store = MemoryArchive(raw_tickets)
     archive = ArchiveService(
         archive_store, files, MemoryFileReader(files), SpreadsheetFiles(), config_store, clock,
         ArchiveConfig(timezone="Asia/Shanghai"),
     )
     intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive,
                            counters=MemoryRateCounters(), claims=MemoryUploadClaims())
-    aftercare_store = MemoryAftercare(tickets)
+    aftercare_store = MemoryAftercare(raw_tickets)
     aftercare = AftercareService(
         tickets, aftercare_store, archive_store, desk, intake, notifications,
         JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
@@ -132,7 +144,8 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         staff_names=StaffNames(staff),
     )
     archive.product_listeners.append(services.aftercare.product_delivered)
-    world = FakeWorld(tickets, files, notifier, clock, services, aftercare_store, dead_letters)
+    world = FakeWorld(raw_tickets, files, notifier, clock, services, aftercare_store, dead_letters, webhooks,
+                      receiver, secrets, WebhookService(webhooks, secrets.__getitem__, clock))
     WORLDS_MADE.append(world)
     return world
 

@@ -21,6 +21,12 @@ from chalicelib.adapters.aws import client
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.services.ports import StaffContact
 
+# The resource server integrations' scopes belong to (the stack and the local stand-in make it), and the
+# roles a machine may be given: a technician's view is a person's own jobs, never an integration's.
+API_RESOURCE_SERVER = "service-desk"
+API_SCOPE_PREFIX = f"{API_RESOURCE_SERVER}/"
+MACHINE_ROLES = frozenset(r.value for r in StaffRole if r != StaffRole.TECHNICIAN)
+
 
 class InvalidToken(Exception):
     """Missing, tampered, expired, or not ours."""
@@ -89,22 +95,41 @@ class CognitoTokens:
         return jwt.PyJWKClient(self._jwks_url, cache_keys=True, lifespan=3600)
 
     def verify(self, token: str) -> StaffUser:
+        """A person's ID token (roles: their groups), or an integration's access token from a
+        client-credentials app client (roles: its ``service-desk/<role>`` scopes, name ``api:<client>``)."""
         try:
             key = self._keys.get_signing_key_from_jwt(token)
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=["RS256"],
-                audience=self._client_id,
                 issuer=self._issuer,
-                options={"require": ["exp", "iss", "aud", "token_use"]},
+                # An access token carries no audience: its client is checked below, by token use.
+                options={"require": ["exp", "iss", "token_use"], "verify_aud": False},
             )
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from error
+        if claims.get("token_use") == "access":
+            return self._machine(claims)
         if claims.get("token_use") != "id":
             raise InvalidToken("not an ID token")
+        if claims.get("aud") != self._client_id:
+            raise InvalidToken("an ID token of another client")
         roles = frozenset(StaffRole(g) for g in claims.get("cognito:groups", []) if g in StaffRole._value2member_map_)
         return StaffUser(username=str(claims.get("cognito:username") or claims["sub"]), roles=roles)
+
+    @staticmethod
+    def _machine(claims: dict[str, Any]) -> StaffUser:
+        # A person's access token (it names a user) is not a credential for this app: pages and the API
+        # take their ID token. Only a client's own token (client credentials) acts on its scopes.
+        if claims.get("username") or not claims.get("client_id"):
+            raise InvalidToken("not a client-credentials access token")
+        scopes = str(claims.get("scope") or "").split()
+        roles = frozenset(
+            StaffRole(s.removeprefix(API_SCOPE_PREFIX)) for s in scopes
+            if s.startswith(API_SCOPE_PREFIX) and s.removeprefix(API_SCOPE_PREFIX) in MACHINE_ROLES
+        )
+        return StaffUser(username=f"api:{claims['client_id']}", roles=roles)
 
 
 # A wrong code, or one already used.

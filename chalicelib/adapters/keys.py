@@ -64,6 +64,9 @@ uses of a limit by one caller in a window       UpdateItem ADD on pk=LIMIT#<scop
 which submission an upload is attached to       Put      pk=UPLOAD#<object key>, sk=CLAIM, owner=<form's
                                                          idempotency key or ticket number>, with
                                                          attribute_not_exists(pk) OR owner = :owner
+webhook subscriptions (a handful)               Query    pk=WEBHOOKS, sk=<subscription id>
+a subscription's delivery log, newest first     Query    pk=WEBHOOK#<id>, sk=<at>#<delivery>#<attempt>
+                                                         descending; TTL ``expires_at``
 ==============================================  ===================================================
 
 A record leaves the sparse ``due`` index by having ``due_pk``/``due_at`` removed, so the sweeps read
@@ -311,6 +314,20 @@ def visits_pk(month: str) -> str:
 
 def visit_sk(day: str, serial_number: str) -> str:
     return f"{day}#{serial_number}"
+
+
+# ---- outgoing webhooks ----
+
+
+WEBHOOKS_PK = "WEBHOOKS"
+
+
+def webhook_log_pk(subscription_id: str) -> str:
+    return f"WEBHOOK#{subscription_id}"
+
+
+def webhook_log_sk(at: datetime, delivery_id: str, attempt: int) -> str:
+    return f"{iso(at)}#{delivery_id}#{attempt:03d}"
 
 
 # ---- limits on anonymous callers ----

@@ -27,6 +27,8 @@ class MessageChannel(StrEnum):
     AFTER_CARE = "after_care"
     # A team chat's group robot (WeCom, DingTalk, Feishu); the recipient is ``TeamChat.address``.
     TEAM_CHAT = "team_chat"
+    # A signed POST to an integration's URL; the recipient is the webhook subscription's id.
+    WEBHOOK = "webhook"
 
 
 # Channels that carry work for the app itself, never text for a person: no page lists them as sent mail.

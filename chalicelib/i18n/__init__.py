@@ -413,7 +413,7 @@ CATALOG: dict[str, dict[str, str]] = {
 
 FEATURES = (
     "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
-    "guards", "dispatch", "search",
+    "guards", "dispatch", "search", "staff_api",
 )
 
 

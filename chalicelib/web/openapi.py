@@ -21,6 +21,9 @@ class Operation:
     request: type[BaseModel] | None
     responses: dict[int, tuple[str, type[BaseModel] | None]]
     headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    # Staff operations: a Cognito ID token, or a machine's access token with a role's scope.
+    secured: bool = False
 
 
 REGISTRY: list[Operation] = []
@@ -34,8 +37,10 @@ def operation(
     request: type[BaseModel] | None = None,
     responses: dict[int, tuple[str, type[BaseModel] | None]],
     headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    secured: bool = False,
 ) -> Operation:
-    op = Operation(method.lower(), path, summary, request, responses, headers or {})
+    op = Operation(method.lower(), path, summary, request, responses, headers or {}, query or {}, secured)
     REGISTRY.append(op)
     return op
 
@@ -71,6 +76,12 @@ def document(title: str, version: str, server_url: str) -> dict[str, Any]:
             {"name": name, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
             for name, text in op.headers.items()
         ]
+        parameters += [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            for name, text in op.query.items()
+        ]
+        if op.secured:
+            entry["security"] = [{"staffToken": []}, {"machineToken": []}]
         parameters.append(
             {"name": "lang", "in": "query", "required": False, "description": "zh-CN (default) or en",
              "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
@@ -87,8 +98,18 @@ def document(title: str, version: str, server_url: str) -> dict[str, Any]:
         "info": {"title": title, "version": version},
         "servers": [{"url": server_url}],
         "paths": paths,
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {"schemas": schemas.get("$defs", {}), "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "staffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                   "description": "A staff member's Cognito ID token (what the sign-in page gets)"},
+    "machineToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                     "description": "An access token of a Cognito app client (client-credentials grant at the "
+                                    "pool's /oauth2/token) whose scopes service-desk/<role> name the roles it "
+                                    "acts in (python -m ops.api_clients)"},
+}
 
 
 def _path_params(path: str) -> list[str]:

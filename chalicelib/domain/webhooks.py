@@ -1,0 +1,231 @@
+"""Outgoing webhooks: an integration (an ERP, a CRM) follows the desk without polling.
+
+An operator subscribes a URL to some of the desk's events. Each event of a ticket that a subscription
+picked becomes one signed delivery in the outbox, written in the ticket's own transaction and retried
+with backoff like every other message. The signature is HMAC-SHA256 over ``<timestamp>.<body>`` keyed
+by the subscription's signing secret, which lives in the secret store under ``SECRET_PREFIX``: the
+table names the secret, never holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from chalicelib.domain.escalation import StepKind
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+
+# The only secrets a subscription may name (and the only webhook secrets the functions may read).
+SECRET_PREFIX = "service-desk/webhook/"
+# Shorter signing keys are guessable; a receiver should be given at least this much randomness.
+MIN_SECRET_LENGTH = 32
+SIGNATURE_HEADER = "X-ServiceDesk-Signature"
+EVENT_HEADER = "X-ServiceDesk-Event"
+DELIVERY_HEADER = "X-ServiceDesk-Delivery"
+# A receiver should refuse a signature older than this: a captured delivery cannot be replayed later.
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+class WebhookEvent(StrEnum):
+    TICKET_OPENED = "ticket.opened"
+    TICKET_CLASSIFIED = "ticket.classified"
+    TICKET_DISPATCHED = "ticket.dispatched"
+    TICKET_CLOSED = "ticket.closed"
+    TICKET_CANCELLED = "ticket.cancelled"
+    DEADLINE_BREACHED = "deadline.breached"
+    SURVEY_ANSWERED = "survey.answered"
+
+
+_BY_ACTION = {
+    Action.SUBMIT: WebhookEvent.TICKET_OPENED,
+    Action.CLASSIFY: WebhookEvent.TICKET_CLASSIFIED,
+    Action.DISPATCH: WebhookEvent.TICKET_DISPATCHED,
+    Action.APPROVE: WebhookEvent.TICKET_CLOSED,
+    Action.CANCEL: WebhookEvent.TICKET_CANCELLED,
+    Action.ANSWER_SURVEY: WebhookEvent.SURVEY_ANSWERED,
+}
+_BREACHES = frozenset({StepKind.BREACH.value, StepKind.LATEST_BREACH.value})
+
+
+def webhook_event(event: TicketEvent) -> WebhookEvent | None:
+    """What an integration hears of this timeline event, if anything. A breach is the ladder's step for
+    a missed deadline (a warning, a prompt or a notice is not one)."""
+    if event.action == Action.ESCALATE:
+        return WebhookEvent.DEADLINE_BREACHED if event.after.get("kind") in _BREACHES else None
+    return _BY_ACTION.get(event.action)
+
+
+def _receiver_url(url: str) -> str:
+    parts = urlsplit(url)
+    # Plain HTTP only to this machine (a local receiver in tests): deliveries cross the internet.
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or local) or not parts.hostname:
+        raise ValueError("the URL must start with https://")
+    if parts.username or parts.password:
+        raise ValueError("put credentials in the signing secret, not in the URL")
+    return url
+
+
+def _secret_name(name: str) -> str:
+    if not name.startswith(SECRET_PREFIX) or not re.fullmatch(r"[A-Za-z0-9/_+=.@-]+", name):
+        raise ValueError(f"the signing secret must be named {SECRET_PREFIX}<name>")
+    return name
+
+
+class SubscriptionRequest(BaseModel):
+    """What an operator registers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80, examples=["ERP"])
+    url: Annotated[
+        str, Field(max_length=500, examples=["https://erp.example.com/hooks/desk"]), AfterValidator(_receiver_url)
+    ]
+    events: frozenset[WebhookEvent] = Field(min_length=1)
+    secret_name: Annotated[str, Field(max_length=200, examples=[f"{SECRET_PREFIX}erp"]), AfterValidator(_secret_name)]
+
+
+class Subscription(SubscriptionRequest):
+    id: str
+    created_at: datetime
+    created_by: str
+    active: bool = True
+
+    def hears(self, event: WebhookEvent) -> bool:
+        return self.active and event in self.events
+
+
+class TicketSummary(BaseModel):
+    """What a delivery says about the ticket: enough to find it again by number, nothing personal (the
+    receiver asks the staff API for more, with credentials that may see it)."""
+
+    number: str
+    status: str
+    kind: str
+    priority: str | None
+    plan: str
+    province: str
+    assignees: list[str]
+    updated_at: datetime
+
+
+class Delivery(BaseModel):
+    """The JSON body a receiver gets."""
+
+    id: str = Field(description="Unique per event and subscription; a retry repeats it (deduplicate on it)")
+    event: WebhookEvent
+    occurred_at: datetime
+    ticket: TicketSummary
+    detail: dict[str, object] = Field(default_factory=dict, description="The event's own fields")
+
+
+def _detail(event: TicketEvent) -> dict[str, object]:
+    if event.action == Action.ESCALATE:
+        keep = ("milestone", "level", "role", "late_by_seconds", "rule")
+        return {k: event.after[k] for k in keep if k in event.after}
+    if event.action == Action.ANSWER_SURVEY:
+        return {k: v for k, v in event.after.items() if isinstance(v, int | float | bool)}
+    return {k: v for k, v in event.after.items() if isinstance(v, str | int | float | bool) or v is None}
+
+
+def deliveries(
+    ticket: Ticket, events: Sequence[TicketEvent], subscriptions: Iterable[Subscription], now: datetime
+) -> list[OutboxMessage]:
+    """The outbox messages that tell each subscription of the events it picked, to be written with them."""
+    subscriptions = list(subscriptions)
+    messages: list[OutboxMessage] = []
+    for index, event in enumerate(events):
+        kind = webhook_event(event)
+        if kind is None:
+            continue
+        summary = TicketSummary(
+            number=ticket.number,
+            status=ticket.status.value,
+            kind=ticket.kind.value,
+            priority=ticket.priority.value if ticket.priority else None,
+            plan=ticket.plan,
+            province=ticket.reporter.province,
+            assignees=list(ticket.assignees),
+            updated_at=ticket.updated_at,
+        )
+        for subscription in subscriptions:
+            if not subscription.hears(kind):
+                continue
+            # The same event written twice (a retried transaction) yields the same id: receivers dedupe.
+            delivery_id = _delivery_id(ticket.number, event, index, subscription.id)
+            body = Delivery(id=delivery_id, event=kind, occurred_at=event.at, ticket=summary, detail=_detail(event))
+            messages.append(
+                OutboxMessage(
+                    id=f"wh-{delivery_id}",
+                    ticket_number=ticket.number,
+                    purpose=f"webhook {kind.value}",
+                    channel=MessageChannel.WEBHOOK,
+                    recipient=subscription.id,
+                    subject=kind.value,
+                    text=body.model_dump_json(),
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    return messages
+
+
+def _delivery_id(number: str, event: TicketEvent, index: int, subscription_id: str) -> str:
+    seed = f"{number}|{event.at.isoformat()}|{event.action.value}|{index}|{subscription_id}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The header's value: ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, now: int, tolerance: int = SIGNATURE_TOLERANCE_SECONDS
+) -> bool:
+    """What a receiver checks: our signature over exactly these bytes, made recently."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
+
+
+def delivery_of(message: OutboxMessage) -> Delivery:
+    return Delivery.model_validate(json.loads(message.text))
+
+
+class AttemptOutcome(StrEnum):
+    DELIVERED = "delivered"
+    WILL_RETRY = "will_retry"
+    FAILED = "failed"  # for good: the receiver refused it, or the subscription or its secret is gone
+
+
+class DeliveryAttempt(BaseModel):
+    """One line of a subscription's delivery log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subscription_id: str
+    delivery_id: str
+    event: WebhookEvent
+    ticket_number: str
+    at: datetime
+    attempt: int
+    outcome: AttemptOutcome
+    status_code: int | None = None
+    error: str | None = None

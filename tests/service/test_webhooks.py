@@ -1,0 +1,196 @@
+"""Outgoing webhooks over the in-memory fakes: each event a subscription picked becomes one signed
+delivery written with the event, retried with backoff while the receiver fails, and logged."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.ticket import Priority
+from chalicelib.domain.webhooks import (
+    SIGNATURE_HEADER,
+    AttemptOutcome,
+    SubscriptionRequest,
+    WebhookEvent,
+    verify_signature,
+)
+from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
+from tests.fakes import fake_world, valid_report
+
+SECRET_NAME = "service-desk/webhook/erp"
+SECRET = "s3cr3t-" * 6
+
+
+def subscribed(*events: WebhookEvent, url="https://erp.example.com/hooks/desk"):
+    world = fake_world()
+    world.secrets[SECRET_NAME] = SECRET
+    request = SubscriptionRequest(name="ERP", url=url, events=frozenset(events), secret_name=SECRET_NAME)
+    subscription = world.webhook_service.register(request, actor="admin")
+    return world, subscription
+
+
+def submit(world) -> str:
+    receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
+    return receipt.number
+
+
+def webhook_messages(world):
+    return [m for m in world.tickets.messages.values() if m.channel == MessageChannel.WEBHOOK]
+
+
+def bodies(world):
+    return [json.loads(body) for _, body, _ in world.receiver.posts]
+
+
+def test_an_opened_ticket_reaches_the_subscriber_signed_with_its_secret():
+    world, _ = subscribed(WebhookEvent.TICKET_OPENED)
+    number = submit(world)
+    world.services.notifications.deliver_due()
+
+    ((url, body, headers),) = world.receiver.posts
+    assert url == "https://erp.example.com/hooks/desk"
+    delivery = json.loads(body)
+    assert (delivery["event"], delivery["ticket"]["number"], delivery["ticket"]["status"]) == (
+        "ticket.opened",
+        number,
+        "new",
+    )
+    assert verify_signature(SECRET, headers[SIGNATURE_HEADER], body, now=int(headers[SIGNATURE_HEADER][2:12]))
+    assert not verify_signature(
+        "another-secret-" * 3, headers[SIGNATURE_HEADER], body, now=int(headers[SIGNATURE_HEADER][2:12])
+    )
+
+
+def test_a_delivery_carries_nothing_personal():
+    world, _ = subscribed(WebhookEvent.TICKET_OPENED)
+    submit(world)
+    world.services.notifications.deliver_due()
+    text = world.receiver.posts[0][1].decode()
+    for personal in ("13800138000", "王工", "苏州精密机械有限公司", "星湖街"):
+        assert personal not in text
+
+
+def test_only_the_events_a_subscription_picked_are_sent():
+    world, _ = subscribed(WebhookEvent.TICKET_DISPATCHED, WebhookEvent.TICKET_CANCELLED)
+    number = submit(world)
+    world.services.desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
+    world.services.notifications.deliver_due()
+
+    assert [(b["event"], b["ticket"]["assignees"]) for b in bodies(world)] == [("ticket.dispatched", ["tech-wang"])]
+
+
+def test_a_missed_deadline_is_sent_as_a_breach_and_a_warning_is_not():
+    world, _ = subscribed(WebhookEvent.DEADLINE_BREACHED)
+    number = submit(world)
+    world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    for _ in range(6):
+        world.clock.advance(timedelta(minutes=30))
+        world.services.sla.sweep()
+    world.services.notifications.deliver_due()
+
+    breaches = bodies(world)
+    assert breaches, "a critical job left alone for three hours has missed a deadline"
+    assert {b["event"] for b in breaches} == {"deadline.breached"}
+    assert all(b["detail"]["milestone"] and b["detail"]["level"] >= 1 for b in breaches)
+
+
+def test_a_failing_receiver_is_retried_with_backoff_until_it_takes_the_delivery():
+    world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
+    world.receiver.script = [503, 500]
+    submit(world)
+    world.services.notifications.deliver_due()
+    (message,) = webhook_messages(world)
+    assert message.state == DeliveryState.PENDING and message.attempts == 1
+
+    world.clock.advance(timedelta(minutes=1))
+    world.services.notifications.deliver_due()
+    world.clock.advance(timedelta(minutes=1))
+    world.services.notifications.deliver_due()  # the second wait is two minutes: not yet
+    world.clock.advance(timedelta(minutes=1))
+    world.services.notifications.deliver_due()
+
+    (message,) = webhook_messages(world)
+    assert message.state == DeliveryState.SENT and message.attempts == 3
+    ids = {json.loads(body)["id"] for _, body, _ in world.receiver.posts}
+    assert len(ids) == 1, "a retry repeats the delivery's id, so the receiver can deduplicate"
+    log = world.webhook_service.log(subscription.id)
+    assert [(a.attempt, a.outcome, a.status_code) for a in log] == [
+        (3, AttemptOutcome.DELIVERED, 200),
+        (2, AttemptOutcome.WILL_RETRY, 500),
+        (1, AttemptOutcome.WILL_RETRY, 503),
+    ]
+
+
+def test_a_receiver_that_refuses_the_delivery_fails_it_for_good_on_the_ticket():
+    world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
+    world.receiver.script = [410]
+    number = submit(world)
+    world.services.notifications.deliver_due()
+
+    (message,) = webhook_messages(world)
+    assert message.state == DeliveryState.FAILED
+    assert world.webhook_service.log(subscription.id)[0].outcome == AttemptOutcome.FAILED
+    assert any("webhook" in e.summary and "failed for good" in e.summary for e in world.tickets.events(number))
+
+
+def test_a_removed_subscription_hears_nothing_more_and_its_pending_deliveries_fail():
+    world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
+    submit(world)
+    world.webhook_service.remove(subscription.id, actor="admin")
+    submit(world)
+    world.services.notifications.deliver_due()
+
+    assert world.receiver.posts == []
+    assert [m.state for m in webhook_messages(world)] == [DeliveryState.FAILED]
+    with pytest.raises(UnknownSubscription):
+        world.webhook_service.remove(subscription.id, actor="admin")
+
+
+def test_a_secret_that_cannot_sign_is_refused_when_subscribing():
+    world = fake_world()
+    world.secrets["service-desk/webhook/short"] = "too-short"
+    for name in ("service-desk/webhook/short", "service-desk/webhook/missing"):
+        with pytest.raises(UnusableSecret):
+            world.webhook_service.register(
+                SubscriptionRequest(
+                    name="ERP",
+                    url="https://erp.example.com/h",
+                    events=frozenset({WebhookEvent.TICKET_OPENED}),
+                    secret_name=name,
+                ),
+                actor="admin",
+            )
+    assert world.webhooks.stored == {}
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("url", "http://erp.example.com/h"),
+        ("url", "https://user:pw@erp.example.com/h"),
+        ("secret_name", "service-desk/chat/desk"),
+        ("events", []),
+        ("events", ["ticket.deleted"]),
+    ],
+)
+def test_a_subscription_must_name_an_https_url_our_events_and_a_webhook_secret(field, value):
+    fields = {
+        "name": "ERP",
+        "url": "https://erp.example.com/h",
+        "events": ["ticket.opened"],
+        "secret_name": SECRET_NAME,
+        field: value,
+    }
+    with pytest.raises(ValidationError):
+        SubscriptionRequest.model_validate(fields)
+
+
+def test_without_subscriptions_a_ticket_writes_no_deliveries():
+    world = fake_world()
+    number = submit(world)
+    world.services.desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    assert webhook_messages(world) == []
