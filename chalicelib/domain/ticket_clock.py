@@ -18,7 +18,7 @@ CLASSIFICATION_FIELDS = ("priority", "plan", "in_province", "agreed_date")
 def clock_facts(ticket: Ticket, events: Iterable[TicketEvent]) -> ClockFacts:
     timeline: list[ClockFact] = []
     for event in events:
-        timeline.extend(_facts_of(event))
+        timeline.extend(clock_facts_of(event))
     return ClockFacts(
         created_at=ticket.created_at,
         priority=ticket.priority,
@@ -29,7 +29,8 @@ def clock_facts(ticket: Ticket, events: Iterable[TicketEvent]) -> ClockFacts:
     )
 
 
-def _facts_of(event: TicketEvent) -> list[ClockFact]:
+def clock_facts_of(event: TicketEvent) -> list[ClockFact]:
+    """What one event tells the SLA clock (nothing for most actions)."""
     if event.action == Action.ESCALATE:
         if event.after.get("kind") == "notice":
             return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE, note=event.summary)]

@@ -1,0 +1,53 @@
+"""Events are stored for years: every record as the desk wrote it before events were typed still loads,
+reads the same on every timeline and gives the SLA clock the same facts.
+
+``tests/fixtures/stored_events.json`` holds records captured from the running flows of the service tests
+(one per shape each action wrote), plus the free-text variants the forms and old callers wrote, each with
+how it read and which clock facts it gave when it was captured.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.ticket import Action, TicketEvent
+from chalicelib.domain.ticket_clock import clock_facts_of
+from chalicelib.i18n.events import describe
+
+RECORDS = json.loads((Path(__file__).parents[2] / "fixtures" / "stored_events.json").read_text(encoding="utf-8"))
+CLOCK_FIELDS = ("at", "kind", "field", "before", "after")
+
+
+def _name(record: dict) -> str:
+    return f"{record['stored']['action']}-{record['stored']['at']}"
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=_name)
+def test_a_stored_event_reads_the_same_in_every_language_for_staff_and_customer(record):
+    event = TicketEvent.model_validate(record["stored"])
+
+    reads = {
+        f"{lang}{'/customer' if customer else ''}": describe(
+            lang, event, timezone="Asia/Shanghai", customer=customer
+        ).text
+        for lang in ("zh-CN", "en")
+        for customer in (False, True)
+    }
+
+    assert reads == record["reads"]
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=_name)
+def test_a_stored_event_gives_the_sla_clock_the_same_facts(record):
+    event = TicketEvent.model_validate(record["stored"])
+
+    facts = [
+        {k: v for k, v in fact.model_dump(mode="json").items() if k in CLOCK_FIELDS} for fact in clock_facts_of(event)
+    ]
+
+    assert facts == record["clock"]
+
+
+def test_every_action_has_a_stored_record():
+    assert {record["stored"]["action"] for record in RECORDS} == {action.value for action in Action}
