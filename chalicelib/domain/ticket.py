@@ -7,8 +7,10 @@ writes on) and returns the events that become the audit trail and the customer's
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,58 +125,86 @@ class Action(StrEnum):
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
-
-# (status before, action) -> status after. A move that is not here is illegal.
-# Actions allowed in every open status without changing it (notes, notifications) are listed below.
-TRANSITIONS: dict[tuple[Status, Action], Status] = {
-    (Status.NEW, Action.CLASSIFY): Status.TRIAGED,
-    (Status.TRIAGED, Action.CLASSIFY): Status.TRIAGED,
-    (Status.TRIAGED, Action.DISPATCH): Status.DISPATCHED,
-    (Status.DISPATCHED, Action.DISPATCH): Status.DISPATCHED,
-    # Re-classifying after dispatch (e.g. the date agreed for a general job, or a priority change)
-    # keeps the job where it is; the deadlines follow from the new facts.
-    (Status.DISPATCHED, Action.CLASSIFY): Status.DISPATCHED,
-    (Status.DISPATCHED, Action.CHECK_IN): Status.ON_SITE,
-    (Status.ON_SITE, Action.REPORT_PROGRESS): Status.ON_SITE,
-    (Status.ON_SITE, Action.UPLOAD_ACCEPTANCE): Status.AWAITING_APPROVAL,
-    (Status.ON_SITE, Action.REFUSE_SIGNATURE): Status.ON_SITE,
-    (Status.AWAITING_APPROVAL, Action.APPROVE): Status.CLOSED,
-    (Status.AWAITING_APPROVAL, Action.REJECT_CLOSURE): Status.ON_SITE,
-    (Status.ON_SITE, Action.REPORT_ARRIVAL): Status.ON_SITE,
-    (Status.ON_SITE, Action.START_REPAIR): Status.ON_SITE,
-    (Status.ON_SITE, Action.RESOLVE): Status.ON_SITE,
-    (Status.ON_SITE, Action.REPORT_DEPARTURE): Status.ON_SITE,
-    (Status.AWAITING_APPROVAL, Action.REPORT_DEPARTURE): Status.AWAITING_APPROVAL,
-}
-PAPERWORK_ACTIONS = frozenset({
-    Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE, Action.DECLINE_QUOTE,
-    Action.INVOICE, Action.RECORD_PAYMENT, Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME,
-    Action.SHIP_PARTS, Action.RECEIVE_PARTS, Action.ISSUE_LOANER, Action.RETURN_LOANER,
-})
-TRANSITIONS.update({(status, action): status for status in OPEN_STATUSES for action in PAPERWORK_ACTIONS})
-# After closure: the money is collected and a loaner comes back.
-TRANSITIONS.update(
-    {(Status.CLOSED, action): Status.CLOSED for action in (Action.INVOICE, Action.RECORD_PAYMENT, Action.RETURN_LOANER)}
-)
-# After closure (issue 5): the survey and the callback are recorded on the closed job.
-TRANSITIONS.update({
-    (Status.CLOSED, action): Status.CLOSED
-    for action in (Action.SEND_SURVEY, Action.ANSWER_SURVEY, Action.RECORD_CALLBACK)
-})
-# Complaints (issue 5): their steps keep an open complaint where it is; committing the reply time
-# triages a new one, and closing ends it (chalicelib/domain/complaints.py checks the flow's own rules).
-COMPLAINT_ACTIONS = frozenset({
-    Action.RECORD_COMPLAINT, Action.COMMIT_REPLY, Action.ANALYSE_COMPLAINT, Action.PROPOSE_RESOLUTION,
-    Action.APPROVE_RESOLUTION, Action.REJECT_RESOLUTION, Action.AGREE_RESOLUTION, Action.PLAN_CAPA,
-    Action.UPDATE_CAPA,
-})
-TRANSITIONS.update({(status, action): status for status in OPEN_STATUSES for action in COMPLAINT_ACTIONS})
-TRANSITIONS[(Status.NEW, Action.COMMIT_REPLY)] = Status.TRIAGED
-TRANSITIONS.update({(status, Action.CLOSE_COMPLAINT): Status.CLOSED for status in OPEN_STATUSES})
-STATUS_PRESERVING_ACTIONS = frozenset({
-    Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE, Action.ADD_INFORMATION,
-})
 PAUSABLE = frozenset({Status.NEW, Status.TRIAGED, Status.DISPATCHED, Status.ON_SITE})
+
+
+class Target(StrEnum):
+    """Where a move leads when it is not one fixed status."""
+
+    STAY = "stay"  # the job stays where it is: a note, a step of the paperwork, the money, a complaint's step
+    BACK = "back"  # back to the status the ticket was paused from
+
+
+class Rule(BaseModel):
+    """``action`` is allowed from each of ``from_`` and leads to ``to``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    from_: frozenset[Status]
+    to: Status | Target
+
+
+def _rule(action: Action, from_: Iterable[Status], to: Status | Target = Target.STAY) -> Rule:
+    return Rule(action=action, from_=frozenset(from_), to=to)
+
+
+def _rules(actions: Iterable[Action], from_: Iterable[Status], to: Status | Target = Target.STAY) -> list[Rule]:
+    return [_rule(action, from_, to) for action in actions]
+
+
+# The whole lifecycle, one row per move and the statuses it starts from. A move not listed is illegal.
+LIFECYCLE: tuple[Rule, ...] = (
+    # The desk: classify (again after dispatch: the date agreed, a priority change; the deadlines follow
+    # from the new facts), contact, dispatch, pause and resume the clock, cancel.
+    _rule(Action.CLASSIFY, (Status.NEW, Status.TRIAGED), Status.TRIAGED),
+    _rule(Action.CLASSIFY, (Status.DISPATCHED,)),
+    _rule(Action.DISPATCH, (Status.TRIAGED, Status.DISPATCHED), Status.DISPATCHED),
+    _rule(Action.PAUSE, PAUSABLE, Status.WAITING_ON_CUSTOMER),
+    _rule(Action.RESUME, (Status.WAITING_ON_CUSTOMER,), Target.BACK),
+    _rule(Action.CANCEL, OPEN_STATUSES, Status.CANCELLED),
+    # Notes and notices: allowed while the job is open, without moving it.
+    *_rules((Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE, Action.ADD_INFORMATION),
+            OPEN_STATUSES),
+    # On site (000 §4.5) and closure.
+    _rule(Action.CHECK_IN, (Status.DISPATCHED,), Status.ON_SITE),
+    *_rules((Action.REPORT_ARRIVAL, Action.START_REPAIR, Action.REPORT_PROGRESS, Action.RESOLVE,
+             Action.REFUSE_SIGNATURE), (Status.ON_SITE,)),
+    _rule(Action.REPORT_DEPARTURE, (Status.ON_SITE, Status.AWAITING_APPROVAL)),
+    _rule(Action.UPLOAD_ACCEPTANCE, (Status.ON_SITE,), Status.AWAITING_APPROVAL),
+    _rule(Action.APPROVE, (Status.AWAITING_APPROVAL,), Status.CLOSED),
+    _rule(Action.REJECT_CLOSURE, (Status.AWAITING_APPROVAL,), Status.ON_SITE),
+    # Paid jobs, parts and loaners (000 §4.3.1, 002 §6.1) keep the job where it is; after closure the
+    # money is still invoiced and collected, and a loaner comes back.
+    *_rules((Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE,
+             Action.DECLINE_QUOTE, Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME,
+             Action.SHIP_PARTS, Action.RECEIVE_PARTS, Action.ISSUE_LOANER), OPEN_STATUSES),
+    *_rules((Action.INVOICE, Action.RECORD_PAYMENT, Action.RETURN_LOANER), {*OPEN_STATUSES, Status.CLOSED}),
+    # After-care on the closed job (chalicelib/domain/aftercare.py).
+    *_rules((Action.SEND_SURVEY, Action.ANSWER_SURVEY, Action.RECORD_CALLBACK), (Status.CLOSED,)),
+    # A complaint (chalicelib/domain/complaints.py checks the flow's own order): committing the reply time
+    # triages a new one, closing ends it, every other step keeps it where it is.
+    _rule(Action.COMMIT_REPLY, (Status.NEW,), Status.TRIAGED),
+    _rule(Action.COMMIT_REPLY, OPEN_STATUSES - {Status.NEW}),
+    *_rules((Action.RECORD_COMPLAINT, Action.ANALYSE_COMPLAINT, Action.PROPOSE_RESOLUTION,
+             Action.APPROVE_RESOLUTION, Action.REJECT_RESOLUTION, Action.AGREE_RESOLUTION, Action.PLAN_CAPA,
+             Action.UPDATE_CAPA), OPEN_STATUSES),
+    _rule(Action.CLOSE_COMPLAINT, OPEN_STATUSES, Status.CLOSED),
+)
+
+
+def _table(rules: Iterable[Rule]) -> dict[tuple[Status, Action], Status | Target]:
+    table: dict[tuple[Status, Action], Status | Target] = {}
+    for rule in rules:
+        for status in rule.from_:
+            if (status, rule.action) in table:
+                raise ValueError(f"{rule.action.value} from {status.value} is declared twice")
+            table[(status, rule.action)] = rule.to
+    return table
+
+
+# (status before, action) -> where it leads, read from ``LIFECYCLE``.
+TRANSITIONS: Mapping[tuple[Status, Action], Status | Target] = MappingProxyType(_table(LIFECYCLE))
 
 
 class IllegalTransition(Exception):
@@ -307,18 +337,14 @@ class Ticket(BaseModel):
         return updated, event
 
     def _next_status(self, action: Action) -> Status:
-        if action in STATUS_PRESERVING_ACTIONS and self.is_open:
-            return self.status
-        if action == Action.CANCEL and self.is_open:
-            return Status.CANCELLED
-        if action == Action.PAUSE and self.status in PAUSABLE:
-            return Status.WAITING_ON_CUSTOMER
-        if action == Action.RESUME and self.status == Status.WAITING_ON_CUSTOMER and self.paused_from:
-            return self.paused_from
-        try:
-            return TRANSITIONS[(self.status, action)]
-        except KeyError:
-            raise IllegalTransition(self.status, action) from None
+        match TRANSITIONS.get((self.status, action)):
+            case Target.STAY:
+                return self.status
+            case Target.BACK if self.paused_from is not None:
+                return self.paused_from
+            case Status() as to:
+                return to
+        raise IllegalTransition(self.status, action)
 
 
 def open_ticket(

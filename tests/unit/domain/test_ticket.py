@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.ticket import (
+    LIFECYCLE,
     TRANSITIONS,
     Action,
     Channel,
@@ -13,6 +14,8 @@ from chalicelib.domain.ticket import (
     Product,
     Reporter,
     Status,
+    Target,
+    _table,
     format_ticket_number,
     open_ticket,
 )
@@ -101,4 +104,17 @@ def test_closed_tickets_accept_no_further_moves():
 
 
 def test_the_transition_table_only_leads_to_known_statuses():
-    assert set(TRANSITIONS.values()) <= set(Status)
+    assert set(TRANSITIONS.values()) <= {*Status, *Target}
+
+
+def test_a_move_declared_twice_in_the_lifecycle_is_refused_when_the_table_is_built():
+    with pytest.raises(ValueError, match="declared twice"):
+        _table([*LIFECYCLE, LIFECYCLE[0]])
+
+
+def test_resuming_leads_back_to_where_the_ticket_was_paused_from():
+    ticket = new_ticket()[0].model_copy(update={"status": Status.ON_SITE})
+    paused, _ = ticket.apply(Action.PAUSE, actor="x", at=T0, summary="")
+    resumed, _ = paused.apply(Action.RESUME, actor="x", at=T0, summary="")
+
+    assert (paused.status, resumed.status, resumed.paused_from) == (Status.WAITING_ON_CUSTOMER, Status.ON_SITE, None)
