@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.regions import PROVINCES
 from chalicelib.domain.ticket import Channel, Kind
+from chalicelib.domain.uploads import PHOTO_KEY_PATTERN
 
 MAX_PHOTOS = 5  # per report, as the intake form promises
 _PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]{5,32}$")
@@ -79,24 +80,44 @@ def _strip(value: object) -> object:
 
 Required = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
 
+# What the API document says of the fields checked by code rather than by a length, so that a client
+# built from the document can make a valid report. Wider input is still read (full-width digits,
+# surrounding spaces): the document states the plain form.
+PHONE_SCHEMA = {
+    "pattern": _PHONE_CHARS.pattern, "maxLength": 32, "examples": ["13800138000", "025-8888 6666", "+85291234567"],
+    "description": "A mobile or a landline with its area code (China); other countries with + and their code",
+}
+PROVINCE_SCHEMA = {"enum": list(PROVINCES), "maxLength": 5, "description": "ISO 3166-2:CN code of the province"}
+PHOTO_KEY_SCHEMA = {"pattern": PHOTO_KEY_PATTERN, "maxLength": 300,
+                    "description": "The key of a photo uploaded through POST /api/uploads/photos and checked"}
+
 
 # Free text the customer may leave empty (blank becomes None), by longest length.
 OptionalShort = Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_blank_to_none)]
 OptionalName = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(_blank_to_none)]
-OptionalEmail = Annotated[Annotated[str, Field(max_length=254)] | None, BeforeValidator(_blank_to_none)]
+OptionalEmail = Annotated[
+    Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})] | None, BeforeValidator(_blank_to_none)
+]
 OptionalLong = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank_to_none)]
 
 
 class ServiceRequestInput(BaseModel):
     """A fault report / service request as submitted on the web form or the API."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=4000)
+    model_config = ConfigDict(
+        extra="forbid", str_max_length=4000,
+        json_schema_extra={"examples": [{
+            "customer_name": "南京明远机电有限公司", "contact_person": "王工", "phone": "13800138000",
+            "province": "CN-JS", "city": "南京", "address": "江宁区将军大道 100 号", "product_model": "KYN28-12",
+            "serial_number": "SN-2024-0012", "description": "开关柜无法合闸，面板报警灯常亮。",
+        }]},
+    )
 
     customer_name: Annotated[Required, Field(max_length=200)]
     contact_person: OptionalShort = None
-    phone: Annotated[Required, AfterValidator(normalize_phone)]
+    phone: Annotated[Required, AfterValidator(normalize_phone), Field(json_schema_extra=PHONE_SCHEMA)]
     email: Annotated[OptionalEmail, AfterValidator(lambda v: _email(v) if v else None)] = None
-    province: Required
+    province: Annotated[Required, Field(json_schema_extra=PROVINCE_SCHEMA)]
     city: OptionalShort = None
     address: Annotated[Required, Field(max_length=500)]
     project_name: OptionalName = None
@@ -108,7 +129,9 @@ class ServiceRequestInput(BaseModel):
     preferred_time: OptionalShort = None
     kind: Kind = Kind.FAULT
     channel: Channel = Channel.WEB
-    photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    photos: list[Annotated[str, Field(json_schema_extra=PHOTO_KEY_SCHEMA)]] = Field(
+        default_factory=list, max_length=MAX_PHOTOS
+    )
 
     @field_validator("province")
     @classmethod

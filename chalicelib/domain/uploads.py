@@ -18,6 +18,7 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", 
 _SAFE_NAME = re.compile(r"[^\w.-]+")
 PHOTO_PREFIX = "uploads/photos/"
 _PHOTO_KEY = re.compile(r"^uploads/photos/[0-9a-f]{32}/[\w.-]{1,80}$")
+PHOTO_KEY_PATTERN = _PHOTO_KEY.pattern  # as the API document states it
 
 
 class UploadProblem(StrEnum):

@@ -10,7 +10,8 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, Field
 
 from chalicelib import wiring
-from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.intake import PHOTO_KEY_SCHEMA, ServiceRequestInput
+from chalicelib.domain.uploads import PHOTO_TYPES
 from chalicelib.i18n import normalize_language, t
 from chalicelib.i18n.tracking import step_text
 from chalicelib.services.intake import PhotoRejected
@@ -32,7 +33,8 @@ class Receipt(BaseModel):
 
 class PhotoUploadRequest(BaseModel):
     filename: str = Field(min_length=1, max_length=200)
-    content_type: str = Field(min_length=1, max_length=100)
+    # Other types are answered 400 with the form's "not an image" message, so the list is the document's.
+    content_type: str = Field(min_length=1, max_length=100, json_schema_extra={"enum": sorted(PHOTO_TYPES)})
 
 
 class PhotoUpload(BaseModel):
@@ -45,7 +47,7 @@ class PhotoUpload(BaseModel):
 
 
 class PhotoCheckRequest(BaseModel):
-    key: str = Field(min_length=1, max_length=300)
+    key: str = Field(min_length=1, max_length=300, json_schema_extra=PHOTO_KEY_SCHEMA)
     filename: str | None = Field(None, max_length=200)
 
 

@@ -127,3 +127,18 @@ def test_the_openapi_document_is_valid_and_lists_every_operation(client):
 
 def test_the_outbox_page_does_not_exist_outside_local_mode(on_aws, client):
     assert client.http.get("/local/outbox").status_code == 404
+
+
+def test_the_document_states_what_a_valid_report_needs(client):
+    """A client built from the document alone can fill in a report: the provinces, the phone's form,
+    photo keys and types, and an example report that opens a ticket."""
+    schemas = client.http.get("/api/openapi.json").json_body["components"]["schemas"]
+    report = schemas["ServiceRequestInput"]
+    fields = report["properties"]
+    assert "CN-JS" in fields["province"]["enum"] and len(fields["province"]["enum"]) == 34
+    assert fields["phone"]["pattern"] and fields["phone"]["maxLength"] == 32
+    assert fields["photos"]["items"]["pattern"].startswith("^uploads/photos/")
+    assert schemas["PhotoUploadRequest"]["properties"]["content_type"]["enum"][0] == "image/gif"
+    [example] = report["examples"]
+    response = client.http.post("/api/requests", body=json.dumps(example), headers=JSON)
+    assert response.status_code == 201, response.body

@@ -1,0 +1,48 @@
+"""The JSON API, driven by its own OpenAPI document (schemathesis): the document's examples, requests it
+allows and requests it almost allows are all answered without a server error, and a client that builds
+a report from the document alone opens a ticket. Few examples per operation, derandomized: the same
+requests on every run, in seconds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+
+from tests.integration.chalice_wsgi import ChaliceWsgi
+
+EXAMPLES = 15
+FEW = settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+
+
+def answered(strategies: list[st.SearchStrategy[schemathesis.Case]], statuses: set[int]) -> None:
+    """Sends what ``strategies`` make; a server error fails the test with the request that caused it."""
+
+    @FEW
+    @given(case=st.one_of(strategies))
+    def send(case: schemathesis.Case) -> None:
+        statuses.add(case.call_and_validate(checks=[not_a_server_error]).status_code)
+
+    send()
+
+
+def test_no_request_the_document_describes_gets_a_server_error(aws):
+    from app import app
+
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", ChaliceWsgi(app))
+    answers: dict[str, set[int]] = defaultdict(set)
+    for found in schema.get_all_operations():
+        operation = found.ok()
+        strategies = [
+            operation.as_strategy(generation_mode=mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
+        strategies += operation.get_strategies_from_examples()
+
+        answered(strategies, answers[operation.label])
+    assert 201 in answers["POST /api/requests"], "a report built from the document opens a ticket"
