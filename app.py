@@ -21,6 +21,7 @@ from chalicelib.web import (
     readiness,
     reports,
     search,
+    short_links,
     staff,
     staff_api,
     static,
@@ -51,6 +52,7 @@ app.register_blueprint(nameplates.blueprint)
 app.register_blueprint(reports.blueprint)
 app.register_blueprint(search.blueprint)
 app.register_blueprint(survey.blueprint)
+app.register_blueprint(short_links.blueprint)
 app.register_blueprint(aftercare.blueprint)
 app.register_blueprint(complaints.blueprint)
 app.register_blueprint(escalations.blueprint)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import ReportConfig, ReportService
     from chalicelib.services.search import SearchService
+    from chalicelib.services.short_links import ShortLinks
     from chalicelib.services.sla import SlaConfig, SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
@@ -130,6 +131,7 @@ def _aws_services() -> Services:
     from chalicelib.services.notifications import NotificationService, RoutingNotifier
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import StoredEmailSender
+    from chalicelib.services.short_links import ShortLinkSms
     from chalicelib.services.sla import SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
@@ -148,7 +150,7 @@ def _aws_services() -> Services:
         RoutingNotifier(
             {
                 MessageChannel.EMAIL: email_sender(settings),
-                MessageChannel.SMS: sms_sender(settings, sns),
+                MessageChannel.SMS: ShortLinkSms(sms_sender(settings, sns), short_links()),
                 MessageChannel.STAFF_TOPIC: sns,
                 MessageChannel.STORED_EMAIL: StoredEmailSender(
                     S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
@@ -310,6 +312,34 @@ def sla_config(settings: Settings) -> SlaConfig:
     )
 
 
+# -- SMS short links: built beside ``Services`` like the report; the SMS channel and ``/l/`` share it --
+
+_short_links_override: ShortLinks | None = None
+
+
+def use_short_links(links: ShortLinks | None) -> None:
+    """Swap in other short links (tests); ``None`` returns to the real ones."""
+    global _short_links_override
+    _short_links_override = links
+
+
+def short_links() -> ShortLinks:
+    return _short_links_override or _aws_short_links()
+
+
+@cache
+def _aws_short_links() -> ShortLinks:
+    from chalicelib.adapters.clock import SystemClock
+    from chalicelib.adapters.dynamodb_short_links import DynamoShortLinks
+    from chalicelib.services.short_links import ShortLinks
+
+    settings = get_settings()
+    # The real clock even on a local stack whose clock was moved: signed tokens expire by it (the JWT
+    # library reads it), so the short links standing for them must too.
+    return ShortLinks(DynamoShortLinks(settings.table_name), SystemClock(), settings.public_base_url,
+                      link_signer(settings).expiry)
+
+
 # -- the monthly report (issue 5): built beside ``Services`` so that class keeps its fields ----------
 
 _reports_override: ReportService | None = None
@@ -467,6 +497,7 @@ def reset() -> None:
     _aws_reports.cache_clear()
     _aws_nameplates.cache_clear()
     _aws_search.cache_clear()
+    _aws_short_links.cache_clear()
     _aws_webhooks.cache_clear()
     file_origin.cache_clear()
     get_settings.cache_clear()

@@ -64,6 +64,8 @@ uses of a limit by one caller in a window       UpdateItem ADD on pk=LIMIT#<scop
 which submission an upload is attached to       Put      pk=UPLOAD#<object key>, sk=CLAIM, owner=<form's
                                                          idempotency key or ticket number>, with
                                                          attribute_not_exists(pk) OR owner = :owner
+an SMS short link's long link                   GetItem  pk=LINK#<sha256(id)>, sk=LINK; put with
+                                                         attribute_not_exists(pk); TTL ``expires_at``
 webhook subscriptions (a handful)               Query    pk=WEBHOOKS, sk=<subscription id>
 a subscription's delivery log, newest first     Query    pk=WEBHOOK#<id>, sk=<at>#<delivery>#<attempt>
                                                          descending; TTL ``expires_at``
@@ -328,6 +330,17 @@ def webhook_log_pk(subscription_id: str) -> str:
 
 def webhook_log_sk(at: datetime, delivery_id: str, attempt: int) -> str:
     return f"{iso(at)}#{delivery_id}#{attempt:03d}"
+
+
+# ---- SMS short links ----
+
+
+SHORT_LINK_SK = "LINK"
+
+
+def short_link_pk(short_id: str) -> str:
+    """Hashed like a tracking token: a copy of the table must not hand out links."""
+    return f"LINK#{hashlib.sha256(short_id.encode()).hexdigest()}"
 
 
 # ---- limits on anonymous callers ----

@@ -33,6 +33,13 @@ class JwtLinkSigner:
         except jwt.PyJWTError as error:
             raise BadLink(str(error)) from error
 
+    def expiry(self, token: str) -> datetime | None:
+        """When a live token we signed expires; None for anything else (a tracking token, a number)."""
+        try:
+            return datetime.fromtimestamp(self.verify(token)["exp"], UTC)
+        except BadLink:
+            return None
+
 
 _LABEL_CONTEXT = b"product-label\x00"
 _LABEL_ID = re.compile(r"^[A-Za-z0-9_-]{16,43}$")

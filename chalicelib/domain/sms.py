@@ -82,3 +82,32 @@ def template_for(message: str, templates: list[SmsTemplate]) -> tuple[SmsTemplat
         if values is not None:
             return template, values
     return None
+
+
+# Mainland carriers bill every character alike (a letter as a 汉字), 70 to a message with its sign
+# name, 67 to each part of a longer one (the rest carries the parts' joining header).
+SINGLE_SEGMENT = 70
+CONCATENATED_SEGMENT = 67
+# Elsewhere (SNS abroad) a text of GSM 03.38 characters only goes 7 bits a character: 160, or 153 a part;
+# the extension characters take two. Any other character makes the whole text UCS-2 (70/67).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = set("^{}\\[~]|€")
+
+
+def segments(text: str) -> int:
+    """How many messages a mainland carrier bills ``text`` as, sign name included."""
+    return _parts(len(text), SINGLE_SEGMENT, CONCATENATED_SEGMENT)
+
+
+def gsm_segments(text: str) -> int:
+    """How many messages ``text`` is sent as where the alphabet decides (SNS outside the mainland)."""
+    if not set(text) <= _GSM_BASIC | _GSM_EXTENSION:
+        return _parts(len(text), SINGLE_SEGMENT, CONCATENATED_SEGMENT)
+    return _parts(len(text) + sum(c in _GSM_EXTENSION for c in text), 160, 153)
+
+
+def _parts(length: int, single: int, each: int) -> int:
+    return 1 if length <= single else -(-length // each)

@@ -110,7 +110,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "{name}，您好：\n\n您的报修已受理，服务单号 {number}。\n"
             "产品：{model}\n\n随时查看处理进度：{link}\n\n售后服务主管将在 1 小时内与您联系。"
         ),
-        "msg.customer.sms": "【售后服务】您的报修已受理，单号{number}。查看进度：{link}",
+        "msg.customer.sms": "【售后服务】报修{number}已受理，查看进度：{link}",
         "msg.desk.subject": "新服务单 {number}：{customer}（{province}）{model}",
         "msg.desk.chat": "【售后服务】新服务单 {number}：{customer}（{province}）{model}。处理：{link}",
         "msg.desk.body": (
@@ -183,7 +183,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "客户：{customer}（{province}）\n产品：{model}\n故障：{description}\n\n查看详情：{link}"
         ),
         "msg.notice.sms": "【售后服务】{priority}服务单{number}通报：{customer}（{province}）{model}。详情：{link}",
-        "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}{late}。请处理：{link}",
+        "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}：{link}",
         "step.late": "，已超时 {late}",
         "ack.title": "服务单 {number}",
         "ack.intro": "您收到此链接是因为：{level} 级（{role}）。",
@@ -381,7 +381,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Customer: {customer} ({province})\nProduct: {model}\nFault: {description}\n\nDetails: {link}"
         ),
         "msg.notice.sms": "[Service desk] {priority} job {number}: {customer} ({province}) {model}. Details: {link}",
-        "msg.escalation.sms": "[Service desk] {number} {milestone} {what}{late}. Take it: {link}",
+        "msg.escalation.sms": "[Service desk] {number} {milestone} {what}. Take it: {link}",
         "step.late": ", {late} late",
         "ack.title": "Ticket {number}",
         "ack.intro": "You got this link as level {level} ({role}).",

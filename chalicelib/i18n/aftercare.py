@@ -5,7 +5,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "aftercare.msg.survey.subject": "服务满意度调查：服务单 {number}",
         "aftercare.msg.survey.body": "{name}您好：\n\n服务单 {number} 已完成。请花一分钟对本次服务打分，"
                                      "帮助我们改进：\n{link}\n\n链接 {days} 天内有效，每个服务单只能提交一次。",
-        "aftercare.msg.survey.sms": "【售后服务】服务单 {number} 已完成，请为本次服务打分：{link}",
+        "aftercare.msg.survey.sms": "【售后服务】{number}已完成，请为本次服务打分：{link}",
         "aftercare.msg.visit.subject": "定期维护提醒：{model}（{serial}）",
         "aftercare.msg.visit.body": "{name}您好：\n\n您的设备 {model}（编号 {serial}）的定期维护定于 {day}。"
                                     "我们将与您联系确认上门时间。",

@@ -315,7 +315,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "billing.error.amount": "Enter a valid amount (above 0, at most two decimals).",
         "msg.quote.subject": "Quote for ticket {number}: please approve",
         "msg.quote.body": "Dear {customer},\n\nYour service ticket {number} is a paid service. The quote totals {total} CNY (tax incl.) and is valid until {valid_until}.\nOpen this link to see the lines and approve or decline it (approving signs the service agreement, and we then schedule the work):\n{link}\n\nAfter-sales service",
-        "msg.quote.sms": "[Service desk] Ticket {number}: quote {total} CNY, valid until {valid_until}. Review and approve: {link}",
+        "msg.quote.sms": "[Service desk] Ticket {number}: quote {total} CNY, valid until {valid_until}. Approve: {link}",
         "event.send_quote": "Quote sent: please review and approve",
         "event.approve_quote": "Customer approved the quote (service agreement signed)",
         "event.decline_quote": "Customer declined the quote",

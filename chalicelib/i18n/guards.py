@@ -15,6 +15,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "error.photo_in_use": "照片 {name} 已附在另一份报修上，请移除后重新上传。",
         "timeline.sms_withheld.limit": "未发确认短信：该号码今天的确认短信已达上限（邮件照常发送）",
         "timeline.sms_withheld.international": "未发确认短信：境外号码不发短信（邮件照常发送）",
+        "error.short_link": "短信里的这个链接已过期或不存在。如需帮助，请致电售后服务中心。",
     },
     "en": {
         "clock.bad_hours": "Enter a number of hours from 0 to 87840.",
@@ -38,5 +39,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "timeline.sms_withheld.international": (
             "no confirmation SMS: numbers outside China get none (email sent as usual)"
         ),
+        "error.short_link": "This link from an SMS has expired or does not exist. For help, call the service desk.",
     },
 }

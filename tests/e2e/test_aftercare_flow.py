@@ -38,9 +38,9 @@ def test_survey_callback_and_complaint_with_capa(local_stack: LocalStack, desk, 
     supervisor.click(f"#approval-{number} button.approve")
     supervisor.wait_for_selector("#done")
 
-    # The customer's phone: the survey link arrives by SMS (moto's record of what SNS sent).
-    [link] = [re.search(r"(http\S+/s/\S+)", text).group(1) for kind, _, text in sent(local_stack)
-              if kind == "sms" and number in text and "/s/" in text]
+    # The customer's phone: the survey's short link arrives by SMS (moto's record of what SNS sent).
+    [link] = [re.search(r"(http\S+/l/\w+)", text).group(1) for kind, _, text in sent(local_stack)
+              if kind == "sms" and number in text and "打分" in text]
     phone_page.goto(link)
     for name, score in (("overall", 5), ("timeliness", 4), ("attitude", 5), ("quality", 4)):
         phone_page.check(f"input[name={name}][value='{score}']")

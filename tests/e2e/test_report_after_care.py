@@ -104,9 +104,9 @@ def test_a_months_survey_callback_and_complaint_are_in_its_emailed_report(
     supervisor.wait_for_selector("#done")
 
     [(_, _, sms)] = wait_for(
-        local_stack, lambda m: m[0] == "sms" and job in m[2] and "/s/" in m[2], "the survey link to the customer"
+        local_stack, lambda m: m[0] == "sms" and job in m[2] and "打分" in m[2], "the survey link to the customer"
     )
-    [link] = re.findall(r"http\S+/s/\S+", sms)
+    [link] = re.findall(r"http\S+/l/\w+", sms)
     phone_page.goto(link)
     for name, score in SURVEY.items():
         phone_page.check(f"input[name={name}][value='{score}']")

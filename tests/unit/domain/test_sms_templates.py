@@ -52,6 +52,6 @@ def test_the_templates_to_register_are_printed_in_each_carriers_syntax(capsys):
 
     assert main(["tencent"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "customer_confirmation.zh-CN\tnumber,link\t您的报修已受理，单号{1}。查看进度：{2}" in lines
+    assert "customer_confirmation.zh-CN\tnumber,link\t报修{1}已受理，查看进度：{2}" in lines
     assert len(lines) == 2 * len(SMS_TEMPLATES)
     assert main(["sns"]) == 2
