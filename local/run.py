@@ -112,6 +112,8 @@ class Stack:
                 # restart must recreate the same pool, or the saved staff accounts would be lost.
                 "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
                 "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+                # Authenticator codes are checked, as Cognito does (moto takes any code unless told).
+                "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -355,21 +355,24 @@ def ensure_user_pool(pool: StaffPool) -> tuple[str, str]:
 
 
 def add_staff(user_pool_id: str, username: str, roles: list[StaffRole], *, password: str | None = None,
-              email: str | None = None, phone: str | None = None, name: str | None = None) -> None:
+              email: str | None = None, phone: str | None = None, name: str | None = None,
+              temporary_password: str | None = None) -> None:
     """Creates a staff account in the given roles; with ``password`` it is usable at once (local demo),
-    without it Cognito mails a temporary one. ``phone`` (E.164): where a technician is told of his jobs;
-    ``name``: what pages call the person (王工) instead of the login."""
+    with ``temporary_password`` its first sign-in replaces that one (and enrols an authenticator where
+    the pool requires one), without either Cognito mails a temporary one. ``phone`` (E.164): where a
+    technician is told of his jobs; ``name``: what pages call the person (王工) instead of the login."""
     idp = client("cognito-idp")
     attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
     if phone:
         attributes.append({"Name": "phone_number", "Value": phone})
     if name:
         attributes.append({"Name": "name", "Value": name})
+    delivery: dict[str, Any] = {"MessageAction": "SUPPRESS"} if password or temporary_password else {
+        "DesiredDeliveryMediums": ["EMAIL"]}
+    if temporary_password:
+        delivery["TemporaryPassword"] = temporary_password
     try:
-        idp.admin_create_user(
-            UserPoolId=user_pool_id, Username=username, UserAttributes=attributes,
-            **({"MessageAction": "SUPPRESS"} if password else {"DesiredDeliveryMediums": ["EMAIL"]}),
-        )
+        idp.admin_create_user(UserPoolId=user_pool_id, Username=username, UserAttributes=attributes, **delivery)
     except ClientError as error:
         if error.response["Error"]["Code"] != "UsernameExistsException":
             raise

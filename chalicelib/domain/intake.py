@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.regions import PROVINCES
@@ -83,12 +84,12 @@ Required = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
 # What the API document says of the fields checked by code rather than by a length, so that a client
 # built from the document can make a valid report. Wider input is still read (full-width digits,
 # surrounding spaces): the document states the plain form.
-PHONE_SCHEMA = {
+PHONE_SCHEMA: JsonDict = {
     "pattern": _PHONE_CHARS.pattern, "maxLength": 32, "examples": ["13800138000", "025-8888 6666", "+85291234567"],
     "description": "A mobile or a landline with its area code (China); other countries with + and their code",
 }
-PROVINCE_SCHEMA = {"enum": list(PROVINCES), "maxLength": 5, "description": "ISO 3166-2:CN code of the province"}
-PHOTO_KEY_SCHEMA = {"pattern": PHOTO_KEY_PATTERN, "maxLength": 300,
+PROVINCE_SCHEMA: JsonDict = {"enum": [code for code in PROVINCES], "maxLength": 5, "description": "ISO 3166-2:CN code of the province"}
+PHOTO_KEY_SCHEMA: JsonDict = {"pattern": PHOTO_KEY_PATTERN, "maxLength": 300,
                     "description": "The key of a photo uploaded through POST /api/uploads/photos and checked"}
 
 

@@ -34,7 +34,9 @@ class Receipt(BaseModel):
 class PhotoUploadRequest(BaseModel):
     filename: str = Field(min_length=1, max_length=200)
     # Other types are answered 400 with the form's "not an image" message, so the list is the document's.
-    content_type: str = Field(min_length=1, max_length=100, json_schema_extra={"enum": sorted(PHOTO_TYPES)})
+    content_type: str = Field(
+        min_length=1, max_length=100, json_schema_extra={"enum": [kind for kind in sorted(PHOTO_TYPES)]}
+    )
 
 
 class PhotoUpload(BaseModel):
