@@ -71,6 +71,8 @@ class Action(StrEnum):
     CLASSIFY = "classify"
     RECORD_CONTACT = "record_contact"
     DISPATCH = "dispatch"
+    # The technician is on his way to the site: the supervisor and the customer see it before check-in.
+    SET_OUT = "set_out"
     CHECK_IN = "check_in"
     REPORT_PROGRESS = "report_progress"
     PAUSE = "pause"
@@ -167,6 +169,7 @@ LIFECYCLE: tuple[Rule, ...] = (
     *_rules((Action.RECORD_CONTACT, Action.NOTIFY, Action.ESCALATE, Action.ACKNOWLEDGE, Action.ADD_INFORMATION),
             OPEN_STATUSES),
     # On site (000 §4.5) and closure.
+    _rule(Action.SET_OUT, (Status.DISPATCHED,)),
     _rule(Action.CHECK_IN, (Status.DISPATCHED,), Status.ON_SITE),
     *_rules((Action.REPORT_ARRIVAL, Action.START_REPAIR, Action.REPORT_PROGRESS, Action.RESOLVE,
              Action.REFUSE_SIGNATURE), (Status.ON_SITE,)),

@@ -28,7 +28,8 @@ from chalicelib.i18n.deadlines import duration, read_pause_note
 
 # Actions whose label says everything the event records.
 LABEL_ONLY = frozenset({
-    Action.APPROVE, Action.START_REPAIR, Action.RESOLVE, Action.AGREE_RESOLUTION, Action.CLOSE_COMPLAINT,
+    Action.APPROVE, Action.SET_OUT, Action.START_REPAIR, Action.RESOLVE, Action.AGREE_RESOLUTION,
+    Action.CLOSE_COMPLAINT,
 })
 # Fields of the classification (``DeskService.classify``), in the order they are shown.
 CLASSIFICATION = ("priority", "plan", "in_province", "agreed_date", "kind", "billing", "billing_reason", "warranty")

@@ -105,6 +105,10 @@ class JobView:
     def done(self, action: Action) -> bool:
         return any(e.action == action for e in self.events)
 
+    def last(self, action: Action) -> TicketEvent | None:
+        """The latest event of ``action``, if any (e.g. when the technician set out)."""
+        return next((e for e in reversed(self.events) if e.action == action), None)
+
 
 @dataclass(frozen=True)
 class ApprovalItem:
@@ -162,6 +166,10 @@ class FieldWorkService:
         return JobView(ticket, self._sla.schedule(ticket, events, self._clock.now()), events)
 
     # -- on site ---------------------------------------------------------------------------------
+
+    def set_out(self, number: str, user: StaffUser) -> Ticket:
+        """On the way to the site: on the timeline and the customer's tracking page, before check-in."""
+        return self._move(number, user, Action.SET_OUT, "technician set out for the site")
 
     def check_in(self, number: str, user: StaffUser, location: Location | None = None) -> Ticket:
         """Arrived: stops the "on site" clock and starts the 1 h arrival-report rule (000 §4.5.4)."""

@@ -35,6 +35,7 @@ class Milestone(StrEnum):
     REVIEWED = "reviewed"
     CONTACTED = "contacted"
     DISPATCHED = "dispatched"
+    ON_THE_WAY = "on_the_way"
     ARRIVED = "arrived"
     REPAIR_STARTED = "repair_started"
     RESOLVED = "resolved"
@@ -67,6 +68,7 @@ MILESTONES: dict[Action, Milestone] = {
     Action.CLASSIFY: Milestone.REVIEWED,
     Action.RECORD_CONTACT: Milestone.CONTACTED,
     Action.DISPATCH: Milestone.DISPATCHED,
+    Action.SET_OUT: Milestone.ON_THE_WAY,
     Action.CHECK_IN: Milestone.ARRIVED,
     Action.START_REPAIR: Milestone.REPAIR_STARTED,
     Action.RESOLVE: Milestone.RESOLVED,

@@ -215,6 +215,10 @@ def check_form_upload(number: str) -> Response:
 # ---- the steps -----------------------------------------------------------------------------------
 
 
+def _set_out(number: str, form: dict[str, Any], lang: str) -> None:
+    _field_work(lambda fw: fw.set_out(number, current_staff()))
+
+
 def _check_in(number: str, form: dict[str, Any], lang: str) -> None:
     request = validate(CheckInForm, form, lang)
     try:
@@ -277,6 +281,7 @@ def _departure(number: str, form: dict[str, Any], lang: str) -> None:
 
 
 _STEPS = {
+    "set-out": _set_out,
     "check-in": _check_in,
     "arrival": _arrival,
     "progress": _progress,

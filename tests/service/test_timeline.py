@@ -61,6 +61,7 @@ def story() -> list[TicketEvent]:
     s.billing.draft_quote(number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31), note="含税")
     s.billing.send_quote(number, actor="sup")
     s.billing.answer_quote(receipt.tracking_token, approve=True, revision=1)
+    s.field_work.set_out(number, WANG)
     s.field_work.check_in(number, WANG, Location(lat=31.3, lon=120.6, accuracy_m=12))
     s.field_work.report_arrival(number, WANG, ArrivalReport(situation="柜体烧损", lodging="园区宾馆",
                                                             contact_phone="13900000000"))
@@ -196,5 +197,6 @@ def test_what_each_move_recorded_is_said(story):
 def test_the_customer_reads_the_words_of_the_tracking_page_without_the_offices_own_notes(story):
     assert said(story, Action.SUBMIT, customer=True) == "报修已受理（网页）"
     assert said(story, Action.APPROVE_QUOTE, customer=True) == "客户已确认报价（服务协议已签订）：第 1 版"
+    assert said(story, Action.SET_OUT, customer=True) == "出发前往现场"
     assert said(story, Action.CHECK_IN, customer=True) == "到达现场签到"
     assert "位置" in said(story, Action.CHECK_IN)
