@@ -1,7 +1,8 @@
 """The JSON API, driven by its own OpenAPI document (schemathesis): the document's examples, requests it
 allows and requests it almost allows are all answered without a server error, and a client that builds
-a report from the document alone opens a ticket. Few examples per operation, derandomized: the same
-requests on every run, in seconds."""
+a report from the document alone opens a ticket. Staff operations are sent signed in (every role), so
+they are fuzzed past the sign-in check. Few examples per operation, derandomized: the same requests on
+every run, in seconds."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
+from chalicelib.domain.staff import StaffRole
 from tests.integration.chalice_wsgi import ChaliceWsgi
 
 EXAMPLES = 15
@@ -21,20 +23,22 @@ FEW = settings(
 )
 
 
-def answered(strategies: list[st.SearchStrategy[schemathesis.Case]], statuses: set[int]) -> None:
+def answered(strategies: list[st.SearchStrategy[schemathesis.Case]], statuses: set[int], token: str) -> None:
     """Sends what ``strategies`` make; a server error fails the test with the request that caused it."""
 
     @FEW
     @given(case=st.one_of(strategies))
     def send(case: schemathesis.Case) -> None:
-        statuses.add(case.call_and_validate(checks=[not_a_server_error]).status_code)
+        response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error])
+        statuses.add(response.status_code)
 
     send()
 
 
-def test_no_request_the_document_describes_gets_a_server_error(aws):
+def test_no_request_the_document_describes_gets_a_server_error(aws, staff_token):
     from app import app
 
+    token = staff_token("fuzz", *StaffRole)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", ChaliceWsgi(app))
     answers: dict[str, set[int]] = defaultdict(set)
     for found in schema.get_all_operations():
@@ -44,5 +48,5 @@ def test_no_request_the_document_describes_gets_a_server_error(aws):
         ]
         strategies += operation.get_strategies_from_examples()
 
-        answered(strategies, answers[operation.label])
+        answered(strategies, answers[operation.label], token)
     assert 201 in answers["POST /api/requests"], "a report built from the document opens a ticket"
