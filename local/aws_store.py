@@ -4,12 +4,23 @@ moto keeps everything in memory. The state is kept on disk as a snapshot of moto
 short log of the requests that changed something since (``local/snapshots.py`` has the files):
 
 - A request is appended to the log only after moto has answered it, and before the answer is sent.
-  A client that saw success therefore finds its write on disk; a request cut off by a crash was never
-  acknowledged. Each line is flushed and fsync'ed, so it survives the loss of the whole machine too,
-  not only of the process. The log is in moto's recording format, written through moto's recorder.
+  A client that saw success therefore finds its write in the log; a request cut off by a crash was
+  never acknowledged. The log is in moto's recording format, written through moto's recorder.
+- The log is fsync'ed before an answer leaves, so a write also survives the loss of the whole machine,
+  not only of the process — grouped: one fsync covers every line written by then, so concurrent
+  requests share it instead of queueing for one each (and no request waits for an fsync while it
+  holds the lock). A request marked ``X-Local-Durability: deferred`` is answered once its line is
+  written (it survives ``kill -9`` of any process, being in the kernel's page cache), and is made
+  durable by the next fsync: the app's dev server marks its requests so and asks for one fsync
+  (``POST /_local/sync``) before its own answer leaves (``local/app_server.py``), so a form post
+  costs one fsync, not one per request it makes here.
 - Requests are serialised by one lock (moto's backends are not thread-safe anyway), so the order in
   the log is the order they took effect. This matters for conditional writes: replaying two racing
-  ``attribute_not_exists`` puts in another order would pick another winner.
+  ``attribute_not_exists`` puts in another order would pick another winner. Any answer not marked
+  deferred waits until everything written before it is durable, reads included: no client is shown
+  a write that a power cut could still take back.
+- Connections are kept open between requests (HTTP/1.1), so a client making many small requests
+  does not open a connection and start a thread for each.
 - Every ``SNAPSHOT_EVERY`` logged writes the store starts a new log and forks: the child pickles the
   backends as they are at that instant (copy-on-write memory, so the server does not wait for it) and
   writes the snapshot atomically (temporary file, fsync, rename). Once it is in place the older
@@ -29,7 +40,9 @@ short log of the requests that changed something since (``local/snapshots.py`` h
 Run: ``python -m local.aws_store`` (env ``LOCAL_AWS_PORT``, default 5000; ``LOCAL_STATE_DIR``, default
 ``.local`` in the repository). ``GET /_local/health`` answers 200 once the state is restored;
 ``GET /_local/sent-messages`` lists the emails and text messages sent, oldest first (``?limit=&skip=``:
-one page counted from the newest; the header ``X-Total-Count`` says how many there are).
+one page counted from the newest; the header ``X-Total-Count`` says how many there are);
+``POST /_local/sync`` makes every request answered so far durable and says how many lines the logs
+have been written and fsync'ed (``GET`` only says, without an fsync).
 """
 
 from __future__ import annotations
@@ -41,9 +54,12 @@ import logging
 import os
 import re
 import signal
+import socket
+import stat
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -55,6 +71,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_local/health"
 SENT_MESSAGES_PATH = "/_local/sent-messages"
+SYNC_PATH = "/_local/sync"
+# A client that makes its writes durable itself, with ``POST /_local/sync``, before it tells anyone.
+DEFERRED_HEADER = "X-Local-Durability"
+DEFERRED_VALUE = "deferred"
+_DEFERRED_ENVIRON_KEY = "HTTP_" + DEFERRED_HEADER.upper().replace("-", "_")
+# An idle kept-open connection holds a thread: it is closed after this long.
+KEEP_ALIVE_SECONDS = 120
 # Logged writes between snapshots: what a restart replays at most (a few seconds' worth), against
 # the cost of a snapshot (a fork, and a few seconds of CPU in the child at 10,000 tickets).
 SNAPSHOT_EVERY = int(os.environ.get("LOCAL_AWS_SNAPSHOT_EVERY") or 1000)
@@ -119,17 +142,14 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def append_line(file: BinaryIO, line: bytes) -> None:
-    """Appends one log line durably: write, flush, fsync — per request, before its answer."""
-    file.write(line)
-    file.flush()
-    os.fsync(file.fileno())
-
-
 def repair_recording(path: Path) -> list[dict[str, Any]]:
-    """Loads the recording, first cutting off a partial last line a crash may have left behind."""
+    """Loads the recording, first cutting off a partial last line a crash may have left behind. The
+    file is fsync'ed first: after a ``kill -9`` its last lines may still be only in the page cache,
+    and they are about to be built upon."""
     if not path.exists():
         return []
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         keep = data.rfind(b"\n") + 1
@@ -157,6 +177,12 @@ class DurableRecordingMiddleware:
         self._app = app
         self._directory = directory
         self._lock = threading.Lock()
+        # Lines written to the logs, and how many of them are fsync'ed (both count across logs). One
+        # thread at a time fsyncs, holding this lock but not the request lock: whoever waits here
+        # meanwhile is usually covered by that fsync or the next one (a group commit).
+        self._written = 0
+        self._durable = 0
+        self._fsync_lock = threading.Lock()
         self._log_number = 0
         self._log: BinaryIO | None = None  # the current log, open for appending (once restored)
         self._since_snapshot = 0
@@ -171,14 +197,22 @@ class DurableRecordingMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        body = _read_body(environ)
         if path == HEALTH_PATH or not self.ready.is_set():
             # Until the state is restored nobody may read half of it or write in between.
             status = "200 OK" if self.ready.is_set() else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json"), ("Retry-After", "1")])
             return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary}).encode()]
+        if path == SYNC_PATH:
+            if environ.get("REQUEST_METHOD") == "POST":
+                self.sync(self._written)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"written": self._written, "durable": self._durable}).encode()]
         if path == SENT_MESSAGES_PATH:
             with self._lock:
                 sent = sorted(sent_messages(), key=lambda m: self._sent_order.get(m["message_id"], 0))
+                owed = self._written
+            self.sync(owed)
             total = len(sent)
             sent = newest_slice(sent, parse_qs(environ.get("QUERY_STRING") or ""))
             start_response("200 OK", [("Content-Type", "application/json"), ("X-Total-Count", str(total))])
@@ -187,7 +221,6 @@ class DurableRecordingMiddleware:
             # The replay endpoint sends requests to this very server: holding the lock would deadlock.
             return self._app(environ, start_response)
 
-        body = _read_body(environ)
         with self._lock:
             captured: dict[str, Any] = {}
 
@@ -196,8 +229,10 @@ class DurableRecordingMiddleware:
                 return start_response(status, headers, exc_info)
 
             result = self._app(environ, capture_start_response)
-            if captured.get("status", 500) < 400 and action_of(environ.get("REQUEST_METHOD", "GET"), environ,
-                                                                 body) in SEND_ACTIONS:
+            if (
+                captured.get("status", 500) < 400
+                and action_of(environ.get("REQUEST_METHOD", "GET"), environ, body) in SEND_ACTIONS
+            ):
                 self._note_sent()
             entry = environ.get(ENVIRON_ENTRY_KEY)
             if (
@@ -207,12 +242,30 @@ class DurableRecordingMiddleware:
                 and not is_transient(_request_headers(environ))
             ):
                 entry["body"], entry["body_encoded"] = _encode_body(body)
+                entry["headers"].pop(DEFERRED_HEADER, None)
                 assert self._log is not None
-                append_line(self._log, json.dumps(entry).encode() + b"\n")
+                self._log.write(json.dumps(entry).encode() + b"\n")
+                self._log.flush()  # in the page cache from here: it survives the process
+                self._written += 1
                 self._since_snapshot += 1
                 if self._since_snapshot >= SNAPSHOT_EVERY and not self._snapshotting:
                     self._snapshot()
-            return result
+            owed = self._written
+        if environ.get(_DEFERRED_ENVIRON_KEY) != DEFERRED_VALUE:
+            self.sync(owed)
+        return result
+
+    def sync(self, owed: int) -> None:
+        """Returns once the first ``owed`` lines written are fsync'ed, fsyncing them if nobody has."""
+        if self._durable >= owed:
+            return
+        with self._fsync_lock:
+            if self._durable >= owed:  # the fsync this thread waited for covered it
+                return
+            written = self._written  # each of these lines is already written to the current log
+            assert self._log is not None
+            os.fsync(self._log.fileno())
+            self._durable = written
 
     def _note_sent(self) -> None:
         emails, texts = sent_message_ids()
@@ -284,9 +337,12 @@ class DurableRecordingMiddleware:
             finally:
                 os._exit(code)
         self._snapshotting = True
-        if self._log is not None:
-            self._log.close()
-        self._log_number, self._log, self._since_snapshot = number, open(log, "ab"), 0  # noqa: SIM115
+        with self._fsync_lock:  # the old log is closed whole: everything in it durable
+            if self._log is not None:
+                os.fsync(self._log.fileno())
+                self._log.close()
+            self._durable = self._written
+            self._log_number, self._log, self._since_snapshot = number, open(log, "ab"), 0  # noqa: SIM115
         threading.Thread(target=self._await_snapshot, args=(pid, number), name="snapshot", daemon=True).start()
 
     def finish_snapshot(self, seconds: float) -> None:
@@ -376,6 +432,7 @@ def sent_message_ids() -> tuple[list[str], list[str]]:
 def newest_slice(sent: list[dict[str, str]], query: Mapping[str, list[str]]) -> list[dict[str, str]]:
     """``?limit=N&skip=M``: the N messages after the M newest, still oldest first; a page of a desk
     that has sent tens of thousands of messages, not all of them."""
+
     def number(name: str) -> int | None:
         value = (query.get(name) or [""])[0]
         return int(value) if value.isdigit() else None
@@ -384,7 +441,7 @@ def newest_slice(sent: list[dict[str, str]], query: Mapping[str, list[str]]) -> 
     if limit is None and not skip:
         return sent
     end = max(len(sent) - skip, 0)
-    return sent[max(end - limit, 0):end] if limit is not None else sent[:end]
+    return sent[max(end - limit, 0) : end] if limit is not None else sent[:end]
 
 
 def _sent(kind: str, to: str, source: str, subject: str, body: str, message_id: str) -> dict[str, str]:
@@ -447,6 +504,88 @@ def _encode_body(body: bytes) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
+def keep_alive_handler(base: type[Any], verbose: bool) -> type[Any]:
+    """moto's request handler (werkzeug's, which closes every connection after one answer) serving
+    HTTP/1.1 persistent connections: the request body is read whole before the app sees it and the
+    answer is sent with its length, so the next request on the connection starts where this one ended."""
+
+    class KeepAliveRequestHandler(base):  # type: ignore[misc,valid-type]
+        protocol_version = "HTTP/1.1"
+        timeout = KEEP_ALIVE_SECONDS
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def run_wsgi(self) -> None:
+            if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            environ = self.make_environ()
+            environ["wsgi.input"] = io.BytesIO(_read_body(environ))
+            environ.pop("wsgi.input_terminated", None)
+            environ["CONTENT_LENGTH"] = str(len(environ["wsgi.input"].getbuffer()))
+            answer: list[Any] = []
+            chunks: list[bytes] = []
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                answer[:] = [status, headers]
+                return chunks.append
+
+            try:
+                iterable = self.server.app(environ, start_response)
+                try:
+                    chunks.extend(iterable)
+                finally:
+                    if hasattr(iterable, "close"):
+                        iterable.close()
+            except Exception:  # noqa: BLE001 - as werkzeug does: log it, answer 500, drop the connection
+                self.log_error("error on request:\n%s", traceback.format_exc())
+                answer[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
+                chunks[:] = [b"Internal Server Error"]
+                self.close_connection = True
+            status, headers = answer
+            code, _, reason = status.partition(" ")
+            payload = b"".join(chunks)
+            self.send_response(int(code), reason)
+            has_length = False
+            for name, value in headers:
+                lowered = name.lower()
+                if lowered in {"connection", "transfer-encoding"}:
+                    continue
+                if lowered == "content-length":
+                    has_length = True
+                    if self.command != "HEAD":
+                        continue  # HEAD keeps what the object's length is; others get the body's
+                self.send_header(name, value)
+            bodiless = self.command == "HEAD" or int(code) in {204, 304} or int(code) < 200
+            if not bodiless:
+                self.send_header("Content-Length", str(len(payload)))
+            elif not has_length and self.command == "HEAD":
+                self.send_header("Content-Length", "0")
+            # Headers and body in one write: in two, the body would wait for the client's delayed
+            # acknowledgement of the headers (Nagle), ~40 ms an answer on a kept-open connection.
+            self._headers_buffer.append(b"\r\n" + (b"" if bodiless else payload))
+            self.flush_headers()
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if verbose:  # one line per request is noise (and its date costs time)
+                super().log_request(code, size)
+
+    return KeepAliveRequestHandler
+
+
+def close_sockets() -> None:
+    """Closes every socket this process holds (in the snapshot's child: the listening one, and the
+    clients' kept-open connections, which must end when the server does, not when the child does)."""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        fd = int(name)
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            continue
+
+
 def install_recorder_hook() -> None:
     """Replaces moto's ``_record_request``: instead of appending at once, it leaves the entry for the
     middleware, which writes it only once moto has accepted the request."""
@@ -490,12 +629,14 @@ def main() -> int:
         print(f"aws-store: running plain moto, without local/moto_speedups.py: {mismatch}", flush=True)
     snapshots.register_reducers()
     install_recorder_hook()
-    if not os.environ.get("LOCAL_AWS_VERBOSE"):
+    verbose = bool(os.environ.get("LOCAL_AWS_VERBOSE"))
+    if not verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise
     middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), directory)
     middleware.port = port
+    handler = keep_alive_handler(MotoRequestHandler, verbose)
     try:
-        server = make_server(HOST, port, middleware, threaded=True, request_handler=MotoRequestHandler)
+        server = make_server(HOST, port, middleware, threaded=True, request_handler=handler)
     except OSError as error:
         print(f"aws-store: cannot listen on {HOST}:{port} ({error.strerror}); set LOCAL_AWS_PORT", flush=True)
         return 2
@@ -505,6 +646,7 @@ def main() -> int:
         # It may outlive a killed parent by the seconds it takes to finish, which is harmless: the
         # snapshot it writes stands for the logs before its number, whoever appends to later ones.
         server.socket.close()
+        close_sockets()
 
     middleware.in_snapshot_child = in_snapshot_child
 

@@ -55,6 +55,11 @@ range, a transaction touches its items. ``faster_moto()`` patches them while it 
   is, which is what the serializer produces for it; any other value (binary, or a shape the
   serializer would change) still goes through moto's serializer.
 
+Two costs of moto's server come with every request, whatever the table holds: to route it, moto
+lists its own package directory (``list_of_moto_modules``, a ``stat`` per service), and to dispatch
+it, it lists the response class's methods with ``inspect`` (``method_names_from_class``). Both are
+the same for the life of the process, so ``faster_moto()`` computes each once.
+
 For a long-running server, ``untracked_dynamodb_models()`` also stops moto from keeping every
 DynamoDB model it creates in ``instances_tracked`` (the list behind ``/moto-api/data.json``): each item
 written, and each copy made to roll a transaction back, would otherwise stay in memory for good.
@@ -70,6 +75,7 @@ pages cut by the 1 MB limit, before and after an item grows in place), and
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable, Iterator
@@ -80,10 +86,13 @@ from typing import Any
 from unittest import mock
 
 import moto
+import moto.backends as moto_backends
+import moto.core.responses as moto_responses
 import moto.dynamodb.models as ddb_models
 from moto.core.common_models import BaseModel
 from moto.core.model_instances import model_data
 from moto.core.serialize import BaseJSONSerializer
+from moto.core.utils import method_names_from_class
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -109,6 +118,8 @@ PATCHED_SOURCES: dict[str, tuple[Callable[[], Any], str]] = {
     "BaseJSONSerializer._serialize_type_structure": (
         lambda: BaseJSONSerializer._serialize_type_structure, "36873909cd0aeb4d"),
     "BaseModel.__new__": (lambda: BaseModel.__new__, "08cf0ef20e88029a"),
+    "list_of_moto_modules": (lambda: moto_backends.list_of_moto_modules, "4f741a10b06500e8"),
+    "method_names_from_class": (lambda: method_names_from_class, "9dbac89d082b655f"),
 }
 
 
@@ -435,9 +446,16 @@ _installed = ExitStack()
 _originals: dict[str, Callable[..., Any]] = {name: original() for name, (original, _) in PATCHED_SOURCES.items()}
 
 
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_originals["list_of_moto_modules"]())
+
+
 @contextmanager
 def faster_moto() -> Iterator[None]:
     with (
+        mock.patch.object(moto_backends, "list_of_moto_modules", _moto_modules),
+        mock.patch.object(moto_responses, "method_names_from_class", functools.cache(method_names_from_class)),
         mock.patch.object(Item, "__init__", _item_init),
         mock.patch.object(DynamoType, "size", _size),
         mock.patch.object(DynamoType, "cast_value", property(_cast_value)),

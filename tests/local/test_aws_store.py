@@ -7,6 +7,7 @@ through boto3 and plain HTTP, kills it without warning, starts it again and read
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import signal
@@ -23,7 +24,8 @@ import pytest
 import requests
 from botocore.config import Config
 
-from local import snapshots
+from local import dev_server, snapshots
+from local.aws_store import DEFERRED_HEADER, HEALTH_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AWKWARD_KEY = "forms/with space/a+b%2Fc/验收单.pdf"  # spaces, plus, an encoded slash, non-ASCII
@@ -87,7 +89,9 @@ class Store:
 
     def recording(self) -> list[dict[str, Any]]:
         """Every logged request since the last snapshot, oldest first."""
-        return [json.loads(line) for _, path in snapshots.logs(self.state_dir) for line in path.read_text().splitlines()]
+        return [
+            json.loads(line) for _, path in snapshots.logs(self.state_dir) for line in path.read_text().splitlines()
+        ]
 
     def current_log(self) -> Path:
         return snapshots.logs(self.state_dir)[-1][1]
@@ -191,7 +195,10 @@ def test_every_accepted_write_survives_kill_9(store: Store) -> None:
     store.start()
 
     assert requests.get(f"{store.url}/_local/health", timeout=5).json() == {
-        "ready": True, "snapshot": 0, "restored": 17, "refused": 0,
+        "ready": True,
+        "snapshot": 0,
+        "restored": 17,
+        "refused": 0,
     }
     assert_everything_is_back(store)
 
@@ -273,10 +280,89 @@ def test_the_sent_messages_come_a_page_at_a_time_counted_from_the_newest(store: 
 def test_the_sent_messages_are_in_the_order_they_were_sent_across_email_and_text(store: Store) -> None:
     ses, sns = store.client("ses"), store.client("sns")
     ses.verify_email_identity(EmailAddress="noreply@example.com")
-    ses.send_email(Source="noreply@example.com", Destination={"ToAddresses": ["a@example.com"]},
-                   Message={"Subject": {"Data": "first"}, "Body": {"Text": {"Data": "1"}}})
+    ses.send_email(
+        Source="noreply@example.com",
+        Destination={"ToAddresses": ["a@example.com"]},
+        Message={"Subject": {"Data": "first"}, "Body": {"Text": {"Data": "1"}}},
+    )
     sns.publish(PhoneNumber="+8613800138000", Message="second")
-    ses.send_email(Source="noreply@example.com", Destination={"ToAddresses": ["b@example.com"]},
-                   Message={"Subject": {"Data": "third"}, "Body": {"Text": {"Data": "3"}}})
+    ses.send_email(
+        Source="noreply@example.com",
+        Destination={"ToAddresses": ["b@example.com"]},
+        Message={"Subject": {"Data": "third"}, "Body": {"Text": {"Data": "3"}}},
+    )
     newest = requests.get(f"{store.url}/_local/sent-messages?limit=2&skip=0", timeout=30).json()
     assert [m["to"] for m in newest] == ["+8613800138000", "b@example.com"]
+
+
+def deferred_client(store: Store, service: str) -> Any:
+    """A client marking its requests as the app's dev server does (``local/dev_server.py``)."""
+    client = store.client(service)
+    client.meta.events.register("before-send", dev_server.mark_deferred)
+    return client
+
+
+def durability(store: Store) -> dict[str, int]:
+    return dict(requests.get(f"{store.url}/_local/sync", timeout=10).json())
+
+
+def make_table(store: Store) -> None:
+    store.client("dynamodb").create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def test_a_write_is_durable_before_its_answer_unless_its_client_syncs_itself(store: Store) -> None:
+    make_table(store)
+    assert durability(store) == {"written": 1, "durable": 1}  # a plain client's write: fsync'ed first
+
+    deferred_client(store, "dynamodb").put_item(TableName="t", Item={"pk": {"S": "deferred"}})
+    assert durability(store) == {"written": 2, "durable": 1}  # in the log, not yet fsync'ed
+
+    # A plain client's read waits until what it may see is durable.
+    assert "Item" in store.client("dynamodb").get_item(TableName="t", Key={"pk": {"S": "deferred"}})
+    assert durability(store) == {"written": 2, "durable": 2}
+
+
+def test_a_sync_makes_every_deferred_write_durable_and_they_survive_kill_9(store: Store) -> None:
+    make_table(store)
+    ddb = deferred_client(store, "dynamodb")
+    for n in range(3):
+        ddb.put_item(TableName="t", Item={"pk": {"S": f"ticket#{n}"}})
+    assert durability(store) == {"written": 4, "durable": 1}
+
+    answer = requests.post(f"{store.url}/_local/sync", timeout=10)
+    assert answer.json() == {"written": 4, "durable": 4}
+    store.kill9()
+    store.start()
+
+    found = store.client("dynamodb").scan(TableName="t")["Items"]
+    assert sorted(item["pk"]["S"] for item in found) == ["ticket#0", "ticket#1", "ticket#2"]
+    assert [e["headers"].get(DEFERRED_HEADER) for e in store.recording()] == [None] * 4  # not logged
+
+
+def test_one_connection_carries_many_requests(store: Store) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", store.port, timeout=10)
+    list_tables = {
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+    try:
+        answers, sockets = [], []
+        for _ in range(3):
+            connection.request("POST", "/", body=b"{}", headers=list_tables)
+            answer = connection.getresponse()
+            answers.append((answer.status, json.loads(answer.read())))
+            sockets.append(connection.sock)  # http.client opens a new one only if the server closed it
+        assert sockets[0] is not None and sockets == [sockets[0]] * 3
+        connection.request("GET", HEALTH_PATH)
+        health = connection.getresponse()
+        assert (health.status, json.loads(health.read())["ready"]) == (200, True)
+    finally:
+        connection.close()
+    assert answers == [(200, {"TableNames": []})] * 3

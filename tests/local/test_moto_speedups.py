@@ -17,10 +17,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 
 from chalicelib.adapters import keys, schema
 from local import moto_speedups
-from local.moto_speedups import faster_moto
+from local.moto_speedups import faster_moto, method_names_from_class, moto_backends, moto_responses
 
 TABLE = "t"
 PLAIN: dict[str, Any] = {
@@ -265,3 +266,14 @@ def test_untracked_models_are_not_kept():
                 ddb.put_item(TableName=TABLE, Item=_key(f"X{n}", "1"))
         assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
         assert ddb.scan(TableName=TABLE)["Count"] == 20
+
+
+def test_what_moto_looks_up_for_every_request_is_looked_up_once_and_the_same():
+    modules = list(moto_backends.list_of_moto_modules())
+    with faster_moto():
+        assert list(moto_backends.list_of_moto_modules()) == modules
+        assert "dynamodb" in moto_backends.list_of_moto_modules()
+        for handler in (DynamoHandler, moto_responses.BaseResponse):
+            assert moto_responses.method_names_from_class(handler) == method_names_from_class(handler)
+        with mock.patch.object(moto_backends.os, "listdir", side_effect=AssertionError("listed again")):
+            assert list(moto_backends.list_of_moto_modules()) == modules
