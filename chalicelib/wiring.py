@@ -167,9 +167,10 @@ def _aws_services() -> Services:
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
         sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
     )
+    directory = CognitoDirectory(settings.cognito_user_pool_id)
     sla = SlaService(
         tickets, config_store, notifications, link_signer(settings), clock,
-        sla_config(settings),
+        sla_config(settings), staff=directory,
     )
     files = S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url)
     archive = ArchiveService(
@@ -187,7 +188,6 @@ def _aws_services() -> Services:
         counters=DynamoRateCounters(settings.table_name),
         claims=DynamoUploadClaims(settings.table_name),
     )
-    directory = CognitoDirectory(settings.cognito_user_pool_id)
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(directory, notifications, settings.public_base_url))
     aftercare = AftercareService(

@@ -99,12 +99,14 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     config_store = HolidayAwareConfig(
         stored_config, HolidayCalendars(stored_config, timezone="Asia/Shanghai", refresh_seconds=0)
     )
+    # A copy each: a test may take a contact away from its own world.
+    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, dict(TECHNICIAN_CONTACTS),
+                                 names=TECHNICIAN_NAMES)
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
+        staff=staff,
     )
-    staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, TECHNICIAN_CONTACTS,
-                                 names=TECHNICIAN_NAMES)
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(staff, notifications, "https://desk.example.com"))
     archive_store = MemoryArchive(raw_tickets)

@@ -1,10 +1,12 @@
 """The escalation ladder: who is told what, and when, as a ticket's deadlines approach and pass.
 
-SPEC "Escalation": level 1 supervisor → level 2 chief engineer → level 3 general manager. A deadline
-about to be missed warns the owner (level 1) at a share of its target; a missed one escalates to the
-ladder, one level at a time: level 1 at the breach, and each further level after ``climb_after`` while
-nobody has acknowledged it. Missing the outer limit ("6 h at the latest") takes the remaining levels at
-once. Each level hears of each breach once.
+SPEC "Escalation": level 1 supervisor → level 2 chief engineer → level 3 general manager, and below the
+ladder (level 0) the job's technicians. Each deadline has an owner (``plans.OWNERS``): a deadline about to
+be missed warns its owner at a share of its target; a missed one escalates to the level above the owner
+at the breach (a technician's missed report → supervisor; the supervisor's missed contact → chief
+engineer), and to each further level after ``climb_after`` while nobody above the owner has taken it.
+Missing the outer limit ("6 h at the latest") takes the remaining levels at once. Each level hears of
+each breach once.
 Critical tickets tell levels 2 and 3 at creation (000 §4.4.2.1) — that rule is a plan milestone
 (``escalation_notice``) whose notice this module schedules like any other step.
 
@@ -22,11 +24,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendars import AlwaysOpen, BusinessHours, Calendar
-from chalicelib.domain.plans import Milestone, Role
+from chalicelib.domain.plans import OWNERS, Milestone, Role
 from chalicelib.domain.sla import Deadline, DeadlineState, Schedule, format_duration
 from chalicelib.domain.ticket import Priority
 
 LADDER: tuple[Role, ...] = (Role.SUPERVISOR, Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
+
+
+def level_of(role: Role) -> int:
+    """The ladder's level of ``role``: 1 to 3, and 0 for the technician below it."""
+    return LADDER.index(role) + 1 if role in LADDER else 0
+
+
+def taken_key(breach: str, role: Role) -> str:
+    """What taking a step records. The owner below the ladder taking his own warning says "I am on it":
+    it is kept apart from the breach, so it stops no climb above him."""
+    return breach if role in LADDER else f"owner:{breach}"
 DEFAULT_CLIMB_AFTER = timedelta(hours=1)
 
 
@@ -130,9 +143,10 @@ class RosterBook:
                 return roster.on_call[role]
         return ()
 
-    def recipients(self, step: Step, now: datetime, *, province: str,
-                   product_line: str | None = None) -> list[Recipient]:
-        """Who is told of ``step``, and when.
+    def recipients(self, step: Step, now: datetime, *, province: str, product_line: str | None = None,
+                   technicians: tuple[Person, ...] = ()) -> list[Recipient]:
+        """Who is told of ``step``, and when. A technician's step goes to the job's ``technicians``, or to
+        the supervisor while nobody is dispatched (he is the one who must act then).
 
         A step on a deadline counted on business hours waits for each holder's working time. A deadline
         counted round the clock (a 24/7 plan) is answered round the clock: when none of the level's
@@ -140,11 +154,13 @@ class RosterBook:
         call, the holders themselves, since a 24/7 promise outranks their evening. A critical job's step
         goes to the holders at once whatever the hour, and to whoever is on call as well.
         """
-        holders = self.holders(step.role, province=province, product_line=product_line)
+        role = Role.SUPERVISOR if step.role == Role.TECHNICIAN and not technicians else step.role
+        holders = technicians if role == Role.TECHNICIAN else self.holders(role, province=province,
+                                                                            product_line=product_line)
         if not (step.urgent or step.round_the_clock):
             return [Recipient(person=p, send_at=hold_until_working_time(now, p.calendar)) for p in holders]
         off_hours = not any(at_work(p.calendar, now) for p in holders)
-        on_call = self.on_call(step.role, province=province, product_line=product_line) if off_hours else ()
+        on_call = self.on_call(role, province=province, product_line=product_line) if off_hours else ()
         told = [Recipient(person=p, send_at=now, on_call=True) for p in on_call if p not in holders]
         if step.urgent or not told:
             told += [Recipient(person=p, send_at=now) for p in holders]
@@ -278,7 +294,7 @@ def _steps_for(
                 key=f"notice:{deadline.milestone.value}:{role.value}",
                 kind=StepKind.NOTICE,
                 milestone=deadline.milestone,
-                level=LADDER.index(role) + 1,
+                level=level_of(role),
                 role=role,
                 at=start,
                 due_at=deadline.due_at,
@@ -289,17 +305,19 @@ def _steps_for(
             for role in deadline.notify or (Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
         ]
     breach = breach_key(deadline)
+    owner = OWNERS.get(deadline.milestone, Role.SUPERVISOR)
     found: list[Step] = []
 
     def owner_told(kind: StepKind, key: str, at: datetime) -> Step:
-        return Step(key=key, kind=kind, milestone=deadline.milestone, level=1, role=Role.SUPERVISOR, at=at,
+        return Step(key=key, kind=kind, milestone=deadline.milestone, level=level_of(owner), role=owner, at=at,
                     due_at=deadline.due_at, urgent=urgent, round_the_clock=round_the_clock, rule=rule)
 
     if deadline.prompt_at is not None and deadline.state == DeadlineState.PENDING:
         found.append(owner_told(StepKind.PROMPT, f"prompt:{breach}", deadline.prompt_at))
     if deadline.warn_at is not None:
         found.append(owner_told(StepKind.WARNING, f"warn:{breach}", deadline.warn_at))
-    for index, role in enumerate(LADDER):
+    above_owner = LADDER[level_of(owner):]
+    for index, role in enumerate(above_owner):
         if index > 0 and breach in acknowledged:
             break
         at, kind = deadline.due_at + climb_after * index, StepKind.BREACH
@@ -308,10 +326,10 @@ def _steps_for(
             at, kind = deadline.latest_at, StepKind.LATEST_BREACH
         found.append(
             Step(
-                key=f"breach:{breach}:L{index + 1}",
+                key=f"breach:{breach}:L{level_of(role)}",
                 kind=kind,
                 milestone=deadline.milestone,
-                level=index + 1,
+                level=level_of(role),
                 role=role,
                 at=at,
                 due_at=deadline.due_at,

@@ -67,11 +67,29 @@ PRIORITY_LABELS: dict[Priority | None, str] = {
 
 
 class Role(StrEnum):
-    """The escalation ladder's levels (SPEC "Escalation")."""
+    """Who a step can be for: the escalation ladder's levels (SPEC "Escalation"), and below them the
+    job's own technicians, who own the deadlines of the work on site."""
 
+    TECHNICIAN = "technician"
     SUPERVISOR = "supervisor"
     CHIEF_ENGINEER = "chief_engineer"
     GENERAL_MANAGER = "general_manager"
+
+
+# Who owns each deadline: warnings and prompts go to the owner, a breach starts one level above it
+# (a technician's missed report goes to the supervisor, the supervisor's missed contact to the chief
+# engineer). The technician owns what happens on site once the job is dispatched to him.
+OWNERS: dict[Milestone, Role] = {
+    Milestone.CONTACTED: Role.SUPERVISOR,  # 000 §4.4.1
+    Milestone.DISPATCHED: Role.SUPERVISOR,  # 000 §4.4.2
+    Milestone.ON_SITE: Role.TECHNICIAN,
+    Milestone.ARRIVAL_REPORTED: Role.TECHNICIAN,  # 000 §4.5.4
+    Milestone.PROGRESS_REPORTED: Role.TECHNICIAN,  # 000 §4.5.5
+    Milestone.RESOLVED: Role.TECHNICIAN,
+    Milestone.LOANER_PROVIDED: Role.SUPERVISOR,  # 002 §6.1: the supervisor arranges the loaner
+    Milestone.ACCEPTANCE_FILED: Role.TECHNICIAN,  # 000 §4.5.7: he uploads the signed form
+    Milestone.REFUSAL_SETTLED: Role.SUPERVISOR,  # 000 §4.5.7: the supervisor settles a refusal
+}
 
 
 # What can start a milestone's clock: the ticket's creation, repair work beginning, or another milestone.

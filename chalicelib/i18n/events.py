@@ -293,8 +293,11 @@ class _Writer:
         if f"timeline.escalate.{kind}" not in CATALOG[self.lang]:
             raise _Unstructured()
         late = int(a.get("late_by_seconds") or 0)
+        # Below the ladder (level 0) is the deadline's owner, the technician: told by role, not by level.
+        owned = f"timeline.escalate.{kind}.owner"
+        key = owned if int(a["level"]) == 0 and owned in CATALOG[self.lang] else f"timeline.escalate.{kind}"
         return [self.t(
-            f"timeline.escalate.{kind}", milestone=self.milestone(a["milestone"]), level=int(a["level"]),
+            key, milestone=self.milestone(a["milestone"]), level=int(a["level"]),
             role=self.role(a["role"]), late=self.t("timeline.late", late=duration(self.lang, late)) if late else "",
         ), *self.told(a.get("told"))]
 
@@ -314,7 +317,7 @@ class _Writer:
     def _acknowledge(self, e: TicketEvent) -> list[str]:
         milestone, _, due = str(e.after["breach"]).partition("@")
         due_at = datetime.strptime(due, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        suffix = taken_suffix(e.after.get("kind"))
+        suffix = ".owner" if e.after.get("level") == 0 else taken_suffix(e.after.get("kind"))
         return [self.t(f"timeline.acknowledge{suffix}", level=int(e.after["level"]), role=self.role(e.after["role"]),
                        milestone=self.milestone(milestone), due=self.when(due_at))]
 

@@ -171,6 +171,8 @@ CATALOG: dict[str, dict[str, str]] = {
         # The escalation ladder.
         "timeline.escalate.notice": "{milestone}：已通报第 {level} 级（{role}）",
         "timeline.escalate.warning": "{milestone}即将超时：已提醒第 {level} 级（{role}）",
+        "timeline.escalate.warning.owner": "{milestone}即将超时：已提醒负责的{role}",
+        "timeline.escalate.prompt.owner": "{milestone}待处理：已告知负责的{role}",
         "timeline.escalate.prompt": "{milestone}待处理：已告知第 {level} 级（{role}）",
         "timeline.escalate.breach": "{milestone}超时{late}：已升级到第 {level} 级（{role}）",
         "timeline.escalate.latest_breach": "{milestone}超过最迟时限{late}：已升级到第 {level} 级（{role}）",
@@ -182,6 +184,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "timeline.acknowledge": "第 {level} 级（{role}）认领了“{milestone}”的超时（截止 {due}）",
         "timeline.acknowledge.ahead": "第 {level} 级（{role}）认领了“{milestone}”（截止 {due}）",
         "timeline.acknowledge.notice": "第 {level} 级（{role}）认领了此服务单的通报",
+        "timeline.acknowledge.owner": "负责的{role}认领了“{milestone}”（截止 {due}），正在处理",
         # Callback outcomes.
         "timeline.callback.satisfied": "客户满意",
         "timeline.callback.problem": "客户提出问题",
@@ -347,6 +350,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "timeline.purpose.escalation": "deadline notice: {milestone}",
         "timeline.escalate.notice": "{milestone}: level {level} ({role}) told of a severe job",
         "timeline.escalate.warning": "{milestone} due soon: warned level {level} ({role})",
+        "timeline.escalate.warning.owner": "{milestone} due soon: warned the {role} who owns it",
+        "timeline.escalate.prompt.owner": "{milestone} now owed: the {role} who owns it told",
         "timeline.escalate.prompt": "{milestone} now owed: level {level} ({role}) told",
         "timeline.escalate.breach": "{milestone} missed{late}: escalated to level {level} ({role})",
         "timeline.escalate.latest_breach": (
@@ -360,6 +365,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "timeline.acknowledge": "level {level} ({role}) took the {milestone} breach (due {due})",
         "timeline.acknowledge.ahead": "level {level} ({role}) took the {milestone} deadline (due {due})",
         "timeline.acknowledge.notice": "level {level} ({role}) took the notice of this job",
+        "timeline.acknowledge.owner": "the {role} who owns it took the {milestone} deadline (due {due}): on it",
         "timeline.callback.satisfied": "customer satisfied",
         "timeline.callback.problem": "customer raised a problem",
         "timeline.callback.unreachable": "customer not reached",

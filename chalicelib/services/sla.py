@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.escalation import (
-    LADDER,
     Ladder,
     Person,
     Recipient,
@@ -25,6 +24,8 @@ from chalicelib.domain.escalation import (
     StepKind,
     describe,
     hold_until_working_time,
+    level_of,
+    taken_key,
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.plans import PlanRegistry, Role
@@ -34,7 +35,7 @@ from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 from chalicelib.domain.ticket_clock import clock_facts
 from chalicelib.i18n import deadlines, t
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, TicketRepository
+from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, StaffDirectory, TicketRepository
 
 logger = Logger(child=True)
 
@@ -83,8 +84,12 @@ class SlaService:
         links: LinkSigner,
         clock: Clock,
         config: SlaConfig,
+        staff: StaffDirectory | None = None,
     ):
+        """``staff``: where the job's technicians are reached, for the deadlines they own (without it, the
+        supervisor is told in their place)."""
         self._tickets = tickets
+        self._staff = staff
         self._config_store = config_store
         self._notifications = notifications
         self._links = links
@@ -197,7 +202,10 @@ class SlaService:
         if not due:
             wake = self._ladder.next_wake(schedule, now, taken, acknowledged)
             return [] if self._tickets.set_next_wake(ticket, wake) else None
-        told = {s.key: roster.recipients(s, now, province=ticket.reporter.province) for s in due}
+        technicians = self._technicians(ticket) if any(s.role == Role.TECHNICIAN for s in due) else ()
+        told = {
+            s.key: roster.recipients(s, now, province=ticket.reporter.province, technicians=technicians) for s in due
+        }
         step_events = [self._event_for(step, told[step.key], now) for step in due]
         messages = [m for step in due for m in self._messages_for(ticket, step, told[step.key], roster, now)]
         # The notices are facts for the clock too: recompute with them so they count as met.
@@ -210,6 +218,15 @@ class SlaService:
         self._notifications.deliver(m for m in messages if m.next_attempt_at <= now)
         logger.info("escalation steps taken", extra={"ticket": number, "steps": [s.key for s in due]})
         return due
+
+    def _technicians(self, ticket: Ticket) -> tuple[Person, ...]:
+        """The job's technicians who can be reached (a login without a phone or email is not)."""
+        contacts = [(name, self._staff.contact(name)) for name in ticket.assignees] if self._staff else []
+        return tuple(
+            Person(name=name, phone=contact.phone, email=contact.email)
+            for name, contact in contacts
+            if contact is not None and (contact.phone or contact.email)
+        )
 
     def _event_for(self, step: Step, told: list[Recipient], now: datetime) -> TicketEvent:
         # Who was told, and whether it went out now or waits for their working time: the timeline says a
@@ -333,7 +350,7 @@ class SlaService:
         ticket = self._tickets.get(str(claims.get("ticket", "")))
         if ticket is None or claims.get("role") not in set(Role):
             raise BadLink()
-        claims.setdefault("level", LADDER.index(Role(str(claims["role"]))) + 1)
+        claims.setdefault("level", level_of(Role(str(claims["role"]))))
         return claims, ticket, self._tickets.events(ticket.number)
 
     def acknowledge(self, token: str) -> tuple[Ticket, bool]:
@@ -347,25 +364,28 @@ class SlaService:
             raise BadLink()
         now = self._clock.now()
         taken, acknowledged = self._tickets.escalation_state(ticket.number)
-        if breach in acknowledged:
-            return ticket, False
         role = Role(str(claims["role"]))
+        taking = taken_key(str(breach), role)
+        if taking in acknowledged:
+            return ticket, False
         # Links signed before every step could be taken name no kind: only breaches had a button then.
         kind = StepKind(str(claims.get("kind") or StepKind.BREACH.value))
         event = TicketEvent(
             at=now,
             actor=str(claims.get("name", "?")),
             action=Action.ACKNOWLEDGE,
-            summary=f"{claims.get('name')} ({role.value}, level {LADDER.index(role) + 1}) took the {kind.value} "
+            summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} "
             f"{breach}",
             after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
             public=False,
         )
-        next_wake = self.next_wake(ticket, events, now, taken, acknowledged | {str(breach)})
-        return ticket, self._tickets.record_acknowledgement(ticket, str(breach), event, next_wake)
+        next_wake = self.next_wake(ticket, events, now, taken, acknowledged | {taking})
+        return ticket, self._tickets.record_acknowledgement(ticket, taking, event, next_wake)
 
-    def acknowledged_breaches(self, number: str) -> frozenset[str]:
-        return self._tickets.escalation_state(number)[1]
+    def taken_by(self, claims: dict[str, object]) -> bool:
+        """Whether what a link is about has been taken (by its owner, for an owner's link)."""
+        taken = self._tickets.escalation_state(str(claims["ticket"]))[1]
+        return taken_key(str(claims.get("breach")), Role(str(claims["role"]))) in taken
 
 
 def _shortened(text: str, limit: int) -> str:

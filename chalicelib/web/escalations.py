@@ -36,7 +36,7 @@ def _page(token: str, notice: str | None = None) -> Response:
         ticket=ticket,
         schedule=sla.schedule(ticket, events),
         timeline=events,
-        acknowledged=claims.get("breach") in sla.acknowledged_breaches(ticket.number),
+        acknowledged=sla.taken_by(claims),
         take=t(lang, "ack.take" + taken_suffix(claims.get("kind"))),
         notice=notice,
     )

@@ -43,24 +43,28 @@ def test_the_sweep_escalates_over_dynamodb_and_the_link_page_takes_the_breach(cl
     sweep_at(client, now + timedelta(hours=2, minutes=1))
     emails = _moto_ses_messages()
     breach = [m for m in emails if "已超时" in m["subject"] and "派工" in m["subject"] and number in m["subject"]]
-    assert [m["destinations"]["ToAddresses"] for m in breach] == [["supervisor@service-desk.local"]]
-    link = breach[0]["body"].split("https://desk.example.com")[1].split()[0]
+    # The supervisor owns the dispatch: its breach goes to the level above him (and, out of hours, a
+    # critical job's also to whoever is on call for that level).
+    chief = [m for m in breach if m["destinations"]["ToAddresses"] == ["chief.engineer@service-desk.local"]]
+    assert len(chief) == 1 and {a for m in breach for a in m["destinations"]["ToAddresses"]} <= {
+        "chief.engineer@service-desk.local", "duty.engineer@service-desk.local"}
+    link = chief[0]["body"].split("https://desk.example.com")[1].split()[0]
 
     page = client.http.get(link).body.decode()
     assert number in page and 'id="schedule"' in page and "派工截止时间" in page and "dispatch due" not in page
     # The timeline too, from the events as DynamoDB gave them back.
-    assert "时限监控: 时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）" in page
+    assert "时限监控: 时限预警/升级：派工超时：已升级到第 2 级（总工/技术部经理）" in page
     assert "supervisor: 分类定级：等级：A 特急" in page and "escalated to level" not in page
     english = client.http.get(f"{link}?lang=en").body.decode()
     assert "dispatch due" in english
-    assert "deadline monitor: Deadline warning / escalation: dispatch missed: escalated to level 1" in english
+    assert "deadline monitor: Deadline warning / escalation: dispatch missed: escalated to level 2" in english
     taken = client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
     assert "已认领" in taken
     assert "已有人认领" in client.http.post(f"{link}/acknowledge", body="", headers=FORM).body.decode()
 
     sweep_at(client, now + timedelta(hours=5))
     later = [m for m in _moto_ses_messages() if "派工" in m["subject"] and "已超时" in m["subject"]]
-    assert len(later) == 1, "the acknowledged breach did not climb to levels 2 and 3"
+    assert later == breach, "the acknowledged breach did not climb to level 3"
 
 
 def test_a_leaders_notice_page_offers_the_take_button_and_records_who_took_it(client):
@@ -111,8 +115,10 @@ def test_a_sweep_that_loses_the_race_to_another_sends_nothing(client):
     assert other_reports[0].steps_taken > 0
     escalated = [p for p in outbox_purposes(number) if p[0].startswith("escalation:")]
     assert len(escalated) == len(set(escalated)), "nobody got the same step twice"
-    levels = sorted(p.rsplit(":", 1)[-1] for p, _ in escalated if p.startswith("escalation:breach:dispatched"))
-    assert levels == ["L1", "L1", "L2", "L2", "L3", "L3"], "each level once, by email and by SMS"
+    holders = {"chief.engineer@service-desk.local", "+8613900000002", "gm@service-desk.local", "+8613900000003"}
+    levels = sorted(p.rsplit(":", 1)[-1] for p, to in escalated
+                    if p.startswith("escalation:breach:dispatched") and to in holders)
+    assert levels == ["L2", "L2", "L3", "L3"], "each level above the owner once, by email and by SMS"
 
 
 def test_a_sweep_that_dies_after_claiming_leaves_its_messages_for_the_outbox_schedule(client):

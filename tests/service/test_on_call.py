@@ -9,6 +9,7 @@ import pytest
 from chalicelib.domain.escalation import Person, Roster
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import Role
+from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Priority
 from chalicelib.i18n.events import describe
 from ops.config import DEMO_ROSTER
@@ -16,8 +17,10 @@ from tests.fakes import fake_world, valid_report
 
 SUNDAY_0100 = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # 01:00 on Sunday 29 November in Beijing
 FRIDAY_1640 = datetime(2026, 11, 27, 8, 40, tzinfo=UTC)  # 16:40 on Friday in Beijing
-DUTY_SUPERVISOR = "+8613900000011"  # 赵值班, on call for the supervisor's level in the demo roster
-SUPERVISOR = "+8613900000001"  # 张主管, who holds it in working hours
+# The demo roster: who holds each level in working hours, and who is on call out of hours.
+CHIEF_ENGINEER, DUTY_ENGINEER = "+8613900000002", "+8613900000012"  # 李总工, 钱值班总工
+SUPERVISOR, DUTY_SUPERVISOR = "+8613900000001", "+8613900000011"  # 张主管, 赵值班
+WANG = StaffUser(username="tech-wang", roles=frozenset({StaffRole.TECHNICIAN}))
 
 
 def reported(world, at, **classification):
@@ -29,22 +32,26 @@ def reported(world, at, **classification):
     return receipt.number
 
 
-def contact_breach_sms(world):
-    """Who has been sent an SMS about the missed contact."""
-    return sorted(m.recipient for m in world.notifier.sent
-                  if m.purpose.startswith("escalation:breach:contacted") and m.channel == "sms")
+def sms_about(world, prefix):
+    return sorted(m.recipient for m in world.notifier.sent if m.purpose.startswith(prefix) and m.channel == "sms")
+
+
+def timeline(world, number):
+    return [describe("en", e, timezone="Asia/Shanghai").text for e in world.tickets.events(number)
+            if e.action == Action.ESCALATE]
 
 
 @pytest.mark.parametrize("priority", list(Priority))
-def test_a_missed_contact_at_two_on_a_sunday_morning_reaches_the_on_call_supervisor_at_once(priority):
+def test_a_contact_missed_at_two_on_a_sunday_morning_reaches_the_chief_engineer_on_call_at_once(priority):
     world = fake_world()
     reported(world, SUNDAY_0100, priority=priority, plan="premium")  # 24/7, contact within 1 h
     world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
     world.services.sla.sweep()
-    told = contact_breach_sms(world)
-    assert DUTY_SUPERVISOR in told
-    # A critical job's ladder goes to its holders at any hour as well; any other waits for nobody.
-    assert (SUPERVISOR in told) == (priority == Priority.CRITICAL)
+    told = sms_about(world, "escalation:breach:contacted")
+    # The supervisor owns the contact: its breach goes one level up, to whoever holds that level tonight.
+    assert DUTY_ENGINEER in told
+    # A critical job's ladder reaches its holders at any hour as well; any other job's does not wake them.
+    assert (CHIEF_ENGINEER in told) == (priority == Priority.CRITICAL)
 
 
 def test_an_urgent_standard_job_reported_at_night_is_answered_by_whoever_is_on_call():
@@ -52,10 +59,25 @@ def test_an_urgent_standard_job_reported_at_night_is_answered_by_whoever_is_on_c
     number = reported(world, SUNDAY_0100, priority=Priority.URGENT)
     world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
     world.services.sla.sweep()
-    assert contact_breach_sms(world) == [DUTY_SUPERVISOR]
-    timeline = [describe("en", e, timezone="Asia/Shanghai").text for e in world.tickets.events(number)
-                if e.action == Action.ESCALATE]
-    assert any("told 赵值班, on call" in line for line in timeline), timeline
+    assert sms_about(world, "escalation:breach:contacted") == [DUTY_ENGINEER]
+    assert any("told 钱值班总工, on call" in line for line in timeline(world, number))
+
+
+def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the_supervisor_on_call():
+    world = fake_world()
+    number = reported(world, SUNDAY_0100 - timedelta(hours=3), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.clock.at = SUNDAY_0100
+    world.services.field_work.check_in(number, WANG)  # the arrival report is due at 02:00
+    world.notifier.sent.clear()
+    world.clock.at = SUNDAY_0100 + timedelta(minutes=46)
+    world.services.sla.sweep()
+    warned = [m.recipient for m in world.notifier.sent if m.purpose.startswith("escalation:warn:arrival_reported")]
+    assert sorted(warned) == ["+8613900000002", "wang@desk.example.com"], "the technician owns it: he is warned"
+    world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
+    world.services.sla.sweep()
+    assert sms_about(world, "escalation:breach:arrival_reported") == [DUTY_SUPERVISOR]
+    assert any("warned the technician who owns it" in line for line in timeline(world, number))
 
 
 def test_with_nobody_on_call_the_level_itself_is_told_at_once():
@@ -64,17 +86,17 @@ def test_with_nobody_on_call_the_level_itself_is_told_at_once():
     reported(world, SUNDAY_0100, priority=Priority.URGENT)
     world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
     world.services.sla.sweep()
-    assert contact_breach_sms(world) == [SUPERVISOR]
+    assert sms_about(world, "escalation:breach:contacted") == [CHIEF_ENGINEER]
 
 
 def test_a_regional_on_call_holder_answers_for_tickets_from_that_region():
     world = fake_world()
     duty_js = Person(name="孙值班", phone="+8613900000021")
-    world.services.config.put_roster(Roster(scope="region:CN-JS", levels={}, on_call={Role.SUPERVISOR: (duty_js,)}))
+    world.services.config.put_roster(Roster(scope="region:CN-JS", levels={}, on_call={Role.CHIEF_ENGINEER: (duty_js,)}))
     reported(world, SUNDAY_0100, priority=Priority.URGENT)  # the report comes from Jiangsu
     world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
     world.services.sla.sweep()
-    assert contact_breach_sms(world) == ["+8613900000021"]
+    assert sms_about(world, "escalation:breach:contacted") == ["+8613900000021"]
 
 
 def test_a_business_hours_warning_the_sweep_reaches_after_closing_waits_for_monday_and_says_so():
@@ -87,6 +109,4 @@ def test_a_business_hours_warning_the_sweep_reaches_after_closing_waits_for_mond
     monday_0830 = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
     assert warnings and all(m.next_attempt_at == monday_0830 for m in warnings)
     assert not [m for m in world.notifier.sent if m.purpose.startswith("escalation:warn")]
-    timeline = [describe("en", e, timezone="Asia/Shanghai").text for e in world.tickets.events(number)
-                if e.action == Action.ESCALATE]
-    assert any("held until 2026-11-30 08:30 for 张主管" in line for line in timeline), timeline
+    assert any("held until 2026-11-30 08:30 for 张主管" in line for line in timeline(world, number))

@@ -48,13 +48,13 @@ def test_an_untouched_critical_ticket_climbs_the_whole_ladder_on_time():
                  if "dispatched" in key]
         world.clock.advance(timedelta(minutes=10))
     assert seen == [
+        # The supervisor owns the dispatch: he is warned, and its breach starts one level above him.
         (90, "warn", "dispatched@20261127T043000Z", "supervisor@service-desk.local"),
-        (120, "breach", "L1", "supervisor@service-desk.local"),
-        (180, "breach", "L2", "chief.engineer@service-desk.local"),
-        (240, "breach", "L3", "gm@service-desk.local"),
+        (120, "breach", "L2", "chief.engineer@service-desk.local"),
+        (180, "breach", "L3", "gm@service-desk.local"),
     ]
     timeline = [e.summary for e in world.tickets.events(number) if e.action == Action.ESCALATE]
-    assert any("dispatched missed, 2 h late: escalated to level 3 (general_manager)" in s for s in timeline)
+    assert any("dispatched missed, 1 h late: escalated to level 3 (general_manager)" in s for s in timeline)
 
 
 def test_the_chinese_escalation_messages_say_how_late_in_chinese():
@@ -62,7 +62,7 @@ def test_the_chinese_escalation_messages_say_how_late_in_chinese():
     critical_ticket(world)
     world.clock.advance(timedelta(hours=3))
     world.services.sla.sweep()
-    level_2 = [m for m in world.notifier.sent if m.purpose.endswith("dispatched@20261127T043000Z:L2")]
+    level_2 = [m for m in world.notifier.sent if m.purpose.endswith("dispatched@20261127T043000Z:L3")]
     assert {m.channel for m in level_2} == {MessageChannel.EMAIL, MessageChannel.SMS}
     # The email says how late; the SMS, kept to one message, leaves that to the page its link opens.
     assert all("已超时 1 小时" in m.text for m in level_2 if m.channel == MessageChannel.EMAIL)
@@ -108,7 +108,7 @@ def test_acknowledging_from_the_link_stops_the_climb_and_names_who_took_it():
     world.services.sla.sweep()
     assert [k for k, _ in escalations(world) if "breach:dispatched" in k] == []
     ack = [e for e in world.tickets.events(number) if e.action == Action.ACKNOWLEDGE]
-    assert ack and ack[0].actor == "张主管"
+    assert ack and ack[0].actor == "李总工"
 
 
 def test_a_warning_at_night_on_a_24_7_job_goes_to_the_supervisor_on_call_at_once():

@@ -97,7 +97,7 @@ def test_a_write_between_the_sweeps_read_and_its_claim_makes_it_decide_again_not
     writes_before_the_sweeps_claim(world, number, times=1)
     report = world.services.sla.sweep()
     assert report.conflicts == 0
-    assert f"{number} breach:dispatched@20261127T043000Z:L1" in report.steps
+    assert f"{number} breach:dispatched@20261127T043000Z:L2" in report.steps
     assert world.tickets.wake[number] > world.clock.now()
 
 
@@ -109,4 +109,4 @@ def test_a_ticket_that_keeps_changing_under_the_sweep_stays_due_for_the_next_one
     assert report.conflicts == 1 and report.steps == []
     assert world.tickets.wake[number] <= world.clock.now()
     del world.tickets.record_escalation
-    assert f"{number} breach:dispatched@20261127T043000Z:L1" in world.services.sla.sweep().steps
+    assert f"{number} breach:dispatched@20261127T043000Z:L2" in world.services.sla.sweep().steps

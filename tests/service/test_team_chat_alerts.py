@@ -38,7 +38,7 @@ def submit(world, **report):
     return world.services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)), language="zh-CN")
 
 
-def critical_job_swept_after(world, hours: int, **report) -> str:
+def critical_job_swept_after(world, hours: float, **report) -> str:
     """A job classified critical and left alone for ``hours``, then swept once."""
     number = submit(world, **report).number
     world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
@@ -61,7 +61,6 @@ def test_each_level_of_an_untouched_critical_job_hears_in_its_team_chat_once_per
     dispatch = [(to, key.split(":")[0], key.rsplit(":", 1)[-1]) for to, key in heard if "dispatched@" in key]
     assert dispatch == [
         (SUPERVISORS.address, "warn", "dispatched@20261127T043000Z"),
-        (SUPERVISORS.address, "breach", "L1"),
         (CHIEF.address, "breach", "L2"),
         (LEADERS.address, "breach", "L3"),
     ]
@@ -76,17 +75,17 @@ def test_each_level_of_an_untouched_critical_job_hears_in_its_team_chat_once_per
 def test_whoever_takes_the_breach_from_the_groups_link_is_recorded_as_the_group():
     world = world_with_chats()
     number = critical_job_swept_after(world, 2)
-    breach = next(m for m in chat_messages(world) if m.purpose.endswith("dispatched@20261127T043000Z:L1"))
+    breach = next(m for m in chat_messages(world) if m.purpose.endswith("dispatched@20261127T043000Z:L2"))
 
     world.services.sla.acknowledge(breach.text.rsplit("/escalations/", 1)[1])
 
     [taken] = [e for e in world.tickets.events(number) if e.action == Action.ACKNOWLEDGE]
-    assert taken.actor == SUPERVISORS.name
+    assert taken.actor == CHIEF.name
 
 
 def test_a_regions_own_group_replaces_the_default_one_for_that_level_only():
     world = world_with_chats()
-    critical_job_swept_after(world, 2, province="CN-GD", city="广州")
+    critical_job_swept_after(world, 0.75, province="CN-GD", city="广州")  # the supervisor warned of the contact
 
     groups = {m.recipient for m in chat_messages(world)}
     assert GD_SUPERVISORS.address in groups and SUPERVISORS.address not in groups

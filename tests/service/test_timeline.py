@@ -49,7 +49,7 @@ def story() -> list[TicketEvent]:
                                origin=PublicOrigin(ip="203.0.113.9"), submission="add-1")
     s.desk.classify(number, actor="sup", priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
-    s.sla.sweep()  # the dispatch deadline missed: the ladder's first level is told
+    s.sla.sweep()  # the supervisor's dispatch deadline missed: the level above him is told
     mail = next(m for m in world.notifier.sent if "breach:dispatched" in m.purpose)
     s.sla.acknowledge(mail.text.split("/escalations/")[1].split()[0])
     s.desk.record_contact(number, actor="desk", note="约好明早到")
@@ -168,9 +168,9 @@ def test_what_each_move_recorded_is_said(story):
     assert said(story, Action.DECIDE_BILLING) == "收费判定：收费：有偿服务；收费依据：使用不当"
     escalations = [events.describe("zh-CN", e, timezone=ZONE).text for e in story if e.action == Action.ESCALATE]
     assert "时限预警/升级：通报领导：已通报第 2 级（总工/技术部经理）；已通知 李总工" in escalations
-    assert "时限预警/升级：派工超时：已升级到第 1 级（售后服务主管）；已通知 张主管" in escalations
-    assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 2 级（总工/技术部经理）；已通知 李总工" in escalations
-    assert re.fullmatch(r"认领：第 1 级（售后服务主管）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
+    assert "时限预警/升级：派工超时：已升级到第 2 级（总工/技术部经理）；已通知 李总工" in escalations
+    assert "时限预警/升级：联系报修人超时 1 小时：已升级到第 3 级（总经理）；已通知 王总经理" in escalations
+    assert re.fullmatch(r"认领：第 2 级（总工/技术部经理）认领了“派工”的超时（截止 \d{4}-\d\d-\d\d \d\d:\d\d）",
                         said(story, Action.ACKNOWLEDGE))
     assert said(story, Action.DRAFT_QUOTE) == (
         "拟定报价：第 1 版；明细：3 行；合计：1,730.00 元；有效期至：2026-12-31；说明：含税")

@@ -35,13 +35,36 @@ def dispatch_steps(now, *facts, acknowledged=frozenset()):
     ]
 
 
-def test_critical_dispatch_warns_the_supervisor_then_climbs_one_level_an_hour():
+def test_the_supervisors_dispatch_deadline_warns_him_and_a_breach_goes_straight_to_the_chief_engineer():
     assert dispatch_steps(CREATED) == [
         (StepKind.WARNING, Role.SUPERVISOR, timedelta(hours=1, minutes=30)),
-        (StepKind.BREACH, Role.SUPERVISOR, timedelta(hours=2)),
-        (StepKind.BREACH, Role.CHIEF_ENGINEER, timedelta(hours=3)),
-        (StepKind.BREACH, Role.GENERAL_MANAGER, timedelta(hours=4)),
+        (StepKind.BREACH, Role.CHIEF_ENGINEER, timedelta(hours=2)),
+        (StepKind.BREACH, Role.GENERAL_MANAGER, timedelta(hours=3)),
     ]
+
+
+def test_the_technicians_arrival_report_warns_him_and_a_breach_climbs_from_the_supervisor():
+    on_site = ClockFact(at=CREATED + timedelta(hours=5), kind=FactKind.ON_SITE)
+    steps = [(s.kind, s.role, s.level, s.at - on_site.at)
+             for s in LADDER.steps(critical_schedule(on_site.at, on_site), on_site.at)
+             if s.milestone == Milestone.ARRIVAL_REPORTED]
+    assert steps == [
+        (StepKind.WARNING, Role.TECHNICIAN, 0, timedelta(minutes=45)),
+        (StepKind.BREACH, Role.SUPERVISOR, 1, timedelta(hours=1)),
+        (StepKind.BREACH, Role.CHIEF_ENGINEER, 2, timedelta(hours=2)),
+        (StepKind.BREACH, Role.GENERAL_MANAGER, 3, timedelta(hours=3)),
+    ]
+
+
+def test_a_technicians_step_reaches_the_supervisor_while_nobody_is_dispatched():
+    supervisor, wang = Person(name="张主管", phone="+8613900000001"), Person(name="王工", phone="+8613900000002")
+    book = RosterBook([Roster(levels={Role.SUPERVISOR: (supervisor,)})])
+    on_site = ClockFact(at=CREATED + timedelta(hours=5), kind=FactKind.ON_SITE)
+    warning = next(s for s in LADDER.steps(critical_schedule(on_site.at, on_site), on_site.at)
+                   if s.milestone == Milestone.ARRIVAL_REPORTED and s.kind == StepKind.WARNING)
+    told = book.recipients(warning, warning.at, province="CN-JS", technicians=(wang,))
+    assert [r.person for r in told] == [wang]
+    assert [r.person for r in book.recipients(warning, warning.at, province="CN-JS")] == [supervisor]
 
 
 def test_a_ticket_dispatched_in_time_takes_no_dispatch_steps():
@@ -55,11 +78,11 @@ def test_an_acknowledged_breach_stops_climbing():
     breach = next(
         s for s in LADDER.steps(schedule, now) if s.kind == StepKind.BREACH and s.milestone == Milestone.DISPATCHED
     ).key.split(":")[1]
-    assert [r for _, r, _ in dispatch_steps(now, acknowledged=frozenset({breach}))] == [Role.SUPERVISOR]
+    assert [r for _, r, _ in dispatch_steps(now, acknowledged=frozenset({breach}))] == [Role.CHIEF_ENGINEER]
 
 
 def test_past_the_outer_limit_the_ladder_jumps_to_the_top():
-    slow = Ladder(climb_after=timedelta(hours=3))
+    slow = Ladder(climb_after=timedelta(hours=5))
     steps = [s for s in slow.steps(critical_schedule(CREATED), CREATED) if s.milestone == Milestone.DISPATCHED]
     top = [s for s in steps if s.role == Role.GENERAL_MANAGER][0]
     assert (top.kind, top.at - CREATED) == (StepKind.LATEST_BREACH, timedelta(hours=6))
