@@ -12,6 +12,7 @@ blueprint = Blueprint(__name__)
 STATIC = Path(__file__).parent / "static"
 TYPES = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
 FILES = {p.name: p for p in STATIC.iterdir() if p.suffix in TYPES}
+SERVICE_WORKERS = frozenset({"tech-outbox-sw.js"})
 
 
 @blueprint.route("/static/{name}", methods=["GET"])
@@ -19,7 +20,9 @@ def static_file(name: str) -> Response:
     path = FILES.get(name)
     if path is None:
         return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
-    return Response(
-        body=path.read_text(encoding="utf-8"),
-        headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"},
-    )
+    headers = {"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}
+    if name in SERVICE_WORKERS:
+        # Served from /static/ but looks after the technician's pages (the scope it registers), and a
+        # changed worker must reach the phones at their next visit.
+        headers |= {"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"}
+    return Response(body=path.read_text(encoding="utf-8"), headers=headers)

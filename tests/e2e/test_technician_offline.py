@@ -1,0 +1,45 @@
+"""On the running local stack at phone size: a progress report sent while the phone has no network is
+kept on the phone (the outbox's service worker) with what was typed, the page says so, and it is
+recorded once the network is back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.ticket import Action
+from chalicelib.settings import get_settings
+from tests.e2e.stack import LocalStack
+from tests.e2e.test_technician_phone import dispatched_job, open_and_check_in
+
+pytestmark = pytest.mark.e2e
+TYPED = "离线时写的进度：已拆下旧线圈"
+# Resolves once the outbox's service worker looks after the page (the first visit installs it).
+CONTROLLED = """new Promise((resolve) => navigator.serviceWorker.controller ? resolve(true)
+  : navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true)))"""
+
+
+def progress_reports(number: str) -> list[str]:
+    events = DynamoTickets(get_settings().table_name).events(number)
+    return [e.after.get("text", "") for e in events if e.action == Action.REPORT_PROGRESS]
+
+
+def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_network_is_back(
+    local_stack: LocalStack, desk, phone_page
+):
+    page = phone_page
+    number = dispatched_job(local_stack, desk, "离线测试公司")["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+
+    page.context.set_offline(True)
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+    assert progress_reports(number) == []
+
+    page.context.set_offline(False)
+    page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
+    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送")
+    assert progress_reports(number) == [TYPED]
