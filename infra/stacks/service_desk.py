@@ -1142,14 +1142,7 @@ class ServiceDeskStack(Stack):
     def _sms_alarms(self, alarm: Callable[..., None]) -> None:
         """Customers' and staff's SMS each alarmed on by their own count: SNS's one spend limit is the
         account's, so only our own figures can tell which of them is spending it."""
-        stage = self.stage
-
-        def sms(metric_name: str, audience: SmsAudience, period: Duration) -> cloudwatch.Metric:
-            """Each SMS the provider took or refused, counted by whom it was for (the app's EMF lines)."""
-            return cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE, metric_name=metric_name, statistic="Sum", period=period,
-                dimensions_map={"service": SERVICE_NAME, "audience": audience.value},
-            )
+        stage, sms = self.stage, self._sms_metric
 
         alarm(
             "CustomerSmsVolumeAlarm",
@@ -1179,6 +1172,14 @@ class ServiceDeskStack(Stack):
             spend,
             f"SMS spend this month passed USD {spend} of the account's limit: at the limit SNS stops every SMS, "
             f"escalations included ({stage.name})",
+        )
+
+    @staticmethod
+    def _sms_metric(metric_name: str, audience: SmsAudience, period: Duration) -> cloudwatch.Metric:
+        """Each SMS the provider took or refused, counted by whom it was for (the app's EMF lines)."""
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE, metric_name=metric_name, statistic="Sum", period=period,
+            dimensions_map={"service": SERVICE_NAME, "audience": audience.value},
         )
 
     def _dashboard(self, functions: dict[str, CfnResource]) -> None:
@@ -1236,6 +1237,17 @@ class ServiceDeskStack(Stack):
                                 period=five_minutes, statistic="Maximum", label="parts failed"),
                         ],
                         width=12,
+                    ),
+                ],
+                [
+                    cloudwatch.GraphWidget(
+                        title="SMS by audience (per 5 min): customers' and staff's apart",
+                        left=[self._sms_metric(metric, audience, five_minutes).with_(label=f"{audience} {metric}")
+                              for audience in SmsAudience for metric in (SMS_SENT_METRIC, SMS_FAILED_METRIC)],
+                        right=[cloudwatch.Metric(namespace="AWS/SNS", metric_name="SMSMonthToDateSpentUSD",
+                                                 statistic="Maximum", period=Duration.hours(1),
+                                                 label="SMS spent this month (USD, whole account)")],
+                        width=24,
                     ),
                 ],
             ],

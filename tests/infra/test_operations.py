@@ -34,10 +34,10 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def test_the_dashboard_shows_intake_sweep_lag_messages_and_the_report_build(template):
     [dashboard] = of_type(template, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    for title in ("Intake", "SLA sweep lag", "Messages sent and failed", "Monthly report build"):
+    for title in ("Intake", "SLA sweep lag", "Messages sent and failed", "Monthly report build", "SMS by audience"):
         assert title in body
     for metric in ('\\"Count\\"', "OldestOverdueTicketNotEscalatedSeconds", "MessagesSent", "MessagesFailed",
-                   "MonthlyReportEmailsQueued", "ReportPart"):
+                   "MonthlyReportEmailsQueued", "ReportPart", "SmsSent", "SmsFailed", "SMSMonthToDateSpentUSD"):
         assert metric in body, metric
     assert "/api/requests" in body
 
