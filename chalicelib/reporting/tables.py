@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.regions import province_name
-from chalicelib.domain.reports import MonthlyReport, TicketRow
+from chalicelib.domain.reports import MonthlyReport, RuleTally, TicketRow
 from chalicelib.i18n import t
 
 CSV_TYPE = "text/csv"
@@ -134,6 +134,12 @@ def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
     summary.append(xlsx_cells(summary, [t(lang, "report.title", month=report.month.label)]))
     for label, value in _summary(report, lang):
         summary.append(xlsx_cells(summary, [label, value]))
+    # The breakdowns the email shows, each under its heading after a blank row.
+    for heading, table in _breakdowns(report, lang):
+        summary.append([])
+        summary.append(xlsx_cells(summary, [heading]))
+        for line in table:
+            summary.append(xlsx_cells(summary, line))
     rows = book.create_sheet(t(lang, "report.sheet.rows"))
     rows.append(xlsx_cells(rows, headers(lang)))
     for row in report.rows:
@@ -141,6 +147,31 @@ def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _breakdowns(report: MonthlyReport, lang: str) -> list[tuple[str, list[list[Any]]]]:
+    """By kind, priority and rule (met, late, missed, running, share met), and the survey's answers."""
+
+    def share(tally: RuleTally) -> float | None:
+        return None if tally.met_share is None else round(tally.met_share * 100, 1)
+
+    tables: list[tuple[str, list[list[Any]]]] = [
+        (t(lang, "report.by_kind"), [[t(lang, f"kind.{k}"), n] for k, n in report.by_kind.items()]),
+        (t(lang, "report.by_priority"),
+         [[t(lang, "priority.none" if k == "none" else f"priority.{k}"), n] for k, n in report.by_priority.items()]),
+        (t(lang, "report.section.deadlines"), [
+            [t(lang, key) for key in ("report.rule", "report.met", "report.met_late", "report.missed",
+                                      "report.pending", "report.met_share")],
+            *([t(lang, f"milestone.{d.milestone.value}"), d.met, d.met_late, d.missed, d.pending, share(d)]
+              for d in report.deadlines),
+        ]),
+    ]
+    answers = report.satisfaction
+    tables.append((t(lang, "report.section.satisfaction"), [
+        [t(lang, "report.answers"), answers.answers],
+        *([t(lang, f"report.score.{name}"), mean] for name, mean in answers.averages.items()),
+    ] if answers else [[t(lang, "report.no_data")]]))
+    return tables
 
 
 def _summary(report: MonthlyReport, lang: str) -> list[tuple[str, Any]]:

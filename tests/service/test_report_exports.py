@@ -96,3 +96,26 @@ def test_codes_are_words_in_the_files_language(lang, jiangsu):
     sheet = book[t(lang, "report.sheet.rows")]
     values = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
     assert "CN-JS" not in values and "fault" not in values and "new" not in values
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_summary_sheet_breaks_the_month_down_as_the_email_does(lang):
+    """By kind, by priority, per rule and the survey, each under its heading, in the file's language."""
+    world, _ = _stored_files()
+    book = load_workbook(io.BytesIO(world.archive.objects[f"reports/2026-03/{lang}/service-report-2026-03.xlsx"]))
+    lines = [[cell.value for cell in row] for row in book[t(lang, "report.sheet.summary")].iter_rows()]
+    lines = [[value for value in line if value is not None] for line in lines]
+
+    def under(heading: str) -> list[list[object]]:
+        start = lines.index([heading]) + 1
+        end = next((i for i in range(start, len(lines)) if not lines[i]), len(lines))
+        return lines[start:end]
+
+    kinds, priorities = dict(under(t(lang, "report.by_kind"))), dict(under(t(lang, "report.by_priority")))
+    assert kinds[t(lang, "kind.fault")] == len(FORMULAS) and set(kinds.values()) == {len(FORMULAS), 0}
+    assert priorities[t(lang, "priority.none")] == len(FORMULAS) and t(lang, "priority.A") in priorities
+    rules = under(t(lang, "report.section.deadlines"))
+    assert rules[0] == [t(lang, k) for k in ("report.rule", "report.met", "report.met_late", "report.missed",
+                                             "report.pending", "report.met_share")]
+    assert all(isinstance(line[0], str) and "_" not in line[0] for line in rules[1:]), "rules named in words"
+    assert under(t(lang, "report.section.satisfaction")) == [[t(lang, "report.no_data")]]
