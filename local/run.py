@@ -4,13 +4,15 @@ Starts, in order:
 1. the local AWS stand-in (``local.aws_store``: moto with durable state under ``LOCAL_STATE_DIR``),
 2. the table, bucket, sending identity, staff topic, queues, staff pool and link-signing secret, made
    like the ``dev`` stage on AWS (``ensure_resources``, idempotent),
-3. the Chalice dev server (``chalice local --stage local``, without autoreload: its reloader child
-   would outlive it),
+3. the Chalice dev server (``chalice local --stage local`` through ``local.dev_server``, without
+   autoreload: its reloader child would outlive it); after the first start it starts together with
+   the stand-in, with the resources' settings saved last time (``provisioned.json`` in the state
+   directory), and is started again only if they changed,
 4. the scheduler (``local.scheduler``), which runs the ``@app.schedule`` functions chalice local ignores
    and consumes the ``on_sqs_message`` queues as Lambda's event source mappings would.
 
 All three children share this process's process group, so ``kill -9`` of the group takes everything
-down at once (nothing is lost: the store writes each request to disk before answering it). They ignore
+down at once (nothing acknowledged is lost: the app answers once what it wrote is on disk). They ignore
 the terminal's SIGINT: on Ctrl-C or SIGTERM this process stops them itself, newest first, so the app
 never talks to a store that has already gone. On Linux they also get SIGTERM if this process dies.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -36,6 +39,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 STOP_GRACE_SECONDS = 10
+# The app's settings that come from the resources (pool ids, queue URLs), as found at the last start.
+PROVISIONED_FILE = "provisioned.json"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -149,36 +154,51 @@ class Stack:
 
     def start(self) -> None:
         store = self.spawn("local AWS", [sys.executable, "-m", "local.aws_store"])
-        self.wait_for("local AWS", f"{self.aws_url}/_local/health", store, healthy_only=True)
+        # The app starts while the stand-in loads its state (seconds for a large one), with what the
+        # resources were last time; its requests wait until the stand-in is ready (local.dev_server).
+        saved = self.saved_provisioned()
+        chalice = self.spawn_app(saved) if saved else None
 
         os.environ.update(self.environment())
         from chalicelib.adapters.provision import ensure_resources, local_environment
         from chalicelib.settings import Settings
         from local.scheduler import apply_stage_environment
 
+        self.wait_for("local AWS", f"{self.aws_url}/_local/health", store, healthy_only=True)
         # What chalice local and the scheduler add from .chalice/config.json, so the settings read here
         # are the app's.
         apply_stage_environment("local")
         resources = ensure_resources(Settings())
         print(f"run: resources ready: {resources}", flush=True)
         pool_id = resources["user_pool_id"]
-        self.provisioned = {
+        provisioned = {
             # Every variable each Lambda function gets from the stack, with the local resources' values
             # (the report-parts queue included: the monthly report fans out here as on AWS).
             **local_environment(Settings(), resources, region=os.environ["AWS_DEFAULT_REGION"]),
             # The stand-in serves the pool's keys here; its tokens still name the AWS issuer.
             "COGNITO_JWKS_URL": f"{self.aws_url}/{pool_id}/.well-known/jwks.json",
         }
-        os.environ.update(self.provisioned)
+        os.environ.update(provisioned)
         seed_demo_roster(Settings())
         seed_demo_staff(pool_id)
+        if provisioned != saved:  # a new state directory, or other ports: the app must know
+            if chalice is not None:
+                print("run: the resources' settings changed since the last start; restarting the app", flush=True)
+                self.stop_child(chalice)
+            chalice = self.spawn_app(provisioned)
+            self.save_provisioned(provisioned)
+        assert chalice is not None
+        self.wait_for("chalice local", f"{self.app_url}/", chalice, healthy_only=False)
+        self.spawn("scheduler", [sys.executable, "-m", "local.scheduler", "--stage", "local"])
 
-        chalice = self.spawn(
+    def spawn_app(self, provisioned: dict[str, str]) -> subprocess.Popen[bytes]:
+        self.provisioned = provisioned
+        return self.spawn(
             "chalice local",
             [
                 sys.executable,
                 "-m",
-                "local.dev_server",  # chalice's CLI, with a deeper backlog and 4xx for any method
+                "local.dev_server",  # chalice's CLI: a deeper backlog, 4xx for any method, durable answers
                 "local",
                 "--no-autoreload",
                 "--host",
@@ -189,8 +209,28 @@ class Stack:
                 "local",
             ],
         )
-        self.wait_for("chalice local", f"{self.app_url}/", chalice, healthy_only=False)
-        self.spawn("scheduler", [sys.executable, "-m", "local.scheduler", "--stage", "local"])
+
+    def saved_provisioned(self) -> dict[str, str]:
+        try:
+            saved = json.loads((self.state_dir / PROVISIONED_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return saved if isinstance(saved, dict) else {}
+
+    def save_provisioned(self, provisioned: dict[str, str]) -> None:
+        path = self.state_dir / PROVISIONED_FILE
+        temporary = path.with_name(f"{path.name}.tmp")
+        temporary.write_text(json.dumps(provisioned, sort_keys=True))
+        os.replace(temporary, path)  # a torn file would only cost the next start its head start
+
+    def stop_child(self, process: subprocess.Popen[bytes]) -> None:
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        self.children = [(name, child) for name, child in self.children if child is not process]
 
     def banner(self) -> str:
         try:
