@@ -83,6 +83,9 @@ class Error(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)
 
 
+# The token at the end of a tracking link (``IntakeService``: 24 random bytes, URL-safe base64).
+TRACKING_TOKEN_SCHEMA = {"pattern": "^[A-Za-z0-9_-]{32}$", "minLength": 32, "maxLength": 32}
+
 BAD = (400, ("The request cannot be read or has invalid fields", Error))
 TOO_LARGE = (413, ("The request body is too large", Error))
 
@@ -95,6 +98,7 @@ openapi.operation(
                429: ("Too many reports from this phone number or address; try again after Retry-After seconds",
                      Error)},
     headers={"Idempotency-Key": "Any unique string per submission; repeats return the first result"},
+    parameter_schemas={"Idempotency-Key": {"minLength": 1, "maxLength": 100}},
 )
 openapi.operation(
     "post", "/api/uploads/photos", "Get a presigned POST to upload one photo straight to storage",
@@ -109,6 +113,7 @@ openapi.operation(
 openapi.operation(
     "get", "/api/track/{token}", "A ticket's status and public timeline, by its tracking token",
     responses={200: ("The ticket", TrackedTicket), 404: ("No ticket behind this token", Error)},
+    parameter_schemas={"token": TRACKING_TOKEN_SCHEMA},
 )
 openapi.operation("get", "/api/openapi.json", "This document", responses={200: ("OpenAPI 3.1 document", None)})
 

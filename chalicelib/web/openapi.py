@@ -6,6 +6,7 @@ registry, so it cannot drift from what the code accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)
     # Staff operations: a Cognito ID token, or a machine's access token with a role's scope.
     secured: bool = False
+    # What a path, header or query parameter must look like, by name (beyond being a string).
+    parameter_schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 REGISTRY: list[Operation] = []
@@ -39,8 +42,10 @@ def operation(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     secured: bool = False,
+    parameter_schemas: dict[str, dict[str, Any]] | None = None,
 ) -> Operation:
-    op = Operation(method.lower(), path, summary, request, responses, headers or {}, query or {}, secured)
+    op = Operation(method.lower(), path, summary, request, responses, headers or {}, query or {}, secured,
+                   parameter_schemas or {})
     REGISTRY.append(op)
     return op
 
@@ -68,16 +73,16 @@ def document(title: str, version: str, server_url: str) -> dict[str, Any]:
                 for status, (description, model) in op.responses.items()
             },
         }
+        schema = _parameter_schema(op)
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_params(op.path)
+            {"name": name, "in": "path", "required": True, "schema": schema(name)} for name in _path_params(op.path)
         ]
         parameters += [
-            {"name": name, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
+            {"name": name, "in": "header", "required": False, "description": text, "schema": schema(name)}
             for name, text in op.headers.items()
         ]
         parameters += [
-            {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            {"name": name, "in": "query", "required": False, "description": text, "schema": schema(name)}
             for name, text in op.query.items()
         ]
         if op.secured:
@@ -110,6 +115,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
                                     "pool's /oauth2/token) whose scopes service-desk/<role> name the roles it "
                                     "acts in (python -m ops.api_clients)"},
 }
+
+
+def _parameter_schema(op: Operation) -> Callable[[str], dict[str, Any]]:
+    return lambda name: {"type": "string", **op.parameter_schemas.get(name, {})}
 
 
 def _path_params(path: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The JSON API: same rules as the form, machine-readable answers, and an OpenAPI document."""
 
 import json
+import re
 import threading
 
 from openapi_spec_validator import validate as validate_openapi
@@ -142,3 +143,13 @@ def test_the_document_states_what_a_valid_report_needs(client):
     [example] = report["examples"]
     response = client.http.post("/api/requests", body=json.dumps(example), headers=JSON)
     assert response.status_code == 201, response.body
+
+
+def test_the_document_states_the_tracking_tokens_and_idempotency_keys_form(client):
+    paths = client.http.get("/api/openapi.json").json_body["paths"]
+    [token] = paths["/api/track/{token}"]["get"]["parameters"][:1]
+    assert token["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9_-]{32}$", "minLength": 32, "maxLength": 32}
+    receipt = client.http.post("/api/requests", body=json.dumps(valid_report()), headers=JSON).json_body
+    assert re.match(token["schema"]["pattern"], receipt["tracking_token"]), "the tokens handed out fit it"
+    [key] = [p for p in paths["/api/requests"]["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["schema"]["maxLength"] == 100
