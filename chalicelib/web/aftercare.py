@@ -20,6 +20,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -50,6 +51,7 @@ def callbacks_page() -> Response:
 @blueprint.route("/staff/callbacks", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 @staff_only(blueprint, *AFTERCARE_ROLES)
+@answered_once(blueprint)
 def record_callback() -> Response:
     request = blueprint.current_request
     lang = language_of(request)
@@ -89,6 +91,7 @@ def maintenance_page() -> Response:
 @blueprint.route("/staff/maintenance", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 @staff_only(blueprint, *AFTERCARE_ROLES)
+@answered_once(blueprint)
 def set_schedule() -> Response:
     request = blueprint.current_request
     lang = language_of(request)

@@ -24,6 +24,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import BadRequest, query_of, read_form, read_json
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -133,6 +134,7 @@ def new_customer_page() -> Response:
 @blueprint.route("/staff/archive/customers", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *EDITORS)
+@answered_once(blueprint)
 def create_customer() -> Response:
     values, _ = _form_values(CUSTOMER_FIELDS)
     return _save_customer(None, values, None)
@@ -164,6 +166,7 @@ def edit_customer_page(customer_id: str) -> Response:
 @blueprint.route("/staff/archive/customers/{customer_id}", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *EDITORS)
+@answered_once(blueprint)
 def update_customer(customer_id: str) -> Response:
     values, version = _form_values(CUSTOMER_FIELDS)
     return _save_customer(customer_id, values, version)
@@ -215,6 +218,7 @@ def new_product_page(customer_id: str) -> Response:
 @blueprint.route("/staff/archive/customers/{customer_id}/products", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *EDITORS)
+@answered_once(blueprint)
 def create_product(customer_id: str) -> Response:
     values, _ = _form_values(PRODUCT_FIELDS)
     return _save_product(customer_id, None, values, None)
@@ -243,6 +247,7 @@ def product_page() -> Response:
 @blueprint.route("/staff/archive/product", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *EDITORS)
+@answered_once(blueprint)
 def update_product() -> Response:
     values, version = _form_values((*PRODUCT_FIELDS, "customer_id"))
     customer_id = values.pop("customer_id")
@@ -324,6 +329,7 @@ def start_import_upload() -> Response:
 @blueprint.route("/staff/archive/import", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *EDITORS)
+@answered_once(blueprint)
 def run_import() -> Response:
     try:
         form = read_form(blueprint.current_request.raw_body)

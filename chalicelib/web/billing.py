@@ -57,6 +57,7 @@ from chalicelib.web import ticket_links
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, localized_errors, query_of, read_form, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -326,6 +327,7 @@ def quote_page(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/billing", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *QUOTE_WRITERS)
+@answered_once(blueprint)
 def decide_billing(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         decision = validate(BillingDecision, data, lang)
@@ -338,6 +340,7 @@ def decide_billing(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/quote", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *QUOTE_WRITERS)
+@answered_once(blueprint)
 def draft_quote(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         lines = _quote_lines(data, lang)
@@ -351,6 +354,7 @@ def draft_quote(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/quote/send", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *QUOTE_WRITERS)
+@answered_once(blueprint)
 def send_quote(number: str) -> Response:
     return _submit(number, _quote_page, "send",
                    lambda data, lang: wiring.services().billing.send_quote(number, actor=current_staff().username))
@@ -359,6 +363,7 @@ def send_quote(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/invoice", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MONEY_KEEPERS)
+@answered_once(blueprint)
 def record_invoice(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(InvoiceForm, data, lang)
@@ -371,6 +376,7 @@ def record_invoice(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/payments", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *MONEY_KEEPERS)
+@answered_once(blueprint)
 def record_payment(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(PaymentForm, data, lang)
@@ -415,6 +421,7 @@ def parts_page(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/parts", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *PARTS_REQUESTERS)
+@answered_once(blueprint)
 def request_parts(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         items = _part_lines(data, lang)
@@ -427,6 +434,7 @@ def request_parts(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/parts/{rid}/review", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *PARTS_REVIEWERS)
+@answered_once(blueprint)
 def review_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReviewForm, data, lang)
@@ -439,6 +447,7 @@ def review_parts(number: str, rid: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/parts/{rid}/lead-time", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *PARTS_REVIEWERS)
+@answered_once(blueprint)
 def parts_lead_time(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(LeadTimeForm, data, lang)
@@ -451,6 +460,7 @@ def parts_lead_time(number: str, rid: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/parts/{rid}/ship", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *PARTS_SHIPPERS)
+@answered_once(blueprint)
 def ship_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ShipForm, data, lang)
@@ -463,6 +473,7 @@ def ship_parts(number: str, rid: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/parts/{rid}/receive", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *PARTS_RECEIVERS)
+@answered_once(blueprint)
 def receive_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReceiveForm, data, lang)
@@ -507,6 +518,7 @@ def loaner_page(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/loaner", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *LOANER_KEEPERS)
+@answered_once(blueprint)
 def issue_loaner(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(LoanerForm, data, lang)
@@ -520,6 +532,7 @@ def issue_loaner(number: str) -> Response:
 @blueprint.route("/staff/tickets/{number}/loaner/{lid}/return", methods=["POST"], content_types=_FORM)
 @guarded(blueprint)
 @staff_only(blueprint, *LOANER_KEEPERS)
+@answered_once(blueprint)
 def return_loaner(number: str, lid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReturnForm, data, lang)

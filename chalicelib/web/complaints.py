@@ -34,6 +34,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
+from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -120,6 +121,7 @@ def complaints_page() -> Response:
 @blueprint.route("/staff/complaints", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 @staff_only(blueprint, *VIEWERS)
+@answered_once(blueprint)
 def new_complaint() -> Response:
     user = current_staff()
     if not user.has_any(STEP_ROLES["record"]):
@@ -172,6 +174,7 @@ def complaint_page(number: str) -> Response:
                  content_types=["application/x-www-form-urlencoded"])
 @guarded(blueprint)
 @staff_only(blueprint, *VIEWERS)
+@answered_once(blueprint)
 def complaint_step(number: str, step: str) -> Response:
     request = blueprint.current_request
     lang = language_of(request)
