@@ -75,17 +75,24 @@ class DeskService:
         return self._move(number, Action.RECORD_CONTACT, actor, f"reporter contacted{': ' + note if note else ''}")
 
     def dispatch(self, number: str, *, actor: str, technicians: tuple[str, ...]) -> Ticket:
-        """Each technician gets the job's link by SMS (and email when known), in the dispatch's transaction."""
+        """Each technician newly chosen gets the job's link by SMS (and email when known), in the dispatch's
+        transaction; one already sent to the job has it, and is not told again by a re-dispatch."""
         notices = self._notices
         sent: list[OutboxMessage] = []
+        already: set[str] = set()
+
+        def assigned_before(ticket: Ticket) -> None:
+            already.clear()
+            already.update(ticket.assignees)
 
         def tell(moved: Ticket) -> list[OutboxMessage]:
-            sent[:] = notices.messages(moved, technicians, self._clock.now()) if notices else []
+            chosen = tuple(name for name in technicians if name not in already)
+            sent[:] = notices.messages(moved, chosen, self._clock.now()) if notices and chosen else []
             return sent
 
         moved = self._move(
             number, Action.DISPATCH, actor, f"dispatched {', '.join(technicians)}", {"assignees": technicians},
-            outbox=tell,
+            check=assigned_before, outbox=tell,
         )
         if notices is not None and sent:
             notices.deliver(sent)

@@ -54,3 +54,17 @@ def test_a_technician_without_contact_details_is_dispatched_all_the_same():
     number = dispatched(world, ["tech-wang"])
     assert world.tickets.get(number).assignees == ("tech-wang",)
     assert notices(world) == []
+
+
+def test_a_re_dispatch_tells_only_the_technician_newly_chosen():
+    world = fake_world()
+    number = dispatched(world, ["tech-wang"])
+    world.notifier.sent.clear()
+
+    world.services.queue.dispatch(number, actor="sup", technicians=["tech-wang", "tech-li"])  # a second pair of hands
+
+    assert [m.recipient for m in notices(world)] == ["+8613900000003"], "王工 already has the job's link"
+    assert world.tickets.get(number).assignees == ("tech-wang", "tech-li")
+    world.notifier.sent.clear()
+    world.services.queue.dispatch(number, actor="sup", technicians=["tech-li"])  # 王工 taken off the job
+    assert notices(world) == []
