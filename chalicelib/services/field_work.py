@@ -58,6 +58,7 @@ from chalicelib.services.ports import Clock, FileStore, TicketRepository, Upload
 from chalicelib.services.sla import SlaService
 
 FORM_URL_SECONDS = 300  # staff see a filed form by a link that expires in five minutes
+PREVIEW_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # what every browser shows in a page
 logger = Logger(child=True)
 
 
@@ -114,6 +115,7 @@ class JobView:
 class ApprovalItem:
     ticket: Ticket
     form_url: str | None
+    preview_url: str | None = None  # an image of what the customer signed, shown on the page itself
 
 
 def is_assigned(user: StaffUser, ticket: Ticket) -> bool:
@@ -279,7 +281,7 @@ class FieldWorkService:
 
     def awaiting_approval(self) -> list[ApprovalItem]:
         return [
-            ApprovalItem(ticket, self.form_url(ticket))
+            ApprovalItem(ticket, self.form_url(ticket), self.preview_url(ticket))
             for ticket in self._tickets.open_tickets([Status.AWAITING_APPROVAL])
         ]
 
@@ -291,6 +293,27 @@ class FieldWorkService:
         if ticket.acceptance is None:
             return None
         return self._files.presigned_download(ticket.acceptance.form_key, FORM_URL_SECONDS)
+
+    def form_url_of(self, number: str) -> str | None:
+        """A fresh link to ticket ``number``'s filed form (``UnknownTicket``; None before one is filed)."""
+        ticket = self._tickets.get(number)
+        if ticket is None:
+            raise UnknownTicket(number)
+        return self.form_url(ticket)
+
+    def preview_url(self, ticket: Ticket) -> str | None:
+        """What a browser can show inline: a photo of the signed form, or the signature drawn on the phone
+        (stored beside the PDF made from it). A PDF or a HEIC photo is opened from its link instead."""
+        acceptance = ticket.acceptance
+        if acceptance is None:
+            return None
+        if acceptance.source == FormSource.DRAWN:
+            key = f"{acceptance.form_key.rsplit('/', 1)[0]}/signature.png"
+        elif acceptance.form_type in PREVIEW_TYPES:
+            key = acceptance.form_key
+        else:
+            return None
+        return self._files.presigned_download(key, FORM_URL_SECONDS)
 
     def approve(self, number: str, *, actor: str) -> Ticket:
         """Closes the job. Its after-care (callback task, survey) is an outbox item of the same save, so it

@@ -1,6 +1,9 @@
 """The supervisor's closure approvals: jobs whose signed acceptance form is filed, and refusals to sign.
 
-A filed form is shown only through a presigned link that expires in minutes (the bucket is private).
+A filed form is shown only through presigned links that expire in minutes (the bucket is private): a
+photo of it, or the signature drawn on the phone, inline on the page, and the form itself through
+``/staff/approvals/<number>/form``, which makes a fresh link at each tap (a page left open never holds a
+dead one). Each job's number leads to its ticket page.
 Approving closes the job, which the customer's tracking page then shows as completed, and books its
 after-care (the callback task and the survey link, ``FieldWorkService.approve``); sending it back needs a
 reason and returns the job to the technician on site.
@@ -78,6 +81,25 @@ def decide(number: str, decision: str) -> Response:
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(body="", status_code=303,
                     headers={"Location": f"{root}/staff/approvals?done={decision}&number={quote(number)}"})
+
+
+# GET and POST are separate routes: the dev server refuses a GET on a route that names content types.
+@blueprint.route("/staff/approvals/{number}/{decision}", methods=["GET"])
+@guarded(blueprint)
+@staff_only(blueprint, *APPROVERS)
+def filed_form(number: str, decision: str) -> Response:
+    """``form``: the filed form, by a link made now; any other address leads back to the approvals."""
+    lang = language_of(blueprint.current_request)
+    root = urlsplit(get_settings().public_base_url).path.rstrip("/")
+    if decision != "form":
+        return Response(body="", status_code=303, headers={"Location": f"{root}/staff/approvals"})
+    try:
+        url = wiring.services().field_work.form_url_of(number)
+    except UnknownTicket:
+        return _missing(lang)
+    if url is None:
+        return _missing(lang)
+    return Response(body="", status_code=303, headers={"Location": url, "Cache-Control": "no-store"})
 
 
 def _page(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, done: str | None = None,

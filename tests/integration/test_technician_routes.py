@@ -149,9 +149,14 @@ def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client,
     supervisor = staff_token("supervisor")
     page = html(get(client, "/staff/approvals?lang=en", supervisor))
     assert job.number in page and "total 1700" in page
-    link = re.search(r'class="form-link" href="([^"]+)"', page).group(1).replace("&amp;", "&")
-    assert quote(key, safe="/") in link
-    assert "X-Amz-Expires=300&" in link  # a five-minute presigned link
+    assert f'<a class="ticket-link" href="/staff/tickets/{job.number}">' in page
+    assert f'id="preview-{job.number}"' not in page, "a PDF is opened, not shown in the page"
+    link = re.search(r'class="form-link" href="([^"]+)"', page).group(1)
+    assert link == f"/staff/approvals/{job.number}/form"
+    opened = get(client, link, supervisor)  # a presigned link made at the tap: never a stale one
+    assert opened.status_code == 303 and quote(key, safe="/") in opened.headers["Location"]
+    assert "X-Amz-Expires=300&" in opened.headers["Location"]
+    assert get(client, "/staff/approvals/SD-1999-000001/form", supervisor).status_code == 404
 
     assert post(client, f"/staff/approvals/{job.number}/approve", token=supervisor).status_code == 303
     assert ticket(job.number).status == Status.CLOSED
@@ -166,6 +171,16 @@ def test_a_signature_drawn_on_the_screen_files_a_rendered_form(client, job, wang
     acceptance = ticket(job.number).acceptance
     stored = boto3.client("s3").get_object(Bucket=get_settings().bucket_name, Key=acceptance.form_key)
     assert stored["Body"].read().startswith(b"%PDF") and acceptance.signer == "王工"
+
+
+def test_the_supervisor_sees_the_drawn_signature_on_the_approvals_page(client, job, wang, staff_token):
+    check_in(client, job, wang)
+    data = dict(WORK, signature=data_url(signature_png(600, 240)), signer="王工")
+    assert post(client, f"/staff/jobs/{job.number}/acceptance", data, wang).status_code == 303
+    page = html(get(client, "/staff/approvals", staff_token("supervisor")))
+    preview = re.search(rf'<img src="([^"]+)" id="preview-{job.number}" alt="客户在手机上的签字">', page)
+    folder = ticket(job.number).acceptance.form_key.rsplit("/", 1)[0]
+    assert preview and quote(f"{folder}/signature.png", safe="/") in preview.group(1).replace("&amp;", "&")
 
 
 def test_the_refusal_path_keeps_the_job_open_and_the_supervisor_reads_the_reason(client, job, wang, staff_token):
