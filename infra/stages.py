@@ -44,6 +44,18 @@ class StageSettings:
     smtp_port: int = 587
     smtp_security: str = "starttls"
     smtp_username: str = ""
+    # How SMS leave (the app's SMS_PROVIDER): "sns", or "aliyun" / "tencent", which mainland carriers
+    # take as a registered signature and templates (docs/deploy.md). For those two the stack makes a
+    # secret "SmsProviderKey" for the vendor's AccessKey secret or SecretKey: put the key in it after the
+    # first deploy (aws secretsmanager put-secret-value). Not secret: the key's ID (AccessKey ID or
+    # SecretId), the signature, the template codes (`python -m ops.sms_templates` lists the names) and
+    # Tencent's SMS application.
+    sms_provider: str = "sns"
+    sms_sign_name: str = ""
+    sms_template_codes: str = ""
+    sms_key_id: str = ""
+    tencent_sms_app_id: str = ""
+    tencent_sms_region: str = "ap-guangzhou"
     # Who gets the monthly report (comma-separated emails). Empty: must be passed as the
     # ReportRecipients parameter.
     report_recipients: str = ""

@@ -391,3 +391,62 @@ def remove_staff(user_pool_id: str, username: str) -> None:
     except ClientError as error:
         if error.response["Error"]["Code"] != "UserNotFoundException":
             raise
+
+
+# -- integrations' app clients (client credentials) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    client_id: str
+    name: str
+    roles: tuple[str, ...]
+    secret: str = ""  # only when just made: Cognito shows it to whoever reads the client, so we print it once
+
+
+def ensure_api_scopes(user_pool_id: str) -> None:
+    """The resource server whose scopes name the roles a machine may act in (the stack makes it on AWS;
+    this makes it for the local stand-in, and adds a role's scope that is missing)."""
+    idp = client("cognito-idp")
+    scopes = [{"ScopeName": role, "ScopeDescription": f"act as {role}"} for role in sorted(MACHINE_ROLES)]
+    try:
+        idp.describe_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        idp.create_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER,
+                                   Name="service-desk staff API", Scopes=scopes)
+        return
+    idp.update_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER,
+                               Name="service-desk staff API", Scopes=scopes)
+
+
+def add_api_client(user_pool_id: str, name: str, roles: list[str]) -> ApiClient:
+    """An app client that gets access tokens by client credentials, scoped to ``roles``."""
+    unknown = sorted(set(roles) - MACHINE_ROLES)
+    if unknown or not roles:
+        raise ValueError(f"roles must be some of {', '.join(sorted(MACHINE_ROLES))}; not {', '.join(unknown)}")
+    made = client("cognito-idp").create_user_pool_client(
+        UserPoolId=user_pool_id, ClientName=f"api-{name}", GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"], AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=[f"{API_SCOPE_PREFIX}{role}" for role in sorted(set(roles))],
+        AccessTokenValidity=1, TokenValidityUnits={"AccessToken": "hours"},
+        SupportedIdentityProviders=["COGNITO"],
+    )["UserPoolClient"]
+    return ApiClient(made["ClientId"], name, tuple(sorted(set(roles))), made.get("ClientSecret", ""))
+
+
+def api_clients(user_pool_id: str) -> list[ApiClient]:
+    idp = client("cognito-idp")
+    found = []
+    pages = idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=user_pool_id, MaxResults=60)
+    for summary in (c for page in pages for c in page["UserPoolClients"] if c["ClientName"].startswith("api-")):
+        detail = idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=summary["ClientId"])["UserPoolClient"]
+        roles = tuple(s.removeprefix(API_SCOPE_PREFIX) for s in detail.get("AllowedOAuthScopes", [])
+                      if s.startswith(API_SCOPE_PREFIX))
+        found.append(ApiClient(summary["ClientId"], summary["ClientName"].removeprefix("api-"), roles))
+    return sorted(found, key=lambda c: c.name)
+
+
+def remove_api_client(user_pool_id: str, client_id: str) -> None:
+    client("cognito-idp").delete_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)

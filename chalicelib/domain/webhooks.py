@@ -14,7 +14,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -133,9 +133,18 @@ def _detail(event: TicketEvent) -> dict[str, object]:
     if event.action == Action.ESCALATE:
         keep = ("milestone", "level", "role", "late_by_seconds", "rule")
         return {k: event.after[k] for k in keep if k in event.after}
-    if event.action == Action.ANSWER_SURVEY:
-        return {k: v for k, v in event.after.items() if isinstance(v, int | float | bool)}
-    return {k: v for k, v in event.after.items() if isinstance(v, str | int | float | bool) or v is None}
+    if event.action == Action.ANSWER_SURVEY:  # the scores; the customer's own words stay on the ticket
+        survey = event.after.get("survey")
+        scores = survey if isinstance(survey, dict) else {}
+        return {k: v for k, v in scores.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {k: v for k, v in event.after.items() if _plain(v)}
+
+
+def _plain(value: object) -> bool:
+    """A value an integration can read as is; nested records stay on the ticket (the staff API has them)."""
+    if isinstance(value, list | tuple):
+        return all(_plain(v) and not isinstance(v, list | tuple) for v in value)
+    return value is None or isinstance(value, str | int | float | bool | datetime | date)
 
 
 def deliveries(

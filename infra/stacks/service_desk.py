@@ -44,6 +44,7 @@ from constructs import Construct
 from stages import StageSettings
 
 from chalicelib.adapters import keys, schema
+from chalicelib.adapters.cognito import API_RESOURCE_SERVER, MACHINE_ROLES
 from chalicelib.adapters.provision import (
     DEAD_LETTER_RETENTION_DAYS,
     REPORT_PART_MAX_RECEIVES,
@@ -59,6 +60,7 @@ from chalicelib.domain.closure import FORMS_PREFIX
 from chalicelib.domain.escalation import CHAT_SECRET_PREFIX
 from chalicelib.domain.sms_budget import SmsAudience
 from chalicelib.domain.uploads import PHOTO_PREFIX
+from chalicelib.domain.webhooks import SECRET_PREFIX as WEBHOOK_SECRET_PREFIX
 from chalicelib.services.archive import IMPORTS_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
@@ -241,6 +243,7 @@ class ServiceDeskStack(Stack):
         super().__init__(scope, construct_id, description=f"After-sales service desk ({stage.name})", **kwargs)
         self.stage = stage
         self.smtp_password: secretsmanager.Secret | None = None  # made with the SMTP settings, if any
+        self.sms_provider_key: secretsmanager.Secret | None = None  # made for Alibaba/Tencent Cloud SMS
         Tags.of(self).add("app", SERVICE_NAME)
         Tags.of(self).add("stage", stage.name)
 
@@ -576,6 +579,22 @@ class ServiceDeskStack(Stack):
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
         )
+        # Integrations (an ERP, a CRM) call the staff API with an access token of their own app client
+        # (client credentials, made by `python -m ops.api_clients`), whose scopes name the roles it may
+        # act in; the token endpoint lives on the pool's domain.
+        pool.add_resource_server(
+            "ApiScopes",
+            identifier=API_RESOURCE_SERVER,
+            user_pool_resource_server_name=f"{SERVICE_NAME} staff API",
+            scopes=[cognito.ResourceServerScope(scope_name=role, scope_description=f"act as {role}")
+                    for role in sorted(MACHINE_ROLES)],
+        )
+        domain = pool.add_domain(
+            "TokenDomain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{SERVICE_NAME}-{self.stage.name}-{Aws.ACCOUNT_ID}"),
+        )
+        CfnOutput(self, "ApiTokenEndpoint", value=f"{domain.base_url()}/oauth2/token",
+                  description="Where integrations exchange their client id and secret for an access token")
         return pool, client
 
     def _email(self) -> tuple[str, str]:
@@ -690,6 +709,7 @@ class ServiceDeskStack(Stack):
                     metrics_namespace=METRICS_NAMESPACE,
                 ).variables(),
                 **self._email_environment(),
+                **self._sms_provider_environment(),
             },
         }
 
@@ -712,6 +732,43 @@ class ServiceDeskStack(Stack):
             "SMTP_USERNAME": self.stage.smtp_username,
             "SMTP_PASSWORD_SECRET_NAME": password.secret_arn,
         }
+
+    def _sms_provider_environment(self) -> dict[str, str]:
+        """SNS needs nothing more; Alibaba and Tencent Cloud SMS need the registered signature and
+        templates, the key's ID, and the key itself in a secret only the functions may read."""
+        stage = self.stage
+        if stage.sms_provider == "sns":
+            return {}
+        needs = ["sms_sign_name", "sms_template_codes", "sms_key_id"]
+        if stage.sms_provider == "tencent":
+            needs.append("tencent_sms_app_id")
+        elif stage.sms_provider != "aliyun":
+            raise ValueError(f"stage {stage.name}: sms_provider must be sns, aliyun or tencent")
+        missing = [name for name in needs if not getattr(stage, name)]
+        if missing:
+            raise ValueError(f"stage {stage.name}: SMS through {stage.sms_provider} needs {', '.join(missing)} "
+                             "in infra/stages.py")
+        vendor = "Alibaba Cloud AccessKey secret" if stage.sms_provider == "aliyun" else "Tencent Cloud SecretKey"
+        self.sms_provider_key = key = secretsmanager.Secret(
+            self,
+            "SmsProviderKey",
+            description=f"{vendor} the service desk sends SMS with ({stage.name})",
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        skip_checks(key, {"CKV2_AWS_57": "The SMS vendor issues this key; rotate it in its console, then here."})
+        CfnOutput(self, "SmsProviderKeyArn", value=key.secret_arn,
+                  description="Put the SMS vendor's key here (aws secretsmanager put-secret-value)")
+        common = {
+            "SMS_PROVIDER": stage.sms_provider,
+            "SMS_SIGN_NAME": stage.sms_sign_name,
+            "SMS_TEMPLATE_CODES": stage.sms_template_codes,
+        }
+        if stage.sms_provider == "aliyun":
+            return {**common, "ALIYUN_SMS_ACCESS_KEY_ID": stage.sms_key_id,
+                    "ALIYUN_SMS_ACCESS_KEY_SECRET_NAME": key.secret_arn}
+        return {**common, "TENCENT_SMS_SECRET_ID": stage.sms_key_id, "TENCENT_SMS_SECRET_KEY_SECRET_NAME": key.secret_arn,
+                "TENCENT_SMS_APP_ID": stage.tencent_sms_app_id, "TENCENT_SMS_REGION": stage.tencent_sms_region}
 
     def _harden_api(self) -> None:
         api = self.app.get_resource("RestAPI")
@@ -1038,20 +1095,22 @@ class ServiceDeskStack(Stack):
             iam.PolicyStatement(
                 sid="ReadSecrets",
                 actions=["secretsmanager:GetSecretValue"],
-                resources=[s.secret_arn for s in (self.link_signing_secret, self.smtp_password) if s is not None],
+                resources=[s.secret_arn for s in (self.link_signing_secret, self.smtp_password, self.sms_provider_key)
+                           if s is not None],
             )
         )
-        # Team chats' robots: each roster names its secret, made by an operator under this prefix
-        # (docs/deploy.md); the prefix keeps a roster from pointing the functions at any other secret.
-        statements.append(
-            iam.PolicyStatement(
-                sid="ReadTeamChatRobots",
-                actions=["secretsmanager:GetSecretValue"],
-                resources=[self.format_arn(service="secretsmanager", resource="secret",
-                                           resource_name=f"{CHAT_SECRET_PREFIX}*",
-                                           arn_format=ArnFormat.COLON_RESOURCE_NAME)],
+        # Team chats' robots and webhook receivers' signing secrets: each roster or subscription names
+        # its secret, made by an operator under its prefix (docs/deploy.md); the prefix keeps a roster or
+        # a subscription from pointing the functions at any other secret.
+        for sid, prefix in (("ReadTeamChatRobots", CHAT_SECRET_PREFIX), ("ReadWebhookSecrets", WEBHOOK_SECRET_PREFIX)):
+            statements.append(
+                iam.PolicyStatement(
+                    sid=sid,
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self.format_arn(service="secretsmanager", resource="secret",
+                                               resource_name=f"{prefix}*", arn_format=ArnFormat.COLON_RESOURCE_NAME)],
+                )
             )
-        )
         # Every function delivers notifications, and parks the ones it gives up on in the queue
         # (scheduled functions' failed runs land there too, through their dead-letter config).
         statements.append(

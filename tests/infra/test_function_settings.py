@@ -69,11 +69,21 @@ def test_each_function_may_read_the_secrets_its_environment_names(template):
         assert env["LINK_SIGNING_SECRET_NAME"] in readable, function
 
 
-def test_each_function_may_read_the_team_chat_robots_secrets_and_no_other_by_their_prefix(template):
+@pytest.mark.parametrize("sid, prefix", [("ReadTeamChatRobots", "service-desk/chat/"),
+                                         ("ReadWebhookSecrets", "service-desk/webhook/")])
+def test_each_function_may_read_operators_secrets_only_by_their_prefix(template, sid, prefix):
+    """Team chats' robots and webhook receivers' signing secrets are made by an operator: a roster or a
+    subscription can point the functions at no secret outside their prefix."""
     policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
     for function in function_environments(template):
         role = template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
         [policy] = [p for p in policies if {"Ref": role} in p["Roles"]]
-        [robots] = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == "ReadTeamChatRobots"]
-        assert robots["Action"] == "secretsmanager:GetSecretValue"
-        assert str(robots["Resource"]).count(":secret:service-desk/chat/*") == 1, function
+        [statement] = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == sid]
+        assert statement["Action"] == "secretsmanager:GetSecretValue"
+        assert str(statement["Resource"]).count(f":secret:{prefix}*") == 1, function
+
+
+def test_stages_that_send_sms_through_sns_name_no_other_provider(template):
+    for env in function_environments(template).values():
+        assert env.get("SMS_PROVIDER", "sns") == "sns"
+        assert not [name for name in env if name.startswith(("ALIYUN_", "TENCENT_"))]

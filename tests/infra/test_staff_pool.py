@@ -32,3 +32,17 @@ def test_email_is_an_attribute_every_account_has_for_recovery(pool):
     assert email["Required"] is True
     assert pool["AutoVerifiedAttributes"] == ["email"]
     assert pool["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "verified_email", "Priority": 1}]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_integrations_get_a_scope_per_role_but_technician_and_a_token_endpoint(synthesized, stage):
+    from chalicelib.adapters.cognito import API_RESOURCE_SERVER, MACHINE_ROLES
+
+    template = synthesized.templates[stage]
+    [server] = [r["Properties"] for r in template["Resources"].values()
+                if r["Type"] == "AWS::Cognito::UserPoolResourceServer"]
+    assert server["Identifier"] == API_RESOURCE_SERVER
+    assert {s["ScopeName"] for s in server["Scopes"]} == set(MACHINE_ROLES)
+    assert "technician" not in MACHINE_ROLES
+    assert [r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPoolDomain"]
+    assert "ApiTokenEndpoint" in template["Outputs"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.domain.aftercare import SurveyInput
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.ticket import Priority
@@ -19,6 +20,7 @@ from chalicelib.domain.webhooks import (
 )
 from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
 from tests.fakes import fake_world, valid_report
+from tests.service.test_aftercare import closed_job, survey_token
 
 SECRET_NAME = "service-desk/webhook/erp"
 SECRET = "s3cr3t-" * 6
@@ -80,7 +82,9 @@ def test_only_the_events_a_subscription_picked_are_sent():
     world.services.desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
     world.services.notifications.deliver_due()
 
-    assert [(b["event"], b["ticket"]["assignees"]) for b in bodies(world)] == [("ticket.dispatched", ["tech-wang"])]
+    assert [(b["event"], b["ticket"]["assignees"], b["detail"]) for b in bodies(world)] == [
+        ("ticket.dispatched", ["tech-wang"], {"assignees": ["tech-wang"], "status": "dispatched"})
+    ]
 
 
 def test_a_missed_deadline_is_sent_as_a_breach_and_a_warning_is_not():
@@ -96,6 +100,26 @@ def test_a_missed_deadline_is_sent_as_a_breach_and_a_warning_is_not():
     assert breaches, "a critical job left alone for three hours has missed a deadline"
     assert {b["event"] for b in breaches} == {"deadline.breached"}
     assert all(b["detail"]["milestone"] and b["detail"]["level"] >= 1 for b in breaches)
+
+
+def test_a_closed_job_and_its_answered_survey_are_sent_with_the_scores_but_not_the_customers_words():
+    world, _ = subscribed(WebhookEvent.TICKET_CLOSED, WebhookEvent.SURVEY_ANSWERED)
+    number = closed_job(world)
+    world.services.aftercare.job_closed(number)
+    answer = SurveyInput(overall=5, timeliness=4, attitude=5, quality=3, comment="师傅很专业")
+    world.services.aftercare.answer(survey_token(world, number), answer)
+    world.services.notifications.deliver_due()
+
+    closed, answered = bodies(world)
+    assert (closed["event"], closed["ticket"]["status"]) == ("ticket.closed", "closed")
+    assert answered["event"] == "survey.answered"
+    assert {k: answered["detail"][k] for k in ("overall", "timeliness", "attitude", "quality")} == {
+        "overall": 5,
+        "timeliness": 4,
+        "attitude": 5,
+        "quality": 3,
+    }
+    assert "师傅很专业" not in world.receiver.posts[1][1].decode()
 
 
 def test_a_failing_receiver_is_retried_with_backoff_until_it_takes_the_delivery():
