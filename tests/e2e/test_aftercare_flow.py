@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.domain.ticket import Action
+from tests.e2e.layout import assert_radios_sit_beside_their_words
 from tests.e2e.stack import LocalStack
 from tests.e2e.test_escalation_clock import open_ticket, sent
 
@@ -42,6 +43,7 @@ def test_survey_callback_and_complaint_with_capa(local_stack: LocalStack, desk, 
     [link] = [re.search(r"(http\S+/l/\w+)", text).group(1) for kind, _, text in sent(local_stack)
               if kind == "sms" and number in text and "打分" in text]
     phone_page.goto(link)
+    assert_radios_sit_beside_their_words(phone_page)
     for name, score in (("overall", 5), ("timeliness", 4), ("attitude", 5), ("quality", 4)):
         phone_page.check(f"input[name={name}][value='{score}']")
     phone_page.fill("#comment", "师傅很专业")
@@ -64,6 +66,7 @@ def record_callback_and_complaint(browser, local_stack: LocalStack, number: str)
     desk_page = signed_in(browser, local_stack, "desk")
     desk_page.goto(local_stack.app_url + "/staff/callbacks")
     task = desk_page.locator(f"section.callback[data-number='{number}']")
+    assert_radios_sit_beside_their_words(desk_page)
     task.locator("input[name=reached][value=yes]").check()
     task.locator("input[name=satisfied][value=yes]").check()
     task.locator("button.record-callback").click()
