@@ -33,6 +33,7 @@ from chalicelib.domain.calendars import BusinessHours
 from chalicelib.domain.escalation import Person, Roster
 from chalicelib.domain.holidays import HolidayBook, YearSchedule, years_to_cover
 from chalicelib.domain.plans import DEFAULT_PLANS, Role, ServicePlan
+from chalicelib.domain.sms_budget import told_by_sms_only
 from chalicelib.settings import get_settings
 
 DEMO_ROSTER = Roster(
@@ -118,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             roster = Roster.model_validate(data)
             store.put_roster(roster)
             print(f"stored roster for scope {roster.scope!r}")
+            for level, name in told_by_sms_only(roster):
+                print(f"warning: {name} ({level}) is told by SMS only: while SMS are refused (the spend limit "
+                      "reached, throttling) their escalations reach nobody; give them an email, or the level a "
+                      "team chat", file=sys.stderr)
     except (OSError, json.JSONDecodeError) as error:
         print(f"cannot read {args.file}: {error}", file=sys.stderr)
         return 2

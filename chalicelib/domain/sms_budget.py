@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from chalicelib.domain.escalation import Roster
+
 # Staff SMS: every step of the escalation ladder (warnings, prompts, breaches, notices) and nothing else.
 STAFF_PURPOSE_PREFIX = "escalation:"
 
@@ -23,3 +25,15 @@ def sms_audience(purpose: str) -> SmsAudience:
     """A purpose not known to be staff's counts as a customer's: the customers' budget is the one a
     stranger can spend."""
     return SmsAudience.STAFF if purpose.startswith(STAFF_PURPOSE_PREFIX) else SmsAudience.CUSTOMER
+
+
+def told_by_sms_only(roster: Roster) -> list[tuple[str, str]]:
+    """(level, name) of each person the roster reaches by SMS alone: no email, and no team chat on their
+    level. While SMS are refused (the spend limit reached, throttling) their escalations reach nobody."""
+    found = []
+    for people in (roster.levels, roster.on_call):
+        for role, holders in people.items():
+            if roster.chats.get(role):
+                continue
+            found += [(role.value, person.name) for person in holders if person.phone and not person.email]
+    return found

@@ -92,3 +92,21 @@ def test_a_roster_naming_a_webhook_url_in_clear_text_is_refused_and_one_naming_i
         assert main(["rosters", "put", str(path)]) == 0
         [stored] = DynamoConfig("service-desk").rosters()
         assert stored.chats["supervisor"][0].secret == "service-desk/chat/supervisors"
+
+
+def test_an_operator_is_warned_of_whoever_the_roster_tells_by_sms_only(tmp_path, capsys):
+    """Escalations go by email and team chat as well as SMS, so they still arrive while SMS are refused;
+    someone with a phone and nothing else, on a level without a team chat, would hear nothing."""
+    chat = {"name": "主管群", "vendor": "dingtalk", "secret": "service-desk/chat/supervisors"}
+    roster = {"scope": "default", "chats": {"supervisor": [chat]}, "levels": {
+        "supervisor": [{"name": "张主管", "phone": "+8613900000001"}],
+        "chief_engineer": [{"name": "李总工", "phone": "+8613900000003"},
+                           {"name": "王总工", "phone": "+8613900000004", "email": "wang@example.com"}],
+    }}
+    path = tmp_path / "roster.json"
+    path.write_text(json.dumps(roster, ensure_ascii=False))
+    with mock_aws():
+        ensure_resources(get_settings())
+        assert main(["rosters", "put", str(path)]) == 0, "stored all the same"
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "李总工 (chief_engineer) is told by SMS only" in warnings[0]
