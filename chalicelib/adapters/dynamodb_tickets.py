@@ -18,11 +18,14 @@ from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.adapters.dynamodb_search import TERM_FIELDS, term_changes, term_puts
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, wake_at
 from chalicelib.domain.paid_work import has_balance_due
-from chalicelib.domain.ticket import Status, Ticket, TicketEvent
+from chalicelib.domain.queue import QueueFilter
+from chalicelib.domain.ticket import Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import ReportBuild, StaleTicket
 
 # Ticket fields whose change may put a paid job on, or take it off, the list of unpaid balances.
 RECEIVABLE_FIELDS = frozenset({"billing", "quote", "account"})
+# Ticket fields whose change may take a complaint off the list of open ones.
+COMPLAINT_FIELDS = frozenset({"kind", "status"})
 
 
 class DynamoTickets:
@@ -80,6 +83,7 @@ class DynamoTickets:
             *({"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox),
             *({"Put": {"TableName": self._table, "Item": self._assignment_item(ticket, u)}} for u in ticket.assignees),
             *term_puts(self._table, ticket),
+            *self._list_entries(ticket, [event]),
         ]
         self._transact(items, ticket.number)
 
@@ -106,19 +110,29 @@ class DynamoTickets:
         if any("assignees" in e.after for e in events):
             items += self._assignment_changes(ticket)
         items += [{"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox]
-        if any(RECEIVABLE_FIELDS & e.after.keys() for e in events):
-            items.append(self._receivable_change(ticket))
+        items += self._list_entries(ticket, events)
         if any(TERM_FIELDS & e.after.keys() for e in events):
             items += term_changes(self._table, ticket)
         self._transact(items, ticket.number)
 
-    def _receivable_change(self, ticket: Ticket) -> dict[str, Any]:
-        """The ticket's entry on the list of unpaid balances, in step with its quote and payments."""
-        key = to_item(pk=keys.RECEIVABLE_PK, sk=keys.receivable_sk(ticket.number))
-        if has_balance_due(ticket):
-            return {"Put": {"TableName": self._table,
-                            "Item": {**key, **to_item(entity="receivable", ticket_number=ticket.number)}}}
-        return {"Delete": {"TableName": self._table, "Key": key}}
+    def _list_entries(self, ticket: Ticket, events: Sequence[TicketEvent]) -> list[dict[str, Any]]:
+        """The ticket's entries on the short lists (unpaid balances, open complaints): each a copy of the
+        ticket, put by every save while it belongs there, so a list is one Query; deleted when a change
+        may have taken it off."""
+        changed = {name for e in events for name in e.after}
+        entries = []
+        for pk, sk, belongs, fields in (
+            (keys.RECEIVABLE_PK, keys.receivable_sk(ticket.number), has_balance_due(ticket), RECEIVABLE_FIELDS),
+            (keys.COMPLAINTS_OPEN_PK, keys.complaint_entry_sk(ticket.created_at, ticket.number),
+             ticket.kind == Kind.COMPLAINT and ticket.is_open, COMPLAINT_FIELDS),
+        ):
+            key = to_item(pk=pk, sk=sk)
+            if belongs:
+                item = to_item(entity="list_entry", ticket_number=ticket.number, data=ticket.model_dump(mode="json"))
+                entries.append({"Put": {"TableName": self._table, "Item": {**key, **item}}})
+            elif fields & changed:
+                entries.append({"Delete": {"TableName": self._table, "Key": key}})
+        return entries
 
     def add_tracking_link(self, number: str, token: str) -> None:
         self._ddb.put_item(
@@ -128,14 +142,23 @@ class DynamoTickets:
         )
 
     def receivable_tickets(self) -> list[Ticket]:
+        return [ticket for ticket in self._list(keys.RECEIVABLE_PK) if has_balance_due(ticket)]
+
+    def open_complaints(self) -> list[Ticket]:
+        return [ticket for ticket in self._list(keys.COMPLAINTS_OPEN_PK) if ticket.is_open]
+
+    def _list(self, pk: str) -> list[Ticket]:
+        """A short list's tickets from their copies; an entry written before it carried one is read from
+        its ticket (``ops.reindex`` rewrites them)."""
         pages = self._ddb.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item(**{":pk": keys.RECEIVABLE_PK}),
-            ProjectionExpression="ticket_number",
+            TableName=self._table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=to_item(**{":pk": pk}),
         )
-        numbers = [item["ticket_number"]["S"] for page in pages for item in page["Items"]]
-        return [ticket for number in numbers if (ticket := self.get(number)) and has_balance_due(ticket)]
+        found = []
+        for item in (item for page in pages for item in page["Items"]):
+            ticket = Ticket.model_validate(item_data(item)) if "data" in item else self.get(item["ticket_number"]["S"])
+            if ticket is not None:
+                found.append(ticket)
+        return found
 
     def _assignment_changes(self, ticket: Ticket) -> list[dict[str, Any]]:
         """Assignment items in step with ``ticket.assignees``: one per technician (the ``by_assignee``
@@ -173,6 +196,37 @@ class DynamoTickets:
             found.extend(Ticket.model_validate(item_data(item)) for page in pages for item in page["Items"])
         return sorted(found, key=lambda ticket: (ticket.created_at, ticket.number))
 
+    def queue_page(self, filters: QueueFilter, after: str | None, size: int) -> tuple[list[Ticket], str | None]:
+        """One Query on the ``queue`` index per ``QUEUE_READS`` at most; a filter is a FilterExpression on
+        the same Query (DynamoDB reads ``Limit`` items, then filters), so a rare filter may end a page
+        short of ``size`` with a position to go on from."""
+        query: dict[str, Any] = {
+            "TableName": self._table, "IndexName": keys.GSI_QUEUE, "KeyConditionExpression": "queue_pk = :queue",
+            "ExpressionAttributeValues": to_item(**{":queue": keys.QUEUE_PK}),
+        }
+        condition = _queue_filter(filters)
+        if condition is not None:
+            expression, names, values = condition
+            query["FilterExpression"] = expression
+            query["ExpressionAttributeNames"] = names
+            query["ExpressionAttributeValues"].update(to_item(**values))
+        start: dict[str, Any] | None = _queue_key(after) if after else None
+        found: list[Ticket] = []
+        for _ in range(QUEUE_READS):
+            # Unfiltered, a page is one read of ``size``; filtered, each read looks further ahead.
+            limit = size - len(found) if condition is None else QUEUE_FILTERED_READ
+            response = self._ddb.query(**query, Limit=limit, **({"ExclusiveStartKey": start} if start else {}))
+            items = response["Items"]
+            for index, item in enumerate(items):
+                found.append(Ticket.model_validate(item_data(item)))
+                if len(found) == size:
+                    more = index < len(items) - 1 or "LastEvaluatedKey" in response
+                    return found, item["queue_sk"]["S"] if more else None
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                return found, None
+        return found, str(start["queue_sk"]["S"]) if start else None
+
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         pages = self._ddb.get_paginator("query").paginate(
             TableName=self._table,
@@ -203,6 +257,28 @@ class DynamoTickets:
         )
         item = response.get("Item")
         return item["ticket_number"]["S"] if item else None
+
+    def history(self, number: str) -> tuple[list[TicketEvent], frozenset[str], frozenset[str]]:
+        """The timeline and the ladder's records in one Query: their sort keys are neighbours
+        (``EVENT#…`` < ``LADDER#…``), and nothing else of the ticket sorts between them."""
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues=to_item(**{":pk": keys.ticket_pk(number), ":first": keys.EVENT_PREFIX,
+                                                 ":last": keys.LADDER_PREFIX + "\uffff"}),
+            ConsistentRead=True,
+        )
+        events: list[TicketEvent] = []
+        taken: set[str] = set()
+        acknowledged: set[str] = set()
+        for item in (item for page in pages for item in page["Items"]):
+            sk = item["sk"]["S"]
+            if sk.startswith(keys.EVENT_PREFIX):
+                events.append(TicketEvent.model_validate(item_data(item)))
+            elif sk.startswith(keys.LADDER_PREFIX):
+                kind, _, key = sk.removeprefix(keys.LADDER_PREFIX).partition("#")
+                (taken if kind == "STEP" else acknowledged).add(key)
+        return events, frozenset(taken), frozenset(acknowledged)
 
     def events(self, number: str) -> list[TicketEvent]:
         paginator = self._ddb.get_paginator("query")
@@ -399,18 +475,25 @@ class DynamoTickets:
             "ConditionExpression": "#v = :version",
             "ExpressionAttributeNames": {"#v": "version"},
         }
+        sets: dict[str, object] = {}
+        if next_wake is not None:
+            sets |= {"due_pk": keys.due_pk(keys.TICKET_DUE, ticket.number, self._due_shards),
+                     "due_at": keys.iso(next_wake)}
+        if ticket.sla is not None:
+            # The schedule at a glance moves with the sweep's steps (and the queue position with it).
+            sets["#data.sla"] = ticket.sla.model_dump(mode="json")
+            if ticket.is_open:
+                sets["queue_sk"] = _queue_position(ticket)
+        placeholders = {name: f":v{i}" for i, name in enumerate(sets)}
+        expression = "SET " + ", ".join(f"{name} = {placeholders[name]}" for name in sets) if sets else ""
         if next_wake is None:
-            update["UpdateExpression"] = "REMOVE due_pk, due_at"
-            update["ExpressionAttributeValues"] = to_item(**{":version": ticket.version})
-        else:
-            update["UpdateExpression"] = "SET due_pk = :pk, due_at = :at"
-            update["ExpressionAttributeValues"] = to_item(
-                **{
-                    ":version": ticket.version,
-                    ":pk": keys.due_pk(keys.TICKET_DUE, ticket.number, self._due_shards),
-                    ":at": keys.iso(next_wake),
-                }
-            )
+            expression += " REMOVE due_pk, due_at"
+        update["UpdateExpression"] = expression.strip()
+        if ticket.sla is not None:
+            update["ExpressionAttributeNames"]["#data"] = "data"
+        update["ExpressionAttributeValues"] = to_item(
+            **{":version": ticket.version, **{placeholders[name]: value for name, value in sets.items()}}
+        )
         return {"Update": update}
 
     def _try_transact(self, items: list[dict[str, Any]]) -> bool:
@@ -491,6 +574,9 @@ class DynamoTickets:
             customer_sk=f"{created}#{ticket.number}",
             month_pk=keys.month_pk(ticket.created_at),
             month_sk=f"{created}#{ticket.number}",
+            # Open tickets only (sparse): the supervisor's queue, in the order of their next deadline.
+            queue_pk=keys.QUEUE_PK if ticket.is_open else None,
+            queue_sk=_queue_position(ticket) if ticket.is_open else None,
             due_pk=keys.due_pk(keys.TICKET_DUE, ticket.number, self._due_shards) if next_wake else None,
             due_at=keys.iso(next_wake) if next_wake else None,
             data=ticket.model_dump(mode="json"),
@@ -544,6 +630,47 @@ class DynamoOutbox:
 
     def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
         return self._tickets.finish_message(message, event)
+
+
+QUEUE_READS = 5  # index reads a queue page may take at most
+QUEUE_FILTERED_READ = 200  # items one filtered read looks at (each read returns up to 1 MB anyway)
+
+
+def _queue_position(ticket: Ticket) -> str:
+    return keys.queue_sk(ticket.sla.next_due_at if ticket.sla else None, ticket.created_at, ticket.number)
+
+
+def _queue_key(position: str) -> dict[str, Any]:
+    """The index key a queue page goes on from (its table keys follow from the number at its end)."""
+    return to_item(queue_pk=keys.QUEUE_PK, queue_sk=position, pk=keys.ticket_pk(keys.number_in_queue_sk(position)),
+                   sk=keys.TICKET_SK)
+
+
+def _queue_filter(filters: QueueFilter) -> tuple[str, dict[str, str], dict[str, object]] | None:
+    """The filter's conditions on the stored ticket (its ``data``), or None when it keeps every ticket."""
+    parts: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, object] = {}
+    if filters.status is not None:
+        parts.append("status_pk = :status")
+        values[":status"] = keys.status_pk(filters.status.value)
+    if filters.unclassified:
+        names |= {"#data": "data", "#priority": "priority"}
+        parts.append("(attribute_not_exists(#data.#priority) OR attribute_type(#data.#priority, :null))")
+        values[":null"] = "NULL"
+    elif filters.priority is not None:
+        names |= {"#data": "data", "#priority": "priority"}
+        parts.append("#data.#priority = :priority")
+        values[":priority"] = filters.priority.value
+    if filters.province is not None:
+        names |= {"#data": "data", "#reporter": "reporter", "#province": "province"}
+        parts.append("#data.#reporter.#province = :province")
+        values[":province"] = filters.province
+    if filters.technician is not None:
+        names |= {"#data": "data", "#assignees": "assignees"}
+        parts.append("contains(#data.#assignees, :technician)")
+        values[":technician"] = filters.technician
+    return (" AND ".join(parts), names, values) if parts else None
 
 
 def _report_build(item: dict[str, Any]) -> ReportBuild:

@@ -36,10 +36,16 @@ tickets by assignee                             Query    GSI by_assignee assigne
                                                          assignment item, so a job can have several)
                                                          then GetItem each ticket
 a ticket's assignment items (to remove some)    Query    pk=TICKET#<number>, sk begins_with ASSIGN#
-open tickets (the supervisor's queue)           Query    GSI by_status once per open status
+open tickets (the supervisor's queue)           Query    GSI queue (sparse) queue_pk=QUEUE#OPEN, sorted by
+                                                         the next running deadline (``Ticket.sla``),
+                                                         50 a page with ExclusiveStartKey; filters are
+                                                         FilterExpressions on the same Query
+open complaints                                 Query    pk=COMPLAINTS#OPEN (an entry per open
+                                                         complaint with a copy of the ticket, kept by
+                                                         the ticket's own saves)
 paid jobs with a balance to collect            Query    pk=RECEIVABLE (one small partition: an item
-                                                         per unpaid job, kept by the ticket's save)
-                                                         then GetItem each ticket
+                                                         per unpaid job with a copy of the ticket,
+                                                         kept by the ticket's saves)
 tickets by search term (staff search)          Query    GSI search (sparse) search_pk=TERM#<term>,
                                                          newest first; one entry per term under the
                                                          ticket's pk (sk=SEARCH#<term>), written in its
@@ -90,6 +96,7 @@ GSI_MONTH = "by_month"
 GSI_SEARCH = "search"
 GSI_ASSIGNEE = "by_assignee"
 GSI_DUE = "due"
+GSI_QUEUE = "queue"
 
 
 def ticket_pk(number: str) -> str:
@@ -230,6 +237,29 @@ def search_pk(term: str) -> str:
 
 def search_sk(created: datetime, number: str) -> str:
     """Newest first when read backwards; also a search cursor's position."""
+    return f"{iso(created)}#{number}"
+
+
+QUEUE_PK = "QUEUE#OPEN"
+NO_DEADLINE = "~"  # sorts after every time: tickets owing nothing come last
+
+
+def queue_sk(next_due: datetime | None, created: datetime, number: str) -> str:
+    """An open ticket's place in the supervisor's queue (the sparse ``queue`` index): the nearest running
+    deadline first, then the oldest; also a queue page's cursor."""
+    return f"{iso(next_due) if next_due else NO_DEADLINE}#{iso(created)}#{number}"
+
+
+def number_in_queue_sk(position: str) -> str:
+    return position.rsplit("#", 1)[-1]
+
+
+COMPLAINTS_OPEN_PK = "COMPLAINTS#OPEN"
+
+
+def complaint_entry_sk(created: datetime, number: str) -> str:
+    """An open complaint, oldest first, with a copy of its ticket: written or deleted in each of the
+    ticket's saves, so the list is one small Query."""
     return f"{iso(created)}#{number}"
 
 

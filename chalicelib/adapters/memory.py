@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters import keys
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, is_due, wake_at
 from chalicelib.domain.plans import ServicePlan
+from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Status, Ticket, TicketEvent
+from chalicelib.domain.ticket import Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import (
     DeliveryError,
     KeyReused,
@@ -104,6 +106,9 @@ class MemoryTickets:
     def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(self.taken.get(number, ())), frozenset(self.acknowledged.get(number, ()))
 
+    def history(self, number: str) -> tuple[list[TicketEvent], frozenset[str], frozenset[str]]:
+        return self.events(number), *self.escalation_state(number)
+
     def record_escalation(
         self,
         ticket: Ticket,
@@ -116,6 +121,7 @@ class MemoryTickets:
         if taken & set(step_keys) or self.tickets[ticket.number].version != ticket.version:
             return False
         taken.update(step_keys)
+        self.tickets[ticket.number] = ticket  # the same version, with its schedule at a glance
         self.timelines[ticket.number].extend(events)
         self.messages.update({m.id: m for m in outbox})
         self._set_wake(ticket.number, next_wake)
@@ -128,6 +134,7 @@ class MemoryTickets:
         if breach in acknowledged or self.tickets[ticket.number].version != ticket.version:
             return False
         acknowledged.add(breach)
+        self.tickets[ticket.number] = ticket
         self.timelines[ticket.number].append(event)
         self._set_wake(ticket.number, next_wake)
         return True
@@ -135,6 +142,7 @@ class MemoryTickets:
     def set_next_wake(self, ticket: Ticket, next_wake: datetime | None) -> bool:
         if self.tickets[ticket.number].version != ticket.version:
             return False
+        self.tickets[ticket.number] = ticket
         self._set_wake(ticket.number, next_wake)
         return True
 
@@ -150,6 +158,19 @@ class MemoryTickets:
     def open_tickets(self, statuses: Iterable[Status]) -> list[Ticket]:
         wanted = {Status(s) for s in statuses}
         found = [t for t in self.tickets.values() if t.status in wanted]
+        return sorted(found, key=lambda t: (t.created_at, t.number))
+
+    def queue_page(self, filters: QueueFilter, after: str | None, size: int) -> tuple[list[Ticket], str | None]:
+        wanted = set(filters.statuses())
+        queued = sorted(
+            (_queue_position(t), t) for t in self.tickets.values() if t.status in wanted and filters.keeps(t)
+        )
+        ahead = [(position, t) for position, t in queued if after is None or position > after]
+        page = ahead[:size]
+        return [t for _, t in page], page[-1][0] if len(ahead) > size else None
+
+    def open_complaints(self) -> list[Ticket]:
+        found = [t for t in self.tickets.values() if t.kind == Kind.COMPLAINT and t.is_open]
         return sorted(found, key=lambda t: (t.created_at, t.number))
 
     def tickets_for_technician(self, username: str) -> list[Ticket]:
@@ -226,6 +247,10 @@ class MemoryTickets:
         build = self.report_builds.get((month, build_id))
         if build is not None and build.assembled_at is None:
             self.report_builds[(month, build_id)] = build.model_copy(update={"assembled_at": at})
+
+
+def _queue_position(ticket: Ticket) -> str:
+    return keys.queue_sk(ticket.sla.next_due_at if ticket.sla else None, ticket.created_at, ticket.number)
 
 
 @dataclass

@@ -21,6 +21,8 @@ KEY_ATTRIBUTES: list[tuple[str, str]] = [
     ("due_at", "S"),
     ("search_pk", "S"),
     ("search_sk", "S"),
+    ("queue_pk", "S"),
+    ("queue_sk", "S"),
 ]
 
 # index name -> (partition attribute, sort attribute)
@@ -31,6 +33,7 @@ GLOBAL_INDEXES: dict[str, tuple[str, str]] = {
     keys.GSI_ASSIGNEE: ("assignee_pk", "assignee_sk"),
     keys.GSI_DUE: ("due_pk", "due_at"),
     keys.GSI_SEARCH: ("search_pk", "search_sk"),
+    keys.GSI_QUEUE: ("queue_pk", "queue_sk"),
 }
 
 TTL_ATTRIBUTE = "expires_at"

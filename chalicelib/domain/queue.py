@@ -4,25 +4,15 @@ which tickets a filter keeps. Pure functions of a ticket and its schedule; ``now
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from chalicelib.domain.sla import Deadline, DeadlineState, Schedule
+from chalicelib.domain.sla_projection import SlaProjection, SlaState
 from chalicelib.domain.ticket import OPEN_STATUSES, Priority, Status, Ticket
-
-
-class SlaState(StrEnum):
-    """One word per ticket for the queue: is any promise broken or about to be?"""
-
-    BREACHED = "breached"  # a deadline was missed and is still owed
-    AT_RISK = "at_risk"  # a deadline is past its warning point (e.g. 75% of its target used)
-    PAUSED = "paused"  # waiting on the customer: the clock is stopped
-    ON_TIME = "on_time"  # deadlines are running, none near
-    NO_DEADLINE = "no_deadline"  # nothing owed right now (e.g. a general job with no agreed date yet)
-
 
 # Worst first: the order the queue's legend and counts use.
 SEVERITY = (SlaState.BREACHED, SlaState.AT_RISK, SlaState.PAUSED, SlaState.ON_TIME, SlaState.NO_DEADLINE)
@@ -44,6 +34,48 @@ def next_deadline(schedule: Schedule) -> Deadline | None:
     """The owed deadline due first (a missed one is earlier than any pending one)."""
     owed = [d for d in schedule.deadlines if d.state in _WATCHED and d.due_at is not None]
     return min(owed, key=lambda d: d.due_at) if owed else None  # type: ignore[arg-type, return-value]
+
+
+def project(schedule: Schedule | None, now: datetime, taken: frozenset[str] = frozenset()) -> SlaProjection:
+    """The projection of ``schedule`` computed at ``now``; ``taken``: the ladder steps already taken.
+    No schedule (its plan no longer exists): nothing owed."""
+    level = escalation_level(taken)
+    if schedule is None:
+        return SlaProjection(as_of=now, escalation_level=level)
+    owed = [d for d in schedule.deadlines if d.state in _WATCHED]
+    running = [d for d in owed if d.state == DeadlineState.PENDING]
+    missed = [d for d in owed if d.state == DeadlineState.MISSED and d.due_at is not None]
+    upcoming = next_running_deadline(schedule)
+    worst = min(missed, key=lambda d: d.due_at) if missed else None  # type: ignore[arg-type, return-value]
+    return SlaProjection(
+        as_of=now,
+        owed=bool(owed),
+        paused=any(d.state == DeadlineState.PAUSED for d in owed),
+        missed=any(d.state == DeadlineState.MISSED for d in owed),
+        next_milestone=upcoming.milestone.value if upcoming else None,
+        next_due_at=upcoming.due_at if upcoming else None,
+        breaches_at=min((d.due_at for d in running if d.due_at is not None), default=None),
+        warns_at=min((d.warn_at for d in running if d.warn_at is not None), default=None),
+        worst_breach=worst.milestone.value if worst else None,
+        worst_breach_due_at=worst.due_at if worst else None,
+        escalation_level=level,
+    )
+
+
+def next_running_deadline(schedule: Schedule) -> Deadline | None:
+    """The running or missed deadline due first: where the ticket stands in the queue."""
+    owed = [d for d in schedule.deadlines if d.state in _RUNNING and d.due_at is not None]
+    return min(owed, key=lambda d: d.due_at) if owed else None  # type: ignore[arg-type, return-value]
+
+
+_RUNNING = frozenset({DeadlineState.PENDING, DeadlineState.MISSED})
+_BREACH_LEVEL = re.compile(r"^breach:.*:L(\d+)$")
+
+
+def escalation_level(taken: frozenset[str]) -> int:
+    """The highest level among the breach steps taken (their keys end in ``:L<level>``)."""
+    levels = [int(match.group(1)) for key in taken if (match := _BREACH_LEVEL.match(key))]
+    return max(levels, default=0)
 
 
 def _blank_to_none(value: object) -> object:

@@ -21,6 +21,7 @@ from chalicelib.domain.closure import Acceptance, SignatureRefusal
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.parts import Requisition
+from chalicelib.domain.sla_projection import SlaProjection
 
 
 class Kind(StrEnum):
@@ -302,6 +303,8 @@ class Ticket(BaseModel):
     survey: SurveyAnswer | None = None
     # A complaint's own record (issue 5, kind complaint only).
     complaint: Complaint | None = None
+    # The schedule at a glance, as the last write that changed it left it (lists read it, never timelines).
+    sla: SlaProjection | None = None
 
     @property
     def is_open(self) -> bool:

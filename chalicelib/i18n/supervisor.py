@@ -4,6 +4,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "zh-CN": {
         "sup.queue.title": "服务单队列",
         "sup.queue.empty": "没有符合条件的未完成服务单。",
+        "sup.queue.more": "下一页",
+        "sup.queue.on_page": "本页",
+        "sup.queue.bad_page": "翻页链接无效，已显示第一页。",
         "sup.filter.all": "全部",
         "sup.filter.apply": "筛选",
         "sup.col.number": "单号",
@@ -87,6 +90,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "en": {
         "sup.queue.title": "Ticket queue",
         "sup.queue.empty": "No open tickets match.",
+        "sup.queue.more": "Next page",
+        "sup.queue.on_page": "On this page",
+        "sup.queue.bad_page": "That page link is not valid; this is the first page.",
         "sup.filter.all": "All",
         "sup.filter.apply": "Filter",
         "sup.col.number": "Ticket",

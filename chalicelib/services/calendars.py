@@ -2,7 +2,7 @@
 
 Every business-hours calendar reads its working days from one holiday book (``domain/holidays.py``).
 This service loads the stored schedules into it, at most every few minutes per process, whenever the
-plans or rosters are read, so a schedule stored with ``ops.config calendars put`` reaches the sweep
+plans or rosters are read (which are kept as long), so a schedule stored with ``ops.config calendars put`` reaches the sweep
 and the pages without a deploy.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.calendars import use_holiday_book
@@ -43,6 +44,13 @@ class HolidayCalendars:
         use_holiday_book(self._book)
         return self._book
 
+    @property
+    def refresh_seconds(self) -> float:
+        return self._refresh_seconds
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
     def put(self, schedule: YearSchedule) -> None:
         self._store.put_calendar(schedule)
         self._loaded_at = None
@@ -60,20 +68,32 @@ class HolidayAwareConfig:
     def __init__(self, store: ConfigStore, calendars: HolidayCalendars):
         self._store = store
         self.holidays = calendars
+        # Plans and rosters are kept as long as the holiday book: every move and every ticket a sweep
+        # takes needs them, and reading them each time cost a request each (a put here drops them).
+        self._kept: dict[str, tuple[float, list[Any]]] = {}
 
     def plans(self) -> list[ServicePlan]:
         self.holidays.book()
-        return self._store.plans()
+        return self._kept_or_read("plans", self._store.plans)
 
     def rosters(self) -> list[Roster]:
         self.holidays.book()
-        return self._store.rosters()
+        return self._kept_or_read("rosters", self._store.rosters)
+
+    def _kept_or_read(self, what: str, read: Callable[[], list[Any]]) -> list[Any]:
+        now = self.holidays.monotonic()
+        kept = self._kept.get(what)
+        if kept is None or now - kept[0] >= self.holidays.refresh_seconds:
+            kept = self._kept[what] = (now, read())
+        return kept[1]
 
     def put_plan(self, plan: ServicePlan) -> None:
         self._store.put_plan(plan)
+        self._kept.pop("plans", None)
 
     def put_roster(self, roster: Roster) -> None:
         self._store.put_roster(roster)
+        self._kept.pop("rosters", None)
 
     def calendars(self) -> list[YearSchedule]:
         return self._store.calendars()

@@ -28,7 +28,7 @@ from chalicelib.domain.complaints import (
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.sla import Schedule
-from chalicelib.domain.ticket import OPEN_STATUSES, Action, Kind, Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.ports import Clock, ConfigStore, TicketRepository
@@ -59,8 +59,8 @@ class ComplaintService:
     # -- reading ---------------------------------------------------------------------------------
 
     def open_complaints(self) -> list[Ticket]:
-        """Open tickets of kind complaint, oldest first (index queries per open status)."""
-        return [t for t in self._tickets.open_tickets(OPEN_STATUSES) if t.kind == Kind.COMPLAINT]
+        """Open tickets of kind complaint, oldest first (one short list, kept by the tickets' saves)."""
+        return self._tickets.open_complaints()
 
     def view(self, number: str) -> ComplaintView:
         ticket = self._complaint_ticket(number)

@@ -1,7 +1,8 @@
 """The supervisor's and technician's moves on a ticket: classify, contact, dispatch, check in, pause.
 
 Every move goes through ``Ticket.apply`` (the lifecycle table), is saved with its event under the
-ticket's version, and recomputes when the SLA sweep must next look at the ticket. Staff pages and
+ticket's version, and recomputes when the SLA sweep must next look at the ticket and its schedule at a
+glance (``Ticket.sla``), in the same transaction. Staff pages and
 their sign-in arrive with the dispatch issue; these use cases are what those pages will call.
 """
 
@@ -146,9 +147,9 @@ class DeskService:
             moved, event = ticket.apply(
                 action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public
             )
-            events: list[TicketEvent] = [*self._tickets.events(number), event]
-            taken, acknowledged = self._tickets.escalation_state(number)
-            wake = self._sla.next_wake(moved, events, now, taken, acknowledged)
+            history, taken, acknowledged = self._tickets.history(number)
+            events: list[TicketEvent] = [*history, event]
+            moved, wake = self._sla.projected(moved, events, now, taken, acknowledged)
             messages = list(outbox(moved)) if outbox is not None else []
             try:
                 if messages:
@@ -159,6 +160,9 @@ class DeskService:
                 if attempt == 2:
                     raise
                 continue
-            self._sla.act_now(number)
+            if wake is not None and wake <= now:
+                # A step is due at once (a job classified critical tells its leaders now, 000 §4.4.2.1);
+                # otherwise the save above already put the ticket's next step in the sweep's index.
+                self._sla.act_now(number)
             return moved
         raise AssertionError("unreachable")

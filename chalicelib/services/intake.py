@@ -222,7 +222,8 @@ class IntakeService:
             event = event.model_copy(update={"after": {**event.after, "sms_withheld": sms_withheld}})
         token = secrets.token_urlsafe(24)
         messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
-        self._tickets.create(ticket, event, token, messages, self._sla.next_wake(ticket, [event], now))
+        ticket, wake = self._sla.projected(ticket, [event], now)
+        self._tickets.create(ticket, event, token, messages, wake)
         if self._claims is not None and request.photos:
             self._claims.attach(request.photos, submission or number, number)
         self._notifications.deliver(messages)

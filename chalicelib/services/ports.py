@@ -19,6 +19,7 @@ from chalicelib.domain.holidays import YearSchedule
 from chalicelib.domain.limits import Allowance, Limit
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
+from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 
@@ -78,6 +79,9 @@ class TicketRepository(Protocol):
     def escalation_state(self, number: str) -> tuple[frozenset[str], frozenset[str]]:
         """The ladder steps already taken and the breaches acknowledged, for one ticket."""
 
+    def history(self, number: str) -> tuple[list[TicketEvent], frozenset[str], frozenset[str]]:
+        """``events`` and ``escalation_state`` in one read: what a move needs to reschedule the ticket."""
+
     def record_escalation(
         self,
         ticket: Ticket,
@@ -99,6 +103,15 @@ class TicketRepository(Protocol):
 
     def open_tickets(self, statuses: Iterable[Status]) -> list[Ticket]:
         """Every ticket in one of ``statuses`` (an index query per status, never a scan), oldest first."""
+
+    def queue_page(self, filters: QueueFilter, after: str | None, size: int) -> tuple[list[Ticket], str | None]:
+        """Open tickets the filter keeps, the nearest running deadline first (``Ticket.sla``), tickets
+        owing nothing last, oldest first among equals: ``size`` at most, from after the position
+        ``after``, and the position to go on from (None: no more). A page costs a bounded number of
+        index reads, so a rare filter may give a short page that still has a next one."""
+
+    def open_complaints(self) -> list[Ticket]:
+        """Open tickets of kind complaint, oldest first (the complaints list)."""
 
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         """Every ticket ``username`` is (or was last) dispatched to, open or not, oldest first.

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.plans import PlanRegistry, UnknownPlan
-from chalicelib.domain.queue import QueueFilter, SlaState, next_deadline, sla_state
-from chalicelib.domain.sla import Deadline, Schedule
+from chalicelib.domain.plans import Milestone, PlanRegistry, UnknownPlan
+from chalicelib.domain.queue import QueueFilter, SlaState, project, sla_state
+from chalicelib.domain.sla import Schedule
+from chalicelib.domain.sla_projection import SlaProjection
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 from chalicelib.domain.uploads import display_name
@@ -24,10 +25,25 @@ PHOTO_LINK_SECONDS = 300  # staff see photos through links that expire within mi
 
 
 @dataclass(frozen=True)
+class NextDeadline:
+    milestone: Milestone
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class QueueRow:
     ticket: Ticket
     state: SlaState
-    next_deadline: Deadline | None
+    next_deadline: NextDeadline | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    after: str | None  # where the next page starts (None: this is the last)
+
+
+QUEUE_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -76,31 +92,24 @@ class QueueService:
         self._staff = staff
         self._clock = clock
 
-    def queue(self, filters: QueueFilter) -> list[QueueRow]:
-        """Open tickets the filter keeps, the nearest deadline first; tickets owing nothing come last."""
+    def queue(self, filters: QueueFilter, after: str | None = None, size: int = QUEUE_PAGE) -> QueuePage:
+        """A page of the open tickets the filter keeps, the nearest running deadline first; tickets owing
+        nothing come last. Each row is read from the ticket's schedule at a glance (``Ticket.sla``),
+        never from its timeline; only a ticket stored before it had one is derived here."""
         now = self._clock.now()
-        plans = self._sla.plans()
+        tickets, position = self._tickets.queue_page(filters, after, size)
         rows = []
-        for ticket in self._tickets.open_tickets(filters.statuses()):
-            if not filters.keeps(ticket):
-                continue
-            schedule = self._schedule(ticket, self._tickets.events(ticket.number), now, plans)
-            rows.append(
-                QueueRow(
-                    ticket=ticket,
-                    state=sla_state(schedule, now) if schedule else SlaState.NO_DEADLINE,
-                    next_deadline=next_deadline(schedule) if schedule else None,
-                )
-            )
-        far = datetime.max.replace(tzinfo=now.tzinfo)
-        return sorted(
-            rows,
-            key=lambda r: (
-                r.next_deadline is None,
-                r.next_deadline.due_at if r.next_deadline and r.next_deadline.due_at else far,
-                r.ticket.created_at,
-            ),
-        )
+        for ticket in tickets:
+            glance = ticket.sla or self._glance(ticket, now)
+            upcoming = None
+            if glance.next_milestone is not None and glance.next_due_at is not None:
+                upcoming = NextDeadline(Milestone(glance.next_milestone), glance.next_due_at)
+            rows.append(QueueRow(ticket=ticket, state=glance.state_at(now), next_deadline=upcoming))
+        return QueuePage(rows, position)
+
+    def _glance(self, ticket: Ticket, now: datetime) -> SlaProjection:
+        events, taken, _ = self._tickets.history(ticket.number)
+        return project(self._schedule(ticket, events, now, self._sla.plans()), now, taken)
 
     def ticket_file(self, number: str) -> TicketFile:
         ticket = self._tickets.get(number)

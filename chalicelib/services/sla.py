@@ -28,7 +28,8 @@ from chalicelib.domain.escalation import (
     taken_key,
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
-from chalicelib.domain.plans import PlanRegistry, Role
+from chalicelib.domain.plans import PlanRegistry, Role, UnknownPlan
+from chalicelib.domain.queue import project
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.sla import Schedule, compute_schedule
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
@@ -127,6 +128,23 @@ class SlaService:
         owed = self.owed_steps(ticket, events, now, taken, acknowledged)
         return owed[0].at if owed else None
 
+    def projected(
+        self, ticket: Ticket, events: list[TicketEvent], now: datetime, taken: frozenset[str] = frozenset(),
+        acknowledged: frozenset[str] = frozenset(), plans: PlanRegistry | None = None,
+    ) -> tuple[Ticket, datetime | None]:
+        """The ticket with its schedule at a glance as of ``now`` (``Ticket.sla``, what lists read), and
+        when the sweep must next look at it; one schedule computed for both."""
+        try:
+            schedule: Schedule | None = self.schedule(ticket, events, now, plans)
+        except UnknownPlan:
+            if ticket.is_open:
+                raise
+            schedule = None  # a finished ticket whose plan is gone owes nothing
+        wake = None
+        if ticket.is_open and schedule is not None:
+            wake = self._ladder.next_wake(schedule, now, taken, acknowledged)
+        return ticket.model_copy(update={"sla": project(schedule, now, taken)}), wake
+
     def owed_steps(
         self, ticket: Ticket, events: list[TicketEvent], now: datetime, taken: frozenset[str] = frozenset(),
         acknowledged: frozenset[str] = frozenset(),
@@ -201,7 +219,8 @@ class SlaService:
         due = self._ladder.due(schedule, now, taken, acknowledged)
         if not due:
             wake = self._ladder.next_wake(schedule, now, taken, acknowledged)
-            return [] if self._tickets.set_next_wake(ticket, wake) else None
+            glance = ticket.model_copy(update={"sla": project(schedule, now, taken)})
+            return [] if self._tickets.set_next_wake(glance, wake) else None
         technicians = self._technicians(ticket) if any(s.role == Role.TECHNICIAN for s in due) else ()
         told = {
             s.key: roster.recipients(s, now, province=ticket.reporter.province, technicians=technicians) for s in due
@@ -210,9 +229,7 @@ class SlaService:
         messages = [m for step in due for m in self._messages_for(ticket, step, told[step.key], roster, now)]
         # The notices are facts for the clock too: recompute with them so they count as met.
         after_events = events + step_events
-        next_wake = self._ladder.next_wake(
-            self.schedule(ticket, after_events, now, plans), now, taken | {s.key for s in due}, acknowledged
-        )
+        ticket, next_wake = self.projected(ticket, after_events, now, taken | {s.key for s in due}, acknowledged, plans)
         if not self._tickets.record_escalation(ticket, [s.key for s in due], step_events, messages, next_wake):
             return None
         self._notifications.deliver(m for m in messages if m.next_attempt_at <= now)
@@ -379,7 +396,7 @@ class SlaService:
             after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
             public=False,
         )
-        next_wake = self.next_wake(ticket, events, now, taken, acknowledged | {taking})
+        ticket, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
         return ticket, self._tickets.record_acknowledgement(ticket, taking, event, next_wake)
 
     def taken_by(self, claims: dict[str, object]) -> bool:

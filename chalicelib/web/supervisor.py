@@ -10,6 +10,7 @@ Who may do what (000 §4.2–4.4; SPEC "Who uses it"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -67,6 +68,8 @@ REQUEST_FIELDS = frozenset(
     }
 )
 MAX_NUMBER_LENGTH = 40
+# A queue page's position: its next deadline (or "~" for none), created, number.
+QUEUE_POSITION = re.compile(r"(~|[0-9T:.Z-]{27})#[0-9T:.Z-]{27}#[A-Za-z0-9-]{1,40}")
 
 
 def _local_time(at: datetime | None) -> str:
@@ -92,14 +95,19 @@ def _see_other(path: str) -> Response:
 def queue_page() -> Response:
     request = blueprint.current_request
     lang = language_of(request)
-    query = {k: v for k, v in (request.query_params or {}).items() if k != "lang"}
+    query = {k: v for k, v in (request.query_params or {}).items() if k not in ("lang", "after")}
     try:
         filters = validate(QueueFilter, query, lang)
         errors: dict[str, str] = {}
     except InvalidFields as invalid:
         filters, errors = QueueFilter(), invalid.fields
+    after = str((request.query_params or {}).get("after", "")) or None  # type: ignore[call-overload]
+    if after is not None and not QUEUE_POSITION.fullmatch(after):
+        after, errors = None, {**errors, "after": t(lang, "sup.queue.bad_page")}
     queue = wiring.services().queue
-    rows = queue.queue(filters)
+    page = queue.queue(filters, after)
+    rows = page.rows
+    # Of this page: counting every open ticket would read them all, which the queue never does.
     counts = {state: sum(1 for r in rows if r.state == state) for state in SEVERITY}
     user = current_staff()
     return render(
@@ -107,6 +115,7 @@ def queue_page() -> Response:
         "staff_queue.html",
         status=400 if errors else 200,
         rows=rows,
+        next_page=page.after,
         counts=counts,
         states=SEVERITY,
         filters=query,

@@ -34,7 +34,7 @@ def test_the_queue_puts_the_nearest_deadline_first():
     world.clock.advance(timedelta(minutes=1))
     later = submit(world)  # contact due in 1 h from now, i.e. after the general ticket's
 
-    rows = world.services.queue.queue(QueueFilter())
+    rows = world.services.queue.queue(QueueFilter()).rows
 
     assert numbers(rows) == [general, later, critical]
     assert [r.next_deadline.milestone.value for r in rows] == ["contacted", "contacted", "dispatched"]
@@ -45,7 +45,7 @@ def test_the_sla_state_says_on_time_then_at_risk_past_the_warning_then_breached(
     number = submit(world)  # contact the reporter within 1 h; warned at 75 %
 
     def state():
-        (row,) = world.services.queue.queue(QueueFilter())
+        (row,) = world.services.queue.queue(QueueFilter()).rows
         assert row.ticket.number == number
         return row.state
 
@@ -61,7 +61,7 @@ def test_a_paused_ticket_shows_as_paused():
     number = submit(world)
     world.clock.advance(timedelta(minutes=5))
     world.services.desk.pause(number, actor="sup", reason="customer unreachable")
-    (row,) = world.services.queue.queue(QueueFilter())
+    (row,) = world.services.queue.queue(QueueFilter()).rows
     assert row.state == SlaState.PAUSED
 
 
@@ -69,8 +69,8 @@ def test_closed_and_cancelled_tickets_leave_the_queue():
     world = fake_world()
     kept, cancelled = submit(world), submit(world)
     world.services.desk.cancel(cancelled, actor="sup", reason="duplicate")
-    assert numbers(world.services.queue.queue(QueueFilter())) == [kept]
-    assert world.services.queue.queue(QueueFilter(status=Status.CANCELLED)) == []
+    assert numbers(world.services.queue.queue(QueueFilter()).rows) == [kept]
+    assert world.services.queue.queue(QueueFilter(status=Status.CANCELLED)) .rows == []
 
 
 def test_filters_by_status_priority_region_and_technician():
@@ -83,12 +83,12 @@ def test_filters_by_status_priority_region_and_technician():
     desk.classify(guangdong, actor="sup", priority=Priority.CRITICAL)
     queue.dispatch(guangdong, actor="sup", technicians=["tech-wang"])
 
-    assert numbers(queue.queue(QueueFilter(province="CN-GD"))) == sorted([guangdong, unclassified])
-    assert numbers(queue.queue(QueueFilter(priority=Priority.URGENT))) == [jiangsu]
-    assert numbers(queue.queue(QueueFilter.model_validate({"priority": "none"}))) == [unclassified]
-    assert numbers(queue.queue(QueueFilter(status=Status.DISPATCHED))) == [guangdong]
-    assert numbers(queue.queue(QueueFilter(technician="tech-wang"))) == [guangdong]
-    assert queue.queue(QueueFilter(technician="tech-li")) == []
+    assert numbers(queue.queue(QueueFilter(province="CN-GD")).rows) == sorted([guangdong, unclassified])
+    assert numbers(queue.queue(QueueFilter(priority=Priority.URGENT)).rows) == [jiangsu]
+    assert numbers(queue.queue(QueueFilter.model_validate({"priority": "none"})).rows) == [unclassified]
+    assert numbers(queue.queue(QueueFilter(status=Status.DISPATCHED)).rows) == [guangdong]
+    assert numbers(queue.queue(QueueFilter(technician="tech-wang")).rows) == [guangdong]
+    assert queue.queue(QueueFilter(technician="tech-li")).rows == []
 
 
 def test_dispatch_lists_the_job_for_each_technician_and_re_dispatch_takes_it_off_the_others():
