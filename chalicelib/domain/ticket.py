@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,9 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.parts import Requisition
 from chalicelib.domain.sla_projection import SlaProjection
+
+if TYPE_CHECKING:
+    from chalicelib.domain.events import EventPayload, Unrecorded
 
 
 class Kind(StrEnum):
@@ -256,6 +259,13 @@ class TicketEvent(BaseModel):
     before: dict[str, Any] = Field(default_factory=dict)
     after: dict[str, Any] = Field(default_factory=dict)
     public: bool = True
+
+    @property
+    def payload(self) -> EventPayload | Unrecorded:
+        """What the move recorded, typed (``chalicelib/domain/events.py``); readers match on it."""
+        from chalicelib.domain.events import read_payload  # the payloads are written in the ticket's terms
+
+        return read_payload(self.action, self.before, self.after, self.summary)
 
 
 class Ticket(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from chalicelib.domain.events import Classified, Escalated
 from chalicelib.domain.sla import FACT_FOR_ACTION, ClockFact, ClockFacts, FactKind
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 
@@ -31,25 +32,23 @@ def clock_facts(ticket: Ticket, events: Iterable[TicketEvent]) -> ClockFacts:
 
 def clock_facts_of(event: TicketEvent) -> list[ClockFact]:
     """What one event tells the SLA clock (nothing for most actions)."""
-    if event.action == Action.ESCALATE:
-        if event.after.get("kind") == "notice":
+    payload = event.payload
+    match payload:
+        case Escalated(kind="notice"):
             return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE, note=event.summary)]
-        return []
+        case Escalated():
+            return []
+        case Classified(action=Action.CLASSIFY, before=before, after=after):
+            was, now = before.model_dump(), after.model_dump()
+            return [
+                ClockFact(at=event.at, kind=FactKind.RECLASSIFIED, field=field, before=_text(was[field]),
+                          after=_text(now[field]))
+                for field in CLASSIFICATION_FIELDS
+                if field in after.changed and was[field] != now[field]
+            ]
     kind = FACT_FOR_ACTION.get(event.action)
-    if kind is None:
+    if kind is None or kind == FactKind.RECLASSIFIED:
         return []
-    if kind == FactKind.RECLASSIFIED:
-        return [
-            ClockFact(
-                at=event.at,
-                kind=kind,
-                field=field,
-                before=_text(event.before.get(field)),
-                after=_text(event.after.get(field)),
-            )
-            for field in CLASSIFICATION_FIELDS
-            if field in event.after and event.before.get(field) != event.after.get(field)
-        ]
     return [ClockFact(at=event.at, kind=kind, note=event.summary)]
 
 

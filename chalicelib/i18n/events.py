@@ -1,40 +1,65 @@
 """How a ticket's event reads in the reader's language: a label for its action and the facts it recorded.
 
-Each ``TicketEvent`` carries an English ``summary`` written by the move that made it, and the facts
-themselves in ``before``/``after`` (``Ticket.apply``). This module reads the facts — priorities,
+Each ``TicketEvent`` carries what its move recorded as a typed payload (``chalicelib/domain/events.py``).
+This module reads those facts — priorities,
 assignees, billing, pause reasons, escalation levels, quotes, parts, callbacks, complaint causes, CAPA
 status… — and says them with the words of ``chalicelib/i18n/timeline.py`` (and the words the pages
 already use for the same values). What people typed (notes, reasons) is shown as typed. Should an
-event not hold the facts its action normally records (an event from before they were recorded, or a
-move made by hand), the line falls back to the stored summary, so nothing the summary said is lost.
+event not hold the facts its action normally records (``Unrecorded``: an event from before they were
+recorded, or a move made by hand), the line falls back to the stored summary, so nothing is lost.
 Instants are shown in the service's time zone, as the pages show them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.billing import Quote
+from chalicelib.domain.closure import FormSource
+from chalicelib.domain.complaints import CapaAction, CapaStatus
 from chalicelib.domain.escalation import chat_address
-from chalicelib.domain.ticket import Action, TicketEvent
+from chalicelib.domain.events import (
+    AcceptanceFiled,
+    ArrivalReported,
+    CallbackRecorded,
+    Cancelled,
+    Charged,
+    CheckedIn,
+    Classified,
+    ClosureRejected,
+    ComplaintMoved,
+    ContactRecorded,
+    DepartureReported,
+    Dispatched,
+    InformationAdded,
+    LoanerMoved,
+    Notified,
+    PartsMoved,
+    Paused,
+    PauseReason,
+    ProgressReported,
+    Quoted,
+    Resumed,
+    SignatureRefused,
+    Submitted,
+    SurveyAnswered,
+    SurveySent,
+    Unrecorded,
+)
+from chalicelib.domain.ticket import Action, Status, TicketEvent
 from chalicelib.domain.uploads import display_name
 from chalicelib.i18n import CATALOG, DEFAULT_LANGUAGE, t
-from chalicelib.i18n.deadlines import duration, read_pause_note
+from chalicelib.i18n.deadlines import duration
 
 # Actions whose label says everything the event records.
 LABEL_ONLY = frozenset({
     Action.APPROVE, Action.SET_OUT, Action.START_REPAIR, Action.RESOLVE, Action.AGREE_RESOLUTION,
     Action.CLOSE_COMPLAINT,
 })
-# Fields of the classification (``DeskService.classify``), in the order they are shown.
-CLASSIFICATION = ("priority", "plan", "in_province", "agreed_date", "kind", "billing", "billing_reason", "warranty")
-# Ticket fields every move may change as a side effect; not news on their own.
-_BOOKKEEPING = frozenset({"status", "paused_from"})
 
 
 @dataclass(frozen=True)
@@ -91,14 +116,16 @@ class _Writer:
     def line(self, event: TicketEvent) -> EventLine:
         label = self.label(event)
         details: list[str]
+        payload = event.payload
         if event.action in LABEL_ONLY:
             details = []
         else:
-            write: Callable[[TicketEvent], list[str]] | None = getattr(self, f"_{event.action.value}", None)
+            write: Callable[[Any], list[str]] | None = getattr(self, f"_{event.action.value}", None)
             try:
-                if write is None:
+                if write is None or isinstance(payload, Unrecorded):
                     raise _Unstructured()
-                details = [d for d in write(event) if d]
+                # The ladder's steps are read from their stored facts; every other move from its payload.
+                details = [d for d in write(event if event.action in _STORED_FACTS else payload) if d]
             # Events are stored for years: one written before a fact was recorded, or by a move made by
             # hand, may lack what this expects; its summary still says what happened.
             except (_Unstructured, KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError):
@@ -111,7 +138,9 @@ class _Writer:
     def label(self, event: TicketEvent) -> str:
         own = f"event.{event.action.value}"
         if self.customer and own in CATALOG[self.lang]:
-            return self.t(own, channel=self.value("channel", event.after.get("channel", "web")))
+            payload = event.payload
+            channel = payload.channel if isinstance(payload, Submitted) else "web"
+            return self.t(own, channel=self.value("channel", channel))
         return action_label(self.lang, event.action)
 
     # -- words and values --
@@ -174,17 +203,18 @@ class _Writer:
             return self.listing(value)
         return text
 
-    def changes(self, event: TicketEvent, names: Iterable[str]) -> list[str]:
-        """Each field the event set: its value, or ``before → after`` when it replaced another."""
+    def changes(self, before: Mapping[str, Any], after: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+        """Each field the move set: its value, or ``before → after`` when it replaced another."""
         out = []
         for name in names:
-            if name not in event.after:
+            if name not in after:
                 continue
-            after = self.value(name, event.after[name])
-            before = event.before.get(name)
-            if before not in (None, "", []) and before != event.after[name]:
-                after = self.t("timeline.change", before=self.value(name, before), after=after)
-            out.append(self.t("timeline.field", name=self.known(f"timeline.field.{name}", name), value=after))
+            new = self.value(name, after[name])
+            old = before.get(name)
+            if old not in (None, "", []) and old != after[name]:
+                new = self.t("timeline.change", before=self.value(name, old), after=new)
+            after_text = new
+            out.append(self.t("timeline.field", name=self.known(f"timeline.field.{name}", name), value=after_text))
         return out
 
     def milestone(self, value: object) -> str:
@@ -193,97 +223,86 @@ class _Writer:
     def role(self, value: object) -> str:
         return self.known(f"role.{value}", value)
 
-    @staticmethod
-    def typed(summary: str, prefix: str) -> str:
-        """What was typed after a fixed English prefix of the summary (``"cancelled: "``)."""
-        if summary == prefix.rstrip(": "):
-            return ""
-        if not summary.startswith(prefix):
-            raise _Unstructured()
-        return summary.removeprefix(prefix)
+    def classification(self, p: Classified) -> list[str]:
+        return self.changes(p.before.model_dump(mode="json"),
+                            p.after.model_dump(mode="json", include=set(p.after.changed)), p.after.changed)
 
     # -- intake and the desk (chalicelib/domain/ticket.py open_ticket, chalicelib/services/desk.py) --
 
-    def _submit(self, e: TicketEvent) -> list[str]:
+    def _submit(self, p: Submitted) -> list[str]:
         if self.customer:
             return []  # the customer's label names the channel
         return [
-            self.field("channel", self.value("channel", e.after["channel"])),
-            self.field("kind", self.value("kind", e.after.get("kind"))) if e.after.get("kind") else "",
-            self.field("warranty_until", self.when(e.after.get("warranty_until"))),
-            self.known(f"timeline.sms_withheld.{e.after['sms_withheld']}", "") if e.after.get("sms_withheld") else "",
+            self.field("channel", self.value("channel", p.channel)),
+            self.field("kind", self.value("kind", p.kind)) if p.kind else "",
+            self.field("warranty_until", self.when(p.warranty_until)),
+            self.known(f"timeline.sms_withheld.{p.sms_withheld}", "") if p.sms_withheld else "",
         ]
 
-    def _classify(self, e: TicketEvent) -> list[str]:
-        others = [k for k in e.after if k not in CLASSIFICATION and k not in _BOOKKEEPING]
-        return self.changes(e, [*CLASSIFICATION, *others])
+    def _classify(self, p: Classified) -> list[str]:
+        return self.classification(p)
 
-    def _record_contact(self, e: TicketEvent) -> list[str]:
-        return [self.field("contact_note", self.typed(e.summary, "reporter contacted: "))]
+    def _record_contact(self, p: ContactRecorded) -> list[str]:
+        return [self.field("contact_note", p.note)]
 
-    def _dispatch(self, e: TicketEvent) -> list[str]:
-        return self.changes(e, _required(e, "assignees"))
+    def _dispatch(self, p: Dispatched) -> list[str]:
+        return self.changes({"assignees": list(p.previous)}, {"assignees": list(p.assignees)}, ["assignees"])
 
-    def _pause(self, e: TicketEvent) -> list[str]:
-        code, typed = read_pause_note(e.summary)
-        if code is None or code == "other":
-            return [self.field("pause_reason", typed or self.t("sla.pause.other"))]
-        return [self.field("pause_reason", self.t(f"sup.pause.{code}")), self.field("note", typed)]
+    def _pause(self, p: Paused) -> list[str]:
+        if p.reason == PauseReason.OTHER:
+            return [self.field("pause_reason", p.note or self.t("sla.pause.other"))]
+        return [self.field("pause_reason", self.t(f"sup.pause.{p.reason.value}")), self.field("note", p.note)]
 
-    def _resume(self, e: TicketEvent) -> list[str]:
-        return self.changes(e, _required(e, "status"))
+    def _resume(self, p: Resumed) -> list[str]:
+        # A job is only ever resumed from waiting on the customer (the lifecycle).
+        return self.changes({"status": Status.WAITING_ON_CUSTOMER.value}, {"status": p.status.value}, ["status"])
 
-    def _cancel(self, e: TicketEvent) -> list[str]:
-        return [self.field("reason", self.typed(e.summary, "cancelled: "))]
+    def _cancel(self, p: Cancelled) -> list[str]:
+        return [self.field("reason", p.reason)]
 
     # -- on site and closure (chalicelib/services/field_work.py) --
 
-    def _check_in(self, e: TicketEvent) -> list[str]:
-        where = e.after.get("location")
+    def _check_in(self, p: CheckedIn) -> list[str]:
+        where = p.location
         if not where or self.customer:  # where the technician's phone was is for the office
             return []
-        values = {"lat": f"{float(where['lat']):.5f}", "lon": f"{float(where['lon']):.5f}"}
-        if where.get("accuracy_m") is not None:
-            text = self.t("timeline.location.accuracy", accuracy=round(float(where["accuracy_m"])), **values)
+        values = {"lat": f"{where.lat:.5f}", "lon": f"{where.lon:.5f}"}
+        if where.accuracy_m is not None:
+            text = self.t("timeline.location.accuracy", accuracy=round(where.accuracy_m), **values)
         else:
             text = self.t("timeline.location", **values)
         return [self.field("location", text)]
 
-    def _report_arrival(self, e: TicketEvent) -> list[str]:
-        report = e.after["report"]
-        return [self.field(name, report.get(name)) for name in ("situation", "lodging", "contact_phone")]
+    def _report_arrival(self, p: ArrivalReported) -> list[str]:
+        return [self.field(name, getattr(p.report, name)) for name in ("situation", "lodging", "contact_phone")]
 
-    def _add_information(self, e: TicketEvent) -> list[str]:
-        photos = [display_name(key) for key in e.after.get("photos") or []]
-        return [self.field("note", e.after.get("note") or ""),
-                self.field("photos", self.listing(photos) if photos else "")]
+    def _add_information(self, p: InformationAdded) -> list[str]:
+        photos = [display_name(key) for key in p.photos]
+        return [self.field("note", p.note), self.field("photos", self.listing(photos) if photos else "")]
 
-    def _report_progress(self, e: TicketEvent) -> list[str]:
-        photos = len(e.after.get("photos") or [])
-        return [self.field("progress", e.after["text"]),
-                self.field("photos", self.t("timeline.count", n=photos) if photos else "")]
+    def _report_progress(self, p: ProgressReported) -> list[str]:
+        return [self.field("progress", p.text),
+                self.field("photos", self.t("timeline.count", n=len(p.photos)) if p.photos else "")]
 
-    def _report_departure(self, e: TicketEvent) -> list[str]:
-        departure = e.after["departure"]
-        return [self.field("planned_return", self.when(departure["planned_return"])),
-                self.field("note", departure.get("note"))]
+    def _report_departure(self, p: DepartureReported) -> list[str]:
+        return [self.field("planned_return", self.when(p.departure.planned_return)),
+                self.field("note", p.departure.note)]
 
-    def _upload_acceptance(self, e: TicketEvent) -> list[str]:
-        acceptance = e.after["acceptance"]
-        if acceptance.get("source") == "drawn":
-            source = self.t("approvals.source.drawn", signer=acceptance.get("signer") or "-")
+    def _upload_acceptance(self, p: AcceptanceFiled) -> list[str]:
+        acceptance = p.acceptance
+        if acceptance.source == FormSource.DRAWN:
+            source = self.t("approvals.source.drawn", signer=acceptance.signer or "-")
         else:
             source = self.t("approvals.source.uploaded")
         if self.customer:
             return [source]
-        return [source, self.field("work_done", (acceptance.get("work") or {}).get("work_done"))]
+        return [source, self.field("work_done", acceptance.work.work_done)]
 
-    def _refuse_signature(self, e: TicketEvent) -> list[str]:
-        return [self.field("reason", e.after["refusal"]["reason"])]
+    def _refuse_signature(self, p: SignatureRefused) -> list[str]:
+        return [self.field("reason", p.refusal.reason)]
 
-    def _reject_closure(self, e: TicketEvent) -> list[str]:
-        reason = e.after["reason"] if "reason" in e.after else self.typed(e.summary, "closure rejected: ")
-        return [self.field("reason", reason)]
+    def _reject_closure(self, p: ClosureRejected) -> list[str]:
+        return [self.field("reason", p.reason)]
 
     # -- the SLA clock and notifications (chalicelib/services/sla.py, notifications.py) --
 
@@ -321,20 +340,12 @@ class _Writer:
         return [self.t(f"timeline.acknowledge{suffix}", level=int(e.after["level"]), role=self.role(e.after["role"]),
                        milestone=self.milestone(milestone), due=self.when(due_at))]
 
-    def _notify(self, e: TicketEvent) -> list[str]:
-        """The outbox writes ``"sms sent to +86… (quote)"`` or ``"email to a@b failed, will retry: …"``."""
-        head, sep, rest = e.summary.partition(" sent to ")
-        if sep and rest.endswith(")") and " (" in rest:
-            recipient, _, purpose = rest[:-1].rpartition(" (")
-            return [self.t("timeline.notify.sent", channel=self.channel(head), recipient=self.recipient(recipient),
-                           purpose=self.purpose(purpose))]
-        head, sep, rest = e.summary.partition(" to ")
-        for ending, key in ((" failed for good: ", "timeline.notify.failed"),
-                            (" failed, will retry: ", "timeline.notify.retry")):
-            recipient, found, error = rest.partition(ending)
-            if sep and found:
-                return [self.t(key, channel=self.channel(head), recipient=self.recipient(recipient), error=error)]
-        raise _Unstructured()
+    def _notify(self, p: Notified) -> list[str]:
+        if p.outcome == "sent":
+            return [self.t("timeline.notify.sent", channel=self.channel(p.channel),
+                           recipient=self.recipient(p.recipient), purpose=self.purpose(p.purpose))]
+        return [self.t(f"timeline.notify.{p.outcome}", channel=self.channel(p.channel),
+                       recipient=self.recipient(p.recipient), error=p.error)]
 
     def recipient(self, value: str) -> str:
         """A person's address as it is; a topic of subscribers by what it is, not by its ARN."""
@@ -361,12 +372,14 @@ class _Writer:
 
     # -- paid jobs, parts and loaners (chalicelib/services/billing.py) --
 
-    def _decide_billing(self, e: TicketEvent) -> list[str]:
-        return self.changes(e, _required(e, "billing", "billing_reason"))
+    def _decide_billing(self, p: Classified) -> list[str]:
+        if not {"billing", "billing_reason"} <= set(p.after.changed):
+            raise _Unstructured()
+        return self.classification(p)
 
-    def quote(self, e: TicketEvent, *, terms: bool = False, note: bool = False) -> list[str]:
+    def quote(self, p: Quoted, *, terms: bool = False, note: bool = False) -> list[str]:
         """The revision; ``terms``: its size, total and validity; ``note``: the note drafted with it."""
-        quote = Quote.model_validate(e.after["quote"])
+        quote = p.quote
         out = [self.t("quote.revision", revision=quote.revision)]
         if terms:
             out += [self.field("lines", self.t("timeline.lines", n=len(quote.lines))),
@@ -374,163 +387,158 @@ class _Writer:
                     self.field("valid_until", self.when(quote.valid_until))]
         return [*out, self.field("note", quote.note)] if note else out
 
-    def _draft_quote(self, e: TicketEvent) -> list[str]:
-        return self.quote(e, terms=True, note=True)
+    def _draft_quote(self, p: Quoted) -> list[str]:
+        return self.quote(p, terms=True, note=True)
 
-    def _send_quote(self, e: TicketEvent) -> list[str]:
-        return self.quote(e, terms=True)
+    def _send_quote(self, p: Quoted) -> list[str]:
+        return self.quote(p, terms=True)
 
-    def _approve_quote(self, e: TicketEvent) -> list[str]:
-        return self.quote(e)
+    def _approve_quote(self, p: Quoted) -> list[str]:
+        return self.quote(p)
 
-    def _decline_quote(self, e: TicketEvent) -> list[str]:
-        return self.quote(e)
+    def _decline_quote(self, p: Quoted) -> list[str]:
+        return self.quote(p)
 
-    def _invoice(self, e: TicketEvent) -> list[str]:
-        account = e.after["account"]
-        return [self.field("amount", self.money(account["invoiced"])),
-                self.field("invoice_number", account.get("invoice_number")),
-                self.field("invoiced_on", self.when(account.get("invoiced_on")))]
+    def _invoice(self, p: Charged) -> list[str]:
+        account = p.account
+        return [self.field("amount", self.money(account.invoiced)),
+                self.field("invoice_number", account.invoice_number),
+                self.field("invoiced_on", self.when(account.invoiced_on))]
 
-    def _record_payment(self, e: TicketEvent) -> list[str]:
-        payment = e.after["account"]["payments"][-1]
-        return [self.field("amount", self.money(payment["amount"])),
-                self.field("method", self.known(f"account.method.{payment['method']}", payment["method"])),
-                self.field("received_on", self.when(payment.get("received_on"))),
-                self.field("reference", payment.get("reference"))]
+    def _record_payment(self, p: Charged) -> list[str]:
+        payment = p.account.payments[-1]
+        return [self.field("amount", self.money(payment.amount)),
+                self.field("method", self.known(f"account.method.{payment.method.value}", payment.method.value)),
+                self.field("received_on", self.when(payment.received_on)),
+                self.field("reference", payment.reference)]
 
-    def _request_parts(self, e: TicketEvent) -> list[str]:
-        requisition = _changed(e, "requisitions")
-        items = [self.t("timeline.quantity", part=i["part_number"], name=i.get("name", ""), quantity=i["quantity"])
-                 for i in requisition["items"]]
-        return [self.field("requisition", requisition["id"]), self.field("parts", self.listing(items)),
-                self.field("note", requisition.get("note"))]
+    def _request_parts(self, p: PartsMoved) -> list[str]:
+        r = p.requisition
+        items = [self.t("timeline.quantity", part=i.part_number, name=i.name, quantity=i.quantity) for i in r.items]
+        return [self.field("requisition", r.id), self.field("parts", self.listing(items)), self.field("note", r.note)]
 
-    def _review_parts(self, e: TicketEvent) -> list[str]:
-        requisition = _changed(e, "requisitions")
-        state = requisition["state"]
-        return [self.field("requisition", requisition["id"]),
-                self.field("review", self.known(f"parts.state.{state}", state)),
-                self.field("review_note", requisition.get("review_note"))]
+    def _review_parts(self, p: PartsMoved) -> list[str]:
+        r = p.requisition
+        return [self.field("requisition", r.id),
+                self.field("review", self.known(f"parts.state.{r.state.value}", r.state.value)),
+                self.field("review_note", r.review_note)]
 
-    def _parts_lead_time(self, e: TicketEvent) -> list[str]:
-        requisition = _changed(e, "requisitions")
-        return [self.field("requisition", requisition["id"]),
-                self.field("expected_on", self.when(requisition["expected_on"]))]
+    def _parts_lead_time(self, p: PartsMoved) -> list[str]:
+        if p.requisition.expected_on is None:
+            raise _Unstructured()
+        return [self.field("requisition", p.requisition.id),
+                self.field("expected_on", self.when(p.requisition.expected_on))]
 
-    def _ship_parts(self, e: TicketEvent) -> list[str]:
-        requisition = _changed(e, "requisitions")
-        shipment = requisition["shipment"]
-        return [self.field("requisition", requisition["id"]),
-                self.field("shipped_on", self.when(shipment["shipped_on"])),
-                self.field("carrier", shipment.get("carrier")),
-                self.field("tracking_number", shipment.get("tracking_number"))]
+    def _ship_parts(self, p: PartsMoved) -> list[str]:
+        shipment = p.requisition.shipment
+        if shipment is None:
+            raise _Unstructured()
+        return [self.field("requisition", p.requisition.id),
+                self.field("shipped_on", self.when(shipment.shipped_on)),
+                self.field("carrier", shipment.carrier),
+                self.field("tracking_number", shipment.tracking_number)]
 
-    def _receive_parts(self, e: TicketEvent) -> list[str]:
-        requisition = _changed(e, "requisitions")
-        return [self.field("requisition", requisition["id"]),
-                self.field("parts_received_on", self.when(requisition["received_on"]))]
+    def _receive_parts(self, p: PartsMoved) -> list[str]:
+        if p.requisition.received_on is None:
+            raise _Unstructured()
+        return [self.field("requisition", p.requisition.id),
+                self.field("parts_received_on", self.when(p.requisition.received_on))]
 
-    def _issue_loaner(self, e: TicketEvent) -> list[str]:
-        loaner = _changed(e, "loaners")
-        return [self.field("model", loaner["model"]), self.field("serial_number", loaner.get("serial_number")),
-                self.field("issued_to", loaner.get("issued_to")),
-                self.field("issued_on", self.when(loaner.get("issued_on")))]
+    def _issue_loaner(self, p: LoanerMoved) -> list[str]:
+        loaner = p.loaner
+        return [self.field("model", loaner.model), self.field("serial_number", loaner.serial_number),
+                self.field("issued_to", loaner.issued_to), self.field("issued_on", self.when(loaner.issued_on))]
 
-    def _return_loaner(self, e: TicketEvent) -> list[str]:
-        loaner = _changed(e, "loaners")
-        condition = loaner["condition"]
-        return [self.field("model", loaner.get("model")), self.field("serial_number", loaner.get("serial_number")),
+    def _return_loaner(self, p: LoanerMoved) -> list[str]:
+        loaner = p.loaner
+        if loaner.condition is None:
+            raise _Unstructured()
+        condition = loaner.condition.value
+        return [self.field("model", loaner.model), self.field("serial_number", loaner.serial_number),
                 self.field("condition", self.known(f"loaner.condition.{condition}", condition)),
-                self.field("returned_on", self.when(loaner.get("returned_on"))),
-                "" if self.customer else self.field("note", loaner.get("return_note"))]
+                self.field("returned_on", self.when(loaner.returned_on)),
+                "" if self.customer else self.field("note", loaner.return_note)]
 
     # -- after closure (chalicelib/services/aftercare.py) --
 
-    def _send_survey(self, e: TicketEvent) -> list[str]:
-        return [self.field("survey_until", self.when(e.after["survey_until"]))]
+    def _send_survey(self, p: SurveySent) -> list[str]:
+        return [self.field("survey_until", self.when(p.survey_until))]
 
-    def _answer_survey(self, e: TicketEvent) -> list[str]:
-        survey = e.after["survey"]
+    def _answer_survey(self, p: SurveyAnswered) -> list[str]:
+        survey = p.survey
         scores = [self.t("timeline.field", name=self.t(f"aftercare.survey.{name}"),
-                         value=self.t("timeline.score", score=survey[name]))
+                         value=self.t("timeline.score", score=getattr(survey, name)))
                   for name in ("overall", "timeliness", "attitude", "quality")]
-        return [*scores, self.field("comment", survey.get("comment"))]
+        return [*scores, self.field("comment", survey.comment)]
 
-    def _record_callback(self, e: TicketEvent) -> list[str]:
-        callback = e.after["callback"]
-        problem = callback.get("problem") or "none"
-        return [self.t(f"timeline.callback.{callback['outcome']}"),
+    def _record_callback(self, p: CallbackRecorded) -> list[str]:
+        callback = p.callback
+        problem = callback.problem or "none"
+        return [self.t(f"timeline.callback.{callback.outcome}"),
                 self.field("problem", self.known(f"aftercare.problem.{problem}", problem) if problem != "none" else ""),
-                self.field("notes", callback.get("notes")),
-                self.field("follow_up", callback.get("follow_up"))]
+                self.field("notes", callback.notes),
+                self.field("follow_up", callback.follow_up)]
 
     # -- complaints (chalicelib/services/complaints.py) --
 
-    def _record_complaint(self, e: TicketEvent) -> list[str]:
-        details = e.after["complaint"]["details"]
-        severity = self.known(f"complaints.severity.{details['severity']}", details["severity"])
+    def _record_complaint(self, p: ComplaintMoved) -> list[str]:
+        details = p.complaint.details
+        severity = self.known(f"complaints.severity.{details.severity.value}", details.severity.value)
         return ["" if self.customer else self.field("severity", severity),  # the office's own assessment
-                self.field("order_number", details.get("order_number")),
-                self.field("defective", self.t("timeline.out_of", part=details["defective_quantity"],
-                                               whole=details["quantity"])),
-                self.field("customer_request", details.get("customer_request"))]
+                self.field("order_number", details.order_number),
+                self.field("defective", self.t("timeline.out_of", part=details.defective_quantity,
+                                               whole=details.quantity)),
+                self.field("customer_request", details.customer_request)]
 
-    def _commit_reply(self, e: TicketEvent) -> list[str]:
-        return [self.field("reply_by", self.when(e.after.get("agreed_date") or e.after["complaint"]["reply_by"]))]
+    def _commit_reply(self, p: ComplaintMoved) -> list[str]:
+        return [self.field("reply_by", self.when(p.agreed_date or p.complaint.reply_by))]
 
-    def _analyse_complaint(self, e: TicketEvent) -> list[str]:
-        complaint = e.after["complaint"]
-        cause = e.after.get("complaint_cause") or complaint["cause"]
+    def _analyse_complaint(self, p: ComplaintMoved) -> list[str]:
+        cause = p.cause or (p.complaint.cause.value if p.complaint.cause else None)
+        if cause is None:
+            raise _Unstructured()
         return [self.field("cause", self.known(f"complaints.cause.{cause}", cause)),
-                self.field("department", complaint.get("department")),
-                self.field("analysis", complaint.get("analysis"))]
+                self.field("department", p.complaint.department),
+                self.field("analysis", p.complaint.analysis)]
 
-    def _propose_resolution(self, e: TicketEvent) -> list[str]:
-        resolution = e.after["complaint"]["resolution"]
-        compensation = resolution.get("compensation")
-        return [self.field("resolution", resolution["text"]),
+    def _propose_resolution(self, p: ComplaintMoved) -> list[str]:
+        resolution = p.complaint.resolution
+        if resolution is None:
+            raise _Unstructured()
+        compensation = resolution.compensation
+        return [self.field("resolution", resolution.text),
                 self.field("compensation", self.money(compensation) if compensation else "")]
 
-    def _approve_resolution(self, e: TicketEvent) -> list[str]:
-        approval = e.after["complaint"]["resolution"]["approvals"][-1]
-        step = approval["step"]
+    def _approve_resolution(self, p: ComplaintMoved) -> list[str]:
+        if p.complaint.resolution is None:
+            raise _Unstructured()
+        approval = p.complaint.resolution.approvals[-1]
+        step = approval.step.value
         return [self.field("approver", self.known(f"complaints.approver.{step}", step)),
-                self.field("note", approval.get("note"))]
+                self.field("note", approval.note)]
 
     _reject_resolution = _approve_resolution
 
-    def capa(self, e: TicketEvent) -> dict[str, Any]:
-        record = e.after["capa"]
-        action = next(a for a in e.after["complaint"]["capa"] if a["id"] == record["action"])
-        return {**action, "status": record["action_status"]}
+    def capa(self, p: ComplaintMoved) -> CapaAction:
+        if p.capa is None:
+            raise _Unstructured()
+        action = next(a for a in p.complaint.capa if a.id == p.capa.action)
+        return action.model_copy(update={"status": CapaStatus(p.capa.action_status)})
 
-    def _plan_capa(self, e: TicketEvent) -> list[str]:
-        action = self.capa(e)
-        kind = self.known(f"complaints.capa.kind.{action['kind']}", action["kind"])
-        return [self.field("capa", f"{kind} · {action['description']}", id=action["id"]),
-                self.field("owner", action["owner"]), self.field("due", self.when(action["due"]))]
+    def _plan_capa(self, p: ComplaintMoved) -> list[str]:
+        action = self.capa(p)
+        kind = self.known(f"complaints.capa.kind.{action.kind.value}", action.kind.value)
+        return [self.field("capa", f"{kind} · {action.description}", id=action.id),
+                self.field("owner", action.owner), self.field("due", self.when(action.due))]
 
-    def _update_capa(self, e: TicketEvent) -> list[str]:
-        action = self.capa(e)
-        status = self.known(f"complaints.capa.status.{action['status']}", action["status"])
-        return [self.field("capa", status, id=action["id"]), self.field("note", action.get("note"))]
-
-
-def _required(event: TicketEvent, *names: str) -> tuple[str, ...]:
-    """``names``, which the event must have recorded to be read."""
-    if not all(name in event.after for name in names):
-        raise _Unstructured()
-    return names
+    def _update_capa(self, p: ComplaintMoved) -> list[str]:
+        action = self.capa(p)
+        status = self.known(f"complaints.capa.status.{action.status.value}", action.status.value)
+        return [self.field("capa", status, id=action.id), self.field("note", action.note)]
 
 
-def _changed(event: TicketEvent, name: str) -> dict[str, Any]:
-    """The item of a list field (requisitions, loaners; each with an ``id``) that the event added or changed."""
-    before = {item["id"]: item for item in event.before.get(name) or []}
-    changed = [item for item in event.after[name] if before.get(item["id"]) != item]
-    if len(changed) != 1:
-        raise _Unstructured()
-    return changed[0]
+# The ladder's steps, read from their stored facts.
+_STORED_FACTS = frozenset({Action.ESCALATE, Action.ACKNOWLEDGE})
 
 
 def taken_suffix(kind: object) -> str:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
+from chalicelib.domain.events import Classified, ComplaintMoved, PartsMoved
 from chalicelib.domain.intake import CustomerAdditionInput
 from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import FileStore, TicketRepository
@@ -221,28 +222,15 @@ def _step(event: TicketEvent) -> PublicStep | None:
 
 
 def _promised_day(event: TicketEvent) -> datetime | date | None:
-    """The one day a milestone may show, read as an instant or a date and nothing else."""
-    if event.action == Action.CLASSIFY:
-        value = event.after.get("agreed_date")
-    elif event.action == Action.PARTS_LEAD_TIME:
-        before = event.before.get("requisitions") or []
-        value = next((r.get("expected_on") for r in event.after.get("requisitions") or []
-                      if isinstance(r, dict) and r not in before), None)
-    elif event.action == Action.COMMIT_REPLY:
-        complaint = event.after.get("complaint")
-        value = event.after.get("agreed_date") or (complaint.get("reply_by") if isinstance(complaint, dict) else None)
-    else:
-        return None
-    try:
-        return _as_date(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _as_date(value: object) -> datetime | date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    text = str(value)
-    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+    """The one day a milestone may show: the date agreed, the parts' lead time, the reply promised."""
+    value: datetime | date | None
+    match event.payload:
+        case Classified(action=Action.CLASSIFY, after=after):
+            value = after.agreed_date
+        case PartsMoved(action=Action.PARTS_LEAD_TIME, requisition=requisition):
+            value = requisition.expected_on
+        case ComplaintMoved(action=Action.COMMIT_REPLY, agreed_date=agreed, complaint=complaint):
+            value = agreed or complaint.reply_by
+        case _:
+            return None
+    return value

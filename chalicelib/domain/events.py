@@ -1,0 +1,492 @@
+"""What each move on a ticket records: one small model per action, the event a union told apart by ``action``.
+
+Readers (timelines, the SLA clock, tracking, reports) ``match`` on these types instead of reading keys of
+a dict, so a fact renamed by a writer shows as an ``Unrecorded`` event in the tests of the stored records
+(``tests/unit/domain/test_stored_events.py``), not silently in a report months later.
+
+Events are stored for years in the shape the desk first wrote them: the action, an English ``summary``
+and the changed ticket fields ``before``/``after``. ``read_payload`` turns that stored shape into the typed
+payload (the upcaster, one rule per action below); a record that lacks what its action records (a move
+made by hand, a fact recorded only later) reads as ``Unrecorded``, whose summary is all there is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from chalicelib.domain.aftercare import SurveyAnswer
+from chalicelib.domain.billing import Account, BillingReason, Quote
+from chalicelib.domain.closure import Acceptance, ArrivalReport, Departure, Location, SignatureRefusal
+from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.loaners import Loaner
+from chalicelib.domain.parts import Requisition
+from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Submitted(_Payload):
+    """The request as it came in and what the customer archive said about it."""
+
+    action: Literal[Action.SUBMIT] = Action.SUBMIT
+    channel: Channel
+    kind: Kind | None = None
+    plan: str | None = None
+    in_province: bool | None = None
+    customer_id: str | None = None
+    archived_serial: str | None = None
+    warranty: bool | None = None
+    warranty_until: date | None = None
+    sms_withheld: str | None = None  # why the confirmation SMS was not sent (a code)
+
+
+class Classification(_Payload):
+    """The classifying fields of a ticket; only those a move set are in ``model_fields_set``."""
+
+    priority: Priority | None = None
+    plan: str | None = None
+    in_province: bool | None = None
+    agreed_date: datetime | None = None
+    kind: Kind | None = None
+    billing: Billing | None = None
+    billing_reason: BillingReason | None = None
+    warranty: bool | None = None
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return tuple(name for name in type(self).model_fields if name in self.model_fields_set)
+
+
+class Classified(_Payload):
+    """``after``: the fields the move set; ``before``: what they were."""
+
+    action: Literal[Action.CLASSIFY, Action.DECIDE_BILLING]
+    before: Classification = Classification()
+    after: Classification
+
+
+class ContactRecorded(_Payload):
+    action: Literal[Action.RECORD_CONTACT] = Action.RECORD_CONTACT
+    note: str = ""
+
+
+class Dispatched(_Payload):
+    action: Literal[Action.DISPATCH] = Action.DISPATCH
+    assignees: tuple[str, ...]
+    previous: tuple[str, ...] = ()
+
+
+class PauseReason(StrEnum):
+    """Why the clock stops (the supervisor's form); ``OTHER`` says it in the typed note."""
+
+    CUSTOMER_UNREACHABLE = "customer_unreachable"
+    SITE_NOT_READY = "site_not_ready"
+    CUSTOMER_REQUEST = "customer_request"
+    OTHER = "other"
+
+
+class Paused(_Payload):
+    action: Literal[Action.PAUSE] = Action.PAUSE
+    reason: PauseReason = PauseReason.OTHER
+    note: str = ""
+
+
+class Resumed(_Payload):
+    action: Literal[Action.RESUME] = Action.RESUME
+    status: Status  # where the job went back to
+
+
+class Cancelled(_Payload):
+    action: Literal[Action.CANCEL] = Action.CANCEL
+    reason: str = ""
+
+
+class CheckedIn(_Payload):
+    action: Literal[Action.CHECK_IN] = Action.CHECK_IN
+    location: Location | None = None
+
+
+class ArrivalReported(_Payload):
+    action: Literal[Action.REPORT_ARRIVAL] = Action.REPORT_ARRIVAL
+    report: ArrivalReport
+
+
+class ProgressReported(_Payload):
+    action: Literal[Action.REPORT_PROGRESS] = Action.REPORT_PROGRESS
+    text: str
+    photos: tuple[str, ...] = ()
+
+
+class DepartureReported(_Payload):
+    action: Literal[Action.REPORT_DEPARTURE] = Action.REPORT_DEPARTURE
+    departure: Departure
+
+
+class InformationAdded(_Payload):
+    """The customer's note and photos from the tracking page."""
+
+    action: Literal[Action.ADD_INFORMATION] = Action.ADD_INFORMATION
+    note: str = ""
+    photos: tuple[str, ...] = ()
+
+
+class AcceptanceFiled(_Payload):
+    action: Literal[Action.UPLOAD_ACCEPTANCE] = Action.UPLOAD_ACCEPTANCE
+    acceptance: Acceptance
+
+
+class SignatureRefused(_Payload):
+    action: Literal[Action.REFUSE_SIGNATURE] = Action.REFUSE_SIGNATURE
+    refusal: SignatureRefusal
+
+
+class ClosureRejected(_Payload):
+    action: Literal[Action.REJECT_CLOSURE] = Action.REJECT_CLOSURE
+    reason: str = ""
+
+
+class Stepped(_Payload):
+    """A move whose action says everything it records."""
+
+    action: Literal[
+        Action.APPROVE,
+        Action.SET_OUT,
+        Action.START_REPAIR,
+        Action.RESOLVE,
+        Action.AGREE_RESOLUTION,
+        Action.CLOSE_COMPLAINT,
+    ]
+
+
+class Notified(_Payload):
+    """A message's delivery: sent, failed and retried later, or given up on."""
+
+    action: Literal[Action.NOTIFY] = Action.NOTIFY
+    message_id: str | None = None
+    outcome: Literal["sent", "retry", "failed"]
+    channel: str
+    recipient: str
+    purpose: str = ""  # a sent message's purpose code
+    error: str = ""  # why a delivery failed
+    provider_id: str | None = None
+    attempts: int | None = None
+
+
+class Escalated(_Payload):
+    action: Literal[Action.ESCALATE] = Action.ESCALATE
+    step: str | None = None
+    kind: str
+    milestone: str
+    level: int
+    role: str
+    late_by_seconds: int | None = None
+    rule: str | None = None
+
+
+class Acknowledged(_Payload):
+    action: Literal[Action.ACKNOWLEDGE] = Action.ACKNOWLEDGE
+    breach: str
+    kind: str | None = None
+    level: int | None = None
+    role: str
+
+
+class Quoted(_Payload):
+    """A step of the quote: drafted, sent, approved or declined; the quote as it then stood."""
+
+    action: Literal[Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE, Action.DECLINE_QUOTE]
+    quote: Quote
+
+
+class Charged(_Payload):
+    """Invoiced or paid: the account as it then stood (a payment is its last one)."""
+
+    action: Literal[Action.INVOICE, Action.RECORD_PAYMENT]
+    account: Account
+
+
+class PartsMoved(_Payload):
+    """A step of one parts requisition, as it stood after the step."""
+
+    action: Literal[
+        Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME, Action.SHIP_PARTS, Action.RECEIVE_PARTS
+    ]
+    requisition: Requisition
+
+
+class LoanerMoved(_Payload):
+    action: Literal[Action.ISSUE_LOANER, Action.RETURN_LOANER]
+    loaner: Loaner
+
+
+class SurveySent(_Payload):
+    action: Literal[Action.SEND_SURVEY] = Action.SEND_SURVEY
+    survey_sent_at: datetime | None = None
+    survey_until: datetime
+
+
+class SurveyAnswered(_Payload):
+    action: Literal[Action.ANSWER_SURVEY] = Action.ANSWER_SURVEY
+    survey: SurveyAnswer
+
+
+class Callback(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Literal["satisfied", "problem", "unreachable"]
+    problem: str | None = None
+    notes: str | None = None
+    follow_up: str | None = None  # the ticket opened for the problem found
+
+
+class CallbackRecorded(_Payload):
+    action: Literal[Action.RECORD_CALLBACK] = Action.RECORD_CALLBACK
+    callback: Callback
+
+
+class CapaRecord(BaseModel):
+    """Which corrective or preventive action a step touched, and its status after the step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    action_status: str
+
+
+class ComplaintMoved(_Payload):
+    """A step of a complaint, with its record as the step left it; ``cause`` when analysed, ``capa`` when
+    an action was planned or moved, ``agreed_date`` when the reply time was committed."""
+
+    action: Literal[
+        Action.RECORD_COMPLAINT,
+        Action.COMMIT_REPLY,
+        Action.ANALYSE_COMPLAINT,
+        Action.PROPOSE_RESOLUTION,
+        Action.APPROVE_RESOLUTION,
+        Action.REJECT_RESOLUTION,
+        Action.PLAN_CAPA,
+        Action.UPDATE_CAPA,
+    ]
+    complaint: Complaint
+    cause: str | None = None
+    capa: CapaRecord | None = None
+    agreed_date: datetime | None = None
+
+
+EventPayload = Annotated[
+    Submitted
+    | Classified
+    | ContactRecorded
+    | Dispatched
+    | Paused
+    | Resumed
+    | Cancelled
+    | CheckedIn
+    | ArrivalReported
+    | ProgressReported
+    | DepartureReported
+    | InformationAdded
+    | AcceptanceFiled
+    | SignatureRefused
+    | ClosureRejected
+    | Stepped
+    | Notified
+    | Escalated
+    | Acknowledged
+    | Quoted
+    | Charged
+    | PartsMoved
+    | LoanerMoved
+    | SurveySent
+    | SurveyAnswered
+    | CallbackRecorded
+    | ComplaintMoved,
+    Field(discriminator="action"),
+]
+_PAYLOAD: TypeAdapter[EventPayload] = TypeAdapter(EventPayload)
+# Every action some payload above records.
+TYPED_ACTIONS = frozenset(
+    action
+    for model in get_args(get_args(EventPayload)[0])
+    for action in get_args(model.model_fields["action"].annotation)
+)
+
+
+class Unrecorded(BaseModel):
+    """A stored event without the facts its action records; its English summary says what happened."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    summary: str
+
+
+class NotRecorded(ValueError):
+    """The stored shape lacks what the action records."""
+
+
+# -- reading the stored shape (the upcasters) -------------------------------------------------------------
+
+Stored = dict[str, Any]
+
+# How ``DeskService`` and the forms phrased the summaries that were once the only record of what was typed.
+_PAUSE = re.compile(r"clock paused: (?P<reason>[a-z ]+?)(?: \((?P<note>.*)\))?", re.DOTALL)
+_SENT = re.compile(r"(?P<channel>\S+) sent to (?P<recipient>.+) \((?P<purpose>[^()]*)\)", re.DOTALL)
+_FAILED = re.compile(
+    r"(?P<channel>\S+) to (?P<recipient>.+?) failed(?P<for_good> for good|, will retry): "
+    r"(?P<error>.*)",
+    re.DOTALL,
+)
+
+
+def read_payload(action: Action, before: Stored, after: Stored, summary: str) -> EventPayload | Unrecorded:
+    """The typed payload of an event stored as ``before``/``after``/``summary``; ``Unrecorded`` when the
+    record lacks what its action records."""
+    try:
+        return payload_of(action, before, after, summary)
+    # Stored records are data from years of writers: whatever does not fit is shown by its summary.
+    except (NotRecorded, ValidationError, LookupError, TypeError):
+        return Unrecorded(action=action, summary=summary)
+
+
+def payload_of(action: Action, before: Stored, after: Stored, summary: str) -> EventPayload:
+    """As ``read_payload``, raising for a record that does not fit."""
+    fields = _UPCASTERS.get(action, _as_is)(before, after, summary)
+    return _PAYLOAD.validate_python({**fields, "action": action})
+
+
+def _as_is(before: Stored, after: Stored, summary: str) -> Stored:
+    return after
+
+
+def _typed_after(prefix: str) -> Any:
+    """What was typed after a fixed English ``prefix`` of the summary (``"cancelled: "``)."""
+
+    def read(summary: str) -> str:
+        if summary == prefix.rstrip(": "):
+            return ""
+        if not summary.startswith(prefix):
+            raise NotRecorded(summary)
+        return summary.removeprefix(prefix)
+
+    return read
+
+
+_contact_note = _typed_after("reporter contacted: ")
+_cancel_reason = _typed_after("cancelled: ")
+_rejection = _typed_after("closure rejected: ")
+
+
+def _classified(before: Stored, after: Stored, summary: str) -> Stored:
+    return {"before": before, "after": after}
+
+
+def _contact(before: Stored, after: Stored, summary: str) -> Stored:
+    return after if "note" in after else {"note": _contact_note(summary)}
+
+
+def _dispatched(before: Stored, after: Stored, summary: str) -> Stored:
+    if "assignees" not in after:
+        raise NotRecorded("assignees")
+    return {"assignees": after["assignees"], "previous": before.get("assignees") or ()}
+
+
+def _paused(before: Stored, after: Stored, summary: str) -> Stored:
+    if "reason" in after:
+        return after
+    found = _PAUSE.fullmatch(summary.strip())
+    code = found["reason"].replace(" ", "_") if found else None
+    if found and code in set(PauseReason):
+        return {"reason": code, "note": found["note"] or ""}
+    return {"reason": PauseReason.OTHER, "note": summary.strip().removeprefix("clock paused: ")}
+
+
+def _resumed(before: Stored, after: Stored, summary: str) -> Stored:
+    return after
+
+
+def _cancelled(before: Stored, after: Stored, summary: str) -> Stored:
+    return after if "reason" in after else {"reason": _cancel_reason(summary)}
+
+
+def _rejected(before: Stored, after: Stored, summary: str) -> Stored:
+    return after if "reason" in after else {"reason": _rejection(summary)}
+
+
+def _notified(before: Stored, after: Stored, summary: str) -> Stored:
+    if "outcome" in after:
+        return after
+    if sent := _SENT.fullmatch(summary):
+        return {**after, "outcome": "sent", **sent.groupdict()}
+    if failed := _FAILED.fullmatch(summary):
+        outcome = "failed" if failed["for_good"] == " for good" else "retry"
+        return {
+            **after,
+            "outcome": outcome,
+            "channel": failed["channel"],
+            "recipient": failed["recipient"],
+            "error": failed["error"],
+        }
+    raise NotRecorded(summary)
+
+
+def _changed_item(name: str, key: str) -> Any:
+    """The one item of a list field (requisitions, loaners; each with an ``id``) the move added or changed."""
+
+    def read(before: Stored, after: Stored, summary: str) -> Stored:
+        was = {item["id"]: item for item in before.get(name) or []}
+        changed = [item for item in after[name] if was.get(item["id"]) != item]
+        if len(changed) != 1:
+            raise NotRecorded(name)
+        return {key: changed[0]}
+
+    return read
+
+
+def _complaint(before: Stored, after: Stored, summary: str) -> Stored:
+    return {
+        "complaint": after["complaint"],
+        "cause": after.get("complaint_cause"),
+        "capa": after.get("capa"),
+        "agreed_date": after.get("agreed_date"),
+    }
+
+
+_UPCASTERS = {
+    Action.CLASSIFY: _classified,
+    Action.DECIDE_BILLING: _classified,
+    Action.RECORD_CONTACT: _contact,
+    Action.DISPATCH: _dispatched,
+    Action.PAUSE: _paused,
+    Action.RESUME: _resumed,
+    Action.CANCEL: _cancelled,
+    Action.REJECT_CLOSURE: _rejected,
+    Action.NOTIFY: _notified,
+    Action.REQUEST_PARTS: _changed_item("requisitions", "requisition"),
+    Action.REVIEW_PARTS: _changed_item("requisitions", "requisition"),
+    Action.PARTS_LEAD_TIME: _changed_item("requisitions", "requisition"),
+    Action.SHIP_PARTS: _changed_item("requisitions", "requisition"),
+    Action.RECEIVE_PARTS: _changed_item("requisitions", "requisition"),
+    Action.ISSUE_LOANER: _changed_item("loaners", "loaner"),
+    Action.RETURN_LOANER: _changed_item("loaners", "loaner"),
+    **dict.fromkeys(
+        (
+            Action.RECORD_COMPLAINT,
+            Action.COMMIT_REPLY,
+            Action.ANALYSE_COMPLAINT,
+            Action.PROPOSE_RESOLUTION,
+            Action.APPROVE_RESOLUTION,
+            Action.REJECT_RESOLUTION,
+            Action.PLAN_CAPA,
+            Action.UPDATE_CAPA,
+        ),
+        _complaint,
+    ),
+}

@@ -1,0 +1,84 @@
+"""What each move records, typed; and how records stored before the payloads were typed read now."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.domain.events import (
+    Cancelled,
+    Classified,
+    ContactRecorded,
+    Dispatched,
+    Notified,
+    Paused,
+    PauseReason,
+    Unrecorded,
+    read_payload,
+)
+from chalicelib.domain.ticket import Action, Priority
+
+
+@pytest.mark.parametrize(
+    ("summary", "reason", "note"),
+    [
+        ("clock paused: customer unreachable", PauseReason.CUSTOMER_UNREACHABLE, ""),
+        ("clock paused: site not ready (等钥匙)", PauseReason.SITE_NOT_READY, "等钥匙"),
+        ("clock paused: other (客户出差)", PauseReason.OTHER, "客户出差"),
+        ("clock paused: waiting for the drawings", PauseReason.OTHER, "waiting for the drawings"),
+    ],
+)
+def test_an_old_pause_reads_as_the_forms_reason_and_what_was_typed(summary, reason, note):
+    assert read_payload(Action.PAUSE, {}, {}, summary) == Paused(reason=reason, note=note)
+
+
+def test_old_notes_and_reasons_typed_after_an_english_prefix_read_as_typed():
+    assert read_payload(Action.RECORD_CONTACT, {}, {}, "reporter contacted") == ContactRecorded(note="")
+    assert read_payload(Action.RECORD_CONTACT, {}, {}, "reporter contacted: 明早") == ContactRecorded(note="明早")
+    assert read_payload(Action.CANCEL, {}, {}, "cancelled: duplicate") == Cancelled(reason="duplicate")
+
+
+def test_an_old_delivery_reads_as_its_channel_recipient_purpose_or_error():
+    sent = read_payload(Action.NOTIFY, {}, {"message_id": "m1", "state": "sent"}, "sms sent to +8613800138000 (quote)")
+    retry = read_payload(Action.NOTIFY, {}, {}, "email to a@b.cn failed, will retry: provider unavailable")
+    failed = read_payload(Action.NOTIFY, {}, {}, "email to a@b.cn failed for good: bounced")
+
+    assert sent == Notified(message_id="m1", outcome="sent", channel="sms", recipient="+8613800138000", purpose="quote")
+    assert (retry.outcome, retry.recipient, retry.error) == ("retry", "a@b.cn", "provider unavailable")
+    assert (failed.outcome, failed.error) == ("failed", "bounced")
+
+
+def test_a_classification_knows_which_fields_the_move_set():
+    payload = read_payload(
+        Action.CLASSIFY,
+        {"priority": None, "status": "new"},
+        {"priority": "A", "status": "triaged"},
+        "classified priority=A",
+    )
+
+    assert isinstance(payload, Classified)
+    assert payload.after.changed == ("priority",)
+    assert payload.after.priority == Priority.CRITICAL
+
+
+def test_a_dispatch_records_who_was_sent_and_who_was_on_the_job_before():
+    payload = read_payload(Action.DISPATCH, {"assignees": ["wang"]}, {"assignees": ["wang", "li"]}, "")
+
+    assert payload == Dispatched(assignees=("wang", "li"), previous=("wang",))
+
+
+def test_a_record_without_what_its_action_records_keeps_its_summary():
+    assert read_payload(Action.DISPATCH, {}, {}, "dispatched by hand") == Unrecorded(
+        action=Action.DISPATCH, summary="dispatched by hand"
+    )
+    assert isinstance(read_payload(Action.NOTIFY, {}, {}, "something else"), Unrecorded)
+    assert isinstance(read_payload(Action.SHIP_PARTS, {}, {"requisitions": "not a list"}, ""), Unrecorded)
+
+
+def test_a_payload_is_read_from_the_event_it_belongs_to():
+    from chalicelib.domain.ticket import TicketEvent
+
+    event = TicketEvent(
+        at=datetime(2026, 3, 1, tzinfo=UTC), actor="zhang", action=Action.CANCEL, summary="cancelled: 客户已自行解决"
+    )
+
+    assert event.payload == Cancelled(reason="客户已自行解决")
