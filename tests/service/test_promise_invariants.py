@@ -5,11 +5,17 @@ checks what must always hold:
 
 - every open ticket that owes a warning or breach level is in the ``due`` index, waking no later than
   that step (``ops.check_invariants``);
-- every step taken is told to its level exactly once (one email and one SMS to each person told: the
-  holders, or out of hours on a 24/7 deadline whoever is on call), and nothing is told without a
-  claimed step;
+- every step taken is told to its level exactly once (one email and one SMS at most to each person
+  told: the holders, or out of hours on a 24/7 deadline whoever is on call), and nothing is told
+  without a claimed step;
 - no message goes out twice;
+- a step on a deadline counted round the clock (the technician's arrival and daily reports) never waits
+  for anyone's morning: out of hours it goes to whoever is on call, or to the level itself;
 - after a whole sweep, no step whose time has come is left untaken.
+
+Besides the job's moves, the technician reports from site (meeting his own deadlines), anyone told of a
+step may take it from its link (the owner's own warning, or a level above), and the operator changes who
+is on call while all this goes on.
 
 The failures it found are kept as plain examples at the end of this file.
 """
@@ -24,16 +30,25 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from chalicelib.adapters.memory import MemoryOutbox
+from chalicelib.domain.closure import ArrivalReport
+from chalicelib.domain.escalation import Person
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel, OutboxMessage, claim
+from chalicelib.domain.plans import Role
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Priority, Status
 from chalicelib.services.sla import SweepPass
 from ops.check_invariants import due_index_violations
+from ops.config import DEMO_ROSTER
 from tests.fakes import fake_world, valid_report
 
 WANG = StaffUser(username="tech-wang", roles=frozenset({StaffRole.TECHNICIAN}))
-PAUSES = (timedelta(0), timedelta(seconds=5), timedelta(minutes=10), timedelta(hours=1), timedelta(hours=5))
+# Up to a night: steps fall in and out of working hours, where who is told changes.
+PAUSES = (timedelta(0), timedelta(seconds=5), timedelta(minutes=10), timedelta(hours=1), timedelta(hours=5),
+          timedelta(hours=9))
+ON_CALL = (Person(name="赵值班", phone="+8613900000011"), Person(name="钱值班", email="duty@example.com"))
+# Deadlines every plan counts round the clock: their steps never wait for a morning.
+ROUND_THE_CLOCK = ("arrival_reported@", "progress_reported@")
 MOST_TICKETS = 4
 
 
@@ -80,6 +95,38 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         number = self.numbers[pick % len(self.numbers)]
         if self.world.tickets.get(number).status in (Status.TRIAGED, Status.DISPATCHED):
             self.world.services.desk.classify(number, actor="sup", priority=priority)
+
+    @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1), daily=st.booleans())
+    def the_technician_reports_from_site(self, pause: timedelta, pick: int, daily: bool) -> None:
+        """Meets his own deadline: the arrival report once, then a progress report each day."""
+        self.world.clock.advance(pause)
+        number = self.numbers[pick % len(self.numbers)]
+        if self.world.tickets.get(number).status != Status.ON_SITE:
+            return
+        field_work = self.world.services.field_work
+        if daily:
+            field_work.report_progress(number, WANG, "更换断路器，等待备件", [])
+        else:
+            field_work.report_arrival(number, WANG, ArrivalReport(situation="柜体烧蚀"))
+
+    @precondition(lambda self: any(m.purpose.startswith("escalation:") for m in self.world.tickets.messages.values()))
+    @rule(pick=st.integers(0, 200))
+    def someone_takes_a_step_from_its_link(self, pick: int) -> None:
+        """Whoever was told of a step takes it: the owner his own warning, or a level above a breach."""
+        told = sorted((m for m in self.world.tickets.messages.values()
+                       if m.purpose.startswith("escalation:") and "/escalations/" in m.text), key=lambda m: m.id)
+        if told:
+            link = told[pick % len(told)].text.split("/escalations/")[1].split()[0]
+            self.world.services.sla.acknowledge(link)
+
+    @rule(level=st.sampled_from([Role.SUPERVISOR, Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER]),
+          holder=st.sampled_from([None, *ON_CALL]))
+    def the_operator_changes_who_is_on_call(self, level: Role, holder: Person | None) -> None:
+        config = self.world.services.config
+        roster = next(r for r in config.rosters() if r.scope == DEMO_ROSTER.scope)
+        on_call = {**roster.on_call, level: (holder,)} if holder else {
+            role: people for role, people in roster.on_call.items() if role != level}
+        config.put_roster(roster.model_copy(update={"on_call": on_call}))
 
     # -- sweeps ----------------------------------------------------------------------------------
 
@@ -144,8 +191,14 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
             )
             assert [message for message, times in told.items() if times > 1] == []
             taken = self.world.tickets.taken.get(number, set())
-            for channel in (MessageChannel.EMAIL, MessageChannel.SMS):
-                assert {key for key, ch, _ in told if ch == channel} == set(taken)
+            assert {key for key, _, _ in told} == set(taken)
+
+    @invariant()
+    def a_round_the_clock_step_never_waits_for_a_morning(self) -> None:
+        held = [m.purpose for m in self.world.tickets.messages.values()
+                if m.purpose.startswith("escalation:") and m.channel in (MessageChannel.EMAIL, MessageChannel.SMS)
+                and any(d in m.purpose for d in ROUND_THE_CLOCK) and m.next_attempt_at > m.created_at]
+        assert held == []
 
     @invariant()
     def no_message_is_sent_twice(self) -> None:
@@ -178,6 +231,7 @@ def all_hold(machine: PromiseUnderConcurrency) -> None:
     machine.every_owed_step_is_in_the_due_index_in_time()
     machine.each_step_taken_is_told_to_its_level_once()
     machine.no_message_is_sent_twice()
+    machine.a_round_the_clock_step_never_waits_for_a_morning()
 
 
 def test_a_check_in_between_a_sweeps_start_and_its_turn_at_the_ticket_keeps_the_arrival_report_due():
