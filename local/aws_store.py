@@ -48,6 +48,8 @@ have been written and fsync'ed (``GET`` only says, without an fsync).
 from __future__ import annotations
 
 import base64
+import email.parser
+import http.client
 import io
 import json
 import logging
@@ -574,6 +576,26 @@ def keep_alive_handler(base: type[Any], verbose: bool) -> type[Any]:
     return KeepAliveRequestHandler
 
 
+_HEADER_NAME = re.compile(rb"[!-9;-~]+")  # what the email package's parser takes for a header's name
+
+
+def parse_headers_quickly(fp: Any, _class: type[http.client.HTTPMessage] = http.client.HTTPMessage) -> Any:
+    """``http.client.parse_headers`` without the email package's feed parser, which took about a third
+    of the stand-in's time per request. Each ``name: value`` line is stored as that parser stores it
+    (the value without its leading blanks and line end); a header block with anything else in it (a
+    folded line, a line with no name) still goes through the email package."""
+    lines = http.client._read_headers(fp)  # type: ignore[attr-defined]
+    message = _class()
+    for line in lines:
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, colon, value = line.partition(b":")
+        if not colon or not _HEADER_NAME.fullmatch(name):
+            return email.parser.Parser(_class=_class).parsestr(b"".join(lines).decode("iso-8859-1"))
+        message.set_raw(name.decode("iso-8859-1"), value.lstrip(b" \t").rstrip(b"\r\n").decode("iso-8859-1"))
+    return message
+
+
 def close_sockets() -> None:
     """Closes every socket this process holds (in the snapshot's child: the listening one, and the
     clients' kept-open connections, which must end when the server does, not when the child does)."""
@@ -635,6 +657,7 @@ def main() -> int:
     middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), directory)
     middleware.port = port
     handler = keep_alive_handler(MotoRequestHandler, verbose)
+    http.client.parse_headers = parse_headers_quickly  # what http.server reads each request's headers with
     try:
         server = make_server(HOST, port, middleware, threaded=True, request_handler=handler)
     except OSError as error:
