@@ -28,6 +28,7 @@ from chalicelib.web import (
     supervisor,
     survey,
     technician,
+    webhooks_page,
 )
 
 app = Chalice(app_name="service-desk")
@@ -51,6 +52,7 @@ app.register_blueprint(archive.blueprint)
 app.register_blueprint(nameplates.blueprint)
 app.register_blueprint(reports.blueprint)
 app.register_blueprint(search.blueprint)
+app.register_blueprint(webhooks_page.blueprint)
 app.register_blueprint(survey.blueprint)
 app.register_blueprint(short_links.blueprint)
 app.register_blueprint(aftercare.blueprint)

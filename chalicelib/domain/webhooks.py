@@ -20,6 +20,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.escalation import StepKind
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
@@ -69,16 +70,15 @@ def _receiver_url(url: str) -> str:
     parts = urlsplit(url)
     # Plain HTTP only to this machine (a local receiver in tests): deliveries cross the internet.
     local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
-    if not (parts.scheme == "https" or local) or not parts.hostname:
-        raise ValueError("the URL must start with https://")
-    if parts.username or parts.password:
-        raise ValueError("put credentials in the signing secret, not in the URL")
+    if not (parts.scheme == "https" or local) or not parts.hostname or parts.username or parts.password:
+        # Credentials in the URL would be stored in the table and shown in lists: they belong in the secret.
+        raise PydanticCustomError("webhook_url", "an https:// URL without a user name or password")
     return url
 
 
 def _secret_name(name: str) -> str:
     if not name.startswith(SECRET_PREFIX) or not re.fullmatch(r"[A-Za-z0-9/_+=.@-]+", name):
-        raise ValueError(f"the signing secret must be named {SECRET_PREFIX}<name>")
+        raise PydanticCustomError("webhook_secret_name", "a secret named {prefix}<name>", {"prefix": SECRET_PREFIX})
     return name
 
 

@@ -104,8 +104,8 @@ def _message(problem: Any, lang: str) -> str:
         return t(lang, "error.too_long", max=ctx.get("max_length"))
     if kind == "too_long":
         return t(lang, "error.photos_too_many", max=ctx.get("max_length"))
-    if kind in ("phone_invalid", "email_invalid", "province_unknown"):
-        return t(lang, f"error.{kind}")
+    if kind in ("phone_invalid", "email_invalid", "province_unknown", "webhook_url", "webhook_secret_name"):
+        return t(lang, f"error.{kind}", **ctx)
     if kind == "query_too_short":
         return t(lang, "error.query_too_short", min=ctx.get("min"))
     if kind in ("enum", "literal_error"):

@@ -36,6 +36,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
                                                         StaffRole.GENERAL_MANAGER, StaffRole.ADMIN})),
     ("report.page", "/staff/reports", frozenset(REPORT_READERS)),
     ("search.link", "/staff/search", SEARCHERS),
+    ("webhooks.link", "/staff/webhooks", frozenset({StaffRole.ADMIN})),
 ]
 
 

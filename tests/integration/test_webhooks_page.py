@@ -1,0 +1,69 @@
+"""The administrator's webhooks page: a receiver is subscribed from the form, a wrong setup is answered
+next to its field in the page's language, the delivery log is one click away, and only admins see it."""
+
+import json
+from urllib.parse import urlencode
+
+import boto3
+
+from chalicelib.domain.staff import StaffRole
+from tests.fakes import valid_report
+from tests.integration.test_staff_api import SECRET, SECRET_NAME, deliver
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def page(client, token, path="/staff/webhooks", body=None, lang="en"):
+    headers = {"Cookie": f"sd_staff={token}"}
+    if body is None:
+        return client.http.get(f"{path}?lang={lang}", headers=headers)
+    return client.http.post(f"{path}?lang={lang}", body=urlencode(body, doseq=True), headers={**headers, **FORM})
+
+
+def subscription_form(**overrides):
+    return {
+        "name": "ERP",
+        "url": "https://erp.example.com/hooks",
+        "events": ["ticket.opened"],
+        "secret_name": SECRET_NAME,
+        **overrides,
+    }
+
+
+def test_an_admin_subscribes_a_receiver_and_reads_its_delivery_log(client, staff_token):
+    admin = staff_token("ops-admin", StaffRole.ADMIN)
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET_NAME, SecretString=SECRET)
+    assert "/staff/webhooks" in page(client, admin, "/staff").body.decode()
+
+    # Nothing listens on port 1 of this machine: every attempt fails and is retried.
+    added = page(client, admin, body=subscription_form(url="http://127.0.0.1:1/hooks"))
+    assert added.status_code == 303 and "done=added" in added.headers["Location"]
+    listed = page(client, admin).body.decode()
+    assert "http://127.0.0.1:1/hooks" in listed and "Ticket opened" in listed
+    subscription = listed.split('data-subscription="', 1)[1].split('"', 1)[0]
+
+    client.http.post("/api/requests", body=json.dumps(valid_report()), headers={"Content-Type": "application/json"})
+    deliver(client)
+    log = page(client, admin, f"/staff/webhooks/{subscription}").body.decode()
+    assert "failed, will retry" in log and "SD-2026-000001" in log
+
+    removed = page(client, admin, f"/staff/webhooks/{subscription}/remove", body={})
+    assert removed.status_code == 303
+    assert "No subscriptions yet." in page(client, admin).body.decode()
+
+
+def test_a_wrong_setup_is_answered_next_to_its_field(client, staff_token):
+    admin = staff_token("ops-admin", StaffRole.ADMIN)
+    plain = page(client, admin, body=subscription_form(url="http://erp.example.com/hooks", events=[]))
+    text = plain.body.decode()
+    assert plain.status_code == 400
+    assert 'id="w-url-error"' in text and "https://" in text and 'id="w-events-error"' in text
+    missing = page(client, admin, body=subscription_form(), lang="zh-CN")
+    assert missing.status_code == 400 and "签名密钥不可用" in missing.body.decode()
+
+
+def test_only_admins_open_the_page(client, staff_token):
+    supervisor = staff_token("sup-1", StaffRole.SUPERVISOR)
+    assert "/staff/webhooks" not in page(client, supervisor, "/staff").body.decode()
+    assert page(client, supervisor).status_code == 403
+    assert page(client, supervisor, body=subscription_form()).status_code == 403
