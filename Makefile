@@ -6,6 +6,9 @@ VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+# A Chinese font, or headless Chromium draws every 汉字 as a box (screenshots, text measured by tests).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 LOCAL_STATE_DIR ?= .local
 
 # The first Python 3.11 or newer on PATH (override with `make PYTHON=/path/to/python3.12 ...`).
@@ -13,7 +16,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install node run test test-fast coverage lint typecheck reset-local smoke
+.PHONY: help install node run test test-fast coverage lint typecheck reset-local smoke screens
 
 # Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay on one
 # worker (tests/conftest.py schedules them).
@@ -25,10 +28,17 @@ help:
 	@echo "make test-fast    the unit, service, integration and local tests only (no browser, no infra)"
 	@echo "make install      create .venv, install the Python packages and Chromium"
 	@echo "make reset-local  forget everything the local stack stored ($(LOCAL_STATE_DIR)/)"
+	@echo "make screens      photograph the main pages into docs/screens/ (and check their accessibility)"
 	@echo "make smoke URL=.. smoke-test a running stage (add STACK=ServiceDesk-<stage> PHONE=<yours> on AWS)"
 
-install: $(INSTALLED) $(CHROMIUM) node
+install: $(INSTALLED) $(CHROMIUM) $(CJK_FONT) node $(AXE)
 	infra/install.sh
+
+# axe-core, which the accessibility tests inject into the pages (tests/e2e/test_accessibility.py),
+# pinned by its lock file.
+$(AXE): tests/e2e/axe/package-lock.json | node
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(VENV_PYTHON):
 	@if [ -z "$(PYTHON)" ]; then echo "make: Python 3.11 or newer is needed (none found on PATH)" >&2; exit 1; fi
@@ -39,13 +49,13 @@ $(INSTALLED): $(VENV_PYTHON) requirements.txt requirements-dev.txt
 	@touch $@
 
 # The end-to-end tests drive Debian's chromium, not a browser downloaded by Playwright.
-$(CHROMIUM):
+$(CHROMIUM) $(CJK_FONT):
 	@if ! command -v apt-get >/dev/null 2>&1; then \
 		echo "make: no apt-get here: install Chromium yourself as $(CHROMIUM) for the end-to-end tests" >&2; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; \
 	elif command -v sudo >/dev/null 2>&1; then \
-		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; \
 	else \
 		echo "make: not root and no sudo: run 'apt-get install chromium' as root for the end-to-end tests" >&2; \
 	fi
@@ -66,6 +76,11 @@ test: install lint typecheck
 # The inner loop: everything but the browser, the deployment template and the benchmarks.
 test-fast: $(INSTALLED)
 	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
+
+# The pictures of the main pages in docs/screens/ (phone size, the supervisor's also at desk size), taken
+# by the accessibility tests on a local stack of their own.
+screens: install
+	SCREENS_DIR=docs/screens $(VENV_PYTHON) -m pytest tests/e2e/test_accessibility.py -q -p no:randomly -n 0
 
 coverage: $(INSTALLED)
 	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) --cov=chalicelib --cov-report=term:skip-covered

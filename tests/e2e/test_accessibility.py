@@ -1,0 +1,115 @@
+"""axe-core (installed by npm from tests/e2e/axe/package.json) finds no serious or critical violation on the
+four pages people use most: the customer's form, the tracking page, the technician's job page (phone
+size) and the supervisor's ticket page (desk size), in Chinese. Each page is photographed on the way:
+``make screens`` keeps the pictures in docs/screens/ (SCREENS_DIR), for the README and for reviewers."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.ticket import Priority
+from tests.e2e.browser import sign_in_on_the_way
+from tests.e2e.stack import LocalStack
+from tests.fakes import valid_report
+
+pytestmark = pytest.mark.e2e
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESK = {"viewport": {"width": 1280, "height": 900}}
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def job(local_stack: LocalStack, desk) -> dict:
+    """A report from the customer's form, classified and dispatched to tech-wang, who set out."""
+    request = urllib.request.Request(
+        local_stack.app_url + "/api/requests",
+        data=json.dumps(valid_report(customer_name="无障碍检查公司")).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        receipt = json.load(response)
+    desk.record_contact(receipt["number"], actor="supervisor")
+    desk.classify(receipt["number"], actor="supervisor", priority=Priority.URGENT)
+    desk.dispatch(receipt["number"], actor="supervisor", technicians=("tech-wang",))
+    return receipt
+
+
+@pytest.fixture(scope="module")
+def desk(local_stack: LocalStack):
+    """The module's own copy of the conftest's ``desk`` (that one lives for one test)."""
+    from chalicelib import wiring
+    from chalicelib.adapters import aws
+
+    saved = dict(os.environ)
+    os.environ.update(local_stack.services_environment())
+    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    wiring.reset()
+    aws.reset()
+    yield wiring.services().desk
+    os.environ.clear()
+    os.environ.update(saved)
+    wiring.reset()
+    aws.reset()
+
+
+def checked(browser, size: dict, open_page) -> list[dict]:
+    """Opens a page in a context of ``size`` (CSP bypassed only so axe can be injected), photographs
+    it and returns axe's serious and critical violations."""
+    context = browser.new_context(bypass_csp=True, locale="zh-CN", **size)
+    try:
+        page = context.new_page()
+        name = open_page(page)
+        page.add_script_tag(path=str(AXE))
+        results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        screens = os.environ.get("SCREENS_DIR")
+        if screens:
+            Path(screens).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(screens) / f"{name}.png"), full_page=True)
+        return [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in results["violations"]
+            if v["impact"] in SERIOUS
+        ]
+    finally:
+        context.close()
+
+
+def test_the_customers_form_has_no_serious_violation(local_stack, browser):
+    def open_page(page):
+        page.goto(local_stack.app_url + "/")
+        return "customer-form-phone"
+
+    assert checked(browser, PHONE, open_page) == []
+
+
+def test_the_tracking_page_has_no_serious_violation(local_stack, browser, job):
+    def open_page(page):
+        page.goto(job["tracking_url"])
+        return "tracking-phone"
+
+    assert checked(browser, PHONE, open_page) == []
+
+
+def test_the_technicians_job_page_has_no_serious_violation(local_stack, browser, job):
+    def open_page(page):
+        sign_in_on_the_way(page, local_stack.app_url, f"/staff/jobs/{job['number']}", "tech-wang")
+        return "technician-job-phone"
+
+    assert checked(browser, PHONE, open_page) == []
+
+
+@pytest.mark.parametrize("size", ["phone", "desk"])
+def test_the_supervisors_ticket_page_has_no_serious_violation(local_stack, browser, job, size):
+    def open_page(page):
+        sign_in_on_the_way(page, local_stack.app_url, f"/staff/tickets/{job['number']}", "supervisor")
+        return f"supervisor-ticket-{size}"
+
+    assert checked(browser, PHONE if size == "phone" else DESK, open_page) == []
