@@ -1,6 +1,8 @@
 """Files every ticket under its search terms (``chalicelib/domain/search.py``): the backfill for tickets
 stored before staff search existed, or after the terms change. Safe to run again: a ticket whose entries
-are current is left alone.
+are current is left alone. A ticket stored before it carried its schedule at a glance (``Ticket.sla``)
+gains it too, with its place in the supervisor's queue and on the short lists (complaints, unpaid
+balances): until then the queue leaves it out.
 
     python -m ops.reindex                  # every ticket created since 2015
     python -m ops.reindex --since 2026-01  # only those created since a month
@@ -16,9 +18,13 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from chalicelib import wiring
 from chalicelib.adapters.dynamodb_search import DynamoTicketSearch
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.plans import UnknownPlan
+from chalicelib.domain.queue import project
 from chalicelib.domain.ticket import Ticket
+from chalicelib.services.sla import SlaService
 from chalicelib.settings import get_settings
 
 
@@ -29,6 +35,21 @@ def reindex(tickets: Iterable[Ticket], search: DynamoTicketSearch) -> tuple[int,
         read += 1
         changed += 1 if search.reindex(ticket) else 0
     return read, changed
+
+
+def file_glances(tickets: Iterable[Ticket], store: DynamoTickets, sla: SlaService, now: datetime) -> int:
+    """Gives each ticket without one its schedule at a glance; how many were written."""
+    written = 0
+    for ticket in tickets:
+        if ticket.sla is not None:
+            continue
+        events, taken, acknowledged = store.history(ticket.number)
+        try:
+            glanced, _ = sla.projected(ticket, events, now, taken, acknowledged)
+        except UnknownPlan:
+            glanced = ticket.model_copy(update={"sla": project(None, now, taken)})
+        written += 1 if store.file_glance(glanced) else 0
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     end = datetime.now(UTC) + timedelta(days=1)
     read, changed = reindex(tickets.tickets_created_between(start, end), DynamoTicketSearch(settings.table_name))
     print(f"{read} tickets read, {changed} reindexed")
+    services = wiring.services()
+    glanced = file_glances(tickets.tickets_created_between(start, end), tickets, services.sla, services.clock.now())
+    print(f"{glanced} schedules at a glance written")
     return 0
 
 

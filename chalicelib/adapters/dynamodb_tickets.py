@@ -134,6 +134,26 @@ class DynamoTickets:
                 entries.append({"Delete": {"TableName": self._table, "Key": key}})
         return entries
 
+    def file_glance(self, ticket: Ticket) -> bool:
+        """The backfill (``ops.reindex``) for a ticket stored before it carried its schedule at a glance:
+        ``ticket.sla`` and its place in the queue and the short lists, unless the ticket changed since it
+        was read (False then: its next save writes them anyway)."""
+        sets: dict[str, object] = {"#data.sla": ticket.sla.model_dump(mode="json") if ticket.sla else None}
+        if ticket.is_open:
+            sets |= {"queue_pk": keys.QUEUE_PK, "queue_sk": _queue_position(ticket)}
+        placeholders = {name: f":v{i}" for i, name in enumerate(sets)}
+        update = {
+            "TableName": self._table,
+            "Key": to_item(pk=keys.ticket_pk(ticket.number), sk=keys.TICKET_SK),
+            "UpdateExpression": "SET " + ", ".join(f"{name} = {placeholders[name]}" for name in sets),
+            "ConditionExpression": "#v = :version",
+            "ExpressionAttributeNames": {"#v": "version", "#data": "data"},
+            "ExpressionAttributeValues": to_item(
+                **{":version": ticket.version, **{placeholders[name]: value for name, value in sets.items()}}
+            ),
+        }
+        return self._try_transact([{"Update": update}, *self._list_entries(ticket, [])])
+
     def add_tracking_link(self, number: str, token: str) -> None:
         self._ddb.put_item(
             TableName=self._table,

@@ -6,6 +6,7 @@ from chalicelib.adapters.dynamodb_search import DynamoTicketSearch
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.memory import FixedClock
 from chalicelib.adapters.signed_links import JwtLinkSigner
+from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.search import SearchQuery
 from chalicelib.services.search import SearchService
 from ops import reindex
@@ -46,3 +47,20 @@ def test_a_table_kept_from_before_gains_the_search_index(aws):
     ensure_resources(get_settings())
     indexes = ddb.describe_table(TableName="service-desk")["Table"]["GlobalSecondaryIndexes"]
     assert keys.GSI_SEARCH in {i["IndexName"] for i in indexes}
+
+
+def test_a_ticket_stored_before_its_schedule_at_a_glance_joins_the_queue_after_the_backfill(aws, capsys):
+    tickets = DynamoTickets("service-desk")
+    store(tickets, 1)
+    client("dynamodb").update_item(  # as an older version stored it: no schedule at a glance, not in the queue
+        TableName="service-desk", Key={"pk": {"S": keys.ticket_pk("SD-2026-000001")}, "sk": {"S": keys.TICKET_SK}},
+        UpdateExpression="REMOVE queue_pk, queue_sk")
+    assert tickets.queue_page(QueueFilter(), None, 50) == ([], None)
+
+    assert reindex.main(["--since", "2026-01"]) == 0
+    assert "1 schedules at a glance written" in capsys.readouterr().out
+    (ticket,), _ = tickets.queue_page(QueueFilter(), None, 50)
+    assert ticket.number == "SD-2026-000001" and ticket.sla is not None and ticket.sla.next_milestone == "contacted"
+
+    assert reindex.main(["--since", "2026-01"]) == 0
+    assert "0 schedules at a glance written" in capsys.readouterr().out
