@@ -16,6 +16,8 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, Field
 
 from chalicelib import wiring
+from chalicelib.domain.closure import ArrivalReport
+from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import IllegalTransition, Ticket
@@ -25,8 +27,9 @@ from chalicelib.services.ports import StaleTicket
 from chalicelib.services.queue import UnknownTicket
 from chalicelib.services.search import PAGE_SIZE, BadCursor
 from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
-from chalicelib.web import openapi
+from chalicelib.web import openapi, technician
 from chalicelib.web.api import BAD, Error
+from chalicelib.web.approvals import APPROVERS, RejectForm
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
@@ -52,6 +55,7 @@ from chalicelib.web.supervisor_forms import (
     DispatchForm,
     PauseForm,
 )
+from chalicelib.web.technician import CheckInForm, DepartureForm, RefusalForm
 
 blueprint = Blueprint(__name__)
 PREFIX = "/api/v1"
@@ -124,6 +128,24 @@ class DeliveryLog(BaseModel):
     items: list[DeliveryAttempt]
 
 
+def _approve(form: None, number: str, actor: str, lang: str) -> None:
+    wiring.services().field_work.approve(number, actor=actor)  # and, through the outbox, the after-care
+
+
+def _reject_closure(form: RejectForm, number: str, actor: str, lang: str) -> None:
+    wiring.services().field_work.reject(number, actor=actor, reason=form.reason)
+
+
+def _technician_step(step: Callable[[str, dict[str, Any], str], None]) -> Callable[[Any, str, str, str], None]:
+    """A step of the technician's job page, which reads its own form (a job not his: 403)."""
+
+    def do(form: Any, number: str, actor: str, lang: str) -> None:
+        step(number, form.model_dump(mode="json") if isinstance(form, BaseModel) else {}, lang)
+
+    return do
+
+
+TECHNICIAN = (StaffRole.TECHNICIAN,)
 MOVES: dict[str, tuple[type[BaseModel] | None, Callable[[Any, str, str, str], None], tuple[StaffRole, ...]]] = {
     "classify": (ClassifyForm, _classify, MANAGERS),
     "contact": (ContactForm, _contact, DESK),
@@ -132,6 +154,16 @@ MOVES: dict[str, tuple[type[BaseModel] | None, Callable[[Any, str, str, str], No
     "pause": (PauseForm, _pause, MANAGERS),
     "resume": (None, _resume, MANAGERS),
     "cancel": (CancelForm, _cancel, MANAGERS),
+    "approve": (None, _approve, APPROVERS),
+    "reject-closure": (RejectForm, _reject_closure, APPROVERS),
+    # The technician's own steps on site (the job page's forms without uploads).
+    "set-out": (None, _technician_step(technician._STEPS["set-out"]), TECHNICIAN),
+    "check-in": (CheckInForm, _technician_step(technician._STEPS["check-in"]), TECHNICIAN),
+    "arrival": (ArrivalReport, _technician_step(technician._STEPS["arrival"]), TECHNICIAN),
+    "start-repair": (None, _technician_step(technician._STEPS["start-repair"]), TECHNICIAN),
+    "resolve": (None, _technician_step(technician._STEPS["resolve"]), TECHNICIAN),
+    "refusal": (RefusalForm, _technician_step(technician._STEPS["refusal"]), TECHNICIAN),
+    "departure": (DepartureForm, _technician_step(technician._STEPS["departure"]), TECHNICIAN),
 }
 
 FORBIDDEN = (403, ("Signed in, but neither this role nor these scopes may do it", Error))
@@ -336,6 +368,8 @@ def _move(number: str, name: str) -> Response:
         do(parsed, number, user.username, lang)
     except IllegalTransition as illegal:
         return _error(409, "move_illegal", lang, status=t(lang, f"status.{illegal.status.value}"))
+    except PaidWorkNotApproved:
+        return _error(409, "paid_work", lang)
     except StaleTicket:
         return _error(409, "stale", lang)
     moved = wiring.services().queue.get(number)

@@ -198,3 +198,29 @@ def test_a_move_the_ticket_cannot_make_now_is_a_conflict_in_the_callers_language
     bad = client.http.post(f"/api/v1/tickets/{number}/dispatch", body=json.dumps({"technicians": []}), headers=headers)
     assert bad.status_code == 400 and "technicians" in bad.json_body["fields"]
     assert client.http.get("/api/v1/tickets/SD-2026-999999", headers=headers).status_code == 404
+
+
+def test_the_technician_works_his_job_through_the_api_and_nobody_else_can(client, aws, staff_token):
+    number = report(client)
+    wang = {**JSON, "Authorization": f"Bearer {staff_token('tech-wang', StaffRole.TECHNICIAN)}"}
+    li = {**JSON, "Authorization": f"Bearer {staff_token('tech-li', StaffRole.TECHNICIAN)}"}
+    office = machine(aws, "service-desk/supervisor")
+    classify = {"kind": "fault", "priority": "B", "billing": "free", "plan": "standard", "in_province": "yes"}
+    assert client.http.post(f"/api/v1/tickets/{number}/classify", body=json.dumps(classify),
+                            headers=office).status_code == 200
+    dispatched = client.http.post(f"/api/v1/tickets/{number}/dispatch", body=json.dumps({"technicians": ["tech-wang"]}),
+                                  headers=office)
+    assert dispatched.json_body["status"] == "dispatched"
+
+    assert client.http.post(f"/api/v1/tickets/{number}/check-in", body="{}", headers=li).status_code == 404
+    assert client.http.post(f"/api/v1/tickets/{number}/check-in", body="{}", headers=office).status_code == 403
+    for step in ("set-out", "check-in", "start-repair", "resolve"):
+        moved = client.http.post(f"/api/v1/tickets/{number}/{step}", body="{}", headers=wang)
+        assert moved.status_code == 200, (step, moved.json_body)
+    assert moved.json_body["status"] == "on_site"
+    mine = client.http.get("/api/v1/tickets?status=on_site", headers=wang).json_body["items"]
+    assert [row["number"] for row in mine] == [number]
+    assert client.http.get("/api/v1/tickets?status=on_site", headers=li).json_body["items"] == []
+
+    early = client.http.post(f"/api/v1/tickets/{number}/approve", body="{}", headers=office)
+    assert early.status_code == 409 and early.json_body["error"] == "move_illegal"
