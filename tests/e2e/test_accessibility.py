@@ -5,17 +5,14 @@ size) and the supervisor's ticket page (desk size), in Chinese. Each page is pho
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.ticket import Priority
 from tests.e2e.browser import sign_in_on_the_way
 from tests.e2e.stack import LocalStack
-from tests.fakes import valid_report
+from tests.e2e.test_technician_phone import dispatched_job
 
 pytestmark = pytest.mark.e2e
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,40 +21,10 @@ DESK = {"viewport": {"width": 1280, "height": 900}}
 SERIOUS = ("serious", "critical")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def job(local_stack: LocalStack, desk) -> dict:
-    """A report from the customer's form, classified and dispatched to tech-wang, who set out."""
-    request = urllib.request.Request(
-        local_stack.app_url + "/api/requests",
-        data=json.dumps(valid_report(customer_name="无障碍检查公司")).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request) as response:
-        receipt = json.load(response)
-    desk.record_contact(receipt["number"], actor="supervisor")
-    desk.classify(receipt["number"], actor="supervisor", priority=Priority.URGENT)
-    desk.dispatch(receipt["number"], actor="supervisor", technicians=("tech-wang",))
-    return receipt
-
-
-@pytest.fixture(scope="module")
-def desk(local_stack: LocalStack):
-    """The module's own copy of the conftest's ``desk`` (that one lives for one test)."""
-    from chalicelib import wiring
-    from chalicelib.adapters import aws
-
-    saved = dict(os.environ)
-    os.environ.update(local_stack.services_environment())
-    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        os.environ.pop(name, None)
-    wiring.reset()
-    aws.reset()
-    yield wiring.services().desk
-    os.environ.clear()
-    os.environ.update(saved)
-    wiring.reset()
-    aws.reset()
+    """A report from the customer's form, classified and dispatched to tech-wang."""
+    return dispatched_job(local_stack, desk, "无障碍检查公司")
 
 
 def checked(browser, size: dict, open_page) -> list[dict]:

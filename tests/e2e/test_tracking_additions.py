@@ -3,9 +3,7 @@ tracking page; the photo goes to storage from the phone, and the ticket records 
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 
@@ -14,7 +12,7 @@ from chalicelib.domain.ticket import Action
 from chalicelib.settings import get_settings
 from tests.e2e.browser import png_bytes
 from tests.e2e.stack import LocalStack
-from tests.fakes import valid_report
+from tests.e2e.test_technician_phone import dispatched_job
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +20,7 @@ pytestmark = pytest.mark.e2e
 def test_the_customer_adds_a_note_and_a_photo_from_the_tracking_page(
     local_stack: LocalStack, desk, phone_page, tmp_path
 ):
-    request = urllib.request.Request(
-        local_stack.app_url + "/api/requests",
-        data=json.dumps(valid_report(customer_name="补充照片公司")).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request) as response:
-        receipt = json.load(response)
+    receipt = dispatched_job(local_stack, desk, "补充照片公司")
     photo = tmp_path / "铭牌.png"
     photo.write_bytes(png_bytes(64, 48))
 
