@@ -657,7 +657,7 @@ def main() -> int:
     middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), directory)
     middleware.port = port
     handler = keep_alive_handler(MotoRequestHandler, verbose)
-    http.client.parse_headers = parse_headers_quickly  # what http.server reads each request's headers with
+    http.client.parse_headers = parse_headers_quickly  # type: ignore[assignment]  # for http.server
     try:
         server = make_server(HOST, port, middleware, threaded=True, request_handler=handler)
     except OSError as error:
