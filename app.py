@@ -15,6 +15,7 @@ from chalicelib.web import (
     headers,
     jobs,
     local_mode,
+    local_tokens,
     log_context,
     nameplates,
     quote_answer,
@@ -60,4 +61,5 @@ app.register_blueprint(complaints.blueprint)
 app.register_blueprint(escalations.blueprint)
 app.register_blueprint(static.blueprint)
 app.register_blueprint(local_mode.blueprint)
+app.register_blueprint(local_tokens.blueprint)
 app.register_blueprint(jobs.blueprint)
