@@ -114,6 +114,9 @@ class Settings(BaseSettings):
         "", description="Endpoint of the local AWS stand-in; empty on AWS (boto3 reads AWS_ENDPOINT_URL too)"
     )
     due_shards: int = Field(4, description="Partitions of the sparse 'due' index that the sweeps query")
+    sweep_workers: int = Field(
+        16, ge=1, le=64, description="Due tickets a sweep, and messages a delivery run, handle at once (threads)"
+    )
     notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
     notification_dlq_url: str = _on_aws(
         "", description="SQS queue for notifications given up on (alarmed on AWS); empty: none (local)"

@@ -165,6 +165,7 @@ def _aws_services() -> Services:
         clock,
         max_attempts=settings.notification_max_attempts,
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
+        workers=settings.sweep_workers,
         sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
     )
     directory = CognitoDirectory(settings.cognito_user_pool_id)
@@ -309,6 +310,7 @@ def sla_config(settings: Settings) -> SlaConfig:
         timezone=settings.timezone,
         climb_after=timedelta(minutes=settings.escalation_climb_minutes),
         warn_share=settings.warn_share,
+        workers=settings.sweep_workers,
     )
 
 

@@ -28,6 +28,7 @@ from chalicelib.domain.notification import (
 )
 from chalicelib.domain.sms_budget import SmsAudience, sms_audience
 from chalicelib.domain.ticket import Action, TicketEvent
+from chalicelib.services.parallel import in_parallel
 from chalicelib.services.ports import Clock, DeliveryError, Notifier, Outbox
 
 logger = Logger(child=True)
@@ -46,6 +47,9 @@ class RoutingNotifier:
         return sender.send(message)
 
 
+DELIVERY_LIMIT = 2000  # messages one scheduled delivery run takes at most
+
+
 class DeadLetters(Protocol):
     def park(self, message: OutboxMessage) -> None: ...
 
@@ -61,8 +65,10 @@ class SmsCounter(Protocol):
 class NotificationService:
     def __init__(
         self, outbox: Outbox, notifier: Notifier, clock: Clock, *, max_attempts: int = 8,
-        dead_letters: DeadLetters | None = None, sms_counter: SmsCounter | None = None,
+        dead_letters: DeadLetters | None = None, sms_counter: SmsCounter | None = None, workers: int = 1,
     ):
+        # Messages a delivery run sends at once (threads): each attempt is claimed on its own.
+        self._workers = workers
         self._dead_letters = dead_letters
         self._sms_counter = sms_counter
         self._outbox = outbox
@@ -81,9 +87,15 @@ class NotificationService:
                     delivered.append(outcome)
         return delivered
 
-    def deliver_due(self, limit: int = 100) -> list[OutboxMessage]:
-        """The scheduled sweep: everything whose next attempt time has come."""
-        return self.deliver(self._outbox.due(self._clock.now(), limit))
+    def deliver_due(self, limit: int = DELIVERY_LIMIT) -> list[OutboxMessage]:
+        """The scheduled sweep: everything whose next attempt time has come, ``workers`` at a time."""
+        due = self._outbox.due(self._clock.now(), limit)
+        return [outcome for outcome in in_parallel(self._deliver_one_of, due, self._workers) if outcome is not None]
+
+    def _deliver_one_of(self, message: OutboxMessage) -> OutboxMessage | None:
+        if message.state not in (DeliveryState.PENDING, DeliveryState.SENDING):
+            return None
+        return self._deliver_one(message)
 
     def _deliver_one(self, message: OutboxMessage) -> OutboxMessage | None:
         now = self._clock.now()

@@ -225,6 +225,11 @@ FUNCTION_SIZES: dict[str, tuple[int, int]] = {
     # Only starts the month's build (queues its parts); ReportPart does the work.
     "MonthlyReport": (60, 512),
     "ReportPart": (REPORT_PART_TIMEOUT_SECONDS, REPORT_PART_MEMORY_MB),
+    # A burst of due tickets or messages: bench/floor.py measures ~0.25 s of waiting on AWS and providers
+    # per due ticket, so 2,000 (a run's most) at SWEEP_WORKERS=16 take ~30 s; two minutes leaves room.
+    # Threads wait, they do not compute: 1 GB gives the vCPU the JSON and the schedules need.
+    "SlaSweep": (120, 1024),
+    "DeliverNotifications": (120, 1024),
 }
 
 # Lambda checks that do not fit these functions, with why; applied to every function of the app.
