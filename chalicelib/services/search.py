@@ -34,7 +34,10 @@ class BadCursor(ValueError):
 @dataclass(frozen=True)
 class SearchRow:
     ticket: Ticket
-    # Known only when the overdue filter asked for it (it needs the ticket's timeline); None otherwise.
+    # The SLA at a glance, from the projection the ticket's item carries (never its timeline); None for
+    # a ticket stored before it had one and not yet reindexed (``ops.reindex`` gives it one).
+    state: SlaState | None = None
+    # Known when the projection says it, or when the overdue filter asked for it; None otherwise.
     overdue: bool | None = None
 
 
@@ -86,15 +89,19 @@ class SearchService:
         return SearchPage(rows, self._cursor(found.query, before) if before else None, True)
 
     def _row(self, query: SearchQuery, ticket: Ticket) -> SearchRow:
-        return SearchRow(ticket, overdue=True if query.overdue else None)
+        state = ticket.sla.state_at(self._clock.now()) if ticket.sla is not None else None
+        overdue = (state == SlaState.BREACHED and ticket.is_open) if state is not None else None
+        return SearchRow(ticket, state=state, overdue=True if query.overdue else overdue)
 
     def _overdue_kept(self, query: SearchQuery, ticket: Ticket, plans: PlanRegistry | None) -> bool:
-        """Overdue: open with a deadline missed and still owed. Its schedule needs the timeline, so this
-        is read only when the filter asks for it."""
+        """Overdue: open with a deadline missed and still owed. The projection on the ticket's item says
+        so; only a ticket stored before it had one has its schedule derived from the timeline."""
         if not query.overdue:
             return True
         if not ticket.is_open:
             return False
+        if ticket.sla is not None:
+            return ticket.sla.state_at(self._clock.now()) == SlaState.BREACHED
         try:
             schedule = self._sla.schedule(ticket, self._tickets.events(ticket.number), self._clock.now(), plans)
         except UnknownPlan:

@@ -79,7 +79,13 @@ class TicketRow(BaseModel):
     assignees: list[str]
     created_at: datetime
     updated_at: datetime
-    overdue: bool | None = Field(None, description="Known only when the overdue filter was asked for")
+    sla_state: str | None = Field(
+        None,
+        description="breached, at_risk, paused, on_time or no_deadline, from the SLA at a glance the "
+        "ticket's item carries; null for a ticket stored before it had one",
+        examples=["at_risk"],
+    )
+    overdue: bool | None = Field(None, description="A missed deadline still owed (null: not known)")
 
 
 class TicketPage(BaseModel):
@@ -109,7 +115,6 @@ class TicketDetail(TicketRow):
     email: str | None
     address: str
     description: str
-    sla_state: str
     deadlines: list[Deadline]
     timeline: list[StaffEvent]
 
@@ -261,7 +266,7 @@ def _error(http_status: int, code: str, lang: str, **values: Any) -> Response:
     return _json(Error(error=code, message=t(lang, f"error.api.{code}", **values)), http_status)
 
 
-def _row(ticket: Ticket, overdue: bool | None = None) -> dict[str, Any]:
+def _row(ticket: Ticket, overdue: bool | None = None, sla_state: str | None = None) -> dict[str, Any]:
     return {
         "number": ticket.number,
         "status": ticket.status.value,
@@ -276,6 +281,7 @@ def _row(ticket: Ticket, overdue: bool | None = None) -> dict[str, Any]:
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "overdue": overdue,
+        "sla_state": sla_state,
     }
 
 
@@ -308,7 +314,7 @@ def find_tickets() -> Response:
         page = wiring.search().search(query, cursor, int(limit))
     except BadCursor:
         raise InvalidFields({"cursor": t(lang, "search.bad_cursor")}) from None
-    rows = [TicketRow(**_row(row.ticket, row.overdue)) for row in page.rows]
+    rows = [TicketRow(**_row(row.ticket, row.overdue, row.state.value if row.state else None)) for row in page.rows]
     return _json(TicketPage(items=rows, cursor=page.cursor))
 
 
@@ -334,13 +340,12 @@ def get_ticket(number: str) -> Response:
         for d in (found.schedule.deadlines if found.schedule else ())
     ]
     detail = TicketDetail(
-        **_row(ticket),
+        **_row(ticket, sla_state=found.state.value),
         contact_person=ticket.reporter.contact_person,
         phone=ticket.reporter.phone,
         email=ticket.reporter.email,
         address=ticket.reporter.address,
         description=ticket.description,
-        sla_state=found.state.value,
         deadlines=deadlines,
         timeline=[
             StaffEvent(at=e.at, actor=e.actor, action=e.action.value, summary=e.summary, public=e.public)
