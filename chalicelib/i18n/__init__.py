@@ -72,6 +72,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "error.idempotency_mismatch": "同一个提交编号被用于不同的内容，请刷新页面后重新填写。",
         "error.in_progress": "您的报修正在提交中，请稍候刷新页面。",
         "error.not_found": "没有找到这个页面。",
+        "date.placeholder": "年-月-日，如 2026-12-31",
+        "datetime.placeholder": "年-月-日 时:分，如 2026-12-31 09:30",
         "error.not_found.tracking": "查询链接无效或已失效。请核对短信或邮件中的链接。",
         "error.server": "系统暂时出现问题，您填写的内容没有丢失，请稍后重试。",
         "error.unavailable": "系统尚未配置完成，暂时无法使用。请稍后再试，或联系服务中心。",
@@ -270,6 +272,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "error.idempotency_mismatch": "This submission key was already used for different content; reload the page and fill it in again.",
         "error.in_progress": "Your report is still being submitted; please refresh the page in a moment.",
         "error.not_found": "Page not found.",
+        "date.placeholder": "year-month-day, e.g. 2026-12-31",
+        "datetime.placeholder": "year-month-day hour:minute, e.g. 2026-12-31 09:30",
         "error.not_found.tracking": "This tracking link is not valid. Please check the link in your SMS or email.",
         "error.server": "Something went wrong on our side. Nothing you entered is lost; please try again shortly.",
         "error.unavailable": "The service desk is not fully set up yet. "

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any, get_args
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ValidationError
@@ -117,6 +120,41 @@ def _message(problem: Any, lang: str) -> str:
 
 def validate(model: type[BaseModel], data: dict[str, Any], lang: str) -> Any:
     try:
-        return model.model_validate(data)
+        return model.model_validate(_dates_read(model, data))
     except ValidationError as error:
         raise InvalidFields(localized_errors(error, lang)) from None
+
+
+# Dates are typed into text fields (``rendering.input_type``): the usual ways of writing one are read.
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})")
+_TIME = re.compile(r"(\d{1,2})\s*[:时]\s*(\d{2})\s*分?")
+
+
+def typed_date(value: str) -> str:
+    """2026/12/8, 2026.12.8, 2026年12月8日, 20261208 (full-width digits too) as 2026-12-08; else as typed."""
+    found = _DATE.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    if not found:
+        return value
+    year, month, day = (int(part) for part in (found.groups()[:3] if found.group(1) else found.groups()[3:]))
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def typed_datetime(value: str) -> str:
+    """A date as ``typed_date`` reads it and a time (9:30, 09:30, 9时30分) as 2026-12-08T09:30; else as typed."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    day, _, time = text.replace("T", " ").partition(" ")
+    clock = _TIME.fullmatch(time.strip())
+    if not clock or not _DATE.fullmatch(day):
+        return value
+    return f"{typed_date(day)}T{int(clock.group(1)):02d}:{clock.group(2)}"
+
+
+def _dates_read(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    read = dict(data)
+    for name, field in model.model_fields.items():
+        kinds = {field.annotation, *get_args(field.annotation)}
+        reader = typed_datetime if datetime in kinds else typed_date if date in kinds else None
+        for key in {name, field.alias or name}:
+            if reader and isinstance(read.get(key), str):
+                read[key] = reader(read[key])
+    return read

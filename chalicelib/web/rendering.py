@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 from chalice import Response
 from chalice.app import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from chalicelib.domain.regions import PROVINCES
@@ -81,9 +82,28 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.globals["form_key"] = form_key
+    env.globals["input_type"] = input_type
     env.globals["staff_name"] = staff_name
     env.filters["staff_name"] = staff_name
     return env
+
+
+# A browser draws its date inputs in its own locale (mm/dd/yyyy on an English browser, even on a Chinese
+# page), so dates are typed as year-month-day in a text field; ``forms.validate`` reads the usual ways of
+# writing one (2026/12/8, 2026年12月8日, 20261208, full-width digits).
+_TYPED_AS_TEXT = {"date": "date.placeholder", "datetime-local": "datetime.placeholder"}
+
+
+@pass_context
+def input_type(context: Context, kind: str) -> Markup:
+    """An ``<input>``'s type attribute, a date's being a text field that shows the format it takes."""
+    placeholder = _TYPED_AS_TEXT.get(kind)
+    if placeholder is None:
+        return Markup('type="{}"').format(kind)
+    # Digits alone are a date (20261208): a phone's number pad has no dash.
+    mode = "numeric" if kind == "date" else "text"
+    return Markup('type="text" inputmode="{}" autocomplete="off" placeholder="{}" data-kind="{}"').format(
+        mode, context["t"](placeholder), kind)
 
 
 def form_key() -> Markup:

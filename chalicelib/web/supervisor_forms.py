@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.ticket import Billing, Channel, Kind, Priority, Status
+from chalicelib.web.forms import typed_datetime
 
 
 def _strip(value: object) -> object:
@@ -74,8 +75,8 @@ class AgreeDateForm(_Form):
     agreed_date: Annotated[Text, Field(min_length=1, max_length=32)]
 
     def at(self, timezone: str) -> datetime:
-        """The datetime-local value is wall-clock time where the company works; stored in UTC."""
-        local = datetime.fromisoformat(self.agreed_date)  # ValueError: not a date and time
+        """Wall-clock time where the company works, as typed (``forms.typed_datetime``); stored in UTC."""
+        local = datetime.fromisoformat(typed_datetime(self.agreed_date))  # ValueError: not a date and time
         if local.tzinfo is None:
             local = local.replace(tzinfo=ZoneInfo(timezone))
         return local.astimezone(UTC)
