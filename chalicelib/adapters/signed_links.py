@@ -63,6 +63,8 @@ class HmacLabelSigner:
     def verify(self, token: str) -> str:
         """The label id a token carries; ``BadLink`` if it is not one we signed."""
         label_id, _, signature = token.partition(".")
-        if not _LABEL_ID.match(label_id) or not hmac.compare_digest(signature, self._signature(label_id)):
+        # As bytes: compare_digest refuses str with letters beyond ASCII, which anyone can put in a URL.
+        expected = self._signature(label_id).encode()
+        if not _LABEL_ID.match(label_id) or not hmac.compare_digest(signature.encode(), expected):
             raise BadLink("not a label we signed")
         return label_id
