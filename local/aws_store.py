@@ -549,21 +549,16 @@ def keep_alive_handler(base: type[Any], verbose: bool) -> type[Any]:
             code, _, reason = status.partition(" ")
             payload = b"".join(chunks)
             self.send_response(int(code), reason)
-            has_length = False
             for name, value in headers:
                 lowered = name.lower()
                 if lowered in {"connection", "transfer-encoding"}:
                     continue
-                if lowered == "content-length":
-                    has_length = True
-                    if self.command != "HEAD":
-                        continue  # HEAD keeps what the object's length is; others get the body's
+                if lowered == "content-length" and self.command != "HEAD":
+                    continue  # HEAD keeps what the object's length is; others get the body's
                 self.send_header(name, value)
             bodiless = self.command == "HEAD" or int(code) in {204, 304} or int(code) < 200
             if not bodiless:
                 self.send_header("Content-Length", str(len(payload)))
-            elif not has_length and self.command == "HEAD":
-                self.send_header("Content-Length", "0")
             # Headers and body in one write: in two, the body would wait for the client's delayed
             # acknowledgement of the headers (Nagle), ~40 ms an answer on a kept-open connection.
             self._headers_buffer.append(b"\r\n" + (b"" if bodiless else payload))

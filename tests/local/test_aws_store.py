@@ -366,3 +366,15 @@ def test_one_connection_carries_many_requests(store: Store) -> None:
     finally:
         connection.close()
     assert answers == [(200, {"TableNames": []})] * 3
+
+
+def test_a_head_answer_keeps_the_objects_length_and_its_connection_goes_on(store: Store) -> None:
+    s3 = store.client("s3")
+    s3.create_bucket(Bucket="files-bucket")
+    s3.put_object(Bucket="files-bucket", Key="photos/a.jpg", Body=PHOTO)
+
+    assert s3.head_object(Bucket="files-bucket", Key="photos/a.jpg")["ContentLength"] == len(PHOTO)
+    assert s3.get_object(Bucket="files-bucket", Key="photos/a.jpg")["Body"].read() == PHOTO
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket="files-bucket", Key="photos/missing.jpg")  # a 404 without a body
+    assert s3.list_objects_v2(Bucket="files-bucket")["KeyCount"] == 1
