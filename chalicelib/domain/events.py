@@ -170,6 +170,7 @@ class Notified(_Payload):
 
     action: Literal[Action.NOTIFY] = Action.NOTIFY
     message_id: str | None = None
+    state: str | None = None  # the message's delivery state after this attempt
     outcome: Literal["sent", "retry", "failed"]
     channel: str
     recipient: str

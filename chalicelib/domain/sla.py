@@ -103,13 +103,15 @@ FACT_FOR_ACTION: dict[Action, FactKind] = {
 
 
 class ClockFact(BaseModel):
-    """One dated fact. A pause carries its reason in ``note``; a re-classification says what changed."""
+    """One dated fact. A pause carries its reason's code (``pause_reason``, one of the supervisor's form)
+    and what was typed with it (``note``); a re-classification says what changed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     at: UtcDatetime
     kind: FactKind
     note: str = ""
+    pause_reason: str | None = None
     field: str | None = None  # reclassified: "priority", "plan", "in_province" or "agreed_date"
     before: str | None = None
     after: str | None = None
@@ -341,6 +343,7 @@ class _Pause(NamedTuple):
     start: datetime
     end: datetime | None  # None: still paused
     note: str
+    reason: str | None  # the form's code
 
 
 class _Run(NamedTuple):
@@ -395,10 +398,10 @@ def _pauses(timeline: Iterable[ClockFact]) -> list[_Pause]:
         if fact.kind == FactKind.PAUSED and open_since is None:
             open_since = fact
         elif fact.kind == FactKind.RESUMED and open_since is not None:
-            pauses.append(_Pause(open_since.at, fact.at, open_since.note))
+            pauses.append(_Pause(open_since.at, fact.at, open_since.note, open_since.pause_reason))
             open_since = None
     if open_since is not None:
-        pauses.append(_Pause(open_since.at, None, open_since.note))
+        pauses.append(_Pause(open_since.at, None, open_since.note, open_since.pause_reason))
     return pauses
 
 
@@ -721,14 +724,15 @@ class _ScheduleBuilder:
         """``added_seconds`` is working time of ``calendar``."""
         reasons = []
         for index, (pause, added) in enumerate(skipped):
-            note = f" ({pause.note})" if pause.note else ""
+            said = ": ".join(part for part in ((pause.reason or "").replace("_", " "), pause.note) if part)
+            note = f" ({said})" if said else ""
             still_open = stopped and index == len(skipped) - 1
             if still_open:
                 reasons.append(
                     Reason(
                         code=ReasonCode.CLOCK_STOPPED,
                         text=f"clock stopped since {self._clock(pause.start)}{note}",
-                        values={"paused_at": _iso(pause.start), "note": pause.note},
+                        values={"paused_at": _iso(pause.start), "pause_reason": pause.reason, "note": pause.note},
                     )
                 )
             elif added > _ZERO:
@@ -743,6 +747,7 @@ class _ScheduleBuilder:
                             "calendar": calendar.kind,
                             "paused_at": _iso(pause.start),
                             "resumed_at": _iso(end),
+                            "pause_reason": pause.reason,
                             "note": pause.note,
                         },
                     )

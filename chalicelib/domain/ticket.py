@@ -214,6 +214,10 @@ def _table(rules: Iterable[Rule]) -> dict[tuple[Status, Action], Status | Target
 TRANSITIONS: Mapping[tuple[Status, Action], Status | Target] = MappingProxyType(_table(LIFECYCLE))
 
 
+# What a move records besides the ticket fields it changed: its payload, or (older writers) a dict.
+Details = BaseModel | dict[str, Any]
+
+
 class IllegalTransition(Exception):
     """A move the lifecycle does not allow, e.g. approving a ticket nobody has worked on."""
 
@@ -328,11 +332,12 @@ class Ticket(BaseModel):
 
     def apply(
         self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None,
-        details: dict[str, Any] | None = None, public: bool = True,
+        details: Details | None = None, public: bool = True,
     ) -> tuple[Ticket, TicketEvent]:
         """Move the ticket by ``action``; return the new ticket and the event that records the move.
 
-        ``details``: facts the event records that are not ticket fields (e.g. a check-in's location);
+        ``details``: facts the event records that are not ticket fields (e.g. a check-in's location), best
+        given as the action's payload (``chalicelib/domain/events.py``);
         ``public=False`` keeps the event off the customer's timeline (internal reports).
         """
         changes = dict(changes or {})
@@ -346,6 +351,8 @@ class Ticket(BaseModel):
         before = {k: _plain(getattr(self, k)) for k in changes}
         updated = self.model_copy(update={**changes, "version": self.version + 1, "updated_at": at})
         after = {k: _plain(getattr(updated, k)) for k in changes}
+        if isinstance(details, BaseModel):
+            details = details.model_dump(mode="json", exclude={"action"})
         after.update({k: _plain(v) for k, v in (details or {}).items()})
         event = TicketEvent(
             at=at, actor=actor, action=action, summary=summary, before=before, after=after, public=public

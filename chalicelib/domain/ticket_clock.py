@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from chalicelib.domain.events import Classified, Escalated
+from chalicelib.domain.events import Classified, Escalated, Paused
 from chalicelib.domain.sla import FACT_FOR_ACTION, ClockFact, ClockFacts, FactKind
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 
@@ -38,6 +38,8 @@ def clock_facts_of(event: TicketEvent) -> list[ClockFact]:
             return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE, note=event.summary)]
         case Escalated():
             return []
+        case Paused(reason=reason, note=note):
+            return [ClockFact(at=event.at, kind=FactKind.PAUSED, pause_reason=reason.value, note=note)]
         case Classified(action=Action.CLASSIFY, before=before, after=after):
             was, now = before.model_dump(), after.model_dump()
             return [
@@ -49,7 +51,7 @@ def clock_facts_of(event: TicketEvent) -> list[ClockFact]:
     kind = FACT_FOR_ACTION.get(event.action)
     if kind is None or kind == FactKind.RECLASSIFIED:
         return []
-    return [ClockFact(at=event.at, kind=kind, note=event.summary)]
+    return [ClockFact(at=event.at, kind=kind)]
 
 
 def _text(value: object) -> str | None:

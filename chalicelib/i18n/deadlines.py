@@ -9,36 +9,19 @@ schedule was computed, no year in its year), calendars and province sides by nam
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.events import PauseReason
 from chalicelib.domain.plans import Span
 from chalicelib.domain.sla import Deadline, Reason, ReasonCode
 from chalicelib.i18n import CATALOG, DEFAULT_LANGUAGE, t
 
 Value = str | int | bool | None
 
-# A pause recorded from the supervisor's form reads "clock paused: customer unreachable (note)"
-# (``DeskService.pause`` with a reason of ``chalicelib/web/supervisor_forms.PAUSE_REASONS``).
-PAUSE_REASONS = ("customer_unreachable", "site_not_ready", "customer_request", "other")
-_PAUSE_PREFIX = "clock paused: "
-_PAUSE_NOTE = re.compile(r"(?P<reason>[a-z ]+?)(?: \((?P<note>.*)\))?", re.DOTALL)
-
-
-def read_pause_note(text: str | None) -> tuple[str | None, str]:
-    """A pause's recorded text (``"clock paused: customer unreachable (电话关机)"``) as the form's reason
-    code and what was typed with it: ``("customer_unreachable", "电话关机")``. A text that is not the
-    form's gives ``(None, text)``, without the ``"clock paused: "`` prefix."""
-    text = str(text or "").strip()
-    if not text.startswith(_PAUSE_PREFIX):
-        return None, text
-    text = text.removeprefix(_PAUSE_PREFIX)
-    found = _PAUSE_NOTE.fullmatch(text)
-    code = found["reason"].replace(" ", "_") if found else None
-    if found and code in PAUSE_REASONS:
-        return code, found["note"] or ""
-    return None, text
+# The reasons of the supervisor's pause form (``chalicelib/web/supervisor_forms.PAUSE_REASONS``), each
+# with its words in ``sup.pause.<code>``.
+PAUSE_REASONS = tuple(reason.value for reason in PauseReason)
 
 
 def duration(lang: str, amount: timedelta | int | float, *, working: bool = False) -> str:
@@ -147,10 +130,10 @@ class _Reader:
                 added=duration(self.lang, _int(v["added_seconds"]), working=_working(v)),
                 paused_at=at("paused_at"),
                 resumed_at=at("resumed_at"),
-                note=self.pause_note(v.get("note")),
+                note=self.pause_note(v.get("pause_reason"), v.get("note")),
             )
         if code == ReasonCode.CLOCK_STOPPED:
-            return self.t("sla.reason.clock_stopped", paused_at=at("paused_at"), note=self.pause_note(v.get("note")))
+            return self.t("sla.reason.clock_stopped", paused_at=at("paused_at"), note=self.pause_note(v.get("pause_reason"), v.get("note")))
         if code == ReasonCode.RECLASSIFIED:
             return self.reclassified(v, today)
         if code == ReasonCode.LATE_BEFORE:
@@ -230,14 +213,15 @@ class _Reader:
             return self.t("sla.calendar.business_hours.zone", zone=zone, **hours)
         return self.t("sla.calendar.business_hours", **hours)
 
-    def pause_note(self, note: Value) -> str:
-        """The reason a pause was recorded with, by its name in ``lang`` when it is one of the form's."""
-        code, text = read_pause_note(str(note or ""))
-        if code == "other":
-            text = text or self.t("sla.pause.other")
-        elif code is not None:
-            reason = self.t(f"sup.pause.{code}")
-            text = self.t("sla.pause.with_note", reason=reason, note=text) if text else reason
+    def pause_note(self, reason: Value, note: Value) -> str:
+        """The reason a pause was recorded with, by its name in ``lang`` when it is one of the form's, and
+        what was typed with it."""
+        text = str(note or "")
+        if reason == PauseReason.OTHER or reason is None:
+            text = text or (self.t("sla.pause.other") if reason else "")
+        else:
+            name = self.t(f"sup.pause.{reason}")
+            text = self.t("sla.pause.with_note", reason=name, note=text) if text else name
         return self.t("sla.note", note=text) if text else ""
 
     def reclassified(self, v: dict[str, Value], today: date) -> str:

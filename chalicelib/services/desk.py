@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
+from chalicelib.domain.events import Cancelled, ContactRecorded, Paused, PauseReason
 from chalicelib.domain.notification import OutboxMessage
-from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Billing, Details, Kind, Priority, Ticket, TicketEvent
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
 from chalicelib.services.sla import SlaService
 
@@ -73,7 +74,8 @@ class DeskService:
         return self._move(number, Action.CLASSIFY, actor, summary, changes)
 
     def record_contact(self, number: str, *, actor: str, note: str = "") -> Ticket:
-        return self._move(number, Action.RECORD_CONTACT, actor, f"reporter contacted{': ' + note if note else ''}")
+        return self._move(number, Action.RECORD_CONTACT, actor, f"reporter contacted{': ' + note if note else ''}",
+                          details=ContactRecorded(note=note))
 
     def dispatch(self, number: str, *, actor: str, technicians: tuple[str, ...]) -> Ticket:
         """Each technician newly chosen gets the job's link by SMS (and email when known), in the dispatch's
@@ -102,19 +104,24 @@ class DeskService:
     def check_in(self, number: str, *, actor: str) -> Ticket:
         return self._move(number, Action.CHECK_IN, actor, "technician checked in on site")
 
-    def pause(self, number: str, *, actor: str, reason: str) -> Ticket:
-        return self._move(number, Action.PAUSE, actor, f"clock paused: {reason}")
+    def pause(self, number: str, *, actor: str, reason: PauseReason | str, note: str = "") -> Ticket:
+        """``reason``: one of the pause form's reasons, or words of its own (then the reason is "other")."""
+        if reason not in set(PauseReason):
+            reason, note = PauseReason.OTHER, " ".join(part for part in (str(reason), note) if part)
+        paused = Paused(reason=PauseReason(reason), note=note)
+        said = paused.reason.value.replace("_", " ") + (f" ({paused.note})" if paused.note else "")
+        return self._move(number, Action.PAUSE, actor, f"clock paused: {said}", details=paused)
 
     def resume(self, number: str, *, actor: str) -> Ticket:
         return self._move(number, Action.RESUME, actor, "clock resumed")
 
     def cancel(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
-        return self._move(number, Action.CANCEL, actor, f"cancelled: {reason}")
+        return self._move(number, Action.CANCEL, actor, f"cancelled: {reason}", details=Cancelled(reason=reason))
 
     def move(
         self, number: str, action: Action, *, actor: str, summary: str, changes: dict[str, Any] | None = None,
-        details: dict[str, Any] | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
         change: Callable[[Ticket], dict[str, Any]] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:
@@ -131,7 +138,7 @@ class DeskService:
 
     def _move(
         self, number: str, action: Action, actor: str, summary: str, changes: dict[str, Any] | None = None,
-        *, details: dict[str, Any] | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        *, details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
         change: Callable[[Ticket], dict[str, Any]] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:

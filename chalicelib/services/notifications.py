@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.domain.events import Notified
 from chalicelib.domain.notification import (
     INTERNAL_CHANNELS,
     DeliveryState,
@@ -117,7 +118,9 @@ class NotificationService:
             actor="system",
             action=Action.NOTIFY,
             summary=f"{message.channel.value} sent to {message.recipient} ({message.purpose})",
-            after={"message_id": message.id, "state": updated.state.value, "provider_id": provider_id},
+            after=_facts(Notified(message_id=message.id, state=updated.state.value, provider_id=provider_id,
+                                  outcome="sent", channel=message.channel.value, recipient=message.recipient,
+                                  purpose=message.purpose)),
             public=False,
         )
         # An internal item (after-care due) reached nobody: what it did is on the timeline already (the
@@ -151,7 +154,9 @@ class NotificationService:
                 f"{claimed.channel.value} to {claimed.recipient} failed"
                 f"{' for good' if gave_up else ', will retry'}: {error}"
             ),
-            after={"message_id": claimed.id, "state": updated.state.value, "attempts": updated.attempts},
+            after=_facts(Notified(message_id=claimed.id, state=updated.state.value, attempts=updated.attempts,
+                                  outcome="failed" if gave_up else "retry", channel=claimed.channel.value,
+                                  recipient=claimed.recipient, error=str(error))),
             public=False,
         )
         if self._finish(updated, event) and gave_up:
@@ -173,3 +178,7 @@ class NotificationService:
             self._dead_letters.park(message)
         except Exception:  # the ticket already shows the failure; parking is a second line of sight
             logger.exception("could not park an undeliverable message", extra={"message_id": message.id})
+
+
+def _facts(payload: Notified) -> dict[str, Any]:
+    return payload.model_dump(mode="json", exclude={"action"}, exclude_none=True)

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from chalicelib import wiring
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit
+from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.queue import SEVERITY, QueueFilter
@@ -287,8 +288,7 @@ def _dispatch(form: DispatchForm, number: str, actor: str, lang: str) -> None:
 def _pause(form: PauseForm, number: str, actor: str, lang: str) -> None:
     if form.pause_reason == "other" and not form.pause_note:
         raise InvalidFields({"pause_note": t(lang, "error.required")})
-    reason = form.pause_reason.replace("_", " ") + (f" ({form.pause_note})" if form.pause_note else "")
-    wiring.services().desk.pause(number, actor=actor, reason=reason)
+    wiring.services().desk.pause(number, actor=actor, reason=PauseReason(form.pause_reason), note=form.pause_note)
 
 
 def _resume(form: None, number: str, actor: str, lang: str) -> None:

@@ -18,6 +18,7 @@ from chalicelib.domain.complaints import (
     ComplaintDetails,
     Severity,
 )
+from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.parts import PartLine, Shipment
@@ -59,7 +60,7 @@ def paid_job_through_every_office_step(world) -> tuple[str, str]:
     field.report_arrival(number, TECH, ArrivalReport(situation=mark("situation"), lodging=mark("lodging"),
                                                      contact_phone="13900001111"))
     field.report_progress(number, TECH, mark("progress"), [])
-    desk.pause(number, actor=SUPERVISOR, reason=f"site not ready ({mark('pause-note')})")
+    desk.pause(number, actor=SUPERVISOR, reason=PauseReason.SITE_NOT_READY, note=mark("pause-note"))
     desk.resume(number, actor=SUPERVISOR)
     billing.request_parts(number, actor=TECH.username, note=mark("parts-note"),
                           items=[PartLine(part_number=mark("part"), name=mark("part-name"), quantity=1)])

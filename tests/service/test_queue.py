@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.billing import BillingReason
+from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.queue import QueueFilter, SlaState
 from chalicelib.domain.ticket import Billing, IllegalTransition, Kind, Priority, Status
@@ -60,7 +61,7 @@ def test_a_paused_ticket_shows_as_paused():
     world = fake_world()
     number = submit(world)
     world.clock.advance(timedelta(minutes=5))
-    world.services.desk.pause(number, actor="sup", reason="customer unreachable")
+    world.services.desk.pause(number, actor="sup", reason=PauseReason.CUSTOMER_UNREACHABLE)
     (row,) = world.services.queue.queue(QueueFilter()).rows
     assert row.state == SlaState.PAUSED
 

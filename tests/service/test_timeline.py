@@ -14,6 +14,7 @@ from chalicelib.domain.aftercare import CallbackInput, Problem, SurveyInput
 from chalicelib.domain.billing import BillingReason, PaymentMethod
 from chalicelib.domain.closure import ArrivalReport, Departure, Location
 from chalicelib.domain.complaints import Approver, CapaKind, CapaStatus, Cause, Severity
+from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import CustomerAdditionInput, ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel
@@ -55,7 +56,7 @@ def story() -> list[TicketEvent]:
     s.desk.record_contact(number, actor="desk", note="约好明早到")
     s.desk.classify(number, actor="sup", priority=Priority.URGENT)
     s.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
-    s.desk.pause(number, actor="sup", reason="customer unreachable (电话关机)")
+    s.desk.pause(number, actor="sup", reason=PauseReason.CUSTOMER_UNREACHABLE, note="电话关机")
     s.desk.resume(number, actor="sup")
     s.billing.decide_billing(number, actor="sup", billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
     s.billing.draft_quote(number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31), note="含税")

@@ -33,8 +33,8 @@ def schedules() -> list[Schedule]:
             timeline=[
                 fact(at(10, 2, 40), FactKind.RECLASSIFIED, field="priority", before="B", after="A"),
                 fact(at(10, 2, 45), FactKind.RECLASSIFIED, field="in_province", before="False", after="True"),
-                *paused(at(10, 3), at(10, 4), note="clock paused: customer unreachable (电话关机)"),
-                *paused(at(10, 5), None, note="clock paused: site not ready"),
+                *paused(at(10, 3), at(10, 4), reason="customer_unreachable", note="电话关机"),
+                *paused(at(10, 5), None, reason="site_not_ready", note=""),
             ],
         ),
         # Urgent, out of province: contact late, arrival report met, progress reports (one late), resolved.
@@ -211,9 +211,9 @@ def test_times_are_the_service_zones_and_only_today_goes_without_a_date():
 
 def test_pause_reasons_from_the_supervisors_form_are_named_in_the_pages_language():
     assert deadlines.PAUSE_REASONS == PAUSE_REASONS
-    stopped = clock(now=at(10, 4), timeline=paused(at(10, 3), None, note="clock paused: other (现场停电)"))
+    stopped = clock(now=at(10, 4), timeline=paused(at(10, 3), None, reason="other", note="现场停电"))
     assert why("zh-CN", stopped, Milestone.CONTACTED)[1] == "自 03:00 起暂停计时（现场停电）"
-    asked = clock(now=at(10, 4), timeline=paused(at(10, 3), None, note="clock paused: customer request"))
+    asked = clock(now=at(10, 4), timeline=paused(at(10, 3), None, reason="customer_request", note=""))
     assert why("zh-CN", asked, Milestone.CONTACTED)[1] == "自 03:00 起暂停计时（客户要求延后）"
     assert why("en", asked, Milestone.CONTACTED)[1] == "clock stopped since 03:00 (customer asked to wait)"
     typed = clock(now=at(10, 4), timeline=paused(at(10, 3), None, note="等客户回电"))

@@ -42,7 +42,9 @@ def test_an_old_delivery_reads_as_its_channel_recipient_purpose_or_error():
     retry = read_payload(Action.NOTIFY, {}, {}, "email to a@b.cn failed, will retry: provider unavailable")
     failed = read_payload(Action.NOTIFY, {}, {}, "email to a@b.cn failed for good: bounced")
 
-    assert sent == Notified(message_id="m1", outcome="sent", channel="sms", recipient="+8613800138000", purpose="quote")
+    assert sent == Notified(
+        message_id="m1", state="sent", outcome="sent", channel="sms", recipient="+8613800138000", purpose="quote"
+    )
     assert (retry.outcome, retry.recipient, retry.error) == ("retry", "a@b.cn", "provider unavailable")
     assert (failed.outcome, failed.error) == ("failed", "bounced")
 

@@ -47,8 +47,10 @@ def fact(when: datetime, kind: FactKind, **details: str) -> ClockFact:
     return ClockFact(at=when, kind=kind, **details)
 
 
-def paused(start: datetime, end: datetime | None, note: str = "waiting on customer") -> list[ClockFact]:
-    facts = [fact(start, FactKind.PAUSED, note=note)]
+def paused(
+    start: datetime, end: datetime | None, note: str = "waiting on customer", reason: str | None = None
+) -> list[ClockFact]:
+    facts = [fact(start, FactKind.PAUSED, note=note, pause_reason=reason)]
     return facts + ([fact(end, FactKind.RESUMED)] if end else [])
 
 
