@@ -484,7 +484,9 @@ def webhook_sender(settings: Settings, clock: Clock) -> Notifier:
     from chalicelib.adapters.secrets import read_secret
     from chalicelib.services.webhooks import WebhookSender
 
-    return WebhookSender(webhook_store(settings), read_secret, HttpWebhookPoster(), clock,
+    # Receivers on this machine are the local stack's own; on AWS only public addresses are posted to.
+    poster = HttpWebhookPoster(allow_private=settings.local_mode)
+    return WebhookSender(webhook_store(settings), read_secret, poster, clock,
                          max_attempts=settings.notification_max_attempts)
 
 

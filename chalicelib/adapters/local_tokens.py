@@ -41,7 +41,9 @@ class LocalTokenIssuer:
         except ClientError as error:
             raise TokenRefused("invalid_client") from error
         app_client = found["UserPoolClient"]
-        if not hmac.compare_digest(str(app_client.get("ClientSecret") or ""), client_secret) or not client_secret:
+        # As bytes: compare_digest refuses str with letters beyond ASCII, and a caller may send any.
+        known = str(app_client.get("ClientSecret") or "").encode()
+        if not hmac.compare_digest(known, client_secret.encode()) or not client_secret:
             raise TokenRefused("invalid_client")
         if "client_credentials" not in app_client.get("AllowedOAuthFlows", []):
             raise TokenRefused("unauthorized_client")

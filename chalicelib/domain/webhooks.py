@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -70,10 +71,25 @@ def _receiver_url(url: str) -> str:
     parts = urlsplit(url)
     # Plain HTTP only to this machine (a local receiver in tests): deliveries cross the internet.
     local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
-    if not (parts.scheme == "https" or local) or not parts.hostname or parts.username or parts.password:
+    if (
+        not (parts.scheme == "https" or local)
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or (not local and _internal_address(parts.hostname))
+    ):
         # Credentials in the URL would be stored in the table and shown in lists: they belong in the secret.
-        raise PydanticCustomError("webhook_url", "an https:// URL without a user name or password")
+        raise PydanticCustomError("webhook_url", "a public https:// URL without a user name or password")
     return url
+
+
+def _internal_address(host: str) -> bool:
+    """An address written as such that is not on the internet (the sender also checks what a name
+    resolves to, when it posts: this only answers the plain mistakes at once)."""
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
 
 
 def _secret_name(name: str) -> str:
@@ -211,7 +227,9 @@ def verify_signature(
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
+    # As bytes: compare_digest refuses str with letters beyond ASCII, and a header may carry any.
+    expected = signature(secret, timestamp, body).encode()
+    return hmac.compare_digest(expected, f"t={timestamp},v1={parts.get('v1', '')}".encode())
 
 
 def delivery_of(message: OutboxMessage) -> Delivery:

@@ -20,7 +20,7 @@ def static_file(name: str) -> Response:
     path = FILES.get(name)
     if path is None:
         return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
-    headers = {"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}
+    headers: dict[str, str | list[str]] = {"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}
     if name in SERVICE_WORKERS:
         # Served from /static/ but looks after the technician's pages (the scope it registers), and a
         # changed worker must reach the phones at their next visit.

@@ -37,6 +37,8 @@ def test_a_wrong_secret_or_a_scope_the_client_lacks_is_refused_as_cognito_does(c
     erp = add_api_client(aws["user_pool_id"], "erp", ["desk"])
     assert token_request(client, erp.client_id, "wrong").json_body == {"error": "invalid_client"}
     assert token_request(client, "nobody", erp.secret).json_body == {"error": "invalid_client"}
+    typed = token_request(client, erp.client_id, "密钥")
+    assert typed.status_code == 400 and typed.json_body == {"error": "invalid_client"}
     lacking = token_request(client, erp.client_id, erp.secret, scope="service-desk/admin")
     assert lacking.status_code == 400 and lacking.json_body == {"error": "invalid_scope"}
 

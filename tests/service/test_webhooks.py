@@ -66,6 +66,10 @@ def test_an_opened_ticket_reaches_the_subscriber_signed_with_its_secret():
     )
 
 
+def test_a_signature_header_with_letters_beyond_ascii_is_simply_not_ours():
+    assert not verify_signature(SECRET, "t=1700000000,v1=签名", b"{}", now=1700000000)
+
+
 def test_a_delivery_carries_nothing_personal():
     world, _ = subscribed(WebhookEvent.TICKET_OPENED)
     submit(world)
@@ -196,6 +200,14 @@ def test_a_secret_that_cannot_sign_is_refused_when_subscribing():
     [
         ("url", "http://erp.example.com/h"),
         ("url", "https://user:pw@erp.example.com/h"),
+        # Not the internet: the metadata service, the function's own machine, the private networks.
+        ("url", "https://169.254.169.254/latest/meta-data"),
+        ("url", "https://127.0.0.1:9001/2018-06-01/runtime/invocation/next"),
+        ("url", "https://10.0.0.8/h"),
+        ("url", "https://[::1]/h"),
+        ("url", "https://[fd00::1]/h"),
+        ("url", "http://192.168.1.20/h"),
+        ("url", "https://localhost/h"),
         ("secret_name", "service-desk/chat/desk"),
         ("events", []),
         ("events", ["ticket.deleted"]),
