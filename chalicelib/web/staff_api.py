@@ -18,7 +18,9 @@ from pydantic import BaseModel, Field
 from chalicelib import wiring
 from chalicelib.domain.closure import ArrivalReport
 from chalicelib.domain.paid_work import PaidWorkNotApproved
+from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.search import SearchQuery
+from chalicelib.domain.sla_projection import SlaState
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import IllegalTransition, Ticket
 from chalicelib.domain.webhooks import MIN_SECRET_LENGTH, DeliveryAttempt, Subscription, SubscriptionRequest
@@ -39,6 +41,8 @@ from chalicelib.web.supervisor import (
     DESK,
     MANAGERS,
     MAX_NUMBER_LENGTH,
+    QUEUE_POSITION,
+    QUEUE_READERS,
     _agree_date,
     _cancel,
     _classify,
@@ -86,6 +90,16 @@ class TicketRow(BaseModel):
         examples=["at_risk"],
     )
     overdue: bool | None = Field(None, description="A missed deadline still owed (null: not known)")
+
+
+class QueueItem(TicketRow):
+    next_milestone: str | None = Field(None, description="The running (or missed) deadline due first")
+    next_due_at: datetime | None = None
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    after: str | None = Field(description="Pass as ?after= with the same filters for the next page; null: last page")
 
 
 class TicketPage(BaseModel):
@@ -187,6 +201,20 @@ openapi.operation(
         "overdue": "true: only open tickets with a deadline missed",
         "cursor": "The previous page's cursor",
         "limit": f"Tickets per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})",
+    },
+    secured=True,
+)
+openapi.operation(
+    "get",
+    f"{PREFIX}/queue",
+    "The supervisor's queue: open tickets, the nearest running deadline first (50 a page)",
+    responses={200: ("A page of the queue", QueuePage), **dict([BAD, UNAUTHENTICATED, FORBIDDEN])},
+    query={
+        "status": "An open status",
+        "priority": "A, B, C, or none (not classified)",
+        "province": "ISO 3166-2, e.g. CN-JS",
+        "technician": "A technician's login",
+        "after": "The previous page's after",
     },
     secured=True,
 )
@@ -316,6 +344,28 @@ def find_tickets() -> Response:
         raise InvalidFields({"cursor": t(lang, "search.bad_cursor")}) from None
     rows = [TicketRow(**_row(row.ticket, row.overdue, row.state.value if row.state else None)) for row in page.rows]
     return _json(TicketPage(items=rows, cursor=page.cursor))
+
+
+@blueprint.route("/queue", methods=["GET"])
+@guarded(blueprint)
+@staff_only(blueprint, *QUEUE_READERS)
+def queue_page() -> Response:
+    lang = _lang()
+    query_string = query_of(blueprint.current_request)
+    filters = validate(QueueFilter, {k: v for k, v in query_string.items() if k not in ("lang", "after")}, lang)
+    after = query_string.get("after") or None
+    if after is not None and not QUEUE_POSITION.fullmatch(after):
+        raise InvalidFields({"after": t(lang, "sup.queue.bad_page")})
+    page = wiring.services().queue.queue(filters, after)
+    items = [
+        QueueItem(
+            **_row(row.ticket, row.state == SlaState.BREACHED, row.state.value),
+            next_milestone=row.next_deadline.milestone.value if row.next_deadline else None,
+            next_due_at=row.next_deadline.due_at if row.next_deadline else None,
+        )
+        for row in page.rows
+    ]
+    return _json(QueuePage(items=items, after=page.after))
 
 
 @blueprint.route("/tickets/{number}", methods=["GET"])

@@ -224,3 +224,15 @@ def test_the_technician_works_his_job_through_the_api_and_nobody_else_can(client
 
     early = client.http.post(f"/api/v1/tickets/{number}/approve", body="{}", headers=office)
     assert early.status_code == 409 and early.json_body["error"] == "move_illegal"
+
+
+def test_the_queue_puts_the_nearest_deadline_first_with_each_tickets_sla_state(client, aws):
+    first, second = report(client), report(client)
+    headers = machine(aws, "service-desk/desk")
+    page = client.http.get("/api/v1/queue?status=new", headers=headers).json_body
+    rows = {row["number"]: row for row in page["items"]}
+    assert [row["number"] for row in page["items"]][:2] == [first, second], "the older report's hour runs out first"
+    assert rows[first]["sla_state"] == "on_time" and rows[first]["next_milestone"] == "contacted"
+    assert rows[first]["next_due_at"] and page["after"] is None
+    assert client.http.get("/api/v1/queue?after=forged", headers=headers).status_code == 400
+    assert client.http.get("/api/v1/queue", headers=machine(aws, "service-desk/quality")).status_code == 403
