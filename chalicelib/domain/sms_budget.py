@@ -12,8 +12,10 @@ from enum import StrEnum
 
 from chalicelib.domain.escalation import Roster
 
-# Staff SMS: every step of the escalation ladder (warnings, prompts, breaches, notices) and nothing else.
+# Staff SMS: every step of the escalation ladder (warnings, prompts, breaches, notices), and the notice
+# that tells a technician of his new job. Every other purpose is a customer's.
 STAFF_PURPOSE_PREFIX = "escalation:"
+DISPATCH_NOTICE_PURPOSE = "dispatch_notice"
 
 
 class SmsAudience(StrEnum):
@@ -24,7 +26,8 @@ class SmsAudience(StrEnum):
 def sms_audience(purpose: str) -> SmsAudience:
     """A purpose not known to be staff's counts as a customer's: the customers' budget is the one a
     stranger can spend."""
-    return SmsAudience.STAFF if purpose.startswith(STAFF_PURPOSE_PREFIX) else SmsAudience.CUSTOMER
+    staff = purpose.startswith(STAFF_PURPOSE_PREFIX) or purpose == DISPATCH_NOTICE_PURPOSE
+    return SmsAudience.STAFF if staff else SmsAudience.CUSTOMER
 
 
 def told_by_sms_only(roster: Roster) -> list[tuple[str, str]]:

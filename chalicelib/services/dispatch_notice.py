@@ -15,12 +15,13 @@ from urllib.parse import quote
 
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.regions import province_name
+from chalicelib.domain.sms_budget import DISPATCH_NOTICE_PURPOSE
 from chalicelib.domain.ticket import Ticket
 from chalicelib.i18n import t
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import StaffDirectory
 
-PURPOSE = "dispatch_notice"
+PURPOSE = DISPATCH_NOTICE_PURPOSE  # a staff SMS: counted and alarmed on with the escalations
 STAFF_LANGUAGE = "zh-CN"  # staff read Chinese, as the desk's copy of a new ticket
 
 

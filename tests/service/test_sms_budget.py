@@ -8,7 +8,7 @@ from datetime import timedelta
 from chalicelib.adapters.memory import MemoryOutbox
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
-from chalicelib.domain.sms_budget import SmsAudience, sms_audience
+from chalicelib.domain.sms_budget import DISPATCH_NOTICE_PURPOSE, SmsAudience, sms_audience
 from chalicelib.domain.ticket import Priority
 from chalicelib.services.intake import PublicOrigin
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
@@ -62,8 +62,9 @@ def delivery_job(world, notifier, counts):
     )
 
 
-def test_an_escalation_is_staffs_sms_and_everything_else_a_customers():
+def test_an_escalation_or_a_technicians_dispatch_notice_is_staffs_sms_and_everything_else_a_customers():
     assert sms_audience("escalation:contact@20260105T0315Z:1") == SmsAudience.STAFF
+    assert sms_audience(DISPATCH_NOTICE_PURPOSE) == SmsAudience.STAFF
     assert sms_audience("customer_confirmation") == SmsAudience.CUSTOMER
     assert sms_audience("a_purpose_added_later") == SmsAudience.CUSTOMER, "unknown ones spend the public budget"
 
