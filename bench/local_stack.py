@@ -9,7 +9,9 @@ stand-in's snapshot (``local/snapshots.py``, the format it writes itself) into a
 directory, and a whole stack (``python -m local.run``, as ``make run``) starts from it. Then:
 
 - ``--posts`` customer form posts (``POST /requests``, urlencoded, a new idempotency key each, one
-  after another), over HTTP to the app, each timed until its answer (the 303 to the tracking page);
+  after another), over HTTP to the app, each timed until its answer (the 303 to the tracking page),
+  and the CPU time the stand-in and the app's dev server spent per post (from ``/proc``: on a shared
+  machine a post's time includes waiting for others' work, its CPU time much less so);
 - the stand-in's resident memory (RSS) after them;
 - at the largest size, the stack is killed with ``kill -9`` (the whole process group) and started
   again: the time until the app answers, and the same after a clean stop (Ctrl-C).
@@ -67,6 +69,7 @@ class Size:
     fill_seconds: float
     latencies_ms: list[float]
     store_rss_mb: float
+    cpu_ms_per_post: dict[str, float]
     snapshot_mb: float
     start_seconds: float
 
@@ -124,6 +127,22 @@ def store_rss_mb(stack: LocalStack) -> float:
         except OSError:
             continue
     return 0.0
+
+
+def cpu_seconds(stack: LocalStack) -> dict[str, float]:
+    """CPU time (user + system) used so far by the stand-in and by the app's dev server. On a shared
+    machine it says what a post costs better than its time does, which includes waiting for others."""
+    found = {"stand-in": 0.0, "app": 0.0}
+    for pid in processes_in_group(stack.pgid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = "stand-in" if b"local.aws_store" in command else "app" if b"local.dev_server" in command else None
+        if name:
+            found[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -189,8 +208,10 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
             try:
                 start_seconds = timed_start(local)
                 post_forms(local, 1_000_000, 5)  # the app's first requests import and connect
+                before = cpu_seconds(local)
                 latencies = post_forms(local, 2_000_000, posts)
-                measured = Size(size, fill_seconds, latencies, store_rss_mb(local), snapshot_mb,
+                cpu = {name: 1000 * (used - before[name]) / posts for name, used in cpu_seconds(local).items()}
+                measured = Size(size, fill_seconds, latencies, store_rss_mb(local), cpu, snapshot_mb,
                                 start_seconds)
                 if size == max(sizes):
                     local.kill9()
@@ -213,10 +234,12 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
 def size_line(size: Size) -> str:
     return (f"{size.tickets:>7,}  {size.percentile(0.5):7.0f} ms {size.percentile(0.95):7.0f} ms "
             f"{max(size.latencies_ms):7.0f} ms  {size.store_rss_mb:9,.0f} MB  {size.snapshot_mb:7.1f} MB "
-            f"{size.start_seconds:7.1f} s  {size.fill_seconds:8.1f} s")
+            f"{size.start_seconds:7.1f} s  {size.fill_seconds:8.1f} s   "
+            f"{size.cpu_ms_per_post['stand-in']:5.0f} + {size.cpu_ms_per_post['app']:3.0f} ms")
 
 
-HEADER = ("tickets   post p50    p95        max     stand-in RSS  snapshot  start     fill (in-process)")
+HEADER = ("tickets   post p50    p95        max     stand-in RSS  snapshot  start     fill (in-process)  "
+          "CPU per post (stand-in + app)")
 
 
 def main(argv: list[str] | None = None) -> int:

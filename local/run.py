@@ -160,7 +160,7 @@ class Stack:
         chalice = self.spawn_app(saved) if saved else None
 
         os.environ.update(self.environment())
-        from chalicelib.adapters.provision import ensure_resources, local_environment
+        from chalicelib.adapters.provision import LINK_SIGNING_SECRET, ensure_resources, local_environment
         from chalicelib.settings import Settings
         from local.scheduler import apply_stage_environment
 
@@ -177,6 +177,9 @@ class Stack:
             **local_environment(Settings(), resources, region=os.environ["AWS_DEFAULT_REGION"]),
             # The stand-in serves the pool's keys here; its tokens still name the AWS issuer.
             "COGNITO_JWKS_URL": f"{self.aws_url}/{pool_id}/.well-known/jwks.json",
+            # By name, not ARN: a CreateSecret replayed from the log gets a new random ARN suffix, which
+            # would change the app's settings at each start until a snapshot holds the secret.
+            "LINK_SIGNING_SECRET_NAME": LINK_SIGNING_SECRET,
         }
         os.environ.update(provisioned)
         seed_demo_roster(Settings())
