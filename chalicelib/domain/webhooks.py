@@ -153,7 +153,12 @@ def _detail(event: TicketEvent) -> dict[str, object]:
         survey = event.after.get("survey")
         scores = survey if isinstance(survey, dict) else {}
         return {k: v for k, v in scores.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    return {k: v for k, v in event.after.items() if _plain(v)}
+    return {k: v for k, v in event.after.items() if _plain(v) and k not in _TYPED_WORDS}
+
+
+# What staff typed (a cancel's reason, a note) may name the customer or quote a phone number: like the
+# customer's own words it stays on the ticket, for callers the staff API lets read it.
+_TYPED_WORDS = frozenset({"reason", "note"})
 
 
 def _plain(value: object) -> bool:

@@ -79,6 +79,17 @@ def test_a_delivery_carries_nothing_personal():
         assert personal not in text
 
 
+def test_a_cancellation_is_sent_without_the_reason_staff_typed():
+    world, _ = subscribed(WebhookEvent.TICKET_CANCELLED)
+    number = submit(world)
+    world.services.desk.cancel(number, actor="supervisor", reason="客户王工 13800138000 说设备已自行修好")
+    world.services.notifications.deliver_due()
+
+    (cancelled,) = bodies(world)
+    assert (cancelled["event"], cancelled["detail"]) == ("ticket.cancelled", {"status": "cancelled"})
+    assert "13800138000" not in world.receiver.posts[0][1].decode()
+
+
 def test_only_the_events_a_subscription_picked_are_sent():
     world, _ = subscribed(WebhookEvent.TICKET_DISPATCHED, WebhookEvent.TICKET_CANCELLED)
     number = submit(world)
