@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chalicelib.domain.events import ProgressReported
 from chalicelib.domain.plans import Milestone, PlanRegistry, UnknownPlan
 from chalicelib.domain.queue import QueueFilter, SlaState, project, sla_state
 from chalicelib.domain.sla import Schedule
 from chalicelib.domain.sla_projection import SlaProjection
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.domain.uploads import display_name
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.ports import Clock, FileStore, StaffDirectory, TicketRepository
@@ -130,8 +131,8 @@ class QueueService:
         return [
             ProgressPhoto(display_name(key), self._files.presigned_download(key, PHOTO_LINK_SECONDS), event.at,
                           event.actor)
-            for event in timeline if event.action == Action.REPORT_PROGRESS
-            for key in event.after.get("photos") or [] if isinstance(key, str)
+            for event in timeline if isinstance(progress := event.payload, ProgressReported)
+            for key in progress.photos
         ]
 
     def get(self, number: str) -> Ticket:
