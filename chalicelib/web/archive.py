@@ -103,7 +103,7 @@ def _form_values(fields: tuple[str, ...]) -> tuple[dict[str, Any], int | None]:
     form = read_form(blueprint.current_request.raw_body)
     values = {k: str(form.get(k, ""))[:1000] for k in fields}
     version = str(form.get("version", ""))
-    return values, int(version) if version.isdigit() else None
+    return values, int(version) if version.isdecimal() else None
 
 
 # ---- list and search ----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def outbox() -> Response:
     if not settings.local_mode or not settings.aws_endpoint_url:
         return _not_here()
     page_text = str(query_of(blueprint.current_request).get("page", "1"))
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+    page = int(page_text) if page_text.isdecimal() and 0 < int(page_text) < 100_000 else 1
     # One page more than shown says whether there are older ones.
     found = sent_messages(settings.aws_endpoint_url, limit=OUTBOX_PAGE + 1, skip=(page - 1) * OUTBOX_PAGE)
     return render(blueprint.current_request, "outbox.html", messages=found[:OUTBOX_PAGE], page=page,

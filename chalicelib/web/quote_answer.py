@@ -30,7 +30,7 @@ def answer_quote(token: str) -> Response:
     form = read_form(request.raw_body)
     decision = str(form.get("decision", ""))
     revision = str(form.get("revision", ""))
-    if decision not in ("approve", "decline") or not revision.isdigit() or len(revision) > 6:
+    if decision not in ("approve", "decline") or not revision.isdecimal() or len(revision) > 6:
         return render(request, "message.html", status=400, heading=t(lang, "quote.title"),
                       message=t(lang, "error.invalid"))
     try:

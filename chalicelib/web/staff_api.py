@@ -334,7 +334,8 @@ def find_tickets() -> Response:
         return _error(400, "query_empty", lang)
     cursor = query_string.get("cursor") or None
     limit = query_string.get("limit") or str(PAGE_SIZE)
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE_SIZE:
+    # isdecimal, not isdigit: "²" is a digit to str but not a number to int().
+    if not limit.isdecimal() or not 1 <= int(limit) <= MAX_PAGE_SIZE:
         raise InvalidFields({"limit": t(lang, "error.api.limit", most=MAX_PAGE_SIZE)})
     try:
         if cursor is not None and len(cursor) > MAX_CURSOR:

@@ -54,6 +54,7 @@ FORM_BODIES = {
     "empty": "",
     "decision and revision garbage": "decision=approve&revision=99999999999999999999",
     "negative revision": "decision=decline&revision=-1",
+    "a revision in digits int() cannot read": "decision=approve&revision=%C2%B2",  # ², a digit to str.isdigit
     "survey scores out of range": "overall=999&timeliness=-5&attitude=nan&quality=inf",
 }
 FORM_ROUTES = ("/requests", "/t/no-such-token/quote", "/s/no-such-token", "/staff/sign-in")

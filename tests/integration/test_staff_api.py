@@ -188,6 +188,7 @@ def test_tickets_are_found_a_page_at_a_time_with_a_cursor(client, aws):
     assert client.http.get("/api/v1/tickets?status=new&cursor=forged", headers=headers).status_code == 400
     assert client.http.get("/api/v1/tickets", headers=headers).json_body["error"] == "query_empty"
     assert client.http.get("/api/v1/tickets?status=new&limit=1000", headers=headers).status_code == 400
+    assert client.http.get("/api/v1/tickets?status=new&limit=%C2%B2", headers=headers).status_code == 400  # ²
 
 
 def test_a_move_the_ticket_cannot_make_now_is_a_conflict_in_the_callers_language(client, aws):
