@@ -24,6 +24,7 @@ from chalicelib.domain.billing import Account, BillingReason, Quote
 from chalicelib.domain.closure import Acceptance, ArrivalReport, Departure, Location, SignatureRefusal
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
+from chalicelib.domain.overtime import OvertimeVisit
 from chalicelib.domain.parts import Requisition
 from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status
 
@@ -163,6 +164,13 @@ class Stepped(_Payload):
         Action.AGREE_RESOLUTION,
         Action.CLOSE_COMPLAINT,
     ]
+
+
+class OvertimeMoved(_Payload):
+    """A visit outside working time asked for, or decided (000 §4.4.3)."""
+
+    action: Literal[Action.REQUEST_OVERTIME, Action.DECIDE_OVERTIME]
+    visit: OvertimeVisit
 
 
 class Notified(_Payload):
@@ -305,6 +313,7 @@ EventPayload = Annotated[
     | Charged
     | PartsMoved
     | LoanerMoved
+    | OvertimeMoved
     | SurveySent
     | SurveyAnswered
     | CallbackRecorded
@@ -477,6 +486,8 @@ _UPCASTERS = {
     Action.RECEIVE_PARTS: _changed_item("requisitions", "requisition"),
     Action.ISSUE_LOANER: _changed_item("loaners", "loaner"),
     Action.RETURN_LOANER: _changed_item("loaners", "loaner"),
+    Action.REQUEST_OVERTIME: _changed_item("overtime", "visit"),
+    Action.DECIDE_OVERTIME: _changed_item("overtime", "visit"),
     **dict.fromkeys(
         (
             Action.RECORD_COMPLAINT,

@@ -61,6 +61,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain import billing
+from chalicelib.domain.overtime import OvertimeState
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState, Schedule
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
@@ -288,6 +289,8 @@ class TicketRow(BaseModel):
     person_times: int = 0
     days_on_site: float = 0.0
     person_days: float = 0.0
+    overtime_visits: int = 0  # visits on holidays or outside working hours the supervisor approved (000 §4.4.3)
+    overtime_hours: float = 0.0
     costs: dict[str, Decimal] | None = None  # materials, labour, travel, transport, total
     revenue: Decimal | None = None
     unpaid: Decimal | None = None
@@ -315,6 +318,8 @@ class MonthlyReport(BaseModel):
     person_times: int
     days_on_site: float
     person_days: float
+    overtime_visits: int = 0  # approved visits on holidays or outside working hours (000 §4.4.3)
+    overtime_hours: float = 0.0
     costs: CostTotals
     money: Money
     satisfaction: Satisfaction | None  # None: no data (no survey answers)
@@ -463,6 +468,7 @@ class ReportBuilder:
 
         person_times, dispatches, days, person_days = _field_work(timeline, self.now)
         part.dispatches += dispatches
+        approved = [v for v in ticket.overtime if v.state == OvertimeState.APPROVED]
 
         costs = _costs(ticket, timeline)
         if costs is not None:
@@ -515,6 +521,8 @@ class ReportBuilder:
             person_times=person_times,
             days_on_site=round(days, 2),
             person_days=round(person_days, 2),
+            overtime_visits=len(approved),
+            overtime_hours=round(sum(v.hours for v in approved), 1),
             costs={**costs, "total": sum(costs.values(), ZERO)} if costs is not None else None,
             revenue=revenue,
             unpaid=unpaid,
@@ -548,6 +556,8 @@ class ReportBuilder:
             person_times=sum(r.person_times for r in rows),
             days_on_site=round(sum(r.days_on_site for r in rows), 2),
             person_days=round(sum(r.person_days for r in rows), 2),
+            overtime_visits=sum(r.overtime_visits for r in rows),
+            overtime_hours=round(sum(r.overtime_hours for r in rows), 1),
             costs=CostTotals(**{p: part.costs.get(p) or ZERO for p in COST_PARTS}, jobs=part.cost_jobs),
             money=Money(paid_jobs=part.paid_jobs, revenue=part.money.get("revenue") or ZERO,
                         collected=part.money.get("collected") or ZERO, unpaid=part.money.get("unpaid") or ZERO,

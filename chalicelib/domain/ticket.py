@@ -20,6 +20,7 @@ from chalicelib.domain.billing import Account, BillingReason, Quote
 from chalicelib.domain.closure import Acceptance, SignatureRefusal
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
+from chalicelib.domain.overtime import OvertimeVisit
 from chalicelib.domain.parts import Requisition
 from chalicelib.domain.sla_projection import SlaProjection
 
@@ -128,6 +129,10 @@ class Action(StrEnum):
     CLOSE_COMPLAINT = "close_complaint"
     # The customer adds a note or photos from the tracking link while the ticket is open.
     ADD_INFORMATION = "add_information"
+    # A visit on a holiday or outside working hours, asked for by the technician and decided by the
+    # supervisor (000 §4.4.3, chalicelib/domain/overtime.py).
+    REQUEST_OVERTIME = "request_overtime"
+    DECIDE_OVERTIME = "decide_overtime"
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.CLOSED, Status.CANCELLED))
@@ -178,6 +183,9 @@ LIFECYCLE: tuple[Rule, ...] = (
     *_rules((Action.REPORT_ARRIVAL, Action.START_REPAIR, Action.REPORT_PROGRESS, Action.RESOLVE,
              Action.REFUSE_SIGNATURE), (Status.ON_SITE,)),
     _rule(Action.REPORT_DEPARTURE, (Status.ON_SITE, Status.AWAITING_APPROVAL)),
+    # A visit outside working time is approved before it is made, or while the work goes on.
+    *_rules((Action.REQUEST_OVERTIME, Action.DECIDE_OVERTIME), (Status.DISPATCHED, Status.ON_SITE,
+                                                                  Status.WAITING_ON_CUSTOMER)),
     _rule(Action.UPLOAD_ACCEPTANCE, (Status.ON_SITE,), Status.AWAITING_APPROVAL),
     _rule(Action.APPROVE, (Status.AWAITING_APPROVAL,), Status.CLOSED),
     _rule(Action.REJECT_CLOSURE, (Status.AWAITING_APPROVAL,), Status.ON_SITE),
@@ -306,6 +314,7 @@ class Ticket(BaseModel):
     account: Account | None = None
     requisitions: tuple[Requisition, ...] = ()
     loaners: tuple[Loaner, ...] = ()
+    overtime: tuple[OvertimeVisit, ...] = ()  # visits outside working time and their approval (000 §4.4.3)
     # The customer archive (issue 4, 002 §3.4): the customer and installed product this report was linked
     # to at intake (by serial number, else phone), and the last day that product's warranty covers.
     customer_id: str | None = None

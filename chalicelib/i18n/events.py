@@ -24,6 +24,7 @@ from chalicelib.domain.complaints import CapaAction, CapaStatus
 from chalicelib.domain.escalation import chat_address
 from chalicelib.domain.events import (
     AcceptanceFiled,
+    Acknowledged,
     ArrivalReported,
     CallbackRecorded,
     Cancelled,
@@ -35,9 +36,11 @@ from chalicelib.domain.events import (
     ContactRecorded,
     DepartureReported,
     Dispatched,
+    Escalated,
     InformationAdded,
     LoanerMoved,
     Notified,
+    OvertimeMoved,
     PartsMoved,
     Paused,
     PauseReason,
@@ -48,6 +51,7 @@ from chalicelib.domain.events import (
     Submitted,
     SurveyAnswered,
     SurveySent,
+    Told,
     Unrecorded,
 )
 from chalicelib.domain.ticket import Action, Status, TicketEvent
@@ -124,8 +128,7 @@ class _Writer:
             try:
                 if write is None or isinstance(payload, Unrecorded):
                     raise _Unstructured()
-                # The ladder's steps are read from their stored facts; every other move from its payload.
-                details = [d for d in write(event if event.action in _STORED_FACTS else payload) if d]
+                details = [d for d in write(payload) if d]
             # Events are stored for years: one written before a fact was recorded, or by a move made by
             # hand, may lack what this expects; its summary still says what happened.
             except (_Unstructured, KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError):
@@ -306,21 +309,19 @@ class _Writer:
 
     # -- the SLA clock and notifications (chalicelib/services/sla.py, notifications.py) --
 
-    def _escalate(self, e: TicketEvent) -> list[str]:
-        a = e.after
-        kind = str(a["kind"])
-        if f"timeline.escalate.{kind}" not in CATALOG[self.lang]:
+    def _escalate(self, p: Escalated) -> list[str]:
+        if f"timeline.escalate.{p.kind}" not in CATALOG[self.lang]:
             raise _Unstructured()
-        late = int(a.get("late_by_seconds") or 0)
+        late = p.late_by_seconds or 0
         # Below the ladder (level 0) is the deadline's owner, the technician: told by role, not by level.
-        owned = f"timeline.escalate.{kind}.owner"
-        key = owned if int(a["level"]) == 0 and owned in CATALOG[self.lang] else f"timeline.escalate.{kind}"
+        owned = f"timeline.escalate.{p.kind}.owner"
+        key = owned if p.level == 0 and owned in CATALOG[self.lang] else f"timeline.escalate.{p.kind}"
         return [self.t(
-            key, milestone=self.milestone(a["milestone"]), level=int(a["level"]),
-            role=self.role(a["role"]), late=self.t("timeline.late", late=duration(self.lang, late)) if late else "",
-        ), *self.told(a.get("told"))]
+            key, milestone=self.milestone(p.milestone), level=p.level,
+            role=self.role(p.role), late=self.t("timeline.late", late=duration(self.lang, late)) if late else "",
+        ), *self.told(p.told)]
 
-    def told(self, told: list[dict[str, Any]] | None) -> list[str]:
+    def told(self, told: tuple[Told, ...] | None) -> list[str]:
         """Who heard of a step at once, and whose message waits for their working time (recorded since
         the ladder names them; older steps say nothing more)."""
         if told is None:
@@ -328,16 +329,16 @@ class _Writer:
         if not told:
             return [self.t("timeline.told.nobody")]
         return [
-            self.t("timeline.told.held", when=self.when(r["held_until"]), name=r["name"]) if r.get("held_until")
-            else self.t("timeline.told.on_call" if r.get("on_call") else "timeline.told.now", name=r["name"])
+            self.t("timeline.told.held", when=self.when(r.held_until), name=r.name) if r.held_until
+            else self.t("timeline.told.on_call" if r.on_call else "timeline.told.now", name=r.name)
             for r in told
         ]
 
-    def _acknowledge(self, e: TicketEvent) -> list[str]:
-        milestone, _, due = str(e.after["breach"]).partition("@")
+    def _acknowledge(self, p: Acknowledged) -> list[str]:
+        milestone, _, due = p.breach.partition("@")
         due_at = datetime.strptime(due, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        suffix = ".owner" if e.after.get("level") == 0 else taken_suffix(e.after.get("kind"))
-        return [self.t(f"timeline.acknowledge{suffix}", level=int(e.after["level"]), role=self.role(e.after["role"]),
+        suffix = ".owner" if p.level == 0 else taken_suffix(p.kind)
+        return [self.t(f"timeline.acknowledge{suffix}", level=p.level, role=self.role(p.role),
                        milestone=self.milestone(milestone), due=self.when(due_at))]
 
     def _notify(self, p: Notified) -> list[str]:
@@ -449,6 +450,21 @@ class _Writer:
         return [self.field("model", loaner.model), self.field("serial_number", loaner.serial_number),
                 self.field("issued_to", loaner.issued_to), self.field("issued_on", self.when(loaner.issued_on))]
 
+    # -- visits outside working time (chalicelib/domain/overtime.py) --
+
+    def _request_overtime(self, p: OvertimeMoved) -> list[str]:
+        visit = p.visit
+        return [self.t("timeline.overtime.visit", visit=visit.id, starts=self.when(visit.starts_at),
+                       ends=self.when(visit.ends_at), hours=visit.hours),
+                self.listing(self.t(f"timeline.overtime.reason.{r.value}") for r in visit.reasons),
+                self.field("note", visit.note)]
+
+    def _decide_overtime(self, p: OvertimeMoved) -> list[str]:
+        visit = p.visit
+        return [self.t("timeline.overtime.visit", visit=visit.id, starts=self.when(visit.starts_at),
+                       ends=self.when(visit.ends_at), hours=visit.hours),
+                self.t(f"timeline.overtime.state.{visit.state.value}"), self.field("note", visit.decision_note)]
+
     def _return_loaner(self, p: LoanerMoved) -> list[str]:
         loaner = p.loaner
         if loaner.condition is None:
@@ -535,10 +551,6 @@ class _Writer:
         action = self.capa(p)
         status = self.known(f"complaints.capa.status.{action.status.value}", action.status.value)
         return [self.field("capa", status, id=action.id), self.field("note", action.note)]
-
-
-# The ladder's steps, read from their stored facts.
-_STORED_FACTS = frozenset({Action.ESCALATE, Action.ACKNOWLEDGE})
 
 
 def taken_suffix(kind: object) -> str:

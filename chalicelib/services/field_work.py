@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain import uploads
+from chalicelib.domain import overtime, uploads
 from chalicelib.domain.aftercare import after_care_due
+from chalicelib.domain.calendars import CHINA_BUSINESS_HOURS
 from chalicelib.domain.closure import (
     FORM_TYPES,
     MAX_FORM_BYTES,
@@ -205,6 +206,36 @@ class FieldWorkService:
         return self._move(number, user, Action.REPORT_DEPARTURE,
                           f"leaving the site, back on {departure.planned_return.isoformat()}",
                           details={"departure": departure}, public=False)
+
+    # -- visits outside working time (000 §4.4.3) ----------------------------------------------
+
+    def request_overtime(self, number: str, user: StaffUser, *, starts_at: datetime, ends_at: datetime,
+                         note: str = "") -> Ticket:
+        """A visit on a holiday or outside working hours is reported to the supervisor, who approves it."""
+
+        def change(ticket: Ticket) -> dict[str, object]:
+            visit = overtime.request(ticket.overtime, technician=user.username, starts_at=starts_at,
+                                     ends_at=ends_at, note=note, calendar=CHINA_BUSINESS_HOURS, now=self._clock.now())
+            return {"overtime": (*ticket.overtime, visit)}
+
+        return self._move(number, user, Action.REQUEST_OVERTIME,
+                          f"visit outside working time asked for: {self._local(starts_at)} to {self._local(ends_at)}",
+                          change=change, public=False)
+
+    def decide_overtime(self, number: str, visit_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
+        def change(ticket: Ticket) -> dict[str, object]:
+            return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=actor, note=note,
+                                                now=self._clock.now())}
+
+        verdict = "approved" if approve else "declined"
+        return self._desk.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False,
+                               summary=f"visit {visit_id} outside working time {verdict}")
+
+    def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
+        """Visits outside working time waiting for the supervisor, on jobs still under way."""
+        open_jobs = self._tickets.open_tickets([Status.DISPATCHED, Status.ON_SITE, Status.WAITING_ON_CUSTOMER])
+        return [(ticket, visit) for ticket in open_jobs for visit in ticket.overtime
+                if visit.state == overtime.OvertimeState.REQUESTED]
 
     # -- closure ---------------------------------------------------------------------------------
 

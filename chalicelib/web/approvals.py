@@ -21,6 +21,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from chalicelib import wiring
+from chalicelib.domain.overtime import AlreadyDecided, UnknownVisit
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import t
@@ -47,7 +48,8 @@ class RejectForm(BaseModel):
 @staff_only(blueprint, *APPROVERS)
 def approvals_page() -> Response:
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    done = query.get("done") if query.get("done") in ("approve", "reject") else None
+    done = query.get("done") if query.get("done") in ("approve", "reject", "overtime_approve",
+                                                      "overtime_decline") else None
     return _page(done=done, number=query.get("number", ""))
 
 
@@ -83,6 +85,33 @@ def decide(number: str, decision: str) -> Response:
                     headers={"Location": f"{root}/staff/approvals?done={decision}&number={quote(number)}"})
 
 
+@blueprint.route("/staff/approvals/{number}/overtime/{visit_id}", methods=["POST"],
+                 content_types=["application/x-www-form-urlencoded"])
+@guarded(blueprint)
+@staff_only(blueprint, *APPROVERS)
+@answered_once(blueprint)
+def decide_overtime(number: str, visit_id: str) -> Response:
+    """A technician's visit on a holiday or outside working hours, approved or declined (000 §4.4.3)."""
+    lang = language_of(blueprint.current_request)
+    form = read_form(blueprint.current_request.raw_body)
+    decision = form.get("decision")
+    if decision not in ("approve", "decline"):
+        return _missing(lang)
+    try:
+        wiring.services().field_work.decide_overtime(
+            number, visit_id[:20], actor=current_staff().username, approve=decision == "approve",
+            note=str(form.get("note") or "").strip()[:500])
+    except UnknownTicket:
+        return _missing(lang)
+    except UnknownVisit:
+        return _missing(lang)
+    except (AlreadyDecided, IllegalTransition):
+        return _page(errors={"_form": t(lang, "approvals.overtime.decided")}, status=409)
+    root = urlsplit(get_settings().public_base_url).path.rstrip("/")
+    return Response(body="", status_code=303, headers={
+        "Location": f"{root}/staff/approvals?done=overtime_{decision}&number={quote(number)}"})
+
+
 # GET and POST are separate routes: the dev server refuses a GET on a route that names content types.
 @blueprint.route("/staff/approvals/{number}/{decision}", methods=["GET"])
 @guarded(blueprint)
@@ -107,7 +136,8 @@ def _page(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None
     field_work = wiring.services().field_work
     return render(
         blueprint.current_request, "approvals.html", status=status, items=field_work.awaiting_approval(),
-        refusals=field_work.refusals(), errors=errors or {}, values=values or {}, done=done, number=number,
+        refusals=field_work.refusals(), overtime=field_work.overtime_requests(), errors=errors or {},
+        values=values or {}, done=done, number=number,
         local_time=_local_time,
     )
 

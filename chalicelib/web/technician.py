@@ -31,6 +31,7 @@ from chalicelib.domain.closure import (
     Location,
     WorkReport,
 )
+from chalicelib.domain.overtime import OvertimeError
 from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action, IllegalTransition
@@ -117,6 +118,18 @@ class DepartureForm(BaseModel):
 
     planned_return: date
     note: Short = ""
+
+
+class OvertimeForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    visit_starts: datetime  # as the phone's datetime-local field sends it: local time, no zone
+    visit_ends: datetime
+    overtime_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+    def local(self, field: str) -> datetime:
+        moment: datetime = getattr(self, field)
+        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
 
 
 class FormUploadRequest(BaseModel):
@@ -280,6 +293,17 @@ def _departure(number: str, form: dict[str, Any], lang: str) -> None:
         number, current_staff(), Departure(planned_return=request.planned_return, note=request.note)))
 
 
+def _overtime(number: str, form: dict[str, Any], lang: str) -> None:
+    """A visit on a holiday or outside working hours is reported to the supervisor first (000 §4.4.3)."""
+    request = validate(OvertimeForm, _only(form, "visit_starts", "visit_ends", "overtime_note"), lang)
+    try:
+        _field_work(lambda fw: fw.request_overtime(
+            number, current_staff(), starts_at=request.local("visit_starts"), ends_at=request.local("visit_ends"),
+            note=request.overtime_note))
+    except OvertimeError as error:
+        raise InvalidFields({"visit_ends": t(lang, f"tech.error.{error.code}")}) from None
+
+
 _STEPS = {
     "set-out": _set_out,
     "check-in": _check_in,
@@ -290,6 +314,7 @@ _STEPS = {
     "acceptance": _acceptance,
     "refusal": _refusal,
     "departure": _departure,
+    "overtime": _overtime,
 }
 
 

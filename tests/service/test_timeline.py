@@ -5,7 +5,7 @@ the move recorded — never by its English summary — with what people typed sh
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -56,6 +56,9 @@ def story() -> list[TicketEvent]:
     s.desk.record_contact(number, actor="desk", note="约好明早到")
     s.desk.classify(number, actor="sup", priority=Priority.URGENT)
     s.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    saturday = datetime(2026, 11, 28, 1, tzinfo=UTC)  # 09:00 on a Saturday: approved before it is made
+    s.field_work.request_overtime(number, WANG, starts_at=saturday, ends_at=saturday + timedelta(hours=6))
+    s.field_work.decide_overtime(number, "O1", actor="sup", approve=True)
     s.desk.pause(number, actor="sup", reason=PauseReason.CUSTOMER_UNREACHABLE, note="电话关机")
     s.desk.resume(number, actor="sup")
     s.billing.decide_billing(number, actor="sup", billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
