@@ -1,4 +1,4 @@
-"""Callback tasks and records, maintenance schedules and visits in the single table (issue 5).
+"""Callback tasks and records, maintenance schedules and visits in the single table.
 
 Nothing here scans: open callbacks are one partition whose items are deleted when done; visits are
 partitioned by month and sorted by day, so "the next week" or "the next month" is a range Query.
