@@ -4,12 +4,15 @@ recorded once the network is back."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.ticket import Action
 from chalicelib.settings import get_settings
+from tests.e2e.browser import png_bytes
 from tests.e2e.stack import LocalStack
 from tests.e2e.test_technician_phone import dispatched_job, open_and_check_in
 
@@ -43,3 +46,54 @@ def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_netwo
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
     expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送")
     assert progress_reports(number) == [TYPED]
+
+
+def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
+    local_stack: LocalStack, desk, phone_page, tmp_path
+):
+    page = phone_page
+    number = dispatched_job(local_stack, desk, "离线照片公司")["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+    photo = tmp_path / "断路器.png"
+    photo.write_bytes(png_bytes(64, 48))
+
+    page.context.set_offline(True)
+    page.set_input_files("#progress-photo-input", str(photo))
+    kept = page.locator("#progress-photos li input[name=offline_photo]")
+    kept.wait_for(state="attached")
+    assert "照片已保存在手机上" in page.inner_text("#progress-photos")
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+
+    page.context.set_offline(False)
+    page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
+    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送")
+    [report] = [
+        e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
+    ]
+    assert report.after["text"] == TYPED and len(report.after["photos"]) == 1
+
+
+def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
+    local_stack: LocalStack, desk, phone_page, tmp_path
+):
+    page = phone_page
+    number = dispatched_job(local_stack, desk, "恢复网络公司")["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+    photo = tmp_path / "接线.png"
+    photo.write_bytes(png_bytes(64, 48))
+
+    page.context.set_offline(True)
+    page.set_input_files("#progress-photo-input", str(photo))
+    page.locator("#progress-photos li input[name=offline_photo]").wait_for(state="attached")
+    page.context.set_offline(False)
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    page.wait_for_url(re.compile(rf"/staff/jobs/{number}\?done=progress$"))
+    [report] = [
+        e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
+    ]
+    assert len(report.after["photos"]) == 1

@@ -1,19 +1,25 @@
 // The technician's outbox (a service worker over /staff/jobs/): a step posted while the phone has no
 // network is kept in IndexedDB and sent when the network is back, so nothing typed on site is lost.
 // Each form carries its idempotency key, so a post sent twice (the first answer lost on the way) is
-// recorded once. Only form posts of the job pages are handled; everything else goes to the network.
+// recorded once. A progress photo chosen without a network is kept here too (tech.js hands it over) and
+// goes to storage just before the post that names it (``offline_photo``). Only form posts of the job
+// pages are handled; everything else goes to the network.
 "use strict";
 
 const DB_NAME = "tech-outbox";
 const WAITING = "waiting"; // posts not yet answered by the server
 const REFUSED = "refused"; // posts the server answered with a problem: kept to show what was typed
+const PHOTOS = "photos"; // photos chosen offline, until the post that names them is recorded
 
 function openDb() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
+    const request = indexedDB.open(DB_NAME, 2);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore(WAITING, { keyPath: "id", autoIncrement: true });
-      request.result.createObjectStore(REFUSED, { keyPath: "id", autoIncrement: true });
+      for (const name of [WAITING, REFUSED, PHOTOS]) {
+        if (!request.result.objectStoreNames.contains(name)) {
+          request.result.createObjectStore(name, { keyPath: "id", autoIncrement: true });
+        }
+      }
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -33,6 +39,58 @@ async function inStore(name, mode, work) {
 const all = (name) => inStore(name, "readonly", (store) => store.getAll());
 const add = (name, item) => inStore(name, "readwrite", (store) => store.add(item));
 const remove = (name, id) => inStore(name, "readwrite", (store) => store.delete(id));
+const get = (name, id) => inStore(name, "readonly", (store) => store.get(id));
+
+// The server would not take it (a refused photo, a field, the job's state): retrying cannot help.
+class Refused extends Error {
+  constructor(status) { super(String(status)); this.status = status; }
+}
+// The session has ended: sent once the technician has signed in again.
+class SignIn extends Error {}
+
+function rootOf(url) {
+  return new URL(url).pathname.replace(/\/staff\/jobs(\/.*)?$/, "");
+}
+
+async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (response.status === 401) throw new SignIn();
+  if (!response.ok) throw new Refused(response.status);
+  return response.json();
+}
+
+// The photo to storage as the page would have sent it (presigned POST, then the app checks its bytes).
+async function upload(pageUrl, photo) {
+  const api = new URL(rootOf(pageUrl) + "/api/uploads/photos", pageUrl).href;
+  const ticket = await postJson(api, { filename: photo.name, content_type: photo.type });
+  const form = new FormData();
+  Object.entries(ticket.fields).forEach(([name, value]) => form.append(name, value));
+  form.append("file", photo.blob, photo.name);
+  const stored = await fetch(ticket.url, { method: "POST", body: form });
+  if (!stored.ok) throw new Refused(stored.status);
+  await postJson(api + "/check", { key: ticket.key, filename: photo.name });
+  return ticket.key;
+}
+
+// Posts a kept step, its offline photos first. A network failure throws TypeError (still offline).
+async function deliver(item, redirect) {
+  const fields = new URLSearchParams(item.body);
+  const kept = fields.getAll("offline_photo").map(Number);
+  fields.delete("offline_photo");
+  for (const id of kept) {
+    const photo = await get(PHOTOS, id);
+    if (photo) fields.append("photos", await upload(item.url, photo));
+  }
+  const response = await fetch(item.url, {
+    method: "POST", body: fields.toString(), headers: { "Content-Type": item.type },
+    credentials: "same-origin", redirect: redirect,
+  });
+  if (response.type === "opaqueredirect" || response.ok) for (const id of kept) await remove(PHOTOS, id);
+  return response;
+}
 
 async function tell(type, extra) {
   const [waiting, refused] = await Promise.all([all(WAITING), all(REFUSED)]);
@@ -46,20 +104,24 @@ function language(url) {
 
 const WORDS = {
   "zh-CN": {
+    refusedTitle: "未被接受",
+    refusedText: "这一步的照片或内容未被接受，已保存在手机上，并列在工单页面上。",
     title: "已保存在手机上",
     text: "现在没有网络。您填写的内容已保存在这部手机上，网络恢复后会自动发送，不必重新填写。",
     back: "返回工单",
   },
   en: {
+    refusedTitle: "Not accepted",
+    refusedText: "A photo or a field of this step was not accepted; it is kept on this phone and listed on the job's page.",
     title: "Saved on this phone",
     text: "There is no network now. What you entered is saved on this phone and will be sent by itself when the network is back; there is no need to enter it again.",
     back: "Back to the job",
   },
 };
 
-function savedPage(url) {
+function savedPage(url, refused) {
   const lang = language(url);
-  const words = WORDS[lang];
+  const words = Object.assign({}, WORDS[lang], refused ? { title: WORDS[lang].refusedTitle, text: WORDS[lang].refusedText } : {});
   const job = new URL(url);
   job.pathname = job.pathname.replace(/\/[^/]+$/, ""); // /staff/jobs/<number>/<step> -> the job's page
   const root = job.pathname.replace(/\/staff\/jobs\/.*$/, "");
@@ -71,13 +133,8 @@ function savedPage(url) {
   return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
-async function keep(request) {
-  await add(WAITING, {
-    url: request.url,
-    body: await request.text(),
-    type: request.headers.get("Content-Type") || "application/x-www-form-urlencoded",
-    at: new Date().toISOString(),
-  });
+async function keep(item) {
+  await add(WAITING, item);
   if (self.registration.sync) {
     try { await self.registration.sync.register("tech-outbox"); } catch (e) { /* sent on the next page load */ }
   }
@@ -86,12 +143,22 @@ async function keep(request) {
 
 async function posted(event) {
   const copy = event.request.clone();
+  const item = {
+    url: copy.url, body: await copy.text(),
+    type: copy.headers.get("Content-Type") || "application/x-www-form-urlencoded", at: new Date().toISOString(),
+  };
   try {
-    return await fetch(event.request);
+    if (!new URLSearchParams(item.body).has("offline_photo")) return await fetch(event.request);
+    return await deliver(item, "manual"); // a redirect the browser follows, as after a plain post
   } catch (error) {
-    // No answer at all (no network, the connection dropped): the step waits on this phone.
-    await keep(copy);
-    return savedPage(copy.url);
+    if (error instanceof Refused) {
+      await add(REFUSED, Object.assign({}, item, { status: error.status }));
+      await tell("status");
+      return savedPage(item.url, true);
+    }
+    // No answer at all (no network, the connection dropped) or a session to renew: the step waits here.
+    await keep(item);
+    return savedPage(item.url);
   }
 }
 
@@ -104,11 +171,14 @@ async function send() {
   for (const item of await all(WAITING)) {
     let response;
     try {
-      response = await fetch(item.url, {
-        method: "POST", body: item.body, headers: { "Content-Type": item.type },
-        credentials: "same-origin", redirect: "follow",
-      });
+      response = await deliver(item, "follow");
     } catch (error) {
+      if (error instanceof Refused) {
+        await remove(WAITING, item.id);
+        await add(REFUSED, Object.assign({}, item, { status: error.status }));
+        continue;
+      }
+      if (error instanceof SignIn) await tell("sign-in");
       break;
     }
     if (response.status === 401 || new URL(response.url).pathname.endsWith("/staff/sign-in")) {
@@ -149,4 +219,8 @@ self.addEventListener("message", (event) => {
   if (data.type === "send") event.waitUntil(sendOnce());
   if (data.type === "status") event.waitUntil(tell("status"));
   if (data.type === "forget-refused") event.waitUntil(remove(REFUSED, data.id).then(() => tell("status")));
+  if (data.type === "keep-photo" && event.ports[0]) {
+    const photo = { blob: data.file, name: data.file.name, type: data.file.type, at: new Date().toISOString() };
+    event.waitUntil(add(PHOTOS, photo).then((id) => event.ports[0].postMessage({ id: id })));
+  }
 });

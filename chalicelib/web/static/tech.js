@@ -26,6 +26,18 @@
     return ticket.key;
   }
 
+  // Without a network a chosen photo is handed to the outbox (tech-outbox-sw.js), which keeps it on the
+  // phone and sends it with the report that names it; resolves to its id there, or null without one.
+  function keepOffline(photo) {
+    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!worker) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => resolve(event.data.id);
+      worker.postMessage({ type: "keep-photo", file: photo }, [channel.port2]);
+    });
+  }
+
   // Check-in: add the phone's position when the browser gives it quickly; never block on it.
   const checkIn = document.getElementById("check-in-form");
   if (checkIn) {
@@ -61,18 +73,28 @@
         li.textContent = file.name + " · " + d.msgUploading;
         list.appendChild(li);
         pending += 1; submit.disabled = true;
+        let photo = file;
         try {
           const q = "?lang=" + encodeURIComponent(d.lang);
-          const photo = await window.servicePhotos.downscale(file);
+          photo = await window.servicePhotos.downscale(file);
           const key = await uploadFile(photo, d.uploadUrl + q, d.checkUrl + q, li, d.msgProgress);
           li.textContent = photo.name + " · " + d.msgUploaded;
           const hidden = document.createElement("input");
           hidden.type = "hidden"; hidden.name = "photos"; hidden.value = key;
           li.appendChild(hidden);
         } catch (error) {
-          li.remove();
-          errorBox.textContent = error.message || fill(d.msgFailed, file.name);
-          errorBox.hidden = false;
+          const offline = error instanceof TypeError || !navigator.onLine;
+          const kept = offline ? await keepOffline(photo) : null;
+          if (kept !== null) {
+            li.textContent = photo.name + " · " + d.msgKept;
+            const hidden = document.createElement("input");
+            hidden.type = "hidden"; hidden.name = "offline_photo"; hidden.value = kept;
+            li.appendChild(hidden);
+          } else {
+            li.remove();
+            errorBox.textContent = error.message || fill(d.msgFailed, file.name);
+            errorBox.hidden = false;
+          }
         } finally {
           pending -= 1; if (pending === 0) submit.disabled = false;
         }
