@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from chalicelib.adapters.aws import client
 
@@ -36,9 +36,11 @@ class LocalTokenIssuer:
         self._pool = user_pool_id
 
     def issue(self, client_id: str, client_secret: str, scope: str) -> str:
+        if not client_id or not client_secret:
+            raise TokenRefused("invalid_client")
         try:
             found = client("cognito-idp").describe_user_pool_client(UserPoolId=self._pool, ClientId=client_id)
-        except ClientError as error:
+        except (ClientError, ParamValidationError) as error:  # not one of the pool's clients, or not an id
             raise TokenRefused("invalid_client") from error
         app_client = found["UserPoolClient"]
         # As bytes: compare_digest refuses str with letters beyond ASCII, and a caller may send any.

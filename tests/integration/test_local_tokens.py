@@ -45,3 +45,10 @@ def test_a_wrong_secret_or_a_scope_the_client_lacks_is_refused_as_cognito_does(c
 
 def test_there_is_no_token_endpoint_outside_local_mode(on_aws, client, aws):
     assert token_request(client, "x", "y").status_code == 404
+
+
+def test_a_request_without_a_client_or_with_one_no_pool_could_name_is_an_invalid_client(client, aws):
+    body = urlencode({"grant_type": "client_credentials"})
+    answer = client.http.post("/local/oauth2/token", body=body, headers=FORM)
+    assert answer.status_code == 400 and answer.json_body == {"error": "invalid_client"}
+    assert token_request(client, "x" * 500, "secret").json_body == {"error": "invalid_client"}
