@@ -1,5 +1,6 @@
 """Every test runs with fake AWS credentials, so nothing can ever reach a real account."""
 
+import json
 import os
 
 import pytest
@@ -14,6 +15,32 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+def _moto_without_repeated_setup() -> None:
+    """Two costs moto pays again on every start that tests need not: it makes a new boto3 session (every
+    client then reads its service's model from disk again, ~0.1 s a client), and each user pool imports
+    moto's one RSA signing key, recovering its primes (~1 s of CPU a pool). The credentials are fake either
+    way and the key never changes, so the session is kept and the key imported once."""
+    from types import SimpleNamespace
+
+    from moto.cognitoidp import models as cognito
+    from moto.core.config import default_user_config
+
+    default_user_config["core"]["reset_boto3_session"] = False
+    import_key = cognito.jwk.RSAKey.import_key
+    imported: dict[str, object] = {}
+
+    def import_once(value, *args, **kwargs):
+        key = json.dumps(value, sort_keys=True)
+        if key not in imported:
+            imported[key] = import_key(value, *args, **kwargs)
+        return imported[key]
+
+    cognito.jwk = SimpleNamespace(**{**vars(cognito.jwk), "RSAKey": SimpleNamespace(import_key=import_once)})
+
+
+_moto_without_repeated_setup()
 
 
 # Tests that share one expensive thing per session run on one xdist worker: the end-to-end tests share

@@ -1,21 +1,22 @@
 import gzip
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 from moto.cognitoidp import models as cognito_models
 
 from chalicelib import wiring
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.cognito import add_staff
-from chalicelib.adapters.provision import ensure_resources
 from chalicelib.domain.staff import StaffRole
 from chalicelib.settings import Settings, get_settings
+from tests.moto_world import MotoWorld
 
 MOTO_KEYS = Path(cognito_models.__file__).parent / "resources"
 PASSWORD = "Test-pass-123"
@@ -42,19 +43,33 @@ def jwks_url():
     server.shutdown()
 
 
-@pytest.fixture
-def aws(monkeypatch, jwks_url):
-    """moto in-process with the table, bucket, sending identity, desk topic and staff pool created.
+@pytest.fixture(scope="session")
+def moto_world():
+    """The resources made once per test process, emptied after each test (``tests/moto_world.py``)."""
+    return MotoWorld()
 
-    Local mode, as on the local stand-in: the settings AWS must provide may keep their local defaults."""
+
+@contextmanager
+def desk_on_moto(monkeypatch: pytest.MonkeyPatch, moto_world: MotoWorld, jwks_url: str) -> Iterator[dict[str, str]]:
+    """The shared moto entered for one test, the app's settings pointing at its resources."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example.com")
     monkeypatch.setenv("LOCAL_MODE", "true")
-    with mock_aws():
-        resources = ensure_resources(get_settings())
+    wiring.reset()
+    with moto_world.entered(get_settings()) as resources:
         monkeypatch.setenv("COGNITO_USER_POOL_ID", resources["user_pool_id"])
         monkeypatch.setenv("COGNITO_CLIENT_ID", resources["user_pool_client_id"])
         monkeypatch.setenv("COGNITO_JWKS_URL", jwks_url)
         wiring.reset()
+        yield resources
+
+
+@pytest.fixture
+def aws(monkeypatch, jwks_url, moto_world):
+    """moto in-process with the table, bucket, sending identity, desk topic and staff pool there, and
+    nothing stored in them by another test.
+
+    Local mode, as on the local stand-in: the settings AWS must provide may keep their local defaults."""
+    with desk_on_moto(monkeypatch, moto_world, jwks_url) as resources:
         yield resources
 
 
@@ -76,12 +91,18 @@ def client(aws):
 
 
 @pytest.fixture
-def staff_token(aws):
-    """``staff_token("supervisor")``: a real ID token from the pool for a user in those roles."""
+def staff_token(aws, moto_world):
+    """``staff_token("supervisor")``: a real ID token from the pool for a user in those roles (the account
+    and its token are made once per test process and put back for each test that asks again)."""
 
     def issue(username: str, *roles: StaffRole) -> str:
-        add_staff(aws["user_pool_id"], username, list(roles) or [StaffRole(username)], password=PASSWORD)
-        return wiring.services().staff_sign_in.sign_in(username, PASSWORD).id_token
+        staff_roles = list(roles) or [StaffRole(username)]
+
+        def make() -> str:
+            add_staff(aws["user_pool_id"], username, staff_roles, password=PASSWORD)
+            return wiring.services().staff_sign_in.sign_in(username, PASSWORD).id_token
+
+        return moto_world.staff_account(aws["user_pool_id"], username, tuple(r.value for r in staff_roles), make)
 
     return issue
 
