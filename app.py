@@ -18,6 +18,7 @@ from chalicelib.web import (
     local_tokens,
     log_context,
     nameplates,
+    on_call,
     quote_answer,
     readiness,
     reports,
@@ -59,6 +60,7 @@ app.register_blueprint(short_links.blueprint)
 app.register_blueprint(aftercare.blueprint)
 app.register_blueprint(complaints.blueprint)
 app.register_blueprint(escalations.blueprint)
+app.register_blueprint(on_call.blueprint)
 app.register_blueprint(static.blueprint)
 app.register_blueprint(local_mode.blueprint)
 app.register_blueprint(local_tokens.blueprint)

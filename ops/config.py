@@ -145,18 +145,16 @@ def _on_call(parser: argparse.ArgumentParser, store: DynamoConfig, args: argpars
         parser.error("on-call takes list, or set/clear with --level")
     role = Role(args.level)
     roster = rosters.get(args.scope) or Roster(scope=args.scope, levels={})
-    on_call = dict(roster.on_call)
-    if args.action == "clear":
-        on_call.pop(role, None)
-    else:
+    holder = None
+    if args.action == "set":
         if not args.name or not (args.phone or args.email):
             parser.error("on-call set needs --name and a --phone or --email to reach them")
         try:
-            on_call[role] = (Person(name=args.name, phone=args.phone, email=args.email),)
+            holder = Person(name=args.name, phone=args.phone, email=args.email)
         except ValidationError as error:
             print(f"not a valid on-call holder:\n{error}", file=sys.stderr)
             return 2
-    store.put_roster(roster.model_copy(update={"on_call": on_call}))
+    store.put_roster(roster.with_on_call(role, holder))
     holder = f"{args.name} is on call" if args.action == "set" else "nobody is on call"
     print(f"{args.scope}: {holder} for {role.value}")
     return 0

@@ -123,6 +123,14 @@ class Roster(BaseModel):
     on_call: dict[Role, tuple[Person, ...]] = Field(default_factory=dict)
     chats: dict[ChatAudience, tuple[TeamChat, ...]] = Field(default_factory=dict)
 
+    def with_on_call(self, role: Role, holder: Person | None) -> Roster:
+        """This roster with ``holder`` on call for ``role`` (None: nobody), the rest kept: the rota
+        changes every week, the roster rarely."""
+        on_call = {level: people for level, people in self.on_call.items() if level != role}
+        if holder is not None:
+            on_call[role] = (holder,)
+        return self.model_copy(update={"on_call": on_call})
+
 
 class RosterBook:
     """Resolves who holds a level for a ticket: its product line first, then its province, then default."""

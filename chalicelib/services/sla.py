@@ -19,6 +19,7 @@ from chalicelib.domain.escalation import (
     Ladder,
     Person,
     Recipient,
+    Roster,
     RosterBook,
     Step,
     StepKind,
@@ -346,6 +347,17 @@ class SlaService:
     def roster_book(self) -> RosterBook:
         """Who holds each level, and which team chats hear of what, as configured now."""
         return RosterBook(self._config_store.rosters())
+
+    def rosters(self) -> list[Roster]:
+        return sorted(self._config_store.rosters(), key=lambda r: (r.scope != "default", r.scope))
+
+    def set_on_call(self, scope: str, role: Role, holder: Person | None) -> Roster:
+        """Who answers ``role`` out of hours in ``scope`` from now on (None: nobody; the level's own holders
+        are then told at any hour). Other instances read it within the configuration's refresh interval."""
+        current = next((r for r in self._config_store.rosters() if r.scope == scope), None)
+        roster = (current or Roster(scope=scope, levels={})).with_on_call(role, holder)
+        self._config_store.put_roster(roster)
+        return roster
 
     def _team_chat_messages(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:
         """Each team chat of the step's level hears of it once, in the SMS's short words. Its link names

@@ -23,6 +23,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     # The technician's phone and closure approvals (issue 4, chalicelib/web/technician.py, approvals.py).
     ("staff.link.jobs", "/staff/jobs", frozenset({StaffRole.TECHNICIAN})),
     ("staff.link.approvals", "/staff/approvals", frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})),
+    ("sup.link.on_call", "/staff/on-call", frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})),
     ("billing.open_parts", "/staff/parts", frozenset(OPEN_PARTS_READERS)),
     ("billing.receivables", "/staff/receivables", frozenset(RECEIVABLE_READERS)),
     ("archive.link", "/staff/archive", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN,

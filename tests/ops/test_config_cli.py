@@ -110,3 +110,19 @@ def test_an_operator_is_warned_of_whoever_the_roster_tells_by_sms_only(tmp_path,
         assert main(["rosters", "put", str(path)]) == 0, "stored all the same"
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "李总工 (chief_engineer) is told by SMS only" in warnings[0]
+
+
+def test_the_operator_puts_someone_on_call_for_a_level_and_takes_them_off_keeping_the_roster(capsys):
+    from chalicelib.domain.plans import Role
+
+    with mock_aws():
+        ensure_resources(get_settings())
+        assert main(["rosters", "demo"]) == 0
+        assert main(["on-call", "set", "--level", "chief_engineer", "--name", "孙工", "--phone", "+8613900000031"]) == 0
+        [roster] = DynamoConfig("service-desk").rosters()
+        assert [p.name for p in roster.on_call[Role.CHIEF_ENGINEER]] == ["孙工"]
+        assert roster.levels[Role.SUPERVISOR][0].name == "张主管", "the roster itself is kept"
+        assert main(["on-call", "clear", "--level", "chief_engineer"]) == 0
+        assert Role.CHIEF_ENGINEER not in DynamoConfig("service-desk").rosters()[0].on_call
+        assert main(["on-call", "list"]) == 0
+        assert "赵值班" in capsys.readouterr().out
