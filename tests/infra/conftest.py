@@ -1,4 +1,5 @@
-"""Synthesizes infra/ once per test session with the pinned CDK CLI, offline and without credentials.
+"""Synthesizes infra/ with the pinned CDK CLI, offline and without credentials: once per test session, and
+not at all when its inputs are unchanged since the last synth (``synth_cache.py``).
 
 The tools come from ``infra/install.sh`` (run by ``make install``); a missing tool fails the tests
 with the command that installs it, it never skips them.
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.infra.synth_cache import cached_synth, synth_key, tool_versions
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 INFRA_DIR = PROJECT_DIR / "infra"
@@ -56,19 +59,25 @@ class Synthesized:
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesized() -> Synthesized:
+    """Both stages' templates, from the synth kept for these inputs (``synth_cache.py``) or a new one."""
     cdk = require_tool(CDK)
-    out_dir = tmp_path_factory.mktemp("cdk-out")
-    result = subprocess.run(
-        [str(cdk), "synth", "--no-notices", "--quiet", "--output", str(out_dir)],
-        cwd=INFRA_DIR,
-        env=offline_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"cdk synth failed ({result.returncode}):\n{result.stdout}\n{result.stderr}", pytrace=False)
+    env = offline_env()
+
+    def synth(out_dir: Path) -> None:
+        result = subprocess.run(
+            [str(cdk), "synth", "--no-notices", "--quiet", "--output", str(out_dir)],
+            cwd=INFRA_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"cdk synth failed ({result.returncode}):\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+    key = synth_key(PROJECT_DIR, tool_versions(PROJECT_DIR), env)
+    out_dir = cached_synth(PROJECT_DIR, key, synth)
     templates = {
         stage: json.loads((out_dir / f"ServiceDesk-{stage}.template.json").read_text()) for stage in STAGES
     }
