@@ -188,7 +188,20 @@ class Notified(_Payload):
     attempts: int | None = None
 
 
+class Told(BaseModel):
+    """Someone the ladder told of a step: at once, as the one on call, or held until their working time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    on_call: bool = False
+    held_until: datetime | None = None
+
+
 class Escalated(_Payload):
+    """A step of the ladder taken: a warning, a breach climbing to ``level``, a prompt or a leaders' notice.
+    ``told`` is None for steps taken before the ladder named who it told."""
+
     action: Literal[Action.ESCALATE] = Action.ESCALATE
     step: str | None = None
     kind: str
@@ -197,13 +210,16 @@ class Escalated(_Payload):
     role: str
     late_by_seconds: int | None = None
     rule: str | None = None
+    told: tuple[Told, ...] | None = None
 
 
 class Acknowledged(_Payload):
+    """Someone took a step from its link (``breach``: the step's key, ``milestone@YYYYmmddTHHMMSSZ``)."""
+
     action: Literal[Action.ACKNOWLEDGE] = Action.ACKNOWLEDGE
     breach: str
-    kind: str | None = None
-    level: int | None = None
+    kind: str | None = None  # None: taken from a link signed before other steps than breaches could be taken
+    level: int
     role: str
 
 
