@@ -8,6 +8,7 @@ the stand-in (``COGNITO_JWKS_URL``) while the issuer stays the AWS one that its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,6 +149,19 @@ def _code_checked() -> Iterator[None]:
         raise
 
 
+# What Cognito's API refuses before it looks (botocore checks the lengths): a code is six digits, a
+# session at least 20 characters. A form posting anything else gets the answer it means for the person.
+_CODE = re.compile(r"[0-9]{6}")
+_MIN_SESSION = 20
+
+
+def _well_formed(session: str, code: str | None = None) -> None:
+    if code is not None and not _CODE.fullmatch(code):
+        raise BadCode()
+    if len(session) < _MIN_SESSION:
+        raise SessionExpired()
+
+
 class CognitoSignIn:
     def __init__(self, client_id: str):
         self._client_id = client_id
@@ -185,6 +199,7 @@ class CognitoSignIn:
         return SignedIn(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
 
     def set_new_password(self, username: str, session: str, new_password: str) -> SignedIn:
+        _well_formed(session)
         try:
             response = client("cognito-idp").respond_to_auth_challenge(
                 ClientId=self._client_id,
@@ -204,6 +219,7 @@ class CognitoSignIn:
 
     def finish_mfa_setup(self, username: str, session: str, code: str) -> SignedIn:
         """Checks a first code from the newly enrolled app, then completes the sign-in with it."""
+        _well_formed(session, code)
         with _code_checked():
             verified = client("cognito-idp").verify_software_token(
                 Session=session, UserCode=code, FriendlyDeviceName="service desk"
@@ -213,6 +229,7 @@ class CognitoSignIn:
         return self._respond(username, "MFA_SETUP", verified["Session"], {})
 
     def answer_mfa(self, username: str, session: str, code: str) -> SignedIn:
+        _well_formed(session, code)
         return self._respond(username, "SOFTWARE_TOKEN_MFA", session, {"SOFTWARE_TOKEN_MFA_CODE": code})
 
     def _respond(self, username: str, challenge: str, session: str, answers: dict[str, str]) -> SignedIn:

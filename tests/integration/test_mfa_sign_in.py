@@ -121,3 +121,19 @@ def test_the_code_page_is_in_chinese_by_default(mfa_pool, client):
     done = post(client, {name: hidden(page, name) for name in ("username", "session", "step", "next")}
                 | {"code": AppCode(secret).now()}, lang="zh-CN")
     assert done.status_code == 303 and done.headers["Location"] == "/staff"
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"step": "mfa", "code": "12", "session": "s" * 40}, "wrong"),  # not six digits: Cognito's own check
+        ({"step": "mfa_setup", "code": "12ab", "session": "s" * 40}, "wrong"),
+        ({"step": "mfa", "code": "123456", "session": "tampered"}, "again"),  # shorter than any session
+        ({"step": "new_password", "new_password": PASSWORD, "session": ""}, "again"),
+    ],
+)
+def test_a_malformed_code_or_session_is_answered_on_the_page_not_with_a_500(client, mfa_pool, fields, expected):
+    answer = client.http.post("/staff/sign-in?lang=en", body=urlencode({"username": "li.gong", **fields}), headers=FORM)
+    assert answer.status_code == 401
+    words = {"wrong": "That code is wrong", "again": "please enter your user name and password again"}
+    assert words[expected] in unescape(answer.body.decode())
