@@ -36,7 +36,7 @@ from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel, OutboxMessage, claim
 from chalicelib.domain.plans import Role
 from chalicelib.domain.staff import StaffRole, StaffUser
-from chalicelib.domain.ticket import Priority, Status
+from chalicelib.domain.ticket import Action, Priority, Status
 from chalicelib.services.sla import SweepPass
 from ops.check_invariants import due_index_violations
 from ops.config import DEMO_ROSTER
@@ -76,7 +76,7 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
 
     @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1), priority=st.sampled_from(Priority))
     def the_job_moves_on(self, pause: timedelta, pick: int, priority: Priority) -> None:
-        """The next move along classify → dispatch → check in, by the supervisor or the technician."""
+        """The next move along classify → dispatch → on his way → check in, by the supervisor or the technician."""
         self.world.clock.advance(pause)
         number = self.numbers[pick % len(self.numbers)]
         ticket = self.world.tickets.get(number)
@@ -86,6 +86,8 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
             services.desk.classify(number, actor="sup", priority=priority)
         elif ticket.status == Status.TRIAGED:
             services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+        elif ticket.status == Status.DISPATCHED and all(e.action != Action.SET_OUT for e in self.world.tickets.events(number)):
+            services.field_work.set_out(number, WANG)
         elif ticket.status == Status.DISPATCHED:
             services.field_work.check_in(number, WANG)
 
