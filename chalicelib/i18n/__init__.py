@@ -175,6 +175,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "deadline.not_started": "未开始",
         "deadline.waived": "不再需要",
         "msg.escalation.subject": "【{level}级 {what}】{number} {milestone}（{priority}）",
+        "msg.escalation.subject.owner": "【您负责的时限{what}】{number} {milestone}（{priority}）",
         "msg.escalation.body": (
             "{role}：\n\n服务单 {number}（{priority}）的“{milestone}”{what}。\n"
             "期限：{due}{late}；依据：{rule}\n客户：{customer}（{province}）\n产品：{model}\n故障：{description}\n\n"
@@ -377,6 +378,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "deadline.not_started": "not started",
         "deadline.waived": "no longer owed",
         "msg.escalation.subject": "[Level {level} {what}] {number} {milestone} ({priority})",
+        "msg.escalation.subject.owner": "[Your deadline {what}] {number} {milestone} ({priority})",
         "msg.escalation.body": (
             "{role}:\n\nTicket {number} ({priority}): \"{milestone}\" {what}.\n"
             "Due: {due}{late}; rule: {rule}\nCustomer: {customer} ({province})\nProduct: {model}\nFault: {description}\n\n"

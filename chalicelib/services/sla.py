@@ -336,8 +336,10 @@ class SlaService:
         }
         # A notice tells leaders of a job by its priority; the other steps are about a deadline.
         kind = "notice" if step.kind == StepKind.NOTICE else "escalation"
+        # The technician below the ladder is told as the deadline's owner, not as a level.
+        subject = f"msg.{kind}.subject" + (".owner" if step.level == 0 else "")
         return (
-            t(zh, f"msg.{kind}.subject", **values),
+            t(zh, subject, **values),
             t(zh, f"msg.{kind}.body", **values),
             t(zh, f"msg.{kind}.sms", **values),
         )

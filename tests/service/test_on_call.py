@@ -74,6 +74,8 @@ def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the
     world.services.sla.sweep()
     warned = [m.recipient for m in world.notifier.sent if m.purpose.startswith("escalation:warn:arrival_reported")]
     assert sorted(warned) == ["+8613900000002", "wang@desk.example.com"], "the technician owns it: he is warned"
+    [mail] = [m for m in world.notifier.sent if m.recipient == "wang@desk.example.com" and "escalation:" in m.purpose]
+    assert mail.subject.startswith("【您负责的时限即将超时】")
     world.clock.at = SUNDAY_0100 + timedelta(hours=1, minutes=1)
     world.services.sla.sweep()
     assert sms_about(world, "escalation:breach:arrival_reported") == [DUTY_SUPERVISOR]
