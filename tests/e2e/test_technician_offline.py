@@ -97,3 +97,26 @@ def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
         e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
     ]
     assert len(report.after["photos"]) == 1
+
+
+def test_a_step_kept_offline_that_the_job_no_longer_allows_is_shown_with_what_was_typed(
+    local_stack: LocalStack, desk, phone_page
+):
+    page = phone_page
+    number = dispatched_job(local_stack, desk, "取消测试公司")["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+
+    page.context.set_offline(True)
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    page.locator("#saved-offline").wait_for()
+    desk.cancel(number, actor="supervisor", reason="客户取消")  # meanwhile, at the office
+
+    page.context.set_offline(False)
+    page.goto(f"{local_stack.app_url}/staff/jobs")
+    refused = page.locator("#outbox-refused li")
+    expect(refused).to_contain_text(TYPED)
+    assert progress_reports(number) == []
+    refused.locator("button").click()
+    expect(refused).to_have_count(0)
