@@ -2,7 +2,11 @@
 language): the usual ways of writing a day, and a time, are read; anything else is left for the form's
 own check to refuse in the page's language."""
 
+from datetime import date
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.web.forms import typed_date, typed_datetime
 
@@ -28,3 +32,11 @@ def test_a_day_and_a_time_are_read(typed):
 @pytest.mark.parametrize("typed", ["2026-12-08", "9:30", "tomorrow 9:30"])
 def test_a_moment_without_its_day_or_time_is_left_as_typed(typed):
     assert typed_datetime(typed) == typed
+
+
+@given(
+    day=st.dates(min_value=date(1000, 1, 1)),
+    way=st.sampled_from(["{y}-{m}-{d}", "{y}/{m}/{d}", "{y}.{m}.{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]),
+)
+def test_every_day_written_every_usual_way_reads_back_as_itself(day, way):
+    assert typed_date(way.format(y=day.year, m=day.month, d=day.day)) == day.isoformat()
