@@ -26,8 +26,9 @@ SECRET = "e2e-signing-secret-0123456789abcdefghij"
 
 
 def call(stack: LocalStack, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
-    request = urllib.request.Request(stack.app_url + path, data=body, headers=headers or {},
-                                     method="POST" if body is not None else "GET")
+    request = urllib.request.Request(
+        stack.app_url + path, data=body, headers=headers or {}, method="POST" if body is not None else "GET"
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -59,17 +60,27 @@ def test_an_erp_gets_a_token_subscribes_and_hears_of_a_new_ticket_signed(local_s
         client("secretsmanager").create_secret(Name=secret_name, SecretString=SECRET)
 
         basic = base64.b64encode(f"{erp.client_id}:{erp.secret}".encode()).decode()
-        token = call(local_stack, "/local/oauth2/token", urlencode({"grant_type": "client_credentials"}).encode(),
-                     {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+        token = call(
+            local_stack,
+            "/local/oauth2/token",
+            urlencode({"grant_type": "client_credentials"}).encode(),
+            {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
         bearer = {"Authorization": f"Bearer {token['access_token']}", "Content-Type": "application/json"}
-        subscription = {"name": "ERP", "url": f"http://127.0.0.1:{receiver.server_port}/hooks",
-                        "events": ["ticket.opened"], "secret_name": secret_name}
+        subscription = {
+            "name": "ERP",
+            "url": f"http://127.0.0.1:{receiver.server_port}/hooks",
+            "events": ["ticket.opened"],
+            "secret_name": secret_name,
+        }
         subscribed = call(local_stack, "/api/v1/webhooks", json.dumps(subscription).encode(), bearer)
 
         # Functions read the subscriptions at most once a minute: a fresh report after that is heard.
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
-            call(local_stack, "/api/requests", json.dumps(valid_report()).encode(), {"Content-Type": "application/json"})
+            call(
+                local_stack, "/api/requests", json.dumps(valid_report()).encode(), {"Content-Type": "application/json"}
+            )
             local_stack.run_now("deliver_notifications")
             try:
                 delivery = heard.get(timeout=15)
@@ -86,7 +97,8 @@ def test_an_erp_gets_a_token_subscribes_and_hears_of_a_new_ticket_signed(local_s
         assert log[0]["outcome"] == "delivered" and log[0]["status_code"] == 200
     finally:
         if subscribed:  # the stack is shared: later tests' tickets must not go to a receiver that is gone
-            request = urllib.request.Request(local_stack.app_url + f"/api/v1/webhooks/{subscribed['id']}",
-                                             headers=bearer, method="DELETE")
+            request = urllib.request.Request(
+                local_stack.app_url + f"/api/v1/webhooks/{subscribed['id']}", headers=bearer, method="DELETE"
+            )
             urllib.request.urlopen(request, timeout=30).close()
         receiver.shutdown()

@@ -24,8 +24,9 @@ def test_a_clients_token_opens_the_staff_api_in_its_roles_only(client, aws):
     assert answer.status_code == 200 and answer.json_body["token_type"] == "Bearer"
     bearer = {"Authorization": f"Bearer {answer.json_body['access_token']}", "Content-Type": "application/json"}
 
-    number = client.http.post("/api/requests", body=json.dumps(valid_report()),
-                              headers={"Content-Type": "application/json"}).json_body["number"]
+    number = client.http.post(
+        "/api/requests", body=json.dumps(valid_report()), headers={"Content-Type": "application/json"}
+    ).json_body["number"]
     assert client.http.get(f"/api/v1/tickets/{number}", headers=bearer).json_body["number"] == number
     classify = {"kind": "fault", "priority": "B", "billing": "free", "plan": "standard", "in_province": "yes"}
     refused = client.http.post(f"/api/v1/tickets/{number}/classify", body=json.dumps(classify), headers=bearer)

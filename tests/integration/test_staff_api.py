@@ -207,10 +207,13 @@ def test_the_technician_works_his_job_through_the_api_and_nobody_else_can(client
     li = {**JSON, "Authorization": f"Bearer {staff_token('tech-li', StaffRole.TECHNICIAN)}"}
     office = machine(aws, "service-desk/supervisor")
     classify = {"kind": "fault", "priority": "B", "billing": "free", "plan": "standard", "in_province": "yes"}
-    assert client.http.post(f"/api/v1/tickets/{number}/classify", body=json.dumps(classify),
-                            headers=office).status_code == 200
-    dispatched = client.http.post(f"/api/v1/tickets/{number}/dispatch", body=json.dumps({"technicians": ["tech-wang"]}),
-                                  headers=office)
+    assert (
+        client.http.post(f"/api/v1/tickets/{number}/classify", body=json.dumps(classify), headers=office).status_code
+        == 200
+    )
+    dispatched = client.http.post(
+        f"/api/v1/tickets/{number}/dispatch", body=json.dumps({"technicians": ["tech-wang"]}), headers=office
+    )
     assert dispatched.json_body["status"] == "dispatched"
 
     assert client.http.post(f"/api/v1/tickets/{number}/check-in", body="{}", headers=li).status_code == 404

@@ -21,8 +21,13 @@ def world():
 
 
 def searching(world):
-    return SearchService(MemoryTicketSearch(world.tickets), world.tickets, world.services.sla,
-                         JwtLinkSigner("cursor-secret-for-the-search-tests-0123456789"), world.clock)
+    return SearchService(
+        MemoryTicketSearch(world.tickets),
+        world.tickets,
+        world.services.sla,
+        JwtLinkSigner("cursor-secret-for-the-search-tests-0123456789"),
+        world.clock,
+    )
 
 
 def report(world, phone: str) -> str:
