@@ -555,6 +555,14 @@ class DynamoTickets:
         return self._try_transact([self._outbox_put(claimed, condition, values)])
 
     def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        return self._try_transact(self._outcome_items(message, event))
+
+    def finish_messages(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
+        """Several attempts' outcomes in one transaction (up to its 100 items), all or none."""
+        items = [item for message, event in outcomes for item in self._outcome_items(message, event)]
+        return len(items) <= TRANSACTION_ITEMS and self._try_transact(items)
+
+    def _outcome_items(self, message: OutboxMessage, event: TicketEvent | None) -> list[dict[str, Any]]:
         # Still this sender's claim: nobody took it over after its lease ran out.
         condition = "#state = :sending AND #attempts = :attempt"
         values = {":sending": DeliveryState.SENDING.value, ":attempt": message.attempts}
@@ -565,7 +573,7 @@ class DynamoTickets:
             items.append(
                 {"Put": {"TableName": self._table, "Item": self._event_item(message.ticket_number, event, 0, suffix)}}
             )
-        return self._try_transact(items)
+        return items
 
     def _outbox_put(self, message: OutboxMessage, condition: str, values: dict[str, object]) -> dict[str, Any]:
         return {
@@ -651,7 +659,11 @@ class DynamoOutbox:
     def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
         return self._tickets.finish_message(message, event)
 
+    def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
+        return self._tickets.finish_messages(outcomes)
 
+
+TRANSACTION_ITEMS = 100  # DynamoDB's most in one TransactWriteItems
 QUEUE_READS = 5  # index reads a queue page may take at most
 QUEUE_FILTERED_READ = 200  # items one filtered read looks at (each read returns up to 1 MB anyway)
 

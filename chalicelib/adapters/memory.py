@@ -309,6 +309,15 @@ class MemoryOutbox:
     def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
         return self._tickets.finish_message(message, event)
 
+    def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
+        stored = self._tickets.messages
+        if any((s := stored.get(m.id)) is None or s.state != DeliveryState.SENDING or s.attempts != m.attempts
+               for m, _ in outcomes):
+            return False
+        for message, event in outcomes:
+            self._tickets.finish_message(message, event)
+        return True
+
 
 @dataclass
 class RecordingNotifier:

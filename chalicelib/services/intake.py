@@ -223,10 +223,12 @@ class IntakeService:
         token = secrets.token_urlsafe(24)
         messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
         ticket, wake = self._sla.projected(ticket, [event], now)
-        self._tickets.create(ticket, event, token, messages, wake)
+        # Written claimed by this request, which sends them once the ticket is stored.
+        stored, sending = self._notifications.claimed_now(messages)
+        self._tickets.create(ticket, event, token, stored, wake)
         if self._claims is not None and request.photos:
             self._claims.attach(request.photos, submission or number, number)
-        self._notifications.deliver(messages)
+        self._notifications.deliver_claimed(sending)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
 
     def admit_addition(self, number: str, photos: list[str], *, origin: PublicOrigin, submission: str) -> None:

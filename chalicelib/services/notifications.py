@@ -11,7 +11,8 @@ after-care of an approved job), delivered by a ``Notifier`` that does the work i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import copy
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -178,6 +179,60 @@ class NotificationService:
             self._dead_letters.park(message)
         except Exception:  # the ticket already shows the failure; parking is a second line of sight
             logger.exception("could not park an undeliverable message", extra={"message_id": message.id})
+
+    # -- sent right after the change that wrote them -------------------------------------------------
+
+    def claimed_now(
+        self, messages: Sequence[OutboxMessage], now: datetime | None = None
+    ) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+        """What a change writes of ``messages``, and which it then sends itself (``deliver_claimed``): those
+        due by ``now`` are written already claimed by this sender, so the change's own transaction is their
+        claim; the rest are written pending, for the scheduled run."""
+        now = now or self._clock.now()
+        mine = [m for m in messages if m.state == DeliveryState.PENDING and m.next_attempt_at <= now]
+        claimed = {m.id: claim(m, now) for m in mine}
+        return [claimed.get(m.id, m) for m in messages], mine
+
+    def deliver_claimed(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """Sends messages a change wrote claimed (``claimed_now``'s second list), without claiming them
+        again, then writes all their outcomes in one write; should another sender have taken one over
+        meanwhile (its lease ran out), each outcome is written on its own instead."""
+        if not messages:
+            return []
+        batch = _OutcomesTogether(self._outbox)
+        sender = copy.copy(self)
+        sender._outbox = batch
+        delivered = sender.deliver(messages)
+        batch.write()
+        return delivered
+
+
+class _OutcomesTogether:
+    """An outbox for messages already claimed by the change that wrote them: their claim is that write,
+    and their outcomes are kept until ``write`` stores them together."""
+
+    def __init__(self, outbox: Outbox):
+        self._outbox = outbox
+        self._outcomes: list[tuple[OutboxMessage, TicketEvent | None]] = []
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        return []
+
+    def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
+        return True
+
+    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+        self._outcomes.append((message, event))
+        return True
+
+    def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
+        self._outcomes.extend(outcomes)
+        return True
+
+    def write(self) -> None:
+        if self._outcomes and not self._outbox.finish_all(self._outcomes):
+            for message, event in self._outcomes:
+                self._outbox.finish(message, event)
 
 
 def _facts(payload: Notified) -> dict[str, Any]:

@@ -185,6 +185,9 @@ class Outbox(Protocol):
         event of its ticket), unless another sender has claimed the message since; False then, and
         nothing is written."""
 
+    def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
+        """``finish`` for several attempts in one write: all of them, or (one was taken over) none."""
+
 
 class Notifier(Protocol):
     """Sends one message. Raises ``DeliveryError`` when the provider refuses or fails."""

@@ -244,9 +244,11 @@ class SlaService:
         # The notices are facts for the clock too: recompute with them so they count as met.
         after_events = events + step_events
         ticket, next_wake = self.projected(ticket, after_events, now, taken | {s.key for s in due}, acknowledged, plans)
-        if not self._tickets.record_escalation(ticket, [s.key for s in due], step_events, messages, next_wake):
+        # The messages due now are written claimed by this sweep, which sends them once the steps are stored.
+        stored, sending = self._notifications.claimed_now(messages, now)
+        if not self._tickets.record_escalation(ticket, [s.key for s in due], step_events, stored, next_wake):
             return None
-        self._notifications.deliver(m for m in messages if m.next_attempt_at <= now)
+        self._notifications.deliver_claimed(sending)
         logger.info("escalation steps taken", extra={"ticket": number, "steps": [s.key for s in due]})
         return due
 
