@@ -143,9 +143,17 @@ class SubscriptionCache:
         self._subscriptions: list[Subscription] = []
 
     def current(self) -> list[Subscription]:
+        """A failed read keeps the list read before (a ticket's write must not fail for it); only a
+        function that never read them has nothing to fall back on, and its write fails to be retried."""
         now = self._monotonic()
         if self._read_at is None or now - self._read_at >= self._seconds:
-            self._subscriptions = [s for s in self._store.subscriptions() if s.active]
+            try:
+                self._subscriptions = [s for s in self._store.subscriptions() if s.active]
+            except Exception:
+                if self._read_at is None:
+                    raise
+                logger.exception("could not read the webhook subscriptions; using those read before")
+                return self._subscriptions
             self._read_at = now
         return self._subscriptions
 

@@ -18,7 +18,7 @@ from chalicelib.domain.webhooks import (
     WebhookEvent,
     verify_signature,
 )
-from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
+from chalicelib.services.webhooks import SubscriptionCache, UnknownSubscription, UnusableSecret
 from tests.fakes import fake_world, valid_report
 from tests.service.test_aftercare import closed_job, survey_token
 
@@ -241,3 +241,21 @@ def test_without_subscriptions_a_ticket_writes_no_deliveries():
     number = submit(world)
     world.services.desk.classify(number, actor="supervisor", priority=Priority.URGENT)
     assert webhook_messages(world) == []
+
+
+def test_subscriptions_are_read_once_a_minute_and_a_failed_read_keeps_the_ones_read_before():
+    world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
+    seconds = [0.0]
+    cache = SubscriptionCache(world.webhooks, monotonic=lambda: seconds[0])
+    assert cache.current() == [subscription] and world.webhooks.reads == 1
+    seconds[0] = 30.0
+    assert cache.current() == [subscription] and world.webhooks.reads == 1
+
+    def unavailable():
+        raise RuntimeError("throttled")
+
+    world.webhooks.subscriptions = unavailable
+    seconds[0] = 61.0
+    assert cache.current() == [subscription]
+    with pytest.raises(RuntimeError):
+        SubscriptionCache(world.webhooks).current()
