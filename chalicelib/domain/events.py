@@ -266,9 +266,12 @@ class Callback(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     outcome: Literal["satisfied", "problem", "unreachable"]
+    reached: bool | None = None
+    satisfied: bool | None = None
     problem: str | None = None
     notes: str | None = None
     follow_up: str | None = None  # the ticket opened for the problem found
+    task: str | None = None  # the callback task it closed
 
 
 class CallbackRecorded(_Payload):

@@ -43,6 +43,7 @@ from chalicelib.domain.aftercare import (
     survey_state,
 )
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
+from chalicelib.domain.events import Callback, CallbackRecorded
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
@@ -283,7 +284,7 @@ class AftercareService:
             self._desk.move(
                 task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
                 summary=f"callback: {record['outcome']}" + (f", follow-up {follow_up}" if follow_up else ""),
-                details={"callback": record}, public=False)
+                details=CallbackRecorded(callback=Callback.model_validate(record)), public=False)
         return CallbackResult(task, record["outcome"], follow_up, kind)
 
     def _open_follow_up(self, task: CallbackTask, kind: Kind, notes: str, actor: str) -> str:

@@ -46,6 +46,13 @@ from chalicelib.domain.closure import (
     read_signature,
     sniff_type,
 )
+from chalicelib.domain.events import (
+    ArrivalReported,
+    CheckedIn,
+    ClosureRejected,
+    DepartureReported,
+    ProgressReported,
+)
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.paid_work import ensure_work_may_start
 from chalicelib.domain.sla import Deadline, Schedule
@@ -176,13 +183,12 @@ class FieldWorkService:
 
     def check_in(self, number: str, user: StaffUser, location: Location | None = None) -> Ticket:
         """Arrived: stops the "on site" clock and starts the 1 h arrival-report rule (000 §4.5.4)."""
-        details = {"location": location} if location else None
-        return self._move(number, user, Action.CHECK_IN, "technician checked in on site", details=details,
-                          paid_work=True)
+        return self._move(number, user, Action.CHECK_IN, "technician checked in on site",
+                          details=CheckedIn(location=location) if location else None, paid_work=True)
 
     def report_arrival(self, number: str, user: StaffUser, report: ArrivalReport) -> Ticket:
         return self._move(number, user, Action.REPORT_ARRIVAL, "arrival reported to the supervisor",
-                          details={"report": report}, public=False)
+                          details=ArrivalReported(report=report), public=False)
 
     def report_progress(self, number: str, user: StaffUser, text: str, photo_keys: list[str]) -> Ticket:
         """The daily report (000 §4.5.5); photos are checked by their bytes before they are attached."""
@@ -193,7 +199,7 @@ class FieldWorkService:
         self.job(number, user)
         self._files.mark_attached(keys)  # before the move: a photo on the timeline never expires
         return self._move(number, user, Action.REPORT_PROGRESS, "progress reported",
-                          details={"text": text, "photos": keys}, public=False)
+                          details=ProgressReported(text=text, photos=tuple(keys)), public=False)
 
     def start_repair(self, number: str, user: StaffUser) -> Ticket:
         return self._move(number, user, Action.START_REPAIR, "repair started", paid_work=True)
@@ -205,7 +211,7 @@ class FieldWorkService:
         """000 §4.5.8: told before leaving, so the supervisor can plan the technician's next job."""
         return self._move(number, user, Action.REPORT_DEPARTURE,
                           f"leaving the site, back on {departure.planned_return.isoformat()}",
-                          details={"departure": departure}, public=False)
+                          details=DepartureReported(departure=departure), public=False)
 
     # -- visits outside working time (000 §4.4.3) ----------------------------------------------
 
@@ -367,7 +373,8 @@ class FieldWorkService:
     def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
         return self._desk.move(number, Action.REJECT_CLOSURE, actor=actor, summary=f"closure rejected: {reason}",
-                               changes={"acceptance": None}, details={"reason": reason}, public=False)
+                               changes={"acceptance": None}, details=ClosureRejected(reason=reason),
+                               public=False)
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -408,40 +408,30 @@ class SlaService:
         breach = claims.get("breach")
         if not breach:
             raise BadLink()
+        now = self._clock.now()
+        taken, acknowledged = self._tickets.escalation_state(ticket.number)
         role = Role(str(claims["role"]))
         taking = taken_key(str(breach), role)
+        if taking in acknowledged:
+            return ticket, False
         # Links signed before every step could be taken name no kind: only breaches had a button then.
         kind = StepKind(str(claims.get("kind") or StepKind.BREACH.value))
-        for _ in range(DECIDE_ATTEMPTS):
-            taken, acknowledged = self._tickets.escalation_state(ticket.number)
-            if taking in acknowledged:
-                return ticket, False
-            now = max([self._clock.now(), *(e.at for e in events)])
-            event = TicketEvent(
-                at=now,
-                actor=str(claims.get("name", "?")),
-                action=Action.ACKNOWLEDGE,
-                summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} {breach}",
-                after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
-                public=False,
-            )
-            glance, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
-            if self._tickets.record_acknowledgement(glance, taking, event, next_wake):
-                return glance, True
-            # The write is conditioned on the version read: a staff move since then is no reason to say
-            # "already taken". Read again; only a take now stored answers that.
-            ticket = self._tickets.get(ticket.number) or ticket
-            events = self._tickets.events(ticket.number)
-        raise StillChanging()
+        event = TicketEvent(
+            at=now,
+            actor=str(claims.get("name", "?")),
+            action=Action.ACKNOWLEDGE,
+            summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} "
+            f"{breach}",
+            after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
+            public=False,
+        )
+        ticket, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
+        return ticket, self._tickets.record_acknowledgement(ticket, taking, event, next_wake)
 
     def taken_by(self, claims: dict[str, object]) -> bool:
         """Whether what a link is about has been taken (by its owner, for an owner's link)."""
         taken = self._tickets.escalation_state(str(claims["ticket"]))[1]
         return taken_key(str(claims.get("breach")), Role(str(claims["role"]))) in taken
-
-
-class StillChanging(Exception):
-    """Others kept changing the ticket while a link was being taken: nothing was recorded, try again."""
 
 
 def _shortened(text: str, limit: int) -> str:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
-from chalicelib.domain.events import Classified, ComplaintMoved, PartsMoved
+from chalicelib.domain.events import Classified, ComplaintMoved, InformationAdded, PartsMoved
 from chalicelib.domain.intake import CustomerAdditionInput
 from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import FileStore, TicketRepository
@@ -170,7 +170,7 @@ class TrackingService:
 
         return self._desk.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
                                summary="customer added information",
-                               details={"note": addition.note or "", "photos": photos})
+                               details=InformationAdded(note=addition.note or "", photos=tuple(photos)))
 
     def _ticket(self, token: str) -> Ticket:
         """The ticket behind a tracking token; ``UnknownTrackingToken`` for any other string."""
