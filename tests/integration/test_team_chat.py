@@ -237,7 +237,7 @@ def test_the_robots_url_and_secret_come_from_secrets_manager(robots, vault):
 
 def test_a_vendors_refusal_through_the_outbox_fails_for_good_or_retries_and_shows_on_the_timeline(robots, vault):
     world = fake_world()
-    chats = {Role.SUPERVISOR: (TeamChat(name="主管群", vendor="dingtalk", secret="service-desk/chat/dingtalk"),),
+    chats = {Role.GENERAL_MANAGER: (TeamChat(name="总经理群", vendor="dingtalk", secret="service-desk/chat/dingtalk"),),
              Role.CHIEF_ENGINEER: (
                  TeamChat(name="总工群", vendor="feishu", secret="service-desk/chat/feishu-wrong-secret"),)}
     world.services.config.put_roster(Roster(scope="default", levels=DEMO_ROSTER.levels, chats=chats))
@@ -245,7 +245,7 @@ def test_a_vendors_refusal_through_the_outbox_fails_for_good_or_retries_and_show
     world.notifier.failures = 99  # the in-request delivery goes nowhere: the outbox's own run sends them
     world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
-    world.services.sla.sweep()  # the contact and dispatch breaches reach the supervisors' and the chief's groups
+    world.services.sla.sweep()  # the contact breach has climbed to the general manager's group, dispatch's to the chief's
     outbox = NotificationService(MemoryOutbox(world.tickets),
                                  RoutingNotifier({MessageChannel.TEAM_CHAT: TeamChatSender(vault.__getitem__)}),
                                  world.clock, max_attempts=3)
