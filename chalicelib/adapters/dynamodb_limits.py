@@ -3,7 +3,9 @@ caller, limit and window, in the single table, deleted by DynamoDB's TTL after i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -18,22 +20,42 @@ class DynamoRateCounters:
         self._table = table_name
 
     def take(self, limit: Limit, subject: str, now: datetime) -> Allowance:
-        start, end = window(now, limit.per)
+        update = self._use(limit, subject, now)
         try:
-            # One conditional update counts and checks at once, so racing callers never both get the
-            # last use; the first use creates the item (``uses`` absent).
-            client("dynamodb").update_item(
-                TableName=self._table,
-                Key=to_item(pk=keys.limit_pk(limit.scope, subject), sk=keys.limit_sk(start)),
-                UpdateExpression="ADD #uses :one SET #expires = :expires, #entity = :entity",
-                ConditionExpression="attribute_not_exists(#uses) OR #uses < :most",
-                ExpressionAttributeNames={"#uses": "uses", "#expires": schema.TTL_ATTRIBUTE, "#entity": "entity"},
-                ExpressionAttributeValues=to_item(
-                    **{":one": 1, ":most": limit.most, ":expires": int(end.timestamp()), ":entity": "limit"}
-                ),
-            )
+            client("dynamodb").update_item(**update)
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            return Allowance(allowed=False, window_ends=end)
-        return Allowance(allowed=True, window_ends=end)
+            return Allowance(allowed=False, window_ends=window(now, limit.per)[1])
+        return Allowance(allowed=True, window_ends=window(now, limit.per)[1])
+
+    def take_all(self, uses: Sequence[tuple[Limit, str]], now: datetime) -> list[Allowance]:
+        """One transaction of the uses' conditional updates; when it is cancelled, its reasons say which
+        condition failed (the others were not counted either)."""
+        ends = [window(now, limit.per)[1] for limit, _ in uses]
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[{"Update": self._use(limit, subject, now)} for limit, subject in uses]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or [{"Code": "ConditionalCheckFailed"}] * len(uses)
+            return [Allowance(allowed=reason.get("Code") != "ConditionalCheckFailed", window_ends=end)
+                    for reason, end in zip(reasons, ends, strict=True)]
+        return [Allowance(allowed=True, window_ends=end) for end in ends]
+
+    def _use(self, limit: Limit, subject: str, now: datetime) -> dict[str, Any]:
+        """One conditional update that counts and checks at once, so racing callers never both get the last
+        use; the first use creates the item (``uses`` absent)."""
+        start, end = window(now, limit.per)
+        return {
+            "TableName": self._table,
+            "Key": to_item(pk=keys.limit_pk(limit.scope, subject), sk=keys.limit_sk(start)),
+            "UpdateExpression": "ADD #uses :one SET #expires = :expires, #entity = :entity",
+            "ConditionExpression": "attribute_not_exists(#uses) OR #uses < :most",
+            "ExpressionAttributeNames": {"#uses": "uses", "#expires": schema.TTL_ATTRIBUTE, "#entity": "entity"},
+            "ExpressionAttributeValues": to_item(
+                **{":one": 1, ":most": limit.most, ":expires": int(end.timestamp()), ":entity": "limit"}
+            ),
+        }

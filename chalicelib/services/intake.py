@@ -175,10 +175,8 @@ class IntakeService:
 
         now = self._clock.now()
         # Counted once the report is otherwise acceptable: a customer correcting a photo spends nothing.
-        if origin is not None:
-            self._count_report(request.phone, origin, now)
         phone_is_mobile = is_mobile_number(request.phone)
-        sms_withheld = self._sms_withheld(request.phone, origin, now) if phone_is_mobile else None
+        sms_withheld = self._count_report(request.phone, origin, now, sms=phone_is_mobile)
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
         number = format_ticket_number(year, self._tickets.next_number(year))
         self._claim_photos(request.photos, submission or number)
@@ -258,32 +256,36 @@ class IntakeService:
         if problems:
             raise PhotoRejected(problems)
 
-    def _count_report(self, phone: str, origin: PublicOrigin, now: datetime) -> None:
+    def _count_report(self, phone: str, origin: PublicOrigin | None, now: datetime, *, sms: bool) -> str | None:
+        """Counts a report from the front door against its address and phone limits and, when it would send
+        one, its confirmation SMS against the number's, in one write; returns why the SMS is not sent
+        ("international", "limit"), or None. Only this SMS is limited: the desk's and the escalations'
+        messages never count against it."""
+        international = not phone.startswith("+86") and not self._config.limits.international_sms
         limits = self._config.limits
         # The address first: a script rotating phone numbers is stopped without spending their counters.
-        self._count((("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)), now)
-
-    def _count(self, checks: tuple[tuple[str, Limit, str | None], ...], now: datetime) -> None:
-        """Takes one from each (scope, limit, subject) in order; the first limit reached raises."""
-        if self._counters is None:
-            return
-        for scope, limit, subject in checks:
-            if subject is None:
-                continue
-            allowance = self._counters.take(limit, subject, now)
-            if not allowance.allowed:
-                logger.warning("report over a limit", extra={"scope": scope})  # never who: no number, no address
-                raise TooManyReports(scope, limit.most, allowance.retry_after(now))
-
-    def _sms_withheld(self, phone: str, origin: PublicOrigin | None, now: datetime) -> str | None:
-        """Why the customer's confirmation SMS is not sent ("international", "limit"), or None. Only
-        this SMS is limited: the desk's and the escalations' messages never count against it."""
-        if not phone.startswith("+86") and not self._config.limits.international_sms:
-            return "international"  # SMS pumping fraud lives on foreign premium numbers
-        counters = self._counters if origin is not None else None
-        if counters is not None and not counters.take(self._config.limits.sms, phone, now).allowed:
+        report = (("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)) if origin else ()
+        confirmation = (("sms", limits.sms, phone),) if origin and sms and not international else ()
+        if not self._count((*report, *confirmation), now, refused_may_be=("sms",)):
+            self._count(report, now)  # the SMS's limit alone was reached: the report still counts
             return "limit"
-        return None
+        return "international" if sms and international else None
+
+    def _count(self, checks: tuple[tuple[str, Limit, str | None], ...], now: datetime,
+               refused_may_be: tuple[str, ...] = ()) -> bool:
+        """Takes one from each (scope, limit, subject) in one write, or from none: the first limit reached
+        raises, unless its scope is one that ``refused_may_be`` (then False, nothing counted)."""
+        checks = tuple(check for check in checks if check[2] is not None)
+        if self._counters is None or not checks:
+            return True
+        answers = self._counters.take_all([(limit, str(subject)) for _, limit, subject in checks], now)
+        refused = [(scope, limit, answer) for (scope, limit, _), answer in zip(checks, answers, strict=True)
+                   if not answer.allowed]
+        for scope, limit, answer in refused:
+            if scope not in refused_may_be:
+                logger.warning("report over a limit", extra={"scope": scope})  # never who: no number, no address
+                raise TooManyReports(scope, limit.most, answer.retry_after(now))
+        return not refused
 
     def _messages_for_new_ticket(self, ticket: Ticket, link: str, *, sms: bool = True) -> list[OutboxMessage]:
         lang, r, p = ticket.language, ticket.reporter, ticket.product

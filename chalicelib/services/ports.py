@@ -154,6 +154,10 @@ class ConfigStore(Protocol):
 
     def put_roster(self, roster: Roster) -> None: ...
 
+    def replace_roster(self, roster: Roster) -> bool:
+        """Store ``roster`` as the edit of the version it was read at (``roster.version``, 0: none stored),
+        numbered one more; False, and nothing written, if another edit was stored meanwhile."""
+
     def put_calendar(self, schedule: YearSchedule) -> None: ...
 
 
@@ -260,6 +264,10 @@ class RateCounters(Protocol):
         """Count one use by ``subject`` in the window of ``now``, unless ``limit.most`` uses were counted
         there already: then nothing is counted and the answer is not allowed. Safe under concurrency:
         two callers racing for the last use cannot both get it."""
+
+    def take_all(self, uses: Sequence[tuple[Limit, str]], now: datetime) -> list[Allowance]:
+        """``take`` for several (limit, subject) at once, all or none: each is counted unless any of them
+        is at its limit; then none is, and the answers say which had no room left."""
 
 
 class UploadClaims(Protocol):
