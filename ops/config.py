@@ -34,6 +34,7 @@ from chalicelib.domain.escalation import Person, Roster
 from chalicelib.domain.holidays import HolidayBook, YearSchedule, years_to_cover
 from chalicelib.domain.plans import DEFAULT_PLANS, Role, ServicePlan
 from chalicelib.domain.sms_budget import told_by_sms_only
+from chalicelib.services.sla import set_on_call
 from chalicelib.settings import get_settings
 
 DEMO_ROSTER = Roster(
@@ -144,7 +145,6 @@ def _on_call(parser: argparse.ArgumentParser, store: DynamoConfig, args: argpars
     if args.action not in ("set", "clear") or not args.level:
         parser.error("on-call takes list, or set/clear with --level")
     role = Role(args.level)
-    roster = rosters.get(args.scope) or Roster(scope=args.scope, levels={})
     holder = None
     if args.action == "set":
         if not args.name or not (args.phone or args.email):
@@ -154,7 +154,7 @@ def _on_call(parser: argparse.ArgumentParser, store: DynamoConfig, args: argpars
         except ValidationError as error:
             print(f"not a valid on-call holder:\n{error}", file=sys.stderr)
             return 2
-    store.put_roster(roster.with_on_call(role, holder))
+    set_on_call(store, args.scope, role, holder)
     holder = f"{args.name} is on call" if args.action == "set" else "nobody is on call"
     print(f"{args.scope}: {holder} for {role.value}")
     return 0

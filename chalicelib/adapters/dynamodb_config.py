@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
@@ -39,8 +41,28 @@ class DynamoConfig:
     def put_roster(self, roster: Roster) -> None:
         self._put(keys.CONFIG_ROSTER_PK, roster.scope, roster.model_dump(mode="json"))
 
-    def _put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
-        client("dynamodb").put_item(TableName=self._table, Item=to_item(pk=pk, sk=sk, entity="config", data=data))
+    def replace_roster(self, roster: Roster) -> bool:
+        edited = roster.model_copy(update={"version": roster.version + 1})
+        # Written over the version the edit was made on; none stored, or one stored before versions, is 0.
+        condition = "#d.#v = :v"
+        if not roster.version:
+            condition = f"attribute_not_exists(pk) OR attribute_not_exists(#d.#v) OR {condition}"
+        try:
+            self._put(
+                keys.CONFIG_ROSTER_PK, roster.scope, edited.model_dump(mode="json"), ConditionExpression=condition,
+                ExpressionAttributeNames={"#d": "data", "#v": "version"},
+                ExpressionAttributeValues=to_item(**{":v": roster.version}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def _put(self, pk: str, sk: str, data: dict[str, Any], **condition: Any) -> None:
+        client("dynamodb").put_item(
+            TableName=self._table, Item=to_item(pk=pk, sk=sk, entity="config", data=data), **condition
+        )
 
     def _all(self, pk: str) -> list[Any]:
         pages = client("dynamodb").get_paginator("query").paginate(

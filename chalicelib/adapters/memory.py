@@ -289,6 +289,13 @@ class MemoryConfig:
     def put_roster(self, roster: Roster) -> None:
         self.stored_rosters = [r for r in self.stored_rosters if r.scope != roster.scope] + [roster]
 
+    def replace_roster(self, roster: Roster) -> bool:
+        stored = next((r.version for r in self.stored_rosters if r.scope == roster.scope), 0)
+        if stored != roster.version:
+            return False
+        self.put_roster(roster.model_copy(update={"version": roster.version + 1}))
+        return True
+
     def calendars(self) -> list[YearSchedule]:
         return list(self.stored_calendars)
 

@@ -122,6 +122,9 @@ class Roster(BaseModel):
     levels: dict[Role, tuple[Person, ...]]
     on_call: dict[Role, tuple[Person, ...]] = Field(default_factory=dict)
     chats: dict[ChatAudience, tuple[TeamChat, ...]] = Field(default_factory=dict)
+    # How many edits were stored: an edit is written only over the version it was made on, so two
+    # supervisors changing different levels at once do not undo each other.
+    version: int = 0
 
     def with_on_call(self, role: Role, holder: Person | None) -> Roster:
         """This roster with ``holder`` on call for ``role`` (None: nobody), the rest kept: the rota

@@ -95,6 +95,11 @@ class HolidayAwareConfig:
         self._store.put_roster(roster)
         self._kept.pop("rosters", None)
 
+    def replace_roster(self, roster: Roster) -> bool:
+        # Either way the rosters kept here are no longer what is stored: an edit that lost reads again.
+        self._kept.pop("rosters", None)
+        return self._store.replace_roster(roster)
+
     def calendars(self) -> list[YearSchedule]:
         return self._store.calendars()
 

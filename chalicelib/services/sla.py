@@ -358,10 +358,7 @@ class SlaService:
     def set_on_call(self, scope: str, role: Role, holder: Person | None) -> Roster:
         """Who answers ``role`` out of hours in ``scope`` from now on (None: nobody; the level's own holders
         are then told at any hour). Other instances read it within the configuration's refresh interval."""
-        current = next((r for r in self._config_store.rosters() if r.scope == scope), None)
-        roster = (current or Roster(scope=scope, levels={})).with_on_call(role, holder)
-        self._config_store.put_roster(roster)
-        return roster
+        return set_on_call(self._config_store, scope, role, holder)
 
     def _team_chat_messages(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:
         """Each team chat of the step's level hears of it once, in the SMS's short words. Its link names
@@ -408,30 +405,52 @@ class SlaService:
         breach = claims.get("breach")
         if not breach:
             raise BadLink()
-        now = self._clock.now()
-        taken, acknowledged = self._tickets.escalation_state(ticket.number)
         role = Role(str(claims["role"]))
         taking = taken_key(str(breach), role)
-        if taking in acknowledged:
-            return ticket, False
         # Links signed before every step could be taken name no kind: only breaches had a button then.
         kind = StepKind(str(claims.get("kind") or StepKind.BREACH.value))
-        event = TicketEvent(
-            at=now,
-            actor=str(claims.get("name", "?")),
-            action=Action.ACKNOWLEDGE,
-            summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} "
-            f"{breach}",
-            after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
-            public=False,
-        )
-        ticket, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
-        return ticket, self._tickets.record_acknowledgement(ticket, taking, event, next_wake)
+        for _ in range(DECIDE_ATTEMPTS):
+            taken, acknowledged = self._tickets.escalation_state(ticket.number)
+            if taking in acknowledged:
+                return ticket, False
+            now = max([self._clock.now(), *(e.at for e in events)])
+            event = TicketEvent(
+                at=now,
+                actor=str(claims.get("name", "?")),
+                action=Action.ACKNOWLEDGE,
+                summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} {breach}",
+                after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
+                public=False,
+            )
+            glance, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
+            if self._tickets.record_acknowledgement(glance, taking, event, next_wake):
+                return glance, True
+            # The write is conditioned on the version read: a staff move since then is no reason to say
+            # "already taken". Read again; only a take now stored answers that.
+            ticket = self._tickets.get(ticket.number) or ticket
+            events = self._tickets.events(ticket.number)
+        raise StillChanging()
 
     def taken_by(self, claims: dict[str, object]) -> bool:
         """Whether what a link is about has been taken (by its owner, for an owner's link)."""
         taken = self._tickets.escalation_state(str(claims["ticket"]))[1]
         return taken_key(str(claims.get("breach")), Role(str(claims["role"]))) in taken
+
+
+def set_on_call(store: ConfigStore, scope: str, role: Role, holder: Person | None) -> Roster:
+    """``holder`` on call for ``role`` in ``scope``, the rest of the roster as stored now: the edit is written
+    over the version it was made on, and made again on the newer one when another edit came first."""
+    for _ in range(DECIDE_ATTEMPTS):
+        current = next((r for r in store.rosters() if r.scope == scope), None)
+        roster = (current or Roster(scope=scope, levels={})).with_on_call(role, holder)
+        if store.replace_roster(roster):
+            return roster.model_copy(update={"version": roster.version + 1})
+    raise StillChanging()
+
+
+class StillChanging(Exception):
+    """Others kept changing what this edit was about (a ticket taken from a link, a roster): nothing was
+    recorded, try again."""
 
 
 def _shortened(text: str, limit: int) -> str:

@@ -13,6 +13,7 @@ from chalicelib import wiring
 from chalicelib.i18n import t
 from chalicelib.i18n.events import taken_suffix
 from chalicelib.services.ports import BadLink
+from chalicelib.services.sla import StillChanging
 from chalicelib.web.errors import guarded
 from chalicelib.web.rendering import language_of, render
 
@@ -59,6 +60,8 @@ def acknowledge(token: str) -> Response:
         claims = wiring.services().sla.open_link(token)[0]
     except BadLink:
         return _page(token)
+    except StillChanging:
+        return _page(token, t(lang, "ack.busy"))
     suffix = taken_suffix(claims.get("kind"))
     notice = t(lang, f"ack.done{suffix}", name=claims.get("name", "")) if recorded else t(lang, f"ack.already{suffix}")
     return _page(token, notice)

@@ -16,6 +16,7 @@ from chalicelib.domain.intake import normalize_phone
 from chalicelib.domain.plans import Role
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
+from chalicelib.services.sla import StillChanging
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import staff_only
 from chalicelib.web.errors import guarded
@@ -80,7 +81,10 @@ def set_on_call() -> Response:
     except InvalidFields as error:
         problems = "; ".join(f"{t(lang, f'sup.on_call.field.{name}')}: {text}" for name, text in error.fields.items())
         return _page(errors={str(form.get("level", "")): problems}, values=form, status=400)
-    wiring.services().sla.set_on_call(change.scope, change.level, holder)
+    try:
+        wiring.services().sla.set_on_call(change.scope, change.level, holder)
+    except StillChanging:
+        return _page(errors={change.level.value: t(lang, "sup.on_call.busy")}, values=form, status=409)
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(body="", status_code=303, headers={
         "Location": f"{root}/staff/on-call?{urlencode({'saved': change.level.value, 'lang': lang})}"})

@@ -112,14 +112,35 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
             field_work.report_arrival(number, WANG, ArrivalReport(situation="柜体烧蚀"))
 
     @precondition(lambda self: any(m.purpose.startswith("escalation:") for m in self.world.tickets.messages.values()))
-    @rule(pick=st.integers(0, 200))
-    def someone_takes_a_step_from_its_link(self, pick: int) -> None:
-        """Whoever was told of a step takes it: the owner his own warning, or a level above a breach."""
+    @rule(pick=st.integers(0, 200), job_moves_meanwhile=st.booleans())
+    def someone_takes_a_step_from_its_link(self, pick: int, job_moves_meanwhile: bool) -> None:
+        """Whoever was told of a step takes it: the owner his own warning, or a level above a breach. The
+        job may move on between the take reading the ticket and writing: the take is recorded all the same."""
         told = sorted((m for m in self.world.tickets.messages.values()
                        if m.purpose.startswith("escalation:") and "/escalations/" in m.text), key=lambda m: m.id)
-        if told:
-            link = told[pick % len(told)].text.split("/escalations/")[1].split()[0]
-            self.world.services.sla.acknowledge(link)
+        if not told:
+            return
+        link = told[pick % len(told)].text.split("/escalations/")[1].split()[0]
+        sla = self.world.services.sla
+        claims = sla.open_link(link)[0]
+        if job_moves_meanwhile:
+            self._move_before_next_look_at_the_ladder(str(claims["ticket"]))
+        try:
+            sla.acknowledge(link)
+        finally:
+            vars(self.world.tickets).pop("escalation_state", None)
+        assert sla.taken_by(claims), "a take answered as done or as already taken is recorded"
+
+    def _move_before_next_look_at_the_ladder(self, number: str) -> None:
+        tickets = self.world.tickets
+        read = type(tickets).escalation_state
+
+        def moved_then_read(looked_up: str) -> tuple[frozenset[str], frozenset[str]]:
+            vars(tickets).pop("escalation_state", None)
+            self.the_job_moves_on(timedelta(0), self.numbers.index(number), Priority.URGENT)
+            return read(tickets, looked_up)
+
+        tickets.escalation_state = moved_then_read  # type: ignore[method-assign]
 
     @rule(level=st.sampled_from([Role.SUPERVISOR, Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER]),
           holder=st.sampled_from([None, *ON_CALL]))

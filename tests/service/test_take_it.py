@@ -53,3 +53,23 @@ def test_a_prompt_can_be_taken():
     world.services.sla.sweep()
     prompt = next(m for m in world.notifier.sent if m.purpose.startswith("escalation:prompt:loaner_provided"))
     assert world.services.sla.acknowledge(token_of(prompt))[1]
+
+
+def test_a_staff_move_between_opening_the_link_and_taking_it_does_not_lose_the_take():
+    world = fake_world()
+    number = critical_ticket(world)
+    world.clock.advance(timedelta(minutes=90))
+    world.services.sla.sweep()
+    warning = next(m for m in world.notifier.sent if m.purpose.startswith("escalation:warn:dispatched"))
+    look_at_the_ladder = type(world.tickets).escalation_state
+
+    def the_supervisor_reclassifies_first(looked_up):
+        del world.tickets.escalation_state
+        world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+        return look_at_the_ladder(world.tickets, looked_up)
+
+    world.tickets.escalation_state = the_supervisor_reclassifies_first
+    _, recorded = world.services.sla.acknowledge(token_of(warning))
+    assert recorded, "the move made the first write fail; the take was written on the ticket as it is now"
+    assert world.services.sla.taken_by(world.services.sla.open_link(token_of(warning))[0])
+    assert [e.actor for e in world.tickets.events(number) if e.action == Action.ACKNOWLEDGE] == ["张主管"]
