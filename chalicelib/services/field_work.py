@@ -53,8 +53,9 @@ from chalicelib.domain.events import (
     DepartureReported,
     ProgressReported,
 )
-from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import ensure_work_may_start
+from chalicelib.domain.plans import Role
 from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Status, Ticket, TicketEvent
@@ -219,14 +220,38 @@ class FieldWorkService:
                          note: str = "") -> Ticket:
         """A visit on a holiday or outside working hours is reported to the supervisor, who approves it."""
 
+        told: list[OutboxMessage] = []
+
         def change(ticket: Ticket) -> dict[str, object]:
             visit = overtime.request(ticket.overtime, technician=user.username, starts_at=starts_at,
                                      ends_at=ends_at, note=note, calendar=CHINA_BUSINESS_HOURS, now=self._clock.now())
             return {"overtime": (*ticket.overtime, visit)}
 
-        return self._move(number, user, Action.REQUEST_OVERTIME,
-                          f"visit outside working time asked for: {self._local(starts_at)} to {self._local(ends_at)}",
-                          change=change, public=False)
+        def tell_the_supervisor(moved: Ticket) -> list[OutboxMessage]:
+            told[:] = self._overtime_asked(moved, moved.overtime[-1])
+            return told
+
+        moved = self._move(number, user, Action.REQUEST_OVERTIME,
+                           f"visit outside working time asked for: {self._local(starts_at)} to {self._local(ends_at)}",
+                           change=change, public=False, outbox=tell_the_supervisor)
+        try:
+            self._notifications.deliver(told)
+        except Exception:  # saved with the request: the delivery job sends it
+            logger.exception("overtime request not delivered yet", extra={"ticket": number})
+        return moved
+
+    def _overtime_asked(self, ticket: Ticket, visit: overtime.OvertimeVisit) -> list[OutboxMessage]:
+        """An email to each supervisor of the ticket's region: the request waits on the approvals page."""
+        zh, now = "zh-CN", self._clock.now()
+        words = {"number": ticket.number, "customer": ticket.reporter.customer_name, "technician": visit.technician,
+                 "starts": self._local(visit.starts_at), "ends": self._local(visit.ends_at), "note": visit.note or "-",
+                 "reasons": "、".join(t(zh, f"timeline.overtime.reason.{r.value}") for r in visit.reasons)}
+        supervisors = self._sla.roster_book().holders(Role.SUPERVISOR, province=ticket.reporter.province)
+        return [OutboxMessage(id=uuid.uuid4().hex, ticket_number=ticket.number, purpose="overtime_request",
+                              channel=MessageChannel.EMAIL, recipient=person.email,
+                              subject=t(zh, "msg.overtime.subject", **words), text=t(zh, "msg.overtime.body", **words),
+                              created_at=now, next_attempt_at=now)
+                for person in supervisors if person.email]
 
     def decide_overtime(self, number: str, visit_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
         def change(ticket: Ticket) -> dict[str, object]:

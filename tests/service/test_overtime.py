@@ -34,6 +34,8 @@ def test_a_weekend_visit_is_asked_for_then_approved_and_the_timeline_says_both()
     field_work = world.services.field_work
 
     field_work.request_overtime(number, WANG, starts_at=SATURDAY_0900, ends_at=SATURDAY_1500, note="客户周末停产检修")
+    [told] = [m for m in world.notifier.sent if m.purpose == "overtime_request"]
+    assert told.recipient == "supervisor@service-desk.local" and number in told.subject and "节假日" in told.text
     [visit] = field_work.overtime_requests()[0][1:]
     assert (visit.id, visit.reasons, visit.state, visit.hours) == ("O1", (OvertimeReason.HOLIDAY,),
                                                                    OvertimeState.REQUESTED, 6.0)
