@@ -155,8 +155,8 @@ def _on_call(parser: argparse.ArgumentParser, store: DynamoConfig, args: argpars
             print(f"not a valid on-call holder:\n{error}", file=sys.stderr)
             return 2
     set_on_call(store, args.scope, role, holder)
-    holder = f"{args.name} is on call" if args.action == "set" else "nobody is on call"
-    print(f"{args.scope}: {holder} for {role.value}")
+    who = f"{args.name} is on call" if args.action == "set" else "nobody is on call"
+    print(f"{args.scope}: {who} for {role.value}")
     return 0
 
 
