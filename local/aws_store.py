@@ -38,7 +38,8 @@ short log of the requests that changed something since (``local/snapshots.py`` h
   table for each of its items, and every form post is slower than the last.
 
 Run: ``python -m local.aws_store`` (env ``LOCAL_AWS_PORT``, default 5000; ``LOCAL_STATE_DIR``, default
-``.local`` in the repository). ``GET /_local/health`` answers 200 once the state is restored;
+``.local`` in the repository). ``GET /_local/health`` answers 200 once the state is restored, and says
+whether a snapshot is being written (``snapshotting``);
 ``GET /_local/sent-messages`` lists the emails and text messages sent, oldest first (``?limit=&skip=``:
 one page counted from the newest; the header ``X-Total-Count`` says how many there are);
 ``POST /_local/sync`` makes every request answered so far durable and says how many lines the logs
@@ -204,7 +205,8 @@ class DurableRecordingMiddleware:
             # Until the state is restored nobody may read half of it or write in between.
             status = "200 OK" if self.ready.is_set() else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json"), ("Retry-After", "1")])
-            return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary}).encode()]
+            return [json.dumps({"ready": self.ready.is_set(), **self.replay_summary,
+                                "snapshotting": self._snapshotting}).encode()]
         if path == SYNC_PATH:
             if environ.get("REQUEST_METHOD") == "POST":
                 self.sync(self._written)

@@ -160,9 +160,16 @@ class Stack:
         chalice = self.spawn_app(saved) if saved else None
 
         os.environ.update(self.environment())
+        from botocore import handlers
+
         from chalicelib.adapters.provision import LINK_SIGNING_SECRET, ensure_resources, local_environment
         from chalicelib.settings import Settings
+        from local.dev_server import mark_deferred
         from local.scheduler import apply_stage_environment
+
+        # The resources' and demo accounts' writes (a few dozen at every start) are made durable by one
+        # fsync once they are all in, as the app's are (local/dev_server.py), not one fsync each.
+        handlers.BUILTIN_HANDLERS.append(("before-send", mark_deferred))
 
         self.wait_for("local AWS", f"{self.aws_url}/_local/health", store, healthy_only=True)
         # What chalice local and the scheduler add from .chalice/config.json, so the settings read here
@@ -184,6 +191,8 @@ class Stack:
         os.environ.update(provisioned)
         seed_demo_roster(Settings())
         seed_demo_staff(pool_id)
+        with urllib.request.urlopen(urllib.request.Request(f"{self.aws_url}/_local/sync", method="POST"), timeout=60):
+            pass
         if provisioned != saved:  # a new state directory, or other ports: the app must know
             if chalice is not None:
                 print("run: the resources' settings changed since the last start; restarting the app", flush=True)

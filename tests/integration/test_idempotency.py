@@ -39,12 +39,14 @@ def make(request):
 
 
 class Work:
-    """Counts its runs; the first run may be held until ``release`` is set."""
+    """Counts its runs; the first run may take ``hold_seconds``, or last until ``release`` is set."""
 
-    def __init__(self, hold_seconds: float = 0.0):
+    def __init__(self, hold_seconds: float = 0.0, *, until_released: bool = False):
         self.runs = 0
         self.started = threading.Event()
+        self.release = threading.Event()
         self.hold_seconds = hold_seconds
+        self.until_released = until_released
         self._lock = threading.Lock()
 
     def __call__(self) -> dict:
@@ -53,8 +55,22 @@ class Work:
             run = self.runs
         self.started.set()
         if run == 1:
+            if self.until_released:
+                assert self.release.wait(60), "never released"
             time.sleep(self.hold_seconds)
         return {"number": f"SD-{run}"}
+
+    def meanwhile(self, call):
+        """``call`` once the first run has started, then the first run may end."""
+
+        def run():
+            assert self.started.wait(60), "the first run never started"
+            try:
+                return call()
+            finally:
+                self.release.set()
+
+        return run
 
 
 def in_threads(*calls):
@@ -84,9 +100,9 @@ def test_a_repeat_during_a_slow_first_run_waits_for_it_and_gets_the_same_result(
 
 
 def test_a_repeat_waits_only_so_long(make):
-    runner, work = make(wait_seconds=0.3), Work(hold_seconds=1.5)
+    runner, work = make(wait_seconds=0.3), Work(until_released=True)
     first, repeat = in_threads(lambda: runner.run("intake", "k", {"a": 1}, work),
-                               lambda: runner.run("intake", "k", {"a": 1}, work))
+                               work.meanwhile(lambda: runner.run("intake", "k", {"a": 1}, work)))
     assert first == {"number": "SD-1"}
     assert isinstance(repeat, StillInProgress)
     assert runner.run("intake", "k", {"a": 1}, work) == {"number": "SD-1"}
@@ -104,9 +120,9 @@ def test_a_first_run_that_raised_leaves_the_key_free(make):
 
 
 def test_a_key_with_other_content_is_refused_even_while_the_first_runs(make):
-    runner, work = make(), Work(hold_seconds=0.5)
+    runner, work = make(), Work(until_released=True)
     _, other = in_threads(lambda: runner.run("intake", "k", {"a": 1}, work),
-                          lambda: runner.run("intake", "k", {"a": 2}, work))
+                          work.meanwhile(lambda: runner.run("intake", "k", {"a": 2}, work)))
     assert isinstance(other, KeyReused)
     with pytest.raises(KeyReused):
         runner.run("intake", "k", {"a": 2}, work)
@@ -133,23 +149,37 @@ def stored_records() -> list[dict]:
     )["Items"]
 
 
+def lock_runs_out() -> None:
+    """The lock's seconds pass: the in-progress record reads as it will once its lock has run out."""
+    [record] = stored_records()
+    boto3.client("dynamodb").update_item(
+        TableName=TABLE, Key={"pk": record["pk"], "sk": record["sk"]},
+        UpdateExpression="SET in_progress_expiration = :past",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time() * 1000) - 1)}},
+    )
+
+
 def test_a_lock_left_by_a_request_that_died_is_taken_over_after_seconds(table):
-    runner = IdempotentRunner(TABLE, expires_after_seconds=3600, lock_seconds=LOCK_SECONDS, wait_seconds=0)
+    # Seconds, not the function's timeout; long enough that "at once" is still within it on a busy machine.
+    lock_seconds = 10
+    runner = IdempotentRunner(TABLE, expires_after_seconds=3600, lock_seconds=lock_seconds, wait_seconds=0)
     crash_holding(runner, "k")
     [record] = stored_records()
     assert record["status"]["S"] == "INPROGRESS"
-    assert int(record["in_progress_expiration"]["N"]) <= (time.time() + LOCK_SECONDS) * 1000
+    assert int(record["in_progress_expiration"]["N"]) <= (time.time() + lock_seconds) * 1000
 
     with pytest.raises(StillInProgress):  # at once: it might still be working
         runner.run("intake", "k", {"a": 1}, Work())
-    time.sleep(LOCK_SECONDS + 0.1)
+    lock_runs_out()
     assert runner.run("intake", "k", {"a": 1}, Work()) == {"number": "SD-1"}
     assert [r["status"]["S"] for r in stored_records()] == ["COMPLETED"]
 
 
 def test_a_retry_right_after_a_crash_waits_out_the_lock_and_opens_the_ticket(table):
-    runner = IdempotentRunner(TABLE, expires_after_seconds=3600, lock_seconds=LOCK_SECONDS, wait_seconds=5)
+    # No renewal here (the holder died), so a short lock is safe even on a busy machine.
+    lock_seconds = 0.3
+    runner = IdempotentRunner(TABLE, expires_after_seconds=3600, lock_seconds=lock_seconds, wait_seconds=5)
     crash_holding(runner, "k")
     started = time.monotonic()
     assert runner.run("intake", "k", {"a": 1}, Work()) == {"number": "SD-1"}
-    assert time.monotonic() - started < LOCK_SECONDS + 1.5
+    assert time.monotonic() - started < lock_seconds + 1.5

@@ -199,6 +199,7 @@ def test_every_accepted_write_survives_kill_9(store: Store) -> None:
         "snapshot": 0,
         "restored": 17,
         "refused": 0,
+        "snapshotting": False,
     }
     assert_everything_is_back(store)
 

@@ -70,6 +70,15 @@ def health(stack: LocalStack) -> dict[str, int]:
         return dict(json.load(response))
 
 
+def snapshot_written(stack: LocalStack) -> dict[str, int]:
+    """The stand-in's health once no snapshot is being written (the last one's child has finished)."""
+    deadline = time.monotonic() + RESTART_BOUND_SECONDS
+    while (state := health(stack))["snapshotting"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not state["snapshotting"], "the last snapshot is still being written"
+    return state
+
+
 def without_ids(messages: list[SentMessage]) -> list[tuple[str, str, str, str, str]]:
     return [(m.kind, m.to, m.source, m.subject, m.body) for m in messages]
 
@@ -87,9 +96,8 @@ def test_a_restart_loads_the_snapshot_and_every_ticket_and_message_is_there(stac
     sent_before = sent_messages(stack.aws_url, timeout=30)
     assert len(sent_before) >= 2 * len(receipts)
     # Several snapshots were taken on the way; the writes since the last are a short log.
-    time.sleep(3)  # the last snapshot's child finishing
+    written = snapshot_written(stack)
     since_snapshot = logged_writes(stack.state_dir)
-    written = health(stack)
     assert snapshots.snapshots(stack.state_dir), "no snapshot was written"
 
     started = time.monotonic()

@@ -205,10 +205,27 @@ def test_the_apps_report_part_function_is_found_with_its_queue_and_listed():
     assert "monthly_report\tcron(0 17 * * ? *)" in listed.stdout.splitlines()
 
 
+class NoticedLock:
+    """The scheduler's one-job-at-a-time lock, noting when someone has to wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.waited_for = threading.Event()
+
+    def __enter__(self) -> NoticedLock:
+        if not self._lock.acquire(blocking=False):
+            self.waited_for.set()
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.release()
+
+
 def test_a_queued_part_waits_for_a_running_job_and_runs_as_soon_as_it_ends(sqs):
     parts_queue(sqs)
     received = []
-    one_at_a_time = threading.Lock()
+    one_at_a_time = NoticedLock()
     stop = threading.Event()
     thread = threading.Thread(
         target=consume_forever,
@@ -218,9 +235,11 @@ def test_a_queued_part_waits_for_a_running_job_and_runs_as_soon_as_it_ends(sqs):
     try:
         with one_at_a_time:  # a scheduled job is running
             thread.start()
-            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="parts")["QueueUrl"], MessageBody="day 1")
-            time.sleep(1.5)
+            url = sqs.get_queue_url(QueueName="parts")["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="day 1")
+            assert one_at_a_time.waited_for.wait(60), "the consumer never asked for the lock"
             assert received == []
+            assert waiting(sqs, url) == (1, 0), "not even received while the job runs"
         wait_until(lambda: received)
 
         assert received == ["day 1"]
