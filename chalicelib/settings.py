@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     idempotency_wait_seconds: float = Field(
         20, ge=0, description="How long a repeated form waits for the first one still being submitted (then 409)"
     )
+    webhook_cache_seconds: float = Field(
+        60, ge=0, description="How long a function keeps the webhook subscriptions it read (every ticket write "
+        "consults them): one made or removed by another function takes effect within this"
+    )
     # Limits on the anonymous front door (the form and POST /api/requests); the desk's own entries are
     # never limited. A plant reporting several machines at once stays well under them; a script does not.
     intake_limit_phone_per_hour: int = Field(

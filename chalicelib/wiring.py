@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.services.sla import SlaConfig, SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
-    from chalicelib.services.webhooks import WebhookService, WebhookStore
+    from chalicelib.services.webhooks import SubscriptionCache, WebhookService, WebhookStore
 
 
 @dataclass(frozen=True)
@@ -135,13 +135,13 @@ def _aws_services() -> Services:
     from chalicelib.services.sla import SlaService
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
-    from chalicelib.services.webhooks import PublishingTickets, SubscriptionCache
+    from chalicelib.services.webhooks import PublishingTickets
 
     settings = get_settings()
     clock = clock_for(settings)
     stored = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
     # The services write through this: each write's webhook deliveries go into its own transaction.
-    tickets = PublishingTickets(stored, SubscriptionCache(webhook_store(settings)).current)
+    tickets = PublishingTickets(stored, _webhook_subscriptions().current)
     stored_config = DynamoConfig(settings.table_name)
     config_store = HolidayAwareConfig(stored_config, HolidayCalendars(stored_config, timezone=settings.timezone))
     sns = SnsSender()
@@ -469,7 +469,16 @@ def _aws_webhooks() -> WebhookService:
     from chalicelib.services.webhooks import WebhookService
 
     settings = get_settings()
-    return WebhookService(webhook_store(settings), read_secret, services().clock)
+    return WebhookService(webhook_store(settings), read_secret, services().clock, _webhook_subscriptions().clear)
+
+
+@cache
+def _webhook_subscriptions() -> SubscriptionCache:
+    """One per function: its ticket writes read through it, and its own subscribing clears it."""
+    from chalicelib.services.webhooks import SubscriptionCache
+
+    settings = get_settings()
+    return SubscriptionCache(webhook_store(settings), seconds=settings.webhook_cache_seconds)
 
 
 def webhook_store(settings: Settings) -> WebhookStore:
@@ -498,6 +507,7 @@ def raw_email_sender(settings: Settings) -> RawEmailSender:
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     _aws_services.cache_clear()
+    _webhook_subscriptions.cache_clear()
     _aws_reports.cache_clear()
     _aws_nameplates.cache_clear()
     _aws_search.cache_clear()

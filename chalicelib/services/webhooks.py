@@ -36,8 +36,6 @@ from chalicelib.services.ports import Clock, DeliveryError, TicketRepository
 
 logger = Logger(child=True)
 
-# How long a function keeps the subscriptions it read: a new or removed one takes effect within this.
-SUBSCRIPTIONS_CACHE_SECONDS = 60.0
 # Answers that say this request will never be taken (a timeout or throttling is worth another try).
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 
@@ -81,10 +79,15 @@ class UnknownSubscription(LookupError):
 class WebhookService:
     """What an administrator does with subscriptions, and their delivery logs."""
 
-    def __init__(self, store: WebhookStore, read_secret: Callable[[str], str], clock: Clock):
+    def __init__(
+        self, store: WebhookStore, read_secret: Callable[[str], str], clock: Clock,
+        changed: Callable[[], None] = lambda: None,
+    ):
         self._store = store
         self._read_secret = read_secret
         self._clock = clock
+        # This function's own ticket writes hear of a change at once, not when their cache runs out.
+        self._changed = changed
 
     def register(self, request: SubscriptionRequest, *, actor: str) -> Subscription:
         """Refuses (``UnusableSecret``) a secret the sender could not sign with, so a wrong setup is
@@ -94,6 +97,7 @@ class WebhookService:
             **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(), created_by=actor
         )
         self._store.put(subscription)
+        self._changed()
         logger.info("webhook subscribed", extra={"subscription": subscription.id, "actor": actor})
         return subscription
 
@@ -109,6 +113,7 @@ class WebhookService:
     def remove(self, subscription_id: str, *, actor: str) -> None:
         if not self._store.delete(subscription_id):
             raise UnknownSubscription(subscription_id)
+        self._changed()
         logger.info("webhook removed", extra={"subscription": subscription_id, "actor": actor})
 
     def log(self, subscription_id: str, limit: int = 50) -> list[DeliveryAttempt]:
@@ -127,13 +132,13 @@ def check_secret(read_secret: Callable[[str], str], name: str) -> str:
 
 
 class SubscriptionCache:
-    """The subscriptions, read at most once a minute per function (every ticket write consults them)."""
+    """The subscriptions, read at most once in ``seconds`` per function (every ticket write consults them)."""
 
     def __init__(
         self,
         store: WebhookStore,
         *,
-        seconds: float = SUBSCRIPTIONS_CACHE_SECONDS,
+        seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self._store = store
@@ -156,6 +161,11 @@ class SubscriptionCache:
                 return self._subscriptions
             self._read_at = now
         return self._subscriptions
+
+    def clear(self) -> None:
+        """Read them again at the next write (keeping these, should that read fail)."""
+        if self._read_at is not None:
+            self._read_at = float("-inf")
 
 
 class PublishingTickets:

@@ -18,7 +18,7 @@ from chalicelib.domain.webhooks import (
     WebhookEvent,
     verify_signature,
 )
-from chalicelib.services.webhooks import SubscriptionCache, UnknownSubscription, UnusableSecret
+from chalicelib.services.webhooks import SubscriptionCache, UnknownSubscription, UnusableSecret, WebhookService
 from tests.fakes import fake_world, valid_report
 from tests.service.test_aftercare import closed_job, survey_token
 
@@ -246,7 +246,7 @@ def test_without_subscriptions_a_ticket_writes_no_deliveries():
 def test_subscriptions_are_read_once_a_minute_and_a_failed_read_keeps_the_ones_read_before():
     world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
     seconds = [0.0]
-    cache = SubscriptionCache(world.webhooks, monotonic=lambda: seconds[0])
+    cache = SubscriptionCache(world.webhooks, seconds=60, monotonic=lambda: seconds[0])
     assert cache.current() == [subscription] and world.webhooks.reads == 1
     seconds[0] = 30.0
     assert cache.current() == [subscription] and world.webhooks.reads == 1
@@ -258,4 +258,18 @@ def test_subscriptions_are_read_once_a_minute_and_a_failed_read_keeps_the_ones_r
     seconds[0] = 61.0
     assert cache.current() == [subscription]
     with pytest.raises(RuntimeError):
-        SubscriptionCache(world.webhooks).current()
+        SubscriptionCache(world.webhooks, seconds=60).current()
+
+
+def test_a_subscription_made_or_removed_in_this_function_is_heard_by_its_next_ticket_write():
+    world = fake_world()
+    world.secrets[SECRET_NAME] = SECRET
+    cache = SubscriptionCache(world.webhooks, seconds=60, monotonic=lambda: 0.0)
+    service = WebhookService(world.webhooks, world.secrets.__getitem__, world.clock, cache.clear)
+    assert cache.current() == []
+    request = SubscriptionRequest(name="ERP", url="https://erp.example.com/hooks/desk",
+                                  events=frozenset({WebhookEvent.TICKET_OPENED}), secret_name=SECRET_NAME)
+    subscription = service.register(request, actor="admin")
+    assert cache.current() == [subscription]
+    service.remove(subscription.id, actor="admin")
+    assert cache.current() == []
