@@ -31,6 +31,9 @@ from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 SECRET_PREFIX = "service-desk/webhook/"
 # Shorter signing keys are guessable; a receiver should be given at least this much randomness.
 MIN_SECRET_LENGTH = 32
+# Each ticket write carries a delivery per active subscription in its own transaction (at most 100
+# items, some taken by the write itself): more subscriptions would make ordinary writes fail.
+MOST_SUBSCRIPTIONS = 20
 SIGNATURE_HEADER = "X-ServiceDesk-Signature"
 EVENT_HEADER = "X-ServiceDesk-Event"
 DELIVERY_HEADER = "X-ServiceDesk-Delivery"

@@ -23,6 +23,7 @@ from chalicelib.domain.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     MIN_SECRET_LENGTH,
+    MOST_SUBSCRIPTIONS,
     SIGNATURE_HEADER,
     AttemptOutcome,
     DeliveryAttempt,
@@ -76,6 +77,10 @@ class UnknownSubscription(LookupError):
     pass
 
 
+class TooManySubscriptions(ValueError):
+    """As many subscriptions are active as every ticket write can carry deliveries for."""
+
+
 class WebhookService:
     """What an administrator does with subscriptions, and their delivery logs."""
 
@@ -93,6 +98,8 @@ class WebhookService:
         """Refuses (``UnusableSecret``) a secret the sender could not sign with, so a wrong setup is
         found now, not at the first delivery."""
         check_secret(self._read_secret, request.secret_name)
+        if len([s for s in self._store.subscriptions() if s.active]) >= MOST_SUBSCRIPTIONS:
+            raise TooManySubscriptions()
         subscription = Subscription(
             **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(), created_by=actor
         )

@@ -23,12 +23,18 @@ from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.sla_projection import SlaState
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import IllegalTransition, Ticket
-from chalicelib.domain.webhooks import MIN_SECRET_LENGTH, DeliveryAttempt, Subscription, SubscriptionRequest
+from chalicelib.domain.webhooks import (
+    MIN_SECRET_LENGTH,
+    MOST_SUBSCRIPTIONS,
+    DeliveryAttempt,
+    Subscription,
+    SubscriptionRequest,
+)
 from chalicelib.i18n import normalize_language, t
 from chalicelib.services.ports import StaleTicket
 from chalicelib.services.queue import UnknownTicket
 from chalicelib.services.search import PAGE_SIZE, BadCursor
-from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
+from chalicelib.services.webhooks import TooManySubscriptions, UnknownSubscription, UnusableSecret
 from chalicelib.web import openapi, technician
 from chalicelib.web.api import BAD, Error
 from chalicelib.web.approvals import APPROVERS, RejectForm
@@ -469,6 +475,8 @@ def add_webhook() -> Response:
     except UnusableSecret as unusable:
         message = t(lang, "error.api.webhook_secret", detail=str(unusable), min=MIN_SECRET_LENGTH)
         raise InvalidFields({"secret_name": message}) from None
+    except TooManySubscriptions:
+        raise InvalidFields({"url": t(lang, "error.api.webhook_too_many", most=MOST_SUBSCRIPTIONS)}) from None
     return _json(subscription, 201)
 
 

@@ -11,9 +11,15 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.webhooks import MIN_SECRET_LENGTH, SECRET_PREFIX, SubscriptionRequest, WebhookEvent
+from chalicelib.domain.webhooks import (
+    MIN_SECRET_LENGTH,
+    MOST_SUBSCRIPTIONS,
+    SECRET_PREFIX,
+    SubscriptionRequest,
+    WebhookEvent,
+)
 from chalicelib.i18n import t
-from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
+from chalicelib.services.webhooks import TooManySubscriptions, UnknownSubscription, UnusableSecret
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
@@ -72,6 +78,8 @@ def add_webhook() -> Response:
     except UnusableSecret as unusable:
         message = t(lang, "error.api.webhook_secret", detail=str(unusable), min=MIN_SECRET_LENGTH)
         return _page(400, {"secret_name": message}, values)
+    except TooManySubscriptions:
+        return _page(400, {"url": t(lang, "error.api.webhook_too_many", most=MOST_SUBSCRIPTIONS)}, values)
     return _see_other(f"/staff/webhooks?done=added&lang={lang}")
 
 

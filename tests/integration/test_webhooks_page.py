@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import boto3
 
 from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.webhooks import MOST_SUBSCRIPTIONS
 from tests.fakes import valid_report
 from tests.integration.test_staff_api import SECRET, SECRET_NAME, deliver
 
@@ -28,6 +29,18 @@ def subscription_form(**overrides):
         "secret_name": SECRET_NAME,
         **overrides,
     }
+
+
+def test_one_subscription_too_many_is_answered_next_to_the_address_in_the_pages_language(client, staff_token):
+    admin = staff_token("ops-admin", StaffRole.ADMIN)
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET_NAME, SecretString=SECRET)
+    for _ in range(MOST_SUBSCRIPTIONS):
+        assert page(client, admin, body=subscription_form()).status_code == 303
+    refused = page(client, admin, body=subscription_form(), lang="zh-CN")
+    assert refused.status_code == 400 and "这是上限" in refused.body.decode()
+    api = client.http.post("/api/v1/webhooks?lang=en", body=json.dumps(subscription_form()),
+                           headers={"Cookie": f"sd_staff={admin}", "Content-Type": "application/json"})
+    assert api.status_code == 400 and "the most the desk can send to" in json.loads(api.body)["fields"]["url"]
 
 
 def test_an_admin_subscribes_a_receiver_and_reads_its_delivery_log(client, staff_token):

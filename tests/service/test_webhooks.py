@@ -12,13 +12,20 @@ from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.ticket import Priority
 from chalicelib.domain.webhooks import (
+    MOST_SUBSCRIPTIONS,
     SIGNATURE_HEADER,
     AttemptOutcome,
     SubscriptionRequest,
     WebhookEvent,
     verify_signature,
 )
-from chalicelib.services.webhooks import SubscriptionCache, UnknownSubscription, UnusableSecret, WebhookService
+from chalicelib.services.webhooks import (
+    SubscriptionCache,
+    TooManySubscriptions,
+    UnknownSubscription,
+    UnusableSecret,
+    WebhookService,
+)
 from tests.fakes import fake_world, valid_report
 from tests.service.test_aftercare import closed_job, survey_token
 
@@ -245,6 +252,7 @@ def test_without_subscriptions_a_ticket_writes_no_deliveries():
 
 def test_subscriptions_are_read_once_a_minute_and_a_failed_read_keeps_the_ones_read_before():
     world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
+    world.webhooks.reads = 0  # subscribing read them too
     seconds = [0.0]
     cache = SubscriptionCache(world.webhooks, seconds=60, monotonic=lambda: seconds[0])
     assert cache.current() == [subscription] and world.webhooks.reads == 1
@@ -259,6 +267,18 @@ def test_subscriptions_are_read_once_a_minute_and_a_failed_read_keeps_the_ones_r
     assert cache.current() == [subscription]
     with pytest.raises(RuntimeError):
         SubscriptionCache(world.webhooks, seconds=60).current()
+
+
+def test_no_more_subscriptions_than_a_ticket_write_can_carry_deliveries_for():
+    world, first = subscribed(WebhookEvent.TICKET_OPENED)
+    request = SubscriptionRequest(name="ERP", url="https://erp.example.com/hooks/desk",
+                                  events=frozenset({WebhookEvent.TICKET_OPENED}), secret_name=SECRET_NAME)
+    for _ in range(MOST_SUBSCRIPTIONS - 1):
+        world.webhook_service.register(request, actor="admin")
+    with pytest.raises(TooManySubscriptions):
+        world.webhook_service.register(request, actor="admin")
+    world.webhook_service.remove(first.id, actor="admin")
+    world.webhook_service.register(request, actor="admin")  # one removed makes room for one
 
 
 def test_a_subscription_made_or_removed_in_this_function_is_heard_by_its_next_ticket_write():
