@@ -27,7 +27,6 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain import overtime, uploads
 from chalicelib.domain.aftercare import after_care_due
-from chalicelib.domain.calendars import CHINA_BUSINESS_HOURS
 from chalicelib.domain.closure import (
     FORM_TYPES,
     MAX_FORM_BYTES,
@@ -221,10 +220,11 @@ class FieldWorkService:
         """A visit on a holiday or outside working hours is reported to the supervisor, who approves it."""
 
         told: list[OutboxMessage] = []
+        calendar = self._sla.working_calendar()
 
         def change(ticket: Ticket) -> dict[str, object]:
             visit = overtime.request(ticket.overtime, technician=user.username, starts_at=starts_at,
-                                     ends_at=ends_at, note=note, calendar=CHINA_BUSINESS_HOURS, now=self._clock.now())
+                                     ends_at=ends_at, note=note, calendar=calendar, now=self._clock.now())
             return {"overtime": (*ticket.overtime, visit)}
 
         def tell_the_supervisor(moved: Ticket) -> list[OutboxMessage]:

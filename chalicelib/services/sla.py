@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.domain.calendars import CHINA_BUSINESS_HOURS, BusinessHours
 from chalicelib.domain.escalation import (
     Ladder,
     Person,
@@ -109,6 +110,12 @@ class SlaService:
 
     def plans(self) -> PlanRegistry:
         return PlanRegistry(self._config_store.plans())
+
+    def working_calendar(self) -> BusinessHours:
+        """The desk's working hours, on the holiday book as operators keep it: reading the plans brings the
+        book up to date, and a function that has not read them yet knows only the built-in days."""
+        self._config_store.plans()
+        return CHINA_BUSINESS_HOURS
 
     def schedule(
         self, ticket: Ticket, events: list[TicketEvent], now: datetime | None = None,

@@ -1,10 +1,12 @@
 """A visit on a public holiday, at the weekend or outside working hours is reported to the supervisor,
 who approves or declines it (000 §4.4.3): recorded on the ticket and on its timeline."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from chalicelib.domain.calendars import holiday_book, use_holiday_book
+from chalicelib.domain.holidays import Holiday, HolidayBook, YearSchedule
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.overtime import AlreadyDecided, NotOvertime, OvertimeReason, OvertimeState
 from chalicelib.domain.reports import ReportBuilder, ReportMonth
@@ -51,6 +53,23 @@ def test_a_weekend_visit_is_asked_for_then_approved_and_the_timeline_says_both()
         "note: 客户周末停产检修",
         "Visit outside working time decided: O1: 2026-11-28 09:00 to 2026-11-28 15:00 (6.0 h); approved",
     ]
+
+
+def test_a_fresh_function_classifies_a_visit_by_the_holidays_operators_stored():
+    world = fake_world()
+    number = dispatched_job(world)
+    built_in = holiday_book()
+    world.services.config.put_calendar(YearSchedule(
+        year=2026, official=True, source="a day off the operators added",
+        holidays=(Holiday(date=date(2026, 11, 30), name="厂庆"),),
+    ))
+    use_holiday_book(HolidayBook())  # another function: nothing read yet but the built-in days
+    try:
+        world.services.field_work.request_overtime(number, WANG, starts_at=MONDAY_1000, ends_at=MONDAY_1200)
+    finally:
+        use_holiday_book(built_in)
+    [visit] = world.tickets.get(number).overtime
+    assert visit.reasons == (OvertimeReason.HOLIDAY,)
 
 
 def test_an_evening_visit_is_overtime_and_one_within_working_hours_needs_no_approval():
