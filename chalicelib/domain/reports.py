@@ -17,8 +17,8 @@ What each figure is read from
 * **Times** (hours, wall clock from creation): to the first ``record_contact``, ``dispatch``,
   ``check_in`` and to the fault resolved (``resolve``, else the acceptance form ``upload_acceptance``).
   Median and 90th percentile by linear interpolation between closest ranks (``percentile``).
-* **Dispatches**: person-times = technicians newly sent by each ``dispatch`` event (``after.assignees``
-  not in ``before.assignees``); days on site = from each ``check_in`` to the next
+* **Dispatches**: person-times = technicians newly sent by each ``dispatch`` event (its ``assignees``
+  not among the ``previous`` ones); days on site = from each ``check_in`` to the next
   ``report_departure``, ``upload_acceptance``, ``approve`` or ``cancel`` (a visit still going on at
   ``now`` counts to ``now``); person-days = days on site × technicians on the job then.
 * **Costs** (CNY): the work report on the filed acceptance form (``Ticket.acceptance.work.costs``,
@@ -61,6 +61,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain import billing
+from chalicelib.domain.events import Dispatched
 from chalicelib.domain.overtime import OvertimeState
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState, Schedule
@@ -619,11 +620,9 @@ def _field_work(timeline: Sequence[TicketEvent], now: datetime) -> tuple[int, in
             arrived = None
 
     for event in timeline:
-        if event.action == Action.DISPATCH:
-            before = set(_names(event.before.get("assignees")))
-            after = _names(event.after.get("assignees"))
-            crew = len(after) or crew
-            newly = [name for name in after if name not in before]
+        if isinstance(dispatched := event.payload, Dispatched):
+            crew = len(dispatched.assignees) or crew
+            newly = [name for name in dispatched.assignees if name not in dispatched.previous]
             if newly:
                 dispatches += 1
                 person_times += len(newly)
@@ -634,12 +633,6 @@ def _field_work(timeline: Sequence[TicketEvent], now: datetime) -> tuple[int, in
             leave(event.at)
     leave(now)
     return person_times, dispatches, days, person_days
-
-
-def _names(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return []
 
 
 def _money(value: Any) -> Decimal | None:

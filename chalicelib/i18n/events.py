@@ -216,8 +216,7 @@ class _Writer:
             old = before.get(name)
             if old not in (None, "", []) and old != after[name]:
                 new = self.t("timeline.change", before=self.value(name, old), after=new)
-            after_text = new
-            out.append(self.t("timeline.field", name=self.known(f"timeline.field.{name}", name), value=after_text))
+            out.append(self.t("timeline.field", name=self.known(f"timeline.field.{name}", name), value=new))
         return out
 
     def milestone(self, value: object) -> str:
