@@ -11,6 +11,7 @@ checks what must always hold:
 - no message goes out twice;
 - a step on a deadline counted round the clock (the technician's arrival and daily reports) never waits
   for anyone's morning: out of hours it goes to whoever is on call, or to the level itself;
+- a technician is told of a job once each time he is newly chosen for it, never again by a re-dispatch;
 - after a whole sweep, no step whose time has come is left untaken.
 
 Besides the job's moves, the technician reports from site (meeting his own deadlines), anyone told of a
@@ -40,7 +41,7 @@ from chalicelib.domain.ticket import Action, Priority, Status
 from chalicelib.services.sla import SweepPass
 from ops.check_invariants import due_index_violations
 from ops.config import DEMO_ROSTER
-from tests.fakes import fake_world, valid_report
+from tests.fakes import TECHNICIAN_CONTACTS, fake_world, valid_report
 
 WANG = StaffUser(username="tech-wang", roles=frozenset({StaffRole.TECHNICIAN}))
 # Up to a night: steps fall in and out of working hours, where who is told changes.
@@ -97,6 +98,16 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         number = self.numbers[pick % len(self.numbers)]
         if self.world.tickets.get(number).status in (Status.TRIAGED, Status.DISPATCHED):
             self.world.services.desk.classify(number, actor="sup", priority=priority)
+
+    @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1),
+          technicians=st.sampled_from([("tech-wang",), ("tech-wang", "tech-li")]))
+    def the_supervisor_dispatches_again(self, pause: timedelta, pick: int, technicians: tuple[str, ...]) -> None:
+        """A second pair of hands before anyone is on site, or the second taken off again (王工, whose moves
+        this machine makes, stays on the job)."""
+        self.world.clock.advance(pause)
+        number = self.numbers[pick % len(self.numbers)]
+        if self.world.tickets.get(number).status == Status.DISPATCHED:
+            self.world.services.desk.dispatch(number, actor="sup", technicians=technicians)
 
     @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1), daily=st.booleans())
     def the_technician_reports_from_site(self, pause: timedelta, pick: int, daily: bool) -> None:
@@ -224,6 +235,20 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
                 and any(d in m.purpose for d in ROUND_THE_CLOCK) and m.attempts == 0
                 and m.next_attempt_at > m.created_at]
         assert held == []
+
+    @invariant()
+    def a_technician_is_told_of_a_job_once_each_time_he_is_newly_chosen(self) -> None:
+        for number in self.numbers:
+            chosen: Counter[str] = Counter()
+            for event in self.world.tickets.events(number):
+                if event.action == Action.DISPATCH:
+                    before = set(event.before.get("assignees") or ())
+                    chosen.update(name for name in event.after.get("assignees") or () if name not in before)
+            told = Counter(m.recipient for m in self.world.tickets.messages.values()
+                           if m.ticket_number == number and m.purpose == "dispatch_notice")
+            expected = Counter({address: chosen[name] for name, contact in TECHNICIAN_CONTACTS.items()
+                                for address in (contact.phone, contact.email) if address and chosen[name]})
+            assert told == expected, number
 
     @invariant()
     def no_message_is_sent_twice(self) -> None:
