@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 def _config(service: str) -> Config:
     from botocore.config import Config
 
-    retries = Config(retries={"mode": "standard", "max_attempts": 3})
+    # Connections: the sweep and the delivery run share each client among their threads (SWEEP_WORKERS,
+    # up to 64); botocore's pool of 10 would make the others wait for a connection.
+    retries = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
     if service != "s3":
         return retries
     # SigV4 always: botocore still presigns with SigV2 in us-east-1, which S3 refuses for KMS-encrypted

@@ -376,7 +376,9 @@ def _run_clock(
         end = pause.end if pause.end is not None else now
         if stop is not None:
             end = min(end, stop)
-        if end <= cursor:
+        # A pause still open stops the clock even at the moment it began (nothing paused yet, but the
+        # clock no longer runs); a finished one that ended before the cursor changes nothing.
+        if end <= cursor and not (pause.end is None and end == cursor and (stop is None or stop > now)):
             continue
         if pause.start > cursor:
             available = calendar.between(cursor, pause.start)
