@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from chalicelib.adapters.dynamodb_config import DynamoConfig
 from chalicelib.domain.calendars import BusinessHours
-from chalicelib.domain.escalation import Person, Roster
+from chalicelib.domain.escalation import LADDER, Person, Roster
 from chalicelib.domain.holidays import HolidayBook, YearSchedule, years_to_cover
 from chalicelib.domain.plans import DEFAULT_PLANS, Role, ServicePlan
 from chalicelib.domain.sms_budget import told_by_sms_only
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", type=Path, help="JSON file for 'put'")
     on_call = parser.add_argument_group("on-call", "who answers a level out of hours on 24/7 deadlines")
     on_call.add_argument("--scope", default="default", help="default, region:CN-GD or product:<line>")
-    on_call.add_argument("--level", choices=[role.value for role in Role])
+    on_call.add_argument("--level", choices=[role.value for role in LADDER])
     on_call.add_argument("--name")
     on_call.add_argument("--phone")
     on_call.add_argument("--email")
