@@ -36,10 +36,19 @@ def level_of(role: Role) -> int:
     return LADDER.index(role) + 1 if role in LADDER else 0
 
 
-def taken_key(breach: str, role: Role) -> str:
-    """What taking a step records. The owner below the ladder taking his own warning says "I am on it":
-    it is kept apart from the breach, so it stops no climb above him."""
-    return breach if role in LADDER else f"owner:{breach}"
+def taken_key(breach: str, role: Role, owner: Role) -> str:
+    """What taking a step records. The deadline's owner taking it (his own warning or prompt, a supervisor
+    as much as a technician) says "I am on it": it is kept apart from the breach, so it stops no climb;
+    only someone above the owner taking it does."""
+    return f"owner:{breach}" if role == owner or role not in LADDER else breach
+
+
+def owner_of(breach: str) -> Role:
+    """Who owns the deadline a breach (``breach_key``: ``milestone@due``) is about."""
+    try:
+        return OWNERS.get(Milestone(breach.partition("@")[0]), Role.SUPERVISOR)
+    except ValueError:
+        return Role.SUPERVISOR
 DEFAULT_CLIMB_AFTER = timedelta(hours=1)
 
 

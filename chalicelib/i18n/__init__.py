@@ -196,7 +196,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "ack.done": "已认领，{name}。不会再向上级升级此超时。",
         "ack.already": "此超时已有人认领。",
         "ack.take.ahead": "我来处理（认领此时限）",
-        "ack.done.ahead": "已认领，{name}。此时限若超时，只告知第 1 级，不再向上级升级。",
+        "ack.done.ahead": "已认领，{name}。已记入服务单记录；此时限若仍超时，照常告知上级。",
         "ack.already.ahead": "此时限已有人认领。",
         "ack.take.notice": "我来处理（认领此服务单）",
         "ack.done.notice": "已认领，{name}。已记入服务单记录。",
@@ -400,8 +400,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "ack.done": "Taken by {name}. This breach will not escalate further.",
         "ack.already": "Someone already took this breach.",
         "ack.take.ahead": "I'll take it (own this deadline)",
-        "ack.done.ahead": "Taken by {name}. If this deadline is missed, only level 1 is told; it will not escalate "
-        "further.",
+        "ack.done.ahead": "Taken by {name}. Recorded on the ticket's timeline; if this deadline is still missed, "
+        "the levels above are told as usual.",
         "ack.already.ahead": "Someone already took this deadline.",
         "ack.take.notice": "I'll take it (own this job)",
         "ack.done.notice": "Taken by {name}. Recorded on the ticket's timeline.",

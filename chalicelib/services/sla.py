@@ -27,6 +27,7 @@ from chalicelib.domain.escalation import (
     describe,
     hold_until_working_time,
     level_of,
+    owner_of,
     taken_key,
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
@@ -413,7 +414,7 @@ class SlaService:
         if not breach:
             raise BadLink()
         role = Role(str(claims["role"]))
-        taking = taken_key(str(breach), role)
+        taking = taken_key(str(breach), role, owner_of(str(breach)))
         # Links signed before every step could be taken name no kind: only breaches had a button then.
         kind = StepKind(str(claims.get("kind") or StepKind.BREACH.value))
         for _ in range(DECIDE_ATTEMPTS):
@@ -441,7 +442,8 @@ class SlaService:
     def taken_by(self, claims: dict[str, object]) -> bool:
         """Whether what a link is about has been taken (by its owner, for an owner's link)."""
         taken = self._tickets.escalation_state(str(claims["ticket"]))[1]
-        return taken_key(str(claims.get("breach")), Role(str(claims["role"]))) in taken
+        breach = str(claims.get("breach"))
+        return taken_key(breach, Role(str(claims["role"])), owner_of(breach)) in taken
 
 
 def set_on_call(store: ConfigStore, scope: str, role: Role, holder: Person | None) -> Roster:

@@ -15,7 +15,7 @@ def token_of(message) -> str:
     return message.text.split("/escalations/")[1].split()[0]
 
 
-def test_taking_a_warning_keeps_the_breach_one_level_above_the_owner_and_stops_the_climb():
+def test_the_supervisor_taking_his_own_warning_stops_no_climb_above_him():
     world = fake_world()
     number = critical_ticket(world)
     world.clock.advance(timedelta(minutes=90))  # dispatch (2 h) warned at 1.5 h
@@ -28,7 +28,7 @@ def test_taking_a_warning_keeps_the_breach_one_level_above_the_owner_and_stops_t
         world.clock.advance(timedelta(minutes=10))
         world.services.sla.sweep()
     climbed = {m.purpose.rsplit(":", 1)[-1] for m in world.notifier.sent if "breach:dispatched" in m.purpose}
-    assert climbed == {"L2"}, "the level above the owner hears of the breach; nobody above that is bothered"
+    assert climbed == {"L2", "L3"}, "only someone above the owner taking the breach stops its climb"
     taken = [e for e in world.tickets.events(number) if e.action == Action.ACKNOWLEDGE]
     assert len(taken) == 1 and taken[0].actor == "张主管" and taken[0].after["kind"] == "warning"
 

@@ -10,6 +10,8 @@ from chalicelib.domain.escalation import (
     RosterBook,
     StepKind,
     hold_until_working_time,
+    owner_of,
+    taken_key,
 )
 from chalicelib.domain.plans import STANDARD_PLAN, Milestone, Role
 from chalicelib.domain.sla import ClockFact, ClockFacts, FactKind, compute_schedule
@@ -79,6 +81,16 @@ def test_an_acknowledged_breach_stops_climbing():
         s for s in LADDER.steps(schedule, now) if s.kind == StepKind.BREACH and s.milestone == Milestone.DISPATCHED
     ).key.split(":")[1]
     assert [r for _, r, _ in dispatch_steps(now, acknowledged=frozenset({breach}))] == [Role.CHIEF_ENGINEER]
+
+
+def test_the_owner_taking_his_own_deadline_stops_no_climb_only_someone_above_him_does():
+    breach = "dispatched@20261127T043000Z"  # the supervisor owns dispatching
+    assert owner_of(breach) == Role.SUPERVISOR and owner_of("arrival_reported@20261127T043000Z") == Role.TECHNICIAN
+    assert taken_key(breach, Role.SUPERVISOR, owner_of(breach)) == f"owner:{breach}"
+    assert taken_key(breach, Role.TECHNICIAN, owner_of(breach)) == f"owner:{breach}"
+    assert taken_key(breach, Role.CHIEF_ENGINEER, owner_of(breach)) == breach
+    arrival = "arrival_reported@20261127T043000Z"
+    assert taken_key(arrival, Role.SUPERVISOR, owner_of(arrival)) == arrival, "the supervisor is above the technician"
 
 
 def test_past_the_outer_limit_the_ladder_jumps_to_the_top():
