@@ -128,7 +128,7 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         """Whoever was told of a step takes it: the owner his own warning, or a level above a breach. The
         job may move on between the take reading the ticket and writing: the take is recorded all the same."""
         told = sorted((m for m in self.world.tickets.messages.values()
-                       if m.purpose.startswith("escalation:") and "/escalations/" in m.text), key=lambda m: m.id)
+                       if m.purpose.startswith("escalation:") and "/escalations/" in m.text), key=lambda m: (m.created_at, m.purpose, m.recipient))  # not by id: ids are random, a replay must pick alike
         if not told:
             return
         link = told[pick % len(told)].text.split("/escalations/")[1].split()[0]
