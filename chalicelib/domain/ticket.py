@@ -360,12 +360,16 @@ class Ticket(BaseModel):
         before = {k: _plain(getattr(self, k)) for k in changes}
         updated = self.model_copy(update={**changes, "version": self.version + 1, "updated_at": at})
         after = {k: _plain(getattr(updated, k)) for k in changes}
-        if isinstance(details, BaseModel):
-            details = details.model_dump(mode="json", exclude={"action"})
+        payload = details if isinstance(details, BaseModel) else None
+        if payload is not None:
+            details = payload.model_dump(mode="json", exclude={"action"})
         after.update({k: _plain(v) for k, v in (details or {}).items()})
         event = TicketEvent(
             at=at, actor=actor, action=action, summary=summary, before=before, after=after, public=public
         )
+        # What the move recorded is what every reader will read back, or the move is refused here.
+        if payload is not None and event.payload != payload:
+            raise ValueError(f"a {action.value} event would not read back as the {type(payload).__name__} written")
         return updated, event
 
     def _next_status(self, action: Action) -> Status:

@@ -84,3 +84,27 @@ def test_a_payload_is_read_from_the_event_it_belongs_to():
     )
 
     assert event.payload == Cancelled(reason="客户已自行解决")
+
+
+def test_a_move_records_its_payload_and_reads_it_back_as_written():
+    from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
+
+    ticket, _ = open_ticket(
+        number="SD-2026-000001",
+        reporter=Reporter(customer_name="ACME", phone="+8613800138000", province="CN-JS", address="Suzhou"),
+        product=Product(model="KYN28-12"),
+        description="trips on closing",
+        kind=Kind.FAULT,
+        channel=Channel.WEB,
+        at=datetime(2026, 3, 1, tzinfo=UTC),
+        actor="customer",
+    )
+    paused = Paused(reason=PauseReason.SITE_NOT_READY, note="等钥匙")
+
+    _, event = ticket.apply(
+        Action.PAUSE, actor="sup", at=datetime(2026, 3, 1, 1, tzinfo=UTC), summary="", details=paused
+    )
+
+    assert event.payload == paused
+    with pytest.raises(ValueError, match="would not read back"):
+        ticket.apply(Action.CANCEL, actor="sup", at=datetime(2026, 3, 1, 1, tzinfo=UTC), summary="", details=paused)
