@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.escalation import StepKind
+from chalicelib.domain.events import Escalated, SurveyAnswered
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 
@@ -66,7 +67,8 @@ def webhook_event(event: TicketEvent) -> WebhookEvent | None:
     """What an integration hears of this timeline event, if anything. A breach is the ladder's step for
     a missed deadline (a warning, a prompt or a notice is not one)."""
     if event.action == Action.ESCALATE:
-        return WebhookEvent.DEADLINE_BREACHED if event.after.get("kind") in _BREACHES else None
+        step = event.payload
+        return WebhookEvent.DEADLINE_BREACHED if isinstance(step, Escalated) and step.kind in _BREACHES else None
     return _BY_ACTION.get(event.action)
 
 
@@ -149,13 +151,12 @@ class Delivery(BaseModel):
 
 
 def _detail(event: TicketEvent) -> dict[str, object]:
-    if event.action == Action.ESCALATE:
-        keep = ("milestone", "level", "role", "late_by_seconds", "rule")
-        return {k: event.after[k] for k in keep if k in event.after}
-    if event.action == Action.ANSWER_SURVEY:  # the scores; the customer's own words stay on the ticket
-        survey = event.after.get("survey")
-        scores = survey if isinstance(survey, dict) else {}
-        return {k: v for k, v in scores.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    match event.payload:
+        case Escalated() as step:
+            return step.model_dump(mode="json", include={"milestone", "level", "role", "late_by_seconds", "rule"})
+        case SurveyAnswered(survey=answer):  # the scores; the customer's own words stay on the ticket
+            return answer.model_dump(include={"overall", "timeliness", "attitude", "quality"})
+    # Other moves: the ticket's fields they changed (its new status, priority, plan), as the ticket has them.
     return {k: v for k, v in event.after.items() if _plain(v) and k not in _TYPED_WORDS}
 
 
