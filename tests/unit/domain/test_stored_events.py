@@ -2,8 +2,10 @@
 reads the same on every timeline and gives the SLA clock the same facts.
 
 ``tests/fixtures/stored_events.json`` holds records captured from the running flows of the service tests
-(one per shape each action wrote), plus the free-text variants the forms and old callers wrote, each with
-how it read and which clock facts it gave when it was captured.
+(one per shape each action wrote), plus the free-text variants the forms and old callers wrote, then the
+shapes written since moves record codes and values (a pause's reason code, a delivery's outcome), each
+with how it read and which clock facts it gave when it was captured. Add the new shape of a move here
+when its writer changes: every record ever written must keep loading.
 """
 
 import json
