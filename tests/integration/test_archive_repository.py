@@ -16,10 +16,11 @@ NOW = FixedClock().now()
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def stores(request, aws):
-    if request.param == "memory":
+def stores(request):
+    if request.param == "memory":  # no moto for the in-memory one
         tickets = MemoryTickets()
         return MemoryArchive(tickets), tickets
+    request.getfixturevalue("aws")
     return DynamoArchive("service-desk"), DynamoTickets("service-desk")
 
 

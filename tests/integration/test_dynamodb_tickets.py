@@ -17,10 +17,11 @@ NOW = FixedClock().now()
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def repo(request, aws):
-    if request.param == "memory":
+def repo(request):
+    if request.param == "memory":  # no moto for the in-memory one
         tickets = MemoryTickets()
         return tickets, MemoryOutbox(tickets)
+    request.getfixturevalue("aws")
     tickets = DynamoTickets("service-desk")
     return tickets, DynamoOutbox(tickets)
 

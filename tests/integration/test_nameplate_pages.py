@@ -147,8 +147,11 @@ def test_a_withdrawn_code_shows_a_polite_notice_in_both_languages(client, desk, 
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def labels(request, aws):
-    return MemoryLabels() if request.param == "memory" else DynamoArchive("service-desk")
+def labels(request):
+    if request.param == "memory":  # no moto for the in-memory one
+        return MemoryLabels()
+    request.getfixturevalue("aws")
+    return DynamoArchive("service-desk")
 
 
 def test_a_product_has_one_label_in_use_and_a_withdrawn_one_stays_on_file(labels):
