@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
                 name=args.name, url=args.url, events=frozenset(args.event), secret_name=args.secret_name
             )
             made = service.register(request, actor="ops.webhooks")
-            print(f"subscribed {made.id}: {made.url} hears {', '.join(sorted(made.events))}")
+            print(f"subscribed {made.id}: {made.shown().url} hears {', '.join(sorted(made.events))}")
         elif args.command == "list":
             for found in service.subscriptions():
-                print(f"{found.id}  {found.name}  {found.url}  {', '.join(sorted(found.events))}  {found.secret_name}")
+                print(f"{found.id}  {found.name}  {found.shown().url}  {', '.join(sorted(found.events))}  {found.secret_name}")
         elif args.command == "remove":
             service.remove(args.subscription_id, actor="ops.webhooks")
             print(f"removed {args.subscription_id}")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -124,6 +124,20 @@ class Subscription(SubscriptionRequest):
 
     def hears(self, event: WebhookEvent) -> bool:
         return self.active and event in self.events
+
+    def shown(self) -> Subscription:
+        """As pages and lists show it: its address with the query's values masked (``shown_url``)."""
+        return self.model_copy(update={"url": shown_url(self.url)})
+
+
+def shown_url(url: str) -> str:
+    """A receiver's address as listed back: a query string often carries the receiver's token, so each
+    value is masked; the stored subscription keeps them, and the sender posts to the whole address."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    names = (pair.partition("=") for pair in parts.query.split("&"))
+    return urlunsplit(parts._replace(query="&".join(f"{name}=***" if sep else name for name, sep, _ in names)))
 
 
 class TicketSummary(BaseModel):

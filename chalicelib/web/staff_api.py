@@ -461,7 +461,7 @@ for _name in MOVES:
 @guarded(blueprint)
 @staff_only(blueprint, *ADMINS)
 def list_webhooks() -> Response:
-    return _json(SubscriptionList(items=wiring.webhooks().subscriptions()))
+    return _json(SubscriptionList(items=[s.shown() for s in wiring.webhooks().subscriptions()]))
 
 
 @blueprint.route("/webhooks", methods=["POST"], content_types=["application/json"])
@@ -477,7 +477,7 @@ def add_webhook() -> Response:
         raise InvalidFields({"secret_name": message}) from None
     except TooManySubscriptions:
         raise InvalidFields({"url": t(lang, "error.api.webhook_too_many", most=MOST_SUBSCRIPTIONS)}) from None
-    return _json(subscription, 201)
+    return _json(subscription.shown(), 201)
 
 
 @blueprint.route("/webhooks/{subscription_id}", methods=["DELETE"])

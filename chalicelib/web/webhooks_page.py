@@ -41,7 +41,7 @@ def _page(status: int = 200, errors: dict[str, str] | None = None, values: dict[
         request,
         "staff_webhooks.html",
         status=status,
-        subscriptions=wiring.webhooks().subscriptions(),
+        subscriptions=[s.shown() for s in wiring.webhooks().subscriptions()],
         events=list(WebhookEvent),
         errors=errors or {},
         values=values or {"secret_name": SECRET_PREFIX},
@@ -113,5 +113,6 @@ def webhook_log(subscription_id: str) -> Response:
             message=t(lang, "error.api.webhook_not_found"),
         )
     return render(
-        request, "staff_webhook_log.html", subscription=subscription, attempts=service.log(subscription.id), quote=quote
+        request, "staff_webhook_log.html", subscription=subscription.shown(), attempts=service.log(subscription.id),
+        quote=quote,
     )

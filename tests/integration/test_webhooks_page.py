@@ -43,6 +43,22 @@ def test_one_subscription_too_many_is_answered_next_to_the_address_in_the_pages_
     assert api.status_code == 400 and "the most the desk can send to" in json.loads(api.body)["fields"]["url"]
 
 
+def test_a_token_in_the_receivers_query_string_is_never_listed_back(client, staff_token):
+    admin = staff_token("ops-admin", StaffRole.ADMIN)
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET_NAME, SecretString=SECRET)
+    api = {"Cookie": f"sd_staff={admin}", "Content-Type": "application/json"}
+    made = client.http.post("/api/v1/webhooks", headers=api, body=json.dumps(
+        subscription_form(url="https://erp.example.com/hooks?token=k7Qw9zS3cret&v=2")))
+    assert made.status_code == 201
+    subscription = json.loads(made.body)
+    listed = json.loads(client.http.get("/api/v1/webhooks", headers=api).body)["items"]
+    shown = "https://erp.example.com/hooks?token=***&v=***"
+    assert subscription["url"] == shown and [s["url"] for s in listed] == [shown]
+    for path in ("/staff/webhooks", f"/staff/webhooks/{subscription['id']}"):
+        body = page(client, admin, path).body.decode()
+        assert "token=***" in body and "k7Qw9zS3cret" not in body
+
+
 def test_an_admin_subscribes_a_receiver_and_reads_its_delivery_log(client, staff_token):
     admin = staff_token("ops-admin", StaffRole.ADMIN)
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name=SECRET_NAME, SecretString=SECRET)
