@@ -342,7 +342,7 @@ def _aws_short_links() -> ShortLinks:
                       link_signer(settings).expiry)
 
 
-# -- the monthly report (issue 5): built beside ``Services`` so that class keeps its fields ----------
+# -- the monthly report: built beside ``Services`` so that class keeps its fields ----------
 
 _reports_override: ReportService | None = None
 

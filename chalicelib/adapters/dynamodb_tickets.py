@@ -310,7 +310,7 @@ class DynamoTickets:
         )
         return [TicketEvent.model_validate(item_data(item)) for page in pages for item in page["Items"]]
 
-    # -- the monthly report (issue 5) ----------------------------------------------------------
+    # -- the monthly report ----------------------------------------------------------
 
     def tickets_created_between(self, start: datetime, end: datetime) -> Iterator[Ticket]:
         """Tickets created in [start, end), oldest first, from the ``by_month`` index (never a Scan),

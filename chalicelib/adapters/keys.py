@@ -56,12 +56,12 @@ notifications waiting to be (re)sent            Query    GSI due (sparse) due_pk
 escalation steps taken / breaches acknowledged  Query    pk=TICKET#<number>, sk begins_with LADDER#
 service plans / escalation rosters (operators)  Query    pk=CONFIG#PLAN / CONFIG#ROSTER
 idempotency records (Powertools)                pk=IDEMPOTENCY, sk=<hash of the request>
-open callback tasks due by a day (issue 5)      Query    pk=CALLBACKS#OPEN, sk <= <yyyy-mm-dd>~ (sk =
+open callback tasks due by a day                Query    pk=CALLBACKS#OPEN, sk <= <yyyy-mm-dd>~ (sk =
                                                          <due-from day>#<task id>; deleted when done,
                                                          so the list reads only open tasks)
-callback records of a month (issue 5)           Query    pk=CALLBACKS#DONE#<yyyy-mm>
-a product's maintenance schedule (issue 5)      GetItem  pk=MAINTENANCE#<serial>, sk=SCHEDULE
-maintenance visits between two days (issue 5)   Query    pk=VISITS#<yyyy-mm> per month, sk BETWEEN
+callback records of a month                     Query    pk=CALLBACKS#DONE#<yyyy-mm>
+a product's maintenance schedule                GetItem  pk=MAINTENANCE#<serial>, sk=SCHEDULE
+maintenance visits between two days             Query    pk=VISITS#<yyyy-mm> per month, sk BETWEEN
                                                          <day>#... (sk = <yyyy-mm-dd>#<serial>);
                                                          reminded once (conditional update)
 uses of a limit by one caller in a window       UpdateItem ADD on pk=LIMIT#<scope>#<sha256(subject)>,
@@ -272,7 +272,7 @@ def receivable_sk(number: str) -> str:
     return f"TICKET#{number}"
 
 
-# ---- the customer and product archive (issue 4) ----
+# ---- the customer and product archive ----
 
 CUSTOMERS_PK = "CUSTOMERS"
 CUSTOMER_PREFIX = "CUSTOMER#"
@@ -309,7 +309,7 @@ def label_pk(label_id: str) -> str:
     return f"LABEL#{label_id}"
 
 
-# ---- after closure (issue 5): callbacks and maintenance visits ----
+# ---- after closure: callbacks and maintenance visits ----
 
 CALLBACKS_OPEN_PK = "CALLBACKS#OPEN"
 SCHEDULE_SK = "SCHEDULE"

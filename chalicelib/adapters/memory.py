@@ -207,7 +207,7 @@ class MemoryTickets:
             self.timelines.setdefault(message.ticket_number, []).append(event)
         return True
 
-    # -- the monthly report (issue 5) --
+    # -- the monthly report --
 
     def tickets_created_between(self, start: datetime, end: datetime) -> Iterator[Ticket]:
         found = sorted((t for t in self.tickets.values() if start <= t.created_at < end),

@@ -94,7 +94,7 @@ FACT_FOR_ACTION: dict[Action, FactKind] = {
     Action.RESOLVE: FactKind.RESOLVED,
     Action.REFUSE_SIGNATURE: FactKind.SIGNATURE_REFUSED,
     Action.ISSUE_LOANER: FactKind.LOANER_PROVIDED,  # 002 §6.1, chalicelib/domain/loaners.py
-    # Complaints (issue 5, chalicelib/domain/complaints.py): committing the reply time is the contact
+    # Complaints (chalicelib/domain/complaints.py): committing the reply time is the contact
     # (003 §3.3), the resolution agreed with the customer is the reply, closing ends the clock.
     Action.COMMIT_REPLY: FactKind.CONTACTED,
     Action.AGREE_RESOLUTION: FactKind.RESOLVED,

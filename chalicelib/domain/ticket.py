@@ -90,13 +90,13 @@ class Action(StrEnum):
     NOTIFY = "notify"
     ESCALATE = "escalate"
     ACKNOWLEDGE = "acknowledge"
-    # The technician on site (issue 4, 000 §4.5): the arrival report to the supervisor (§4.5.4), start of
+    # The technician on site (000 §4.5): the arrival report to the supervisor (§4.5.4), start of
     # repair, fault resolved, and the report before leaving with the planned return date (§4.5.8).
     REPORT_ARRIVAL = "report_arrival"
     START_REPAIR = "start_repair"
     RESOLVE = "resolve"
     REPORT_DEPARTURE = "report_departure"
-    # Paid jobs, parts and loaners (issue 4, 000 §4.3.1, 002 §6.1; chalicelib/domain/billing.py, parts.py,
+    # Paid jobs, parts and loaners (000 §4.3.1, 002 §6.1; chalicelib/domain/billing.py, parts.py,
     # loaners.py). They keep the job where it is; money can still be invoiced and collected once it closed.
     DECIDE_BILLING = "decide_billing"
     DRAFT_QUOTE = "draft_quote"
@@ -112,11 +112,11 @@ class Action(StrEnum):
     RECEIVE_PARTS = "receive_parts"
     ISSUE_LOANER = "issue_loaner"
     RETURN_LOANER = "return_loaner"
-    # After closure (issue 5, chalicelib/domain/aftercare.py): the survey sent and answered, a callback.
+    # After closure (chalicelib/domain/aftercare.py): the survey sent and answered, a callback.
     SEND_SURVEY = "send_survey"
     ANSWER_SURVEY = "answer_survey"
     RECORD_CALLBACK = "record_callback"
-    # Complaints (issue 5, chalicelib/domain/complaints.py: the flow and what each event carries).
+    # Complaints (chalicelib/domain/complaints.py: the flow and what each event carries).
     RECORD_COMPLAINT = "record_complaint"
     COMMIT_REPLY = "commit_reply"
     ANALYSE_COMPLAINT = "analyse_complaint"
@@ -303,28 +303,28 @@ class Ticket(BaseModel):
     created_at: datetime
     updated_at: datetime
     assignees: tuple[str, ...] = ()
-    # Closure (issue 4): the filed acceptance form with the work report, and the latest refusal to sign.
+    # Closure: the filed acceptance form with the work report, and the latest refusal to sign.
     acceptance: Acceptance | None = None
     refusal: SignatureRefusal | None = None
     billing: Billing | None = None  # set by the supervisor when classifying (None: not decided yet)
     warranty: bool | None = None  # inside the contract warranty? (None: not known)
-    # Paid jobs, parts and loaners (issue 4): why free/paid, the quote, the money, parts, loaners.
+    # Paid jobs, parts and loaners: why free/paid, the quote, the money, parts, loaners.
     billing_reason: BillingReason | None = None
     quote: Quote | None = None
     account: Account | None = None
     requisitions: tuple[Requisition, ...] = ()
     loaners: tuple[Loaner, ...] = ()
     overtime: tuple[OvertimeVisit, ...] = ()  # visits outside working time and their approval (000 §4.4.3)
-    # The customer archive (issue 4, 002 §3.4): the customer and installed product this report was linked
+    # The customer archive (002 §3.4): the customer and installed product this report was linked
     # to at intake (by serial number, else phone), and the last day that product's warranty covers.
     customer_id: str | None = None
     archived_serial: str | None = None
     warranty_until: date | None = None
-    # After closure (issue 5): when the survey went out and until when its link works; the answer.
+    # After closure: when the survey went out and until when its link works; the answer.
     survey_sent_at: datetime | None = None
     survey_until: datetime | None = None
     survey: SurveyAnswer | None = None
-    # A complaint's own record (issue 5, kind complaint only).
+    # A complaint's own record (kind complaint only).
     complaint: Complaint | None = None
     # The schedule at a glance, as the last write that changed it left it (lists read it, never timelines).
     sla: SlaProjection | None = None

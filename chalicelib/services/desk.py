@@ -2,8 +2,8 @@
 
 Every move goes through ``Ticket.apply`` (the lifecycle table), is saved with its event under the
 ticket's version, and recomputes when the SLA sweep must next look at the ticket and its schedule at a
-glance (``Ticket.sla``), in the same transaction. Staff pages and
-their sign-in arrive with the dispatch issue; these use cases are what those pages will call.
+glance (``Ticket.sla``), in the same transaction. The staff pages and the staff API call these use
+cases.
 """
 
 from __future__ import annotations

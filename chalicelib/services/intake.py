@@ -125,7 +125,7 @@ class IntakeService:
         counters: RateCounters | None = None,
         claims: UploadClaims | None = None,
     ):
-        # ``archive``: when given, a report is linked to the customer and product on file (issue 4).
+        # ``archive``: when given, a report is linked to the customer and product on file.
         self._archive = archive
         # ``counters``: where the limits on anonymous reports count; without them nothing is limited.
         self._counters = counters

@@ -282,7 +282,7 @@ class UploadClaims(Protocol):
         """Record the ticket ``owner``'s keys now belong to: from then on nobody may claim them."""
 
 
-# ---- the customer and product archive (issue 4) ----------------------------------------------------
+# ---- the customer and product archive ----------------------------------------------------
 
 
 class StaleRecord(Exception):
@@ -337,7 +337,7 @@ class SpreadsheetReader(Protocol):
         Stops after ``max_rows`` rows."""
 
 
-# -- the monthly report (issue 5) ------------------------------------------------------------------
+# -- the monthly report ------------------------------------------------------------------
 
 
 class ReportBuild(BaseModel):

@@ -20,7 +20,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     ("sup.link.queue", "/staff/queue", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN,
                                                   StaffRole.CHIEF_ENGINEER, StaffRole.GENERAL_MANAGER})),
     ("sup.link.new_request", "/staff/requests/new", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN})),
-    # The technician's phone and closure approvals (issue 4, chalicelib/web/technician.py, approvals.py).
+    # The technician's phone and closure approvals (chalicelib/web/technician.py, approvals.py).
     ("staff.link.jobs", "/staff/jobs", frozenset({StaffRole.TECHNICIAN})),
     ("staff.link.approvals", "/staff/approvals", frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})),
     ("sup.link.on_call", "/staff/on-call", frozenset({StaffRole.SUPERVISOR, StaffRole.ADMIN})),
@@ -29,7 +29,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     ("archive.link", "/staff/archive", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN,
                                                  StaffRole.QUALITY, StaffRole.CHIEF_ENGINEER,
                                                  StaffRole.GENERAL_MANAGER})),
-    # After closure (issue 5): callbacks, maintenance visits, complaints.
+    # After closure: callbacks, maintenance visits, complaints.
     ("aftercare.link.callbacks", "/staff/callbacks", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.ADMIN})),
     ("aftercare.link.maintenance", "/staff/maintenance", frozenset({StaffRole.DESK, StaffRole.SUPERVISOR,
                                                                    StaffRole.ADMIN})),

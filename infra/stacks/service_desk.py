@@ -192,7 +192,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         lists_report_files=True,
         builds_report_parts=True,
     ),
-    # Daily (issue 5): reads the week's maintenance visits (a Query by month, no index), the products and
+    # Daily: reads the week's maintenance visits (a Query by month, no index), the products and
     # customers they belong to, and claims each reminder with its messages in one transaction.
     "MaintenanceReminders": FunctionAccess(
         table_actions=(
