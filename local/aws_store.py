@@ -87,6 +87,9 @@ SNAPSHOT_EVERY = int(os.environ.get("LOCAL_AWS_SNAPSHOT_EVERY") or 1000)
 # Files up to this size stay in memory rather than in a temporary file moto shares with the
 # snapshot's child process (a file offset shared across a fork is not safe to read from both).
 S3_KEY_BUFFER_BYTES = 256 * 1024 * 1024
+# A clean stop waits this long for a snapshot being written, then as long for one of what was logged
+# since: within the 10 s ``local.run`` gives the stand-in to stop.
+STOP_SNAPSHOT_SECONDS = 4.5
 
 # An action whose name starts like this only reads (DynamoDB GetItem/Query/Scan/BatchGetItem/
 # TransactGetItems/Describe*, SES/SNS Get*/List*, STS GetCallerIdentity, ...).
@@ -315,6 +318,9 @@ class DurableRecordingMiddleware:
             f"({refused} refused), in {time.monotonic() - started:.1f}s; state in {directory}",
             flush=True,
         )
+
+    def logged_since_snapshot(self) -> int:
+        return self._since_snapshot
 
     def snapshot_now(self) -> None:
         with self._lock:
@@ -694,7 +700,12 @@ def main() -> int:
         if os.getppid() != parent:  # our parent died without stopping us: do not linger as an orphan
             break
     server.shutdown()
-    middleware.finish_snapshot(seconds=5)  # a finished snapshot makes the next start shorter
+    middleware.finish_snapshot(seconds=STOP_SNAPSHOT_SECONDS)  # a finished snapshot makes the next start shorter
+    if middleware.logged_since_snapshot():
+        # And one of everything logged since, so the next start replays nothing. Unfinished when
+        # time is up, the child finishes it alone (as after a kill), or it is lost: the logs stay.
+        middleware.snapshot_now()
+        middleware.finish_snapshot(seconds=STOP_SNAPSHOT_SECONDS)
     print("aws-store: stopped", flush=True)
     # Everything is on disk: skip freeing millions of objects one by one at interpreter exit.
     sys.stderr.flush()

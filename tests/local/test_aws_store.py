@@ -379,3 +379,15 @@ def test_a_head_answer_keeps_the_objects_length_and_its_connection_goes_on(store
     with pytest.raises(s3.exceptions.ClientError):
         s3.head_object(Bucket="files-bucket", Key="photos/missing.jpg")  # a 404 without a body
     assert s3.list_objects_v2(Bucket="files-bucket")["KeyCount"] == 1
+
+
+def test_a_clean_stop_snapshots_what_was_logged_so_the_next_start_replays_nothing(store: Store) -> None:
+    write_everything(store)
+    assert len(store.recording()) == 17
+
+    store.stop()  # SIGTERM, as Ctrl-C on make run sends
+    store.start()
+
+    health = requests.get(f"{store.url}/_local/health", timeout=5).json()
+    assert (health["snapshot"], health["restored"], health["refused"]) == (1, 0, 0)
+    assert_everything_is_back(store)
