@@ -7,7 +7,7 @@ writes on) and returns the events that become the audit trail and the customer's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -224,6 +224,8 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status | Target] = MappingProxyType(
 
 # What a move records besides the ticket fields it changed: its payload, or (older writers) a dict.
 Details = BaseModel | dict[str, Any]
+# The payload a move of ticket fields records, read from the moved ticket.
+Records = Callable[["Ticket"], BaseModel]
 
 
 class IllegalTransition(Exception):
@@ -341,13 +343,15 @@ class Ticket(BaseModel):
 
     def apply(
         self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None,
-        details: Details | None = None, public: bool = True,
+        details: Details | None = None, public: bool = True, records: Records | None = None,
     ) -> tuple[Ticket, TicketEvent]:
         """Move the ticket by ``action``; return the new ticket and the event that records the move.
 
         ``details``: facts the event records that are not ticket fields (e.g. a check-in's location), best
         given as the action's payload (``chalicelib/domain/events.py``);
-        ``public=False`` keeps the event off the customer's timeline (internal reports).
+        ``public=False`` keeps the event off the customer's timeline (internal reports). ``records``: the
+        payload a move of ticket fields records, read from the moved ticket (the quote as drafted, the
+        requisition as shipped), checked like ``details`` but not stored twice.
         """
         changes = dict(changes or {})
         new_status = self._next_status(action)
@@ -360,9 +364,9 @@ class Ticket(BaseModel):
         before = {k: _plain(getattr(self, k)) for k in changes}
         updated = self.model_copy(update={**changes, "version": self.version + 1, "updated_at": at})
         after = {k: _plain(getattr(updated, k)) for k in changes}
-        payload = details if isinstance(details, BaseModel) else None
-        if payload is not None:
-            details = payload.model_dump(mode="json", exclude={"action"})
+        payload = details if isinstance(details, BaseModel) else records(updated) if records else None
+        if isinstance(details, BaseModel):
+            details = details.model_dump(mode="json", exclude={"action"})
         after.update({k: _plain(v) for k, v in (details or {}).items()})
         event = TicketEvent(
             at=at, actor=actor, action=action, summary=summary, before=before, after=after, public=public

@@ -43,7 +43,7 @@ from chalicelib.domain.aftercare import (
     survey_state,
 )
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
-from chalicelib.domain.events import Callback, CallbackRecorded
+from chalicelib.domain.events import Callback, CallbackRecorded, SurveyAnswered, SurveySent
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
@@ -176,7 +176,9 @@ class AftercareService:
         try:
             moved = self._desk.move(
                 number, Action.SEND_SURVEY, actor="system", summary="satisfaction survey sent",
-                changes={"survey_sent_at": now, "survey_until": until}, check=not_sent_yet, outbox=messages)
+                changes={"survey_sent_at": now, "survey_until": until}, check=not_sent_yet, outbox=messages,
+                records=lambda t: SurveySent.model_validate({"survey_sent_at": t.survey_sent_at,
+                                                             "survey_until": t.survey_until}))
         except SurveyClosed:
             return self._tickets.get(number)
         self._notifications.deliver(sent)
@@ -216,7 +218,7 @@ class AftercareService:
         return self._desk.move(
             number, Action.ANSWER_SURVEY, actor="customer",
             summary=f"satisfaction survey answered: overall {stored.overall}/5", changes={"survey": stored},
-            check=still_open)
+            check=still_open, records=lambda t: SurveyAnswered(survey=stored))
 
     def _surveyed_ticket(self, token: str) -> Ticket:
         try:

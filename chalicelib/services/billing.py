@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import billing, loaners, parts
 from chalicelib.domain.billing import BillingReason, Payment, PaymentMethod, QuoteLine
+from chalicelib.domain.events import Charged, LoanerMoved, PartsMoved, Quoted
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import balance_of, open_requisitions
@@ -111,7 +113,7 @@ class BillingService:
             return {"quote": quote}
 
         return self._desk.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
-                               summary=f"quote drafted: {len(lines)} lines")
+                               summary=f"quote drafted: {len(lines)} lines", records=_quoted(Action.DRAFT_QUOTE))
 
     def send_quote(self, number: str, *, actor: str) -> Ticket:
         """To the customer by email and SMS, with a tracking link on which to approve or decline."""
@@ -129,7 +131,7 @@ class BillingService:
         self.ticket(number)  # an unknown number gets no link
         self._tickets.add_tracking_link(number, token)
         moved = self._desk.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
-                                summary="quote sent to the customer")
+                                summary="quote sent to the customer", records=_quoted(Action.SEND_QUOTE))
         self._notifications.deliver(sent)
         return moved
 
@@ -154,7 +156,8 @@ class BillingService:
         summary = (f"customer approved quote revision {revision} (service agreement signed)" if approve
                    else f"customer declined quote revision {revision}")
         try:
-            return self._desk.move(number, action, actor="customer", change=change, summary=summary), True
+            return self._desk.move(number, action, actor="customer", change=change, summary=summary,
+                                   records=_quoted(action)), True
         except _AlreadyDone:
             return self.ticket(number), False
 
@@ -167,6 +170,7 @@ class BillingService:
                                                on=on)}
 
         return self._desk.move(number, Action.INVOICE, actor=actor, public=False, change=change,
+                               records=_charged(Action.INVOICE),
                                summary=f"invoiced {billing.money(amount)} CNY ({invoice_number})")
 
     def record_payment(
@@ -180,6 +184,7 @@ class BillingService:
             return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
 
         return self._desk.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
+                               records=_charged(Action.RECORD_PAYMENT),
                                summary=f"payment received: {billing.money(amount)} CNY by {method.value}")
 
     # -- parts ---------------------------------------------------------------------------------
@@ -190,6 +195,7 @@ class BillingService:
             return {"requisitions": (*ticket.requisitions, new)}
 
         return self._desk.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
+                               records=_requisition(Action.REQUEST_PARTS),
                                summary="parts requested: " + ", ".join(f"{i.part_number} x{i.quantity}" for i in items))
 
     def review_parts(self, number: str, requisition_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
@@ -226,7 +232,8 @@ class BillingService:
             changed = step(parts.find(ticket.requisitions, requisition_id))
             return {"requisitions": parts.replace(ticket.requisitions, changed)}
 
-        return self._desk.move(number, action, actor=actor, public=False, change=change, summary=summary)
+        return self._desk.move(number, action, actor=actor, public=False, change=change, summary=summary,
+                               records=_requisition(action, requisition_id))
 
     # -- loaners -------------------------------------------------------------------------------
 
@@ -239,6 +246,7 @@ class BillingService:
             return {"loaners": (*ticket.loaners, loaner)}
 
         return self._desk.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
+                               records=_loaner(Action.ISSUE_LOANER),
                                summary=f"loaner {model} {serial_number} issued to {issued_to}")
 
     def return_loaner(
@@ -250,6 +258,7 @@ class BillingService:
             return {"loaners": loaners.replace(ticket.loaners, loaner)}
 
         return self._desk.move(number, Action.RETURN_LOANER, actor=actor, change=change,
+                               records=_loaner(Action.RETURN_LOANER, loaner_id),
                                summary=f"loaner {loaner_id} returned ({condition.value})")
 
     # -- helpers -------------------------------------------------------------------------------
@@ -282,3 +291,23 @@ class BillingService:
             out.append(message(MessageChannel.SMS, ticket.reporter.phone, "", t(lang, "msg.quote.sms", **values)))
         return out
 
+
+# What each step of the quote, the money, a requisition or a loaner records: the item as the step left it.
+def _quoted(action: Action) -> Callable[[Ticket], Quoted]:
+    return lambda ticket: Quoted.model_validate({"action": action, "quote": ticket.quote})
+
+
+def _charged(action: Action) -> Callable[[Ticket], Charged]:
+    return lambda ticket: Charged.model_validate({"action": action, "account": ticket.account})
+
+
+def _requisition(action: Action, requisition_id: str | None = None) -> Callable[[Ticket], PartsMoved]:
+    """``requisition_id`` None: the one just raised."""
+    return lambda ticket: PartsMoved(action=action, requisition=(
+        parts.find(ticket.requisitions, requisition_id) if requisition_id else ticket.requisitions[-1]))
+
+
+def _loaner(action: Action, loaner_id: str | None = None) -> Callable[[Ticket], LoanerMoved]:
+    """``loaner_id`` None: the one just issued."""
+    return lambda ticket: LoanerMoved(action=action, loaner=(
+        loaners.find(ticket.loaners, loaner_id) if loaner_id else ticket.loaners[-1]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
 from chalicelib.domain.events import Cancelled, ContactRecorded, Paused, PauseReason
 from chalicelib.domain.notification import OutboxMessage
-from chalicelib.domain.ticket import Action, Billing, Details, Kind, Priority, Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Billing, Details, Kind, Priority, Records, Ticket, TicketEvent
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
 from chalicelib.services.sla import SlaService
 
@@ -123,7 +123,7 @@ class DeskService:
         self, number: str, action: Action, *, actor: str, summary: str, changes: dict[str, Any] | None = None,
         details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
         change: Callable[[Ticket], dict[str, Any]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
     ) -> Ticket:
         """Any lifecycle move, saved as every desk move is. ``check`` runs on the freshly read ticket
         before the move (e.g. "is this technician assigned?") and raises to refuse it; ``details`` and
@@ -132,15 +132,16 @@ class DeskService:
 
         ``change``: the changes computed from the freshly read ticket (so a retry after a concurrent write
         re-applies the rule, e.g. adds a payment to the payments as they are now); ``outbox``: messages
-        the moved ticket sends, written in the same transaction (the caller delivers them)."""
+        the moved ticket sends, written in the same transaction (the caller delivers them); ``records``:
+        the payload the move records, read from the moved ticket (see ``Ticket.apply``)."""
         return self._move(number, action, actor, summary, changes, details=details, public=public, check=check,
-                          change=change, outbox=outbox)
+                          change=change, outbox=outbox, records=records)
 
     def _move(
         self, number: str, action: Action, actor: str, summary: str, changes: dict[str, Any] | None = None,
         *, details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
         change: Callable[[Ticket], dict[str, Any]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
     ) -> Ticket:
         for attempt in range(3):
             ticket = self._tickets.get(number)
@@ -152,7 +153,8 @@ class DeskService:
                 changes = change(ticket)
             now = self._clock.now()
             moved, event = ticket.apply(
-                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public
+                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public,
+                records=records,
             )
             history, taken, acknowledged = self._tickets.history(number)
             events: list[TicketEvent] = [*history, event]
