@@ -274,6 +274,17 @@ class TicketEvent(BaseModel):
     after: dict[str, Any] = Field(default_factory=dict)
     public: bool = True
 
+    @classmethod
+    def recording(cls, payload: EventPayload, *, at: datetime, actor: str, summary: str,
+                  public: bool = True) -> TicketEvent:
+        """The event of a step outside the ticket's lifecycle (a ladder step, a take, a delivery), which
+        records ``payload``; refused unless it reads back as exactly that payload."""
+        event = cls(at=at, actor=actor, action=payload.action, summary=summary, public=public,
+                    after=payload.model_dump(mode="json", exclude={"action"}, exclude_none=True))
+        if event.payload != payload:
+            raise ValueError(f"a {payload.action.value} event would not read back as the {type(payload).__name__}")
+        return event
+
     @property
     def payload(self) -> EventPayload | Unrecorded:
         """What the move recorded, typed (``chalicelib/domain/events.py``); readers match on it."""

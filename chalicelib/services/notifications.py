@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -29,7 +29,7 @@ from chalicelib.domain.notification import (
     mark_sent,
 )
 from chalicelib.domain.sms_budget import SmsAudience, sms_audience
-from chalicelib.domain.ticket import Action, TicketEvent
+from chalicelib.domain.ticket import TicketEvent
 from chalicelib.services.parallel import in_parallel
 from chalicelib.services.ports import Clock, DeliveryError, Notifier, Outbox
 
@@ -114,15 +114,11 @@ class NotificationService:
             return self._failed(claimed, now, error)
         self._count_sms(claimed, sent=True)
         updated = mark_sent(claimed, now, provider_id)
-        event = TicketEvent(
-            at=now,
-            actor="system",
-            action=Action.NOTIFY,
+        event = TicketEvent.recording(
+            Notified(message_id=message.id, state=updated.state.value, provider_id=provider_id, outcome="sent",
+                     channel=message.channel.value, recipient=message.recipient, purpose=message.purpose),
+            at=now, actor="system", public=False,
             summary=f"{message.channel.value} sent to {message.recipient} ({message.purpose})",
-            after=_facts(Notified(message_id=message.id, state=updated.state.value, provider_id=provider_id,
-                                  outcome="sent", channel=message.channel.value, recipient=message.recipient,
-                                  purpose=message.purpose)),
-            public=False,
         )
         # An internal item (after-care due) reached nobody: what it did is on the timeline already (the
         # survey's own events); only its failures are news for staff.
@@ -147,18 +143,15 @@ class NotificationService:
             extra={"message_id": claimed.id, "ticket": claimed.ticket_number, "error": str(error)},
         )
         gave_up = updated.state == DeliveryState.FAILED
-        event = TicketEvent(
-            at=now,
-            actor="system",
-            action=Action.NOTIFY,
+        event = TicketEvent.recording(
+            Notified(message_id=claimed.id, state=updated.state.value, attempts=updated.attempts,
+                     outcome="failed" if gave_up else "retry", channel=claimed.channel.value,
+                     recipient=claimed.recipient, error=str(error)),
+            at=now, actor="system", public=False,
             summary=(
                 f"{claimed.channel.value} to {claimed.recipient} failed"
                 f"{' for good' if gave_up else ', will retry'}: {error}"
             ),
-            after=_facts(Notified(message_id=claimed.id, state=updated.state.value, attempts=updated.attempts,
-                                  outcome="failed" if gave_up else "retry", channel=claimed.channel.value,
-                                  recipient=claimed.recipient, error=str(error))),
-            public=False,
         )
         if self._finish(updated, event) and gave_up:
             self._park(updated)
@@ -233,7 +226,3 @@ class _OutcomesTogether:
         if self._outcomes and not self._outbox.finish_all(self._outcomes):
             for message, event in self._outcomes:
                 self._outbox.finish(message, event)
-
-
-def _facts(payload: Notified) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude={"action"}, exclude_none=True)

@@ -30,12 +30,13 @@ from chalicelib.domain.escalation import (
     owner_of,
     taken_key,
 )
+from chalicelib.domain.events import Acknowledged, Escalated, Told
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.plans import PlanRegistry, Role, UnknownPlan
 from chalicelib.domain.queue import project
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.sla import Schedule, compute_schedule
-from chalicelib.domain.ticket import Action, Ticket, TicketEvent
+from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.domain.ticket_clock import clock_facts
 from chalicelib.i18n import deadlines, t
 from chalicelib.services.notifications import NotificationService
@@ -272,26 +273,15 @@ class SlaService:
     def _event_for(self, step: Step, told: list[Recipient], now: datetime) -> TicketEvent:
         # Who was told, and whether it went out now or waits for their working time: the timeline says a
         # step was taken, never that someone heard of it when the message is still held.
-        recipients = [
-            {"name": r.person.name, "on_call": r.on_call, "held_until": r.send_at.isoformat() if r.send_at > now else None}
+        recipients = tuple(
+            Told(name=r.person.name, on_call=r.on_call, held_until=r.send_at if r.send_at > now else None)
             for r in told
-        ]
-        return TicketEvent(
-            at=now,
-            actor="sla-sweep",
-            action=Action.ESCALATE,
-            summary=describe(step),
-            after={
-                "step": step.key,
-                "kind": step.kind.value,
-                "milestone": step.milestone.value,
-                "level": step.level,
-                "role": step.role.value,
-                "late_by_seconds": int(step.late_by.total_seconds()) if step.late_by else None,
-                "rule": step.rule,
-                "told": recipients,
-            },
-            public=False,
+        )
+        return TicketEvent.recording(
+            Escalated(step=step.key, kind=step.kind.value, milestone=step.milestone.value, level=step.level,
+                      role=step.role.value, late_by_seconds=int(step.late_by.total_seconds()) if step.late_by else None,
+                      rule=step.rule, told=recipients),
+            at=now, actor="sla-sweep", summary=describe(step), public=False,
         )
 
     def _messages_for(
@@ -422,13 +412,12 @@ class SlaService:
             if taking in acknowledged:
                 return ticket, False
             now = max([self._clock.now(), *(e.at for e in events)])
-            event = TicketEvent(
-                at=now,
-                actor=str(claims.get("name", "?")),
-                action=Action.ACKNOWLEDGE,
+            level = claims.get("level")
+            event = TicketEvent.recording(
+                Acknowledged(breach=str(breach), kind=kind.value, role=role.value,
+                             level=int(str(level)) if level is not None else level_of(role)),
+                at=now, actor=str(claims.get("name", "?")), public=False,
                 summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} {breach}",
-                after={"breach": breach, "kind": kind.value, "level": claims.get("level"), "role": role.value},
-                public=False,
             )
             glance, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
             if self._tickets.record_acknowledgement(glance, taking, event, next_wake):
