@@ -16,35 +16,30 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import random
 import statistics
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 from botocore.client import BaseClient
-from moto import mock_aws
 
-from bench.sweep import NOW, Story, clone, moto_writer, walk
+from bench.sweep import NOW, Story, app_on_moto, clone, moto_writer, walk
 from chalicelib import wiring
 from chalicelib.adapters import aws
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
-from chalicelib.adapters.provision import ensure_resources
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.ticket import OPEN_STATUSES, Priority, format_ticket_number
 from chalicelib.services.intake import PublicOrigin
-from chalicelib.settings import get_settings
-from local.moto_speedups import faster_moto
-from tests.fakes import DEMO_ROSTER, valid_report
+from tests.fakes import valid_report
 
 DYNAMODB_MS = 8.0  # per call on AWS, as measured for the issue
 SEND_MS = 80.0  # per SES/SNS send on AWS (an assumption: the providers answer in tens of milliseconds)
@@ -215,19 +210,7 @@ def burst_figure(services: Any, due: int, workers: int) -> BurstFigure:
 
 @contextmanager
 def world(workers: int) -> Iterator[tuple[Any, DynamoTickets, Any]]:
-    wiring.use(None)
-    wiring.reset()
-    aws.reset()
-    with ExitStack() as stack:
-        stack.enter_context(mock.patch.dict(os.environ, {"SWEEP_WORKERS": str(workers)}))
-        for name in ("CLOCK_FILE", "LOCAL_MODE"):
-            os.environ.pop(name, None)
-        stack.enter_context(mock_aws())
-        stack.enter_context(faster_moto())
-        settings = get_settings()
-        ensure_resources(settings)
-        services = wiring.services()
-        services.config.put_roster(DEMO_ROSTER)
+    with app_on_moto(environment={"SWEEP_WORKERS": str(workers)}) as (settings, services):
         repo = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
         yield services, repo, moto_writer(settings.table_name, aws.client("dynamodb").meta.region_name)
     wiring.reset()

@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -409,15 +409,15 @@ def _moto_items(table_name: str, region: str) -> int:
     return sum(len(bucket) for bucket in table.items.values())
 
 
-def run(tickets: int = 100_000, due: int = 50, *, writer: str = "moto", fast_moto: bool = True, seed: int = 1) -> Result:
-    if not 0 <= due <= tickets:
-        raise ValueError("--due must be between 0 and --tickets")
+@contextmanager
+def app_on_moto(*, fast_moto: bool = True, environment: dict[str, str] | None = None) -> Iterator[Any]:
+    """The app's own services over moto in this process, with the demo roster: (settings, services)."""
     wiring.use(None)
     wiring.reset()
     aws.reset()
     with ExitStack() as stack:
-        # The app must read the system clock (pinned below), not a local stack's clock file.
-        stack.enter_context(mock.patch.dict(os.environ))
+        # The app must read the system clock (pinned by the benchmark), not a local stack's clock file.
+        stack.enter_context(mock.patch.dict(os.environ, environment or {}))
         for name in ("CLOCK_FILE", "LOCAL_MODE"):
             os.environ.pop(name, None)
         stack.enter_context(mock_aws())
@@ -427,6 +427,13 @@ def run(tickets: int = 100_000, due: int = 50, *, writer: str = "moto", fast_mot
         ensure_resources(settings)
         services = wiring.services()
         services.config.put_roster(DEMO_ROSTER)
+        yield settings, services
+
+
+def run(tickets: int = 100_000, due: int = 50, *, writer: str = "moto", fast_moto: bool = True, seed: int = 1) -> Result:
+    if not 0 <= due <= tickets:
+        raise ValueError("--due must be between 0 and --tickets")
+    with app_on_moto(fast_moto=fast_moto) as (settings, services):
         repo = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
         region = aws.client("dynamodb").meta.region_name
         write = moto_writer(settings.table_name, region) if writer == "moto" else boto3_writer(settings.table_name)

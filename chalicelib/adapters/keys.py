@@ -255,11 +255,12 @@ def number_in_queue_sk(position: str) -> str:
 
 
 COMPLAINTS_OPEN_PK = "COMPLAINTS#OPEN"
+REQUISITIONS_OPEN_PK = "REQUISITIONS#OPEN"  # open jobs with a parts requisition not yet received
 
 
 def complaint_entry_sk(created: datetime, number: str) -> str:
-    """An open complaint, oldest first, with a copy of its ticket: written or deleted in each of the
-    ticket's saves, so the list is one small Query."""
+    """An open complaint (or an open job waiting for parts), oldest first, with a copy of its ticket:
+    written or deleted in each of the ticket's saves, so the list is one small Query."""
     return f"{iso(created)}#{number}"
 
 
