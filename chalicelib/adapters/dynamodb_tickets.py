@@ -17,7 +17,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.adapters.dynamodb_search import TERM_FIELDS, term_changes, term_puts
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, wake_at
-from chalicelib.domain.paid_work import has_balance_due
+from chalicelib.domain.paid_work import has_balance_due, open_requisitions
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.ticket import Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import ReportBuild, StaleTicket
@@ -26,6 +26,8 @@ from chalicelib.services.ports import ReportBuild, StaleTicket
 RECEIVABLE_FIELDS = frozenset({"billing", "quote", "account"})
 # Ticket fields whose change may take a complaint off the list of open ones.
 COMPLAINT_FIELDS = frozenset({"kind", "status"})
+# ... and a job off the list of open parts requisitions.
+REQUISITION_FIELDS = frozenset({"requisitions", "status"})
 
 
 class DynamoTickets:
@@ -125,6 +127,8 @@ class DynamoTickets:
             (keys.RECEIVABLE_PK, keys.receivable_sk(ticket.number), has_balance_due(ticket), RECEIVABLE_FIELDS),
             (keys.COMPLAINTS_OPEN_PK, keys.complaint_entry_sk(ticket.created_at, ticket.number),
              ticket.kind == Kind.COMPLAINT and ticket.is_open, COMPLAINT_FIELDS),
+            (keys.REQUISITIONS_OPEN_PK, keys.complaint_entry_sk(ticket.created_at, ticket.number),
+             ticket.is_open and bool(open_requisitions(ticket)), REQUISITION_FIELDS),
         ):
             key = to_item(pk=pk, sk=sk)
             if belongs:
@@ -166,6 +170,9 @@ class DynamoTickets:
 
     def open_complaints(self) -> list[Ticket]:
         return [ticket for ticket in self._list(keys.COMPLAINTS_OPEN_PK) if ticket.is_open]
+
+    def waiting_for_parts(self) -> list[Ticket]:
+        return [ticket for ticket in self._list(keys.REQUISITIONS_OPEN_PK) if ticket.is_open]
 
     def _list(self, pk: str) -> list[Ticket]:
         """A short list's tickets from their copies; an entry written before it carried one is read from

@@ -173,6 +173,12 @@ class MemoryTickets:
         found = [t for t in self.tickets.values() if t.kind == Kind.COMPLAINT and t.is_open]
         return sorted(found, key=lambda t: (t.created_at, t.number))
 
+    def waiting_for_parts(self) -> list[Ticket]:
+        from chalicelib.domain.paid_work import open_requisitions
+
+        found = [t for t in self.tickets.values() if t.is_open and open_requisitions(t)]
+        return sorted(found, key=lambda t: (t.created_at, t.number))
+
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         found = [t for t in self.tickets.values() if username in t.assignees]
         return sorted(found, key=lambda t: (t.created_at, t.number))

@@ -28,7 +28,7 @@ from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import balance_of, open_requisitions
 from chalicelib.domain.parts import PartLine, Requisition, Shipment
-from chalicelib.domain.ticket import OPEN_STATUSES, Action, Billing, Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Billing, Ticket, TicketEvent
 from chalicelib.i18n import t
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.notifications import NotificationService
@@ -86,7 +86,7 @@ class BillingService:
         """Every requisition not yet received or rejected, on open jobs, oldest first."""
         found = [
             (ticket, requisition)
-            for ticket in self._tickets.open_tickets(sorted(OPEN_STATUSES))
+            for ticket in self._tickets.waiting_for_parts()  # one short list, kept by the tickets' saves
             for requisition in open_requisitions(ticket)
         ]
         return sorted(found, key=lambda pair: pair[1].requested_at)

@@ -113,6 +113,9 @@ class TicketRepository(Protocol):
     def open_complaints(self) -> list[Ticket]:
         """Open tickets of kind complaint, oldest first (the complaints list)."""
 
+    def waiting_for_parts(self) -> list[Ticket]:
+        """Open tickets with a parts requisition not yet received or rejected, oldest first."""
+
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         """Every ticket ``username`` is (or was last) dispatched to, open or not, oldest first.
 
