@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from chalicelib.domain.complaints import (
     COMPLAINT_PLAN,
@@ -25,6 +25,7 @@ from chalicelib.domain.complaints import (
     ComplaintRuleBroken,
     capa_record,
 )
+from chalicelib.domain.events import ComplaintMoved, Stepped
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.sla import Schedule
@@ -33,6 +34,9 @@ from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.ports import Clock, ConfigStore, TicketRepository
 from chalicelib.services.sla import SlaService
+
+# The complaint's steps that change its record; agreeing and closing record nothing more.
+_MOVES_THE_RECORD = frozenset(get_args(ComplaintMoved.model_fields["action"].annotation))
 
 
 class NotAComplaint(Exception):
@@ -173,10 +177,19 @@ class ComplaintService:
             if check is not None:
                 check(ticket)
 
+        def records(moved: Ticket) -> ComplaintMoved | Stepped:
+            if action not in _MOVES_THE_RECORD:
+                return Stepped.model_validate({"action": action})  # agreeing or closing: the label says it
+            facts = details or {}
+            return ComplaintMoved.model_validate({
+                "action": action, "complaint": moved.complaint, "cause": facts.get("complaint_cause"),
+                "capa": facts.get("capa"), "agreed_date": moved.agreed_date if action == Action.COMMIT_REPLY else None,
+            })
+
         # ``details`` is filled by ``change`` (it runs first on each attempt), so the event records the
         # CAPA status as the change left it.
         return self._desk.move(number, action, actor=actor, summary=summary, change=change, check=checks,
-                               details=details, public=public)
+                               details=details, public=public, records=records)
 
     def _complaint_ticket(self, number: str) -> Ticket:
         ticket = self._tickets.get(number)
