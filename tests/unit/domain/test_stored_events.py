@@ -5,7 +5,9 @@ reads the same on every timeline and gives the SLA clock the same facts.
 (one per shape each action wrote), plus the free-text variants the forms and old callers wrote, then the
 shapes written since moves record codes and values (a pause's reason code, a delivery's outcome), each
 with how it read and which clock facts it gave when it was captured. Add the new shape of a move here
-when its writer changes: every record ever written must keep loading.
+when its writer changes: every record ever written must keep loading. When the words of a timeline
+change on purpose, ``python -m tests.unit.domain.test_stored_events`` writes how each record reads now
+(the stored records themselves are never rewritten); review the diff.
 """
 
 import json
@@ -18,8 +20,25 @@ from chalicelib.domain.ticket import TicketEvent
 from chalicelib.domain.ticket_clock import clock_facts_of
 from chalicelib.i18n.events import describe
 
-RECORDS = json.loads((Path(__file__).parents[2] / "fixtures" / "stored_events.json").read_text(encoding="utf-8"))
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "stored_events.json"
+RECORDS = json.loads(FIXTURES.read_text(encoding="utf-8"))
 CLOCK_FIELDS = ("at", "kind", "field", "before", "after")
+
+
+def reads_of(event: TicketEvent) -> dict[str, str]:
+    return {
+        f"{lang}{'/customer' if customer else ''}": describe(
+            lang, event, timezone="Asia/Shanghai", customer=customer
+        ).text
+        for lang in ("zh-CN", "en")
+        for customer in (False, True)
+    }
+
+
+def clock_of(event: TicketEvent) -> list[dict]:
+    return [
+        {k: v for k, v in fact.model_dump(mode="json").items() if k in CLOCK_FIELDS} for fact in clock_facts_of(event)
+    ]
 
 
 def _name(record: dict) -> str:
@@ -30,26 +49,14 @@ def _name(record: dict) -> str:
 def test_a_stored_event_reads_the_same_in_every_language_for_staff_and_customer(record):
     event = TicketEvent.model_validate(record["stored"])
 
-    reads = {
-        f"{lang}{'/customer' if customer else ''}": describe(
-            lang, event, timezone="Asia/Shanghai", customer=customer
-        ).text
-        for lang in ("zh-CN", "en")
-        for customer in (False, True)
-    }
-
-    assert reads == record["reads"]
+    assert reads_of(event) == record["reads"]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=_name)
 def test_a_stored_event_gives_the_sla_clock_the_same_facts(record):
     event = TicketEvent.model_validate(record["stored"])
 
-    facts = [
-        {k: v for k, v in fact.model_dump(mode="json").items() if k in CLOCK_FIELDS} for fact in clock_facts_of(event)
-    ]
-
-    assert facts == record["clock"]
+    assert clock_of(event) == record["clock"]
 
 
 def test_every_typed_action_has_a_stored_record():
@@ -65,3 +72,12 @@ def test_what_the_flows_wrote_reads_as_its_typed_payload(record):
     by_hand = event.summary in (event.action.value, "dispatched wang (by hand)")
 
     assert by_hand or not isinstance(event.payload, Unrecorded)
+
+
+if __name__ == "__main__":
+    refreshed = []
+    for record in RECORDS:
+        event = TicketEvent.model_validate(record["stored"])
+        refreshed.append({**record, "reads": reads_of(event), "clock": clock_of(event)})
+    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in refreshed)
+    FIXTURES.write_text(f"[\n{lines}\n]\n", encoding="utf-8")
