@@ -108,3 +108,46 @@ def test_a_move_records_its_payload_and_reads_it_back_as_written():
     assert event.payload == paused
     with pytest.raises(ValueError, match="would not read back"):
         ticket.apply(Action.CANCEL, actor="sup", at=datetime(2026, 3, 1, 1, tzinfo=UTC), summary="", details=paused)
+
+
+def test_a_step_of_an_embedded_item_is_refused_when_its_event_does_not_hold_the_item_it_names():
+    from chalicelib.domain.events import Quoted
+    from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
+
+    ticket, _ = open_ticket(
+        number="SD-2026-000001",
+        reporter=Reporter(customer_name="ACME", phone="+8613800138000", province="CN-JS", address="Suzhou"),
+        product=Product(model="KYN28-12"),
+        description="trips on closing",
+        kind=Kind.FAULT,
+        channel=Channel.WEB,
+        at=datetime(2026, 3, 1, tzinfo=UTC),
+        actor="customer",
+    )
+
+    # No quote changed, yet the step says it records one: refused before anything is saved.
+    with pytest.raises(ValueError):
+        ticket.apply(
+            Action.DRAFT_QUOTE,
+            actor="sup",
+            at=datetime(2026, 3, 1, 1, tzinfo=UTC),
+            summary="",
+            records=lambda moved: Quoted.model_validate({"action": Action.DRAFT_QUOTE, "quote": moved.quote}),
+        )
+
+
+def test_a_step_outside_the_lifecycle_is_recorded_as_its_payload():
+    from chalicelib.domain.events import Escalated, Told
+    from chalicelib.domain.ticket import TicketEvent
+
+    step = Escalated(
+        kind="breach",
+        milestone="dispatched",
+        level=2,
+        role="chief_engineer",
+        told=(Told(name="李总工", held_until=datetime(2026, 3, 2, 1, tzinfo=UTC)),),
+    )
+
+    event = TicketEvent.recording(step, at=datetime(2026, 3, 1, tzinfo=UTC), actor="sla-sweep", summary="")
+
+    assert (event.action, event.payload) == (Action.ESCALATE, step)
