@@ -89,8 +89,10 @@ class Result:
         found = []
         for size in self.sizes:
             if size.percentile(0.5) > P50_TARGET_MS or size.percentile(0.95) > P95_TARGET_MS:
-                found.append(f"at {size.tickets:,} tickets form posts took p50 {size.percentile(0.5):.0f} ms, "
-                             f"p95 {size.percentile(0.95):.0f} ms")
+                found.append(
+                    f"at {size.tickets:,} tickets form posts took p50 {size.percentile(0.5):.0f} ms, "
+                    f"p95 {size.percentile(0.95):.0f} ms"
+                )
             if size.store_rss_mb > MEMORY_TARGET_MB:
                 found.append(f"at {size.tickets:,} tickets the stand-in held {size.store_rss_mb:,.0f} MB")
         for what, seconds in (("kill -9", self.restart_kill9_seconds), ("a clean stop", self.restart_clean_seconds)):
@@ -156,7 +158,8 @@ def post_forms(stack: LocalStack, first: int, count: int) -> list[float]:
     for n in range(first, first + count):
         form = {**report(n), "idempotency_key": uuid.uuid4().hex}
         request = urllib.request.Request(
-            f"{stack.app_url}/requests", data=urllib.parse.urlencode(form).encode(),
+            f"{stack.app_url}/requests",
+            data=urllib.parse.urlencode(form).encode(),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         started = time.perf_counter()
@@ -182,9 +185,16 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
     wiring.reset()
     aws.reset()
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.dict(os.environ, {"MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
-                                                         "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
-                                                         **UNLIMITED}))
+        stack.enter_context(
+            mock.patch.dict(
+                os.environ,
+                {
+                    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+                    "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+                    **UNLIMITED,
+                },
+            )
+        )
         for name in ("CLOCK_FILE", "LOCAL_MODE"):
             os.environ.pop(name, None)
         stack.enter_context(mock_aws())
@@ -211,8 +221,7 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
                 before = cpu_seconds(local)
                 latencies = post_forms(local, 2_000_000, posts)
                 cpu = {name: 1000 * (used - before[name]) / posts for name, used in cpu_seconds(local).items()}
-                measured = Size(size, fill_seconds, latencies, store_rss_mb(local), cpu, snapshot_mb,
-                                start_seconds)
+                measured = Size(size, fill_seconds, latencies, store_rss_mb(local), cpu, snapshot_mb, start_seconds)
                 if size == max(sizes):
                     local.kill9()
                     result.restart_kill9_seconds = timed_start(local)
@@ -232,14 +241,18 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
 
 
 def size_line(size: Size) -> str:
-    return (f"{size.tickets:>7,}  {size.percentile(0.5):7.0f} ms {size.percentile(0.95):7.0f} ms "
-            f"{max(size.latencies_ms):7.0f} ms  {size.store_rss_mb:9,.0f} MB  {size.snapshot_mb:7.1f} MB "
-            f"{size.start_seconds:7.1f} s  {size.fill_seconds:8.1f} s   "
-            f"{size.cpu_ms_per_post['stand-in']:5.0f} + {size.cpu_ms_per_post['app']:3.0f} ms")
+    return (
+        f"{size.tickets:>7,}  {size.percentile(0.5):7.0f} ms {size.percentile(0.95):7.0f} ms "
+        f"{max(size.latencies_ms):7.0f} ms  {size.store_rss_mb:9,.0f} MB  {size.snapshot_mb:7.1f} MB "
+        f"{size.start_seconds:7.1f} s  {size.fill_seconds:8.1f} s   "
+        f"{size.cpu_ms_per_post['stand-in']:5.0f} + {size.cpu_ms_per_post['app']:3.0f} ms"
+    )
 
 
-HEADER = ("tickets   post p50    p95        max     stand-in RSS  snapshot  start     fill (in-process)  "
-          "CPU per post (stand-in + app)")
+HEADER = (
+    "tickets   post p50    p95        max     stand-in RSS  snapshot  start     fill (in-process)  "
+    "CPU per post (stand-in + app)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,8 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [min(int(s), args.tickets) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="bench-local-stack-"))
-    print(f"moto {moto.__version__}; speed-ups: {moto_speedups.moto_mismatches() or 'on'}; "
-          f"{args.posts} form posts per size; state under {work}", flush=True)
+    print(
+        f"moto {moto.__version__}; speed-ups: {moto_speedups.moto_mismatches() or 'on'}; "
+        f"{args.posts} form posts per size; state under {work}",
+        flush=True,
+    )
     print(HEADER, flush=True)
     result = Result()
     try:
@@ -263,11 +279,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     flat = [s.percentile(0.5) for s in result.sizes]
-    print(f"restart at {max(sizes):,} tickets: after kill -9 {result.restart_kill9_seconds:.1f} s, "
-          f"after Ctrl-C {result.restart_clean_seconds:.1f} s (until the app answers)")
+    print(
+        f"restart at {max(sizes):,} tickets: after kill -9 {result.restart_kill9_seconds:.1f} s, "
+        f"after Ctrl-C {result.restart_clean_seconds:.1f} s (until the app answers)"
+    )
     print(f"messages sent (SES + SNS) at {max(sizes):,} tickets: {result.sent_messages:,}")
-    print(f"p50 from the smallest to the largest size: {flat[0]:.0f} ms → {flat[-1]:.0f} ms "
-          f"(median over sizes {statistics.median(flat):.0f} ms)")
+    print(
+        f"p50 from the smallest to the largest size: {flat[0]:.0f} ms → {flat[-1]:.0f} ms "
+        f"(median over sizes {statistics.median(flat):.0f} ms)"
+    )
     problems = result.problems()
     for problem in problems:
         print(f"MISSED: {problem}")
