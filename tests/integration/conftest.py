@@ -54,6 +54,9 @@ def desk_on_moto(monkeypatch: pytest.MonkeyPatch, moto_world: MotoWorld, jwks_ur
     """The shared moto entered for one test, the app's settings pointing at its resources."""
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example.com")
     monkeypatch.setenv("LOCAL_MODE", "true")
+    # moto in-process is not thread-safe (its backends copy dicts another thread is changing); the
+    # parallel sweep and delivery are exercised over the in-memory world and the local stack instead.
+    monkeypatch.setenv("SWEEP_WORKERS", "1")
     wiring.reset()
     with moto_world.entered(get_settings()) as resources:
         monkeypatch.setenv("COGNITO_USER_POOL_ID", resources["user_pool_id"])

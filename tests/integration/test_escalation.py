@@ -8,6 +8,7 @@ from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.notification import LEASE
 from chalicelib.domain.ticket import Priority
 from tests.fakes import DEMO_ROSTER, valid_report
 
@@ -129,6 +130,10 @@ def test_a_sweep_that_dies_after_claiming_leaves_its_messages_for_the_outbox_sch
         with mock.patch.object(type(services.notifications), "deliver", side_effect=RuntimeError("crash")):
             services.sla.sweep()
         assert services.sla.sweep().steps_taken == 0, "claimed steps are not taken again"
+        # The sweep's messages were written already claimed; while the dead sweep's lease runs, no one
+        # else sends them (it might still be sending).
+        assert not services.notifications.deliver_due()
+    with mock.patch.object(SystemClock, "now", return_value=at + LEASE + timedelta(seconds=1)):
         delivered = services.notifications.deliver_due()
     assert any(m.purpose.startswith("escalation:breach:dispatched") for m in delivered)
     assert len(outbox_purposes(number)) == len(set(outbox_purposes(number)))
