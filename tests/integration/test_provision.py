@@ -17,6 +17,7 @@ def test_provisioning_twice_changes_nothing(aws):
         "by_assignee",
         "due",
         "search",
+        "queue",
     }
     assert "noreply@service-desk.local" in client("ses").list_identities()["Identities"]
 
