@@ -44,12 +44,12 @@ def test_each_part_reads_its_day_by_the_index_and_never_scans(small):
     for part in small.parts:
         assert part.calls.timelines == part.tickets, "one timeline Query per ticket of the day"
         # The day's index pages (two month partitions for the 1st: it starts at 16:00 UTC the day
-        # before), the operator's plans, one timeline per ticket.
+        # before), the operator's plans (the first part only), one timeline per ticket.
         config_reads.append(part.calls.calls["Query"] - part.calls.index_queries - part.tickets)
         assert part.calls.index_queries == (2 if part.index == 0 else 1)
         assert part.calls.calls["PutObject"] == 1 and part.calls.calls["UpdateItem"] == 1
-    # The plans for every part; the holiday schedules once per process (they are kept for five minutes).
-    assert sorted(config_reads) == [1] * (len(small.parts) - 1) + [2]
+    # The plans and the holiday schedules once per process (both are kept for five minutes).
+    assert sorted(config_reads) == [0] * (len(small.parts) - 1) + [2]
 
 
 def test_the_last_part_assembles_stores_and_emails_the_report(small):
