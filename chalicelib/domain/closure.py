@@ -62,6 +62,14 @@ class WorkReport(BaseModel):
     costs: Costs = Field(default_factory=Costs)
 
 
+class Satisfaction(StrEnum):
+    """The customer's answer on the acceptance form, in the paper form's order."""
+
+    SATISFIED = "satisfied"  # 满意
+    FAIR = "fair"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+
+
 class FormSource(StrEnum):
     UPLOADED = "uploaded"  # a photo or PDF of the paper form, signed (and stamped) by the customer
     DRAWN = "drawn"  # the customer signed on the technician's screen; the app rendered the form

@@ -1,22 +1,36 @@
 """Renders the product service acceptance form (产品服务验收单) as a one-page PDF with the signature.
 
-Used when the customer signs on the technician's screen: the form then carries the ticket's facts, the
-work done, the costs and the drawn signature, and is filed like an uploaded form.
+Used when the customer signs on the technician's screen. The page is laid out like the paper form the
+customer knows: a titled table of ruled boxes (customer, product, fault, work done, parts, hours,
+charges), the customer's opinion and satisfaction with the chosen answer ticked, the signer's name and
+date, the drawn signature in its box and an empty box for the company seal. Every box has a fixed size,
+so the page never overflows: a long value wraps inside its box and what does not fit is cut with "…"
+(the ticket record keeps it whole).
 
-Written with the standard library on purpose: the PDF needs text and one image, and the usual
-libraries (reportlab, fpdf2) pull in Pillow and would double the Lambda package. Chinese text uses
-the PDF standard CJK font STSong-Light (Adobe-GB1), which readers supply themselves, so no font file
-is embedded; the signature is a Flate-compressed RGB image.
+Written with the standard library on purpose: the PDF needs text, ruled lines and one image, and the
+usual libraries (reportlab, fpdf2) pull in Pillow and would double the Lambda package. Chinese text uses
+the PDF standard CJK font STSong-Light (Adobe-GB1), which readers supply themselves, so no font file is
+embedded and a reader without the Adobe CJK pack substitutes a similar Song face. Printing identically
+everywhere would need an embedded subset: fontTools can cut the characters used out of an OFL font
+(e.g. Noto Serif SC) at render time, costing fontTools (~4 MB unpacked, so it would need a Lambda
+layer) plus the font file (10-20 MB, too big for the 6 MiB package; a pre-cut common-characters
+subset is ~1-2 MB). See docs/deploy.md.
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
-MARGIN = 50
+MARGIN = 40
+TABLE_WIDTH = PAGE_WIDTH - 2 * MARGIN
+LABEL_WIDTH = 100  # the shaded label column of the table
+VALUE_SIZE, LABEL_SIZE, LEADING = 10, 9, 13
+BOX_PADDING = 5
+SIGNATURE_HEIGHT, SEAL_WIDTH = 110, 140
 
 
 @dataclass(frozen=True)
@@ -28,41 +42,120 @@ class FormImage:
 
 @dataclass(frozen=True)
 class FormLine:
+    """One box of the table: its label and value; ``lines`` is how many lines of text the box holds."""
+
     label: str
     value: str
+    lines: int = 1
 
 
-def render_acceptance_pdf(title: str, lines: Sequence[FormLine], signature: FormImage | None,
-                          signature_label: str, footer: str = "") -> bytes:
-    """One A4 page: the title, ``label: value`` lines (wrapped), then the signature image."""
+@dataclass(frozen=True)
+class FormChoice:
+    """A question answered by ticking one of its options (or none, if it was not answered)."""
+
+    label: str
+    options: Sequence[str]
+    chosen: int | None = None
+
+
+@dataclass(frozen=True)
+class AcceptanceForm:
+    title: str
+    rows: Sequence[Sequence[FormLine]]  # each row of the table holds one box or two side by side
+    choice: FormChoice | None = None  # the satisfaction row, below the boxes
+    closing_rows: Sequence[Sequence[FormLine]] = field(default_factory=tuple)  # signer, date: after it
+    signature_label: str = ""
+    seal_label: str = ""
+    footer: str = ""
+    heading: str = ""  # small text under the title, at the right (the ticket number)
+
+
+def render_acceptance_pdf(form: AcceptanceForm, signature: FormImage | None) -> bytes:
+    """One A4 page laid out like the paper form; see the module docstring."""
     content = PdfContent()
-    y = PAGE_HEIGHT - MARGIN - 18
-    content.text(MARGIN, y, 18, title)
-    y -= 34
-    for line in lines:
-        label = f"{line.label}："
-        label_width = text_width(label, 11)
-        wrapped = _wrap(line.value or "-", 11, PAGE_WIDTH - 2 * MARGIN - label_width)
-        content.text(MARGIN, y, 11, label)
-        for i, piece in enumerate(wrapped):
-            content.text(MARGIN + label_width, y, 11, piece)
-            if i < len(wrapped) - 1:
-                y -= 16
-        y -= 20
-        if y < 260:  # leave room for the signature; a longer report is cut, the record keeps it whole
-            content.text(MARGIN, y, 11, "…")
-            y -= 20
-            break
-    content.text(MARGIN, y, 11, f"{signature_label}：")
-    if signature is not None:
-        shown_width = 240.0
-        shown_height = shown_width * signature.height / signature.width
-        bottom = y - 10 - shown_height
-        content.raw(f"q {shown_width:.2f} 0 0 {shown_height:.2f} {MARGIN + 90} {bottom:.2f} cm /Sig Do Q")
-        content.raw(f"0.6 G {MARGIN + 90} {bottom - 4:.2f} m {MARGIN + 90 + shown_width:.2f} {bottom - 4:.2f} l S")
-    if footer:
-        content.text(MARGIN, MARGIN, 8, footer)
+    content.raw("0.8 w 0 G 0 g")
+    content.text((PAGE_WIDTH - text_width(form.title, 18)) / 2, PAGE_HEIGHT - MARGIN - 18, 18, form.title)
+    if form.heading:
+        content.text(PAGE_WIDTH - MARGIN - text_width(form.heading, LABEL_SIZE), PAGE_HEIGHT - MARGIN - 40,
+                     LABEL_SIZE, form.heading)
+    top: float = PAGE_HEIGHT - MARGIN - 48
+    for row in form.rows:
+        top = _row(content, top, row)
+    if form.choice:
+        top = _choice_row(content, top, form.choice)
+    for row in form.closing_rows:
+        top = _row(content, top, row)
+    _signature_row(content, top, form, signature)
+    if form.footer:
+        content.text(MARGIN, MARGIN - 16, 8, form.footer)
     return _document(content.bytes(), signature)
+
+
+def _row_height(lines: int) -> float:
+    return max(26, lines * LEADING + 2 * BOX_PADDING)
+
+
+def _row(content: PdfContent, top: float, row: Sequence[FormLine]) -> float:
+    height = _row_height(max(box.lines for box in row))
+    width = TABLE_WIDTH / len(row)
+    for i, box in enumerate(row):
+        left = MARGIN + i * width
+        _label_cell(content, left, top, height, box.label)
+        content.box(left + LABEL_WIDTH, top - height, width - LABEL_WIDTH, height)
+        _text_in_box(content, left + LABEL_WIDTH, top, width - LABEL_WIDTH, height, box.value or "-", VALUE_SIZE,
+                     box.lines)
+    return top - height
+
+
+def _label_cell(content: PdfContent, left: float, top: float, height: float, label: str) -> None:
+    content.raw(f"0.93 g {left:.2f} {top - height:.2f} {LABEL_WIDTH} {height:.2f} re f 0 g")
+    content.box(left, top - height, LABEL_WIDTH, height)
+    lines = max(1, int((height - 6) // (LABEL_SIZE + 1)))
+    _text_in_box(content, left, top, LABEL_WIDTH, height, label, LABEL_SIZE, lines, leading=LABEL_SIZE + 1)
+
+
+def _text_in_box(content: PdfContent, left: float, top: float, width: float, height: float, text: str,
+                 size: int, lines: int, leading: float = LEADING) -> None:
+    shown = fit_lines(text, size, width - 2 * BOX_PADDING, lines)
+    # One line sits in the middle of its box; several start at the top.
+    y = top - (height + size) / 2 + 2 if len(shown) == 1 else top - BOX_PADDING - size
+    for piece in shown:
+        content.text(left + BOX_PADDING, y, size, piece)
+        y -= leading
+
+
+def _choice_row(content: PdfContent, top: float, choice: FormChoice) -> float:
+    height = _row_height(1)
+    _label_cell(content, MARGIN, top, height, choice.label)
+    content.box(MARGIN + LABEL_WIDTH, top - height, TABLE_WIDTH - LABEL_WIDTH, height)
+    x: float = MARGIN + LABEL_WIDTH + 2 * BOX_PADDING
+    square = 10
+    bottom = top - (height + square) / 2
+    for i, option in enumerate(choice.options):
+        content.box(x, bottom, square, square)
+        if i == choice.chosen:
+            content.raw(f"1.5 w {x + 2:.2f} {bottom + 5:.2f} m {x + 4.5:.2f} {bottom + 2:.2f} l "
+                        f"{x + 9:.2f} {bottom + 9:.2f} l S 0.8 w")
+        content.text(x + square + 4, bottom + 1, VALUE_SIZE, option)
+        x += square + 4 + text_width(option, VALUE_SIZE) + 30
+    return top - height
+
+
+def _signature_row(content: PdfContent, top: float, form: AcceptanceForm, signature: FormImage | None) -> None:
+    height = SIGNATURE_HEIGHT
+    _label_cell(content, MARGIN, top, height, form.signature_label)
+    area_left, area_width = MARGIN + LABEL_WIDTH, TABLE_WIDTH - LABEL_WIDTH - SEAL_WIDTH
+    content.box(area_left, top - height, area_width, height)
+    if signature is not None:
+        room_w, room_h = area_width - 2 * BOX_PADDING, height - 2 * BOX_PADDING
+        scale = min(room_w / signature.width, room_h / signature.height)
+        shown_w, shown_h = signature.width * scale, signature.height * scale
+        x, y = area_left + (area_width - shown_w) / 2, top - height + (height - shown_h) / 2
+        content.raw(f"q {shown_w:.2f} 0 0 {shown_h:.2f} {x:.2f} {y:.2f} cm /Sig Do Q")
+    seal_left = PAGE_WIDTH - MARGIN - SEAL_WIDTH
+    content.box(seal_left, top - height, SEAL_WIDTH, height)
+    _text_in_box(content, seal_left, top, SEAL_WIDTH, LABEL_SIZE + 2 * BOX_PADDING + 4, form.seal_label,
+                 LABEL_SIZE, 1)
 
 
 class PdfContent:
@@ -71,6 +164,10 @@ class PdfContent:
 
     def text(self, x: float, y: float, size: int, text: str) -> None:
         self._ops.append(f"BT /F1 {size} Tf {x:.2f} {y:.2f} Td <{_ucs2(text)}> Tj ET")
+
+    def box(self, x: float, y: float, width: float, height: float) -> None:
+        """A ruled rectangle, ``x, y`` its lower left corner."""
+        self._ops.append(f"{x:.2f} {y:.2f} {width:.2f} {height:.2f} re S")
 
     def raw(self, op: str) -> None:
         self._ops.append(op)
@@ -91,18 +188,49 @@ def text_width(text: str, size: int) -> float:
     return sum(size * (0.5 if ord(c) < 128 else 1.0) for c in text)
 
 
+def cut_to_width(text: str, size: int, limit: float) -> str:
+    """The text as it is if it fits, else as much as fits followed by "…"."""
+    return text if text_width(text, size) <= limit else _with_ellipsis(text, size, limit)
+
+
+def fit_lines(text: str, size: int, limit: float, lines: int) -> list[str]:
+    """The text wrapped to ``limit`` points, at most ``lines`` lines; the last shown line of a longer
+    text ends with "…"."""
+    wrapped = _wrap(text, size, limit)
+    if len(wrapped) <= lines:
+        return wrapped
+    return [*wrapped[:lines - 1], _with_ellipsis(wrapped[lines - 1], size, limit)]
+
+
+def _with_ellipsis(text: str, size: int, limit: float) -> str:
+    while text and text_width(text + "…", size) > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+# Latin words stay whole when they fit on a line (a slash may end a line); Chinese may break between
+# any two characters.
+_TOKENS = re.compile(r"[!-.0-~]*/ *|[!-.0-~]+ *| +|.")
+
+
 def _wrap(text: str, size: int, limit: float) -> list[str]:
     lines: list[str] = []
     for paragraph in text.replace("\r", "").split("\n"):
-        current, width = "", 0.0
-        for char in paragraph:
-            step = text_width(char, size)
-            if width + step > limit and current:
-                lines.append(current)
-                current, width = "", 0.0
-            current += char
-            width += step
-        lines.append(current)
+        current = ""
+        for token in _TOKENS.findall(paragraph):
+            if text_width(current + token.rstrip(), size) <= limit:
+                current += token
+                continue
+            if current.strip():
+                lines.append(current.rstrip())
+            while text_width(token.rstrip(), size) > limit:  # a word longer than a line
+                cut = 1
+                while cut < len(token) and text_width(token[:cut + 1], size) <= limit:
+                    cut += 1
+                lines.append(token[:cut])
+                token = token[cut:]
+            current = token.lstrip()
+        lines.append(current.rstrip())
     return lines or [""]
 
 

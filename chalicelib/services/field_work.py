@@ -37,6 +37,7 @@ from chalicelib.domain.closure import (
     FormProblem,
     FormSource,
     Location,
+    Satisfaction,
     SignatureRefusal,
     WorkReport,
     form_problem,
@@ -59,7 +60,13 @@ from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Status, Ticket, TicketEvent
 from chalicelib.i18n import t
-from chalicelib.services.acceptance_pdf import FormImage, FormLine, render_acceptance_pdf
+from chalicelib.services.acceptance_pdf import (
+    AcceptanceForm,
+    FormChoice,
+    FormImage,
+    FormLine,
+    render_acceptance_pdf,
+)
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
@@ -301,20 +308,16 @@ class FieldWorkService:
         return self._file(number, user, work, form_key, form_type, FormSource.UPLOADED, None)
 
     def file_drawn_signature(
-        self, number: str, user: StaffUser, work: WorkReport, signature_data_url: str, signer: str
+        self, number: str, user: StaffUser, work: WorkReport, signature_data_url: str, signer: str,
+        opinion: str = "", satisfaction: Satisfaction | None = None,
     ) -> Ticket:
         """The customer signed on the screen: the form is rendered as a PDF with the signature, and
         stored with the drawing itself. Raises ``BadSignature`` for anything but a usable PNG."""
         signature = read_signature(signature_data_url)  # before anything is stored
         view = self.job(number, user)
         folder = new_form_key(number, "acceptance.pdf").rsplit("/", 1)[0]
-        pdf = render_acceptance_pdf(
-            _label("closure.pdf.title"),
-            self._form_lines(view.ticket, user, work, signer),
-            FormImage(signature.width, signature.height, signature.rgb),
-            _label("closure.pdf.signature"),
-            footer=f"{view.ticket.number} · {self._local(self._clock.now())}",
-        )
+        form = self._acceptance_form(view.ticket, user, work, signer, opinion, satisfaction)
+        pdf = render_acceptance_pdf(form, FormImage(signature.width, signature.height, signature.rgb))
         self._files.put(f"{folder}/signature.png", signature.png, "image/png")
         self._files.put(f"{folder}/acceptance.pdf", pdf, "application/pdf")
         return self._file(number, user, work, f"{folder}/acceptance.pdf", "application/pdf", FormSource.DRAWN,
@@ -425,30 +428,38 @@ class FieldWorkService:
     def _local(self, at: datetime) -> str:
         return at.astimezone(ZoneInfo(self._config.timezone)).strftime("%Y-%m-%d %H:%M")
 
-    def _form_lines(self, ticket: Ticket, user: StaffUser, work: WorkReport, signer: str) -> list[FormLine]:
+    def _acceptance_form(self, ticket: Ticket, user: StaffUser, work: WorkReport, signer: str, opinion: str,
+                         satisfaction: Satisfaction | None) -> AcceptanceForm:
         r, p, c = ticket.reporter, ticket.product, work.costs
-        return [
-            FormLine(_label("closure.pdf.number"), ticket.number),
-            FormLine(_label("closure.pdf.customer"), r.customer_name),
-            FormLine(_label("closure.pdf.contact"), f"{r.contact_person or ''} {r.phone}".strip()),
-            FormLine(_label("closure.pdf.address"), f"{r.city or ''} {r.address}".strip()),
-            FormLine(_label("closure.pdf.product"),
-                     " / ".join(x for x in (p.model, p.serial_number, p.order_number) if x)),
-            FormLine(_label("closure.pdf.fault"), ticket.description),
-            FormLine(_label("closure.pdf.work_done"), work.work_done),
-            FormLine(_label("closure.pdf.parts"), work.parts_used or "-"),
-            FormLine(_label("closure.pdf.hours"), f"{work.hours} h / {work.travel_hours} h"),
-            FormLine(_label("closure.pdf.costs"),
-                     f"{c.materials} / {c.labour} / {c.travel} / {c.transport} = {c.total} CNY"),
-            FormLine(_label("closure.pdf.technician"), user.username),
-            FormLine(_label("closure.pdf.date"), self._local(self._clock.now())),
-            FormLine(_label("closure.pdf.signer"), signer or "-"),
-        ]
+        lang = ticket.language
 
+        def line(key: str, value: str, lines: int = 1) -> FormLine:
+            return FormLine(t(lang, f"closure.pdf.{key}"), value, lines)
 
-def _label(key: str) -> str:
-    """The form is bilingual, as a printed form for any customer would be."""
-    return f"{t('zh-CN', key)} {t('en', key)}"
+        now = self._local(self._clock.now())
+        options = list(Satisfaction)
+        return AcceptanceForm(
+            title=t(lang, "closure.pdf.title"),
+            heading=f"{t(lang, 'closure.pdf.number')} {ticket.number}",
+            rows=[
+                [line("customer", r.customer_name), line("contact", f"{r.contact_person or ''} {r.phone}".strip())],
+                [line("address", f"{r.city or ''} {r.address}".strip())],
+                [line("product", " / ".join(x for x in (p.model, p.serial_number, p.order_number) if x))],
+                [line("fault", ticket.description, 9)],
+                [line("work_done", work.work_done, 10)],
+                [line("parts", work.parts_used or "-", 3)],
+                [line("hours", f"{work.hours} h / {work.travel_hours} h"), line("technician", user.username)],
+                [line("costs", f"{c.materials} / {c.labour} / {c.travel} / {c.transport} = {c.total} CNY")],
+                [line("opinion", opinion or "-", 3)],
+            ],
+            choice=FormChoice(t(lang, "closure.pdf.satisfaction"),
+                              [t(lang, f"closure.pdf.satisfaction.{o.value}") for o in options],
+                              options.index(satisfaction) if satisfaction else None),
+            closing_rows=[[line("signer", signer or "-"), line("date", now)]],
+            signature_label=t(lang, "closure.pdf.signature"),
+            seal_label=t(lang, "closure.pdf.seal"),
+            footer=f"{ticket.number} · {now}",
+        )
 
 
 def _next_deadline(schedule: Schedule) -> Deadline | None:

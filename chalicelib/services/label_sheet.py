@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.services.acceptance_pdf import PdfContent, cjk_font_objects, pdf_file, pdf_stream, text_width
+from chalicelib.services.acceptance_pdf import (
+    PdfContent,
+    cjk_font_objects,
+    cut_to_width,
+    pdf_file,
+    pdf_stream,
+    text_width,
+)
 
 if TYPE_CHECKING:
     import segno
@@ -67,7 +74,7 @@ def label_sheet_pdf(labels: Sequence[Label], footer: str = "") -> bytes:
             _draw_code(content, label.url, left + (cell_width - CODE_SIZE) / 2, top - 8 - CODE_SIZE)
             y = top - 8 - CODE_SIZE - 14
             for line in label.lines:
-                text = _fit(line, 10, cell_width - 12)
+                text = cut_to_width(line, 10, cell_width - 12)
                 content.text(left + (cell_width - text_width(text, 10)) / 2, y, 10, text)
                 y -= 13
             # A thin cutting guide around each label.
@@ -96,14 +103,6 @@ def _draw_code(content: PdfContent, url: str, x: float, y: float) -> None:
             ops.append(f"{x + start * module:.3f} {bottom:.3f} {(column - start) * module:.3f} {module:.3f} re")
     ops.append("f")
     content.raw(" ".join(ops))
-
-
-def _fit(text: str, size: int, limit: float) -> str:
-    if text_width(text, size) <= limit:
-        return text
-    while text and text_width(text + "…", size) > limit:
-        text = text[:-1]
-    return text + "…"
 
 
 def _document(contents: Sequence[bytes]) -> bytes:

@@ -7,7 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.closure import BadSignature, Costs, FormProblem, FormSource, Location, WorkReport
+from chalicelib.domain.closure import (
+    BadSignature,
+    Costs,
+    FormProblem,
+    FormSource,
+    Location,
+    Satisfaction,
+    WorkReport,
+)
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState
@@ -16,6 +24,7 @@ from chalicelib.domain.ticket import Action, IllegalTransition, Priority, Status
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.services.field_work import FormRejected, NotYourJob, ProgressPhotosRejected
 from tests.fakes import JPEG, PNG, fake_world, valid_report
+from tests.pdf_page import Page
 from tests.pngs import data_url, signature_png
 
 WANG = StaffUser(username="tech-wang", roles=frozenset({StaffRole.TECHNICIAN}))
@@ -31,9 +40,9 @@ def world():
     return fake_world()
 
 
-def dispatched(world, *, to=("tech-wang",), priority=Priority.URGENT, **overrides) -> str:
+def dispatched(world, *, to=("tech-wang",), priority=Priority.URGENT, language="zh-CN", **overrides) -> str:
     request = ServiceRequestInput.model_validate(valid_report(**overrides))
-    number = world.services.intake.submit(request, language="zh-CN").number
+    number = world.services.intake.submit(request, language=language).number
     world.services.desk.record_contact(number, actor="sup")
     world.services.desk.classify(number, actor="sup", priority=priority)
     world.services.desk.dispatch(number, actor="sup", technicians=to)
@@ -219,6 +228,27 @@ def test_a_signature_drawn_on_the_phone_is_rendered_into_a_pdf_form_and_filed(wo
     assert b"/Subtype /Image /Width 600 /Height 240" in pdf
     assert world.files.objects[ticket.acceptance.form_key.replace("acceptance.pdf", "signature.png")].startswith(
         b"\x89PNG")
+
+
+@pytest.mark.parametrize(("language", "labels", "ticked"), [
+    ("zh-CN", ["客户", "故障描述", "完成工作", "客户意见", "单位盖章"], "基本满意"),
+    ("en", ["Customer", "Fault", "Work done", "Customer's opinion", "Company seal"], "Fairly satisfied"),
+])
+def test_the_drawn_form_is_in_the_tickets_language_with_the_customers_answer_ticked(world, language, labels,
+                                                                                     ticked):
+    number = on_site(world, language=language, description="主轴异响。" * 400)
+    ticket = world.services.field_work.file_drawn_signature(
+        number, WANG, WORK, data_url(signature_png(600, 240)), "王工", opinion="处理及时",
+        satisfaction=Satisfaction.FAIR)
+    page = Page(world.files.objects[ticket.acceptance.form_key])
+    shown = [text.text for text in page.texts]
+    assert set(labels) <= set(shown) and "处理及时" in shown and "王工" in shown
+    assert not [text for text in page.texts if text.size == 9 and text.text.endswith("…")]  # labels whole
+    [tick] = page.ticks
+    option = page.text(ticked)
+    assert all(0 < option.x - x < 20 and abs(option.y - y) < 12 for x, y in tick)
+    assert min(box.y for box in page.boxes) > 40 and all(text.y >= 0 for text in page.texts)
+    assert world.tickets.get(number).description == "主轴异响。" * 400  # the record keeps it whole
 
 
 def test_a_drawing_that_is_not_a_png_files_nothing(world):
