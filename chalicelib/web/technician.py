@@ -29,6 +29,7 @@ from chalicelib.domain.closure import (
     Costs,
     Departure,
     Location,
+    Satisfaction,
     WorkReport,
 )
 from chalicelib.domain.overtime import OvertimeError
@@ -99,6 +100,8 @@ class ClosureForm(BaseModel):
     form_key: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
     signature: Annotated[str, StringConstraints(max_length=MAX_CLOSURE_BODY)] = ""
     signer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    opinion: Short = ""  # written on the rendered form; the uploaded paper form carries its own
+    satisfaction: Annotated[Satisfaction | None, BeforeValidator(_blank_is_none)] = None
 
     def work(self) -> WorkReport:
         return WorkReport(
@@ -272,7 +275,7 @@ def _acceptance(number: str, form: dict[str, Any], lang: str) -> None:
             if not request.signer:
                 raise InvalidFields({"signer": t(lang, "error.required")})
             _field_work(lambda fw: fw.file_drawn_signature(number, current_staff(), work, request.signature,
-                                                           request.signer))
+                                                           request.signer, request.opinion, request.satisfaction))
         else:
             raise InvalidFields({"form_key": t(lang, "tech.error.form_needed")})
     except FormRejected as error:
@@ -340,7 +343,7 @@ def _job_page(number: str, *, errors: dict[str, str] | None = None, values: dict
     settings = get_settings()
     return render(
         request, "tech_job.html", status=status, view=view, ticket=view.ticket, Action=Action,
-        signature_canvas=SIGNATURE_CANVAS,
+        signature_canvas=SIGNATURE_CANVAS, satisfactions=list(Satisfaction),
         deadlines=[d for d in view.schedule.deadlines if d.is_open or d.state.value == "met_late"],
         errors=errors or {}, values=values or {}, done=done, local_time=_local_time,
         max_photos=MAX_PROGRESS_PHOTOS, max_form_mb=MAX_FORM_BYTES // (1024 * 1024),

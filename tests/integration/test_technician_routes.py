@@ -17,6 +17,7 @@ from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Priority, Status
 from chalicelib.settings import get_settings
 from tests.fakes import valid_report
+from tests.pdf_page import Page
 from tests.pngs import data_url, signature_png
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -166,11 +167,25 @@ def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client,
 
 def test_a_signature_drawn_on_the_screen_files_a_rendered_form(client, job, wang):
     check_in(client, job, wang)
-    data = dict(WORK, signature=data_url(signature_png(600, 240)), signer="王工")
+    page = html(get(client, f"/staff/jobs/{job.number}", wang))
+    assert 'name="opinion"' in page and page.count('name="satisfaction"') == 3
+    data = dict(WORK, signature=data_url(signature_png(600, 240)), signer="王工", opinion="处理及时",
+                satisfaction="satisfied")
     assert post(client, f"/staff/jobs/{job.number}/acceptance", data, wang).status_code == 303
     acceptance = ticket(job.number).acceptance
     stored = boto3.client("s3").get_object(Bucket=get_settings().bucket_name, Key=acceptance.form_key)
-    assert stored["Body"].read().startswith(b"%PDF") and acceptance.signer == "王工"
+    form = Page(stored["Body"].read())
+    assert acceptance.signer == "王工" and "处理及时" in [text.text for text in form.texts]
+    [tick] = form.ticks
+    assert all(0 < form.text("满意").x - x < 20 for x, _ in tick)
+
+
+def test_an_unknown_satisfaction_answer_is_refused_in_the_pages_language(client, job, wang):
+    check_in(client, job, wang)
+    data = dict(WORK, signature=data_url(signature_png(600, 240)), signer="王工", satisfaction="ecstatic")
+    refused = post(client, f"/staff/jobs/{job.number}/acceptance?lang=en", data, wang)
+    assert refused.status_code == 400 and 'id="satisfaction-error"' in html(refused)
+    assert ticket(job.number).status == Status.ON_SITE
 
 
 def test_the_supervisor_sees_the_drawn_signature_on_the_approvals_page(client, job, wang, staff_token):
