@@ -84,6 +84,9 @@ class Acceptance(BaseModel):
     form_type: str
     source: FormSource
     signer: str | None = None
+    # Answered on the screen with a drawn signature; on an uploaded paper form they are on the paper.
+    opinion: str = ""
+    satisfaction: Satisfaction | None = None
     work: WorkReport
     filed_at: datetime
     filed_by: str

@@ -321,7 +321,7 @@ class FieldWorkService:
         self._files.put(f"{folder}/signature.png", signature.png, "image/png")
         self._files.put(f"{folder}/acceptance.pdf", pdf, "application/pdf")
         return self._file(number, user, work, f"{folder}/acceptance.pdf", "application/pdf", FormSource.DRAWN,
-                          signer)
+                          signer, opinion, satisfaction)
 
     def refuse_signature(self, number: str, user: StaffUser, reason: str) -> Ticket:
         """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
@@ -331,14 +331,16 @@ class FieldWorkService:
                           changes={"refusal": refusal}, public=False)
 
     def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
-              source: FormSource, signer: str | None) -> Ticket:
+              source: FormSource, signer: str | None, opinion: str = "",
+              satisfaction: Satisfaction | None = None) -> Ticket:
         view = self.job(number, user)
         # Filing the form says the fault is fixed: record that first if the technician did not, so the
         # "resolved" deadline is met and the 5-day filing rule (002 §4.2(5)) has its start.
         if view.ticket.status == Status.ON_SITE and not view.done(Action.RESOLVE):
             self.resolve(number, user)
         acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
-                                work=work, filed_at=self._clock.now(), filed_by=user.username)
+                                opinion=opinion, satisfaction=satisfaction, work=work, filed_at=self._clock.now(),
+                                filed_by=user.username)
         return self._move(number, user, Action.UPLOAD_ACCEPTANCE, "signed acceptance form filed",
                           changes={"acceptance": acceptance, "refusal": None})
 

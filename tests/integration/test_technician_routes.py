@@ -176,6 +176,7 @@ def test_a_signature_drawn_on_the_screen_files_a_rendered_form(client, job, wang
     stored = boto3.client("s3").get_object(Bucket=get_settings().bucket_name, Key=acceptance.form_key)
     form = Page(stored["Body"].read())
     assert acceptance.signer == "王工" and "处理及时" in [text.text for text in form.texts]
+    assert acceptance.satisfaction == "satisfied" and acceptance.opinion == "处理及时"  # kept in the record too
     [tick] = form.ticks
     assert all(0 < form.text("满意").x - x < 20 for x, _ in tick)
 

@@ -249,6 +249,7 @@ def test_the_drawn_form_is_in_the_tickets_language_with_the_customers_answer_tic
     assert all(0 < option.x - x < 20 and abs(option.y - y) < 12 for x, y in tick)
     assert min(box.y for box in page.boxes) > 40 and all(text.y >= 0 for text in page.texts)
     assert world.tickets.get(number).description == "主轴异响。" * 400  # the record keeps it whole
+    assert ticket.acceptance.opinion == "处理及时" and ticket.acceptance.satisfaction == Satisfaction.FAIR
 
 
 def test_a_drawing_that_is_not_a_png_files_nothing(world):
