@@ -361,8 +361,7 @@ def _wrap_transact(original: Any) -> Any:
         touched = _touched(self, transact_items)
         before = [copy.deepcopy(table.get_item(h, r)) for table, h, r in touched]
         try:
-            with mock.patch.object(ddb_models, "copy", _CopyButNotTables()):
-                original(self, transact_items)
+            original(self, transact_items)  # with ``copy`` in moto's backend module replaced: see faster_moto
         except Exception:
             # moto rolled back to its "copy", which is now the table itself: put the touched items back.
             for (table, hash_key, range_key), item in zip(touched, before, strict=True):
@@ -466,6 +465,9 @@ def faster_moto() -> Iterator[None]:
         mock.patch.object(Table, "all_items", _all_items),
         mock.patch.object(Table, "query", _wrap_query(Table.query)),
         mock.patch.object(DynamoDBBackend, "transact_write_items", _wrap_transact(DynamoDBBackend.transact_write_items)),
+        # For as long as the speed-ups are on, not per transaction: patching per call is not thread-safe
+        # (two threads' patches can restore each other's, leaving tables uncopied for the whole process).
+        mock.patch.object(ddb_models, "copy", _CopyButNotTables()),
         mock.patch.object(BaseJSONSerializer, "_serialize_type_structure",
                           _wrap_structure(BaseJSONSerializer._serialize_type_structure)),
     ):
