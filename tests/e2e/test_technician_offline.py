@@ -44,9 +44,32 @@ def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_netwo
 
     page.context.set_offline(False)
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
-    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送")
+    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
     assert progress_reports(number) == [TYPED]
 
+
+
+def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local_stack: LocalStack, desk, phone_page):
+    # The page open when the network returns sends what waits, and is often the one the technician then
+    # leaves: the page he opens next must still tell him it went out.
+    page = phone_page
+    number = dispatched_job(local_stack, desk, "离线回执公司")["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{local_stack.app_url}/staff/jobs/{number}")
+
+    page.context.set_offline(True)
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+
+    page.context.set_offline(False)  # the other tab hears of it first and sends
+    expect(other_tab.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
+    page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
+    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
+    assert progress_reports(number) == [TYPED]
 
 def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
     local_stack: LocalStack, desk, phone_page, tmp_path
@@ -69,7 +92,7 @@ def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
 
     page.context.set_offline(False)
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
-    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送")
+    expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
     [report] = [
         e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
     ]

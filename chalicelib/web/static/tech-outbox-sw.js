@@ -92,9 +92,15 @@ async function deliver(item, redirect) {
   return response;
 }
 
+// What the last send delivered, told to every page for a minute: the page that was open when the network
+// came back is often the one being left, and the technician must still read that his steps went out.
+const TOLD_FOR_MS = 60 * 1000;
+let lastSent = { count: 0, at: 0 };
+
 async function tell(type, extra) {
   const [waiting, refused] = await Promise.all([all(WAITING), all(REFUSED)]);
-  const message = Object.assign({ type: type, waiting: waiting, refused: refused }, extra || {});
+  const recent = Date.now() - lastSent.at < TOLD_FOR_MS ? lastSent.count : 0;
+  const message = Object.assign({ type: type, waiting: waiting, refused: refused, sent: recent }, extra || {});
   for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
 }
 
@@ -194,7 +200,8 @@ async function send() {
       await add(REFUSED, Object.assign({}, item, { status: response.status }));
     }
   }
-  await tell("sent", { sent: sent });
+  if (sent) lastSent = { count: sent, at: Date.now() };
+  await tell("sent");
 }
 
 function sendOnce() {
