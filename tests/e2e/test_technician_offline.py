@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
-from chalicelib.domain.ticket import Action
+from chalicelib.domain.ticket import Action, TicketEvent
 from chalicelib.settings import get_settings
 from tests.e2e.browser import png_bytes
 from tests.e2e.stack import LocalStack
@@ -23,18 +23,28 @@ CONTROLLED = """new Promise((resolve) => navigator.serviceWorker.controller ? re
   : navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true)))"""
 
 
-def progress_reports(number: str) -> list[str]:
+def progress_events(number: str) -> list[TicketEvent]:
     events = DynamoTickets(get_settings().table_name).events(number)
-    return [e.after.get("text", "") for e in events if e.action == Action.REPORT_PROGRESS]
+    return [e for e in events if e.action == Action.REPORT_PROGRESS]
+
+
+def progress_reports(number: str) -> list[str]:
+    return [e.after.get("text", "") for e in progress_events(number)]
+
+
+def on_site_with_outbox(page, local_stack: LocalStack, desk, company: str) -> str:
+    """A job dispatched, checked in on the phone, its page controlled by the outbox's worker: its number."""
+    number = dispatched_job(local_stack, desk, company)["number"]
+    open_and_check_in(page, local_stack, number)
+    page.evaluate(CONTROLLED)
+    return number
 
 
 def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_network_is_back(
     local_stack: LocalStack, desk, phone_page
 ):
     page = phone_page
-    number = dispatched_job(local_stack, desk, "离线测试公司")["number"]
-    open_and_check_in(page, local_stack, number)
-    page.evaluate(CONTROLLED)
+    number = on_site_with_outbox(page, local_stack, desk, "离线测试公司")
 
     page.context.set_offline(True)
     page.fill("#text", TYPED)
@@ -53,9 +63,7 @@ def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local
     # The page open when the network returns sends what waits, and is often the one the technician then
     # leaves: the page he opens next must still tell him it went out.
     page = phone_page
-    number = dispatched_job(local_stack, desk, "离线回执公司")["number"]
-    open_and_check_in(page, local_stack, number)
-    page.evaluate(CONTROLLED)
+    number = on_site_with_outbox(page, local_stack, desk, "离线回执公司")
 
     other_tab = page.context.new_page()
     other_tab.goto(f"{local_stack.app_url}/staff/jobs/{number}")
@@ -75,9 +83,7 @@ def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
     local_stack: LocalStack, desk, phone_page, tmp_path
 ):
     page = phone_page
-    number = dispatched_job(local_stack, desk, "离线照片公司")["number"]
-    open_and_check_in(page, local_stack, number)
-    page.evaluate(CONTROLLED)
+    number = on_site_with_outbox(page, local_stack, desk, "离线照片公司")
     photo = tmp_path / "断路器.png"
     photo.write_bytes(png_bytes(64, 48))
 
@@ -93,9 +99,7 @@ def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
     page.context.set_offline(False)
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
     expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
-    [report] = [
-        e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
-    ]
+    [report] = progress_events(number)
     assert report.after["text"] == TYPED and len(report.after["photos"]) == 1
 
 
@@ -103,9 +107,7 @@ def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
     local_stack: LocalStack, desk, phone_page, tmp_path
 ):
     page = phone_page
-    number = dispatched_job(local_stack, desk, "恢复网络公司")["number"]
-    open_and_check_in(page, local_stack, number)
-    page.evaluate(CONTROLLED)
+    number = on_site_with_outbox(page, local_stack, desk, "恢复网络公司")
     photo = tmp_path / "接线.png"
     photo.write_bytes(png_bytes(64, 48))
 
@@ -116,9 +118,7 @@ def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
     page.fill("#text", TYPED)
     page.click("#progress-submit")
     page.wait_for_url(re.compile(rf"/staff/jobs/{number}\?done=progress$"))
-    [report] = [
-        e for e in DynamoTickets(get_settings().table_name).events(number) if e.action == Action.REPORT_PROGRESS
-    ]
+    [report] = progress_events(number)
     assert len(report.after["photos"]) == 1
 
 
@@ -126,9 +126,7 @@ def test_a_step_kept_offline_that_the_job_no_longer_allows_is_shown_with_what_wa
     local_stack: LocalStack, desk, phone_page
 ):
     page = phone_page
-    number = dispatched_job(local_stack, desk, "取消测试公司")["number"]
-    open_and_check_in(page, local_stack, number)
-    page.evaluate(CONTROLLED)
+    number = on_site_with_outbox(page, local_stack, desk, "取消测试公司")
 
     page.context.set_offline(True)
     page.fill("#text", TYPED)
