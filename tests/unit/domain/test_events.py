@@ -1,6 +1,6 @@
 """What each move records, typed; and how records stored before the payloads were typed read now."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from chalicelib.domain.events import (
     read_payload,
 )
 from chalicelib.domain.ticket import Action, Priority
+from tests.unit.domain.test_ticket import T0, new_ticket
 
 
 @pytest.mark.parametrize(
@@ -87,50 +88,30 @@ def test_a_payload_is_read_from_the_event_it_belongs_to():
 
 
 def test_a_move_records_its_payload_and_reads_it_back_as_written():
-    from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
 
-    ticket, _ = open_ticket(
-        number="SD-2026-000001",
-        reporter=Reporter(customer_name="ACME", phone="+8613800138000", province="CN-JS", address="Suzhou"),
-        product=Product(model="KYN28-12"),
-        description="trips on closing",
-        kind=Kind.FAULT,
-        channel=Channel.WEB,
-        at=datetime(2026, 3, 1, tzinfo=UTC),
-        actor="customer",
-    )
+    ticket, _ = new_ticket()
     paused = Paused(reason=PauseReason.SITE_NOT_READY, note="等钥匙")
 
     _, event = ticket.apply(
-        Action.PAUSE, actor="sup", at=datetime(2026, 3, 1, 1, tzinfo=UTC), summary="", details=paused
+        Action.PAUSE, actor="sup", at=T0 + timedelta(hours=1), summary="", details=paused
     )
 
     assert event.payload == paused
     with pytest.raises(ValueError, match="would not read back"):
-        ticket.apply(Action.CANCEL, actor="sup", at=datetime(2026, 3, 1, 1, tzinfo=UTC), summary="", details=paused)
+        ticket.apply(Action.CANCEL, actor="sup", at=T0 + timedelta(hours=1), summary="", details=paused)
 
 
 def test_a_step_of_an_embedded_item_is_refused_when_its_event_does_not_hold_the_item_it_names():
     from chalicelib.domain.events import Quoted
-    from chalicelib.domain.ticket import Channel, Kind, Product, Reporter, open_ticket
 
-    ticket, _ = open_ticket(
-        number="SD-2026-000001",
-        reporter=Reporter(customer_name="ACME", phone="+8613800138000", province="CN-JS", address="Suzhou"),
-        product=Product(model="KYN28-12"),
-        description="trips on closing",
-        kind=Kind.FAULT,
-        channel=Channel.WEB,
-        at=datetime(2026, 3, 1, tzinfo=UTC),
-        actor="customer",
-    )
+    ticket, _ = new_ticket()
 
     # No quote changed, yet the step says it records one: refused before anything is saved.
     with pytest.raises(ValueError):
         ticket.apply(
             Action.DRAFT_QUOTE,
             actor="sup",
-            at=datetime(2026, 3, 1, 1, tzinfo=UTC),
+            at=T0 + timedelta(hours=1),
             summary="",
             records=lambda moved: Quoted.model_validate({"action": Action.DRAFT_QUOTE, "quote": moved.quote}),
         )
