@@ -119,9 +119,10 @@ def _aws_services() -> Services:
     from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
     from chalicelib.adapters.team_chat import TeamChatSender
     from chalicelib.domain.notification import MessageChannel
-    from chalicelib.services.aftercare import AftercareNotifier, AftercareService
+    from chalicelib.services.aftercare import AftercareService
     from chalicelib.services.archive import ArchiveConfig, ArchiveService
     from chalicelib.services.billing import BillingConfig, BillingService
+    from chalicelib.services.bus import MessageBus
     from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
     from chalicelib.services.complaints import ComplaintService
     from chalicelib.services.desk import DeskService
@@ -145,6 +146,7 @@ def _aws_services() -> Services:
     stored_config = DynamoConfig(settings.table_name)
     config_store = HolidayAwareConfig(stored_config, HolidayCalendars(stored_config, timezone=settings.timezone))
     sns = SnsSender()
+    bus = MessageBus()
     notifications = NotificationService(
         DynamoOutbox(stored),
         RoutingNotifier(
@@ -155,8 +157,9 @@ def _aws_services() -> Services:
                 MessageChannel.STORED_EMAIL: StoredEmailSender(
                     S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
                 ),
-                # Built below, and itself sends through this service: looked up when an item is delivered.
-                MessageChannel.AFTER_CARE: AftercareNotifier(lambda: aftercare),
+                # Jobs: their events go to the subscribers, who act through the services built below.
+                MessageChannel.JOB: bus,
+                MessageChannel.AFTER_CARE: bus,
                 # Each message names the secret that holds its robot's webhook URL (read when sent).
                 MessageChannel.TEAM_CHAT: TeamChatSender(read_secret),
                 MessageChannel.WEBHOOK: webhook_sender(settings, clock),
@@ -176,7 +179,7 @@ def _aws_services() -> Services:
     files = S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url)
     archive = ArchiveService(
         DynamoArchive(settings.table_name), files, files, SpreadsheetFiles(), config_store, clock,
-        ArchiveConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
+        ArchiveConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds), bus=bus,
     )
     intake = IntakeService(
         tickets,
@@ -195,8 +198,7 @@ def _aws_services() -> Services:
         tickets, DynamoAftercare(settings.table_name, stored), DynamoArchive(settings.table_name), desk, intake,
         notifications, link_signer(settings), clock, aftercare_config(settings),
     )
-    archive.product_listeners.append(aftercare.product_delivered)
-    return Services(
+    built = Services(
         intake=intake,
         tracking=TrackingService(tickets, files, intake=intake, desk=desk),
         notifications=notifications,
@@ -228,6 +230,8 @@ def _aws_services() -> Services:
         complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
         staff_names=StaffNames(directory),
     )
+    bus.connect(built)
+    return built
 
 
 def aftercare_config(settings: Settings) -> AftercareConfig:

@@ -27,9 +27,10 @@ from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.staff import StaffRole
-from chalicelib.services.aftercare import AftercareConfig, AftercareNotifier, AftercareService
+from chalicelib.services.aftercare import AftercareConfig, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
+from chalicelib.services.bus import MessageBus
 from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
 from chalicelib.services.complaints import ComplaintService
 from chalicelib.services.desk import DeskService
@@ -79,9 +80,10 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     webhooks, receiver, secrets = MemoryWebhooks(), ScriptedReceiver(), dict[str, str]()
     # Every write's webhook deliveries go in with it; subscriptions are read afresh each time here.
     tickets = PublishingTickets(raw_tickets, SubscriptionCache(webhooks, seconds=0).current)
-    # Every message to a person is recorded; the approval's after-care item runs the after-care, as on AWS.
+    # Every message to a person is recorded; a job (the approval's after-care) runs its subscribers, as on AWS.
     routes: dict[MessageChannel, Notifier] = {channel: notifier for channel in MessageChannel}
-    routes[MessageChannel.AFTER_CARE] = AftercareNotifier(lambda: aftercare)
+    bus = MessageBus()
+    routes[MessageChannel.JOB] = routes[MessageChannel.AFTER_CARE] = bus
     routes[MessageChannel.WEBHOOK] = WebhookSender(webhooks, secrets.__getitem__, receiver, clock, max_attempts=3)
     dead_letters = MemoryDeadLetters()
     notifications = NotificationService(MemoryOutbox(raw_tickets), RoutingNotifier(routes), clock, max_attempts=3,
@@ -112,7 +114,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
     archive_store = MemoryArchive(raw_tickets)
     archive = ArchiveService(
         archive_store, files, MemoryFileReader(files), SpreadsheetFiles(), config_store, clock,
-        ArchiveConfig(timezone="Asia/Shanghai"),
+        ArchiveConfig(timezone="Asia/Shanghai"), bus=bus,
     )
     intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive,
                            counters=MemoryRateCounters(), claims=MemoryUploadClaims())
@@ -144,7 +146,7 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
         complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
         staff_names=StaffNames(staff),
     )
-    archive.product_listeners.append(services.aftercare.product_delivered)
+    bus.connect(services)
     world = FakeWorld(raw_tickets, files, notifier, clock, services, aftercare_store, dead_letters, webhooks,
                       receiver, secrets, WebhookService(webhooks, secrets.__getitem__, clock))
     WORLDS_MADE.append(world)

@@ -3,9 +3,10 @@ maintenance visits. Pure rules; ``today``/``now`` are always arguments.
 
 Where the data lives (the monthly report reads the ticket timeline, see ``chalicelib/domain/reports.py``)
 -------------------------------------------------------------------------------------------------------
-* **After-care due**: the approval writes, in its own transaction, an internal outbox item (channel
-  ``after_care``, ``after_care_due``); delivering it books the callback and sends the survey, and is
-  retried like any message until both are done. Both steps are idempotent, so a retry repeats nothing.
+* **After-care due**: the approval writes, in its own transaction, a job (the outbox's ``job`` kind,
+  ``after_care_due``) carrying the published event ``AfterCareDue``; delivering it books the callback
+  and sends the survey, and is retried like any message until both are done. Both steps are idempotent,
+  so a retry repeats nothing.
 * **Survey** (001 §3.5, 000 §4.6.1): sent when a job is approved (event ``send_survey``, after
   ``{"survey_sent_at", "survey_until"}``); answered once from a signed link. The answer is the ticket
   field ``Ticket.survey`` (``SurveyAnswer``) and the event ``answer_survey`` whose
@@ -28,7 +29,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
-from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.notification import OutboxMessage
 
 # 003 §2, §5: a callback 5–7 days after delivery or after a repair.
 CALLBACK_FROM_DAYS = 5
@@ -38,9 +39,6 @@ REMINDER_DAYS_BEFORE = 7
 # Visits are written this far ahead; the daily job rolls the horizon forward.
 VISIT_HORIZON_DAYS = 400
 SCORES = ("overall", "timeliness", "attitude", "quality")
-# The internal outbox item of an approved job (``MessageChannel.AFTER_CARE``).
-AFTER_CARE_RECIPIENT = "after-care"
-AFTER_CARE_PURPOSE = "after_care"
 
 
 def _blank_to_none(value: object) -> object:
@@ -90,9 +88,11 @@ def survey_state(*, answered: bool, until: datetime, now: datetime) -> SurveySta
 def after_care_due(number: str, *, at: datetime, message_id: str) -> OutboxMessage:
     """"After-care is due for ticket ``number``": written with the job's approval, delivered at once and
     then by the outbox's retries until the callback is booked and the survey sent."""
-    return OutboxMessage(id=message_id, ticket_number=number, purpose=AFTER_CARE_PURPOSE,
-                         channel=MessageChannel.AFTER_CARE, recipient=AFTER_CARE_RECIPIENT,
-                         text=f"after-care due for {number}", created_at=at, next_attempt_at=at)
+    # Imported here: published events carry archive records, and the archive reaches this module
+    # through the ticket.
+    from chalicelib.domain.published import AfterCareDue, job_item
+
+    return job_item(AfterCareDue(number=number), at=at, message_id=message_id)
 
 
 # ---- callbacks ------------------------------------------------------------------------------------

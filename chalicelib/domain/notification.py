@@ -21,9 +21,11 @@ class MessageChannel(StrEnum):
     # A ready-made MIME email kept in the file store (``OutboxMessage.body_key``), e.g. the monthly
     # report with its charts and attachments; sent as is through SES SendRawEmail or SMTP.
     STORED_EMAIL = "stored_email"
-    # Not a message to anyone: "after-care is due for this ticket", written in the approval's own
-    # transaction and delivered by running the after-care (``AftercareService.job_closed``), so a crash
-    # or a provider hiccup after the approval delays the survey and the callback instead of losing them.
+    # Not a message to anyone: a job for the app itself, a published event (``domain/published.py``)
+    # written in its change's own transaction and delivered by running the event's subscribers, so a
+    # crash or a hiccup right after the change delays what follows from it instead of losing it.
+    JOB = "job"
+    # Jobs stored before they had their own kind: "after-care is due for this ticket".
     AFTER_CARE = "after_care"
     # A team chat's group robot (WeCom, DingTalk, Feishu); the recipient is ``TeamChat.address``.
     TEAM_CHAT = "team_chat"
@@ -32,7 +34,7 @@ class MessageChannel(StrEnum):
 
 
 # Channels that carry work for the app itself, never text for a person: no page lists them as sent mail.
-INTERNAL_CHANNELS = frozenset({MessageChannel.AFTER_CARE})
+INTERNAL_CHANNELS = frozenset({MessageChannel.JOB, MessageChannel.AFTER_CARE})
 
 
 class DeliveryState(StrEnum):

@@ -1,19 +1,19 @@
 """After the job (SPEC "After closure"): the satisfaction survey, follow-up callbacks and maintenance
 reminders. The rules are in ``chalicelib/domain/aftercare.py`` (with where each piece of data lives).
 
-* ``job_closed`` runs when a job's approval is delivered: the approval writes an internal outbox item
-  (``MessageChannel.AFTER_CARE``) in its own transaction, and ``AftercareNotifier`` delivers it by
-  calling ``job_closed`` — at once, then by the outbox's retries until it succeeds or is given up
-  (FAILED, dead-letter queue). It puts a callback task on the desk's list for 5–7 days after the
-  approval and sends the survey link by email and SMS — the link is signed and expires after
-  ``survey_days``; the messages are written in the same transaction as the ``send_survey`` event, so
-  they cannot be lost or sent twice. Running it again repeats nothing: the task's id comes from the
-  ticket and its approval day (written once), and the survey goes out only while ``survey_sent_at`` is
-  unset.
+* When a job's approval is committed it publishes ``AfterCareDue`` as a job (the outbox's ``JOB`` kind,
+  written in the approval's own transaction); its subscribers (``services/subscribers.py``) call
+  ``book_repair_callback`` and ``send_survey`` — at once, then by the outbox's retries until both
+  succeed or the job is given up (FAILED, dead-letter queue). The callback task is due 5–7 days after
+  the approval; the survey link goes by email and SMS, signed and expiring after ``survey_days``; its
+  messages are written in the same transaction as the ``send_survey`` event, so they cannot be lost or
+  sent twice. Running either again repeats nothing: the task's id comes from the ticket and its approval
+  day (written once), and the survey goes out only while ``survey_sent_at`` is unset.
 * A survey is answered once: the answer is saved through the ticket's versioned write, and a second
   submission (or a race of two) finds ``Ticket.survey`` set and is refused.
 * Callbacks come from an open list that never needs a scan (``AftercareStore``); a problem raised on the
-  phone opens a follow-up job or a complaint, linked from the callback's record.
+  phone opens a follow-up job or a complaint, linked from the callback's record. A product saved in the
+  archive with a recent delivery gets its callback too (``ProductSaved``).
 * ``remind_maintenance`` runs daily: every visit due within a week whose customer was not yet told is
   claimed (once, by a conditional write) together with its reminder messages.
 """
@@ -21,7 +21,6 @@ reminders. The rules are in ``chalicelib/domain/aftercare.py`` (with where each 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -56,7 +55,6 @@ from chalicelib.services.ports import (
     BadLink,
     Clock,
     CustomerArchive,
-    DeliveryError,
     LinkSigner,
     TicketRepository,
 )
@@ -145,7 +143,13 @@ class AftercareService:
 
     def job_closed(self, number: str) -> Ticket | None:
         """The job was approved: a callback task for 5–7 days later, and the survey link — each once, however
-        often this runs (the after-care item is retried until it succeeds)."""
+        often this runs. The two subscribers of ``AfterCareDue`` do the same, one step each."""
+        if self.book_repair_callback(number) is None:
+            return None
+        return self.send_survey(number)
+
+    def book_repair_callback(self, number: str) -> Ticket | None:
+        """The callback 5–7 days after the approval; ``None`` when the ticket gets no after-care."""
         ticket = self._tickets.get(number)
         if ticket is None or not ticket.gets_after_care:
             return None
@@ -155,6 +159,14 @@ class AftercareService:
         self._store.add_callback(repair_callback(
             number=number, closed_on=self._approved_on(number), customer_name=r.customer_name, phone=r.phone,
             serial_number=ticket.product.serial_number, model=ticket.product.model))
+        return ticket
+
+    def send_survey(self, number: str) -> Ticket | None:
+        """The survey link by email and SMS, once per ticket; ``None`` when the ticket gets no after-care."""
+        ticket = self._tickets.get(number)
+        if ticket is None or not ticket.gets_after_care:
+            return None
+        r = ticket.reporter
         if ticket.survey_sent_at is not None or not (r.email or r.phone_is_mobile):
             return ticket
         now = self._clock.now()
@@ -390,25 +402,6 @@ class AftercareService:
         if ticket is None:
             raise UnknownTicket(number)
         return ticket
-
-
-class AftercareNotifier:
-    """The ``Notifier`` of ``MessageChannel.AFTER_CARE``: delivering "after-care due for N" is running
-    ``job_closed(N)``. Any failure is a delivery failure, so the outbox retries it with backoff and finally
-    parks it, like an email the provider refused.
-
-    ``aftercare`` is a callable because the service it reaches is built after the notification service
-    that holds this notifier (the after-care service itself sends through it)."""
-
-    def __init__(self, aftercare: Callable[[], AftercareService]):
-        self._aftercare = aftercare
-
-    def send(self, message: OutboxMessage) -> str:
-        try:
-            self._aftercare().job_closed(message.ticket_number)
-        except Exception as error:  # DynamoDB, a stale write three times, anything: retry later
-            raise DeliveryError(f"{type(error).__name__}: {error}") from error
-        return f"after-care:{message.ticket_number}"
 
 
 def _message(ref: str, purpose: str, channel: MessageChannel, to: str, now: datetime, subject: str,

@@ -32,8 +32,10 @@ from chalicelib.domain.archive import (
 )
 from chalicelib.domain.intake import normalize_phone
 from chalicelib.domain.plans import PlanRegistry
+from chalicelib.domain.published import ProductSaved
 from chalicelib.domain.ticket import Ticket
 from chalicelib.domain.warranty import Warranty, WarrantyStatus
+from chalicelib.services.bus import MessageBus
 from chalicelib.services.ports import (
     Clock,
     ConfigStore,
@@ -138,6 +140,8 @@ class ArchiveService:
         config_store: ConfigStore,
         clock: Clock,
         config: ArchiveConfig,
+        *,
+        bus: MessageBus | None = None,
     ):
         self._archive = archive
         self._files = files
@@ -146,8 +150,8 @@ class ArchiveService:
         self._config_store = config_store
         self._clock = clock
         self._config = config
-        # Told of every product saved (e.g. after-care books the 5–7-day callback after delivery, 003 §2).
-        self.product_listeners: list[Callable[[InstalledProduct], object]] = []
+        # Told of every product saved (after-care books the 5–7-day callback after delivery, 003 §2).
+        self._bus = bus
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -256,8 +260,8 @@ class ArchiveService:
 
     def _store_product(self, product: InstalledProduct, previous: InstalledProduct | None) -> None:
         self._archive.save_product(product, previous)
-        for listener in self.product_listeners:
-            listener(product)
+        if self._bus is not None:
+            self._bus.publish(ProductSaved(product=product))
 
     # -- importing a spreadsheet ---------------------------------------------------------------
 

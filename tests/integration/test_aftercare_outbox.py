@@ -46,7 +46,7 @@ def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_
     assert response.status_code == 303, response.body  # the approval stands; after-care waits in the outbox
     [item] = by_purpose(number, "after_care")
     assert (item["channel"], item["recipient"], item["state"], int(item["attempts"])) == (
-        "after_care", "after-care", "pending", 1)
+        "job", "app", "pending", 1)
     assert "ProvisionedThroughputExceededException" in item["last_error"]
     assert by_purpose(number, "survey") == []
 

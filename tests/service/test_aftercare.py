@@ -9,7 +9,7 @@ import pytest
 from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, SurveyInput, SurveyState
 from chalicelib.domain.archive import CustomerInput, ProductInput
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Kind, Status
 from chalicelib.services.aftercare import (
     InvalidCallback,
@@ -111,7 +111,7 @@ def awaiting_approval(world, **report):
 
 def after_care_items(world, number):
     return [m for m in world.tickets.messages.values()
-            if m.ticket_number == number and m.channel == MessageChannel.AFTER_CARE]
+            if m.ticket_number == number and m.channel == MessageChannel.JOB]
 
 
 def surveys_sent(world, number):
@@ -139,11 +139,11 @@ def test_the_approval_saves_its_after_care_item_with_itself_so_a_crash_right_aft
     with pytest.raises(Died):
         world.services.field_work.approve(number, actor="sup")
 
-    assert saves == [([Action.APPROVE], [MessageChannel.AFTER_CARE])], "one save: the approval and its item"
+    assert saves == [([Action.APPROVE], [MessageChannel.JOB])], "one save: the approval and its item"
     assert world.tickets.get(number).status == Status.CLOSED
     [item] = after_care_items(world, number)
     assert (item.state, item.attempts, item.recipient, item.purpose) == (
-        DeliveryState.PENDING, 0, "after-care", "after_care")
+        DeliveryState.PENDING, 0, "app", "after_care")
     assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
 
     monkeypatch.undo()  # a fresh process: the every-minute delivery job
@@ -155,7 +155,21 @@ def test_the_approval_saves_its_after_care_item_with_itself_so_a_crash_right_aft
     [task] = world.aftercare_store.open.values()
     assert task.ticket_number == number
     assert surveys_sent(world, number) == [MessageChannel.EMAIL, MessageChannel.SMS]
-    assert not [m for m in world.notifier.sent if m.channel == MessageChannel.AFTER_CARE], "nobody is sent it"
+    assert not [m for m in world.notifier.sent if m.channel == MessageChannel.JOB], "nobody is sent it"
+
+
+def test_an_after_care_item_stored_before_jobs_had_their_own_kind_still_books_and_sends_once(world):
+    number = closed_job(world)  # approved by hand: no job of its own
+    now = world.clock.now()
+    world.tickets.messages["old"] = OutboxMessage(
+        id="old", ticket_number=number, purpose="after_care", channel=MessageChannel.AFTER_CARE,
+        recipient="after-care", text=f"after-care due for {number}", created_at=now, next_attempt_at=now)
+
+    [done] = world.services.notifications.deliver_due()
+
+    assert (done.id, done.state) == ("old", DeliveryState.SENT)
+    assert [task.ticket_number for task in world.aftercare_store.open.values()] == [number]
+    assert surveys_sent(world, number) == [MessageChannel.EMAIL, MessageChannel.SMS]
 
 
 def test_an_after_care_that_fails_at_approval_is_booked_by_the_delivery_job_after_its_backoff(world, monkeypatch):

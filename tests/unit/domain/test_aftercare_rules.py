@@ -49,8 +49,8 @@ def test_only_a_closed_job_that_is_no_complaint_gets_after_care(status, kind, ge
 
 def test_the_after_care_item_is_internal_and_due_at_once():
     item = after_care_due("SD-2026-000001", at=NOW, message_id="m1")
-    assert item.channel == MessageChannel.AFTER_CARE and item.channel in INTERNAL_CHANNELS
-    assert (item.purpose, item.recipient, item.ticket_number) == ("after_care", "after-care", "SD-2026-000001")
+    assert item.channel == MessageChannel.JOB and item.channel in INTERNAL_CHANNELS
+    assert (item.purpose, item.recipient, item.ticket_number) == ("after_care", "app", "SD-2026-000001")
     assert item.state == DeliveryState.PENDING and item.next_attempt_at == NOW
     assert {MessageChannel.EMAIL, MessageChannel.SMS}.isdisjoint(INTERNAL_CHANNELS)
 

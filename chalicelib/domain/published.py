@@ -1,0 +1,73 @@
+"""What one part of the desk tells the others once its change is committed (domain events).
+
+The part that changes something publishes one of these instead of calling the services that react to it;
+``chalicelib/services/subscribers.py`` says who reacts to which. An event that must survive a crash right
+after the change is written as a *job* in the change's own transaction (the outbox's ``JOB`` kind,
+``job_item``) and published when the job is delivered, again after a failure, so its subscribers must be
+idempotent. Others are published in the process once the write is done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from chalicelib.domain.archive import InstalledProduct
+from chalicelib.domain.notification import MessageChannel, OutboxMessage
+
+# Who a job is "sent" to: the app itself (the field a message keeps for its addressee).
+JOB_RECIPIENT = "app"
+
+
+class AfterCareDue(BaseModel):
+    """A job was approved and gets after-care (not a complaint): its callback and its survey are due."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["after_care"] = "after_care"
+    number: str
+
+    @property
+    def subject(self) -> str:
+        return self.number
+
+
+class ProductSaved(BaseModel):
+    """A product was created or changed in the archive (its delivery date may call for a callback)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["product_saved"] = "product_saved"
+    product: InstalledProduct
+
+    @property
+    def subject(self) -> str:
+        return f"PRODUCT-{self.product.serial_number}"
+
+
+Published = Annotated[AfterCareDue | ProductSaved, Field(discriminator="kind")]
+_PUBLISHED: TypeAdapter[Published] = TypeAdapter(Published)
+
+
+def job_item(event: AfterCareDue, *, at: datetime, message_id: str) -> OutboxMessage:
+    """The event as a job: written in the change's transaction, due at once, retried like a message."""
+    return OutboxMessage(
+        id=message_id,
+        ticket_number=event.subject,
+        purpose=event.kind,
+        channel=MessageChannel.JOB,
+        recipient=JOB_RECIPIENT,
+        text=event.model_dump_json(),
+        created_at=at,
+        next_attempt_at=at,
+    )
+
+
+def event_of(item: OutboxMessage) -> Published:
+    """The event a job carries. Items written before jobs had their own kind (channel ``after_care``,
+    text in English) carry only their ticket's number: they are the after-care of that ticket."""
+    if item.channel == MessageChannel.AFTER_CARE:
+        return AfterCareDue(number=item.ticket_number)
+    return _PUBLISHED.validate_json(item.text)
