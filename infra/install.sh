@@ -5,7 +5,9 @@
 #   - checkov into infra/.venv-checkov (it pins many libraries of its own);
 #   - the CDK CLI, version pinned by infra/package-lock.json, into infra/node_modules (npm ci);
 #   - the Lambda dependencies into Chalice's package cache (.chalice/deployments), so that
-#     `cdk synth` needs no network afterwards (until requirements.txt changes).
+#     `cdk synth` needs no network afterwards (until requirements.txt changes);
+#   - the PDF font layer into infra/.pdf-font-layer: Debian's fonts-wqy-microhei (make install) and
+#     fontTools (requirements-pdf-font.txt, its pure-Python wheel, for any Lambda architecture).
 # Needs python3.11+ with the project's .venv already made (make install), node and npm.
 set -euo pipefail
 
@@ -64,4 +66,24 @@ if ! up_to_date lambda-deps "$PROJECT_DIR/requirements.txt"; then
         "$(dirname "$VENV_PYTHON")/chalice" package --stage dev "$scratch/package" >/dev/null)
     echo "infra: deployment package $(stat -c %s "$scratch/package/deployment.zip") bytes"
     mark_done lambda-deps "$PROJECT_DIR/requirements.txt"
+fi
+
+FONT_FILE=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+FONT_LAYER="$INFRA_DIR/.pdf-font-layer"
+if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" || [ ! -d "$FONT_LAYER/python" ]; then
+    if [ ! -f "$FONT_FILE" ]; then
+        echo "infra/install.sh: $FONT_FILE not found (Debian: apt-get install fonts-wqy-microhei)" >&2
+        exit 1
+    fi
+    echo "infra: building the PDF font layer (infra/.pdf-font-layer)"
+    rm -rf "$FONT_LAYER"
+    mkdir -p "$FONT_LAYER/fonts"
+    # Lambda unpacks a layer under /opt: the font at /opt/fonts, fontTools on the path from /opt/python.
+    cp "$FONT_FILE" "$FONT_LAYER/fonts/"
+    cp /usr/share/doc/fonts-wqy-microhei/copyright "$FONT_LAYER/fonts/wqy-microhei.copyright"
+    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+        --only-binary=:all: --platform any --implementation py --target "$FONT_LAYER/python" \
+        -r "$PROJECT_DIR/requirements-pdf-font.txt"
+    rm -rf "$FONT_LAYER/python/bin"
+    mark_done pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE"
 fi

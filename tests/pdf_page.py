@@ -37,7 +37,7 @@ class Page:
     """What the content stream draws: texts, ruled boxes, tick marks and the placed image."""
 
     def __init__(self, pdf: bytes):
-        found = re.search(rb"8 0 obj\n<<  /Filter /FlateDecode /Length (\d+) >>\nstream\n", pdf)
+        found = re.search(rb"4 0 obj\n<<  /Filter /FlateDecode /Length (\d+) >>\nstream\n", pdf)
         self.stream = zlib.decompress(pdf[found.end():found.end() + int(found.group(1))]).decode("ascii")
         number = r"(-?[\d.]+)"
         self.texts = [Text(float(x), float(y), int(size), bytes.fromhex(hexed).decode("utf-16-be"))

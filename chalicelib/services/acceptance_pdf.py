@@ -8,13 +8,9 @@ so the page never overflows: a long value wraps inside its box and what does not
 (the ticket record keeps it whole).
 
 Written with the standard library on purpose: the PDF needs text, ruled lines and one image, and the
-usual libraries (reportlab, fpdf2) pull in Pillow and would double the Lambda package. Chinese text uses
-the PDF standard CJK font STSong-Light (Adobe-GB1), which readers supply themselves, so no font file is
-embedded and a reader without the Adobe CJK pack substitutes a similar Song face. Printing identically
-everywhere would need an embedded subset: fontTools can cut the characters used out of an OFL font
-(e.g. Noto Serif SC) at render time, costing fontTools (~4 MB unpacked, so it would need a Lambda
-layer) plus the font file (10-20 MB, too big for the 6 MiB package; a pre-cut common-characters
-subset is ~1-2 MB). See docs/deploy.md.
+usual libraries (reportlab, fpdf2) pull in Pillow and would double the Lambda package. The Chinese text
+is set in a font embedded as a subset of the characters shown (``pdf_font``), so the form prints the
+same in every reader; the boxes and the cut with "…" are computed with that font's widths.
 """
 
 from __future__ import annotations
@@ -23,6 +19,8 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from chalicelib.services.pdf_font import pdf_font, shown_characters
 
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
 MARGIN = 40
@@ -88,7 +86,7 @@ def render_acceptance_pdf(form: AcceptanceForm, signature: FormImage | None) -> 
     _signature_row(content, top, form, signature)
     if form.footer:
         content.text(MARGIN, MARGIN - 16, 8, form.footer)
-    return _document(content.bytes(), signature)
+    return _document(content, signature)
 
 
 def _row_height(lines: int) -> float:
@@ -103,7 +101,7 @@ def _row(content: PdfContent, top: float, row: Sequence[FormLine]) -> float:
         _label_cell(content, left, top, height, box.label)
         content.box(left + LABEL_WIDTH, top - height, width - LABEL_WIDTH, height)
         _text_in_box(content, left + LABEL_WIDTH, top, width - LABEL_WIDTH, height, box.value or "-", VALUE_SIZE,
-                     box.lines)
+                     box.lines, from_top=box.lines > 1)
     return top - height
 
 
@@ -115,10 +113,11 @@ def _label_cell(content: PdfContent, left: float, top: float, height: float, lab
 
 
 def _text_in_box(content: PdfContent, left: float, top: float, width: float, height: float, text: str,
-                 size: int, lines: int, leading: float = LEADING) -> None:
+                 size: int, lines: int, leading: float = LEADING, from_top: bool = False) -> None:
+    """One line of text sits in the middle of its box, several start at the top; ``from_top`` starts
+    at the top anyway (a box for a long text, as one writes on the paper form)."""
     shown = fit_lines(text, size, width - 2 * BOX_PADDING, lines)
-    # One line sits in the middle of its box; several start at the top.
-    y = top - (height + size) / 2 + 2 if len(shown) == 1 else top - BOX_PADDING - size
+    y = top - BOX_PADDING - size if from_top or len(shown) > 1 else top - (height + size) / 2 + 2
     for piece in shown:
         content.text(left + BOX_PADDING, y, size, piece)
         y -= leading
@@ -161,8 +160,10 @@ def _signature_row(content: PdfContent, top: float, form: AcceptanceForm, signat
 class PdfContent:
     def __init__(self) -> None:
         self._ops: list[str] = []
+        self.shown: list[str] = []  # every text drawn: the font embeds their characters
 
     def text(self, x: float, y: float, size: int, text: str) -> None:
+        self.shown.append(text)
         self._ops.append(f"BT /F1 {size} Tf {x:.2f} {y:.2f} Td <{_ucs2(text)}> Tj ET")
 
     def box(self, x: float, y: float, width: float, height: float) -> None:
@@ -177,15 +178,12 @@ class PdfContent:
 
 
 def _ucs2(text: str) -> str:
-    """UTF-16BE hex for the UniGB-UCS2-H encoding; characters outside the BMP or control characters
-    cannot be shown and become '?'."""
-    clean = "".join(c if " " <= c <= "\uffff" and not 0xD800 <= ord(c) <= 0xDFFF else "?" for c in text)
-    return clean.encode("utf-16-be").hex().upper()
+    """Each character as its two-byte code point (UTF-16BE hex); see ``shown_characters``."""
+    return shown_characters(text).encode("utf-16-be").hex().upper()
 
 
 def text_width(text: str, size: int) -> float:
-    # STSong-Light: ASCII is half an em wide, everything else a full em.
-    return sum(size * (0.5 if ord(c) < 128 else 1.0) for c in text)
+    return pdf_font().width(text, size)
 
 
 def cut_to_width(text: str, size: int, limit: float) -> str:
@@ -234,19 +232,6 @@ def _wrap(text: str, size: int, limit: float) -> list[str]:
     return lines or [""]
 
 
-def cjk_font_objects(first: int) -> list[bytes]:
-    """The three objects of the STSong-Light font, numbered from ``first`` (the font is ``first 0 R``)."""
-    return [
-        f"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light-UniGB-UCS2-H /Encoding /UniGB-UCS2-H "
-        f"/DescendantFonts [{first + 1} 0 R] >>".encode("ascii"),
-        f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        f"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor {first + 2} 0 R "
-        f"/DW 1000 /W [1 95 500] >>".encode("ascii"),
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
-        b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
-    ]
-
-
 def pdf_file(objects: Sequence[bytes]) -> bytes:
     """A PDF of these objects, numbered from 1 (the first is the catalog), with its cross-reference."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -261,18 +246,19 @@ def pdf_file(objects: Sequence[bytes]) -> bytes:
     return bytes(out)
 
 
-def _document(content: bytes, signature: FormImage | None) -> bytes:
+def _document(content: PdfContent, signature: FormImage | None) -> bytes:
+    # 1 catalog, 2 pages, 3 the page, 4 its content, 5 the signature, then the font's objects.
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         (
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
-            f"/Resources << /Font << /F1 4 0 R >>{' /XObject << /Sig 7 0 R >>' if signature else ''} >> "
-            "/Contents 8 0 R >>"
+            f"/Resources << /Font << /F1 6 0 R >>{' /XObject << /Sig 5 0 R >>' if signature else ''} >> "
+            "/Contents 4 0 R >>"
         ).encode("ascii"),
-        *cjk_font_objects(4),
+        pdf_stream(b"", zlib.compress(content.bytes())),
         _image(signature) if signature else b"<< >>",
-        pdf_stream(b"", zlib.compress(content)),
+        *pdf_font().objects(6, content.shown),
     ]
     return pdf_file(objects)
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.services.acceptance_pdf import (
     PdfContent,
-    cjk_font_objects,
     cut_to_width,
     pdf_file,
     pdf_stream,
     text_width,
 )
+from chalicelib.services.pdf_font import pdf_font
 
 if TYPE_CHECKING:
     import segno
@@ -65,7 +65,7 @@ def label_sheet_pdf(labels: Sequence[Label], footer: str = "") -> bytes:
     pages = [labels[i:i + per_page] for i in range(0, len(labels), per_page)] or [[]]
     cell_width = (PAGE_WIDTH - 2 * MARGIN) / COLUMNS
     cell_height = (PAGE_HEIGHT - 2 * MARGIN) / ROWS
-    contents = []
+    contents: list[PdfContent] = []
     for page in pages:
         content = PdfContent()
         for index, label in enumerate(page):
@@ -81,7 +81,7 @@ def label_sheet_pdf(labels: Sequence[Label], footer: str = "") -> bytes:
             content.raw(f"0.85 G 0.5 w {left:.2f} {top - cell_height:.2f} {cell_width:.2f} {cell_height:.2f} re S")
         if footer:
             content.text(MARGIN, MARGIN / 2, 7, footer)
-        contents.append(content.bytes())
+        contents.append(content)
     return _document(contents)
 
 
@@ -105,19 +105,19 @@ def _draw_code(content: PdfContent, url: str, x: float, y: float) -> None:
     content.raw(" ".join(ops))
 
 
-def _document(contents: Sequence[bytes]) -> bytes:
-    # 1 catalog, 2 pages, 3–5 the font, then a page object and its content stream per page.
-    first_page = 6
+def _document(contents: Sequence[PdfContent]) -> bytes:
+    # 1 catalog, 2 pages, then a page object and its content stream per page, then the font.
+    first_page, font = 3, 3 + 2 * len(contents)
     kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(contents)))
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode("ascii"),
-        *cjk_font_objects(3),
     ]
     for i, content in enumerate(contents):
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode("ascii")
+            f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode("ascii")
         )
-        objects.append(pdf_stream(b"", zlib.compress(content)))
+        objects.append(pdf_stream(b"", zlib.compress(content.bytes())))
+    objects.extend(pdf_font().objects(font, [text for content in contents for text in content.shown]))
     return pdf_file(objects)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aws_cdk import (
     ArnFormat,
@@ -29,6 +30,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -96,6 +98,9 @@ PUBLIC_WRITE_ROUTES = ("/requests", "/api/requests", "/api/uploads/photos")
 RATE_RULE = "RequestsPerSourceIp"
 # Gets reserved concurrency (stages.py): escalations go on however busy the form is.
 SWEEP_FUNCTION = "SlaSweep"
+# The Chinese font the PDFs embed and fontTools, which cuts it (chalicelib/services/pdf_font.py): too big
+# for the deployment package, so a layer. infra/install.sh builds it from Debian's fonts-wqy-microhei.
+PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -131,6 +136,8 @@ class FunctionAccess:
     starts_reports: bool = False
     # Fed by the report-parts queue: its event source mapping receives and deletes with this role.
     builds_report_parts: bool = False
+    # Draws PDFs (the acceptance form, nameplate label sheets): gets the PDF font layer.
+    draws_pdfs: bool = False
 
 
 # Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
@@ -149,6 +156,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         asynchronous=False,
         lists_staff=True,
         starts_reports=True,
+        draws_pdfs=True,
     ),
     # Every minute: sends outbox messages that are due (queried from the sparse "due" index); a monthly
     # report that failed to send is retried from its stored email (reports/*).
@@ -326,6 +334,7 @@ class ServiceDeskStack(Stack):
             stage_config=self._chalice_stage_config(public_base_url, report_recipients),
         )
         self._harden_api()
+        self.pdf_font_layer = self._pdf_font_layer()
         functions = self._app_functions()
         self._connect_queues(functions)
         for logical_id, function in functions.items():
@@ -378,6 +387,16 @@ class ServiceDeskStack(Stack):
             )
         )
         return key
+
+    def _pdf_font_layer(self) -> lambda_.LayerVersion:
+        if not (PDF_FONT_LAYER_DIR / "python").is_dir():
+            raise ValueError(f"{PDF_FONT_LAYER_DIR} is missing: run infra/install.sh (make install) to build it")
+        return lambda_.LayerVersion(
+            self,
+            "PdfFontLayer",
+            code=lambda_.Code.from_asset(str(PDF_FONT_LAYER_DIR)),
+            description="WenQuanYi Micro Hei (Apache-2.0) and fontTools: the font the PDFs embed a subset of",
+        )
 
     def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
         """The queue of monthly-report parts that feeds ``report_part``, and its dead-letter queue: a part
@@ -942,6 +961,8 @@ class ServiceDeskStack(Stack):
             function.add_property_override("Timeout", timeout)
             function.add_property_override("MemorySize", memory)
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+        if access.draws_pdfs:
+            function.add_property_override("Layers", [self.pdf_font_layer.layer_version_arn])
         # The environment holds no secret (only secrets' ARNs), but names the stage's resources.
         function.add_property_override("KmsKeyArn", self.key.key_arn)
         # Lambda checks at creation that the role may write to the dead-letter queue: policy first.

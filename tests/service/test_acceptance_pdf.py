@@ -4,11 +4,14 @@ for the company seal, all on one page however long the texts are."""
 
 from __future__ import annotations
 
+import io
 import re
+import zlib
 from dataclasses import replace
 
 import pytest
 
+from chalicelib.services import pdf_font as pdf_font_module
 from chalicelib.services.acceptance_pdf import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -19,6 +22,7 @@ from chalicelib.services.acceptance_pdf import (
     render_acceptance_pdf,
 )
 from tests.pdf_page import Page
+from tests.pdf_raster import RenderedPage
 
 SIGNATURE = FormImage(4, 2, b"\xff\x00\x00" * 8)
 FIELDS = {
@@ -56,16 +60,15 @@ def test_every_cross_reference_points_at_its_object():
     pdf = render_acceptance_pdf(form(), SIGNATURE)
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     start = int(re.search(rb"startxref\n(\d+)\n", pdf).group(1))
-    assert pdf[start:].startswith(b"xref\n0 9\n")
+    assert pdf[start:].startswith(b"xref\n0 12\n")
     offsets = re.findall(rb"(\d{10}) 00000 n \n", pdf[start:])
-    assert len(offsets) == 8
+    assert len(offsets) == 11
     for number, offset in enumerate(offsets, start=1):
         assert pdf[int(offset):].startswith(f"{number} 0 obj".encode())
 
 
-def test_the_text_is_written_in_the_chinese_standard_font_and_the_signature_is_an_image():
+def test_the_signature_is_an_image():
     pdf = render_acceptance_pdf(form(), SIGNATURE)
-    assert b"/BaseFont /STSong-Light" in pdf and b"/Encoding /UniGB-UCS2-H" in pdf
     assert b"/Subtype /Image /Width 4 /Height 2" in pdf
 
 
@@ -151,3 +154,52 @@ def test_english_words_are_wrapped_whole():
 def test_characters_the_font_cannot_show_become_question_marks():
     page = Page(render_acceptance_pdf(replace(form(), title="x\U0001F600\x07"), None))
     assert page.text("x??")
+
+
+def test_the_font_is_embedded_as_a_subset_of_the_characters_on_the_form():
+    pdf = render_acceptance_pdf(form(), SIGNATURE)
+    assert b"/FontFile2" in pdf
+    [name] = set(RenderedPage(pdf).fonts)
+    assert re.fullmatch(r"[A-Z]{6}\+\w+", name)
+    shown = set("".join(text.text for text in Page(pdf).texts))
+    [font] = embedded_fonts(pdf)
+    # Each character's glyph and the parts some are built of, out of the font's 30,000 and more.
+    assert len(shown) < len(font.getGlyphOrder()) < 3 * len(shown)
+
+
+def test_a_reader_gives_the_chinese_text_back():
+    text = RenderedPage(render_acceptance_pdf(form(), SIGNATURE)).text
+    for words in ("产品服务验收单", "苏州精密机械有限公司", "主轴异响，无法启动", "满意", "基本满意", "单位盖章"):
+        assert words in text
+
+
+def test_drawn_by_a_reader_each_box_of_the_table_has_its_text_in_it():
+    pdf = render_acceptance_pdf(form(), SIGNATURE)
+    page, drawn = Page(pdf), RenderedPage(pdf)
+    for label in [*FIELDS, "签字人"]:
+        label_box = page.box_around(page.text(label))
+        for box in (label_box, page.box_right_of(label_box)):
+            assert drawn.ink(box.x, box.y, box.width, box.height) > 0.005, label
+    seal = page.box_around(page.text("单位盖章"))
+    assert drawn.ink(seal.x, seal.y, seal.width, seal.height - 20) == 0  # left for the stamp
+
+
+def embedded_fonts(pdf):
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for number in re.findall(rb"/FontFile2 (\d+) 0 R", pdf):
+        found = re.search(rb"\n" + number + rb" 0 obj\n<< /Filter /FlateDecode /Length (\d+)[^>]*>>\nstream\n", pdf)
+        fonts.append(TTFont(io.BytesIO(zlib.decompress(pdf[found.end():found.end() + int(found.group(1))]))))
+    return fonts
+
+
+def test_without_its_font_file_the_form_is_still_drawn_in_the_readers_standard_chinese_font(monkeypatch):
+    monkeypatch.setattr(pdf_font_module, "FONT_FILES", ("/nowhere/font.ttc",))
+    pdf_font_module.pdf_font.cache_clear()
+    try:
+        pdf = render_acceptance_pdf(form(), SIGNATURE)
+    finally:
+        pdf_font_module.pdf_font.cache_clear()
+    assert b"/BaseFont /STSong-Light" in pdf and b"/FontFile2" not in pdf
+    assert "产品服务验收单" in RenderedPage(pdf).text
