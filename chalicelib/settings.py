@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     sweep_workers: int = Field(
         16, ge=1, le=64, description="Due tickets a sweep, and messages a delivery run, handle at once (threads)"
     )
+    sweep_lookahead_seconds: int = Field(
+        0, ge=0, le=90, description="How far ahead a sweep also takes deadlines, waiting for each one's moment "
+        "(60 on AWS, where sweeps start a minute apart; 0: only what is due)"
+    )
     notification_max_attempts: int = Field(8, description="Deliveries tried before a message is marked failed")
     notification_dlq_url: str = _on_aws(
         "", description="SQS queue for notifications given up on (alarmed on AWS); empty: none (local)"

@@ -315,6 +315,7 @@ def sla_config(settings: Settings) -> SlaConfig:
         climb_after=timedelta(minutes=settings.escalation_climb_minutes),
         warn_share=settings.warn_share,
         workers=settings.sweep_workers,
+        lookahead=timedelta(seconds=settings.sweep_lookahead_seconds),
     )
 
 

@@ -72,8 +72,9 @@ class StageSettings:
     # AWS's minimum is 10).
     waf_requests_per_ip_per_5_minutes: int = 300
     # Lambda concurrency kept for the SLA sweep alone, so a flood of form posts cannot starve it. None:
-    # none reserved (an account whose concurrency limit is still 10 cannot reserve any).
-    sweep_reserved_concurrency: int | None = 2
+    # none reserved (an account whose concurrency limit is still 10 cannot reserve any). A sweep waits up
+    # to a minute for what falls due before the next one starts, so two run at once, three in a burst.
+    sweep_reserved_concurrency: int | None = 3
     # Browser uploads (photos, scanned forms, archive imports) never attached to a ticket or imported
     # expire after this many days; attached ones are kept (their tag changes on attachment).
     unattached_uploads_expire_after_days: int = 3
@@ -126,6 +127,6 @@ STAGES: dict[str, StageSettings] = {
         api_rate_limit=50,
         api_burst_limit=100,
         waf_requests_per_ip_per_5_minutes=600,
-        sweep_reserved_concurrency=2,
+        sweep_reserved_concurrency=3,
     ),
 }

@@ -75,7 +75,10 @@ class FakeWorld:
 WORLDS_MADE: list[FakeWorld] = []
 
 
-def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk") -> FakeWorld:
+def fake_world(
+    *, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:123456789012:desk", lookahead: timedelta = timedelta(0)
+) -> FakeWorld:
+    """``lookahead``: how far ahead the sweep also takes deadlines, waiting for each (the clock moves on)."""
     raw_tickets, files, notifier, clock = MemoryTickets(), MemoryFiles(), RecordingNotifier(), FixedClock()
     webhooks, receiver, secrets = MemoryWebhooks(), ScriptedReceiver(), dict[str, str]()
     # Every write's webhook deliveries go in with it; subscriptions are read afresh each time here.
@@ -106,7 +109,8 @@ def fake_world(*, desk_topic_arn: str | None = "arn:aws:sns:us-east-1:1234567890
                                  names=TECHNICIAN_NAMES)
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
-        SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1)),
+        SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1),
+                  lookahead=lookahead),
         staff=staff,
     )
     desk = DeskService(tickets, sla, clock,

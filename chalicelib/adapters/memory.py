@@ -40,6 +40,10 @@ class FixedClock:
     def advance(self, delta: timedelta) -> None:
         self.at += delta
 
+    def sleep_until(self, moment: datetime) -> None:
+        # Time passes for everyone while a job waits: nothing else happens meanwhile.
+        self.at = max(self.at, moment)
+
 
 class MemoryTickets:
     """Implements ``TicketRepository`` and ``Outbox``."""

@@ -27,6 +27,9 @@ from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def sleep_until(self, moment: datetime) -> None:
+        """Returns once ``now()`` has reached ``moment`` (at once if it has)."""
+
 
 class StaleTicket(Exception):
     """Someone else changed (or created) the ticket since it was read; reload and try again."""

@@ -62,17 +62,22 @@ class SlaConfig:
     # Tickets a sweep decides on at once (threads): each is its own conditional write, so they never
     # wait on one another; a burst of a thousand due tickets fits a run.
     workers: int = 1
+    # How far past its start a sweep also takes tickets, each when its moment comes (the sweep waits for
+    # it): sweeps start a minute apart, so without it a deadline just after a start waits that minute.
+    lookahead: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
 class SweepPass:
     """What a sweep read when it started: the moment, the tickets then due (earliest first), and the
-    roster and plans it uses for all of them."""
+    roster and plans it uses for all of them; ``coming``: the tickets due within its look-ahead, each
+    taken when its moment comes (earliest first)."""
 
     started: datetime
     due: list[tuple[str, datetime]]
     roster: RosterBook
     plans: PlanRegistry
+    coming: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +86,7 @@ class SweepReport:
     steps_taken: int = 0
     conflicts: int = 0
     steps: list[str] = field(default_factory=list)
+    looked_ahead: int = 0  # of ``tickets_read``: taken at their moment within the look-ahead
     # How long the most overdue ticket has waited for the sweep: about a minute when all is well; a
     # growing figure means escalations are stuck (alarmed on AWS).
     oldest_overdue_seconds: float = 0.0
@@ -175,20 +181,23 @@ class SlaService:
 
     def sweep(self, limit: int = SWEEP_LIMIT) -> SweepReport:
         sweep = self.begin_sweep(limit)
-        report = SweepReport()
+        report = SweepReport(looked_ahead=len(sweep.coming))
         if sweep.due:
             report.oldest_overdue_seconds = (sweep.started - sweep.due[0][1]).total_seconds()
 
-        def take(number: str) -> list[Step] | None | Exception:
+        def take(item: tuple[str, datetime | None]) -> list[Step] | None | Exception:
+            number, moment = item
             try:
-                return self.sweep_ticket(sweep, number)
+                return self.sweep_ticket(sweep, number) if moment is None else self.sweep_coming(sweep, number, moment)
             except Exception as error:  # one bad ticket must not stop the others from escalating
                 logger.exception("sweep failed for a ticket", extra={"ticket": number})
                 return error
 
-        numbers = [number for number, _ in sweep.due]
-        outcomes = in_parallel(take, numbers, self._config.workers)
-        for number, taken in zip(numbers, outcomes, strict=True):
+        # Earliest first, so a worker waiting for a later moment never holds up an earlier one.
+        items: list[tuple[str, datetime | None]] = [(number, None) for number, _ in sweep.due]
+        items += sweep.coming
+        outcomes = in_parallel(take, items, self._config.workers)
+        for (number, _), taken in zip(items, outcomes, strict=True):
             report.tickets_read += 1
             if isinstance(taken, Exception):
                 continue
@@ -200,15 +209,23 @@ class SlaService:
         return report
 
     def begin_sweep(self, limit: int = 500) -> SweepPass:
-        """The sweep's first half: which tickets are due now. People keep working while the sweep goes
-        through them, so ``sweep_ticket`` (the second half, once per ticket) decides on each as it is by
-        then. Tests interleave people and clocks between the two."""
+        """The sweep's first half: which tickets are due now, and which fall due within the look-ahead.
+        People keep working while the sweep goes through them, so ``sweep_ticket`` (the second half, once
+        per ticket) decides on each as it is by then. Tests interleave people and clocks between the two."""
         now = self._clock.now()
-        return SweepPass(now, self._tickets.due_tickets(now, limit), RosterBook(self._config_store.rosters()),
-                         self.plans())
+        # One Query per shard serves both: the look-ahead only moves the bound.
+        found = self._tickets.due_tickets(now + self._config.lookahead, limit)
+        return SweepPass(now, [(n, at) for n, at in found if at <= now], RosterBook(self._config_store.rosters()),
+                         self.plans(), coming=[(n, at) for n, at in found if at > now])
 
     def sweep_ticket(self, sweep: SweepPass, number: str) -> list[Step] | None:
         """Takes the ticket's due steps; None if others kept changing it (it stays due)."""
+        return self._process(number, sweep.roster, sweep.plans)
+
+    def sweep_coming(self, sweep: SweepPass, number: str, moment: datetime) -> list[Step] | None:
+        """Waits for ``moment`` (a ticket's wake-up within the look-ahead), then takes its due steps as the
+        ticket is then: a move meanwhile may have changed them; it is decided on like any other."""
+        self._clock.sleep_until(moment)
         return self._process(number, sweep.roster, sweep.plans)
 
     def act_now(self, number: str) -> list[Step] | None:

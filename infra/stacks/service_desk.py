@@ -235,8 +235,10 @@ FUNCTION_SIZES: dict[str, tuple[int, int]] = {
     "ReportPart": (REPORT_PART_TIMEOUT_SECONDS, REPORT_PART_MEMORY_MB),
     # A burst of due tickets or messages: bench/floor.py measures ~0.25 s of waiting on AWS and providers
     # per due ticket, so 2,000 (a run's most) at SWEEP_WORKERS=16 take ~30 s; two minutes leaves room.
+    # The sweep also waits up to its look-ahead (60 s) for deadlines falling due before the next run, and
+    # a burst may fall due at its end: three minutes.
     # Threads wait, they do not compute: 1 GB gives the vCPU the JSON and the schedules need.
-    "SlaSweep": (120, 1024),
+    "SlaSweep": (180, 1024),
     "DeliverNotifications": (120, 1024),
 }
 

@@ -1,6 +1,7 @@
 """The promise under concurrency: hypothesis interleaves customers, the supervisor, the technician, the
 clock, sweeps (each one's start and each ticket it then takes are separate steps, so people work in
-between) and delivery runs (two may overlap, a sender may die holding a message), and after every step
+between; a sweep also takes the tickets falling due within its look-ahead, each once its moment has come)
+and delivery runs (two may overlap, a sender may die holding a message), and after every step
 checks what must always hold:
 
 - every open ticket that owes a warning or breach level is in the ``due`` index, waking no later than
@@ -12,7 +13,7 @@ checks what must always hold:
 - a step on a deadline counted round the clock (the technician's arrival and daily reports) never waits
   for anyone's morning: out of hours it goes to whoever is on call, or to the level itself;
 - a technician is told of a job once each time he is newly chosen for it, never again by a re-dispatch;
-- after a whole sweep, no step whose time has come is left untaken.
+- after a whole sweep, no step whose time had come when it started is left untaken.
 
 Besides the job's moves, the technician reports from site (meeting his own deadlines), anyone told of a
 step may take it from its link (the owner's own warning, or a level above), and the operator changes who
@@ -24,7 +25,7 @@ The failures it found are kept as plain examples at the end of this file.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -51,14 +52,16 @@ ON_CALL = (Person(name="赵值班", phone="+8613900000011"), Person(name="钱值
 # Deadlines every plan counts round the clock: their steps never wait for a morning.
 ROUND_THE_CLOCK = ("arrival_reported@", "progress_reported@")
 MOST_TICKETS = 4
+LOOKAHEAD = timedelta(minutes=1)  # as on AWS, where sweeps start a minute apart
 
 
 class PromiseUnderConcurrency(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.world = fake_world()
+        self.world = fake_world(lookahead=LOOKAHEAD)
         self.numbers: list[str] = []
-        self.sweeps: list[tuple[SweepPass, list[str]]] = []  # started sweeps and the tickets still ahead of them
+        # Started sweeps and the tickets still ahead of them, with the moment each waits for (None: due).
+        self.sweeps: list[tuple[SweepPass, list[tuple[str, datetime | None]]]] = []
         # Delivery runs and the messages still ahead of them: the scheduled run's (what was due when it
         # started) and each request's own delivery of what it just wrote, which here waits for its turn
         # like a slow request would, instead of running inside the move.
@@ -169,21 +172,35 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
     def a_sweep_starts(self, pause: timedelta, whole: bool) -> None:
         """A sweep picks the tickets due; unless it runs ``whole`` at once, others act before it takes each."""
         self.world.clock.advance(pause)
+        self._start_sweep(whole)
+
+    @precondition(lambda self: bool(self.world.tickets.wake))
+    @rule(before=st.sampled_from([timedelta(seconds=1), timedelta(seconds=30), LOOKAHEAD]), whole=st.booleans())
+    def a_sweep_starts_just_before_a_wake_up(self, before: timedelta, whole: bool) -> None:
+        """What the look-ahead is for: the next step falls due just after a sweep starts."""
+        later = min(self.world.tickets.wake.values()) - before - self.world.clock.now()
+        self.world.clock.advance(max(later, timedelta(0)))
+        self._start_sweep(whole)
+
+    def _start_sweep(self, whole: bool) -> None:
         if whole:
-            self.world.services.sla.sweep()
-            now = self.world.clock.now()
+            started = self.world.clock.now()
+            self.world.services.sla.sweep()  # waits for its look-ahead's moments: the clock moves on
             for number in self._open_numbers():
-                assert [s.key for s in self._owed(number) if s.at <= now] == [], f"{number}: left untaken by a sweep"
+                assert [s.key for s in self._owed(number) if s.at <= started] == [], f"{number}: left by a sweep"
             return
         sweep = self.world.services.sla.begin_sweep()
-        self.sweeps.append((sweep, [number for number, _ in sweep.due]))
+        self.sweeps.append((sweep, [(number, None) for number, _ in sweep.due] + list(sweep.coming)))
 
     @precondition(lambda self: any(ahead for _, ahead in self.sweeps))
     @rule(which=st.integers(0, 3))
     def a_sweep_takes_its_next_ticket(self, which: int) -> None:
         started = [(sweep, ahead) for sweep, ahead in self.sweeps if ahead]
         sweep, ahead = started[which % len(started)]
-        self.world.services.sla.sweep_ticket(sweep, ahead.pop(0))
+        number, moment = ahead.pop(0)
+        sla = self.world.services.sla
+        # A ticket from the look-ahead: the sweep waits for its moment (unless it has passed meanwhile).
+        sla.sweep_ticket(sweep, number) if moment is None else sla.sweep_coming(sweep, number, moment)
 
     # -- delivery --------------------------------------------------------------------------------
 
