@@ -21,6 +21,11 @@ SHORT_ID = re.compile(rf"^[A-Za-z0-9]{{{ID_LENGTH}}}$")
 PATH_PREFIX = "/l/"
 
 
+def short_link_length(public_base_url: str) -> int:
+    """How long a short link to this desk is: ``<base>/l/<id>``."""
+    return len(public_base_url.rstrip("/")) + len(PATH_PREFIX) + ID_LENGTH
+
+
 def new_short_id() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
 

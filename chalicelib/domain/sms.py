@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -111,3 +112,16 @@ def gsm_segments(text: str) -> int:
 
 def _parts(length: int, single: int, each: int) -> int:
     return 1 if length <= single else -(-length // each)
+
+
+_LINK = re.compile(r"https?://\S+")
+
+
+def fullest_in_one_message(wordings: Sequence[str], link_length: int) -> str:
+    """The first of ``wordings`` (fullest first) that goes as one message once its link is shortened to
+    ``link_length`` characters (the SMS channel does that as it sends); the last, the shortest, if none
+    does. How many words fit depends on the desk's address, which is in every link."""
+    for text in wordings:
+        if gsm_segments(_LINK.sub("x" * link_length, text)) == 1:
+            return text
+    return wordings[-1]

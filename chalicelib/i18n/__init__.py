@@ -187,6 +187,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "客户：{customer}（{province}）\n产品：{model}\n故障：{description}\n\n查看详情：{link}"
         ),
         "msg.notice.sms": "【售后服务】{priority}服务单{number}通报：{customer}（{province}）{model}。详情：{link}",
+        # Shorter wordings, for when the one above would not fit one message (chalicelib/domain/sms.py).
+        "msg.notice.short.sms": "【售后服务】{priority}{number}，{province}{model}：{link}",
+        "msg.notice.shortest.sms": "【售后服务】{priority}{number}，{province}：{link}",
         "msg.escalation.sms": "【售后服务】{number}“{milestone}”{what}：{link}",
         "step.late": "，已超时 {late}",
         "ack.title": "服务单 {number}",
@@ -391,6 +394,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "Customer: {customer} ({province})\nProduct: {model}\nFault: {description}\n\nDetails: {link}"
         ),
         "msg.notice.sms": "[Service desk] {priority} job {number}: {customer} ({province}) {model}. Details: {link}",
+        "msg.notice.short.sms": "[Service desk] {priority} {number}, {province} {model}: {link}",
+        "msg.notice.shortest.sms": "[Service desk] {priority} {number}, {province}: {link}",
         "msg.escalation.sms": "[Service desk] {number} {milestone} {what}. Take it: {link}",
         "step.late": ", {late} late",
         "ack.title": "Ticket {number}",

@@ -4,6 +4,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "zh-CN": {
         "msg.dispatch.priority": "（{priority}）",
         "msg.dispatch.sms": "【售后服务】新派工{priority}：服务单{number}，{customer}（{province}{city}）{model}。查看任务：{link}",
+        "msg.dispatch.short.sms": "【售后服务】新派工{priority}{number}，{city}：{link}",
+        "msg.dispatch.shortest.sms": "【售后服务】新派工{priority}{number}：{link}",
         "msg.dispatch.subject": "【售后服务】派工通知：{number} {customer}",
         "msg.dispatch.body": (
             "{name}，您好：\n\n服务单 {number} 已派给您{priority}。\n\n"
@@ -15,6 +17,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "msg.dispatch.priority": " ({priority})",
         "msg.dispatch.sms": "[Service desk] New job{priority}: {number}, {customer} ({province} {city}) {model}. "
                             "Open it: {link}",
+        "msg.dispatch.short.sms": "[Service desk] New job{priority}: {number}, {city}: {link}",
+        "msg.dispatch.shortest.sms": "[Service desk] New job{priority}: {number}: {link}",
         "msg.dispatch.subject": "[Service desk] Job dispatched to you: {number} {customer}",
         "msg.dispatch.body": (
             "Hello {name},\n\nTicket {number} has been dispatched to you{priority}.\n\n"

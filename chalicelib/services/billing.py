@@ -33,6 +33,7 @@ from chalicelib.i18n import t
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, TicketRepository
+from chalicelib.services.short_links import sms_text
 
 
 class UnknownQuoteLink(LookupError):
@@ -288,7 +289,8 @@ class BillingService:
             out.append(message(MessageChannel.EMAIL, ticket.reporter.email, t(lang, "msg.quote.subject", **values),
                                t(lang, "msg.quote.body", **values)))
         if ticket.reporter.phone_is_mobile:
-            out.append(message(MessageChannel.SMS, ticket.reporter.phone, "", t(lang, "msg.quote.sms", **values)))
+            out.append(message(MessageChannel.SMS, ticket.reporter.phone, "",
+                               sms_text(lang, "msg.quote", self._config.public_base_url, **values)))
         return out
 
 

@@ -20,6 +20,7 @@ from chalicelib.domain.ticket import Ticket
 from chalicelib.i18n import t
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import StaffDirectory
+from chalicelib.services.short_links import sms_text
 
 PURPOSE = DISPATCH_NOTICE_PURPOSE  # a staff SMS: counted and alarmed on with the escalations
 STAFF_LANGUAGE = "zh-CN"  # staff read Chinese, as the desk's copy of a new ticket
@@ -49,7 +50,7 @@ class DispatchNotices:
                 continue
             if contact.phone:
                 out.append(self._message(ticket, MessageChannel.SMS, contact.phone, "",
-                                         t(lang, "msg.dispatch.sms", **words), now))
+                                         sms_text(lang, "msg.dispatch", self.public_base_url, **words), now))
             if contact.email:
                 out.append(self._message(ticket, MessageChannel.EMAIL, contact.email,
                                          t(lang, "msg.dispatch.subject", **words),

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain.notification import OutboxMessage
-from chalicelib.domain.short_links import PATH_PREFIX, SHORT_ID, ShortLink, new_short_id
+from chalicelib.domain.short_links import PATH_PREFIX, SHORT_ID, ShortLink, new_short_id, short_link_length
+from chalicelib.domain.sms import fullest_in_one_message
+from chalicelib.i18n import CATALOG, DEFAULT_LANGUAGE, t
 from chalicelib.services.ports import Clock, Notifier
 
 # A tracking page or a technician's job has no expiry of its own; its short link lasts as long as a
@@ -76,3 +78,12 @@ class ShortLinkSms:
 
     def send(self, message: OutboxMessage) -> str:
         return self._sender.send(message.model_copy(update={"text": self._links.shorten_all(message.text)}))
+
+
+def sms_text(lang: str, key: str, public_base_url: str, **values: object) -> str:
+    """The SMS ``<key>.sms`` of the catalog, or a shorter wording of it (``<key>.short.sms``,
+    ``<key>.shortest.sms``, where the catalog has them): the fullest that is one message once its link
+    to ``public_base_url`` is short."""
+    words = CATALOG.get(lang, CATALOG[DEFAULT_LANGUAGE])
+    keys = [k for k in (f"{key}.sms", f"{key}.short.sms", f"{key}.shortest.sms") if k in words] or [f"{key}.sms"]
+    return fullest_in_one_message([t(lang, k, **values) for k in keys], short_link_length(public_base_url))

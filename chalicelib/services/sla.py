@@ -42,6 +42,7 @@ from chalicelib.i18n import deadlines, t
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.parallel import in_parallel
 from chalicelib.services.ports import BadLink, Clock, ConfigStore, LinkSigner, StaffDirectory, TicketRepository
+from chalicelib.services.short_links import sms_text
 
 logger = Logger(child=True)
 
@@ -358,7 +359,7 @@ class SlaService:
         return (
             t(zh, subject, **values),
             t(zh, f"msg.{kind}.body", **values),
-            t(zh, f"msg.{kind}.sms", **values),
+            sms_text(zh, f"msg.{kind}", self._config.public_base_url, **values),
         )
 
     # -- team chats --------------------------------------------------------------------------------

@@ -21,8 +21,14 @@ SMS_TEMPLATES: dict[str, str] = {
     "quote": "msg.quote.sms",
     "survey": "aftercare.msg.survey.sms",
     "maintenance_reminder": "aftercare.msg.visit.sms",
+    "quote_short": "msg.quote.short.sms",
+    "quote_shortest": "msg.quote.shortest.sms",
     "dispatch": "msg.dispatch.sms",
+    "dispatch_short": "msg.dispatch.short.sms",
+    "dispatch_shortest": "msg.dispatch.shortest.sms",
     "notice": "msg.notice.sms",
+    "notice_short": "msg.notice.short.sms",
+    "notice_shortest": "msg.notice.shortest.sms",
     "escalation": "msg.escalation.sms",
 }
 

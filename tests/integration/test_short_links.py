@@ -29,8 +29,8 @@ def test_a_leaders_sms_carries_a_short_link_to_the_notice_page(client):
     ).json_body
     wiring.services().desk.classify(receipt["number"], actor="supervisor", priority=Priority.CRITICAL)
 
-    [notice, *_] = [text for _, text in sent_sms() if "通报" in text and receipt["number"] in text]
-    assert "/escalations/" not in notice and segments(notice) <= 2
+    [notice, *_] = [text for _, text in sent_sms() if "特急" in text and receipt["number"] in text]
+    assert "/escalations/" not in notice and segments(notice) == 1
     path = notice.split("https://desk.example.com", 1)[1]
     assert path.startswith("/l/")
     followed = client.http.get(path)

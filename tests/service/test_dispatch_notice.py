@@ -31,7 +31,7 @@ def test_each_technician_gets_an_sms_with_the_jobs_link_and_an_email_when_known(
                          (MessageChannel.SMS, "+8613900000003")}
     sms = sent[(MessageChannel.SMS, "+8613900000002")]
     # Staff read Chinese, whatever language the customer reported in.
-    assert sms.text.startswith("【售后服务】新派工（B 紧急）：服务单" + number)
+    assert sms.text.startswith(f"【售后服务】新派工（B 紧急）{number}，苏州")
     assert sms.text.endswith(LINK + number)
     email = sent[(MessageChannel.EMAIL, "wang@desk.example.com")]
     assert number in email.subject and LINK + number in email.text

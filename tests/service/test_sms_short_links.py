@@ -13,10 +13,10 @@ from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.short_links import ID_LENGTH
-from chalicelib.domain.sms import gsm_segments, segments
+from chalicelib.domain.sms import fullest_in_one_message, gsm_segments, segments
 from chalicelib.domain.ticket import Action, Billing, Priority
 from chalicelib.i18n import t
-from chalicelib.services.short_links import ShortLinks, ShortLinkSms
+from chalicelib.services.short_links import ShortLinks, ShortLinkSms, sms_text
 from tests.fakes import fake_world, valid_report
 from tests.service.test_billing import LINES
 
@@ -25,16 +25,16 @@ SIGNER = JwtLinkSigner("test-secret-that-is-long-enough-for-hs256")  # the fake 
 SIGN_NAMES = {"zh-CN": "【售后服务】", "en": "[Service desk] "}
 
 # The most messages each Chinese SMS may take (mainland carriers: 70 characters to one). Staff SMS are in
-# Chinese whatever the customer's language. A dispatch or a leader's notice names the customer and the
-# product, and a quote its sum and validity: two messages; everything else fits one.
+# Chinese whatever the customer's language. With the desk at a short address every one fits one: a
+# dispatch, a leader's notice and a quote in a shorter wording than their email's.
 MOST_SEGMENTS = {
     "customer_confirmation": 1,
     "survey": 1,
     "maintenance_reminder": 1,
     "escalation:breach": 1,
-    "quote": 2,
-    "dispatch_notice": 2,
-    "escalation:notice": 2,
+    "quote": 1,
+    "dispatch_notice": 1,
+    "escalation:notice": 1,
 }
 
 
@@ -139,3 +139,24 @@ def test_a_taken_id_is_drawn_again(monkeypatch):
     links = ShortLinks(MemoryShortLinks(), fake_world().clock, BASE, SIGNER.expiry)
     assert links.shorten("/t/one").endswith("/l/AAAAAAAAAA")
     assert links.shorten("/t/two").endswith("/l/BBBBBBBBBB")
+
+
+def test_a_notice_keeps_as_many_of_its_words_as_one_message_holds_at_the_desks_address():
+    values = {"priority": "A 特急", "number": "SD-2026-000001", "customer": "苏州精密机械有限公司",
+              "province": "江苏省", "model": "KYN28-12", "link": "https://x/escalations/long-token"}
+    texts = {key: t("zh-CN", key, **values)
+             for key in ("msg.notice.sms", "msg.notice.short.sms", "msg.notice.shortest.sms")}
+    chosen = {base: sms_text("zh-CN", "msg.notice", base, **values)
+              for base in ("https://fw.cn", "https://desk.example.com", "https://service.example-company.com.cn")}
+    assert chosen["https://fw.cn"] == texts["msg.notice.short.sms"]  # the model fits too
+    assert chosen["https://desk.example.com"] == texts["msg.notice.shortest.sms"]
+    # An address too long for any wording: the shortest, in two messages rather than three.
+    assert chosen["https://service.example-company.com.cn"] == texts["msg.notice.shortest.sms"]
+
+
+def test_the_fullest_wording_that_fits_is_chosen_as_the_link_will_be_sent():
+    link = "https://desk.example.com/t/" + "x" * 200
+    full, short = f"【售后服务】{'字' * 30}：{link}", f"【售后服务】{'字' * 5}：{link}"
+    assert fullest_in_one_message([full, short], link_length=37) == short
+    assert fullest_in_one_message([full, short], link_length=20) == full
+    assert fullest_in_one_message([full, short], link_length=60) == short  # none fits: the shortest
