@@ -12,6 +12,7 @@ Timeline of one key (the lock is the record's ``in_progress_expiration``):
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -90,6 +91,16 @@ class IdempotentRunner:
         self._expires = expires_after_seconds
         self._lock_seconds = lock_seconds
         self._wait_seconds = wait_seconds
+        self._prototype: _LockedRecords | None = None
+
+    def _store(self) -> _LockedRecords:
+        """A fresh store for one call: a copy of one made once per client. Making a Powertools store
+        adds a User-Agent handler to its client for good, so a store made per call grew every later
+        request of the client by one more handler and one more User-Agent word."""
+        prototype = self._prototype
+        if prototype is None or prototype.client is not client("dynamodb"):
+            prototype = self._prototype = _LockedRecords(self._table_name, self._lock_seconds)
+        return copy.copy(prototype)
 
     def run(self, scope: str, key: str, payload: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run ``work`` once per (scope, key); later calls get its stored result."""
@@ -100,7 +111,7 @@ class IdempotentRunner:
             expires_after_seconds=self._expires,
         )
         # One store per call: Powertools keeps the key's prefix (the scope) and the lock on it.
-        store = _LockedRecords(self._table_name, self._lock_seconds)
+        store = self._store()
 
         @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config,
                              key_prefix=scope)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from unittest import mock
 
 import boto3
 import pytest
@@ -183,3 +184,18 @@ def test_a_retry_right_after_a_crash_waits_out_the_lock_and_opens_the_ticket(tab
     started = time.monotonic()
     assert runner.run("intake", "k", {"a": 1}, Work()) == {"number": "SD-1"}
     assert time.monotonic() - started < lock_seconds + 1.5
+
+
+def test_calls_leave_nothing_behind_on_the_shared_table_client(table):
+    """Each call has a store of its own, on the app's one table client: making a Powertools store adds a
+    handler to its client's events for good (a User-Agent word), which every later request would run,
+    so a desk's ten-thousandth form post ran ten thousand of them per request."""
+    from chalicelib.adapters.aws import client
+
+    runner = IdempotentRunner(TABLE, expires_after_seconds=3600, lock_seconds=LOCK_SECONDS)
+    assert runner.run("intake", "first", {"a": 0}, Work()) == {"number": "SD-1"}
+    events = client("dynamodb").meta.events
+    with mock.patch.object(events, "register", wraps=events.register) as register:
+        for n in range(5):
+            assert runner.run("intake", f"k{n}", {"a": n}, Work()) == {"number": "SD-1"}
+    assert register.call_count == 0
