@@ -31,6 +31,13 @@ class NextDeadline:
     due_at: datetime
 
 
+def next_deadline(glance: SlaProjection | None) -> NextDeadline | None:
+    """The running or missed deadline due first, from the ticket's SLA at a glance."""
+    if glance is None or glance.next_milestone is None or glance.next_due_at is None:
+        return None
+    return NextDeadline(Milestone(glance.next_milestone), glance.next_due_at)
+
+
 @dataclass(frozen=True)
 class QueueRow:
     ticket: Ticket
@@ -102,10 +109,7 @@ class QueueService:
         rows = []
         for ticket in tickets:
             glance = ticket.sla or self._glance(ticket, now)
-            upcoming = None
-            if glance.next_milestone is not None and glance.next_due_at is not None:
-                upcoming = NextDeadline(Milestone(glance.next_milestone), glance.next_due_at)
-            rows.append(QueueRow(ticket=ticket, state=glance.state_at(now), next_deadline=upcoming))
+            rows.append(QueueRow(ticket=ticket, state=glance.state_at(now), next_deadline=next_deadline(glance)))
         return QueuePage(rows, position)
 
     def _glance(self, ticket: Ticket, now: datetime) -> SlaProjection:

@@ -18,6 +18,7 @@ from chalicelib.domain.queue import SlaState, sla_state
 from chalicelib.domain.search import SearchPlan, SearchQuery, plan
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import BadLink, Clock, LinkSigner, TicketRepository, TicketSearch
+from chalicelib.services.queue import NextDeadline, next_deadline
 from chalicelib.services.sla import SlaService
 
 PAGE_SIZE = 20
@@ -39,6 +40,7 @@ class SearchRow:
     state: SlaState | None = None
     # Known when the projection says it, or when the overdue filter asked for it; None otherwise.
     overdue: bool | None = None
+    next_deadline: NextDeadline | None = None  # from the projection too
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class SearchService:
     def _row(self, query: SearchQuery, ticket: Ticket) -> SearchRow:
         state = ticket.sla.state_at(self._clock.now()) if ticket.sla is not None else None
         overdue = (state == SlaState.BREACHED and ticket.is_open) if state is not None else None
-        return SearchRow(ticket, state=state, overdue=True if query.overdue else overdue)
+        return SearchRow(ticket, state=state, overdue=True if query.overdue else overdue,
+                         next_deadline=next_deadline(ticket.sla))
 
     def _overdue_kept(self, query: SearchQuery, ticket: Ticket, plans: PlanRegistry | None) -> bool:
         """Overdue: open with a deadline missed and still owed. The projection on the ticket's item says

@@ -1,11 +1,15 @@
 """The search page under moto: the office finds any ticket, a technician only their own jobs; bad input
 gets a 400 that says what is wrong."""
 
+import json
+import re
 from urllib.parse import urlencode
 
+from chalicelib import wiring
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Action
+from chalicelib.domain.ticket import Action, Priority
+from tests.fakes import valid_report
 from tests.integration.test_ticket_search import move, store
 
 
@@ -57,3 +61,21 @@ def test_bad_input_gets_a_clear_400(client, aws, staff_token):
 
 def test_signed_out_people_are_not_let_in(client, aws):
     assert search(client, None, q="浦东").status_code in (302, 303, 401)
+
+
+def test_a_ticket_found_reads_as_it_does_in_the_queue(client, aws, staff_token):
+    number = client.http.post(
+        "/api/requests", body=json.dumps(valid_report()), headers={"Content-Type": "application/json"}
+    ).json_body["number"]
+    wiring.services().desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    supervisor = staff_token("supervisor", StaffRole.SUPERVISOR)
+    queue = get(client, "/staff/queue?lang=en", supervisor).body.decode()
+    found = search(client, supervisor, q=number).body.decode()
+
+    def row(page):
+        [tr] = re.findall(rf'<tr data-number="{number}".*?</tr>', page, re.S)
+        return tr
+
+    assert row(found) == row(queue)
+    assert 'data-sla="on_time"' in row(found)
+    assert re.search(r"<td>[a-z ]+ · \d{4}-\d\d-\d\d \d\d:\d\d</td>", row(found))  # the next deadline
