@@ -5,31 +5,38 @@ Tests replace the whole set with ``use(...)`` (fakes) or let it build AWS adapte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from chalicelib.settings import Settings, get_settings
 
 # Adapters (boto3, JWT, crypto) and services are imported where they are built, not here: every page
 # module imports this one, and a cold start should pay only for what its first request uses.
 if TYPE_CHECKING:
-    from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.dynamodb_archive import DynamoArchive
+    from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+    from chalicelib.adapters.s3_files import S3FileStore
     from chalicelib.adapters.ses_email import SesEmailSender
     from chalicelib.adapters.signed_links import JwtLinkSigner
     from chalicelib.adapters.smtp_email import SmtpEmailSender
+    from chalicelib.adapters.sns_sms import SnsSender
     from chalicelib.domain.holidays import HolidayBasis
+    from chalicelib.domain.notification import MessageChannel
     from chalicelib.services.aftercare import AftercareConfig, AftercareService
     from chalicelib.services.archive import ArchiveService
     from chalicelib.services.billing import BillingService
+    from chalicelib.services.bus import MessageBus
     from chalicelib.services.complaints import ComplaintService
     from chalicelib.services.desk import DeskService
     from chalicelib.services.field_work import FieldWorkService
     from chalicelib.services.intake import IntakeConfig, IntakeService
     from chalicelib.services.nameplates import NameplateService
     from chalicelib.services.notifications import NotificationService
-    from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender
+    from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender, TicketRepository
     from chalicelib.services.queue import QueueService
     from chalicelib.services.reports import ReportConfig, ReportService
     from chalicelib.services.search import SearchService
@@ -39,26 +46,291 @@ if TYPE_CHECKING:
     from chalicelib.services.tracking import TrackingService
     from chalicelib.services.webhooks import SubscriptionCache, WebhookService, WebhookStore
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
+
+class _Built(Generic[T]):
+    """A member of ``Services`` made by its method the first time it is read, then kept; a lock, because the
+    sweep's and the delivery's threads share one container."""
+
+    def __init__(self, build: Callable[[Services], T]) -> None:
+        self._build = build
+        self._name = build.__name__
+
+    def __get__(self, container: Services, owner: type[Services]) -> T:
+        # Once built the member is in the instance's dict, which Python reads before this (non-data) descriptor.
+        with container._lock:
+            if self._name not in container.__dict__:
+                container.__dict__[self._name] = self._build(container)
+                container.built.append(self._name)
+        return cast(T, container.__dict__[self._name])
+
+
 class Services:
-    intake: IntakeService
-    tracking: TrackingService
-    notifications: NotificationService
-    sla: SlaService
-    desk: DeskService
-    config: ConfigStore
-    clock: Clock
-    idempotency: Idempotency
-    staff_tokens: CognitoTokens
-    staff_sign_in: CognitoSignIn
-    queue: QueueService
-    field_work: FieldWorkService
-    billing: BillingService
-    archive: ArchiveService
-    aftercare: AftercareService
-    complaints: ComplaintService
-    staff_names: StaffNames
+    """The desk's services, each built from settings the first time a function uses it (a lazy container):
+    the SLA sweep's Lambda builds the ticket store, the notifications and the SLA service, never the archive
+    with its spreadsheet reader, billing or the report's mail. Tests hand in ready-made services by name
+    (``Services(desk=..., ...)``); a member given is never built."""
+
+    def __init__(self, settings: Settings | None = None, **given: object) -> None:
+        self.__dict__.update(given)
+        self._settings = settings
+        self._lock = threading.RLock()
+        self.built: list[str] = []  # what this container built, in order
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings or get_settings()
+
+    # -- the services the pages, the API and the jobs use ----------------------------------------------
+
+    @_Built
+    def clock(self) -> Clock:
+        return clock_for(self.settings)
+
+    @_Built
+    def config(self) -> ConfigStore:
+        from chalicelib.adapters.dynamodb_config import DynamoConfig
+        from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
+
+        stored = DynamoConfig(self.settings.table_name)
+        return HolidayAwareConfig(stored, HolidayCalendars(stored, timezone=self.settings.timezone))
+
+    @_Built
+    def notifications(self) -> NotificationService:
+        from chalicelib.adapters.dynamodb_tickets import DynamoOutbox
+        from chalicelib.adapters.sms_metrics import EmfSmsCounter
+        from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
+        from chalicelib.services.notifications import NotificationService, RoutingNotifier
+
+        settings = self.settings
+        return NotificationService(
+            DynamoOutbox(self.stored_tickets),
+            RoutingNotifier(_Senders(self)),
+            self.clock,
+            max_attempts=settings.notification_max_attempts,
+            dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
+            workers=settings.sweep_workers,
+            sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
+        )
+
+    @_Built
+    def sla(self) -> SlaService:
+        from chalicelib.services.sla import SlaService
+
+        return SlaService(self.tickets, self.config, self.notifications, link_signer(self.settings), self.clock,
+                          sla_config(self.settings), staff=self.directory)
+
+    @_Built
+    def intake(self) -> IntakeService:
+        from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
+        from chalicelib.adapters.dynamodb_uploads import DynamoUploadClaims
+        from chalicelib.services.intake import IntakeService
+
+        settings = self.settings
+        topic = settings.desk_topic_arn or self.sns.topic_arn(settings.desk_topic_name)
+        return IntakeService(
+            self.tickets, self.files, self.notifications, self.sla, self.clock,
+            intake_config(settings, desk_topic_arn=topic), archive=self.archive,
+            counters=DynamoRateCounters(settings.table_name), claims=DynamoUploadClaims(settings.table_name),
+        )
+
+    @_Built
+    def desk(self) -> DeskService:
+        from chalicelib.services.desk import DeskService
+        from chalicelib.services.dispatch_notice import DispatchNotices
+
+        return DeskService(self.tickets, self.sla, self.clock,
+                           notices=DispatchNotices(self.directory, self.notifications, self.settings.public_base_url))
+
+    @_Built
+    def tracking(self) -> TrackingService:
+        from chalicelib.services.tracking import TrackingService
+
+        return TrackingService(self.tickets, self.files, intake=self.intake, desk=self.desk)
+
+    @_Built
+    def idempotency(self) -> Idempotency:
+        from chalicelib.adapters.idempotency import IdempotentRunner
+
+        settings = self.settings
+        return IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds,
+                                lock_seconds=settings.idempotency_lock_seconds,
+                                wait_seconds=settings.idempotency_wait_seconds)
+
+    @_Built
+    def staff_tokens(self) -> CognitoTokens:
+        from chalicelib.adapters.cognito import CognitoTokens
+
+        settings = self.settings
+        return CognitoTokens(region=settings.cognito_region, user_pool_id=settings.cognito_user_pool_id,
+                             client_id=settings.cognito_client_id, jwks_url=settings.cognito_jwks_url)
+
+    @_Built
+    def staff_sign_in(self) -> CognitoSignIn:
+        from chalicelib.adapters.cognito import CognitoSignIn
+
+        return CognitoSignIn(self.settings.cognito_client_id)
+
+    @_Built
+    def queue(self) -> QueueService:
+        from chalicelib.services.queue import QueueService
+
+        return QueueService(self.tickets, self.sla, self.desk, self.files, self.directory, self.clock)
+
+    @_Built
+    def field_work(self) -> FieldWorkService:
+        from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
+
+        settings = self.settings
+        return FieldWorkService(
+            self.tickets, self.desk, self.sla, self.files, self.intake, self.clock, self.notifications,
+            FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
+        )
+
+    @_Built
+    def billing(self) -> BillingService:
+        from chalicelib.services.billing import BillingConfig, BillingService
+
+        settings = self.settings
+        return BillingService(self.tickets, self.desk, self.notifications, self.clock,
+                              BillingConfig(public_base_url=settings.public_base_url, timezone=settings.timezone))
+
+    @_Built
+    def archive(self) -> ArchiveService:
+        from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+        from chalicelib.services.archive import ArchiveConfig, ArchiveService
+
+        settings = self.settings
+        return ArchiveService(
+            self.archive_store, self.files, self.files, SpreadsheetFiles(), self.config, self.clock,
+            ArchiveConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds), bus=self.bus,
+        )
+
+    @_Built
+    def aftercare(self) -> AftercareService:
+        from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
+        from chalicelib.services.aftercare import AftercareService
+
+        settings = self.settings
+        return AftercareService(
+            self.tickets, DynamoAftercare(settings.table_name, self.stored_tickets), self.archive_store, self.desk,
+            self.intake, self.notifications, link_signer(settings), self.clock, aftercare_config(settings),
+        )
+
+    @_Built
+    def complaints(self) -> ComplaintService:
+        from chalicelib.services.complaints import ComplaintService
+
+        return ComplaintService(self.tickets, self.desk, self.intake, self.sla, self.config, self.clock)
+
+    @_Built
+    def staff_names(self) -> StaffNames:
+        from chalicelib.services.staff_names import StaffNames
+
+        return StaffNames(self.directory)
+
+    # -- what the services share -----------------------------------------------------------------------
+
+    @_Built
+    def stored_tickets(self) -> DynamoTickets:
+        from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+
+        return DynamoTickets(self.settings.table_name, due_shards=self.settings.due_shards)
+
+    @_Built
+    def tickets(self) -> TicketRepository:
+        """The services write through this: each write's webhook deliveries go into its own transaction."""
+        from chalicelib.services.webhooks import PublishingTickets
+
+        return PublishingTickets(self.stored_tickets, _webhook_subscriptions().current)
+
+    @_Built
+    def bus(self) -> MessageBus:
+        from chalicelib.services.bus import MessageBus
+
+        return MessageBus(self)
+
+    @_Built
+    def files(self) -> S3FileStore:
+        from chalicelib.adapters.s3_files import S3FileStore
+
+        return S3FileStore(self.settings.bucket_name, upload_base_url=self.settings.upload_base_url)
+
+    @_Built
+    def archive_store(self) -> DynamoArchive:
+        from chalicelib.adapters.dynamodb_archive import DynamoArchive
+
+        return DynamoArchive(self.settings.table_name)
+
+    @_Built
+    def directory(self) -> CognitoDirectory:
+        from chalicelib.adapters.cognito import CognitoDirectory
+
+        return CognitoDirectory(self.settings.cognito_user_pool_id)
+
+    @_Built
+    def sns(self) -> SnsSender:
+        from chalicelib.adapters.sns_sms import SnsSender
+
+        return SnsSender()
+
+    def sender(self, channel: MessageChannel) -> Notifier:
+        """The provider of a channel (built when a function first sends on it)."""
+        from chalicelib.domain.notification import MessageChannel
+
+        settings = self.settings
+        match channel:
+            case MessageChannel.EMAIL:
+                return email_sender(settings)
+            case MessageChannel.SMS:
+                from chalicelib.services.short_links import ShortLinkSms
+
+                return ShortLinkSms(sms_sender(settings, self.sns), short_links())
+            case MessageChannel.STAFF_TOPIC:
+                return self.sns
+            case MessageChannel.STORED_EMAIL:
+                from chalicelib.adapters.s3_reports import S3ReportArchive
+                from chalicelib.services.reports import StoredEmailSender
+
+                return StoredEmailSender(S3ReportArchive(settings.bucket_name), raw_email_sender(settings))
+            case MessageChannel.JOB | MessageChannel.AFTER_CARE:
+                # Jobs: their events go to the subscribers, who act through this container.
+                return self.bus
+            case MessageChannel.TEAM_CHAT:
+                from chalicelib.adapters.secrets import read_secret
+                from chalicelib.adapters.team_chat import TeamChatSender
+
+                # Each message names the secret that holds its robot's webhook URL (read when sent).
+                return TeamChatSender(read_secret)
+            case MessageChannel.WEBHOOK:
+                return webhook_sender(settings, self.clock)
+        raise KeyError(channel)
+
+
+class _Senders(Mapping["MessageChannel", "Notifier"]):
+    """Each channel's provider, built when the first message on it is sent (``RoutingNotifier`` reads it)."""
+
+    def __init__(self, services: Services):
+        self._services = services
+        self._lock = threading.Lock()
+        self._built: dict[MessageChannel, Notifier] = {}
+
+    def __getitem__(self, channel: MessageChannel) -> Notifier:
+        with self._lock:
+            if channel not in self._built:
+                self._built[channel] = self._services.sender(channel)
+            return self._built[channel]
+
+    def __iter__(self) -> Iterator[MessageChannel]:
+        from chalicelib.domain.notification import MessageChannel
+
+        return iter(MessageChannel)
+
+    def __len__(self) -> int:
+        from chalicelib.domain.notification import MessageChannel
+
+        return len(MessageChannel)
 
 
 _override: Services | None = None
@@ -102,136 +374,7 @@ def clock_for(settings: Settings) -> Clock:
 
 @cache
 def _aws_services() -> Services:
-    from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
-    from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
-    from chalicelib.adapters.dynamodb_archive import DynamoArchive
-    from chalicelib.adapters.dynamodb_config import DynamoConfig
-    from chalicelib.adapters.dynamodb_limits import DynamoRateCounters
-    from chalicelib.adapters.dynamodb_tickets import DynamoOutbox, DynamoTickets
-    from chalicelib.adapters.dynamodb_uploads import DynamoUploadClaims
-    from chalicelib.adapters.idempotency import IdempotentRunner
-    from chalicelib.adapters.s3_files import S3FileStore
-    from chalicelib.adapters.s3_reports import S3ReportArchive
-    from chalicelib.adapters.secrets import read_secret
-    from chalicelib.adapters.sms_metrics import EmfSmsCounter
-    from chalicelib.adapters.sns_sms import SnsSender
-    from chalicelib.adapters.spreadsheets import SpreadsheetFiles
-    from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
-    from chalicelib.adapters.team_chat import TeamChatSender
-    from chalicelib.domain.notification import MessageChannel
-    from chalicelib.services.aftercare import AftercareService
-    from chalicelib.services.archive import ArchiveConfig, ArchiveService
-    from chalicelib.services.billing import BillingConfig, BillingService
-    from chalicelib.services.bus import MessageBus
-    from chalicelib.services.calendars import HolidayAwareConfig, HolidayCalendars
-    from chalicelib.services.complaints import ComplaintService
-    from chalicelib.services.desk import DeskService
-    from chalicelib.services.dispatch_notice import DispatchNotices
-    from chalicelib.services.field_work import FieldWorkConfig, FieldWorkService
-    from chalicelib.services.intake import IntakeService
-    from chalicelib.services.notifications import NotificationService, RoutingNotifier
-    from chalicelib.services.queue import QueueService
-    from chalicelib.services.reports import StoredEmailSender
-    from chalicelib.services.short_links import ShortLinkSms
-    from chalicelib.services.sla import SlaService
-    from chalicelib.services.staff_names import StaffNames
-    from chalicelib.services.tracking import TrackingService
-    from chalicelib.services.webhooks import PublishingTickets
-
-    settings = get_settings()
-    clock = clock_for(settings)
-    stored = DynamoTickets(settings.table_name, due_shards=settings.due_shards)
-    # The services write through this: each write's webhook deliveries go into its own transaction.
-    tickets = PublishingTickets(stored, _webhook_subscriptions().current)
-    stored_config = DynamoConfig(settings.table_name)
-    config_store = HolidayAwareConfig(stored_config, HolidayCalendars(stored_config, timezone=settings.timezone))
-    sns = SnsSender()
-    bus = MessageBus()
-    notifications = NotificationService(
-        DynamoOutbox(stored),
-        RoutingNotifier(
-            {
-                MessageChannel.EMAIL: email_sender(settings),
-                MessageChannel.SMS: ShortLinkSms(sms_sender(settings, sns), short_links()),
-                MessageChannel.STAFF_TOPIC: sns,
-                MessageChannel.STORED_EMAIL: StoredEmailSender(
-                    S3ReportArchive(settings.bucket_name), raw_email_sender(settings)
-                ),
-                # Jobs: their events go to the subscribers, who act through the services built below.
-                MessageChannel.JOB: bus,
-                MessageChannel.AFTER_CARE: bus,
-                # Each message names the secret that holds its robot's webhook URL (read when sent).
-                MessageChannel.TEAM_CHAT: TeamChatSender(read_secret),
-                MessageChannel.WEBHOOK: webhook_sender(settings, clock),
-            }
-        ),
-        clock,
-        max_attempts=settings.notification_max_attempts,
-        dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
-        workers=settings.sweep_workers,
-        sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
-    )
-    directory = CognitoDirectory(settings.cognito_user_pool_id)
-    sla = SlaService(
-        tickets, config_store, notifications, link_signer(settings), clock,
-        sla_config(settings), staff=directory,
-    )
-    files = S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url)
-    archive = ArchiveService(
-        DynamoArchive(settings.table_name), files, files, SpreadsheetFiles(), config_store, clock,
-        ArchiveConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds), bus=bus,
-    )
-    intake = IntakeService(
-        tickets,
-        files,
-        notifications,
-        sla,
-        clock,
-        intake_config(settings, desk_topic_arn=settings.desk_topic_arn or sns.topic_arn(settings.desk_topic_name)),
-        archive=archive,
-        counters=DynamoRateCounters(settings.table_name),
-        claims=DynamoUploadClaims(settings.table_name),
-    )
-    desk = DeskService(tickets, sla, clock,
-                       notices=DispatchNotices(directory, notifications, settings.public_base_url))
-    aftercare = AftercareService(
-        tickets, DynamoAftercare(settings.table_name, stored), DynamoArchive(settings.table_name), desk, intake,
-        notifications, link_signer(settings), clock, aftercare_config(settings),
-    )
-    built = Services(
-        intake=intake,
-        tracking=TrackingService(tickets, files, intake=intake, desk=desk),
-        notifications=notifications,
-        sla=sla,
-        desk=desk,
-        config=config_store,
-        clock=clock,
-        idempotency=IdempotentRunner(settings.table_name, expires_after_seconds=settings.idempotency_seconds,
-                                     lock_seconds=settings.idempotency_lock_seconds,
-                                     wait_seconds=settings.idempotency_wait_seconds),
-        staff_tokens=CognitoTokens(
-            region=settings.cognito_region,
-            user_pool_id=settings.cognito_user_pool_id,
-            client_id=settings.cognito_client_id,
-            jwks_url=settings.cognito_jwks_url,
-        ),
-        staff_sign_in=CognitoSignIn(settings.cognito_client_id),
-        queue=QueueService(tickets, sla, desk, files, directory, clock),
-        field_work=FieldWorkService(
-            tickets, desk, sla, files, intake, clock, notifications,
-            FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
-        ),
-        billing=BillingService(
-            tickets, desk, notifications, clock,
-            BillingConfig(public_base_url=settings.public_base_url, timezone=settings.timezone),
-        ),
-        archive=archive,
-        aftercare=aftercare,
-        complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
-        staff_names=StaffNames(directory),
-    )
-    bus.connect(built)
-    return built
+    return Services(get_settings())
 
 
 def aftercare_config(settings: Settings) -> AftercareConfig:

@@ -40,7 +40,8 @@ class RoutingNotifier:
     """One ``Notifier`` per channel (SES for email, SNS for SMS and staff topics, SMTP where no SES)."""
 
     def __init__(self, by_channel: Mapping[MessageChannel, Notifier]):
-        self._by_channel = dict(by_channel)
+        # Kept as given, not copied: a mapping may build each provider when its first message is sent.
+        self._by_channel = by_channel
 
     def send(self, message: OutboxMessage) -> str:
         sender = self._by_channel.get(message.channel)
