@@ -109,11 +109,11 @@ class DynamoTickets:
                 for i, e in enumerate(events)
             ),
         ]
-        if any("assignees" in e.after for e in events):
+        if any("assignees" in e.changed for e in events):
             items += self._assignment_changes(ticket)
         items += [{"Put": {"TableName": self._table, "Item": self._outbox_item(m)}} for m in outbox]
         items += self._list_entries(ticket, events)
-        if any(TERM_FIELDS & e.after.keys() for e in events):
+        if any(TERM_FIELDS.intersection(e.changed) for e in events):
             items += term_changes(self._table, ticket)
         self._transact(items, ticket.number)
 
@@ -121,7 +121,7 @@ class DynamoTickets:
         """The ticket's entries on the short lists (unpaid balances, open complaints): each a copy of the
         ticket, put by every save while it belongs there, so a list is one Query; deleted when a change
         may have taken it off."""
-        changed = {name for e in events for name in e.after}
+        changed = {name for e in events for name in e.changed}
         entries = []
         for pk, sk, belongs, fields in (
             (keys.RECEIVABLE_PK, keys.receivable_sk(ticket.number), has_balance_due(ticket), RECEIVABLE_FIELDS),
@@ -561,8 +561,16 @@ class DynamoTickets:
                   ":sending": DeliveryState.SENDING.value, ":now": keys.iso(now)}
         return self._try_transact([self._outbox_put(claimed, condition, values)])
 
-    def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
-        return self._try_transact(self._outcome_items(message, event))
+    def finish_message(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        # The messages an outcome causes are written with it, once: only the claim's holder writes it.
+        new = [
+            {"Put": {"TableName": self._table, "Item": self._outbox_item(m),
+                     "ConditionExpression": "attribute_not_exists(pk)"}}
+            for m in follow_ups
+        ]
+        return self._try_transact(self._outcome_items(message, event) + new)
 
     def finish_messages(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         """Several attempts' outcomes in one transaction (up to its 100 items), all or none."""
@@ -663,8 +671,10 @@ class DynamoOutbox:
     def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
         return self._tickets.claim_message(seen, claimed, now)
 
-    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
-        return self._tickets.finish_message(message, event)
+    def finish(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        return self._tickets.finish_message(message, event, follow_ups)
 
     def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         return self._tickets.finish_messages(outcomes)

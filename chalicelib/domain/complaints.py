@@ -21,13 +21,12 @@ The flow
 
 What the monthly report reads (``chalicelib/domain/reports.py``)
 ---------------------------------------------------------------
-* ``analyse_complaint`` events carry ``after["complaint_cause"]`` = ``quality`` | ``people`` | ``other``
-  (and ``after["complaint"]``, the whole record).
-* ``plan_capa`` / ``update_capa`` events carry ``after["capa"] = {"status": <the complaint's CAPA status>,
-  "action": <action id>, "action_status": <that action's status>, "owner", "due"}``. The complaint's status
-  is its least advanced action's (all verified → ``verified``).
-* Every complaint event carries the whole record in ``after["complaint"]`` (``Complaint`` as JSON), and the
-  ticket's ``complaint`` field is the current record.
+Each step records a ``ComplaintMoved`` (``chalicelib/domain/events.py``) with the whole record as the
+step left it; the ticket's ``complaint`` field is the current record.
+
+* ``analyse_complaint`` also records the ``cause``: ``quality`` | ``people`` | ``other``.
+* ``plan_capa`` / ``update_capa`` also record which action moved (``capa``); the complaint's CAPA status
+  (``Complaint.capa_status``) is its least advanced action's (all verified → ``verified``).
 
 Who may do what (``ROLE_MATRIX``; the web layer enforces it)
 ------------------------------------------------------------
@@ -294,9 +293,3 @@ class Complaint(BaseModel):
             raise ComplaintRuleBroken("not_agreed")
         if any(a.status != CapaStatus.VERIFIED for a in self.capa):
             raise ComplaintRuleBroken("capa_not_verified")
-
-
-def capa_record(complaint: Complaint, action: CapaAction) -> dict[str, Any]:
-    """``after["capa"]`` of a CAPA event (read by the monthly report)."""
-    return {"status": (complaint.capa_status or CapaStatus.OPEN).value, "action": action.id,
-            "action_status": action.status.value, "owner": action.owner, "due": action.due.isoformat()}

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.calendars import AlwaysOpen, BusinessHours, Calendar
 from chalicelib.domain.plans import OWNERS, Milestone, Role
-from chalicelib.domain.sla import Deadline, DeadlineState, Schedule, format_duration
+from chalicelib.domain.sla import Deadline, DeadlineState, Schedule
 from chalicelib.domain.ticket import Priority
 
 LADDER: tuple[Role, ...] = (Role.SUPERVISOR, Role.CHIEF_ENGINEER, Role.GENERAL_MANAGER)
@@ -271,20 +271,6 @@ def breach_key(deadline: Deadline) -> str:
     """Identifies one breach: a deadline that moves (re-classified, paused) is a new breach."""
     assert deadline.due_at is not None
     return f"{deadline.milestone.value}@{deadline.due_at:%Y%m%dT%H%M%SZ}"
-
-
-def describe(step: Step) -> str:
-    """One line for people: what happened, to which rule, how late."""
-    label = step.milestone.value.replace("_", " ")
-    if step.kind == StepKind.NOTICE:
-        return f"{label}: level {step.level} ({step.role.value}) told of a severe job"
-    if step.kind == StepKind.WARNING:
-        return f"{label} due soon: warned level {step.level} ({step.role.value})"
-    if step.kind == StepKind.PROMPT:
-        return f"{label} now owed: level {step.level} ({step.role.value}) told"
-    late = f", {format_duration(step.late_by)} late" if step.late_by else ""
-    outer = " (outer limit)" if step.kind == StepKind.LATEST_BREACH else ""
-    return f"{label} missed{outer}{late}: escalated to level {step.level} ({step.role.value})"
 
 
 def at_work(calendar: AlwaysOpen | BusinessHours, at: datetime) -> bool:

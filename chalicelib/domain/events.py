@@ -17,7 +17,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+)
 
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.billing import Account, BillingReason, Quote
@@ -26,7 +36,7 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.overtime import OvertimeVisit
 from chalicelib.domain.parts import Requisition
-from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status
+from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status, TicketEvent
 
 
 class _Payload(BaseModel):
@@ -63,6 +73,12 @@ class Classification(_Payload):
     @property
     def changed(self) -> tuple[str, ...]:
         return tuple(name for name in type(self).model_fields if name in self.model_fields_set)
+
+    @model_serializer(mode="wrap")
+    def _only_set(self, dump: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Stored with the fields the move set only, so they read back as the ones it set."""
+        fields: dict[str, object] = dump(self)
+        return {name: value for name, value in fields.items() if name in self.model_fields_set}
 
 
 class Classified(_Payload):
@@ -186,6 +202,8 @@ class Notified(_Payload):
     error: str = ""  # why a delivery failed
     provider_id: str | None = None
     attempts: int | None = None
+    # A staff SMS given up on: who heard of it instead, by email or team chat (``sms_budget.falls_back``).
+    told_instead: tuple[str, ...] = ()
 
 
 class Told(BaseModel):
@@ -357,6 +375,18 @@ class Unrecorded(BaseModel):
     summary: str
 
 
+def _recorded_as(value: object) -> str:
+    if isinstance(value, dict):
+        return "unrecorded" if "summary" in value else "typed"
+    return "unrecorded" if isinstance(value, Unrecorded) else "typed"
+
+
+# What an event records: its action's payload, or (a move that recorded nothing more) its summary.
+Recorded = Annotated[
+    Annotated[EventPayload, Tag("typed")] | Annotated[Unrecorded, Tag("unrecorded")], Discriminator(_recorded_as)
+]
+
+
 class NotRecorded(ValueError):
     """The stored shape lacks what the action records."""
 
@@ -521,3 +551,6 @@ _UPCASTERS = {
         _complaint,
     ),
 }
+
+
+TicketEvent.model_rebuild(_types_namespace={"Recorded": Recorded, "EventPayload": EventPayload})

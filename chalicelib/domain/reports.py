@@ -22,25 +22,25 @@ What each figure is read from
   ``report_departure``, ``upload_acceptance``, ``approve`` or ``cancel`` (a visit still going on at
   ``now`` counts to ``now``); person-days = days on site × technicians on the job then.
 * **Costs** (CNY): the work report on the filed acceptance form (``Ticket.acceptance.work.costs``,
-  ``chalicelib.domain.closure.Costs``); when there is none, the latest event carrying
-  ``after["costs"] = {"materials", "labour", "travel", "transport"}`` (numbers or decimal strings).
+  ``chalicelib.domain.closure.Costs``); when there is none (a closure rejected), the latest filed form's
+  (``AcceptanceFiled``).
 * **Paid service**: ``Ticket.quote``/``Ticket.account`` when the ticket has them (billing,
   ``chalicelib.domain.billing``): revenue = the amount due (invoiced, else the approved quote), paid =
   payments received, unpaid = the balance.
 
-Inputs for the after-care work (surveys, callbacks, complaints with CAPA)
------------------------------------------------------------------------
-These sections read events whose ``after`` carries one of the keys below, whatever their action, so
-the after-care features plug in by writing them; until then each section says "no data".
+After care (surveys, callbacks, complaints with CAPA)
+-----------------------------------------------------
+These sections read the typed events (``chalicelib/domain/events.py``); without any, a section says
+"no data".
 
-* ``after["survey"] = {"overall": 1..5, "timeliness": 1..5, "attitude": 1..5, "quality": 1..5}``
-  (``overall`` required, the rest optional): the customer's satisfaction answer. The latest counts.
-* ``after["callback"] = {"outcome": "satisfied" | "problem" | "unreachable"}``: a callback made
-  5–7 days after the job (003 §2, §5). Every callback counts.
-* ``after["complaint_cause"] = "quality" | "people" | "other"`` (002 §4.3): the cause of a
-  complaint (a ticket of kind ``complaint``; complaints are counted by kind even without a cause).
-* ``after["capa"] = {"status": "open" | "in_progress" | "implemented" | "verified"}``: corrective and
-  preventive action tracked by quality. The latest status of each ticket counts.
+* ``SurveyAnswered``: the customer's satisfaction answer, scores 1..5 (``overall`` required). The
+  latest counts.
+* ``CallbackRecorded``: a callback made 5–7 days after the job (003 §2, §5), its outcome
+  ``satisfied`` | ``problem`` | ``unreachable``. Every callback counts.
+* ``ComplaintMoved`` of ``analyse_complaint``: the cause of a complaint (002 §4.3), ``quality`` |
+  ``people`` | ``other`` (a ticket of kind ``complaint``; complaints are counted by kind even without one).
+* ``ComplaintMoved`` of ``plan_capa``/``update_capa``: the complaint's CAPA status as the step left it
+  (``open`` | ``in_progress`` | ``implemented`` | ``verified``). The latest of each ticket counts.
 
 Recurring quality problems: a product model with at least ``recurring_threshold`` fault tickets in
 the month (faults, plus complaints whose cause is quality).
@@ -51,37 +51,41 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain import billing
-from chalicelib.domain.events import Dispatched
+from chalicelib.domain.events import (
+    AcceptanceFiled,
+    CallbackRecorded,
+    ComplaintMoved,
+    Dispatched,
+    EventPayload,
+    SurveyAnswered,
+    Unrecorded,
+)
 from chalicelib.domain.overtime import OvertimeState
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState, Schedule
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
 
+_T = TypeVar("_T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_RECURRING_THRESHOLD = 3
 ZERO = Decimal("0.00")
 
 # -- the documented inputs of the after-care sections -----------------------------------------------
 
-SURVEY_KEY = "survey"
 SURVEY_SCORES = ("overall", "timeliness", "attitude", "quality")
-CALLBACK_KEY = "callback"
 CALLBACK_OUTCOMES = ("satisfied", "problem", "unreachable")
-COMPLAINT_CAUSE_KEY = "complaint_cause"
 COMPLAINT_CAUSES = ("quality", "people", "other")
-CAPA_KEY = "capa"
 CAPA_STATUSES = ("open", "in_progress", "implemented", "verified")
-COSTS_KEY = "costs"
 COST_PARTS = ("materials", "labour", "travel", "transport")
 
 # -- months ------------------------------------------------------------------------------------------
@@ -487,14 +491,15 @@ class ReportBuilder:
             _bump(part.money, "unpaid", unpaid)
             part.unpaid_jobs += 1 if unpaid > 0 else 0
 
-        survey = _latest(timeline, SURVEY_KEY, _survey)
+        survey = _latest(timeline, _survey)
         if survey is not None:
             part.surveys.append(survey)
-        callbacks = [c for e in timeline if (c := _callback(e.after.get(CALLBACK_KEY))) is not None]
+        callbacks = [p.callback.outcome for e in timeline
+                     if isinstance(p := e.payload, CallbackRecorded) and p.callback.outcome in CALLBACK_OUTCOMES]
         for outcome in callbacks:
             _bump(part.callbacks, outcome)
-        cause = _latest(timeline, COMPLAINT_CAUSE_KEY, _choice(COMPLAINT_CAUSES))
-        capa = _latest(timeline, CAPA_KEY, _capa)
+        cause = _latest(timeline, _cause)
+        capa = _latest(timeline, _capa)
         if ticket.kind == Kind.COMPLAINT:
             part.complaints += 1
             _bump(part.causes, cause or "unclassified")
@@ -646,13 +651,9 @@ def _money(value: Any) -> Decimal | None:
 
 
 def _costs(ticket: Ticket, timeline: Sequence[TicketEvent]) -> dict[str, Decimal] | None:
-    acceptance = getattr(ticket, "acceptance", None)
-    recorded: Any = None
-    if acceptance is not None:
-        recorded = acceptance.work.costs.model_dump()
-    else:
-        recorded = _latest(timeline, COSTS_KEY, lambda value: value if isinstance(value, Mapping) else None)
-    if not isinstance(recorded, Mapping):
+    acceptance = ticket.acceptance
+    recorded = acceptance.work.costs.model_dump() if acceptance is not None else _latest(timeline, _filed_costs)
+    if recorded is None:
         return None
     parts = {part: _money(recorded.get(part, 0)) for part in COST_PARTS}
     if any(v is None for v in parts.values()):
@@ -673,14 +674,18 @@ def _charges(ticket: Ticket) -> tuple[Decimal, Decimal, Decimal] | None:
     return due, collected, due - collected
 
 
-def _latest(timeline: Sequence[TicketEvent], key: str, read: Any) -> Any:
+def _latest(timeline: Sequence[TicketEvent], read: Callable[[EventPayload | Unrecorded], _T | None]) -> _T | None:
+    """What ``read`` finds in the latest event it finds something in."""
     found = None
     for event in timeline:
-        if key in event.after:
-            value = read(event.after[key])
-            if value is not None:
-                found = value
+        value = read(event.payload)
+        if value is not None:
+            found = value
     return found
+
+
+def _filed_costs(payload: EventPayload | Unrecorded) -> dict[str, Decimal] | None:
+    return payload.acceptance.work.costs.model_dump() if isinstance(payload, AcceptanceFiled) else None
 
 
 def _score(value: Any) -> int | None:
@@ -693,28 +698,24 @@ def _score(value: Any) -> int | None:
     return score if 1 <= score <= 5 and str(score) == str(value).strip() else None
 
 
-def _survey(value: Any) -> dict[str, int] | None:
-    if not isinstance(value, Mapping):
+def _survey(payload: EventPayload | Unrecorded) -> dict[str, int] | None:
+    if not isinstance(payload, SurveyAnswered):
         return None
-    scores = {name: s for name in SURVEY_SCORES if (s := _score(value.get(name))) is not None}
+    # Records are data from years of writers: a score outside 1..5 is not counted.
+    scores = {name: s for name in SURVEY_SCORES if (s := _score(getattr(payload.survey, name, None))) is not None}
     return scores if "overall" in scores else None
 
 
-def _callback(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        outcome = value.get("outcome")
-        return outcome if outcome in CALLBACK_OUTCOMES else None
+def _cause(payload: EventPayload | Unrecorded) -> str | None:
+    if isinstance(payload, ComplaintMoved) and payload.action == Action.ANALYSE_COMPLAINT:
+        return payload.cause if payload.cause in COMPLAINT_CAUSES else None
     return None
 
 
-def _choice(allowed: Sequence[str]) -> Any:
-    return lambda value: value if value in allowed else None
-
-
-def _capa(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        status = value.get("status")
-        return status if status in CAPA_STATUSES else None
+def _capa(payload: EventPayload | Unrecorded) -> str | None:
+    if isinstance(payload, ComplaintMoved) and payload.action in (Action.PLAN_CAPA, Action.UPDATE_CAPA):
+        status = payload.complaint.capa_status
+        return status.value if status is not None and status.value in CAPA_STATUSES else None
     return None
 
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.billing import Account, BillingReason, Quote
@@ -25,7 +25,7 @@ from chalicelib.domain.parts import Requisition
 from chalicelib.domain.sla_projection import SlaProjection
 
 if TYPE_CHECKING:
-    from chalicelib.domain.events import EventPayload, Unrecorded
+    from chalicelib.domain.events import EventPayload, Recorded, Unrecorded
 
 
 class Kind(StrEnum):
@@ -222,10 +222,11 @@ def _table(rules: Iterable[Rule]) -> dict[tuple[Status, Action], Status | Target
 TRANSITIONS: Mapping[tuple[Status, Action], Status | Target] = MappingProxyType(_table(LIFECYCLE))
 
 
-# What a move records besides the ticket fields it changed: its payload, or (older writers) a dict.
-Details = BaseModel | dict[str, Any]
 # The payload a move of ticket fields records, read from the moved ticket.
-Records = Callable[["Ticket"], BaseModel]
+Records = Callable[["Ticket"], "EventPayload"]
+# The shape events are written in: 2 stores the typed payload; 1 (read through the upcasters of
+# ``chalicelib/domain/events.py``) stored the changed fields ``before``/``after`` and an English summary.
+EVENT_SCHEMA = 2
 
 
 class IllegalTransition(Exception):
@@ -262,35 +263,52 @@ class Product(BaseModel):
 
 
 class TicketEvent(BaseModel):
-    """One line of the audit trail: when, who, what, and the fields before and after."""
+    """One line of the audit trail: when, who, what the move recorded (its typed payload) and which of the
+    ticket's fields it changed (``changed``; ``status``: where it led, when it moved the job)."""
 
     model_config = ConfigDict(frozen=True)
 
     at: datetime
     actor: str
     action: Action
-    summary: str
-    before: dict[str, Any] = Field(default_factory=dict)
-    after: dict[str, Any] = Field(default_factory=dict)
+    payload: Recorded
+    status: Status | None = None
+    changed: tuple[str, ...] = ()
     public: bool = True
+    # The English line a record of shape 1 was stored with: shown only for what its payload cannot say.
+    summary: str = ""
+    schema_version: int = EVENT_SCHEMA
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        """A record stored in shape 1 (or built so by a caller): its payload read from ``before``/``after``."""
+        if not isinstance(data, dict) or "payload" in data:
+            return data
+        old = dict(data)
+        before, after = old.pop("before", None) or {}, old.pop("after", None) or {}
+        summary = old.get("summary", "")
+        action = Action(old["action"])
+        # ``before`` held exactly the fields the move changed; ``after`` also the facts it recorded.
+        status = after.get("status") if "status" in before or action == Action.SUBMIT else None
+        return {
+            **old,
+            "payload": _events.read_payload(action, before, after, summary),
+            "status": status if isinstance(status, str) and status in set(Status) else None,
+            "changed": [name for name in (after if action == Action.SUBMIT else before) if name in Ticket.model_fields],
+            "schema_version": 1,
+        }
+
+    @model_validator(mode="after")
+    def _one_action(self) -> TicketEvent:
+        if self.payload.action != self.action:
+            raise ValueError(f"a {self.action.value} event would not read back as the {type(self.payload).__name__}")
+        return self
 
     @classmethod
-    def recording(cls, payload: EventPayload, *, at: datetime, actor: str, summary: str,
-                  public: bool = True) -> TicketEvent:
-        """The event of a step outside the ticket's lifecycle (a ladder step, a take, a delivery), which
-        records ``payload``; refused unless it reads back as exactly that payload."""
-        event = cls(at=at, actor=actor, action=payload.action, summary=summary, public=public,
-                    after=payload.model_dump(mode="json", exclude={"action"}, exclude_none=True))
-        if event.payload != payload:
-            raise ValueError(f"a {payload.action.value} event would not read back as the {type(payload).__name__}")
-        return event
-
-    @property
-    def payload(self) -> EventPayload | Unrecorded:
-        """What the move recorded, typed (``chalicelib/domain/events.py``); readers match on it."""
-        from chalicelib.domain.events import read_payload  # the payloads are written in the ticket's terms
-
-        return read_payload(self.action, self.before, self.after, self.summary)
+    def recording(cls, payload: EventPayload, *, at: datetime, actor: str, public: bool = True) -> TicketEvent:
+        """The event of a step outside the ticket's lifecycle (a ladder step, a take, a delivery)."""
+        return cls(at=at, actor=actor, action=payload.action, payload=payload, public=public)
 
 
 class Ticket(BaseModel):
@@ -353,38 +371,33 @@ class Ticket(BaseModel):
         return self.status == Status.CLOSED and self.kind != Kind.COMPLAINT
 
     def apply(
-        self, action: Action, *, actor: str, at: datetime, summary: str, changes: dict[str, Any] | None = None,
-        details: Details | None = None, public: bool = True, records: Records | None = None,
+        self, action: Action, *, actor: str, at: datetime, changes: Mapping[str, object] | None = None,
+        details: EventPayload | None = None, records: Records | None = None, public: bool = True,
+        summary: str = "",
     ) -> tuple[Ticket, TicketEvent]:
         """Move the ticket by ``action``; return the new ticket and the event that records the move.
 
-        ``details``: facts the event records that are not ticket fields (e.g. a check-in's location), best
-        given as the action's payload (``chalicelib/domain/events.py``);
-        ``public=False`` keeps the event off the customer's timeline (internal reports). ``records``: the
-        payload a move of ticket fields records, read from the moved ticket (the quote as drafted, the
-        requisition as shipped), checked like ``details`` but not stored twice.
+        What the event records: ``details``, facts that are not ticket fields (a check-in's location), or
+        ``records``, read from the moved ticket (the quote as drafted, the requisition as shipped); else
+        what the changed fields say (a classification, the assignees). ``summary``: the words of a move
+        that records nothing more (one made by hand). ``public=False`` keeps the event off the customer's
+        timeline (internal reports).
         """
-        changes = dict(changes or {})
+        update = dict(changes or {})
         new_status = self._next_status(action)
         if new_status != self.status:
-            changes["status"] = new_status
+            update["status"] = new_status
         if action == Action.PAUSE:
-            changes["paused_from"] = self.status
+            update["paused_from"] = self.status
         elif action == Action.RESUME:
-            changes["paused_from"] = None
-        before = {k: _plain(getattr(self, k)) for k in changes}
-        updated = self.model_copy(update={**changes, "version": self.version + 1, "updated_at": at})
-        after = {k: _plain(getattr(updated, k)) for k in changes}
-        payload = details if isinstance(details, BaseModel) else records(updated) if records else None
-        if isinstance(details, BaseModel):
-            details = details.model_dump(mode="json", exclude={"action"})
-        after.update({k: _plain(v) for k, v in (details or {}).items()})
+            update["paused_from"] = None
+        updated = self.model_copy(update={**update, "version": self.version + 1, "updated_at": at})
+        payload = details or (records(updated) if records else _recorded(action, self, updated, update, summary))
         event = TicketEvent(
-            at=at, actor=actor, action=action, summary=summary, before=before, after=after, public=public
+            at=at, actor=actor, action=action, payload=payload, changed=tuple(update), public=public,
+            status=new_status if new_status != self.status else None,
+            summary=payload.summary if isinstance(payload, _events.Unrecorded) else "",
         )
-        # What the move recorded is what every reader will read back, or the move is refused here.
-        if payload is not None and event.payload != payload:
-            raise ValueError(f"a {action.value} event would not read back as the {type(payload).__name__} written")
         return updated, event
 
     def _next_status(self, action: Action) -> Status:
@@ -418,9 +431,10 @@ def open_ticket(
     archived_serial: str | None = None,
     warranty: bool | None = None,
     warranty_until: date | None = None,
+    sms_withheld: str | None = None,
 ) -> tuple[Ticket, TicketEvent]:
     """A new ticket and its first event: the request as it came in (and, when the archive knew the
-    customer or product, what it said about them)."""
+    customer or product, what it said about them; ``sms_withheld``: why no confirmation SMS went out)."""
     archive = {
         k: v
         for k, v in {"customer_id": customer_id, "archived_serial": archived_serial, "warranty": warranty,
@@ -444,19 +458,12 @@ def open_ticket(
         created_at=at,
         updated_at=at,
     )
+    payload = _events.Submitted(
+        channel=channel, kind=kind, plan=plan, in_province=in_province, sms_withheld=sms_withheld, **archive
+    )
     event = TicketEvent(
-        at=at,
-        actor=actor,
-        action=Action.SUBMIT,
-        summary=f"request received via {channel.value}",
-        after={
-            "status": Status.NEW.value,
-            "kind": kind.value,
-            "channel": channel.value,
-            "plan": plan,
-            "in_province": in_province,
-            **{k: _plain(v) for k, v in archive.items()},
-        },
+        at=at, actor=actor, action=Action.SUBMIT, payload=payload, status=Status.NEW,
+        changed=("status", "kind", "channel", "plan", "in_province", *archive),
     )
     return ticket, event
 
@@ -476,3 +483,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return value
+
+
+def _recorded(
+    action: Action, was: Ticket, moved: Ticket, changed: Iterable[str], summary: str
+) -> EventPayload | Unrecorded:
+    """What a move given no payload records: what its changed fields say, read as a stored record of shape 1
+    is (a classification, the assignees, where a resumed job went back to); ``Unrecorded`` with ``summary``
+    when they say nothing its action records."""
+    names = list(changed)
+    before = {name: _plain(getattr(was, name)) for name in names}
+    after = {name: _plain(getattr(moved, name)) for name in names}
+    return _events.read_payload(action, before, after, summary)
+
+
+# The payloads (chalicelib/domain/events.py) are written in the ticket's terms, so they load after it and
+# complete ``TicketEvent`` there.
+from chalicelib.domain import events as _events  # noqa: E402

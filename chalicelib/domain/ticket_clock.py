@@ -35,7 +35,7 @@ def clock_facts_of(event: TicketEvent) -> list[ClockFact]:
     payload = event.payload
     match payload:
         case Escalated(kind="notice"):
-            return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE, note=event.summary)]
+            return [ClockFact(at=event.at, kind=FactKind.ESCALATION_NOTICE)]
         case Escalated():
             return []
         case Paused(reason=reason, note=note):

@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.escalation import StepKind
-from chalicelib.domain.events import Escalated, SurveyAnswered
+from chalicelib.domain.events import Classified, Dispatched, Escalated, Submitted, SurveyAnswered
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Ticket, TicketEvent
 
@@ -165,18 +165,22 @@ class Delivery(BaseModel):
 
 
 def _detail(event: TicketEvent) -> dict[str, object]:
+    # Other moves than these: the ticket's fields they changed (its new status, priority, plan), as the
+    # ticket has them. What staff typed (a cancel's reason, a note) may name the customer or quote a phone
+    # number: like the customer's own words it stays on the ticket, for callers the staff API lets read it.
+    fields: dict[str, object] = {"status": event.status.value} if event.status else {}
     match event.payload:
         case Escalated() as step:
             return step.model_dump(mode="json", include={"milestone", "level", "role", "late_by_seconds", "rule"})
         case SurveyAnswered(survey=answer):  # the scores; the customer's own words stay on the ticket
             return answer.model_dump(include={"overall", "timeliness", "attitude", "quality"})
-    # Other moves: the ticket's fields they changed (its new status, priority, plan), as the ticket has them.
-    return {k: v for k, v in event.after.items() if _plain(v) and k not in _TYPED_WORDS}
-
-
-# What staff typed (a cancel's reason, a note) may name the customer or quote a phone number: like the
-# customer's own words it stays on the ticket, for callers the staff API lets read it.
-_TYPED_WORDS = frozenset({"reason", "note"})
+        case Submitted() as submitted:
+            fields |= submitted.model_dump(mode="json", exclude={"action"}, exclude_none=True)
+        case Classified(after=after):
+            fields |= after.model_dump(mode="json")
+        case Dispatched(assignees=assignees):
+            fields["assignees"] = list(assignees)
+    return {k: v for k, v in fields.items() if _plain(v)}
 
 
 def _plain(value: object) -> bool:

@@ -7,11 +7,11 @@ from the freshly read ticket, so two people acting at once cannot overwrite each
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, get_args
+from typing import get_args
 
 from chalicelib.domain.complaints import (
     COMPLAINT_PLAN,
@@ -23,9 +23,8 @@ from chalicelib.domain.complaints import (
     Complaint,
     ComplaintDetails,
     ComplaintRuleBroken,
-    capa_record,
 )
-from chalicelib.domain.events import ComplaintMoved, Stepped
+from chalicelib.domain.events import CapaRecord, ComplaintMoved, Stepped
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.sla import Schedule
@@ -87,12 +86,12 @@ class ComplaintService:
             raise ComplaintRuleBroken(next(iter(problems.values())))
         now = self._clock.now()
 
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def change(ticket: Ticket) -> dict[str, object]:
             if ticket.complaint is not None:
                 return {"complaint": ticket.complaint.model_copy(update={"details": details})}
             return {"complaint": Complaint(details=details, recorded_by=actor, recorded_at=now)}
 
-        return self._step(number, Action.RECORD_COMPLAINT, actor, "complaint recorded", change, need_record=False)
+        return self._step(number, Action.RECORD_COMPLAINT, actor, change, need_record=False)
 
     def commit_reply(self, number: str, reply_by: datetime, *, actor: str) -> Ticket:
         """003 §3.3: the desk commits to a reply time before hanging up. It becomes the deadline of the
@@ -100,75 +99,71 @@ class ComplaintService:
         self._ensure_plan()
         now = self._clock.now()
         return self._step(
-            number, Action.COMMIT_REPLY, actor, f"reply promised by {reply_by.isoformat()}",
+            number, Action.COMMIT_REPLY, actor,
             lambda t: {"complaint": _record(t).with_reply_by(reply_by, now), "agreed_date": reply_by,
                        "plan": COMPLAINT_PLAN_NAME})
 
     def analyse(self, number: str, cause: Cause, department: str, analysis: str | None, *, actor: str) -> Ticket:
         return self._step(
-            number, Action.ANALYSE_COMPLAINT, actor, f"cause {cause.value}, responsible: {department}",
+            number, Action.ANALYSE_COMPLAINT, actor,
             lambda t: {"complaint": _record(t).analysed(cause, department, analysis)},
-            details={"complaint_cause": cause.value}, public=False)
+            cause=cause, public=False)
 
     def propose(self, number: str, text: str, compensation: Decimal | None, *, actor: str) -> Ticket:
         now = self._clock.now()
-        summary = "resolution proposed" + (f", compensation {compensation} CNY" if compensation else "")
-        return self._step(number, Action.PROPOSE_RESOLUTION, actor, summary,
+        return self._step(number, Action.PROPOSE_RESOLUTION, actor,
                           lambda t: {"complaint": _record(t).proposed(text, compensation, by=actor, at=now)},
                           public=False)
 
     def decide(self, number: str, step: Approver, approved: bool, *, actor: str, note: str = "") -> Ticket:
         now = self._clock.now()
         action = Action.APPROVE_RESOLUTION if approved else Action.REJECT_RESOLUTION
-        verb = "approved" if approved else "rejected"
-        return self._step(number, action, actor, f"resolution {verb} by {step.value}",
+        return self._step(number, action, actor,
                           lambda t: {"complaint": _record(t).decided(step, approved, by=actor, at=now, note=note)},
                           public=False)
 
     def agree(self, number: str, *, actor: str) -> Ticket:
         """The customer is told the approved resolution and accepts it: the reply (003 §3.1)."""
         now = self._clock.now()
-        return self._step(number, Action.AGREE_RESOLUTION, actor, "resolution agreed with the customer",
+        return self._step(number, Action.AGREE_RESOLUTION, actor,
                           lambda t: {"complaint": _record(t).agreed(now)})
 
     def plan_capa(self, number: str, kind: CapaKind, description: str, owner: str, due: date, *,
                   actor: str) -> Ticket:
         now = self._clock.now()
-        found: dict[str, Any] = {}
+        found: list[CapaRecord] = []
 
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def change(ticket: Ticket) -> dict[str, object]:
             complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=actor, at=now)
-            found["capa"] = capa_record(complaint, action)
+            found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
             return {"complaint": complaint}
 
-        return self._step(number, Action.PLAN_CAPA, actor, f"{kind.value} action planned, owner {owner}",
-                          change, details=found, public=False)
+        return self._step(number, Action.PLAN_CAPA, actor, change, capa=found, public=False)
 
     def update_capa(self, number: str, action_id: str, status: CapaStatus, *, actor: str, verifier: bool,
                     note: str = "") -> Ticket:
         now = self._clock.now()
-        found: dict[str, Any] = {}
+        found: list[CapaRecord] = []
 
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def change(ticket: Ticket) -> dict[str, object]:
             complaint, action = _record(ticket).capa_moved(action_id, status, by=actor, at=now, note=note,
                                                             verifier=verifier)
-            found["capa"] = capa_record(complaint, action)
+            found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
             return {"complaint": complaint}
 
-        return self._step(number, Action.UPDATE_CAPA, actor, f"action {action_id}: {status.value}", change,
-                          details=found, public=False)
+        return self._step(number, Action.UPDATE_CAPA, actor, change, capa=found, public=False)
 
     def close(self, number: str, *, actor: str) -> Ticket:
         def check(ticket: Ticket) -> None:
             _record(ticket).check_closable()
 
-        return self._step(number, Action.CLOSE_COMPLAINT, actor, "complaint closed", lambda t: {}, check=check)
+        return self._step(number, Action.CLOSE_COMPLAINT, actor, lambda t: {}, check=check)
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _step(self, number: str, action: Action, actor: str, summary: str,
-              change: Callable[[Ticket], dict[str, Any]], *, details: dict[str, Any] | None = None,
-              public: bool = True, need_record: bool = True, check: Callable[[Ticket], None] | None = None) -> Ticket:
+    def _step(self, number: str, action: Action, actor: str, change: Callable[[Ticket], Mapping[str, object]], *,
+              cause: Cause | None = None, capa: Sequence[CapaRecord] = (), public: bool = True,
+              need_record: bool = True, check: Callable[[Ticket], None] | None = None) -> Ticket:
         def checks(ticket: Ticket) -> None:
             if ticket.kind != Kind.COMPLAINT:
                 raise NotAComplaint(number)
@@ -180,16 +175,16 @@ class ComplaintService:
         def records(moved: Ticket) -> ComplaintMoved | Stepped:
             if action not in _MOVES_THE_RECORD:
                 return Stepped.model_validate({"action": action})  # agreeing or closing: the label says it
-            facts = details or {}
             return ComplaintMoved.model_validate({
-                "action": action, "complaint": moved.complaint, "cause": facts.get("complaint_cause"),
-                "capa": facts.get("capa"), "agreed_date": moved.agreed_date if action == Action.COMMIT_REPLY else None,
+                "action": action, "complaint": moved.complaint, "cause": cause.value if cause else None,
+                "capa": capa[-1] if capa else None,
+                "agreed_date": moved.agreed_date if action == Action.COMMIT_REPLY else None,
             })
 
-        # ``details`` is filled by ``change`` (it runs first on each attempt), so the event records the
+        # ``capa`` is filled by ``change`` (it runs first on each attempt), so the event records the
         # CAPA status as the change left it.
-        return self._desk.move(number, action, actor=actor, summary=summary, change=change, check=checks,
-                               details=details, public=public, records=records)
+        return self._desk.move(number, action, actor=actor, change=change, check=checks, public=public,
+                               records=records)
 
     def _complaint_ticket(self, number: str) -> Ticket:
         ticket = self._tickets.get(number)

@@ -8,14 +8,14 @@ cases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
-from chalicelib.domain.events import Cancelled, ContactRecorded, Paused, PauseReason
+from chalicelib.domain.events import Cancelled, ContactRecorded, EventPayload, Paused, PauseReason
 from chalicelib.domain.notification import OutboxMessage
-from chalicelib.domain.ticket import Action, Billing, Details, Kind, Priority, Records, Ticket, TicketEvent
+from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Records, Ticket, TicketEvent
 from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
 from chalicelib.services.sla import SlaService
 
@@ -60,7 +60,7 @@ class DeskService:
             if billing_reason is None:
                 raise ReasonDoesNotFit("a paid job needs its reason")
             check_reason(billing == Billing.PAID, billing_reason)
-        changes: dict[str, Any] = {
+        changes: dict[str, object] = {
             k: v
             for k, v in {
                 "priority": priority, "plan": plan, "in_province": in_province, "agreed_date": agreed_date,
@@ -70,12 +70,10 @@ class DeskService:
         }
         if plan is not None:
             self._sla.plans().get(plan)  # raises UnknownPlan before anything changes
-        summary = "classified " + ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in changes.items())
-        return self._move(number, Action.CLASSIFY, actor, summary, changes)
+        return self._move(number, Action.CLASSIFY, actor, changes)
 
     def record_contact(self, number: str, *, actor: str, note: str = "") -> Ticket:
-        return self._move(number, Action.RECORD_CONTACT, actor, f"reporter contacted{': ' + note if note else ''}",
-                          details=ContactRecorded(note=note))
+        return self._move(number, Action.RECORD_CONTACT, actor, details=ContactRecorded(note=note))
 
     def dispatch(self, number: str, *, actor: str, technicians: tuple[str, ...]) -> Ticket:
         """Each technician newly chosen gets the job's link by SMS (and email when known), in the dispatch's
@@ -94,7 +92,7 @@ class DeskService:
             return sent
 
         moved = self._move(
-            number, Action.DISPATCH, actor, f"dispatched {', '.join(technicians)}", {"assignees": technicians},
+            number, Action.DISPATCH, actor, {"assignees": technicians},
             check=assigned_before, outbox=tell,
         )
         if notices is not None and sent:
@@ -102,27 +100,25 @@ class DeskService:
         return moved
 
     def check_in(self, number: str, *, actor: str) -> Ticket:
-        return self._move(number, Action.CHECK_IN, actor, "technician checked in on site")
+        return self._move(number, Action.CHECK_IN, actor)
 
     def pause(self, number: str, *, actor: str, reason: PauseReason | str, note: str = "") -> Ticket:
         """``reason``: one of the pause form's reasons, or words of its own (then the reason is "other")."""
         if reason not in set(PauseReason):
             reason, note = PauseReason.OTHER, " ".join(part for part in (str(reason), note) if part)
-        paused = Paused(reason=PauseReason(reason), note=note)
-        said = paused.reason.value.replace("_", " ") + (f" ({paused.note})" if paused.note else "")
-        return self._move(number, Action.PAUSE, actor, f"clock paused: {said}", details=paused)
+        return self._move(number, Action.PAUSE, actor, details=Paused(reason=PauseReason(reason), note=note))
 
     def resume(self, number: str, *, actor: str) -> Ticket:
-        return self._move(number, Action.RESUME, actor, "clock resumed")
+        return self._move(number, Action.RESUME, actor)
 
     def cancel(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
-        return self._move(number, Action.CANCEL, actor, f"cancelled: {reason}", details=Cancelled(reason=reason))
+        return self._move(number, Action.CANCEL, actor, details=Cancelled(reason=reason))
 
     def move(
-        self, number: str, action: Action, *, actor: str, summary: str, changes: dict[str, Any] | None = None,
-        details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], dict[str, Any]] | None = None,
+        self, number: str, action: Action, *, actor: str, summary: str = "", changes: Mapping[str, object] | None = None,
+        details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], Mapping[str, object]] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
     ) -> Ticket:
         """Any lifecycle move, saved as every desk move is. ``check`` runs on the freshly read ticket
@@ -133,15 +129,17 @@ class DeskService:
         ``change``: the changes computed from the freshly read ticket (so a retry after a concurrent write
         re-applies the rule, e.g. adds a payment to the payments as they are now); ``outbox``: messages
         the moved ticket sends, written in the same transaction (the caller delivers them); ``records``:
-        the payload the move records, read from the moved ticket (see ``Ticket.apply``)."""
-        return self._move(number, action, actor, summary, changes, details=details, public=public, check=check,
-                          change=change, outbox=outbox, records=records)
+        the payload the move records, read from the moved ticket (see ``Ticket.apply``); ``summary``: the
+        words of a move that records nothing more (one made by hand)."""
+        return self._move(number, action, actor, changes, details=details, public=public, check=check,
+                          change=change, outbox=outbox, records=records, summary=summary)
 
     def _move(
-        self, number: str, action: Action, actor: str, summary: str, changes: dict[str, Any] | None = None,
-        *, details: Details | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], dict[str, Any]] | None = None,
+        self, number: str, action: Action, actor: str, changes: Mapping[str, object] | None = None,
+        *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], Mapping[str, object]] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
+        summary: str = "",
     ) -> Ticket:
         for attempt in range(3):
             ticket = self._tickets.get(number)

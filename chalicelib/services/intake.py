@@ -214,10 +214,9 @@ class IntakeService:
             in_province=request.province == self._config.home_province,
             at=now,
             actor=actor,
-        )
-        if sms_withheld:
             # On the ticket's timeline, so the desk can tell why a customer says no SMS came.
-            event = event.model_copy(update={"after": {**event.after, "sms_withheld": sms_withheld}})
+            sms_withheld=sms_withheld or None,
+        )
         token = secrets.token_urlsafe(24)
         messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
         ticket, wake = self._sla.projected(ticket, [event], now)

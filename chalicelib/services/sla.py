@@ -24,7 +24,6 @@ from chalicelib.domain.escalation import (
     RosterBook,
     Step,
     StepKind,
-    describe,
     hold_until_working_time,
     level_of,
     owner_of,
@@ -299,7 +298,7 @@ class SlaService:
             Escalated(step=step.key, kind=step.kind.value, milestone=step.milestone.value, level=step.level,
                       role=step.role.value, late_by_seconds=int(step.late_by.total_seconds()) if step.late_by else None,
                       rule=step.rule, told=recipients),
-            at=now, actor="sla-sweep", summary=describe(step), public=False,
+            at=now, actor="sla-sweep", public=False,
         )
 
     def _messages_for(
@@ -435,7 +434,6 @@ class SlaService:
                 Acknowledged(breach=str(breach), kind=kind.value, role=role.value,
                              level=int(str(level)) if level is not None else level_of(role)),
                 at=now, actor=str(claims.get("name", "?")), public=False,
-                summary=f"{claims.get('name')} ({role.value}, level {level_of(role)}) took the {kind.value} {breach}",
             )
             glance, next_wake = self.projected(ticket, events, now, taken, acknowledged | {taking})
             if self._tickets.record_acknowledgement(glance, taking, event, next_wake):

@@ -41,6 +41,7 @@ from chalicelib.web.approvals import APPROVERS, RejectForm
 from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
+from chalicelib.web.rendering import describe_event
 from chalicelib.web.search import FIELDS as SEARCH_FIELDS
 from chalicelib.web.search import MAX_CURSOR, SEARCHERS
 from chalicelib.web.supervisor import (
@@ -117,7 +118,7 @@ class StaffEvent(BaseModel):
     at: datetime
     actor: str
     action: str
-    summary: str
+    summary: str = Field(description="What the move recorded, in the reader's language (?lang= or Accept-Language)")
     public: bool
 
 
@@ -405,7 +406,8 @@ def get_ticket(number: str) -> Response:
         description=ticket.description,
         deadlines=deadlines,
         timeline=[
-            StaffEvent(at=e.at, actor=e.actor, action=e.action.value, summary=e.summary, public=e.public)
+            StaffEvent(at=e.at, actor=e.actor, action=e.action.value, summary=describe_event(lang, e).text,
+                       public=e.public)
             for e in found.timeline
         ],
     )

@@ -29,7 +29,7 @@ def progress_events(number: str) -> list[TicketEvent]:
 
 
 def progress_reports(number: str) -> list[str]:
-    return [e.after.get("text", "") for e in progress_events(number)]
+    return [e.payload.text for e in progress_events(number)]
 
 
 def on_site_with_outbox(page, local_stack: LocalStack, desk, company: str) -> str:
@@ -100,7 +100,7 @@ def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
     expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
     [report] = progress_events(number)
-    assert report.after["text"] == TYPED and len(report.after["photos"]) == 1
+    assert report.payload.text == TYPED and len(report.payload.photos) == 1
 
 
 def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
@@ -119,7 +119,7 @@ def test_a_photo_kept_offline_goes_with_a_report_sent_once_the_network_is_back(
     page.click("#progress-submit")
     page.wait_for_url(re.compile(rf"/staff/jobs/{number}\?done=progress$"))
     [report] = progress_events(number)
-    assert len(report.after["photos"]) == 1
+    assert len(report.payload.photos) == 1
 
 
 def test_a_step_kept_offline_that_the_job_no_longer_allows_is_shown_with_what_was_typed(

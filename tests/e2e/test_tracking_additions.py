@@ -39,6 +39,6 @@ def test_the_customer_adds_a_note_and_a_photo_from_the_tracking_page(
         for e in DynamoTickets(get_settings().table_name).events(receipt["number"])
         if e.action == Action.ADD_INFORMATION
     ]
-    assert added.after["note"] == "柜门铭牌照片补上"
-    [key] = added.after["photos"]
+    assert added.payload.note == "柜门铭牌照片补上"
+    [key] = added.payload.photos
     assert key.endswith(".png") and "铭牌" in key

@@ -32,4 +32,4 @@ def test_a_day_typed_with_slashes_is_that_day_and_nonsense_is_answered_next_to_t
     [left] = [
         e for e in DynamoTickets(get_settings().table_name).events(job.number) if e.action == Action.REPORT_DEPARTURE
     ]
-    assert left.after["departure"]["planned_return"] == "2026-12-08"
+    assert left.payload.departure.planned_return.isoformat() == "2026-12-08"

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Channel, Priority, Status
+from chalicelib.domain.ticket import Action, Channel, Priority, Status
 from tests.fakes import valid_report
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -168,8 +168,9 @@ def test_the_timeline_reads_in_the_pages_language_with_what_each_move_recorded(c
     assert post(client, f"/staff/tickets/{number}/dispatch", sup, {"technicians": ["wang"]}).status_code == 303
     pause = {"pause_reason": "customer_unreachable", "pause_note": "电话关机"}
     assert post(client, f"/staff/tickets/{number}/pause", sup, pause).status_code == 303
-    summaries = [e.summary for e in wiring.services().queue.ticket_file(number).timeline]
-    assert any(s.startswith("classified priority=A") for s in summaries)
+    timeline = wiring.services().queue.ticket_file(number).timeline
+    assert any(e.action == Action.CLASSIFY and e.payload.after.priority == "A" for e in timeline)
+    summaries = [e.summary for e in timeline if e.summary]
 
     chinese = timeline_of(get(client, f"/staff/tickets/{number}", sup).body.decode())
     for words in (
@@ -347,7 +348,7 @@ def test_the_desk_enters_a_phoned_in_request_and_lands_on_its_ticket(client, tok
     entered = ticket(number)
     assert entered.channel == Channel.PHONE
     events = wiring.services().queue.ticket_file(number).timeline
-    assert events[0].actor == "desk" and events[0].after["channel"] == "phone"
+    assert events[0].actor == "desk" and events[0].payload.channel == "phone"
 
 
 def test_the_entry_refuses_the_web_channel_and_keeps_what_was_typed(client, tokens):

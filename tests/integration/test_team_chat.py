@@ -258,7 +258,7 @@ def test_a_vendors_refusal_through_the_outbox_fails_for_good_or_retries_and_show
     assert states == {"dingtalk": {DeliveryState.PENDING}, "feishu": {DeliveryState.FAILED}}, \
         "DingTalk busy: again later; Feishu refused the signature: for good"
     lines = [events.describe("zh-CN", e, timezone="Asia/Shanghai").text
-             for e in world.tickets.events(receipt.number) if e.action == Action.NOTIFY and "team_chat" in e.summary]
+             for e in world.tickets.events(receipt.number) if e.action == Action.NOTIFY and e.payload.channel == "team_chat"]
     assert any("飞书群（service-desk/chat/feishu-wrong-secret） 失败，不再重试：Feishu 19021" in line for line in lines)
     assert any("钉钉群（service-desk/chat/dingtalk） 失败，将重试：DingTalk 130101: send too fast" in line
                for line in lines)

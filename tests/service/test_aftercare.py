@@ -71,7 +71,7 @@ def test_the_customer_answers_once_and_the_answer_is_on_the_timeline(world):
 
     assert world.tickets.get(number).survey.overall == 5
     [event] = [e for e in world.tickets.events(number) if e.action == Action.ANSWER_SURVEY]
-    assert {k: event.after["survey"][k] for k in ("overall", "timeliness", "attitude", "quality")} == {
+    assert {k: getattr(event.payload.survey, k) for k in ("overall", "timeliness", "attitude", "quality")} == {
         "overall": 5, "timeliness": 4, "attitude": 5, "quality": 3}
     with pytest.raises(SurveyClosed) as closed:
         world.services.aftercare.answer(token, ANSWER)
@@ -191,8 +191,8 @@ def test_an_after_care_that_fails_at_approval_is_booked_by_the_delivery_job_afte
     assert item.state == DeliveryState.PENDING and item.attempts == 1
     assert "ProvisionedThroughputExceededException" in item.last_error
     assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
-    [failure] = [e for e in world.tickets.events(number) if e.after.get("message_id") == item.id]
-    assert "will retry" in failure.summary and not failure.public  # staff see it; the customer does not
+    [failure] = [e for e in world.tickets.events(number) if getattr(e.payload, "message_id", None) == item.id]
+    assert failure.payload.outcome == "retry" and not failure.public  # staff see it; the customer does not
     assert world.services.notifications.deliver_due() == [], "not before its backoff"
 
     world.clock.advance(timedelta(minutes=1))
@@ -237,7 +237,7 @@ def test_an_after_care_that_keeps_failing_is_given_up_and_parked_for_the_operato
     [item] = after_care_items(world, number)
     assert item.state == DeliveryState.FAILED and item.attempts == 3  # the fake world gives up after 3
     assert [m.id for m in world.dead_letters.parked] == [item.id]
-    assert any("failed for good" in e.summary for e in world.tickets.events(number) if e.action == Action.NOTIFY)
+    assert any(e.payload.outcome == "failed" for e in world.tickets.events(number) if e.action == Action.NOTIFY)
     assert world.aftercare_store.open == {} and surveys_sent(world, number) == []
 
 
@@ -269,7 +269,7 @@ def test_a_recorded_callback_leaves_the_list_and_lands_on_the_timeline(world):
     assert result.outcome == "satisfied" and result.follow_up is None
     assert aftercare.due_callbacks() == []
     [event] = [e for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK]
-    assert event.after["callback"]["outcome"] == "satisfied" and not event.public
+    assert event.payload.callback.outcome == "satisfied" and not event.public
     with pytest.raises(UnknownCallback):
         aftercare.record_callback(task.id, CallbackInput(reached=False), actor="desk")
 
@@ -298,8 +298,8 @@ def test_a_problem_raised_opens_a_linked_follow_up_or_complaint(world, problem, 
     assert follow_up.kind == kind and follow_up.status == Status.NEW
     assert number in follow_up.description and follow_up.reporter == world.tickets.get(number).reporter
     [event] = [e for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK]
-    assert event.after["callback"]["follow_up"] == result.follow_up
-    assert event.after["callback"]["outcome"] == "problem"
+    assert event.payload.callback.follow_up == result.follow_up
+    assert event.payload.callback.outcome == "problem"
 
 
 @pytest.mark.parametrize("data, field", [

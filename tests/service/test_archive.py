@@ -217,7 +217,7 @@ def test_the_submit_event_records_the_link(world):
     import_bytes(world, CSV.encode())
     ticket = submit(world, serial_number="SN-2026-0042")
     first = world.tickets.events(ticket.number)[0]
-    assert first.after["customer_id"] == "C001" and first.after["warranty_until"] == "2027-01-09"
+    assert first.payload.customer_id == "C001" and first.payload.warranty_until == date(2027, 1, 9)
 
 
 def test_linked_tickets_show_on_the_customers_page(world):

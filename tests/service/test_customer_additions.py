@@ -38,8 +38,8 @@ def test_a_note_and_a_photo_become_an_event_on_the_ticket_and_its_photos_and_the
 
     assert ticket.status == Status.NEW and ticket.photo_keys == (photo,)
     event = world.tickets.events(number)[-1]
-    assert (event.action, event.actor, event.after["note"], event.after["photos"]) == (
-        Action.ADD_INFORMATION, "customer", "跳闸前闻到焦味", [photo])
+    assert (event.action, event.actor, event.payload.note, event.payload.photos) == (
+        Action.ADD_INFORMATION, "customer", "跳闸前闻到焦味", (photo,))
     assert describe("zh-CN", event, timezone="Asia/Shanghai").text == "客户补充信息：说明：跳闸前闻到焦味；照片：柜门.jpg"
     assert photo in world.files.attached
     # The customer sees that it was recorded, never the words of the office's timeline.

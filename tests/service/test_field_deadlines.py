@@ -61,8 +61,8 @@ def test_a_missed_daily_progress_report_is_delivered_not_only_recorded():
     seen = run_for(world, 24)  # Thursday 10:00: a day without a report
     assert to_whom(seen, "breach:progress_reported") == [("email", SUPERVISOR[0]), ("sms", SUPERVISOR[1])]
     escalated = [e for e in world.tickets.events(number)
-                 if e.action == Action.ESCALATE and e.after.get("milestone") == "progress_reported"]
-    assert {e.after["kind"] for e in escalated} == {"warning", "breach"}
+                 if e.action == Action.ESCALATE and e.payload.milestone == "progress_reported"]
+    assert {e.payload.kind for e in escalated} == {"warning", "breach"}
 
 
 def test_an_acceptance_form_not_filed_in_five_working_days_escalates():

@@ -106,7 +106,7 @@ def test_check_in_stops_the_on_site_clock_and_starts_the_one_hour_arrival_report
     arrival = deadline(world, number, Milestone.ARRIVAL_REPORTED)
     assert arrival.state == DeadlineState.PENDING and arrival.due_at == world.clock.now() + timedelta(hours=1)
     event = last(world, number, Action.CHECK_IN)
-    assert event.after["location"] == {"lat": 31.3, "lon": 120.6, "accuracy_m": 12.0}
+    assert event.payload.location == Location(lat=31.3, lon=120.6, accuracy_m=12.0)
 
 
 def test_the_arrival_report_meets_its_rule_and_stays_off_the_customer_timeline(world):
@@ -117,14 +117,14 @@ def test_the_arrival_report_meets_its_rule_and_stays_off_the_customer_timeline(w
     world.services.field_work.report_arrival(number, WANG, ArrivalReport(situation="柜体烧蚀", lodging="如家酒店"))
     assert deadline(world, number, Milestone.ARRIVAL_REPORTED).state == DeadlineState.MET
     event = last(world, number, Action.REPORT_ARRIVAL)
-    assert not event.public and event.after["report"]["lodging"] == "如家酒店"
+    assert not event.public and event.payload.report.lodging == "如家酒店"
 
 
 def test_a_progress_report_attaches_photos_only_after_checking_their_bytes(world):
     number = on_site(world)
     good = landed(world, "uploads/photos/" + "a" * 32 + "/site.jpg", JPEG)
     world.services.field_work.report_progress(number, WANG, "拆下旧断路器", [good])
-    assert last(world, number, Action.REPORT_PROGRESS).after["photos"] == [good]
+    assert last(world, number, Action.REPORT_PROGRESS).payload.photos == (good,)
     assert deadline(world, number, Milestone.PROGRESS_REPORTED).met_at == world.clock.now()
 
     bad = landed(world, "uploads/photos/" + "b" * 32 + "/notes.txt", b"just some text, not a picture")
@@ -171,7 +171,7 @@ def test_the_departure_report_carries_the_planned_return_date(world):
     number = on_site(world)
     world.services.field_work.report_departure(number, WANG, Departure(planned_return=date(2026, 11, 30)))
     event = last(world, number, Action.REPORT_DEPARTURE)
-    assert event.after["departure"]["planned_return"] == "2026-11-30"
+    assert event.payload.departure.planned_return == date(2026, 11, 30)
     assert world.tickets.get(number).status == Status.ON_SITE
 
 
@@ -289,7 +289,7 @@ def test_a_rejected_closure_goes_back_on_site_with_the_reason(world):
     ticket = world.services.field_work.reject(number, actor="supervisor", reason="验收单缺少公章")
     assert ticket.status == Status.ON_SITE and ticket.acceptance is None
     event = last(world, number, Action.REJECT_CLOSURE)
-    assert event.after["reason"] == "验收单缺少公章"
+    assert event.payload.reason == "验收单缺少公章"
 
 
 def test_approving_a_job_still_on_site_is_illegal(world):

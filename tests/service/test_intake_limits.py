@@ -83,12 +83,12 @@ def test_a_number_gets_three_confirmation_sms_a_day_and_later_reports_are_accept
                    if m.ticket_number == fourth and m.purpose == "customer_confirmation"}
     assert to_customer == {MessageChannel.EMAIL}
     submitted = world.tickets.events(fourth)[0]
-    assert submitted.after["sms_withheld"] == "limit", "the timeline says why no SMS went"
+    assert submitted.payload.sms_withheld == "limit", "the timeline says why no SMS went"
     line = describe("zh-CN", submitted, timezone="Asia/Shanghai").text
     assert "未发确认短信：该号码今天的确认短信已达上限" in line
     assert "today's confirmation SMS" in describe("en", submitted, timezone="Asia/Shanghai").text
     assert "短信" not in describe("zh-CN", submitted, timezone="Asia/Shanghai", customer=True).text
-    assert "sms_withheld" not in world.tickets.events(receipts[0].number)[0].after
+    assert world.tickets.events(receipts[0].number)[0].payload.sms_withheld is None
 
 
 def test_escalation_sms_still_go_while_the_customers_sms_are_throttled():
@@ -111,7 +111,7 @@ def test_an_international_number_gets_no_sms_unless_the_stage_allows_it_and_emai
     sent = {(m.purpose, m.channel) for m in world.notifier.sent if m.ticket_number == receipt.number}
     assert ("customer_confirmation", MessageChannel.EMAIL) in sent
     assert ("customer_confirmation", MessageChannel.SMS) not in sent
-    assert world.tickets.events(receipt.number)[0].after["sms_withheld"] == "international"
+    assert world.tickets.events(receipt.number)[0].payload.sms_withheld == "international"
 
     allowed = fake_world()
     intake = allowed.services.intake

@@ -5,6 +5,7 @@ from datetime import timedelta
 from chalicelib.adapters.memory import MemoryOutbox
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import LEASE, DeliveryState, claim
+from chalicelib.domain.ticket import Action
 from tests.fakes import fake_world, valid_report
 
 
@@ -27,8 +28,7 @@ def test_a_message_that_keeps_failing_is_marked_failed_and_shown_on_the_timeline
         world.clock.advance(timedelta(hours=1))
         world.services.notifications.deliver_due()
     assert {m.state for m in world.tickets.messages.values()} == {DeliveryState.FAILED}
-    summaries = [e.summary for e in world.tickets.events(receipt.number)]
-    assert any("failed for good" in s for s in summaries)
+    assert any(e.payload.outcome == "failed" for e in world.tickets.events(receipt.number) if e.action == Action.NOTIFY)
 
 
 def submitted(world):
@@ -68,8 +68,8 @@ def test_the_providers_message_id_is_kept_with_the_message_and_on_the_timeline()
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     sent = [m for m in world.tickets.messages.values() if m.state == DeliveryState.SENT]
     assert sorted(m.provider_id for m in sent) == ["msg-1", "msg-2", "msg-3", "msg-4"]
-    notices = [e.after for e in world.tickets.events(receipt.number) if e.after.get("provider_id")]
-    assert sorted(n["provider_id"] for n in notices) == ["msg-1", "msg-2", "msg-3", "msg-4"]
+    notices = [e.payload for e in world.tickets.events(receipt.number) if getattr(e.payload, "provider_id", None)]
+    assert sorted(n.provider_id for n in notices) == ["msg-1", "msg-2", "msg-3", "msg-4"]
 
 
 def test_a_message_whose_senders_keep_dying_is_given_up_on_and_shown():

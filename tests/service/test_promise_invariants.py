@@ -259,8 +259,8 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
             chosen: Counter[str] = Counter()
             for event in self.world.tickets.events(number):
                 if event.action == Action.DISPATCH:
-                    before = set(event.before.get("assignees") or ())
-                    chosen.update(name for name in event.after.get("assignees") or () if name not in before)
+                    before = set(event.payload.previous)
+                    chosen.update(name for name in event.payload.assignees if name not in before)
             told = Counter(m.recipient for m in self.world.tickets.messages.values()
                            if m.ticket_number == number and m.purpose == "dispatch_notice")
             expected = Counter({address: chosen[name] for name, contact in TECHNICIAN_CONTACTS.items()

@@ -30,7 +30,7 @@ def test_the_supervisor_taking_his_own_warning_stops_no_climb_above_him():
     climbed = {m.purpose.rsplit(":", 1)[-1] for m in world.notifier.sent if "breach:dispatched" in m.purpose}
     assert climbed == {"L2", "L3"}, "only someone above the owner taking the breach stops its climb"
     taken = [e for e in world.tickets.events(number) if e.action == Action.ACKNOWLEDGE]
-    assert len(taken) == 1 and taken[0].actor == "张主管" and taken[0].after["kind"] == "warning"
+    assert len(taken) == 1 and taken[0].actor == "张主管" and taken[0].payload.kind == "warning"
 
 
 def test_a_leaders_notice_can_be_taken_and_is_on_the_timeline():
@@ -43,7 +43,7 @@ def test_a_leaders_notice_can_be_taken_and_is_on_the_timeline():
     _, recorded = world.services.sla.acknowledge(token_of(notice))
     assert recorded
     taken = [e for e in world.tickets.events(receipt.number) if e.action == Action.ACKNOWLEDGE]
-    assert taken[0].actor == "李总工" and taken[0].after["kind"] == "notice"
+    assert taken[0].actor == "李总工" and taken[0].payload.kind == "notice"
 
 
 def test_a_prompt_can_be_taken():

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from chalicelib.domain.closure import (
     MAX_FORM_BYTES,
+    ArrivalReport,
     BadSignature,
     Costs,
     FormProblem,
@@ -21,6 +22,7 @@ from chalicelib.domain.closure import (
     new_form_key,
     read_signature,
 )
+from chalicelib.domain.events import ArrivalReported
 from chalicelib.domain.sla import FACT_FOR_ACTION, FactKind
 from chalicelib.domain.ticket import Action, IllegalTransition, Product, Reporter, Status, Ticket
 from tests.pngs import data_url, png, signature_pixels, signature_png
@@ -158,10 +160,9 @@ def test_the_departure_report_is_allowed_on_site_and_after_filing_but_changes_no
 
 
 def test_event_details_are_recorded_and_internal_reports_stay_off_the_customer_timeline():
-    _, event = ticket(Status.ON_SITE).apply(
-        Action.REPORT_ARRIVAL, actor="w", at=NOW, summary="arrived", details={"lodging": "如家"}, public=False
-    )
-    assert event.after == {"lodging": "如家"} and event.public is False
+    report = ArrivalReported(report=ArrivalReport(situation="配电室", lodging="如家"))
+    _, event = ticket(Status.ON_SITE).apply(Action.REPORT_ARRIVAL, actor="w", at=NOW, details=report, public=False)
+    assert event.payload == report and event.public is False
 
 
 def test_the_technicians_reports_are_clock_facts():

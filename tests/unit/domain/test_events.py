@@ -15,7 +15,7 @@ from chalicelib.domain.events import (
     Unrecorded,
     read_payload,
 )
-from chalicelib.domain.ticket import Action, Priority
+from chalicelib.domain.ticket import Action, Priority, TicketEvent
 from tests.unit.domain.test_ticket import T0, new_ticket
 
 
@@ -129,6 +129,19 @@ def test_a_step_outside_the_lifecycle_is_recorded_as_its_payload():
         told=(Told(name="李总工", held_until=datetime(2026, 3, 2, 1, tzinfo=UTC)),),
     )
 
-    event = TicketEvent.recording(step, at=datetime(2026, 3, 1, tzinfo=UTC), actor="sla-sweep", summary="")
+    event = TicketEvent.recording(step, at=datetime(2026, 3, 1, tzinfo=UTC), actor="sla-sweep")
 
     assert (event.action, event.payload) == (Action.ESCALATE, step)
+
+
+def test_a_move_is_stored_as_its_typed_payload_and_what_it_changed_not_as_english():
+    ticket, _ = new_ticket()
+    cancelled = Cancelled(reason="客户已自行解决")
+
+    _, event = ticket.apply(Action.CANCEL, actor="zhang", at=T0 + timedelta(hours=1), details=cancelled)
+    stored = event.model_dump(mode="json")
+
+    assert stored["payload"] == {"action": "cancel", "reason": "客户已自行解决"}
+    assert (stored["status"], stored["changed"], stored["summary"], stored["schema_version"]) == (
+        "cancelled", ["status"], "", 2)
+    assert TicketEvent.model_validate(stored) == event

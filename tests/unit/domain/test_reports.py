@@ -1,12 +1,15 @@
 """The monthly report's rules (001 §5.4, 000 §4.6): what counts in which month, and how each figure is
 derived from the tickets and their timelines."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.closure import Acceptance, Costs, FormSource, WorkReport
+from chalicelib.domain.complaints import CapaAction, CapaStatus, Complaint, ComplaintDetails
+from chalicelib.domain.events import AcceptanceFiled, Callback, CallbackRecorded, ComplaintMoved, SurveyAnswered
 from chalicelib.domain.plans import Milestone, PlanRegistry
 from chalicelib.domain.reports import (
     BadMonth,
@@ -56,12 +59,28 @@ def move(story: tuple[Ticket, list[TicketEvent]], action: Action, after: timedel
     return ticket, [*events, event]
 
 
+COMPLAINT = Complaint(details=ComplaintDetails(order_number="PO-1", part_number="P-1", ship_date=date(2026, 3, 1),
+                                                quantity=1, defective_quantity=1, customer_request="换货"),
+                      recorded_by="desk", recorded_at=T0)
+# Each after-care fact as the event its feature records (a survey's scores unchecked: the report checks them).
+FACTS = {
+    "survey": lambda v: SurveyAnswered.model_construct(survey=SurveyAnswer.model_construct(**v)),
+    "callback": lambda v: CallbackRecorded(callback=Callback(**v)),
+    "complaint_cause": lambda v: ComplaintMoved(action=Action.ANALYSE_COMPLAINT, complaint=COMPLAINT, cause=v),
+    "capa": lambda v: ComplaintMoved.model_construct(action=Action.UPDATE_CAPA, complaint=COMPLAINT.model_construct(
+        capa=(CapaAction.model_construct(status=CapaStatus(v["status"])),))),
+    "costs": lambda v: AcceptanceFiled(acceptance=Acceptance(
+        form_key="forms/x.pdf", form_type="application/pdf", source=FormSource.UPLOADED, filed_at=T0,
+        filed_by="tech-li", work=WorkReport(work_done="换断路器", costs=Costs(**v)))),
+}
+
+
 def note(story, after: timedelta, **facts) -> tuple[Ticket, list[TicketEvent]]:
-    """An after-care event as the aftercare features will write it: facts in ``after``."""
+    """After-care facts as the after-care features record them, one event each."""
     ticket, events = story
-    event = TicketEvent(at=ticket.created_at + after, actor="desk", action=Action.NOTIFY, summary="after care",
-                        after=facts)
-    return ticket, [*events, event]
+    noted = [FACTS[name](value) for name, value in facts.items()]
+    return ticket, [*events, *(TicketEvent(at=ticket.created_at + after, actor="desk", action=p.action, payload=p)
+                               for p in noted)]
 
 
 def schedule(story, now):

@@ -1,5 +1,6 @@
 """Events are stored for years: every record as the desk wrote it before events were typed still loads,
-reads the same on every timeline and gives the SLA clock the same facts.
+reads the same on every timeline and gives the SLA clock the same facts, and so does each once stored as
+its typed payload.
 
 ``tests/fixtures/stored_events.json`` holds records captured from the running flows of the service tests
 (one per shape each action wrote), plus the free-text variants the forms and old callers wrote, then the
@@ -57,6 +58,18 @@ def test_a_stored_event_gives_the_sla_clock_the_same_facts(record):
     event = TicketEvent.model_validate(record["stored"])
 
     assert clock_of(event) == record["clock"]
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=_name)
+def test_a_stored_event_stored_again_as_its_typed_payload_reads_the_same(record):
+    event = TicketEvent.model_validate(record["stored"])
+    stored_again = json.loads(json.dumps(event.model_dump(mode="json")))
+
+    again = TicketEvent.model_validate(stored_again)
+
+    assert "payload" in stored_again and "after" not in stored_again
+    assert again.payload == event.payload
+    assert (reads_of(again), clock_of(again)) == (record["reads"], record["clock"])
 
 
 def test_every_typed_action_has_a_stored_record():
