@@ -23,6 +23,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.domain.lifecycle import Lifecycle
+
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_LINES = 30
@@ -144,23 +146,23 @@ class QuoteMove(StrEnum):
     DECLINE = "decline"
 
 
-# (state before, move) -> state after. Missing: illegal. ``None``: no quote yet.
-QUOTE_MOVES: dict[tuple[QuoteState | None, QuoteMove], QuoteState] = {
-    (None, QuoteMove.DRAFT): QuoteState.DRAFT,
-    (QuoteState.DRAFT, QuoteMove.DRAFT): QuoteState.DRAFT,
-    (QuoteState.DRAFT, QuoteMove.SEND): QuoteState.SENT,
-    (QuoteState.SENT, QuoteMove.DRAFT): QuoteState.DRAFT,  # withdrawn for a new revision
-    (QuoteState.SENT, QuoteMove.APPROVE): QuoteState.APPROVED,
-    (QuoteState.SENT, QuoteMove.DECLINE): QuoteState.DECLINED,
-    (QuoteState.DECLINED, QuoteMove.DRAFT): QuoteState.DRAFT,  # a new offer after a refusal
-}
+# The quote's life: (state before, move, state after); a move not listed is illegal. ``None``: no quote yet.
+QUOTE_MOVES: Lifecycle[QuoteState, QuoteMove] = Lifecycle(
+    [
+        (None, QuoteMove.DRAFT, QuoteState.DRAFT),
+        (QuoteState.DRAFT, QuoteMove.DRAFT, QuoteState.DRAFT),
+        (QuoteState.DRAFT, QuoteMove.SEND, QuoteState.SENT),
+        (QuoteState.SENT, QuoteMove.DRAFT, QuoteState.DRAFT),  # withdrawn for a new revision
+        (QuoteState.SENT, QuoteMove.APPROVE, QuoteState.APPROVED),
+        (QuoteState.SENT, QuoteMove.DECLINE, QuoteState.DECLINED),
+        (QuoteState.DECLINED, QuoteMove.DRAFT, QuoteState.DRAFT),  # a new offer after a refusal
+    ],
+    refuse=IllegalQuoteMove,
+)
 
 
 def next_quote_state(state: QuoteState | None, move: QuoteMove) -> QuoteState:
-    try:
-        return QUOTE_MOVES[(state, move)]
-    except KeyError:
-        raise IllegalQuoteMove(state, move) from None
+    return QUOTE_MOVES.next(state, move)
 
 
 class Quote(BaseModel):
