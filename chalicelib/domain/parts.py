@@ -13,8 +13,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.domain.lifecycle import Lifecycle
-
 MAX_ITEMS = 20
 
 
@@ -29,8 +27,8 @@ class UnknownRequisition(PartsError):
 class IllegalPartsMove(PartsError):
     code = "parts_move"
 
-    def __init__(self, state: PartsState | None, move: PartsMove):
-        super().__init__(f"cannot {move.value} a requisition that is {state.value if state else 'missing'}")
+    def __init__(self, state: PartsState, move: PartsMove):
+        super().__init__(f"cannot {move.value} a requisition that is {state.value}")
         self.state = state
         self.move = move
 
@@ -52,19 +50,15 @@ class PartsMove(StrEnum):
     RECEIVE = "receive"
 
 
-# The requisition's life: (state before, move, state after); a step not listed is illegal.
-PARTS_MOVES: Lifecycle[PartsState, PartsMove] = Lifecycle(
-    [
-        (PartsState.REQUESTED, PartsMove.APPROVE, PartsState.APPROVED),
-        (PartsState.REQUESTED, PartsMove.REJECT, PartsState.REJECTED),
-        (PartsState.APPROVED, PartsMove.LEAD_TIME, PartsState.SCHEDULED),
-        (PartsState.SCHEDULED, PartsMove.LEAD_TIME, PartsState.SCHEDULED),  # a revised date
-        (PartsState.APPROVED, PartsMove.SHIP, PartsState.SHIPPED),  # in stock: shipped at once
-        (PartsState.SCHEDULED, PartsMove.SHIP, PartsState.SHIPPED),
-        (PartsState.SHIPPED, PartsMove.RECEIVE, PartsState.RECEIVED),
-    ],
-    refuse=IllegalPartsMove,
-)
+PARTS_MOVES: dict[tuple[PartsState, PartsMove], PartsState] = {
+    (PartsState.REQUESTED, PartsMove.APPROVE): PartsState.APPROVED,
+    (PartsState.REQUESTED, PartsMove.REJECT): PartsState.REJECTED,
+    (PartsState.APPROVED, PartsMove.LEAD_TIME): PartsState.SCHEDULED,
+    (PartsState.SCHEDULED, PartsMove.LEAD_TIME): PartsState.SCHEDULED,  # a revised date
+    (PartsState.APPROVED, PartsMove.SHIP): PartsState.SHIPPED,  # in stock: shipped at once
+    (PartsState.SCHEDULED, PartsMove.SHIP): PartsState.SHIPPED,
+    (PartsState.SHIPPED, PartsMove.RECEIVE): PartsState.RECEIVED,
+}
 CLOSED_STATES = frozenset({PartsState.REJECTED, PartsState.RECEIVED})
 
 
@@ -112,7 +106,10 @@ class Requisition(BaseModel):
 
 
 def _move(requisition: Requisition, move: PartsMove, **changes: object) -> Requisition:
-    state = PARTS_MOVES.next(requisition.state, move)
+    try:
+        state = PARTS_MOVES[(requisition.state, move)]
+    except KeyError:
+        raise IllegalPartsMove(requisition.state, move) from None
     return requisition.model_copy(update={"state": state, **changes})
 
 
