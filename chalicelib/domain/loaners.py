@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.domain.lifecycle import Lifecycle
+
 
 class LoanerError(Exception):
     code = "loaner"
@@ -24,8 +26,8 @@ class UnknownLoaner(LoanerError):
 class IllegalLoanerMove(LoanerError):
     code = "loaner_move"
 
-    def __init__(self, state: LoanerState, move: LoanerMove):
-        super().__init__(f"cannot {move.value} a loaner that is {state.value}")
+    def __init__(self, state: LoanerState | None, move: LoanerMove):
+        super().__init__(f"cannot {move.value} a loaner that is {state.value if state else 'missing'}")
         self.state = state
         self.move = move
 
@@ -39,9 +41,11 @@ class LoanerMove(StrEnum):
     RETURN = "return"
 
 
-LOANER_MOVES: dict[tuple[LoanerState, LoanerMove], LoanerState] = {
-    (LoanerState.OUT, LoanerMove.RETURN): LoanerState.RETURNED,
-}
+# The loaner's life: (state before, move, state after); it is issued out (``issue``), then returned.
+LOANER_MOVES: Lifecycle[LoanerState, LoanerMove] = Lifecycle(
+    [(LoanerState.OUT, LoanerMove.RETURN, LoanerState.RETURNED)],
+    refuse=IllegalLoanerMove,
+)
 
 
 class Condition(StrEnum):
@@ -84,10 +88,7 @@ def issue(
 
 
 def give_back(loaner: Loaner, *, on: date, condition: Condition, note: str, today: date) -> Loaner:
-    try:
-        state = LOANER_MOVES[(loaner.state, LoanerMove.RETURN)]
-    except KeyError:
-        raise IllegalLoanerMove(loaner.state, LoanerMove.RETURN) from None
+    state = LOANER_MOVES.next(loaner.state, LoanerMove.RETURN)
     if on < loaner.issued_on or on > today:
         raise LoanerError("the return date must lie between the issue date and today")
     return loaner.model_copy(update={"state": state, "returned_on": on, "condition": condition,

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.domain.lifecycle import Lifecycle
+
 MAX_ITEMS = 20
 
 
@@ -27,8 +29,8 @@ class UnknownRequisition(PartsError):
 class IllegalPartsMove(PartsError):
     code = "parts_move"
 
-    def __init__(self, state: PartsState, move: PartsMove):
-        super().__init__(f"cannot {move.value} a requisition that is {state.value}")
+    def __init__(self, state: PartsState | None, move: PartsMove):
+        super().__init__(f"cannot {move.value} a requisition that is {state.value if state else 'missing'}")
         self.state = state
         self.move = move
 
@@ -50,15 +52,19 @@ class PartsMove(StrEnum):
     RECEIVE = "receive"
 
 
-PARTS_MOVES: dict[tuple[PartsState, PartsMove], PartsState] = {
-    (PartsState.REQUESTED, PartsMove.APPROVE): PartsState.APPROVED,
-    (PartsState.REQUESTED, PartsMove.REJECT): PartsState.REJECTED,
-    (PartsState.APPROVED, PartsMove.LEAD_TIME): PartsState.SCHEDULED,
-    (PartsState.SCHEDULED, PartsMove.LEAD_TIME): PartsState.SCHEDULED,  # a revised date
-    (PartsState.APPROVED, PartsMove.SHIP): PartsState.SHIPPED,  # in stock: shipped at once
-    (PartsState.SCHEDULED, PartsMove.SHIP): PartsState.SHIPPED,
-    (PartsState.SHIPPED, PartsMove.RECEIVE): PartsState.RECEIVED,
-}
+# The requisition's life: (state before, move, state after); a step not listed is illegal.
+PARTS_MOVES: Lifecycle[PartsState, PartsMove] = Lifecycle(
+    [
+        (PartsState.REQUESTED, PartsMove.APPROVE, PartsState.APPROVED),
+        (PartsState.REQUESTED, PartsMove.REJECT, PartsState.REJECTED),
+        (PartsState.APPROVED, PartsMove.LEAD_TIME, PartsState.SCHEDULED),
+        (PartsState.SCHEDULED, PartsMove.LEAD_TIME, PartsState.SCHEDULED),  # a revised date
+        (PartsState.APPROVED, PartsMove.SHIP, PartsState.SHIPPED),  # in stock: shipped at once
+        (PartsState.SCHEDULED, PartsMove.SHIP, PartsState.SHIPPED),
+        (PartsState.SHIPPED, PartsMove.RECEIVE, PartsState.RECEIVED),
+    ],
+    refuse=IllegalPartsMove,
+)
 CLOSED_STATES = frozenset({PartsState.REJECTED, PartsState.RECEIVED})
 
 
@@ -106,10 +112,7 @@ class Requisition(BaseModel):
 
 
 def _move(requisition: Requisition, move: PartsMove, **changes: object) -> Requisition:
-    try:
-        state = PARTS_MOVES[(requisition.state, move)]
-    except KeyError:
-        raise IllegalPartsMove(requisition.state, move) from None
+    state = PARTS_MOVES.next(requisition.state, move)
     return requisition.model_copy(update={"state": state, **changes})
 
 

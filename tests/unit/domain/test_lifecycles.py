@@ -7,10 +7,14 @@ import pytest
 
 from chalicelib.domain.billing import QUOTE_MOVES, IllegalQuoteMove, QuoteState
 from chalicelib.domain.lifecycle import Lifecycle
+from chalicelib.domain.loaners import LOANER_MOVES, IllegalLoanerMove, LoanerState
+from chalicelib.domain.parts import PARTS_MOVES, IllegalPartsMove, PartsState
 
 # (the table, where its aggregate starts, every state it has, the error of an illegal move)
 LIFECYCLES = [
     pytest.param(QUOTE_MOVES, None, QuoteState, IllegalQuoteMove, id="quote"),
+    pytest.param(PARTS_MOVES, PartsState.REQUESTED, PartsState, IllegalPartsMove, id="parts requisition"),
+    pytest.param(LOANER_MOVES, LoanerState.OUT, LoanerState, IllegalLoanerMove, id="loaner"),
 ]
 
 
