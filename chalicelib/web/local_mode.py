@@ -23,7 +23,7 @@ from chalicelib.i18n import t
 from chalicelib.settings import get_settings
 from chalicelib.web import jobs
 from chalicelib.web.errors import guarded
-from chalicelib.web.forms import query_of, read_form, read_json
+from chalicelib.web.forms import query_of, read_form, read_json, typed_datetime
 from chalicelib.web.rendering import language_of, render
 
 blueprint = Blueprint(__name__)
@@ -83,7 +83,7 @@ def _clock(advance: dict[str, str] | None) -> Response:
                 local_clock.set_offset(local_clock.offset() + timedelta(hours=hours))
     now = local_clock.now().astimezone(zone)
     return render(blueprint.current_request, "clock.html", status=400 if error else 200,
-                  now=now.strftime("%Y-%m-%d %H:%M"), now_input=now.strftime("%Y-%m-%dT%H:%M"),
+                  now=now.strftime("%Y-%m-%d %H:%M"),
                   offset=local_clock.offset(), error=error, jump_to=(advance or {}).get("to", ""))
 
 
@@ -101,9 +101,10 @@ def _hours(text: str) -> float | None:
 
 def _jump(local_clock: OffsetClock, text: str, zone: ZoneInfo) -> str | None:
     """Moves the clock forward to a wall-clock moment in the service's zone (the next month's report,
-    a callback due next week); returns the message key of what was wrong, if anything."""
+    a callback due next week), typed as the other date fields take it (2026-12-31 09:30, 2026/12/31 9:30,
+    2026年12月31日 9时30分); returns the message key of what was wrong, if anything."""
     try:
-        target = datetime.strptime(text.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=zone)
+        target = datetime.strptime(typed_datetime(text), "%Y-%m-%dT%H:%M").replace(tzinfo=zone)
     except ValueError:
         return "clock.bad_moment"
     now = local_clock.now()

@@ -33,6 +33,17 @@ def test_the_clock_jumps_forward_to_a_moment_on_shanghai_clocks(client, clock_fi
     assert target.strftime("%Y-%m-%d %H:%M") in page.body.decode()
 
 
+@pytest.mark.parametrize("written", ["{:%Y/%m/%d %H:%M}", "{:%Y年%m月%d日 %H时%M分}", "{:%Y-%m-%d %H:%M}"])
+def test_the_moment_is_typed_as_every_date_field_takes_it_whatever_the_browsers_locale(client, clock_file, written):
+    target = (clock_file.now().astimezone(SHANGHAI) + timedelta(days=3)).replace(second=0, microsecond=0)
+    typed = written.format(target).translate(str.maketrans("0123456789", "０１２３４５６７８９"))  # an IME's digits
+    page = move(client, to=typed)
+    assert page.status_code == 200, page.body.decode()
+    assert abs(clock_file.now() - target) < timedelta(seconds=5)
+    body = page.body.decode()
+    assert 'type="datetime-local"' not in body and 'data-kind="datetime-local"' in body
+
+
 def test_the_clock_never_jumps_back_and_says_why(client, clock_file):
     move(client, advance_hours="3")
     before = clock_file.offset()
@@ -41,7 +52,7 @@ def test_the_clock_never_jumps_back_and_says_why(client, clock_file):
     assert page.status_code == 400 and "only moves forward" in page.body.decode()
     assert clock_file.offset() == before
     garbled = move(client, to="next tuesday")
-    assert garbled.status_code == 400 and "Pick a date and a time." in garbled.body.decode()
+    assert garbled.status_code == 400 and "as year-month-day hour:minute" in garbled.body.decode()
     assert clock_file.offset() == before
 
 
