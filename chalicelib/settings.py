@@ -40,6 +40,17 @@ class Settings(BaseSettings):
         "",
         description="Base URL browsers upload to S3 with; empty means the S3 endpoint boto3 uses",
     )
+    # Stored files are served through CloudFront on AWS (it adds X-Content-Type-Options, which S3 links
+    # cannot carry); the stack makes the distribution for every stage. Locally: presigned S3 links.
+    files_base_url: str = _on_aws(
+        "", description="CloudFront address browsers fetch stored files from (signed URLs); empty: presigned S3 links (local)"
+    )
+    files_signing_key_id: str = _on_aws(
+        "", description="ID of the CloudFront public key whose private key signs the files' URLs"
+    )
+    files_signing_key_secret_name: str = _on_aws(
+        "", description="Secrets Manager name or ARN of that private key (PEM), read at run time"
+    )
     sender_email: str = _on_aws("noreply@service-desk.local", description="SES identity messages are sent from")
     email_provider: Literal["ses", "smtp"] = Field(
         "ses", description="How email leaves: Amazon SES, or an SMTP server (AWS China has no SES)"

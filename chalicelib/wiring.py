@@ -253,9 +253,7 @@ class Services:
 
     @_Built
     def files(self) -> S3FileStore:
-        from chalicelib.adapters.s3_files import S3FileStore
-
-        return S3FileStore(self.settings.bucket_name, upload_base_url=self.settings.upload_base_url)
+        return file_store(self.settings)
 
     @_Built
     def archive_store(self) -> DynamoArchive:
@@ -357,11 +355,28 @@ def calendar_gaps() -> dict[int, HolidayBasis]:
 
 @cache
 def file_origin() -> str:
-    """The origin browsers upload files to and fetch them from (the pages' Content-Security-Policy)."""
-    from chalicelib.adapters.s3_files import S3FileStore
+    """The origin browsers upload files to (the pages' Content-Security-Policy)."""
+    return file_store(get_settings()).browser_origin()
 
-    settings = get_settings()
-    return S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url).browser_origin()
+
+@cache
+def download_origin() -> str:
+    """The origin browsers fetch stored files from: the stage's CloudFront distribution on AWS."""
+    return file_store(get_settings()).download_origin()
+
+
+def file_store(settings: Settings) -> S3FileStore:
+    """The files bucket; its links go through CloudFront, signed, where the stage has a distribution."""
+    from chalicelib.adapters.cloudfront_links import CloudFrontLinks
+    from chalicelib.adapters.s3_files import S3FileStore
+    from chalicelib.adapters.secrets import read_secret
+
+    downloads = None
+    if settings.files_base_url:
+        key_secret = settings.files_signing_key_secret_name
+        downloads = CloudFrontLinks(settings.files_base_url, settings.files_signing_key_id,
+                                    lambda: read_secret(key_secret))
+    return S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url, downloads=downloads)
 
 
 def clock_for(settings: Settings) -> Clock:
@@ -552,7 +567,6 @@ def nameplates() -> NameplateService:
 @cache
 def _aws_nameplates() -> NameplateService:
     from chalicelib.adapters.dynamodb_archive import DynamoArchive
-    from chalicelib.adapters.s3_files import S3FileStore
     from chalicelib.adapters.secrets import secret
     from chalicelib.adapters.signed_links import HmacLabelSigner
     from chalicelib.services.nameplates import NameplateConfig, NameplateService
@@ -562,7 +576,7 @@ def _aws_nameplates() -> NameplateService:
     return NameplateService(
         archive, archive,
         HmacLabelSigner(secret(name=settings.link_signing_secret_name, local_value=settings.link_signing_secret)),
-        S3FileStore(settings.bucket_name, upload_base_url=settings.upload_base_url), services().clock,
+        file_store(settings), services().clock,
         NameplateConfig(public_base_url=settings.public_base_url, timezone=settings.timezone),
     )
 
@@ -662,4 +676,5 @@ def reset() -> None:
     _aws_short_links.cache_clear()
     _aws_webhooks.cache_clear()
     file_origin.cache_clear()
+    download_origin.cache_clear()
     get_settings.cache_clear()

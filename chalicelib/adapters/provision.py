@@ -80,6 +80,10 @@ class FunctionEnvironment:
     service_name: str
     metrics_namespace: str
     local: bool = False
+    # Empty locally: files are linked by presigned S3 links, not through a CloudFront distribution.
+    files_base_url: str = ""
+    files_signing_key_id: str = ""
+    files_signing_key_secret_name: str = ""
 
     def variables(self) -> dict[str, str]:
         return {
@@ -87,6 +91,9 @@ class FunctionEnvironment:
             "STAGE": self.stage,
             "TABLE_NAME": self.table,
             "BUCKET_NAME": self.bucket,
+            "FILES_BASE_URL": self.files_base_url,
+            "FILES_SIGNING_KEY_ID": self.files_signing_key_id,
+            "FILES_SIGNING_KEY_SECRET_NAME": self.files_signing_key_secret_name,
             "PUBLIC_BASE_URL": self.public_base_url,
             "SENDER_EMAIL": self.sender_email,
             "DESK_EMAIL": self.desk_email,

@@ -1,7 +1,8 @@
-"""Photos and signed forms in the private S3 bucket: presigned uploads in, presigned links out.
+"""Photos and signed forms in the private S3 bucket: presigned uploads in, links out.
 
 Browsers upload straight to S3, so the app never carries file bytes; what lands is inspected by the
-service before it is attached to a ticket.
+service before it is attached to a ticket. On AWS the links out are CloudFront signed URLs (the
+distribution adds ``X-Content-Type-Options: nosniff``, which S3 cannot); locally, presigned S3 links.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.cloudfront_links import CloudFrontLinks
 from chalicelib.domain import uploads
 from chalicelib.services.ports import StoredFile, UploadTicket
 
@@ -28,9 +30,11 @@ UNATTACHED_TAGGING = (
 
 
 class S3FileStore:
-    def __init__(self, bucket: str, *, upload_base_url: str = ""):
+    def __init__(self, bucket: str, *, upload_base_url: str = "", downloads: CloudFrontLinks | None = None):
+        """``downloads``: the distribution that serves the files (AWS); without it, presigned S3 links."""
         self._bucket = bucket
         self._upload_base_url = upload_base_url
+        self._downloads = downloads
 
     @property
     def _s3(self) -> Any:
@@ -97,6 +101,10 @@ class S3FileStore:
         served = uploads.served_type(stored.head if stored else b"")
         name = quote(uploads.display_name(key), safe="")
         disposition = "inline" if uploads.shown_inline(served) else f"attachment; filename*=UTF-8''{name}"
+        if self._downloads is not None:
+            return self._downloads.signed(
+                key, {"response-content-disposition": disposition, "response-content-type": served}, expires_in
+            )
         url = self._s3.generate_presigned_url(
             "get_object",
             Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": served,
@@ -105,9 +113,14 @@ class S3FileStore:
         )
         return self._browser_url(url)
 
+    def download_origin(self) -> str:
+        """``scheme://host[:port]`` browsers fetch stored files from: the distribution's, or as uploads."""
+        return self._downloads.origin if self._downloads is not None else self.browser_origin()
+
     def browser_origin(self) -> str:
-        """``scheme://host[:port]`` of the URLs browsers are given (uploads and downloads), worked out as
-        boto3 builds them, without a request: the bucket's own host on AWS, the stand-in's locally."""
+        """``scheme://host[:port]`` of the URLs browsers upload to (and, without a distribution, download
+        from), worked out as boto3 builds them, without a request: the bucket's own host on AWS, the
+        stand-in's locally."""
         if self._upload_base_url:
             base = urlsplit(self._upload_base_url)
             return f"{base.scheme}://{base.netloc}"

@@ -42,28 +42,30 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def _file_origin() -> str:
+def _file_origins() -> tuple[str, str]:
+    """Where browsers upload files, and where they fetch them from (a CloudFront distribution on AWS)."""
     from chalicelib import wiring
 
     try:
-        return wiring.file_origin()
+        return wiring.file_origin(), wiring.download_origin()
     except Exception:  # a page without uploads is better than no page
         logger.exception("could not tell where browsers upload files")
-        return ""
+        return "", ""
 
 
 def content_security_policy() -> str:
     """Scripts and styles only from our own files (no inline script, no inline handler, no eval).
-    Browsers send photos and forms straight to storage (connect-src) and may show them from there
-    (img-src); a signature drawn on the pad is a data: URL. Forms post to the app itself, whose answer
-    may send the browser on to the public address (form-action governs that redirect too)."""
-    files = _file_origin()
+    Browsers send photos and forms straight to storage (connect-src) and show them from there or from
+    the files' distribution (img-src); a signature drawn on the pad is a data: URL. Forms post to the
+    app itself, whose answer may send the browser on to the public address (form-action governs that
+    redirect too)."""
+    files, downloads = _file_origins()
     public = _origin(get_settings().public_base_url)
     sources = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", files],
+        "img-src": ["'self'", "data:", files, downloads],
         "connect-src": ["'self'", files],
         "form-action": ["'self'", public],
         "frame-ancestors": ["'none'"],

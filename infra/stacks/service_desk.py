@@ -24,6 +24,8 @@ from aws_cdk import (
     Stack,
     Tags,
 )
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_cognito as cognito
@@ -98,6 +100,15 @@ PUBLIC_WRITE_ROUTES = ("/requests", "/api/requests", "/api/uploads/photos")
 RATE_RULE = "RequestsPerSourceIp"
 # Gets reserved concurrency (stages.py): escalations go on however busy the form is.
 SWEEP_FUNCTION = "SlaSweep"
+# What the files' distribution says of every stored file it serves: a photo or a form is never run,
+# framed, or guessed at. An image opened on its own still shows; nothing in it may load or execute.
+FILES_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+# S3 applies these overrides of a signed link (the checked type, inline or attachment); CloudFront
+# forwards them and keeps one cached copy per answer.
+FILES_RESPONSE_OVERRIDES = ("response-content-type", "response-content-disposition")
+# Where an operator puts the PEM public key before the first deploy (docs/deploy.md): not secret, but
+# made outside the repository with its private key.
+FILES_PUBLIC_KEY_PARAMETER = "/service-desk/{stage}/files-signing-public-key"
 # The Chinese font the PDFs embed and fontTools, which cuts it (chalicelib/services/pdf_font.py): too big
 # for the deployment package, so a layer. infra/install.sh builds it from Debian's fonts-wqy-microhei.
 PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
@@ -292,6 +303,7 @@ class ServiceDeskStack(Stack):
         self.key = self._key()
         self.table = self._table()
         self.files = self._files_bucket(app_origin=_origin_of(public_base_url))
+        self.files_distribution, self.files_public_key, self.files_signing_key = self._files_distribution()
         self.user_pool, self.user_pool_client = self._staff_directory()
         self.ses_identity_arn, self.ses_configuration_set_arn = self._email()
         self.desk_topic = sns.Topic(
@@ -559,6 +571,102 @@ class ServiceDeskStack(Stack):
         skip_checks(bucket, skips)
         return bucket
 
+    def _files_distribution(self) -> tuple[cloudfront.Distribution, cloudfront.PublicKey, secretsmanager.Secret]:
+        """CloudFront in front of the files bucket: the only way in besides the app's own role (origin
+        access control), HTTPS only, answering only URLs signed with the stage's key, and adding to every
+        file the headers a presigned S3 link cannot carry (``X-Content-Type-Options: nosniff``)."""
+        encoded_key = CfnParameter(
+            self,
+            "FilesSigningPublicKey",
+            type="AWS::SSM::Parameter::Value<String>",
+            default=FILES_PUBLIC_KEY_PARAMETER.format(stage=self.stage.name),
+            description="SSM parameter holding the PEM public key CloudFront checks the files' signed URLs "
+            "with (docs/deploy.md: its private key goes in the FilesSigningKey secret).",
+        ).value_as_string
+        public_key = cloudfront.PublicKey(
+            self, "FilesSigningPublicKeyItem", encoded_key=encoded_key,
+            comment=f"Checks the signed links to stored files ({self.stage.name})",
+        )
+        key_group = cloudfront.KeyGroup(self, "FilesKeyGroup", items=[public_key],
+                                        comment=f"Signers of links to stored files ({self.stage.name})")
+        signing_key = secretsmanager.Secret(
+            self,
+            "FilesSigningKey",
+            description=f"PEM private key that signs links to stored files ({self.stage.name})",
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        skip_checks(signing_key, {
+            "CKV2_AWS_57": "Rotated with its public key: a new pair in the SSM parameter and here, then a "
+            "deploy (docs/deploy.md); links already sent live minutes.",
+        })
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "FilesHeaders",
+            comment="Stored files: never sniffed, framed or run",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=FILES_CONTENT_SECURITY_POLICY, override=True
+                ),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365), include_subdomains=True, override=True
+                ),
+            ),
+        )
+        cache = cloudfront.CachePolicy(
+            self,
+            "FilesCache",
+            comment="A stored file as its signed link asks for it (type and disposition)",
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list(*FILES_RESPONSE_OVERRIDES),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            min_ttl=Duration.seconds(0),
+            default_ttl=Duration.minutes(5),
+            max_ttl=Duration.hours(1),
+        )
+        distribution = cloudfront.Distribution(
+            self,
+            "FilesDistribution",
+            comment=f"Stored files of the service desk ({self.stage.name}), signed links only",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(
+                    self.files, origin_access_levels=[cloudfront.AccessLevel.READ]
+                ),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cache,
+                response_headers_policy=headers,
+                trusted_key_groups=[key_group],
+                compress=False,  # photos and PDFs are compressed already
+            ),
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+        )
+        skip_checks(distribution, {
+            "CKV_AWS_68": "Every request needs a URL signed by the app for minutes; CloudFront refuses the rest "
+            "before S3 is asked. The API, where anyone may post, has its WAF.",
+            "CKV2_AWS_47": "No WAF on the files' distribution (signed links only, see CKV_AWS_68).",
+            "CKV_AWS_86": "Standard logs need a bucket with ACLs; each signed link is made by a logged request "
+            "of the app, and CloudFront's metrics count what it served. Follow-up in docs/deploy.md.",
+            "CKV_AWS_174": "The default *.cloudfront.net certificate fixes the TLS policy; a custom domain "
+            "with its certificate would set TLSv1.2_2021.",
+            "CKV2_AWS_42": "A custom domain and certificate are optional (docs/deploy.md); links are made by the "
+            "app, people never type the address.",
+            "CKV_AWS_305": "No default root object: the distribution serves stored files by their keys only.",
+            "CKV_AWS_310": "One origin, the stage's bucket; there is no second copy to fail over to.",
+        })
+        CfnOutput(self, "FilesDomainName", value=distribution.distribution_domain_name,
+                  description="Where browsers fetch stored files (signed links)")
+        CfnOutput(self, "FilesSigningKeyArn", value=signing_key.secret_arn,
+                  description="Put the PEM private key of the files' key pair here (aws secretsmanager put-secret-value)")
+        return distribution, public_key, signing_key
+
     def _staff_directory(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         pool = cognito.UserPool(
             self,
@@ -733,6 +841,9 @@ class ServiceDeskStack(Stack):
                     email_provider=self.stage.email_provider,
                     service_name=SERVICE_NAME,
                     metrics_namespace=METRICS_NAMESPACE,
+                    files_base_url=f"https://{self.files_distribution.distribution_domain_name}",
+                    files_signing_key_id=self.files_public_key.public_key_id,
+                    files_signing_key_secret_name=self.files_signing_key.secret_arn,
                 ).variables(),
                 **self._email_environment(),
                 **self._sms_provider_environment(),
@@ -1123,8 +1234,8 @@ class ServiceDeskStack(Stack):
             iam.PolicyStatement(
                 sid="ReadSecrets",
                 actions=["secretsmanager:GetSecretValue"],
-                resources=[s.secret_arn for s in (self.link_signing_secret, self.smtp_password, self.sms_provider_key)
-                           if s is not None],
+                resources=[s.secret_arn for s in (self.link_signing_secret, self.files_signing_key, self.smtp_password,
+                                                  self.sms_provider_key) if s is not None],
             )
         )
         # Team chats' robots and webhook receivers' signing secrets: each roster or subscription names

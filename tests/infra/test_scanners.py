@@ -11,7 +11,9 @@ from tests.infra.conftest import CHECKOV, Synthesized, offline_env, require_tool
 
 # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational (1 = it crashed).
 CFN_LINT_ERROR_BITS = 0b11
-MAX_PACKAGE_BYTES = 6 * 1024 * 1024  # a small package starts cold faster
+# A small package starts cold faster. Most of it is cryptography's compiled core (about 5 MiB zipped),
+# which staff sign-in (RS256 tokens) and the signed links to stored files need, loaded on first use.
+MAX_PACKAGE_BYTES = 12 * 1024 * 1024
 
 
 def test_given_the_synthesized_templates_when_cfn_lint_runs_then_it_reports_no_errors(synthesized: Synthesized):
@@ -65,7 +67,7 @@ def test_given_the_synthesized_templates_when_checkov_runs_then_every_failure_is
     assert unexplained == [], "suppressed without a written reason: " + ", ".join(unexplained)
 
 
-def test_the_lambda_deployment_package_stays_under_6_mb_and_carries_no_caches(synthesized: Synthesized):
+def test_the_lambda_deployment_package_stays_under_12_mb_and_carries_no_caches(synthesized: Synthesized):
     import zipfile
 
     packages = list(synthesized.out_dir.glob("asset.*.zip"))
@@ -74,4 +76,6 @@ def test_the_lambda_deployment_package_stays_under_6_mb_and_carries_no_caches(sy
     assert packages[0].stat().st_size < MAX_PACKAGE_BYTES, f"{packages[0].stat().st_size} bytes"
     names = zipfile.ZipFile(packages[0]).namelist()
     assert "app.py" in names and "chalicelib/wiring.py" in names
+    # The Lambda runtime has boto3 but not cryptography: without it no staff token (RS256) would verify.
+    assert "cryptography/hazmat/primitives/asymmetric/rsa.py" in names
     assert not [n for n in names if n.startswith(("chalicelib/", "app")) and ("__pycache__" in n or n.endswith(".pyc"))]

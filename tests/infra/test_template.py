@@ -424,5 +424,6 @@ def test_no_secret_value_is_in_the_template(template):
         # Secrets are read at run time; the environment names them only.
         assert "resolve:secretsmanager" not in str(env)
         assert "LINK_SIGNING_SECRET" not in env and "SMTP_PASSWORD" not in env
-        assert env["LINK_SIGNING_SECRET_NAME"] == {"Ref": next(iter(resources(template, "AWS::SecretsManager::Secret")))}
+        [link_secret] = [k for k in resources(template, "AWS::SecretsManager::Secret") if k.startswith("LinkSigning")]
+        assert env["LINK_SIGNING_SECRET_NAME"] == {"Ref": link_secret}
         assert env["LOCAL_MODE"] == "false"
