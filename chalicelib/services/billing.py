@@ -98,7 +98,6 @@ class BillingService:
         billing.check_reason(billing_kind == Billing.PAID, reason)
         return self._desk.move(
             number, Action.DECIDE_BILLING, actor=actor, public=False,
-            summary=f"billing: {billing_kind.value} ({reason.value})",
             changes={"billing": billing_kind, "billing_reason": reason},
         )
 
@@ -114,7 +113,7 @@ class BillingService:
             return {"quote": quote}
 
         return self._desk.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
-                               summary=f"quote drafted: {len(lines)} lines", records=_quoted(Action.DRAFT_QUOTE))
+                               records=_quoted(Action.DRAFT_QUOTE))
 
     def send_quote(self, number: str, *, actor: str) -> Ticket:
         """To the customer by email and SMS, with a tracking link on which to approve or decline."""
@@ -132,7 +131,7 @@ class BillingService:
         self.ticket(number)  # an unknown number gets no link
         self._tickets.add_tracking_link(number, token)
         moved = self._desk.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
-                                summary="quote sent to the customer", records=_quoted(Action.SEND_QUOTE))
+                                records=_quoted(Action.SEND_QUOTE))
         self._notifications.deliver(sent)
         return moved
 
@@ -154,11 +153,8 @@ class BillingService:
             return {"quote": answered}
 
         action = Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE
-        summary = (f"customer approved quote revision {revision} (service agreement signed)" if approve
-                   else f"customer declined quote revision {revision}")
         try:
-            return self._desk.move(number, action, actor="customer", change=change, summary=summary,
-                                   records=_quoted(action)), True
+            return self._desk.move(number, action, actor="customer", change=change, records=_quoted(action)), True
         except _AlreadyDone:
             return self.ticket(number), False
 
@@ -171,8 +167,7 @@ class BillingService:
                                                on=on)}
 
         return self._desk.move(number, Action.INVOICE, actor=actor, public=False, change=change,
-                               records=_charged(Action.INVOICE),
-                               summary=f"invoiced {billing.money(amount)} CNY ({invoice_number})")
+                               records=_charged(Action.INVOICE))
 
     def record_payment(
         self, number: str, *, actor: str, received_on: date, amount: Decimal, method: PaymentMethod,
@@ -185,8 +180,7 @@ class BillingService:
             return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
 
         return self._desk.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
-                               records=_charged(Action.RECORD_PAYMENT),
-                               summary=f"payment received: {billing.money(amount)} CNY by {method.value}")
+                               records=_charged(Action.RECORD_PAYMENT))
 
     # -- parts ---------------------------------------------------------------------------------
 
@@ -196,44 +190,40 @@ class BillingService:
             return {"requisitions": (*ticket.requisitions, new)}
 
         return self._desk.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
-                               records=_requisition(Action.REQUEST_PARTS),
-                               summary="parts requested: " + ", ".join(f"{i.part_number} x{i.quantity}" for i in items))
+                               records=_requisition(Action.REQUEST_PARTS))
 
     def review_parts(self, number: str, requisition_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.REVIEW_PARTS, actor,
-            f"parts {requisition_id} {'approved' if approve else 'rejected'}{': ' + note if note else ''}",
             lambda r: parts.review(r, approve=approve, note=note, actor=actor, at=self._clock.now()),
         )
 
     def parts_lead_time(self, number: str, requisition_id: str, *, actor: str, expected_on: date) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.PARTS_LEAD_TIME, actor,
-            f"parts {requisition_id} ready by {expected_on.isoformat()}",
             lambda r: parts.feed_back_lead_time(r, expected_on=expected_on),
         )
 
     def ship_parts(self, number: str, requisition_id: str, *, actor: str, shipment: Shipment) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.SHIP_PARTS, actor,
-            f"parts {requisition_id} shipped {shipment.shipped_on.isoformat()} by {shipment.carrier} "
-            f"{shipment.tracking_number}",
             lambda r: parts.ship(r, shipment),
         )
 
     def receive_parts(self, number: str, requisition_id: str, *, actor: str, received_on: date) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.RECEIVE_PARTS, actor,
-            f"parts {requisition_id} received {received_on.isoformat()}",
             lambda r: parts.receive(r, on=received_on, actor=actor),
         )
 
-    def _parts_step(self, number: str, requisition_id: str, action: Action, actor: str, summary: str, step) -> Ticket:
+    def _parts_step(
+        self, number: str, requisition_id: str, action: Action, actor: str, step: Callable[[Requisition], Requisition]
+    ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             changed = step(parts.find(ticket.requisitions, requisition_id))
             return {"requisitions": parts.replace(ticket.requisitions, changed)}
 
-        return self._desk.move(number, action, actor=actor, public=False, change=change, summary=summary,
+        return self._desk.move(number, action, actor=actor, public=False, change=change,
                                records=_requisition(action, requisition_id))
 
     # -- loaners -------------------------------------------------------------------------------
@@ -247,8 +237,7 @@ class BillingService:
             return {"loaners": (*ticket.loaners, loaner)}
 
         return self._desk.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
-                               records=_loaner(Action.ISSUE_LOANER),
-                               summary=f"loaner {model} {serial_number} issued to {issued_to}")
+                               records=_loaner(Action.ISSUE_LOANER))
 
     def return_loaner(
         self, number: str, loaner_id: str, *, actor: str, returned_on: date, condition: Condition, note: str = ""
@@ -259,8 +248,7 @@ class BillingService:
             return {"loaners": loaners.replace(ticket.loaners, loaner)}
 
         return self._desk.move(number, Action.RETURN_LOANER, actor=actor, change=change,
-                               records=_loaner(Action.RETURN_LOANER, loaner_id),
-                               summary=f"loaner {loaner_id} returned ({condition.value})")
+                               records=_loaner(Action.RETURN_LOANER, loaner_id))
 
     # -- helpers -------------------------------------------------------------------------------
 
