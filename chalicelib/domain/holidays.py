@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, NamedTuple
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 NATIONAL = "CN"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from chalicelib.domain.billing import QuoteState, amount_due, balance
-from chalicelib.domain.loaners import LoanerState
+from chalicelib.domain.loaners import Loaner, LoanerState
+from chalicelib.domain.parts import Requisition
 from chalicelib.domain.ticket import Billing, Ticket
 
 
@@ -50,9 +51,9 @@ def has_balance_due(ticket: Ticket) -> bool:
     return ticket.billing == Billing.PAID and balance_of(ticket) > 0
 
 
-def open_requisitions(ticket: Ticket) -> list:
+def open_requisitions(ticket: Ticket) -> list[Requisition]:
     return [r for r in ticket.requisitions if r.is_open]
 
 
-def loaners_out(ticket: Ticket) -> list:
+def loaners_out(ticket: Ticket) -> list[Loaner]:
     return [loaner for loaner in ticket.loaners if loaner.state == LoanerState.OUT]

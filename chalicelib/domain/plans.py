@@ -13,7 +13,7 @@ business-hours calendar, so "5d" from Friday 16:00 is the next Friday 16:00, not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -310,7 +310,7 @@ class PlanRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._plans
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ServicePlan]:
         return iter(self._plans[name] for name in self.names())
 
 

@@ -324,7 +324,7 @@ class ArchiveService:
         for attempt in range(3):
             previous = load()
             record = build(previous)
-            if record.same_content(previous):  # type: ignore[arg-type]
+            if record.same_content(previous):
                 return "unchanged"
             try:
                 save(record, previous)

@@ -94,7 +94,8 @@ class EmbeddedFont:
         return sum(self._char_width(ord(c)) for c in shown_characters(text)) * size / 1000
 
     def _char_width(self, code: int) -> int:
-        return self._widths.get(code, self._missing_width)
+        width: int = self._widths.get(code, self._missing_width)
+        return width
 
     def objects(self, first: int, shown: Iterable[str]) -> list[bytes]:
         codes = sorted({ord(c) for text in shown for c in shown_characters(text)})

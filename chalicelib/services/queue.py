@@ -12,9 +12,9 @@ from datetime import datetime
 
 from chalicelib.domain.events import ProgressReported
 from chalicelib.domain.plans import Milestone, PlanRegistry, UnknownPlan
-from chalicelib.domain.queue import QueueFilter, SlaState, project, sla_state
+from chalicelib.domain.queue import QueueFilter, project, sla_state
 from chalicelib.domain.sla import Schedule
-from chalicelib.domain.sla_projection import SlaProjection
+from chalicelib.domain.sla_projection import SlaProjection, SlaState
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.domain.uploads import display_name

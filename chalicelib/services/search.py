@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.plans import PlanRegistry, UnknownPlan
-from chalicelib.domain.queue import SlaState, sla_state
+from chalicelib.domain.queue import sla_state
 from chalicelib.domain.search import SearchPlan, SearchQuery, plan
+from chalicelib.domain.sla_projection import SlaState
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import BadLink, Clock, LinkSigner, TicketRepository, TicketSearch
 from chalicelib.services.queue import NextDeadline, next_deadline
