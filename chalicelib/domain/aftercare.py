@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.domain.lifecycle import Lifecycle
 from chalicelib.domain.notification import OutboxMessage
 
 # 003 §2, §5: a callback 5–7 days after delivery or after a repair.
@@ -76,6 +77,40 @@ class SurveyState(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     EXPIRED = "expired"
+
+
+class SurveyMove(StrEnum):
+    SEND = "send"
+    ANSWER = "answer"
+    LAPSE = "lapse"  # its deadline passes: nobody makes this move, ``survey_state`` reads it from the clock
+
+
+class SurveyClosed(Exception):
+    """Sent already, answered already, or the link expired; ``state`` says which."""
+
+    def __init__(self, state: SurveyState):
+        super().__init__(state.value)
+        self.state = state
+
+
+class SurveyNotSent(LookupError):
+    """A survey that was never sent cannot be answered (nor lapse)."""
+
+
+def _refused(state: SurveyState | None, move: SurveyMove) -> Exception:
+    return SurveyClosed(state) if state else SurveyNotSent(move.value)
+
+
+# The survey's life: (state before, move, state after); ``None``: not sent yet. A survey is sent once and
+# answered once, while its link is open.
+SURVEY_MOVES: Lifecycle[SurveyState, SurveyMove] = Lifecycle(
+    [
+        (None, SurveyMove.SEND, SurveyState.OPEN),
+        (SurveyState.OPEN, SurveyMove.ANSWER, SurveyState.ANSWERED),
+        (SurveyState.OPEN, SurveyMove.LAPSE, SurveyState.EXPIRED),
+    ],
+    refuse=_refused,
+)
 
 
 def survey_state(*, answered: bool, until: datetime, now: datetime) -> SurveyState:

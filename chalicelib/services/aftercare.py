@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.aftercare import (
     REMINDER_DAYS_BEFORE,
+    SURVEY_MOVES,
     VISIT_HORIZON_DAYS,
     CallbackInput,
     CallbackTask,
@@ -34,7 +35,9 @@ from chalicelib.domain.aftercare import (
     MaintenanceSchedule,
     Problem,
     SurveyAnswer,
+    SurveyClosed,
     SurveyInput,
+    SurveyMove,
     SurveyState,
     Visit,
     delivery_callback,
@@ -69,14 +72,6 @@ class AftercareConfig:
 
 class UnknownSurvey(LookupError):
     """A survey link that is not ours, was tampered with, or names no survey."""
-
-
-class SurveyClosed(Exception):
-    """Answered already, or the link expired; ``state`` says which."""
-
-    def __init__(self, state: SurveyState):
-        super().__init__(state.value)
-        self.state = state
 
 
 class UnknownCallback(LookupError):
@@ -178,8 +173,7 @@ class AftercareService:
         sent: list[OutboxMessage] = []
 
         def not_sent_yet(current: Ticket) -> None:
-            if current.survey_sent_at is not None:
-                raise SurveyClosed(SurveyState.OPEN)
+            SURVEY_MOVES.next(self._state(current) if current.survey_until else None, SurveyMove.SEND)
 
         def messages(moved: Ticket) -> list[OutboxMessage]:
             sent[:] = self._survey_messages(moved, link, now)
@@ -222,9 +216,7 @@ class AftercareService:
         now = self._clock.now()
 
         def still_open(current: Ticket) -> None:
-            state = self._state(current)
-            if state != SurveyState.OPEN:
-                raise SurveyClosed(state)
+            SURVEY_MOVES.next(self._state(current), SurveyMove.ANSWER)
 
         stored = SurveyAnswer(**answer.model_dump(), answered_at=now)
         return self._desk.move(

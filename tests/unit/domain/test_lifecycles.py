@@ -5,6 +5,7 @@ from enum import StrEnum
 
 import pytest
 
+from chalicelib.domain.aftercare import SURVEY_MOVES, SurveyClosed, SurveyNotSent, SurveyState
 from chalicelib.domain.billing import QUOTE_MOVES, IllegalQuoteMove, QuoteState
 from chalicelib.domain.lifecycle import Lifecycle
 from chalicelib.domain.loaners import LOANER_MOVES, IllegalLoanerMove, LoanerState
@@ -15,6 +16,7 @@ LIFECYCLES = [
     pytest.param(QUOTE_MOVES, None, QuoteState, IllegalQuoteMove, id="quote"),
     pytest.param(PARTS_MOVES, PartsState.REQUESTED, PartsState, IllegalPartsMove, id="parts requisition"),
     pytest.param(LOANER_MOVES, LoanerState.OUT, LoanerState, IllegalLoanerMove, id="loaner"),
+    pytest.param(SURVEY_MOVES, None, SurveyState, (SurveyClosed, SurveyNotSent), id="survey"),
 ]
 
 
