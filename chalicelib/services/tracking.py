@@ -169,7 +169,6 @@ class TrackingService:
             return {"photo_keys": tuple(dict.fromkeys((*current.photo_keys, *photos)))} if photos else {}
 
         return self._desk.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
-                               summary="customer added information",
                                details=InformationAdded(note=addition.note or "", photos=tuple(photos)))
 
     def _ticket(self, token: str) -> Ticket:
