@@ -29,7 +29,9 @@ from typing import Any
 LEGACY_LOG = "aws-requests.jsonl"
 _LOG = re.compile(r"aws-requests\.(\d+)\.jsonl")
 _SNAPSHOT = re.compile(r"aws-state\.(\d+)\.snapshot")
-MAGIC = b"service-desk local AWS state 1\n"
+MAGIC = b"service-desk local AWS state 2\n"
+# Read too: written before DynamoDB's items were saved compactly (they load as they were saved).
+READABLE = frozenset({MAGIC, b"service-desk local AWS state 1\n"})
 
 
 def log_path(directory: Path, number: int) -> Path:
@@ -83,6 +85,99 @@ def forget_before(directory: Path, number: int) -> None:
 # --- what is saved -------------------------------------------------------------------------------
 
 
+# DynamoDB's items, compactly. Pickled as they are, moto's objects come back far larger than moto made
+# them (each one's attributes as a dict of its own, where moto's constructor leaves them in the
+# object's compact layout) and every equal string a copy of its own: 0.24 MB a ticket, 2.5 GB at
+# 10,000 tickets. So an item, its attributes and each attribute value are saved as what moto's
+# constructors would be given, and equal scalar values — the ticket's key in each of its forty items,
+# "sent", "zh-CN", attribute names — are saved once and shared when loaded. Only scalars (string,
+# number, binary, boolean, null) are shared: moto replaces them and never changes one in place,
+# while a map, a list or a set can be changed in place by an update, so each stays its own.
+_SHARED_KINDS = frozenset({"S", "N", "B", "BOOL", "NULL"})
+
+
+def _dynamo_type(kind: str, value: Any) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    loaded = DynamoType.__new__(DynamoType)
+    loaded.type = kind
+    loaded.value = value
+    return loaded
+
+
+def _the_same(value: Any) -> Any:
+    return value
+
+
+def _item(hash_key: Any, range_key: Any, attributes: Any) -> Any:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    loaded = Item.__new__(Item)
+    loaded.hash_key = hash_key
+    loaded.range_key = range_key
+    loaded.attrs = attributes
+    return loaded
+
+
+def _limited_size_dict(attributes: dict[str, Any]) -> Any:
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    loaded = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(loaded, attributes)
+    return loaded
+
+
+class _Compact:
+    """Reducers for one snapshot: what it has saved so far, to save an equal value only once."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, Any], Any] = {}
+        self._strings: dict[str, str] = {}
+
+    def string(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
+
+    def shared(self, value: Any) -> Any:
+        """The first value saved equal to ``value``, if it is a scalar (else ``value``)."""
+        kind = value.type
+        if kind not in _SHARED_KINDS:
+            return value
+        inner = value.value
+        if type(inner) is str:
+            inner = self.string(inner)
+        return self._values.setdefault((kind, type(inner), inner), value)
+
+    def dynamo_type(self, value: Any) -> tuple[Any, tuple[Any, ...]]:
+        shared = self.shared(value)
+        if shared is not value:  # one its container could not swap (a key of moto's table index)
+            return _the_same, (shared,)
+        kind, inner = value.type, value.value
+        if kind == "M":
+            inner = {self.string(k): self.shared(v) for k, v in inner.items()}
+        elif kind == "L":
+            inner = [self.shared(v) for v in inner]
+        elif type(inner) is str:
+            inner = self.string(inner)
+        return _dynamo_type, (kind, inner)
+
+    def item(self, item: Any) -> tuple[Any, tuple[Any, Any, Any]]:
+        range_key = None if item.range_key is None else self.shared(item.range_key)
+        return _item, (self.shared(item.hash_key), range_key, item.attrs)
+
+    def limited_size_dict(self, attributes: Any) -> tuple[Any, tuple[dict[str, Any]]]:
+        return _limited_size_dict, ({self.string(k): self.shared(v) for k, v in attributes.items()},)
+
+    def dispatch_table(self) -> dict[type, Any]:
+        from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+        return {
+            **copyreg.dispatch_table,
+            DynamoType: self.dynamo_type,
+            Item: self.item,
+            LimitedSizeDict: self.limited_size_dict,
+        }
+
+
 def _rsa_private_key(der: bytes) -> Any:
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
@@ -98,29 +193,13 @@ def _reduce_rsa_private_key(key: Any) -> tuple[Any, tuple[bytes]]:
     return _rsa_private_key, (der,)
 
 
-def _limited_size_dict(attributes: dict[str, Any]) -> Any:
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-
-    loaded = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.update(loaded, attributes)
-    return loaded
-
-
-def _reduce_limited_size_dict(attributes: Any) -> tuple[Any, tuple[dict[str, Any]]]:
-    return _limited_size_dict, (dict(attributes),)
-
-
 def register_reducers() -> None:
-    """Teaches pickle what in moto's state it cannot save, or load fast, as it is: a Cognito user
-    pool's signing key (an OpenSSL object), saved as its DER bytes; and an item's attributes, which
-    moto checks against the 400 KB limit each time one is set, adding up all the others again —
-    loading them one by one took most of a start-up. They were checked when they were written."""
+    """Teaches pickle what in moto's state it cannot save as it is: a Cognito user pool's signing key
+    (an OpenSSL object), saved as its DER bytes. (DynamoDB's items: see ``_Compact``.)"""
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     copyreg.pickle(type(key), _reduce_rsa_private_key)
-    copyreg.pickle(LimitedSizeDict, _reduce_limited_size_dict)
 
 
 def collect(transient: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -153,7 +232,9 @@ def write_snapshot(path: Path, state: object, moto_version: str) -> None:
     with _collector_paused(), open(temporary, "wb") as file:
         file.write(MAGIC)
         file.write(moto_version.encode() + b"\n")
-        pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = _Compact().dispatch_table()
+        pickler.dump(state)
         file.flush()
         os.fsync(file.fileno())
     os.rename(temporary, path)
@@ -187,7 +268,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _read(path: Path, moto_version: str) -> Any:
     with open(path, "rb") as file:
-        if file.readline() != MAGIC:
+        if file.readline() not in READABLE:
             raise SnapshotUnreadable(f"{path.name} is not a snapshot of this store")
         written_by = file.readline().decode().strip()
         if written_by != moto_version:
