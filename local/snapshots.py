@@ -112,7 +112,7 @@ def _the_same(value: Any) -> Any:
 def _item(hash_key: Any, range_key: Any, attributes: Any) -> Any:
     from moto.dynamodb.models.dynamo_type import Item
 
-    loaded = Item.__new__(Item)
+    loaded: Any = Item.__new__(Item)
     loaded.hash_key = hash_key
     loaded.range_key = range_key
     loaded.attrs = attributes
@@ -131,7 +131,7 @@ class _Compact:
     """Reducers for one snapshot: what it has saved so far, to save an equal value only once."""
 
     def __init__(self) -> None:
-        self._values: dict[tuple[str, Any], Any] = {}
+        self._values: dict[tuple[str, type, Any], Any] = {}
         self._strings: dict[str, str] = {}
 
     def string(self, text: str) -> str:
