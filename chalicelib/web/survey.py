@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.domain.aftercare import SCORES, SurveyInput, SurveyState
+from chalicelib.domain.aftercare import SCORES, SurveyClosed, SurveyInput, SurveyState
 from chalicelib.i18n import t
-from chalicelib.services.aftercare import SurveyClosed, UnknownSurvey
+from chalicelib.services.aftercare import UnknownSurvey
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
