@@ -16,7 +16,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
-from chalicelib.domain.aftercare import CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -58,13 +58,13 @@ class DynamoAftercare:
         item = response.get("Item")
         return CallbackTask.model_validate(item_data(item)) if item else None
 
-    def close_callback(self, task: CallbackTask, record: dict[str, Any], at: datetime) -> bool:
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
         return self._try([
             {"Delete": {"TableName": self._table, "Key": self._open_key(task.id),
                         "ConditionExpression": "attribute_exists(pk)"}},
             {"Put": {"TableName": self._table, "Item": to_item(
                 pk=keys.callback_done_pk(at), sk=keys.callback_done_sk(at, task.id), entity="callback_record",
-                data={**record, "task": task.id, "at": keys.iso(at), "reason": task.reason.value,
+                data={**record.model_dump(mode="json"), "task": task.id, "at": keys.iso(at), "reason": task.reason.value,
                       "ticket_number": task.ticket_number, "serial_number": task.serial_number})}},
         ])
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.adapters.memory import MemoryTickets
-from chalicelib.domain.aftercare import CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -34,10 +34,10 @@ class MemoryAftercare:
     def callback(self, task_id: str) -> CallbackTask | None:
         return self.open.get(task_id)
 
-    def close_callback(self, task: CallbackTask, record: dict[str, Any], at: datetime) -> bool:
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
         if self.open.pop(task.id, None) is None:
             return False
-        self.records.append({**record, "task": task.id, "at": at.isoformat(), "reason": task.reason.value,
+        self.records.append({**record.model_dump(mode="json"), "task": task.id, "at": at.isoformat(), "reason": task.reason.value,
                              "ticket_number": task.ticket_number, "serial_number": task.serial_number})
         return True
 

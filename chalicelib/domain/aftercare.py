@@ -7,14 +7,12 @@ Where the data lives (the monthly report reads the ticket timeline, see ``chalic
   ``after_care_due``) carrying the published event ``AfterCareDue``; delivering it books the callback
   and sends the survey, and is retried like any message until both are done. Both steps are idempotent,
   so a retry repeats nothing.
-* **Survey** (001 §3.5, 000 §4.6.1): sent when a job is approved (event ``send_survey``, after
-  ``{"survey_sent_at", "survey_until"}``); answered once from a signed link. The answer is the ticket
-  field ``Ticket.survey`` (``SurveyAnswer``) and the event ``answer_survey`` whose
-  ``after["survey"] = {"overall", "timeliness", "attitude", "quality": 1..5, "comment", "answered_at"}``.
-* **Callback** (003 §2, §5): event ``record_callback`` on the repaired ticket with
-  ``after["callback"] = {"outcome": "satisfied" | "problem" | "unreachable", "reached": bool,
-  "satisfied": bool | None, "problem": "none" | "follow_up" | "complaint", "notes": str,
-  "follow_up": <ticket number> | None, "task": <task id>}``. Callbacks after a *delivery* have no
+* **Survey** (001 §3.5, 000 §4.6.1): sent when a job is approved (event ``send_survey`` recording
+  ``SurveySent``); answered once from a signed link. The answer is the ticket field ``Ticket.survey``
+  (``SurveyAnswer``: four scores 1..5 and a comment) and the event ``answer_survey`` (``SurveyAnswered``).
+* **Callback** (003 §2, §5): event ``record_callback`` on the repaired ticket recording its ``Callback``
+  (outcome ``satisfied`` | ``problem`` | ``unreachable``, whether reached and satisfied, the problem
+  ``none`` | ``follow_up`` | ``complaint``, notes, the follow-up ticket and the task). Callbacks after a *delivery* have no
   ticket: they are kept only as callback records (``CALLBACKS#DONE#<yyyy-mm>``, see ``keys.py``),
   and a problem they raise opens a ticket that the report counts like any other.
 * **Maintenance reminders** (003 §4.1): schedules and visits are records of their own (``keys.py``);
@@ -25,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
@@ -235,9 +233,23 @@ class CallbackInput(BaseModel):
             return "problem"
         return "satisfied"
 
-    def record(self, *, task: str, follow_up: str | None) -> dict[str, Any]:
-        return {"outcome": self.outcome, "reached": self.reached, "satisfied": self.satisfied,
-                "problem": self.problem.value, "notes": self.notes or "", "follow_up": follow_up, "task": task}
+    def record(self, *, task: str, follow_up: str | None) -> Callback:
+        return Callback(outcome=self.outcome, reached=self.reached, satisfied=self.satisfied,
+                        problem=self.problem.value, notes=self.notes or "", follow_up=follow_up, task=task)
+
+
+class Callback(BaseModel):
+    """What a callback found: kept in the month's callbacks and recorded on the repaired ticket."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Literal["satisfied", "problem", "unreachable"]
+    reached: bool | None = None
+    satisfied: bool | None = None
+    problem: str | None = None
+    notes: str | None = None
+    follow_up: str | None = None  # the ticket opened for the problem found
+    task: str | None = None  # the callback task it closed
 
 
 # ---- scheduled maintenance ------------------------------------------------------------------------

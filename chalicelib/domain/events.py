@@ -29,6 +29,7 @@ from pydantic import (
     model_serializer,
 )
 
+from chalicelib.domain.aftercare import Callback as Callback  # the callback's record, recorded as is
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.billing import Account, BillingReason, Quote
 from chalicelib.domain.closure import Acceptance, ArrivalReport, Departure, Location, SignatureRefusal
@@ -276,18 +277,6 @@ class SurveySent(_Payload):
 class SurveyAnswered(_Payload):
     action: Literal[Action.ANSWER_SURVEY] = Action.ANSWER_SURVEY
     survey: SurveyAnswer
-
-
-class Callback(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    outcome: Literal["satisfied", "problem", "unreachable"]
-    reached: bool | None = None
-    satisfied: bool | None = None
-    problem: str | None = None
-    notes: str | None = None
-    follow_up: str | None = None  # the ticket opened for the problem found
-    task: str | None = None  # the callback task it closed
 
 
 class CallbackRecorded(_Payload):

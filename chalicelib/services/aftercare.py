@@ -45,7 +45,7 @@ from chalicelib.domain.aftercare import (
     survey_state,
 )
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
-from chalicelib.domain.events import Callback, CallbackRecorded, SurveyAnswered, SurveySent
+from chalicelib.domain.events import CallbackRecorded, SurveyAnswered, SurveySent
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
@@ -181,7 +181,7 @@ class AftercareService:
 
         try:
             moved = self._desk.move(
-                number, Action.SEND_SURVEY, actor="system", summary="satisfaction survey sent",
+                number, Action.SEND_SURVEY, actor="system",
                 changes={"survey_sent_at": now, "survey_until": until}, check=not_sent_yet, outbox=messages,
                 records=lambda t: SurveySent.model_validate({"survey_sent_at": t.survey_sent_at,
                                                              "survey_until": t.survey_until}))
@@ -220,8 +220,7 @@ class AftercareService:
 
         stored = SurveyAnswer(**answer.model_dump(), answered_at=now)
         return self._desk.move(
-            number, Action.ANSWER_SURVEY, actor="customer",
-            summary=f"satisfaction survey answered: overall {stored.overall}/5", changes={"survey": stored},
+            number, Action.ANSWER_SURVEY, actor="customer", changes={"survey": stored},
             check=still_open, records=lambda t: SurveyAnswered(survey=stored))
 
     def _surveyed_ticket(self, token: str) -> Ticket:
@@ -287,11 +286,9 @@ class AftercareService:
         if not self._store.close_callback(task, record, now):
             raise UnknownCallback(task_id)
         if task.ticket_number:
-            self._desk.move(
-                task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
-                summary=f"callback: {record['outcome']}" + (f", follow-up {follow_up}" if follow_up else ""),
-                details=CallbackRecorded(callback=Callback.model_validate(record)), public=False)
-        return CallbackResult(task, record["outcome"], follow_up, kind)
+            self._desk.move(task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
+                            details=CallbackRecorded(callback=record), public=False)
+        return CallbackResult(task, record.outcome, follow_up, kind)
 
     def _open_follow_up(self, task: CallbackTask, kind: Kind, notes: str, actor: str) -> str:
         source = self._tickets.get(task.ticket_number) if task.ticket_number else None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.aftercare import CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -22,7 +22,7 @@ class AftercareStore(Protocol):
     def callback(self, task_id: str) -> CallbackTask | None:
         """An open task."""
 
-    def close_callback(self, task: CallbackTask, record: dict[str, Any], at: datetime) -> bool:
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
         """Take the task off the open list and keep ``record`` in the month's callbacks; False if someone
         else closed it first (nothing is written then)."""
 

@@ -15,7 +15,7 @@ from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.memory import MemoryTickets
 from chalicelib.adapters.memory_aftercare import MemoryAftercare
-from chalicelib.domain.aftercare import CallbackReason, CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackReason, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action
 from chalicelib.settings import get_settings
@@ -265,8 +265,8 @@ def test_store_callbacks_are_handed_out_once_and_listed_by_day(store):
     from datetime import UTC, datetime
 
     at = datetime(2026, 12, 2, tzinfo=UTC)
-    assert store.close_callback(early, {"outcome": "satisfied"}, at)
-    assert not store.close_callback(early, {"outcome": "satisfied"}, at)
+    assert store.close_callback(early, Callback(outcome="satisfied"), at)
+    assert not store.close_callback(early, Callback(outcome="satisfied"), at)
     assert not store.add_callback(early)  # done tasks never come back
     assert [r["outcome"] for r in store.callbacks_of_month("2026-12")] == ["satisfied"]
 
