@@ -26,6 +26,12 @@ from chalicelib.web import (
     short_links,
     staff,
     staff_api,
+    staff_api_aftercare,
+    staff_api_archive,
+    staff_api_billing,
+    staff_api_complaints,
+    staff_api_reports,
+    staff_api_uploads,
     static,
     supervisor,
     survey,
@@ -43,6 +49,16 @@ app.register_blueprint(readiness.blueprint)
 app.register_blueprint(customer.blueprint)
 app.register_blueprint(api.blueprint, url_prefix="/api")
 app.register_blueprint(staff_api.blueprint, url_prefix="/api/v1")
+# The staff API's other resources: the same pages' services and roles, as JSON.
+for resource in (
+    staff_api_billing,
+    staff_api_complaints,
+    staff_api_aftercare,
+    staff_api_archive,
+    staff_api_reports,
+    staff_api_uploads,
+):
+    app.register_blueprint(resource.blueprint, url_prefix="/api/v1")
 app.register_blueprint(auth.blueprint)
 app.register_blueprint(staff.blueprint)
 app.register_blueprint(supervisor.blueprint)

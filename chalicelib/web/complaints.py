@@ -77,7 +77,10 @@ class AnalyseForm(BaseModel):
 class ProposeForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: Text
-    compensation: Annotated[Decimal | None, BeforeValidator(_blank), Field(ge=0, le=100_000_000, decimal_places=2)] = None
+    # The bounds apply to an amount, not to "none offered" (a blank field).
+    compensation: Annotated[
+        Annotated[Decimal, Field(ge=0, le=100_000_000, decimal_places=2)] | None, BeforeValidator(_blank)
+    ] = None
 
 
 class DecideForm(BaseModel):

@@ -66,7 +66,7 @@ from chalicelib.web.supervisor_forms import (
     DispatchForm,
     PauseForm,
 )
-from chalicelib.web.technician import CheckInForm, DepartureForm, RefusalForm
+from chalicelib.web.technician import CheckInForm, ClosureForm, DepartureForm, OvertimeForm, ProgressForm, RefusalForm
 
 blueprint = Blueprint(__name__)
 PREFIX = "/api/v1"
@@ -182,12 +182,16 @@ MOVES: dict[str, tuple[type[BaseModel] | None, Callable[[Any, str, str, str], No
     "cancel": (CancelForm, _cancel, MANAGERS),
     "approve": (None, _approve, APPROVERS),
     "reject-closure": (RejectForm, _reject_closure, APPROVERS),
-    # The technician's own steps on site (the job page's forms without uploads).
+    # The technician's own steps on site, as on his job page; files are uploaded first
+    # (chalicelib/web/staff_api_uploads.py) and named here by their keys.
     "set-out": (None, _technician_step(technician._STEPS["set-out"]), TECHNICIAN),
     "check-in": (CheckInForm, _technician_step(technician._STEPS["check-in"]), TECHNICIAN),
     "arrival": (ArrivalReport, _technician_step(technician._STEPS["arrival"]), TECHNICIAN),
+    "progress": (ProgressForm, _technician_step(technician._STEPS["progress"]), TECHNICIAN),
+    "overtime": (OvertimeForm, _technician_step(technician._STEPS["overtime"]), TECHNICIAN),
     "start-repair": (None, _technician_step(technician._STEPS["start-repair"]), TECHNICIAN),
     "resolve": (None, _technician_step(technician._STEPS["resolve"]), TECHNICIAN),
+    "acceptance": (ClosureForm, _technician_step(technician._STEPS["acceptance"]), TECHNICIAN),
     "refusal": (RefusalForm, _technician_step(technician._STEPS["refusal"]), TECHNICIAN),
     "departure": (DepartureForm, _technician_step(technician._STEPS["departure"]), TECHNICIAN),
 }
