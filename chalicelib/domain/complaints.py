@@ -53,6 +53,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.lifecycle import Lifecycle
+
 COMPLAINT_PLAN_NAME = "complaint"
 # An operator plan (plain data, like those of ``ops.config``); ``ComplaintService`` stores it when the
 # table has none, and operators may change it like any plan.
@@ -114,6 +116,43 @@ class ComplaintRuleBroken(Exception):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
+
+
+class ResolutionMove(StrEnum):
+    PROPOSE = "propose"  # a new proposal replaces the one before, until one is agreed
+    ENDORSE = "endorse"  # an approval that is not the last one needed
+    APPROVE = "approve"  # the last approval needed (or a proposal that needs none)
+    REJECT = "reject"
+    AGREE = "agree"  # the customer accepts it
+
+
+_REFUSED_RESOLUTION = {ResolutionMove.PROPOSE: "already_agreed", ResolutionMove.AGREE: "not_approved"}
+
+# The resolution's life: (state before, move, state after); ``None``: nothing proposed yet.
+RESOLUTION_MOVES: Lifecycle[ResolutionState, ResolutionMove] = Lifecycle(
+    [
+        *((before, ResolutionMove.PROPOSE, ResolutionState.PROPOSED)
+          for before in (None, ResolutionState.PROPOSED, ResolutionState.APPROVED, ResolutionState.REJECTED)),
+        (ResolutionState.PROPOSED, ResolutionMove.ENDORSE, ResolutionState.PROPOSED),
+        (ResolutionState.PROPOSED, ResolutionMove.APPROVE, ResolutionState.APPROVED),
+        (ResolutionState.PROPOSED, ResolutionMove.REJECT, ResolutionState.REJECTED),
+        (ResolutionState.APPROVED, ResolutionMove.AGREE, ResolutionState.AGREED),
+    ],
+    refuse=lambda state, move: ComplaintRuleBroken(_REFUSED_RESOLUTION.get(move, "nothing_to_approve")),
+)
+
+# A corrective action's life, one step forward at a time (the move names the status it leads to); only
+# quality verifies, and may send an implemented action back to work (``QUALITY_STEPS``).
+CAPA_MOVES: Lifecycle[CapaStatus, CapaStatus] = Lifecycle(
+    [
+        (CapaStatus.OPEN, CapaStatus.IN_PROGRESS, CapaStatus.IN_PROGRESS),
+        (CapaStatus.IN_PROGRESS, CapaStatus.IMPLEMENTED, CapaStatus.IMPLEMENTED),
+        (CapaStatus.IMPLEMENTED, CapaStatus.VERIFIED, CapaStatus.VERIFIED),
+        (CapaStatus.IMPLEMENTED, CapaStatus.IN_PROGRESS, CapaStatus.IN_PROGRESS),  # back to work
+    ],
+    refuse=lambda state, move: ComplaintRuleBroken("capa_step"),
+)
+QUALITY_STEPS = frozenset({(CapaStatus.IMPLEMENTED, CapaStatus.VERIFIED), (CapaStatus.IMPLEMENTED, CapaStatus.IN_PROGRESS)})
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -229,40 +268,37 @@ class Complaint(BaseModel):
         return self.model_copy(update={"cause": cause, "department": department, "analysis": analysis})
 
     def proposed(self, text: str, compensation: Decimal | None, *, by: str, at: datetime) -> Complaint:
-        if self.resolution is not None and self.resolution.state == ResolutionState.AGREED:
-            raise ComplaintRuleBroken("already_agreed")
+        state = RESOLUTION_MOVES.next(self.resolution.state if self.resolution else None, ResolutionMove.PROPOSE)
         if self.cause is None:
             raise ComplaintRuleBroken("analyse_first")
         draft = self.model_copy(update={"resolution": Resolution(
-            text=text, compensation=compensation or None, proposed_by=by, proposed_at=at)})
+            text=text, compensation=compensation or None, proposed_by=by, proposed_at=at, state=state)})
         if not draft.approvals_needed():
-            return draft.model_copy(update={"resolution": draft.resolution.model_copy(  # type: ignore[union-attr]
-                update={"state": ResolutionState.APPROVED})})
+            return draft._resolution_moved(ResolutionMove.APPROVE)
         return draft
 
     def decided(self, step: Approver, approved: bool, *, by: str, at: datetime, note: str = "") -> Complaint:
         """The next approver approves or rejects; approvals come in order (supervisor, then GM)."""
-        expected = self.next_approval()
-        if expected is None:
-            raise ComplaintRuleBroken("nothing_to_approve")
-        if step != expected:
+        needed = self.approvals_needed()
+        move = ResolutionMove.REJECT if not approved else (
+            ResolutionMove.APPROVE if needed and step == needed[-1] else ResolutionMove.ENDORSE)
+        RESOLUTION_MOVES.next(self.resolution.state if self.resolution else None, move)
+        if step != self.next_approval():
             raise ComplaintRuleBroken("not_your_turn")
         resolution = self.resolution
         assert resolution is not None
         approvals = (*resolution.approvals, Approval(step=step, by=by, at=at, approved=approved, note=note))
-        state = ResolutionState.PROPOSED
-        if not approved:
-            state = ResolutionState.REJECTED
-        elif step == self.approvals_needed()[-1]:
-            state = ResolutionState.APPROVED
-        return self.model_copy(update={"resolution": resolution.model_copy(
-            update={"approvals": approvals, "state": state})})
+        return self.model_copy(update={"resolution": resolution.model_copy(update={"approvals": approvals})}
+                               )._resolution_moved(move)
 
     def agreed(self, at: datetime) -> Complaint:
-        if self.resolution is None or self.resolution.state != ResolutionState.APPROVED:
-            raise ComplaintRuleBroken("not_approved")
-        return self.model_copy(update={"resolution": self.resolution.model_copy(
-            update={"state": ResolutionState.AGREED, "agreed_at": at})})
+        return self._resolution_moved(ResolutionMove.AGREE, agreed_at=at)
+
+    def _resolution_moved(self, move: ResolutionMove, **changes: object) -> Complaint:
+        resolution = self.resolution
+        state = RESOLUTION_MOVES.next(resolution.state if resolution else None, move)
+        assert resolution is not None  # no move but a proposal starts from nothing
+        return self.model_copy(update={"resolution": resolution.model_copy(update={"state": state, **changes})})
 
     def with_capa(self, kind: CapaKind, description: str, owner: str, due: date, *, by: str,
                   at: datetime) -> tuple[Complaint, CapaAction]:
@@ -279,11 +315,8 @@ class Complaint(BaseModel):
         found = next((a for a in self.capa if a.id == action_id), None)
         if found is None:
             raise ComplaintRuleBroken("no_such_action")
-        now_i, new_i = CAPA_ORDER.index(found.status), CAPA_ORDER.index(status)
-        back_to_work = found.status == CapaStatus.IMPLEMENTED and status == CapaStatus.IN_PROGRESS
-        if new_i != now_i + 1 and not back_to_work:
-            raise ComplaintRuleBroken("capa_step")
-        if (status == CapaStatus.VERIFIED or back_to_work) and not verifier:
+        CAPA_MOVES.next(found.status, status)
+        if (found.status, status) in QUALITY_STEPS and not verifier:
             raise ComplaintRuleBroken("quality_verifies")
         moved = found.model_copy(update={"status": status, "updated_at": at, "updated_by": by, "note": note})
         return self.model_copy(update={"capa": tuple(moved if a.id == action_id else a for a in self.capa)}), moved

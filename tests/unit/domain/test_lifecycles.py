@@ -7,6 +7,13 @@ import pytest
 
 from chalicelib.domain.aftercare import SURVEY_MOVES, SurveyClosed, SurveyNotSent, SurveyState
 from chalicelib.domain.billing import QUOTE_MOVES, IllegalQuoteMove, QuoteState
+from chalicelib.domain.complaints import (
+    CAPA_MOVES,
+    RESOLUTION_MOVES,
+    CapaStatus,
+    ComplaintRuleBroken,
+    ResolutionState,
+)
 from chalicelib.domain.lifecycle import Lifecycle
 from chalicelib.domain.loaners import LOANER_MOVES, IllegalLoanerMove, LoanerState
 from chalicelib.domain.parts import PARTS_MOVES, IllegalPartsMove, PartsState
@@ -16,6 +23,8 @@ LIFECYCLES = [
     pytest.param(QUOTE_MOVES, None, QuoteState, IllegalQuoteMove, id="quote"),
     pytest.param(PARTS_MOVES, PartsState.REQUESTED, PartsState, IllegalPartsMove, id="parts requisition"),
     pytest.param(LOANER_MOVES, LoanerState.OUT, LoanerState, IllegalLoanerMove, id="loaner"),
+    pytest.param(RESOLUTION_MOVES, None, ResolutionState, ComplaintRuleBroken, id="complaint's resolution"),
+    pytest.param(CAPA_MOVES, CapaStatus.OPEN, CapaStatus, ComplaintRuleBroken, id="corrective action"),
     pytest.param(SURVEY_MOVES, None, SurveyState, (SurveyClosed, SurveyNotSent), id="survey"),
 ]
 
