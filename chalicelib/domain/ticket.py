@@ -164,8 +164,9 @@ def _rules(actions: Iterable[Action], from_: Iterable[Status], to: Status | Targ
     return [_rule(action, from_, to) for action in actions]
 
 
-# The whole lifecycle, one row per move and the statuses it starts from. A move not listed is illegal.
-LIFECYCLE: tuple[Rule, ...] = (
+# The service job itself, one row per move and the statuses it starts from: from the report to the
+# closed (or cancelled) job.
+SERVICE_JOB: tuple[Rule, ...] = (
     # The desk: classify (again after dispatch: the date agreed, a priority change; the deadlines follow
     # from the new facts), contact, dispatch, pause and resume the clock, cancel.
     _rule(Action.CLASSIFY, (Status.NEW, Status.TRIAGED), Status.TRIAGED),
@@ -189,22 +190,35 @@ LIFECYCLE: tuple[Rule, ...] = (
     _rule(Action.UPLOAD_ACCEPTANCE, (Status.ON_SITE,), Status.AWAITING_APPROVAL),
     _rule(Action.APPROVE, (Status.AWAITING_APPROVAL,), Status.CLOSED),
     _rule(Action.REJECT_CLOSURE, (Status.AWAITING_APPROVAL,), Status.ON_SITE),
-    # Paid jobs, parts and loaners (000 §4.3.1, 002 §6.1) keep the job where it is; after closure the
-    # money is still invoiced and collected, and a loaner comes back.
-    *_rules((Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE,
-             Action.DECLINE_QUOTE, Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME,
-             Action.SHIP_PARTS, Action.RECEIVE_PARTS, Action.ISSUE_LOANER), OPEN_STATUSES),
-    *_rules((Action.INVOICE, Action.RECORD_PAYMENT, Action.RETURN_LOANER), {*OPEN_STATUSES, Status.CLOSED}),
-    # After-care on the closed job (chalicelib/domain/aftercare.py).
-    *_rules((Action.SEND_SURVEY, Action.ANSWER_SURVEY, Action.RECORD_CALLBACK), (Status.CLOSED,)),
-    # A complaint (chalicelib/domain/complaints.py checks the flow's own order): committing the reply time
-    # triages a new one, closing ends it, every other step keeps it where it is.
+    # A complaint is a job too: committing the reply time triages a new one, closing it ends the job.
     _rule(Action.COMMIT_REPLY, (Status.NEW,), Status.TRIAGED),
     _rule(Action.COMMIT_REPLY, OPEN_STATUSES - {Status.NEW}),
-    *_rules((Action.RECORD_COMPLAINT, Action.ANALYSE_COMPLAINT, Action.PROPOSE_RESOLUTION,
-             Action.APPROVE_RESOLUTION, Action.REJECT_RESOLUTION, Action.AGREE_RESOLUTION, Action.PLAN_CAPA,
-             Action.UPDATE_CAPA), OPEN_STATUSES),
     _rule(Action.CLOSE_COMPLAINT, OPEN_STATUSES, Status.CLOSED),
+)
+
+# The small aggregates the ticket carries, each with its own lifecycle table that orders its steps
+# (``billing.QUOTE_MOVES``, ``parts.PARTS_MOVES``, ``loaners.LOANER_MOVES``, ``aftercare.SURVEY_MOVES``,
+# ``complaints.RESOLUTION_MOVES`` and ``CAPA_MOVES``): which of the job's statuses their steps may happen
+# in. None of them moves the job.
+ALONGSIDE_THE_JOB: tuple[tuple[frozenset[Action], frozenset[Status]], ...] = (
+    # Paid jobs, parts and loaners (000 §4.3.1, 002 §6.1) while the job is open; after closure the money
+    # is still invoiced and collected, and a loaner comes back.
+    (frozenset({Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE,
+                Action.DECLINE_QUOTE, Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME,
+                Action.SHIP_PARTS, Action.RECEIVE_PARTS, Action.ISSUE_LOANER}), OPEN_STATUSES),
+    (frozenset({Action.INVOICE, Action.RECORD_PAYMENT, Action.RETURN_LOANER}), OPEN_STATUSES | {Status.CLOSED}),
+    # After-care on the closed job (chalicelib/domain/aftercare.py).
+    (frozenset({Action.SEND_SURVEY, Action.ANSWER_SURVEY, Action.RECORD_CALLBACK}), frozenset({Status.CLOSED})),
+    # The complaint's own steps (chalicelib/domain/complaints.py) while it is open.
+    (frozenset({Action.RECORD_COMPLAINT, Action.ANALYSE_COMPLAINT, Action.PROPOSE_RESOLUTION,
+                Action.APPROVE_RESOLUTION, Action.REJECT_RESOLUTION, Action.AGREE_RESOLUTION, Action.PLAN_CAPA,
+                Action.UPDATE_CAPA}), OPEN_STATUSES),
+)
+
+# The whole lifecycle: a move not listed is illegal.
+LIFECYCLE: tuple[Rule, ...] = (
+    *SERVICE_JOB,
+    *(rule for actions, statuses in ALONGSIDE_THE_JOB for rule in _rules(sorted(actions), statuses)),
 )
 
 
