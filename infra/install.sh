@@ -6,8 +6,8 @@
 #   - the CDK CLI, version pinned by infra/package-lock.json, into infra/node_modules (npm ci);
 #   - the Lambda dependencies into Chalice's package cache (.chalice/deployments), so that
 #     `cdk synth` needs no network afterwards (until requirements.txt changes);
-#   - the PDF font layer into infra/.pdf-font-layer: Debian's fonts-wqy-microhei (make install) and
-#     fontTools (requirements-pdf-font.txt, its pure-Python wheel, for any Lambda architecture).
+#   - the PDF font layer into infra/.pdf-font-layer: Debian's fonts-wqy-microhei (make install),
+#     fontTools and pypdfium2 (requirements-pdf-font.txt), as wheels for Lambda's x86_64 and this Python.
 # Needs python3.11+ with the project's .venv already made (make install), node and npm.
 set -euo pipefail
 
@@ -70,7 +70,9 @@ fi
 
 FONT_FILE=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 FONT_LAYER="$INFRA_DIR/.pdf-font-layer"
-if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" || [ ! -d "$FONT_LAYER/python" ]; then
+# This script is among the stamp's inputs: how the layer is built is part of what it holds.
+if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" "${BASH_SOURCE[0]}" \
+        || [ ! -d "$FONT_LAYER/python" ]; then
     if [ ! -f "$FONT_FILE" ]; then
         echo "infra/install.sh: $FONT_FILE not found (Debian: apt-get install fonts-wqy-microhei)" >&2
         exit 1
@@ -81,9 +83,13 @@ if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_F
     # Lambda unpacks a layer under /opt: the font at /opt/fonts, fontTools on the path from /opt/python.
     cp "$FONT_FILE" "$FONT_LAYER/fonts/"
     cp /usr/share/doc/fonts-wqy-microhei/copyright "$FONT_LAYER/fonts/wqy-microhei.copyright"
+    # Wheels for the Python the functions run (Chalice picks the runtime by it) on x86_64, Lambda's
+    # default: pypdfium2's PDFium is built for it; fontTools' pure-Python wheel (its compiled one is 12 MB
+    # more, for speed-ups the subsetter does not use).
+    version="$("$VENV_PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
     "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
-        --only-binary=:all: --platform any --implementation py --target "$FONT_LAYER/python" \
-        -r "$PROJECT_DIR/requirements-pdf-font.txt"
+        --only-binary=:all: --platform manylinux2014_x86_64 --platform any --implementation py \
+        --python-version "$version" --target "$FONT_LAYER/python" -r "$PROJECT_DIR/requirements-pdf-font.txt"
     rm -rf "$FONT_LAYER/python/bin"
-    mark_done pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE"
+    mark_done pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" "${BASH_SOURCE[0]}"
 fi

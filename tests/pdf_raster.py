@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import struct
 import sys
-import zlib
 from pathlib import Path
 
 import pypdfium2 as pdfium
+
+from chalicelib.services.form_preview import png
 
 
 class RenderedPage:
@@ -39,12 +39,7 @@ class RenderedPage:
         return sum(value < 128 for value in pixels) / max(1, len(pixels))
 
     def png(self) -> bytes:
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 0, 0, 0, 0)  # 8-bit grey
-        data = zlib.compress(b"".join(b"\x00" + row for row in self.rows))
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+        return png(self.width, self.height, self.rows, colour=False)
 
 
 def _font_names(document: pdfium.PdfDocument) -> list[str]:

@@ -382,6 +382,10 @@ class MemoryFiles:
     def put(self, key: str, body: bytes, content_type: str) -> None:
         self.objects[key] = body
 
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        data = self.objects.get(key)
+        return data if data is not None and len(data) <= max_bytes else None
+
     def presigned_download(self, key: str, expires_in: int = 300) -> str:
         return f"memory://{key}"
 

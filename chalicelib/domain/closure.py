@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_FORM_BYTES = 10 * 1024 * 1024
 FORM_TYPES = frozenset({"image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"})
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # what every browser shows in a page
 MAX_PROGRESS_PHOTOS = 5
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -90,6 +91,19 @@ class Acceptance(BaseModel):
     work: WorkReport
     filed_at: datetime
     filed_by: str
+    # A picture of a PDF form's first page, stored beside it when one could be drawn.
+    preview_key: str | None = None
+
+    def shown_inline(self) -> str | None:
+        """The stored picture a page shows in place of the form: the picture of its first page, a photo
+        of the paper form, or (for a form signed on the phone before pictures were made) the signature."""
+        if self.preview_key:
+            return self.preview_key
+        if self.form_type in INLINE_TYPES:
+            return self.form_key
+        if self.source == FormSource.DRAWN:
+            return f"{self.form_key.rsplit('/', 1)[0]}/signature.png"
+        return None
 
 
 class SignatureRefusal(BaseModel):

@@ -68,12 +68,12 @@ from chalicelib.services.acceptance_pdf import (
     render_acceptance_pdf,
 )
 from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.form_preview import first_page_png
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
 
 FORM_URL_SECONDS = 300  # staff see a filed form by a link that expires in five minutes
-PREVIEW_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # what every browser shows in a page
 logger = Logger(child=True)
 
 
@@ -305,7 +305,19 @@ class FieldWorkService:
         stored = self._files.inspect(form_key)
         form_type = (stored and sniff_type(stored.head)) or "application/octet-stream"
         self._files.mark_attached([form_key])
-        return self._file(number, user, work, form_key, form_type, FormSource.UPLOADED, None)
+        preview_key = None
+        if form_type == "application/pdf":
+            preview_key = self._store_preview(form_key, self._files.read(form_key, self._config.max_form_bytes))
+        return self._file(number, user, work, form_key, form_type, FormSource.UPLOADED, None, preview_key=preview_key)
+
+    def _store_preview(self, form_key: str, pdf: bytes | None) -> str | None:
+        """Stores a picture of the PDF form's first page beside it; its key, or None if none was drawn."""
+        preview = first_page_png(pdf) if pdf else None
+        if preview is None:
+            return None
+        key = f"{form_key.rsplit('/', 1)[0]}/preview.png"
+        self._files.put(key, preview, "image/png")
+        return key
 
     def file_drawn_signature(
         self, number: str, user: StaffUser, work: WorkReport, signature_data_url: str, signer: str,
@@ -321,7 +333,8 @@ class FieldWorkService:
         self._files.put(f"{folder}/signature.png", signature.png, "image/png")
         self._files.put(f"{folder}/acceptance.pdf", pdf, "application/pdf")
         return self._file(number, user, work, f"{folder}/acceptance.pdf", "application/pdf", FormSource.DRAWN,
-                          signer, opinion, satisfaction)
+                          signer, opinion, satisfaction,
+                          preview_key=self._store_preview(f"{folder}/acceptance.pdf", pdf))
 
     def refuse_signature(self, number: str, user: StaffUser, reason: str) -> Ticket:
         """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
@@ -332,7 +345,7 @@ class FieldWorkService:
 
     def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
               source: FormSource, signer: str | None, opinion: str = "",
-              satisfaction: Satisfaction | None = None) -> Ticket:
+              satisfaction: Satisfaction | None = None, preview_key: str | None = None) -> Ticket:
         view = self.job(number, user)
         # Filing the form says the fault is fixed: record that first if the technician did not, so the
         # "resolved" deadline is met and the 5-day filing rule (002 §4.2(5)) has its start.
@@ -340,7 +353,7 @@ class FieldWorkService:
             self.resolve(number, user)
         acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
                                 opinion=opinion, satisfaction=satisfaction, work=work, filed_at=self._clock.now(),
-                                filed_by=user.username)
+                                filed_by=user.username, preview_key=preview_key)
         return self._move(number, user, Action.UPLOAD_ACCEPTANCE, "signed acceptance form filed",
                           changes={"acceptance": acceptance, "refusal": None})
 
@@ -369,18 +382,10 @@ class FieldWorkService:
         return self.form_url(ticket)
 
     def preview_url(self, ticket: Ticket) -> str | None:
-        """What a browser can show inline: a photo of the signed form, or the signature drawn on the phone
-        (stored beside the PDF made from it). A PDF or a HEIC photo is opened from its link instead."""
-        acceptance = ticket.acceptance
-        if acceptance is None:
-            return None
-        if acceptance.source == FormSource.DRAWN:
-            key = f"{acceptance.form_key.rsplit('/', 1)[0]}/signature.png"
-        elif acceptance.form_type in PREVIEW_TYPES:
-            key = acceptance.form_key
-        else:
-            return None
-        return self._files.presigned_download(key, FORM_URL_SECONDS)
+        """What a browser shows inline: a picture of the form (``Acceptance.shown_inline``). A PDF or a HEIC
+        photo without one is opened from its link instead."""
+        key = ticket.acceptance.shown_inline() if ticket.acceptance else None
+        return self._files.presigned_download(key, FORM_URL_SECONDS) if key else None
 
     def approve(self, number: str, *, actor: str) -> Ticket:
         """Closes the job. Its after-care (callback task, survey) is an outbox item of the same save, so it

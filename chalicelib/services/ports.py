@@ -257,6 +257,9 @@ class FileStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None:
         """Store a file the app made itself (e.g. an acceptance form rendered from a drawn signature)."""
 
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        """The whole stored file, or None if it is missing or larger than ``max_bytes``."""
+
     def mark_attached(self, keys: Sequence[str]) -> None:
         """These uploads now belong to a ticket: storage must keep them. An upload never marked expires
         after a few days (the bucket's lifecycle rules)."""

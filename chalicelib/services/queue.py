@@ -73,6 +73,8 @@ class TicketFile:
     photos: list[tuple[str, str]]  # (file name, short-lived link)
     # The photos technicians attached to their progress reports, oldest first.
     progress_photos: list[ProgressPhoto] = field(default_factory=list)
+    # A short-lived link to the filed acceptance form's picture (``Acceptance.shown_inline``), if any.
+    form_preview: str | None = None
 
 
 class UnknownTechnician(ValueError):
@@ -128,8 +130,10 @@ class QueueService:
             for key in ticket.photo_keys
         ]
         state = sla_state(schedule, now) if schedule else SlaState.NO_DEADLINE
+        shown = ticket.acceptance.shown_inline() if ticket.acceptance else None
         return TicketFile(ticket=ticket, timeline=timeline, schedule=schedule, state=state, photos=photos,
-                          progress_photos=self._progress_photos(timeline))
+                          progress_photos=self._progress_photos(timeline),
+                          form_preview=self._files.presigned_download(shown, PHOTO_LINK_SECONDS) if shown else None)
 
     def _progress_photos(self, timeline: list[TicketEvent]) -> list[ProgressPhoto]:
         return [

@@ -198,6 +198,7 @@ def _ticket_page(
         problem=problem,
         done=t(lang, f"sup.done.{done}") if done in DONE_NOTICES else None,
         may_manage=manage and ticket.is_open,
+        may_open_form=manage,  # the form's link is the approvals' (web/approvals.APPROVERS)
         may_contact=user.has_any(set(DESK)) and ticket.is_open,
         action_forms=action_forms(ticket.status, may_manage=manage and ticket.is_open,
                                   may_contact=user.has_any(set(DESK)) and ticket.is_open, failed=failed),

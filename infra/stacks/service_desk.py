@@ -109,8 +109,9 @@ FILES_RESPONSE_OVERRIDES = ("response-content-type", "response-content-dispositi
 # Where an operator puts the PEM public key before the first deploy (docs/deploy.md): not secret, but
 # made outside the repository with its private key.
 FILES_PUBLIC_KEY_PARAMETER = "/service-desk/{stage}/files-signing-public-key"
-# The Chinese font the PDFs embed and fontTools, which cuts it (chalicelib/services/pdf_font.py): too big
-# for the deployment package, so a layer. infra/install.sh builds it from Debian's fonts-wqy-microhei.
+# The Chinese font the PDFs embed, fontTools, which cuts it (chalicelib/services/pdf_font.py), and
+# pypdfium2, which draws a filed form's first page (services/form_preview.py): too big for the deployment
+# package, so a layer. infra/install.sh builds it from Debian's fonts-wqy-microhei and PyPI's wheels.
 PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
@@ -147,7 +148,7 @@ class FunctionAccess:
     starts_reports: bool = False
     # Fed by the report-parts queue: its event source mapping receives and deletes with this role.
     builds_report_parts: bool = False
-    # Draws PDFs (the acceptance form, nameplate label sheets): gets the PDF font layer.
+    # Draws PDFs (the acceptance form, nameplate label sheets) and pictures of them: gets the PDF font layer.
     draws_pdfs: bool = False
 
 
@@ -409,7 +410,8 @@ class ServiceDeskStack(Stack):
             self,
             "PdfFontLayer",
             code=lambda_.Code.from_asset(str(PDF_FONT_LAYER_DIR)),
-            description="WenQuanYi Micro Hei (Apache-2.0) and fontTools: the font the PDFs embed a subset of",
+            compatible_architectures=[lambda_.Architecture.X86_64],  # pypdfium2's PDFium is built for it
+            description="WenQuanYi Micro Hei (Apache-2.0), fontTools and pypdfium2: the PDFs' font, previews",
         )
 
     def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:

@@ -99,4 +99,4 @@ def test_the_function_that_draws_pdfs_and_only_it_gets_the_font_layer(template, 
     # Lambda unpacks it under /opt, where chalicelib/services/pdf_font.py looks for the font.
     contents = synthesized.out_dir / layer["Metadata"]["aws:asset:path"]
     assert (contents / "fonts" / "wqy-microhei.ttc").is_file()
-    assert (contents / "python" / "fontTools" / "subset").is_dir()
+    assert (contents / "python" / "fontTools" / "subset").is_dir() and (contents / "python" / "pypdfium2").is_dir()

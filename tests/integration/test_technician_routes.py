@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from urllib.parse import quote, urlencode
 
 import boto3
@@ -15,6 +16,7 @@ from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Priority, Status
+from chalicelib.services.label_sheet import Label, label_sheet_pdf
 from chalicelib.settings import get_settings
 from tests.fakes import valid_report
 from tests.pdf_page import Page
@@ -22,7 +24,7 @@ from tests.pngs import data_url, signature_png
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
-PDF = b"%PDF-1.7\n" + b"0" * 300
+PDF = label_sheet_pdf([Label("https://desk.example.com/q/1", ("KYN28-12",))])  # any real one-page PDF
 WORK = {"work_done": "更换断路器，试运行正常", "parts_used": "断路器 ×1", "hours": "3.5", "travel_hours": "2",
         "materials": "1200", "labour": "300", "travel": "150", "transport": "50"}
 
@@ -151,7 +153,9 @@ def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client,
     page = html(get(client, "/staff/approvals?lang=en", supervisor))
     assert job.number in page and "total 1700" in page
     assert f'<a class="ticket-link" href="/staff/tickets/{job.number}">' in page
-    assert f'id="preview-{job.number}"' not in page, "a PDF is opened, not shown in the page"
+    # A picture of its first page shows it in the page; the link opens the PDF itself.
+    preview = re.search(rf'<img src="([^"]+)" id="preview-{job.number}" alt="Page 1 of the acceptance form">', page)
+    assert preview and quote(key.rsplit("/", 1)[0] + "/preview.png", safe="/") in preview.group(1).replace("&amp;", "&")
     link = re.search(r'class="form-link" href="([^"]+)"', page).group(1)
     assert link == f"/staff/approvals/{job.number}/form"
     opened = get(client, link, supervisor)  # a presigned link made at the tap: never a stale one
@@ -189,14 +193,27 @@ def test_an_unknown_satisfaction_answer_is_refused_in_the_pages_language(client,
     assert ticket(job.number).status == Status.ON_SITE
 
 
-def test_the_supervisor_sees_the_drawn_signature_on_the_approvals_page(client, job, wang, staff_token):
+def test_the_supervisor_sees_the_form_signed_on_the_screen_in_the_approvals_and_on_the_ticket(client, job, wang,
+                                                                                              staff_token):
     check_in(client, job, wang)
     data = dict(WORK, signature=data_url(signature_png(600, 240)), signer="王工")
     assert post(client, f"/staff/jobs/{job.number}/acceptance", data, wang).status_code == 303
-    page = html(get(client, "/staff/approvals", staff_token("supervisor")))
-    preview = re.search(rf'<img src="([^"]+)" id="preview-{job.number}" alt="客户在手机上的签字">', page)
+    supervisor = staff_token("supervisor")
     folder = ticket(job.number).acceptance.form_key.rsplit("/", 1)[0]
-    assert preview and quote(f"{folder}/signature.png", safe="/") in preview.group(1).replace("&amp;", "&")
+    picture = quote(f"{folder}/preview.png", safe="/")  # the form's first page, drawn when it was filed
+
+    approvals = html(get(client, "/staff/approvals", supervisor))
+    preview = re.search(rf'<img src="([^"]+)" id="preview-{job.number}" alt="验收单第 1 页">', approvals)
+    assert preview and picture in preview.group(1).replace("&amp;", "&")
+    page = html(get(client, f"/staff/tickets/{job.number}", supervisor))
+    shown = re.search(r'<img src="([^"]+)" id="acceptance-preview" alt="验收单第 1 页">', page)
+    assert shown and picture in shown.group(1).replace("&amp;", "&")
+    assert f'id="acceptance-link" href="/staff/approvals/{job.number}/form"' in page
+
+    stored = boto3.client("s3").get_object(Bucket=get_settings().bucket_name, Key=f"{folder}/preview.png")
+    png = stored["Body"].read()
+    assert stored["ContentType"] == "image/png" and png.startswith(b"\x89PNG")
+    assert struct.unpack(">II", png[16:24])[0] == 900  # wide enough to read on a desk, zoomable on a phone
 
 
 def test_the_refusal_path_keeps_the_job_open_and_the_supervisor_reads_the_reason(client, job, wang, staff_token):

@@ -23,6 +23,7 @@ from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, IllegalTransition, Priority, Status
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.services.field_work import FormRejected, NotYourJob, ProgressPhotosRejected
+from chalicelib.services.label_sheet import Label, label_sheet_pdf
 from tests.fakes import JPEG, PNG, fake_world, valid_report
 from tests.pdf_page import Page
 from tests.pngs import data_url, signature_png
@@ -281,6 +282,29 @@ def test_the_supervisor_sees_filed_forms_by_a_short_lived_link_and_approval_comp
     assert closed.status == Status.CLOSED
     assert world.services.field_work.awaiting_approval() == []
     assert number not in world.tickets.wake  # nothing more is owed
+
+
+def test_each_filed_form_is_shown_by_a_picture_of_it_where_one_can_be_made(world):
+    """A drawn form and an uploaded PDF get a picture of their first page; a photo is its own picture; a
+    PDF no reader can open is offered by its link alone."""
+    drawn = world.services.field_work.file_drawn_signature(
+        on_site(world), WANG, WORK, data_url(signature_png(600, 240)), "王工").acceptance
+    scanned = label_sheet_pdf([Label("https://desk.example.com/q/1", ("KYN28-12", "签字 盖章"))])
+    uploaded_pdf = world.services.field_work.file_uploaded_form(
+        (number := on_site(world)), WANG, WORK, form_key(world, number, data=scanned)).acceptance
+    photo = world.services.field_work.file_uploaded_form(
+        (number := on_site(world)), WANG, WORK, form_key(world, number, "form.jpg", JPEG)).acceptance
+    broken = world.services.field_work.file_uploaded_form(
+        (number := on_site(world)), WANG, WORK, form_key(world, number)).acceptance
+
+    for pdf_form in (drawn, uploaded_pdf):
+        assert pdf_form.preview_key == pdf_form.form_key.rsplit("/", 1)[0] + "/preview.png"
+        picture = world.files.objects[pdf_form.preview_key]
+        assert picture.startswith(b"\x89PNG") and pdf_form.shown_inline() == pdf_form.preview_key
+    assert photo.preview_key is None and photo.shown_inline() == photo.form_key
+    assert broken.preview_key is None and broken.shown_inline() is None
+    previews = {item.ticket.acceptance.form_key: item.preview_url for item in world.services.field_work.awaiting_approval()}
+    assert previews[broken.form_key] is None and previews[drawn.form_key] == f"memory://{drawn.preview_key}"
 
 
 def test_a_rejected_closure_goes_back_on_site_with_the_reason(world):
