@@ -72,6 +72,7 @@ class Size:
     cpu_ms_per_post: dict[str, float]
     snapshot_mb: float
     start_seconds: float
+    load_average: float  # the machine's, over the last minute, as the posts ended
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -83,6 +84,7 @@ class Result:
     sizes: list[Size] = field(default_factory=list)
     restart_kill9_seconds: float = 0.0
     restart_clean_seconds: float = 0.0
+    restart_load_average: float = 0.0
     sent_messages: int = 0
 
     def problems(self) -> list[str]:
@@ -118,7 +120,8 @@ def fill(start: int, stop: int) -> None:
 
 
 def store_rss_mb(stack: LocalStack) -> float:
-    for pid in processes_in_group(stack.pgid):
+    # The stand-in's server is the first process with its command line; later ones write snapshots.
+    for pid in sorted(processes_in_group(stack.pgid)):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
             if b"local.aws_store" not in command:
@@ -221,9 +224,19 @@ def run(tickets: int, sizes: list[int], posts: int, work: Path) -> Iterator[Size
                 before = cpu_seconds(local)
                 latencies = post_forms(local, 2_000_000, posts)
                 cpu = {name: 1000 * (used - before[name]) / posts for name, used in cpu_seconds(local).items()}
-                measured = Size(size, fill_seconds, latencies, store_rss_mb(local), cpu, snapshot_mb, start_seconds)
+                measured = Size(
+                    size,
+                    fill_seconds,
+                    latencies,
+                    store_rss_mb(local),
+                    cpu,
+                    snapshot_mb,
+                    start_seconds,
+                    os.getloadavg()[0],
+                )
                 if size == max(sizes):
                     local.kill9()
+                    result.restart_load_average = os.getloadavg()[0]
                     result.restart_kill9_seconds = timed_start(local)
                     post_forms(local, 3_000_000, 5)
                     if local.interrupt() != 0:
@@ -245,13 +258,13 @@ def size_line(size: Size) -> str:
         f"{size.tickets:>7,}  {size.percentile(0.5):7.0f} ms {size.percentile(0.95):7.0f} ms "
         f"{max(size.latencies_ms):7.0f} ms  {size.store_rss_mb:9,.0f} MB  {size.snapshot_mb:7.1f} MB "
         f"{size.start_seconds:7.1f} s  {size.fill_seconds:8.1f} s   "
-        f"{size.cpu_ms_per_post['stand-in']:5.0f} + {size.cpu_ms_per_post['app']:3.0f} ms"
+        f"{size.cpu_ms_per_post['stand-in']:5.0f} + {size.cpu_ms_per_post['app']:3.0f} ms     {size.load_average:4.1f}"
     )
 
 
 HEADER = (
     "tickets   post p50    p95        max     stand-in RSS  snapshot  start     fill (in-process)  "
-    "CPU per post (stand-in + app)"
+    "CPU per post (stand-in + app)  load"
 )
 
 
@@ -281,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     flat = [s.percentile(0.5) for s in result.sizes]
     print(
         f"restart at {max(sizes):,} tickets: after kill -9 {result.restart_kill9_seconds:.1f} s, "
-        f"after Ctrl-C {result.restart_clean_seconds:.1f} s (until the app answers)"
+        f"after Ctrl-C {result.restart_clean_seconds:.1f} s (until the app answers; load average "
+        f"{result.restart_load_average:.1f} on {os.cpu_count()} cores)"
     )
     print(f"messages sent (SES + SNS) at {max(sizes):,} tickets: {result.sent_messages:,}")
     print(
