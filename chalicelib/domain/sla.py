@@ -10,9 +10,9 @@ used up. Time paused (waiting on the customer) does not run the clock, so each p
 pending deadline later by the working time it covered. A deadline set by the date agreed with the
 customer is not moved by pauses: the customer set it, and a new date is a new fact.
 
-Every deadline explains itself in plain English (``Deadline.explanation``) and structurally
-(``Deadline.reasons``: a code plus values) so pages can say the same in the reader's language
-(``chalicelib/i18n/sla.py``); ``Deadline.target_terms`` and ``calendar_terms`` give its target the same way.
+Every deadline explains itself as data (``Deadline.reasons``: a code plus values), which
+``chalicelib/i18n/deadlines.py`` says in the reader's language; ``Deadline.target_terms`` and
+``calendar_terms`` give its target the same way.
 """
 
 from __future__ import annotations
@@ -29,21 +29,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    computed_field,
 )
 
 from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours, Calendar
-from chalicelib.domain.holidays import HolidayBasis
 from chalicelib.domain.plans import (
     DEFAULT_PLAN_NAME,
-    MILESTONE_LABELS,
-    PRIORITY_LABELS,
     Milestone,
     MilestoneRule,
     PlanRegistry,
     Role,
     ServicePlan,
-    Span,
     Target,
 )
 from chalicelib.domain.ticket import Action, Priority
@@ -162,7 +157,7 @@ class ReasonCode(StrEnum):
 
 
 class Reason(BaseModel):
-    """One line of a deadline's explanation: English ``text``, and ``code`` + ``values`` to translate.
+    """One line of a deadline's explanation: a ``code`` and the ``values`` it is said with.
 
     Instants in ``values`` are ISO 8601 UTC strings, durations are whole seconds, spans are compact
     (``"2h30m"``, ``"5d"``: days are working days of ``calendar``). What started or ended a clock is a
@@ -172,7 +167,6 @@ class Reason(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: ReasonCode
-    text: str
     values: dict[str, str | int | bool | None] = Field(default_factory=dict)
 
 
@@ -199,11 +193,6 @@ class Deadline(BaseModel):
     # ``target`` and ``calendar`` as data, for pages that say them in another language.
     target_terms: Target | None = None
     calendar_terms: Calendar | None = None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def explanation(self) -> list[str]:
-        return [reason.text for reason in self.reasons]
 
     @property
     def is_open(self) -> bool:
@@ -322,20 +311,6 @@ def next_due(schedule: Schedule, now: datetime) -> datetime | None:
     return next((c.at for c in checkpoints(schedule) if c.at > now), None)
 
 
-def format_duration(duration: timedelta) -> str:
-    """``"3 h 10 m"``, ``"2 d 4 h"``, ``"45 m"``; rounded down to the minute."""
-    minutes = max(int(duration.total_seconds()) // 60, 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    return " ".join(parts) or "0 m"
-
-
-def format_span(span: Span, calendar: AlwaysOpen | BusinessHours) -> str:
-    """A target length as people say it: days on business hours are working days."""
-    return span.describe(calendar)
-
-
 # ---- internals ---------------------------------------------------------------------------------------
 
 
@@ -429,25 +404,14 @@ class _ScheduleBuilder:
 
     def deadline(self, milestone: Milestone, rule: MilestoneRule, target: Target, side: str | None) -> Deadline:
         calendar = self.plan.calendar_for(self.facts.priority, rule)
-        context = _Context(
-            ", ".join(
-                part
-                for part in (
-                    f"{self.plan.name} plan",
-                    PRIORITY_LABELS[self.facts.priority],
-                    side,
-                    calendar.describe(),
-                )
-                if part
-            ),
-            {
-                "plan": self.plan.name,
-                "priority": self.facts.priority.value if self.facts.priority else None,
-                "in_province": self.facts.in_province,
-                "side": None if side is None else ("in_province" if self.facts.in_province else "out_of_province"),
-                **_calendar_values(calendar),
-            },
-        )
+        # Which promise the deadline follows (plan, priority, province side, calendar), said by the pages.
+        context: _Context = {
+            "plan": self.plan.name,
+            "priority": self.facts.priority.value if self.facts.priority else None,
+            "in_province": self.facts.in_province,
+            "side": None if side is None else ("in_province" if self.facts.in_province else "out_of_province"),
+            **_calendar_values(calendar),
+        }
         common: dict[str, object] = {
             "milestone": milestone,
             "target": target.describe(calendar),
@@ -458,11 +422,9 @@ class _ScheduleBuilder:
             "calendar_terms": calendar,
         }
         start, anchor = self._anchor(rule)
-        start_label = _START_LABELS[start]
         if anchor is None:
             reason = Reason(
                 code=ReasonCode.NOT_STARTED,
-                text=f"{MILESTONE_LABELS[milestone]}: clock starts when {start_label}",
                 values={"milestone": milestone.value, "starts_at": start},
             )
             return Deadline.model_validate(
@@ -493,16 +455,13 @@ class _ScheduleBuilder:
                 reasons.append(
                     Reason(
                         code=ReasonCode.DUE_AGREED,
-                        text=f"{MILESTONE_LABELS[milestone]} due {self._clock(due_at)} = the date agreed with "
-                        f"the customer ({context.text})",
-                        values={"milestone": milestone.value, "due_at": _iso(due_at), **context.values},
+                        values={"milestone": milestone.value, "due_at": _iso(due_at), **context},
                     )
                 )
             else:
                 reasons.append(
                     Reason(
                         code=ReasonCode.NO_AGREED_DATE,
-                        text=f"{MILESTONE_LABELS[milestone]} due on the date agreed with the customer; none agreed yet",
                         values={"milestone": milestone.value},
                     )
                 )
@@ -518,8 +477,6 @@ class _ScheduleBuilder:
                 reasons.append(
                     Reason(
                         code=ReasonCode.LATEST,
-                        text=f"at the latest {self._clock(latest_at)} ({start_label} "
-                        f"{self._clock(anchor)} + {format_span(target.latest, calendar)})",
                         values={
                             "latest_at": _iso(latest_at),
                             "start": start,
@@ -582,8 +539,6 @@ class _ScheduleBuilder:
                 reasons.append(
                     Reason(
                         code=ReasonCode.LATE_BEFORE,
-                        text=f"{MILESTONE_LABELS[milestone]} due {self._clock(due)} came "
-                        f"{format_duration(at - due)} late",
                         values={
                             "milestone": milestone.value,
                             "due_at": _iso(due),
@@ -609,7 +564,6 @@ class _ScheduleBuilder:
             reasons.append(
                 Reason(
                     code=ReasonCode.WAIVED,
-                    text=f"duty ended: {_end_label(ended_by)} at {self._clock(end_of_duty)}",
                     values={"ended_at": _iso(end_of_duty), "ended_by": ended_by, "repeating": True},
                 )
             )
@@ -640,7 +594,7 @@ class _ScheduleBuilder:
     # -- facts --
 
     def _anchor(self, rule: MilestoneRule) -> tuple[str, datetime | None]:
-        """What starts the rule's clock (a code of ``_START_LABELS``), and when it did (None: not yet)."""
+        """What starts the rule's clock (``"created"``, ``"repair_started"`` or a milestone), and when it did (None: not yet)."""
         start = str(rule.starts_at)
         if start == "created":
             return start, self.facts.created_at
@@ -680,13 +634,6 @@ class _ScheduleBuilder:
 
     # -- explanation --
 
-    def _clock(self, moment: datetime) -> str:
-        """Local wall-clock time; the date is added when it differs from the ticket's creation date."""
-        local = moment.astimezone(self.zone)
-        if local.date() == self.facts.created_at.astimezone(self.zone).date():
-            return f"{local:%H:%M}"
-        return f"{local.day} {local:%b} {local:%H:%M}"
-
     def _due_reason(
         self,
         milestone: Milestone,
@@ -702,12 +649,6 @@ class _ScheduleBuilder:
     ) -> Reason:
         """``since_last``: a repeating duty's clock restarted at its last report (``start`` is the milestone)."""
         assert target.within is not None
-        spans = [format_span(s, calendar) for s in (rule.delay, target.within) if s is not None]
-        start_label = f"last {MILESTONE_LABELS[milestone]}" if since_last else _START_LABELS[start]
-        text = (
-            f"{MILESTONE_LABELS[milestone]} due {self._clock(due_at)} = {start_label} {self._clock(start_at)} + "
-            f"{' + '.join(spans)} ({context.text})"
-        )
         values: dict[str, str | int | bool | None] = {
             "milestone": milestone.value,
             "due_at": _iso(due_at),
@@ -716,9 +657,9 @@ class _ScheduleBuilder:
             "since_last": since_last,
             "target": target.within.describe(compact=True),
             "delay": rule.delay.describe(compact=True) if rule.delay else None,
-            **context.values,
+            **context,
         }
-        return Reason(code=ReasonCode.DUE, text=text, values=values)
+        return Reason(code=ReasonCode.DUE, values=values)
 
     def _pause_reasons(
         self, skipped: list[tuple[_Pause, timedelta]], stopped: bool, calendar: AlwaysOpen | BusinessHours
@@ -726,14 +667,11 @@ class _ScheduleBuilder:
         """``added_seconds`` is working time of ``calendar``."""
         reasons = []
         for index, (pause, added) in enumerate(skipped):
-            said = ": ".join(part for part in ((pause.reason or "").replace("_", " "), pause.note) if part)
-            note = f" ({said})" if said else ""
             still_open = stopped and index == len(skipped) - 1
             if still_open:
                 reasons.append(
                     Reason(
                         code=ReasonCode.CLOCK_STOPPED,
-                        text=f"clock stopped since {self._clock(pause.start)}{note}",
                         values={"paused_at": _iso(pause.start), "pause_reason": pause.reason, "note": pause.note},
                     )
                 )
@@ -742,8 +680,6 @@ class _ScheduleBuilder:
                 reasons.append(
                     Reason(
                         code=ReasonCode.MOVED_BY_PAUSE,
-                        text=f"moved +{format_duration(added)}: paused "
-                        f"{self._clock(pause.start)}–{self._clock(end)}{note}",
                         values={
                             "added_seconds": int(added.total_seconds()),
                             "calendar": calendar.kind,
@@ -757,17 +693,8 @@ class _ScheduleBuilder:
         return reasons
 
     def _reclassified_reason(self, fact: ClockFact) -> Reason:
-        if fact.field == "priority" and not fact.before:
-            text = f"classified {fact.after or '–'} at {self._clock(fact.at)}"
-        else:
-            what = {"priority": "re-classified", "plan": "plan changed", "in_province": "province changed"}.get(
-                fact.field or "", f"{fact.field or 'classification'} changed"
-            )
-            change = f" {fact.before or '–'}→{fact.after or '–'}" if (fact.before or fact.after) else ""
-            text = f"{what}{change} at {self._clock(fact.at)}; deadlines recomputed from creation, paused time kept"
         return Reason(
             code=ReasonCode.RECLASSIFIED,
-            text=text,
             values={"field": fact.field, "before": fact.before, "after": fact.after, "at": _iso(fact.at)},
         )
 
@@ -783,31 +710,24 @@ class _ScheduleBuilder:
         calendar: AlwaysOpen | BusinessHours,
     ) -> Reason:
         """``calendar_left``: working time of ``calendar`` until due (``left_seconds``)."""
-        label = MILESTONE_LABELS[milestone]
         if state == DeadlineState.MET and met_at is not None:
-            return Reason(code=ReasonCode.MET, text=f"met at {self._clock(met_at)}", values={"met_at": _iso(met_at)})
+            return Reason(code=ReasonCode.MET, values={"met_at": _iso(met_at)})
         if state == DeadlineState.MET_LATE and met_at is not None and due_at is not None:
             late = met_at - due_at
             return Reason(
                 code=ReasonCode.MET_LATE,
-                text=f"met at {self._clock(met_at)}, {format_duration(late)} late",
                 values={"met_at": _iso(met_at), "late_seconds": int(late.total_seconds())},
             )
         if state == DeadlineState.WAIVED and end_of_duty is not None:
             return Reason(
                 code=ReasonCode.WAIVED,
-                text=f"no longer owed: {_end_label(ended_by)} at {self._clock(end_of_duty)}",
                 values={"ended_at": _iso(end_of_duty), "ended_by": ended_by, "repeating": False},
             )
         if state == DeadlineState.MISSED and due_at is not None:
             until = end_of_duty or self.now
             late = until - due_at
-            text = f"missed: {label} overdue by {format_duration(late)}"
-            if end_of_duty is not None:
-                text += f" when {_end_label(ended_by)} at {self._clock(end_of_duty)}"
             return Reason(
                 code=ReasonCode.MISSED,
-                text=text,
                 values={
                     "milestone": milestone.value,
                     "due_at": _iso(due_at),
@@ -820,52 +740,18 @@ class _ScheduleBuilder:
         if left is None:
             return Reason(
                 code=ReasonCode.TIME_LEFT,
-                text="no deadline yet",
                 values={"left_seconds": None, "calendar": calendar.kind},
             )
         return Reason(
             code=ReasonCode.TIME_LEFT,
-            text=f"{format_duration(left)} left on the clock",
             values={"left_seconds": int(left.total_seconds()), "calendar": calendar.kind},
         )
 
 
 _RUNNING = frozenset({DeadlineState.PENDING, DeadlineState.PAUSED})
 
-# How a clock start reads in an explanation: "… = checked in 09:10 + 1 h".
-_START_LABELS: dict[str, str] = {
-    "created": "created",
-    "repair_started": "repair started",
-    "signature_refused": "customer refused to sign",
-    Milestone.ESCALATION_NOTICE.value: "leaders notified",
-    Milestone.CONTACTED.value: "contacted",
-    Milestone.DISPATCHED.value: "dispatched",
-    Milestone.ON_SITE.value: "checked in",
-    Milestone.ARRIVAL_REPORTED.value: "arrival reported",
-    Milestone.PROGRESS_REPORTED.value: "progress reported",
-    Milestone.RESOLVED.value: "resolved",
-    Milestone.LOANER_PROVIDED.value: "loaner provided",
-    Milestone.ACCEPTANCE_FILED.value: "acceptance filed",
-    Milestone.REFUSAL_SETTLED.value: "refusal settled",
-}
-
-
-def _end_label(ended_by: str) -> str:
-    """``"resolved"``, or ``"ticket closed"`` / ``"ticket cancelled"`` when the ticket itself ended."""
-    return _START_LABELS.get(ended_by) or f"ticket {ended_by}"
-
-
-class _Context(NamedTuple):
-    """Which promise a deadline follows: ``"standard plan, critical, 24/7"``, and the same as values."""
-
-    text: str
-    values: dict[str, str | int | bool | None]
-
-
-_ASSUMED = {
-    HolidayBasis.PROVISIONAL: "statutory holidays and days in lieu only, make-up working days not yet known",
-    HolidayBasis.WEEKDAYS: "no holiday data, Monday to Friday assumed",
-}
+# Which promise a deadline follows, as values: plan, priority, province side and calendar.
+_Context = dict[str, str | int | bool | None]
 
 
 def _holiday_reasons(
@@ -877,7 +763,6 @@ def _holiday_reasons(
     return [
         Reason(
             code=ReasonCode.HOLIDAYS_ASSUMED,
-            text=f"working days of {year}: {_ASSUMED[basis]}",
             values={"year": year, "basis": basis.value},
         )
         for year, basis in calendar.assumptions(start, due_at).items()
