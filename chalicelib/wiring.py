@@ -102,6 +102,7 @@ class Services:
         from chalicelib.adapters.sms_metrics import EmfSmsCounter
         from chalicelib.adapters.sqs_dead_letters import SqsDeadLetters
         from chalicelib.services.notifications import NotificationService, RoutingNotifier
+        from chalicelib.services.sms_fallback import SmsFallback
 
         settings = self.settings
         return NotificationService(
@@ -112,6 +113,8 @@ class Services:
             dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
             workers=settings.sweep_workers,
             sms_counter=EmfSmsCounter(),  # customers' and staff's SMS apart, for their own alarms (infra/)
+            # A technician's SMS refused for good reaches his supervisors by email and team chat.
+            fallback=SmsFallback(self.stored_tickets, self.config, self.directory),
         )
 
     @_Built

@@ -41,6 +41,7 @@ from chalicelib.services.notifications import NotificationService, RoutingNotifi
 from chalicelib.services.ports import Notifier, StaffContact
 from chalicelib.services.queue import QueueService
 from chalicelib.services.sla import SlaConfig, SlaService
+from chalicelib.services.sms_fallback import SmsFallback
 from chalicelib.services.staff_names import StaffNames
 from chalicelib.services.tracking import TrackingService
 from chalicelib.services.webhooks import PublishingTickets, SubscriptionCache, WebhookSender, WebhookService
@@ -89,16 +90,6 @@ def fake_world(
     routes[MessageChannel.JOB] = routes[MessageChannel.AFTER_CARE] = bus
     routes[MessageChannel.WEBHOOK] = WebhookSender(webhooks, secrets.__getitem__, receiver, clock, max_attempts=3)
     dead_letters = MemoryDeadLetters()
-    notifications = NotificationService(MemoryOutbox(raw_tickets), RoutingNotifier(routes), clock, max_attempts=3,
-                                        dead_letters=dead_letters)
-    config = IntakeConfig(
-        public_base_url="https://desk.example.com",
-        desk_email="desk@example.com",
-        desk_topic_arn=desk_topic_arn,
-        timezone="Asia/Shanghai",
-        max_photo_bytes=1024,
-        upload_url_seconds=900,
-    )
     # Stored holiday schedules reach the calendars at once (no refresh interval in tests).
     stored_config = MemoryConfig(stored_rosters=[DEMO_ROSTER])
     config_store = HolidayAwareConfig(
@@ -107,6 +98,16 @@ def fake_world(
     # A copy each: a test may take a contact away from its own world.
     staff = MemoryStaffDirectory({StaffRole.TECHNICIAN: ["tech-li", "tech-wang"]}, dict(TECHNICIAN_CONTACTS),
                                  names=TECHNICIAN_NAMES)
+    notifications = NotificationService(MemoryOutbox(raw_tickets), RoutingNotifier(routes), clock, max_attempts=3,
+                                        dead_letters=dead_letters, fallback=SmsFallback(tickets, config_store, staff))
+    config = IntakeConfig(
+        public_base_url="https://desk.example.com",
+        desk_email="desk@example.com",
+        desk_topic_arn=desk_topic_arn,
+        timezone="Asia/Shanghai",
+        max_photo_bytes=1024,
+        upload_url_seconds=900,
+    )
     sla = SlaService(
         tickets, config_store, notifications, JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         SlaConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai", climb_after=timedelta(hours=1),

@@ -561,8 +561,16 @@ class DynamoTickets:
                   ":sending": DeliveryState.SENDING.value, ":now": keys.iso(now)}
         return self._try_transact([self._outbox_put(claimed, condition, values)])
 
-    def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
-        return self._try_transact(self._outcome_items(message, event))
+    def finish_message(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        # The messages an outcome causes are written with it, once: only the claim's holder writes it.
+        new = [
+            {"Put": {"TableName": self._table, "Item": self._outbox_item(m),
+                     "ConditionExpression": "attribute_not_exists(pk)"}}
+            for m in follow_ups
+        ]
+        return self._try_transact(self._outcome_items(message, event) + new)
 
     def finish_messages(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         """Several attempts' outcomes in one transaction (up to its 100 items), all or none."""
@@ -663,8 +671,10 @@ class DynamoOutbox:
     def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
         return self._tickets.claim_message(seen, claimed, now)
 
-    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
-        return self._tickets.finish_message(message, event)
+    def finish(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        return self._tickets.finish_message(message, event, follow_ups)
 
     def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         return self._tickets.finish_messages(outcomes)

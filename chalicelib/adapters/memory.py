@@ -208,11 +208,16 @@ class MemoryTickets:
         self.messages[seen.id] = claimed
         return True
 
-    def finish_message(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+    def finish_message(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
         stored = self.messages.get(message.id)
         if stored is None or stored.state != DeliveryState.SENDING or stored.attempts != message.attempts:
             return False
+        if any(m.id in self.messages for m in follow_ups):
+            return False
         self.messages[message.id] = message
+        self.messages.update({m.id: m for m in follow_ups})
         if event is not None:
             self.timelines.setdefault(message.ticket_number, []).append(event)
         return True
@@ -323,8 +328,10 @@ class MemoryOutbox:
     def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
         return self._tickets.claim_message(seen, claimed, now)
 
-    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
-        return self._tickets.finish_message(message, event)
+    def finish(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        return self._tickets.finish_message(message, event, follow_ups)
 
     def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         stored = self._tickets.messages

@@ -203,6 +203,8 @@ class Notified(_Payload):
     error: str = ""  # why a delivery failed
     provider_id: str | None = None
     attempts: int | None = None
+    # A staff SMS given up on: who heard of it instead, by email or team chat (``sms_budget.falls_back``).
+    told_instead: tuple[str, ...] = ()
 
 
 class Told(BaseModel):

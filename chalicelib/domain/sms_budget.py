@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from chalicelib.domain.escalation import Roster
+from chalicelib.domain.escalation import Roster, owner_of
+from chalicelib.domain.plans import Role
 
 # Staff SMS: every step of the escalation ladder (warnings, prompts, breaches, notices), and the notice
 # that tells a technician of his new job. Every other purpose is a customer's.
@@ -28,6 +29,24 @@ def sms_audience(purpose: str) -> SmsAudience:
     stranger can spend."""
     staff = purpose.startswith(STAFF_PURPOSE_PREFIX) or purpose == DISPATCH_NOTICE_PURPOSE
     return SmsAudience.STAFF if staff else SmsAudience.CUSTOMER
+
+
+# Who hears of a technician's SMS that could not be sent: the level above him, as the ladder climbs.
+FALLBACK_ROLE = Role.SUPERVISOR
+FALLBACK_PURPOSE = "sms_fallback"
+
+
+def falls_back(purpose: str) -> bool:
+    """Whether a staff SMS with this purpose, refused for good (the spend limit reached, a number that
+    opted out), must reach ``FALLBACK_ROLE`` another way: the technician's dispatch notice and the
+    warnings and prompts on the deadlines he owns (arrival, daily reports) are his alone, and a
+    technician is often known by his phone only. A ladder level's own steps reach its email and team
+    chats already (``told_by_sms_only`` names whoever they miss)."""
+    if purpose == DISPATCH_NOTICE_PURPOSE:
+        return True
+    step = purpose.removeprefix(STAFF_PURPOSE_PREFIX)
+    kind, _, breach = step.partition(":")
+    return step != purpose and kind in ("warn", "prompt") and owner_of(breach) == Role.TECHNICIAN
 
 
 def told_by_sms_only(roster: Roster) -> list[tuple[str, str]]:

@@ -344,6 +344,10 @@ class _Writer:
         if p.outcome == "sent":
             return [self.t("timeline.notify.sent", channel=self.channel(p.channel),
                            recipient=self.recipient(p.recipient), purpose=self.purpose(p.purpose))]
+        if p.told_instead:  # a technician's SMS given up on, passed on to his supervisors
+            told = ("、" if self.lang == "zh-CN" else ", ").join(p.told_instead)
+            return [self.t("timeline.notify.failed_instead", channel=self.channel(p.channel),
+                           recipient=self.recipient(p.recipient), error=p.error, told=told)]
         return [self.t(f"timeline.notify.{p.outcome}", channel=self.channel(p.channel),
                        recipient=self.recipient(p.recipient), error=p.error)]
 

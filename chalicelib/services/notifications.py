@@ -65,11 +65,21 @@ class SmsCounter(Protocol):
     def failed(self, audience: SmsAudience) -> None: ...
 
 
+class Fallback(Protocol):
+    """Who hears of a message given up on instead of its recipient (``services/sms_fallback.py``)."""
+
+    def instead_of(self, failed: OutboxMessage, now: datetime) -> tuple[list[OutboxMessage], tuple[str, ...]]:
+        """The messages to send in its place, and the names of who they reach (none: nobody)."""
+
+
 class NotificationService:
     def __init__(
         self, outbox: Outbox, notifier: Notifier, clock: Clock, *, max_attempts: int = 8,
         dead_letters: DeadLetters | None = None, sms_counter: SmsCounter | None = None, workers: int = 1,
+        fallback: Fallback | None = None,
     ):
+        # A message given up on may be passed to someone else; theirs are written with its outcome.
+        self._fallback = fallback
         # Messages a delivery run sends at once (threads): each attempt is claimed on its own.
         self._workers = workers
         self._dead_letters = dead_letters
@@ -143,18 +153,30 @@ class NotificationService:
             extra={"message_id": claimed.id, "ticket": claimed.ticket_number, "error": str(error)},
         )
         gave_up = updated.state == DeliveryState.FAILED
+        instead, told = self._instead_of(updated, now) if gave_up else ([], ())
         event = TicketEvent.recording(
             Notified(message_id=claimed.id, state=updated.state.value, attempts=updated.attempts,
                      outcome="failed" if gave_up else "retry", channel=claimed.channel.value,
-                     recipient=claimed.recipient, error=str(error)),
+                     recipient=claimed.recipient, error=str(error), told_instead=told),
             at=now, actor="system", public=False,
         )
-        if self._finish(updated, event) and gave_up:
+        if self._finish(updated, event, instead) and gave_up:
             self._park(updated)
         return updated
 
-    def _finish(self, outcome: OutboxMessage, event: TicketEvent | None) -> bool:
-        if self._outbox.finish(outcome, event):
+    def _instead_of(self, failed: OutboxMessage, now: datetime) -> tuple[list[OutboxMessage], tuple[str, ...]]:
+        if self._fallback is None:
+            return [], ()
+        try:
+            return self._fallback.instead_of(failed, now)
+        except Exception:  # the failure itself must still be recorded (and alarmed on)
+            logger.exception("could not pass on a message given up on", extra={"message_id": failed.id})
+            return [], ()
+
+    def _finish(
+        self, outcome: OutboxMessage, event: TicketEvent | None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        if self._outbox.finish(outcome, event, follow_ups):
             return True
         # Only a lease that ran out lets another sender in: this attempt outlived it.
         logger.warning("another sender took the message over", extra={"message_id": outcome.id})
@@ -203,6 +225,7 @@ class _OutcomesTogether:
     def __init__(self, outbox: Outbox):
         self._outbox = outbox
         self._outcomes: list[tuple[OutboxMessage, TicketEvent | None]] = []
+        self._follow_ups: dict[str, Sequence[OutboxMessage]] = {}
 
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         return []
@@ -210,8 +233,12 @@ class _OutcomesTogether:
     def claim(self, seen: OutboxMessage, claimed: OutboxMessage, now: datetime) -> bool:
         return True
 
-    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+    def finish(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
         self._outcomes.append((message, event))
+        if follow_ups:
+            self._follow_ups[message.id] = follow_ups
         return True
 
     def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
@@ -219,6 +246,7 @@ class _OutcomesTogether:
         return True
 
     def write(self) -> None:
-        if self._outcomes and not self._outbox.finish_all(self._outcomes):
+        # Outcomes that bring new messages are written one by one, each with its own.
+        if self._outcomes and (self._follow_ups or not self._outbox.finish_all(self._outcomes)):
             for message, event in self._outcomes:
-                self._outbox.finish(message, event)
+                self._outbox.finish(message, event, self._follow_ups.get(message.id, ()))

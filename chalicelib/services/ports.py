@@ -190,10 +190,12 @@ class Outbox(Protocol):
         ``seen``'s attempt and free: pending, or claimed with its lease run out at ``now``. False: another
         sender took it first, and nothing is written."""
 
-    def finish(self, message: OutboxMessage, event: TicketEvent | None = None) -> bool:
+    def finish(
+        self, message: OutboxMessage, event: TicketEvent | None = None, follow_ups: Sequence[OutboxMessage] = ()
+    ) -> bool:
         """Store the outcome of the claimed attempt ``message.attempts`` (and, when given, a timeline
-        event of its ticket), unless another sender has claimed the message since; False then, and
-        nothing is written."""
+        event of its ticket and new messages it causes, e.g. a fallback for a message given up on),
+        unless another sender has claimed the message since; False then, and nothing is written."""
 
     def finish_all(self, outcomes: Sequence[tuple[OutboxMessage, TicketEvent | None]]) -> bool:
         """``finish`` for several attempts in one write: all of them, or (one was taken over) none."""
