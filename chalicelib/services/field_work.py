@@ -186,15 +186,15 @@ class FieldWorkService:
 
     def set_out(self, number: str, user: StaffUser) -> Ticket:
         """On the way to the site: on the timeline and the customer's tracking page, before check-in."""
-        return self._move(number, user, Action.SET_OUT, "technician set out for the site")
+        return self._move(number, user, Action.SET_OUT)
 
     def check_in(self, number: str, user: StaffUser, location: Location | None = None) -> Ticket:
         """Arrived: stops the "on site" clock and starts the 1 h arrival-report rule (000 §4.5.4)."""
-        return self._move(number, user, Action.CHECK_IN, "technician checked in on site",
+        return self._move(number, user, Action.CHECK_IN,
                           details=CheckedIn(location=location) if location else None, paid_work=True)
 
     def report_arrival(self, number: str, user: StaffUser, report: ArrivalReport) -> Ticket:
-        return self._move(number, user, Action.REPORT_ARRIVAL, "arrival reported to the supervisor",
+        return self._move(number, user, Action.REPORT_ARRIVAL,
                           details=ArrivalReported(report=report), public=False)
 
     def report_progress(self, number: str, user: StaffUser, text: str, photo_keys: list[str]) -> Ticket:
@@ -205,19 +205,18 @@ class FieldWorkService:
             raise ProgressPhotosRejected(problems)
         self.job(number, user)
         self._files.mark_attached(keys)  # before the move: a photo on the timeline never expires
-        return self._move(number, user, Action.REPORT_PROGRESS, "progress reported",
+        return self._move(number, user, Action.REPORT_PROGRESS,
                           details=ProgressReported(text=text, photos=tuple(keys)), public=False)
 
     def start_repair(self, number: str, user: StaffUser) -> Ticket:
-        return self._move(number, user, Action.START_REPAIR, "repair started", paid_work=True)
+        return self._move(number, user, Action.START_REPAIR, paid_work=True)
 
     def resolve(self, number: str, user: StaffUser) -> Ticket:
-        return self._move(number, user, Action.RESOLVE, "fault resolved")
+        return self._move(number, user, Action.RESOLVE)
 
     def report_departure(self, number: str, user: StaffUser, departure: Departure) -> Ticket:
         """000 §4.5.8: told before leaving, so the supervisor can plan the technician's next job."""
         return self._move(number, user, Action.REPORT_DEPARTURE,
-                          f"leaving the site, back on {departure.planned_return.isoformat()}",
                           details=DepartureReported(departure=departure), public=False)
 
     # -- visits outside working time (000 §4.4.3) ----------------------------------------------
@@ -239,7 +238,6 @@ class FieldWorkService:
             return told
 
         moved = self._move(number, user, Action.REQUEST_OVERTIME,
-                           f"visit outside working time asked for: {self._local(starts_at)} to {self._local(ends_at)}",
                            change=change, public=False, outbox=tell_the_supervisor)
         try:
             self._notifications.deliver(told)
@@ -265,9 +263,7 @@ class FieldWorkService:
             return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=actor, note=note,
                                                 now=self._clock.now())}
 
-        verdict = "approved" if approve else "declined"
-        return self._desk.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False,
-                               summary=f"visit {visit_id} outside working time {verdict}")
+        return self._desk.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False)
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
@@ -340,7 +336,6 @@ class FieldWorkService:
         """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
         refusal = SignatureRefusal(reason=reason, at=self._clock.now(), by=user.username)
         return self._move(number, user, Action.REFUSE_SIGNATURE,
-                          "customer refused to sign; reason report filed for the supervisor",
                           changes={"refusal": refusal}, public=False)
 
     def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
@@ -354,7 +349,7 @@ class FieldWorkService:
         acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
                                 opinion=opinion, satisfaction=satisfaction, work=work, filed_at=self._clock.now(),
                                 filed_by=user.username, preview_key=preview_key)
-        return self._move(number, user, Action.UPLOAD_ACCEPTANCE, "signed acceptance form filed",
+        return self._move(number, user, Action.UPLOAD_ACCEPTANCE,
                           changes={"acceptance": acceptance, "refusal": None})
 
     # -- the supervisor's approval ---------------------------------------------------------------
@@ -397,7 +392,7 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._desk.move(number, Action.APPROVE, actor=actor, summary="closure approved: job completed",
+        closed = self._desk.move(number, Action.APPROVE, actor=actor,
                                  outbox=after_care)
         try:
             self._notifications.deliver(due)
@@ -407,19 +402,19 @@ class FieldWorkService:
 
     def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
-        return self._desk.move(number, Action.REJECT_CLOSURE, actor=actor, summary=f"closure rejected: {reason}",
+        return self._desk.move(number, Action.REJECT_CLOSURE, actor=actor,
                                changes={"acceptance": None}, details=ClosureRejected(reason=reason),
                                public=False)
 
     # -- internals -------------------------------------------------------------------------------
 
     def _move(
-        self, number: str, user: StaffUser, action: Action, summary: str, *, paid_work: bool = False,
+        self, number: str, user: StaffUser, action: Action, *, paid_work: bool = False,
         **kwargs: object,
     ) -> Ticket:
         """``paid_work``: this step starts work, which a paid job may not do before its quote is
         approved (000 §4.3.1)."""
-        return self._desk.move(number, action, actor=user.username, summary=summary,
+        return self._desk.move(number, action, actor=user.username,
                                check=self._assigned(user, paid_work), **kwargs)  # type: ignore[arg-type]
 
     @staticmethod
