@@ -4,10 +4,12 @@ Readers (timelines, the SLA clock, tracking, reports) ``match`` on these types i
 a dict, so a fact renamed by a writer shows as an ``Unrecorded`` event in the tests of the stored records
 (``tests/unit/domain/test_stored_events.py``), not silently in a report months later.
 
-Events are stored for years in the shape the desk first wrote them: the action, an English ``summary``
-and the changed ticket fields ``before``/``after``. ``read_payload`` turns that stored shape into the typed
-payload (the upcaster, one rule per action below); a record that lacks what its action records (a move
-made by hand, a fact recorded only later) reads as ``Unrecorded``, whose summary is all there is.
+An event is stored with its typed payload (``TicketEvent``, schema 2). Events written before were stored
+in the shape the desk first wrote them (schema 1): the action, an English ``summary`` and the changed
+ticket fields ``before``/``after``; they are kept for years and never rewritten. ``read_payload`` turns
+that shape into the typed payload when such a record loads (the upcaster, one rule per action below); a
+record that lacks what its action records (a move made by hand, a fact recorded only later) reads as
+``Unrecorded``, whose summary is all there is.
 """
 
 from __future__ import annotations
@@ -380,9 +382,9 @@ class NotRecorded(ValueError):
     """The stored shape lacks what the action records."""
 
 
-# -- reading the stored shape (the upcasters) -------------------------------------------------------------
+# -- reading the stored shape of schema 1 (the upcasters) -------------------------------------------------
 
-Stored = dict[str, Any]
+Stored = dict[str, Any]  # a record of schema 1, as stored: data from years of writers, read defensively
 
 # How ``DeskService`` and the forms phrased the summaries that were once the only record of what was typed.
 _PAUSE = re.compile(r"clock paused: (?P<reason>[a-z ]+?)(?: \((?P<note>.*)\))?", re.DOTALL)
