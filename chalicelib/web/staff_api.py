@@ -31,8 +31,8 @@ from chalicelib.domain.webhooks import (
     SubscriptionRequest,
 )
 from chalicelib.i18n import normalize_language, t
+from chalicelib.services.desk import UnknownTicket
 from chalicelib.services.ports import StaleTicket
-from chalicelib.services.queue import UnknownTicket
 from chalicelib.services.search import PAGE_SIZE, BadCursor
 from chalicelib.services.webhooks import TooManySubscriptions, UnknownSubscription, UnusableSecret
 from chalicelib.web import openapi, technician
