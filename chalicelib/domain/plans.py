@@ -45,27 +45,6 @@ class Milestone(StrEnum):
     REFUSAL_SETTLED = "refusal_settled"  # the customer refused to sign: the supervisor settles it (000 §4.5.7)
 
 
-MILESTONE_LABELS: dict[Milestone, str] = {
-    Milestone.ESCALATION_NOTICE: "escalation notice",
-    Milestone.CONTACTED: "contact",
-    Milestone.DISPATCHED: "dispatch",
-    Milestone.ON_SITE: "on site",
-    Milestone.ARRIVAL_REPORTED: "arrival report",
-    Milestone.PROGRESS_REPORTED: "progress report",
-    Milestone.RESOLVED: "resolution",
-    Milestone.LOANER_PROVIDED: "loaner",
-    Milestone.ACCEPTANCE_FILED: "acceptance form filed",
-    Milestone.REFUSAL_SETTLED: "refusal to sign settled",
-}
-
-PRIORITY_LABELS: dict[Priority | None, str] = {
-    Priority.CRITICAL: "critical",
-    Priority.URGENT: "urgent",
-    Priority.GENERAL: "general",
-    None: "not yet classified",
-}
-
-
 class Role(StrEnum):
     """Who a step can be for: the escalation ladder's levels (SPEC "Escalation"), and below them the
     job's own technicians, who own the deadlines of the work on site."""
