@@ -94,7 +94,9 @@ def _row_height(lines: int) -> float:
 
 
 def _row(content: PdfContent, top: float, row: Sequence[FormLine]) -> float:
-    height = _row_height(max(box.lines for box in row))
+    # Tall enough for its values and for a label that wraps (the padding above and below it kept).
+    labels = max(len(fit_lines(box.label, LABEL_SIZE, LABEL_WIDTH - 2 * BOX_PADDING, 3)) for box in row)
+    height = max(_row_height(max(box.lines for box in row)), labels * (LABEL_SIZE + 1) + 2 * BOX_PADDING + 4)
     width = TABLE_WIDTH / len(row)
     for i, box in enumerate(row):
         left = MARGIN + i * width

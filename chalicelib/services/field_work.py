@@ -317,14 +317,15 @@ class FieldWorkService:
 
     def file_drawn_signature(
         self, number: str, user: StaffUser, work: WorkReport, signature_data_url: str, signer: str,
-        opinion: str = "", satisfaction: Satisfaction | None = None,
+        opinion: str = "", satisfaction: Satisfaction | None = None, technician: str = "",
     ) -> Ticket:
         """The customer signed on the screen: the form is rendered as a PDF with the signature, and
-        stored with the drawing itself. Raises ``BadSignature`` for anything but a usable PNG."""
+        stored with the drawing itself. ``technician``: his name as the customer knows him (王工), else
+        his login. Raises ``BadSignature`` for anything but a usable PNG."""
         signature = read_signature(signature_data_url)  # before anything is stored
         view = self.job(number, user)
         folder = new_form_key(number, "acceptance.pdf").rsplit("/", 1)[0]
-        form = self._acceptance_form(view.ticket, user, work, signer, opinion, satisfaction)
+        form = self._acceptance_form(view.ticket, technician or user.username, work, signer, opinion, satisfaction)
         pdf = render_acceptance_pdf(form, FormImage(signature.width, signature.height, signature.rgb))
         self._files.put(f"{folder}/signature.png", signature.png, "image/png")
         self._files.put(f"{folder}/acceptance.pdf", pdf, "application/pdf")
@@ -430,7 +431,7 @@ class FieldWorkService:
     def _local(self, at: datetime) -> str:
         return at.astimezone(ZoneInfo(self._config.timezone)).strftime("%Y-%m-%d %H:%M")
 
-    def _acceptance_form(self, ticket: Ticket, user: StaffUser, work: WorkReport, signer: str, opinion: str,
+    def _acceptance_form(self, ticket: Ticket, technician: str, work: WorkReport, signer: str, opinion: str,
                          satisfaction: Satisfaction | None) -> AcceptanceForm:
         r, p, c = ticket.reporter, ticket.product, work.costs
         lang = ticket.language
@@ -450,7 +451,7 @@ class FieldWorkService:
                 [line("fault", ticket.description, 9)],
                 [line("work_done", work.work_done, 10)],
                 [line("parts", work.parts_used or "-", 3)],
-                [line("hours", f"{work.hours} h / {work.travel_hours} h"), line("technician", user.username)],
+                [line("hours", f"{work.hours} h / {work.travel_hours} h"), line("technician", technician)],
                 [line("costs", f"{c.materials} / {c.labour} / {c.travel} / {c.transport} = {c.total} CNY")],
                 [line("opinion", opinion or "-", 3)],
             ],

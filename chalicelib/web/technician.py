@@ -44,7 +44,7 @@ from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, read_form, read_json, validate
 from chalicelib.web.once import answered_once
-from chalicelib.web.rendering import language_of, render
+from chalicelib.web.rendering import language_of, render, staff_name
 
 blueprint = Blueprint(__name__)
 
@@ -275,7 +275,8 @@ def _acceptance(number: str, form: dict[str, Any], lang: str) -> None:
             if not request.signer:
                 raise InvalidFields({"signer": t(lang, "error.required")})
             _field_work(lambda fw: fw.file_drawn_signature(number, current_staff(), work, request.signature,
-                                                           request.signer, request.opinion, request.satisfaction))
+                                                           request.signer, request.opinion, request.satisfaction,
+                                                           technician=staff_name(current_staff().username)))
         else:
             raise InvalidFields({"form_key": t(lang, "tech.error.form_needed")})
     except FormRejected as error:

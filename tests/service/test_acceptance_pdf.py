@@ -203,3 +203,13 @@ def test_without_its_font_file_the_form_is_still_drawn_in_the_readers_standard_c
         pdf_font_module.pdf_font.cache_clear()
     assert b"/BaseFont /STSong-Light" in pdf and b"/FontFile2" not in pdf
     assert "产品服务验收单" in RenderedPage(pdf).text
+
+
+def test_a_label_that_wraps_gets_a_row_tall_enough_to_keep_it_inside_its_box():
+    costs = FormLine("Materials/labour/travel/transport", "1200 / 300 / 150 / 50 = 1700 CNY")
+    page = Page(render_acceptance_pdf(replace(form(), rows=[[costs]]), None))
+    label_lines = [t for t in page.texts if t.text in ("Materials/labour/", "travel/transport")]
+    assert len(label_lines) == 2
+    box = page.box_around(label_lines[0])
+    for line in label_lines:
+        assert box.holds(line.x, line.y - 2, line.right, line.y + line.size)  # descenders too

@@ -231,6 +231,18 @@ def test_a_signature_drawn_on_the_phone_is_rendered_into_a_pdf_form_and_filed(wo
         b"\x89PNG")
 
 
+def test_the_drawn_form_names_the_technician_as_the_customer_knows_him(world):
+    number = on_site(world)
+    named = world.services.field_work.file_drawn_signature(
+        number, WANG, WORK, data_url(signature_png(600, 240)), "张经理", technician="王工").acceptance
+    page = Page(world.files.objects[named.form_key])
+    technician = page.box_right_of(page.box_around(page.text("服务人员")))
+    assert [t.text for t in page.texts if technician.holds(t.x, t.y)] == ["王工"]
+    unnamed = world.services.field_work.file_drawn_signature(
+        on_site(world), WANG, WORK, data_url(signature_png(600, 240)), "张经理").acceptance
+    assert "tech-wang" in [t.text for t in Page(world.files.objects[unnamed.form_key]).texts]
+
+
 @pytest.mark.parametrize(("language", "labels", "ticked"), [
     ("zh-CN", ["客户", "故障描述", "完成工作", "客户意见", "单位盖章"], "基本满意"),
     ("en", ["Customer", "Fault", "Work done", "Customer's opinion", "Company seal"], "Fairly satisfied"),
