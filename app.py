@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.web import (
     aftercare,
     api,
+    api_clients_page,
     approvals,
     archive,
     auth,
@@ -71,6 +72,7 @@ app.register_blueprint(nameplates.blueprint)
 app.register_blueprint(reports.blueprint)
 app.register_blueprint(search.blueprint)
 app.register_blueprint(webhooks_page.blueprint)
+app.register_blueprint(api_clients_page.blueprint)
 app.register_blueprint(survey.blueprint)
 app.register_blueprint(short_links.blueprint)
 app.register_blueprint(aftercare.blueprint)

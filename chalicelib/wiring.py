@@ -16,7 +16,7 @@ from chalicelib.settings import Settings, get_settings
 # Adapters (boto3, JWT, crypto) and services are imported where they are built, not here: every page
 # module imports this one, and a cold start should pay only for what its first request uses.
 if TYPE_CHECKING:
-    from chalicelib.adapters.cognito import CognitoDirectory, CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.cognito import CognitoApiClients, CognitoDirectory, CognitoSignIn, CognitoTokens
     from chalicelib.adapters.dynamodb_archive import DynamoArchive
     from chalicelib.adapters.dynamodb_tickets import DynamoTickets
     from chalicelib.adapters.s3_files import S3FileStore
@@ -681,3 +681,11 @@ def reset() -> None:
     file_origin.cache_clear()
     download_origin.cache_clear()
     get_settings.cache_clear()
+
+
+def api_clients() -> CognitoApiClients:
+    """The integrations' app clients, for the administrator's page (made on each use: it holds nothing)."""
+    from chalicelib.adapters.cognito import CognitoApiClients
+
+    settings = get_settings()
+    return CognitoApiClients(settings.cognito_user_pool_id, make_scopes=settings.local_mode)

@@ -467,3 +467,30 @@ def api_clients(user_pool_id: str) -> list[ApiClient]:
 
 def remove_api_client(user_pool_id: str, client_id: str) -> None:
     client("cognito-idp").delete_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)
+
+
+class CognitoApiClients:
+    """The integrations' app clients of one pool, for the administrator's page: listed, made and removed,
+    only those made as integrations (named ``api-…``): never the staff's own sign-in client.
+
+    ``make_scopes``: the local stand-in's pool gets its resource server here; on AWS the stack makes it,
+    and the app may not change it."""
+
+    def __init__(self, user_pool_id: str, *, make_scopes: bool):
+        self._pool = user_pool_id
+        self._make_scopes = make_scopes
+
+    def clients(self) -> list[ApiClient]:
+        return api_clients(self._pool)
+
+    def add(self, name: str, roles: list[str]) -> ApiClient:
+        if self._make_scopes:
+            ensure_api_scopes(self._pool)
+        return add_api_client(self._pool, name, roles)
+
+    def remove(self, client_id: str) -> bool:
+        """False when ``client_id`` is no integration's (gone already, or another kind of client)."""
+        if client_id not in {found.client_id for found in self.clients()}:
+            return False
+        remove_api_client(self._pool, client_id)
+        return True

@@ -38,6 +38,7 @@ HOME_LINKS: list[tuple[str, str, frozenset[StaffRole]]] = [
     ("report.page", "/staff/reports", frozenset(REPORT_READERS)),
     ("search.link", "/staff/search", SEARCHERS),
     ("webhooks.link", "/staff/webhooks", frozenset({StaffRole.ADMIN})),
+    ("apiclients.link", "/staff/api-clients", frozenset({StaffRole.ADMIN})),
 ]
 
 

@@ -1167,6 +1167,20 @@ class ServiceDeskStack(Stack):
                     resources=[self.user_pool.user_pool_arn],
                 )
             )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="IntegrationClients",
+                    # The administrator's page of integrations' app clients (web/api_clients_page.py); the
+                    # resource server with their scopes stays the stack's.
+                    actions=[
+                        "cognito-idp:ListUserPoolClients",
+                        "cognito-idp:DescribeUserPoolClient",
+                        "cognito-idp:CreateUserPoolClient",
+                        "cognito-idp:DeleteUserPoolClient",
+                    ],
+                    resources=[self.user_pool.user_pool_arn],
+                )
+            )
         if access.report_files:
             statements.append(
                 iam.PolicyStatement(
