@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, NamedTuple
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +30,7 @@ from pydantic import (
     Field,
 )
 
-from chalicelib.domain.calendars import DEFAULT_TIMEZONE, AlwaysOpen, BusinessHours, Calendar
+from chalicelib.domain.calendars import AlwaysOpen, BusinessHours, Calendar
 from chalicelib.domain.plans import (
     DEFAULT_PLAN_NAME,
     Milestone,
@@ -235,7 +234,6 @@ def compute_schedule(
     now: datetime,
     *,
     warn_share: float | None = None,
-    display_timezone: str = DEFAULT_TIMEZONE,
 ) -> Schedule:
     """Every deadline of the ticket under ``plan``, as of ``now``.
 
@@ -250,7 +248,6 @@ def compute_schedule(
         now=now,
         timeline=timeline,
         warn_share=plan.warn_share if warn_share is None else warn_share,
-        zone=ZoneInfo(display_timezone),
     )
     terms = plan.terms_for(facts.priority)
     deadlines = []
@@ -273,11 +270,10 @@ def schedule_for(
     now: datetime,
     *,
     warn_share: float | None = None,
-    display_timezone: str = DEFAULT_TIMEZONE,
 ) -> Schedule:
     """``compute_schedule`` with the ticket's plan looked up by name (raises ``UnknownPlan``)."""
     plan = plans.get(facts.plan)
-    return compute_schedule(facts, plan, now, warn_share=warn_share, display_timezone=display_timezone)
+    return compute_schedule(facts, plan, now, warn_share=warn_share)
 
 
 def checkpoints(schedule: Schedule) -> list[Checkpoint]:
@@ -391,9 +387,8 @@ class _ScheduleBuilder:
         now: datetime,
         timeline: list[ClockFact],
         warn_share: float,
-        zone: ZoneInfo,
     ):
-        self.facts, self.plan, self.now, self.zone = facts, plan, now, zone
+        self.facts, self.plan, self.now = facts, plan, now
         self.timeline = timeline
         self.warn_share = warn_share
         self.pauses = _pauses(timeline)

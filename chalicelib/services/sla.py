@@ -135,7 +135,6 @@ class SlaService:
             (plans or self.plans()).get(ticket.plan),
             now or self._clock.now(),
             warn_share=self._config.warn_share,
-            display_timezone=self._config.timezone,
         )
 
     def next_wake(
