@@ -671,7 +671,10 @@ def main() -> int:
     verbose = bool(os.environ.get("LOCAL_AWS_VERBOSE"))
     if not verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise
-    middleware = DurableRecordingMiddleware(DomainDispatcherApplication(create_backend_app), directory)
+    from local.file_headers import StoredFileHeaders
+
+    # Stored files get the headers CloudFront adds on AWS (nosniff, a CSP that runs nothing).
+    middleware = DurableRecordingMiddleware(StoredFileHeaders(DomainDispatcherApplication(create_backend_app)), directory)
     middleware.port = port
     handler = keep_alive_handler(MotoRequestHandler, verbose)
     http.client.parse_headers = parse_headers_quickly  # type: ignore[assignment]  # for http.server

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.file_headers import STORED_FILE_HEADERS
 from tests.infra.conftest import STAGES, Synthesized
 from tests.infra.test_template import only, resources
 
@@ -87,6 +88,7 @@ def test_every_file_is_served_nosniff_unframed_and_never_run(template):
         part.strip() for part in csp["ContentSecurityPolicy"].split(";")
     }
     assert headers["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    assert csp["ContentSecurityPolicy"] == STORED_FILE_HEADERS["Content-Security-Policy"], "as the stand-in's"
     assert headers["StrictTransportSecurity"]["Override"] is True
 
 
