@@ -136,6 +136,7 @@ class Services:
             self.tickets, self.files, self.notifications, self.sla, self.clock,
             intake_config(settings, desk_topic_arn=topic), archive=self.archive,
             counters=DynamoRateCounters(settings.table_name), claims=DynamoUploadClaims(settings.table_name),
+            short_links=short_links(),
         )
 
     @_Built

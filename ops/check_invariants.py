@@ -13,12 +13,14 @@ may show up once and be gone on a second run.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
-from chalicelib.domain.ticket import OPEN_STATUSES
+from chalicelib.domain.queue import QueueFilter
+from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import TicketRepository
 from chalicelib.services.sla import SlaService
 from chalicelib.settings import get_settings
@@ -26,6 +28,7 @@ from chalicelib.settings import get_settings
 # Later than any wake time: the whole index is read, not only what is due now.
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 WHOLE_INDEX = 10**9
+PAGE = 1000  # open tickets read from the queue's index at a time
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,23 @@ def due_index_violations(tickets: TicketRepository, sla: SlaService, now: dateti
     """Open tickets whose next owed ladder step would not be found by the sweep in time, as of ``now``."""
     wakes = dict(tickets.due_tickets(END_OF_TIME, WHOLE_INDEX))
     found = []
-    for ticket in tickets.open_tickets(OPEN_STATUSES):
-        taken, acknowledged = tickets.escalation_state(ticket.number)
-        owed = sla.owed_steps(ticket, tickets.events(ticket.number), now, taken, acknowledged)
+    for ticket in open_tickets(tickets):
+        events, taken, acknowledged = tickets.history(ticket.number)
+        owed = sla.owed_steps(ticket, events, now, taken, acknowledged)
         wake = wakes.get(ticket.number)
         if owed and (wake is None or wake > owed[0].at):
             found.append(Violation(ticket.number, owed[0].key, owed[0].at, wake))
     return found
+
+
+def open_tickets(tickets: TicketRepository) -> Iterator[Ticket]:
+    """Every open ticket, a page of the queue's index at a time (as the supervisor's queue reads them)."""
+    after: str | None = None
+    while True:
+        page, after = tickets.queue_page(QueueFilter(), after, PAGE)
+        yield from page
+        if after is None:
+            return
 
 
 def main() -> int:

@@ -20,7 +20,6 @@ from chalicelib.adapters.memory import (
 )
 from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.adapters.memory_archive import MemoryArchive, MemoryFileReader
-from chalicelib.adapters.memory_limits import MemoryRateCounters
 from chalicelib.adapters.memory_uploads import MemoryUploadClaims
 from chalicelib.adapters.memory_webhooks import MemoryWebhooks, ScriptedReceiver
 from chalicelib.adapters.signed_links import JwtLinkSigner
@@ -122,7 +121,7 @@ def fake_world(
         ArchiveConfig(timezone="Asia/Shanghai"), bus=bus,
     )
     intake = IntakeService(tickets, files, notifications, sla, clock, config, archive=archive,
-                           counters=MemoryRateCounters(), claims=MemoryUploadClaims())
+                           counters=raw_tickets.rate_counters, claims=MemoryUploadClaims())
     aftercare_store = MemoryAftercare(raw_tickets)
     aftercare = AftercareService(
         tickets, aftercare_store, archive_store, desk, intake, notifications,

@@ -96,6 +96,29 @@ class DynamoArchive:
         )
         return [i["sk"]["S"].removeprefix(keys.CUSTOMER_PREFIX) for i in response["Items"]]
 
+    def for_report(self, serial_number: str | None, e164: str) -> tuple[InstalledProduct | None, list[str]]:
+        """One PartiQL statement naming both partitions (the product's and the phone's pointers): an equality
+        on the partition key in each branch of the OR, so DynamoDB reads the two partitions, never the table
+        (and the functions' roles deny any statement that would scan it)."""
+        partitions = [keys.phone_pk(e164), *([keys.product_pk(serial_number)] if serial_number else [])]
+        request: dict[str, Any] = {
+            "Statement": f'SELECT * FROM "{self._table}" WHERE ' + " OR ".join("pk = ?" for _ in partitions),
+            "Parameters": [{"S": pk} for pk in partitions],
+            "ConsistentRead": True,
+        }
+        product, ids = None, []
+        while True:
+            response = self._ddb.execute_statement(**request)
+            for item in response["Items"]:
+                pk, sk = item["pk"]["S"], item["sk"]["S"]
+                if pk == keys.phone_pk(e164):
+                    ids.append(sk.removeprefix(keys.CUSTOMER_PREFIX))
+                elif sk == keys.PRODUCT_SK:
+                    product = InstalledProduct.model_validate(item_data(item))
+            if "NextToken" not in response:
+                return product, sorted(ids)
+            request["NextToken"] = response["NextToken"]
+
     def save_customer(self, customer: Customer, previous: Customer | None) -> None:
         old_phones = set(previous.phones) if previous else set()
         items = [

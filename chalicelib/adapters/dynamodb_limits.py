@@ -41,21 +41,32 @@ class DynamoRateCounters:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = error.response.get("CancellationReasons") or [{"Code": "ConditionalCheckFailed"}] * len(uses)
-            return [Allowance(allowed=reason.get("Code") != "ConditionalCheckFailed", window_ends=end)
-                    for reason, end in zip(reasons, ends, strict=True)]
+            return answers_of(uses, reasons, now)
         return [Allowance(allowed=True, window_ends=end) for end in ends]
 
     def _use(self, limit: Limit, subject: str, now: datetime) -> dict[str, Any]:
-        """One conditional update that counts and checks at once, so racing callers never both get the last
-        use; the first use creates the item (``uses`` absent)."""
-        start, end = window(now, limit.per)
-        return {
-            "TableName": self._table,
-            "Key": to_item(pk=keys.limit_pk(limit.scope, subject), sk=keys.limit_sk(start)),
-            "UpdateExpression": "ADD #uses :one SET #expires = :expires, #entity = :entity",
-            "ConditionExpression": "attribute_not_exists(#uses) OR #uses < :most",
-            "ExpressionAttributeNames": {"#uses": "uses", "#expires": schema.TTL_ATTRIBUTE, "#entity": "entity"},
-            "ExpressionAttributeValues": to_item(
-                **{":one": 1, ":most": limit.most, ":expires": int(end.timestamp()), ":entity": "limit"}
-            ),
-        }
+        return limit_use(self._table, limit, subject, now)
+
+
+def limit_use(table: str, limit: Limit, subject: str, now: datetime) -> dict[str, Any]:
+    """One conditional update that counts and checks at once, so racing callers never both get the last
+    use; the first use creates the item (``uses`` absent). Also part of a new ticket's own transaction."""
+    start, end = window(now, limit.per)
+    return {
+        "TableName": table,
+        "Key": to_item(pk=keys.limit_pk(limit.scope, subject), sk=keys.limit_sk(start)),
+        "UpdateExpression": "ADD #uses :one SET #expires = :expires, #entity = :entity",
+        "ConditionExpression": "attribute_not_exists(#uses) OR #uses < :most",
+        "ExpressionAttributeNames": {"#uses": "uses", "#expires": schema.TTL_ATTRIBUTE, "#entity": "entity"},
+        "ExpressionAttributeValues": to_item(
+            **{":one": 1, ":most": limit.most, ":expires": int(end.timestamp()), ":entity": "limit"}
+        ),
+    }
+
+
+def answers_of(uses: Sequence[tuple[Limit, str]], reasons: Sequence[dict[str, Any]], now: datetime) -> list[Allowance]:
+    """What a cancelled transaction says of the uses it counted last (its last ``len(uses)`` reasons): a
+    failed condition is a use with no room left."""
+    counted = list(reasons[len(reasons) - len(uses) :]) if len(reasons) >= len(uses) else [{}] * len(uses)
+    return [Allowance(allowed=reason.get("Code") != "ConditionalCheckFailed", window_ends=window(now, limit.per)[1])
+            for reason, (limit, _) in zip(counted, uses, strict=True)]

@@ -3,6 +3,8 @@ free, removed by DynamoDB's TTL some time after the link expires (readers check 
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys, schema
@@ -19,13 +21,7 @@ class DynamoShortLinks:
         try:
             client("dynamodb").put_item(
                 TableName=self._table,
-                Item=to_item(
-                    pk=keys.short_link_pk(link.id),
-                    sk=keys.SHORT_LINK_SK,
-                    entity="short_link",
-                    data=link.model_dump(mode="json", exclude={"id"}),
-                    **{schema.TTL_ATTRIBUTE: int(link.expires_at.timestamp())},
-                ),
+                Item=short_link_item(link),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
@@ -44,3 +40,14 @@ class DynamoShortLinks:
             .get("Item")
         )
         return ShortLink.model_validate({**item_data(item), "id": short_id}) if item else None
+
+
+def short_link_item(link: ShortLink) -> dict[str, Any]:
+    """The link's item (also put in a new ticket's own transaction, with the same condition)."""
+    return to_item(
+        pk=keys.short_link_pk(link.id),
+        sk=keys.SHORT_LINK_SK,
+        entity="short_link",
+        data=link.model_dump(mode="json", exclude={"id"}),
+        **{schema.TTL_ATTRIBUTE: int(link.expires_at.timestamp())},
+    )

@@ -15,12 +15,17 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
+from chalicelib.adapters.dynamodb_limits import answers_of, limit_use
 from chalicelib.adapters.dynamodb_search import TERM_FIELDS, term_changes, term_puts
+from chalicelib.adapters.dynamodb_short_links import short_link_item
+from chalicelib.domain.decisions import DECISION_FIELDS, awaits_supervisor
+from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, wake_at
 from chalicelib.domain.paid_work import has_balance_due, open_requisitions
 from chalicelib.domain.queue import QueueFilter
+from chalicelib.domain.short_links import ShortLink
 from chalicelib.domain.ticket import Kind, Status, Ticket, TicketEvent
-from chalicelib.services.ports import ReportBuild, StaleTicket
+from chalicelib.services.ports import OverLimit, ReportBuild, StaleTicket
 
 # Ticket fields whose change may put a paid job on, or take it off, the list of unpaid balances.
 RECEIVABLE_FIELDS = frozenset({"billing", "quote", "account"})
@@ -54,6 +59,20 @@ class DynamoTickets:
         )
         return int(response["Attributes"]["seq"]["N"])
 
+    def give_back_number(self, year: int, number: int) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item(pk=keys.counter_pk(year), sk="COUNTER"),
+                UpdateExpression="SET #seq = :before",
+                ConditionExpression="#seq = :number",
+                ExpressionAttributeNames={"#seq": "seq"},
+                ExpressionAttributeValues=to_item(**{":before": number - 1, ":number": number}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def create(
         self,
         ticket: Ticket,
@@ -61,6 +80,9 @@ class DynamoTickets:
         tracking_token: str,
         outbox: Sequence[OutboxMessage],
         next_wake: datetime | None = None,
+        *,
+        short_links: Sequence[ShortLink] = (),
+        uses: Sequence[tuple[Limit, str]] = (),
     ) -> None:
         items = [
             {
@@ -86,8 +108,20 @@ class DynamoTickets:
             *({"Put": {"TableName": self._table, "Item": self._assignment_item(ticket, u)}} for u in ticket.assignees),
             *term_puts(self._table, ticket),
             *self._list_entries(ticket, [event]),
+            *({"Put": {"TableName": self._table, "Item": short_link_item(link),
+                       "ConditionExpression": "attribute_not_exists(pk)"}} for link in short_links),
         ]
-        self._transact(items, ticket.number)
+        # Last, so the cancellation's reasons for them are the last ones.
+        items += [{"Update": limit_use(self._table, limit, subject, ticket.created_at)} for limit, subject in uses]
+        try:
+            self._ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            answers = answers_of(uses, error.response.get("CancellationReasons") or [], ticket.created_at)
+            if not all(answer.allowed for answer in answers):
+                raise OverLimit(answers) from error
+            raise StaleTicket(ticket.number) from error
 
     def save(
         self, ticket: Ticket, events: Sequence[TicketEvent], next_wake: datetime | None = None,
@@ -129,6 +163,8 @@ class DynamoTickets:
              ticket.kind == Kind.COMPLAINT and ticket.is_open, COMPLAINT_FIELDS),
             (keys.REQUISITIONS_OPEN_PK, keys.complaint_entry_sk(ticket.created_at, ticket.number),
              ticket.is_open and bool(open_requisitions(ticket)), REQUISITION_FIELDS),
+            (keys.DECISIONS_OPEN_PK, keys.complaint_entry_sk(ticket.created_at, ticket.number),
+             awaits_supervisor(ticket), DECISION_FIELDS),
         ):
             key = to_item(pk=pk, sk=sk)
             if belongs:
@@ -173,6 +209,9 @@ class DynamoTickets:
 
     def waiting_for_parts(self) -> list[Ticket]:
         return [ticket for ticket in self._list(keys.REQUISITIONS_OPEN_PK) if ticket.is_open]
+
+    def awaiting_supervisor(self) -> list[Ticket]:
+        return [ticket for ticket in self._list(keys.DECISIONS_OPEN_PK) if awaits_supervisor(ticket)]
 
     def _list(self, pk: str) -> list[Ticket]:
         """A short list's tickets from their copies; an entry written before it carried one is read from

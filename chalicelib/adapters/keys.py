@@ -256,6 +256,7 @@ def number_in_queue_sk(position: str) -> str:
 
 COMPLAINTS_OPEN_PK = "COMPLAINTS#OPEN"
 REQUISITIONS_OPEN_PK = "REQUISITIONS#OPEN"  # open jobs with a parts requisition not yet received
+DECISIONS_OPEN_PK = "DECISIONS#OPEN"  # open jobs waiting for the supervisor (domain/decisions.py)
 
 
 def complaint_entry_sk(created: datetime, number: str) -> str:

@@ -11,16 +11,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import keys
+from chalicelib.adapters.memory_limits import MemoryRateCounters
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.holidays import YearSchedule
+from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import DeliveryState, OutboxMessage, is_due, wake_at
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.queue import QueueFilter
+from chalicelib.domain.short_links import ShortLink
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Kind, Status, Ticket, TicketEvent
 from chalicelib.services.ports import (
     DeliveryError,
     KeyReused,
+    OverLimit,
     ReportBuild,
     StaffContact,
     StaleTicket,
@@ -61,10 +65,17 @@ class MemoryTickets:
         self.month_reads = 0  # tickets handed to the monthly report
         self.report_runs: dict[str, datetime] = {}  # month -> when its report was claimed
         self.report_builds: dict[tuple[str, str], ReportBuild] = {}  # (month, build id) -> build
+        # Counted with a new ticket (``create``'s ``uses``); share it with the intake's ``RateCounters``.
+        self.rate_counters = MemoryRateCounters()
+        self.short_links: dict[str, ShortLink] = {}  # kept with a new ticket
 
     def next_number(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1
         return self.counters[year]
+
+    def give_back_number(self, year: int, number: int) -> None:
+        if self.counters.get(year) == number:
+            self.counters[year] = number - 1
 
     def create(
         self,
@@ -73,9 +84,16 @@ class MemoryTickets:
         tracking_token: str,
         outbox: Sequence[OutboxMessage],
         next_wake: datetime | None = None,
+        *,
+        short_links: Sequence[ShortLink] = (),
+        uses: Sequence[tuple[Limit, str]] = (),
     ) -> None:
-        if ticket.number in self.tickets:
+        if ticket.number in self.tickets or any(link.id in self.short_links for link in short_links):
             raise StaleTicket(ticket.number)
+        answers = self.rate_counters.take_all(uses, ticket.created_at) if uses else []
+        if not all(answer.allowed for answer in answers):
+            raise OverLimit(answers)
+        self.short_links.update({link.id: link for link in short_links})
         self.tickets[ticket.number] = ticket
         self.timelines[ticket.number] = [event]
         self.tracking[tracking_token] = ticket.number
@@ -182,6 +200,11 @@ class MemoryTickets:
 
         found = [t for t in self.tickets.values() if t.is_open and open_requisitions(t)]
         return sorted(found, key=lambda t: (t.created_at, t.number))
+
+    def awaiting_supervisor(self) -> list[Ticket]:
+        from chalicelib.domain.decisions import awaits_supervisor
+
+        return sorted((t for t in self.tickets.values() if awaits_supervisor(t)), key=lambda t: (t.created_at, t.number))
 
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         found = [t for t in self.tickets.values() if username in t.assignees]

@@ -39,6 +39,9 @@ class MemoryArchive:
     def customer_ids_by_phone(self, e164: str) -> list[str]:
         return sorted(c.id for c in self.stored_customers.values() if e164 in c.phones)
 
+    def for_report(self, serial_number: str | None, e164: str) -> tuple[InstalledProduct | None, list[str]]:
+        return self.product(serial_number) if serial_number else None, self.customer_ids_by_phone(e164)
+
     def save_customer(self, customer: Customer, previous: Customer | None) -> None:
         if not _same_version(self.stored_customers.get(customer.id), previous):
             raise StaleRecord(customer.id)

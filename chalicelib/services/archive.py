@@ -340,13 +340,11 @@ class ArchiveService:
     def link_for(self, serial_number: str | None, phone: str, now: datetime) -> ArchiveLink | None:
         """The customer (and product) a new report is about: by serial number, else by phone when exactly
         one customer has that phone; None when the archive does not know them."""
-        serial = serial_key(serial_number)
-        product = self._archive.product(serial) if serial else None
+        product, ids = self._archive.for_report(serial_key(serial_number), phone)
         customer = self._archive.customer(product.customer_id) if product else None
         matched_by: Literal["serial", "phone"] = "serial"
         if customer is None:
             product = None
-            ids = self._archive.customer_ids_by_phone(phone)
             customer = self._archive.customer(ids[0]) if len(ids) == 1 else None
             matched_by = "phone"
         if customer is None:

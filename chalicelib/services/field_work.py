@@ -267,9 +267,9 @@ class FieldWorkService:
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
-        open_jobs = self._tickets.open_tickets([Status.DISPATCHED, Status.ON_SITE, Status.WAITING_ON_CUSTOMER])
-        return [(ticket, visit) for ticket in open_jobs for visit in ticket.overtime
-                if visit.state == overtime.OvertimeState.REQUESTED]
+        under_way = (Status.DISPATCHED, Status.ON_SITE, Status.WAITING_ON_CUSTOMER)
+        return [(ticket, visit) for ticket in self._tickets.awaiting_supervisor() if ticket.status in under_way
+                for visit in ticket.overtime if visit.state == overtime.OvertimeState.REQUESTED]
 
     # -- closure ---------------------------------------------------------------------------------
 
@@ -358,12 +358,12 @@ class FieldWorkService:
     def awaiting_approval(self) -> list[ApprovalItem]:
         return [
             ApprovalItem(ticket, self.form_url(ticket), self.preview_url(ticket))
-            for ticket in self._tickets.open_tickets([Status.AWAITING_APPROVAL])
+            for ticket in self._tickets.awaiting_supervisor() if ticket.status == Status.AWAITING_APPROVAL
         ]
 
     def refusals(self) -> list[Ticket]:
         """Jobs on site whose customer refused to sign, with the technician's reason report."""
-        return [t for t in self._tickets.open_tickets([Status.ON_SITE]) if t.refusal is not None]
+        return [t for t in self._tickets.awaiting_supervisor() if t.status == Status.ON_SITE and t.refusal is not None]
 
     def form_url(self, ticket: Ticket) -> str | None:
         if ticket.acceptance is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,17 +19,31 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain import uploads
 from chalicelib.domain.escalation import DESK
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
-from chalicelib.domain.limits import Limit
+from chalicelib.domain.limits import Allowance, Limit
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.regions import province_name
-from chalicelib.domain.ticket import Product, Reporter, Ticket, format_ticket_number, open_ticket
+from chalicelib.domain.ticket import Product, Reporter, Ticket, TicketEvent, format_ticket_number, open_ticket
 from chalicelib.i18n import t
 from chalicelib.services.archive import ArchiveService
 from chalicelib.services.notifications import NotificationService
-from chalicelib.services.ports import Clock, FileStore, RateCounters, TicketRepository, UploadClaims, UploadTicket
+from chalicelib.services.ports import (
+    Clock,
+    FileStore,
+    OverLimit,
+    RateCounters,
+    StaleTicket,
+    TicketRepository,
+    UploadClaims,
+    UploadTicket,
+)
+from chalicelib.services.short_links import ShortLinks
 from chalicelib.services.sla import SlaService
 
 logger = Logger(child=True)
+
+# Writes of a new ticket tried: once more after the SMS's own limit, once more should a drawn short link's
+# id be taken.
+STORE_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class IntakeLimits:
@@ -124,6 +138,7 @@ class IntakeService:
         archive: ArchiveService | None = None,
         counters: RateCounters | None = None,
         claims: UploadClaims | None = None,
+        short_links: ShortLinks | None = None,
     ):
         # ``archive``: when given, a report is linked to the customer and product on file.
         self._archive = archive
@@ -131,6 +146,8 @@ class IntakeService:
         self._counters = counters
         # ``claims``: where each photo's one ticket is recorded; without them a photo is not tied to one.
         self._claims = claims
+        # ``short_links``: the confirmation SMS's link is made short here and kept with the ticket.
+        self._short_links = short_links
         self._tickets = tickets
         self._files = files
         self._notifications = notifications
@@ -174,59 +191,98 @@ class IntakeService:
         self._check_photos(request.photos)
 
         now = self._clock.now()
-        # Counted once the report is otherwise acceptable: a customer correcting a photo spends nothing.
         phone_is_mobile = is_mobile_number(request.phone)
-        sms_withheld = self._count_report(request.phone, origin, now, sms=phone_is_mobile)
+        report, confirmation = self._limited_uses(request.phone, origin, sms=phone_is_mobile)
+        sms_withheld = "international" if phone_is_mobile and self._international(request.phone) else None
+        # Counted once the report is otherwise acceptable: a customer correcting a photo spends nothing. A
+        # report without photos is counted in its ticket's own write; one with photos before its photos are
+        # claimed, so a refused report holds none of them.
+        together = not request.photos
+        if not together and not self._count((*report, *confirmation), now, refused_may_be=("sms",)):
+            self._count(report, now)  # the SMS's limit alone was reached: the report still counts
+            sms_withheld = "limit"
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
-        number = format_ticket_number(year, self._tickets.next_number(year))
+        sequence = self._tickets.next_number(year)
+        number = format_ticket_number(year, sequence)
         self._claim_photos(request.photos, submission or number)
         # Kept before the ticket is stored: a failure in between leaves a photo kept for nothing, never a
         # ticket whose photo expires.
         if request.photos:
             self._files.mark_attached(request.photos)
         link = self._archive.link_for(request.serial_number, request.phone, now) if self._archive else None
-        ticket, event = open_ticket(
-            **(link.ticket_fields() if link else {}),
-            number=number,
-            reporter=Reporter(
-                customer_name=request.customer_name,
-                contact_person=request.contact_person,
-                phone=request.phone,
-                phone_is_mobile=phone_is_mobile,
-                email=request.email,
-                province=request.province,
-                city=request.city,
-                address=request.address,
-            ),
-            product=Product(
-                model=request.product_model,
-                serial_number=request.serial_number,
-                order_number=request.order_number,
-                project_name=request.project_name,
-            ),
-            description=request.description,
-            suspected_cause=request.suspected_cause,
-            preferred_time=request.preferred_time,
-            photo_keys=tuple(dict.fromkeys(request.photos)),
-            kind=request.kind,
-            channel=request.channel,
-            language=language,
-            in_province=request.province == self._config.home_province,
-            at=now,
-            actor=actor,
-            # On the ticket's timeline, so the desk can tell why a customer says no SMS came.
-            sms_withheld=sms_withheld or None,
-        )
-        token = secrets.token_urlsafe(24)
-        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=not sms_withheld)
-        ticket, wake = self._sla.projected(ticket, [event], now)
-        # Written claimed by this request, which sends them once the ticket is stored.
-        stored, sending = self._notifications.claimed_now(messages)
-        self._tickets.create(ticket, event, token, stored, wake)
+
+        def opened(sms_withheld: str | None) -> tuple[Ticket, TicketEvent]:
+            return open_ticket(
+                **(link.ticket_fields() if link else {}),
+                number=number,
+                reporter=Reporter(
+                    customer_name=request.customer_name,
+                    contact_person=request.contact_person,
+                    phone=request.phone,
+                    phone_is_mobile=phone_is_mobile,
+                    email=request.email,
+                    province=request.province,
+                    city=request.city,
+                    address=request.address,
+                ),
+                product=Product(
+                    model=request.product_model,
+                    serial_number=request.serial_number,
+                    order_number=request.order_number,
+                    project_name=request.project_name,
+                ),
+                description=request.description,
+                suspected_cause=request.suspected_cause,
+                preferred_time=request.preferred_time,
+                photo_keys=tuple(dict.fromkeys(request.photos)),
+                kind=request.kind,
+                channel=request.channel,
+                language=language,
+                in_province=request.province == self._config.home_province,
+                at=now,
+                actor=actor,
+                # On the ticket's timeline, so the desk can tell why a customer says no SMS came.
+                sms_withheld=sms_withheld,
+            )
+
+        counted = (*report, *confirmation) if together else ()
+        for _ in range(STORE_ATTEMPTS):
+            try:
+                receipt = self._store(*opened(sms_withheld), sms=phone_is_mobile and not sms_withheld, counted=counted)
+                break
+            except OverLimit as over:
+                try:
+                    self._judge(counted, over.answers, now, refused_may_be=("sms",))
+                except TooManyReports:
+                    # Nothing was stored under the number: it goes to the next report unless one took another.
+                    self._tickets.give_back_number(year, sequence)
+                    raise
+                sms_withheld, counted = "limit", report  # the SMS's alone: the report still counts, no SMS
+            except StaleTicket:
+                continue  # a fresh number is never taken: a drawn short link's id was; draw again
+        else:
+            raise StaleTicket(number)
+        token, sending = receipt
         if self._claims is not None and request.photos:
             self._claims.attach(request.photos, submission or number, number)
         self._notifications.deliver_claimed(sending)
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
+
+    def _store(
+        self, ticket: Ticket, event: TicketEvent, *, sms: bool, counted: tuple[tuple[str, Limit, str], ...]
+    ) -> tuple[str, list[OutboxMessage]]:
+        """The new ticket with its tracking link, messages (written claimed by this request, which sends them
+        once it is stored), the SMS's short link and the ``counted`` uses, in one write: (token, to send)."""
+        token = secrets.token_urlsafe(24)
+        links = self._short_links if sms else None
+        short = links.draft(f"/t/{token}") if links is not None else None
+        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=sms,
+                                                 sms_link=links.address(short) if links and short else None)
+        ticket, wake = self._sla.projected(ticket, [event], ticket.created_at)
+        stored, sending = self._notifications.claimed_now(messages)
+        self._tickets.create(ticket, event, token, stored, wake, short_links=[short] if short else (),
+                             uses=[(limit, subject) for _, limit, subject in counted])
+        return token, sending
 
     def admit_addition(self, number: str, photos: list[str], *, origin: PublicOrigin, submission: str) -> None:
         """Before a customer's addition to ticket ``number`` is recorded: its photos checked by their bytes
@@ -255,20 +311,24 @@ class IntakeService:
         if problems:
             raise PhotoRejected(problems)
 
-    def _count_report(self, phone: str, origin: PublicOrigin | None, now: datetime, *, sms: bool) -> str | None:
-        """Counts a report from the front door against its address and phone limits and, when it would send
-        one, its confirmation SMS against the number's, in one write; returns why the SMS is not sent
-        ("international", "limit"), or None. Only this SMS is limited: the desk's and the escalations'
-        messages never count against it."""
-        international = not phone.startswith("+86") and not self._config.limits.international_sms
+    def _limited_uses(
+        self, phone: str, origin: PublicOrigin | None, *, sms: bool
+    ) -> tuple[tuple[tuple[str, Limit, str], ...], tuple[tuple[str, Limit, str], ...]]:
+        """What a report from the front door counts: against its address's and phone's limits and, when it
+        would send one, its confirmation SMS against the number's. Only this SMS is limited: the desk's
+        and the escalations' messages never count against it."""
+        if origin is None or self._counters is None:
+            return (), ()
         limits = self._config.limits
         # The address first: a script rotating phone numbers is stopped without spending their counters.
-        report = (("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)) if origin else ()
-        confirmation = (("sms", limits.sms, phone),) if origin and sms and not international else ()
-        if not self._count((*report, *confirmation), now, refused_may_be=("sms",)):
-            self._count(report, now)  # the SMS's limit alone was reached: the report still counts
-            return "limit"
-        return "international" if sms and international else None
+        report = tuple((scope, limit, subject) for scope, limit, subject in
+                       (("ip", limits.per_ip, origin.ip), ("phone", limits.per_phone, phone)) if subject is not None)
+        confirmation = (("sms", limits.sms, phone),) if sms and not self._international(phone) else ()
+        return report, confirmation
+
+    def _international(self, phone: str) -> bool:
+        """An SMS to this number is not sent (confirmations go to China only, unless allowed)."""
+        return not phone.startswith("+86") and not self._config.limits.international_sms
 
     def _count(self, checks: tuple[tuple[str, Limit, str | None], ...], now: datetime,
                refused_may_be: tuple[str, ...] = ()) -> bool:
@@ -278,6 +338,12 @@ class IntakeService:
         if self._counters is None or not checks:
             return True
         answers = self._counters.take_all([(limit, str(subject)) for _, limit, subject in checks], now)
+        return self._judge(checks, answers, now, refused_may_be)
+
+    def _judge(self, checks: Sequence[tuple[str, Limit, str | None]], answers: Sequence[Allowance], now: datetime,
+               refused_may_be: tuple[str, ...] = ()) -> bool:
+        """Raises ``TooManyReports`` for the first refused check whose scope is not one ``refused_may_be``;
+        False when one of those was refused."""
         refused = [(scope, limit, answer) for (scope, limit, _), answer in zip(checks, answers, strict=True)
                    if not answer.allowed]
         for scope, limit, answer in refused:
@@ -286,7 +352,10 @@ class IntakeService:
                 raise TooManyReports(scope, limit.most, answer.retry_after(now))
         return not refused
 
-    def _messages_for_new_ticket(self, ticket: Ticket, link: str, *, sms: bool = True) -> list[OutboxMessage]:
+    def _messages_for_new_ticket(
+        self, ticket: Ticket, link: str, *, sms: bool = True, sms_link: str | None = None
+    ) -> list[OutboxMessage]:
+        """``sms_link``: the link as the SMS carries it (short), when not ``link``."""
         lang, r, p = ticket.language, ticket.reporter, ticket.product
         now = ticket.created_at
 
@@ -322,7 +391,7 @@ class IntakeService:
                     MessageChannel.SMS,
                     r.phone,
                     "",
-                    t(lang, "msg.customer.sms", number=ticket.number, link=link),
+                    t(lang, "msg.customer.sms", number=ticket.number, link=sms_link or link),
                 )
             )
         # Staff read Chinese; the desk copy carries every field so nobody has to open the system first.

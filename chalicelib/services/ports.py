@@ -20,6 +20,7 @@ from chalicelib.domain.limits import Allowance, Limit
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.queue import QueueFilter
+from chalicelib.domain.short_links import ShortLink
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Status, Ticket, TicketEvent
 
@@ -35,9 +36,22 @@ class StaleTicket(Exception):
     """Someone else changed (or created) the ticket since it was read; reload and try again."""
 
 
+class OverLimit(Exception):
+    """A write that counted limited uses found no room for some (``answers``, one per use, in order):
+    nothing was written."""
+
+    def __init__(self, answers: list[Allowance]):
+        super().__init__("over a limit")
+        self.answers = answers
+
+
 class TicketRepository(Protocol):
     def next_number(self, year: int) -> int:
         """A number never handed out before, even after failed writes (gaps are fine, reuse is not)."""
+
+    def give_back_number(self, year: int, number: int) -> None:
+        """``number`` (of ``next_number``, never stored) is handed out again if no later one was handed out
+        meanwhile; otherwise it stays unused."""
 
     def create(
         self,
@@ -46,10 +60,16 @@ class TicketRepository(Protocol):
         tracking_token: str,
         outbox: Sequence[OutboxMessage],
         next_wake: datetime | None = None,
+        *,
+        short_links: Sequence[ShortLink] = (),
+        uses: Sequence[tuple[Limit, str]] = (),
     ) -> None:
         """Store a new ticket, its first event, its tracking link and its first messages atomically.
 
         ``next_wake`` puts the ticket in the sweep's index: when its next deadline step is due.
+        ``short_links``: its messages' short links, kept with it (``StaleTicket`` if an id is taken).
+        ``uses``: limited uses counted in the same write, in the window of the ticket's creation
+        (``RateCounters.take_all``): when any has no room, ``OverLimit`` and nothing is stored.
         """
 
     def save(
@@ -118,6 +138,10 @@ class TicketRepository(Protocol):
 
     def waiting_for_parts(self) -> list[Ticket]:
         """Open tickets with a parts requisition not yet received or rejected, oldest first."""
+
+    def awaiting_supervisor(self) -> list[Ticket]:
+        """Open jobs waiting for the supervisor's decision (``decisions.awaits_supervisor``), oldest first;
+        ``save`` keeps this list in step with the ticket."""
 
     def tickets_for_technician(self, username: str) -> list[Ticket]:
         """Every ticket ``username`` is (or was last) dispatched to, open or not, oldest first.
@@ -316,6 +340,10 @@ class CustomerArchive(Protocol):
         """Customers whose name or contact person contains ``text`` (case-insensitive)."""
 
     def customer_ids_by_phone(self, e164: str) -> list[str]: ...
+
+    def for_report(self, serial_number: str | None, e164: str) -> tuple[InstalledProduct | None, list[str]]:
+        """What a new report may be about, in one read: the product with this serial (None without one) and
+        the ids of the customers with this phone."""
 
     def save_customer(self, customer: Customer, previous: Customer | None) -> None:
         """Create (``previous`` None) or replace ``previous`` with ``customer`` and keep the phone look-ups in

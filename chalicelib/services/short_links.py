@@ -43,14 +43,20 @@ class ShortLinks:
 
     def shorten(self, path: str) -> str:
         """The short link to ``<base><path>``, expiring with the token that is the path's last part."""
-        now = self._clock.now()
-        expires_at = self._expiry_of(path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
-        link = ShortLink(id="", path=path, expires_at=expires_at or now + UNSIGNED_LINK_LIFETIME)
         for _ in range(5):
-            link = link.model_copy(update={"id": new_short_id()})
+            link = self.draft(path)
             if self._store.add(link):
-                return f"{self._base}{PATH_PREFIX}{link.id}"
+                return self.address(link)
         raise RuntimeError("no free short link id in five draws")  # 62^10 ids: never, unless the store lies
+
+    def draft(self, path: str) -> ShortLink:
+        """A short link to ``<base><path>`` with a fresh id, not kept yet: a new ticket keeps it in its own
+        write (its id is checked free there)."""
+        expires_at = self._expiry_of(path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
+        return ShortLink(id=new_short_id(), path=path, expires_at=expires_at or self._clock.now() + UNSIGNED_LINK_LIFETIME)
+
+    def address(self, link: ShortLink) -> str:
+        return f"{self._base}{PATH_PREFIX}{link.id}"
 
     def shorten_all(self, text: str) -> str:
         """``text`` with each of our links (not already short) replaced by a short one."""

@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.short_links import ShortLink
 from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.domain.webhooks import (
     DELIVERY_HEADER,
@@ -199,9 +201,13 @@ class PublishingTickets:
         tracking_token: str,
         outbox: Sequence[OutboxMessage],
         next_wake: datetime | None = None,
+        *,
+        short_links: Sequence[ShortLink] = (),
+        uses: Sequence[tuple[Limit, str]] = (),
     ) -> None:
         extra = self._deliveries(ticket, [event], event.at)
-        self._tickets.create(ticket, event, tracking_token, [*outbox, *extra], next_wake)
+        self._tickets.create(ticket, event, tracking_token, [*outbox, *extra], next_wake, short_links=short_links,
+                             uses=uses)
 
     def save(
         self,

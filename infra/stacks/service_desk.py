@@ -124,6 +124,9 @@ _READ_WRITE = (
     # TransactWriteItems is authorized per contained action; ConditionCheck is one of them.
     "dynamodb:ConditionCheckItem",
 )
+# A new report's archive look-up: one PartiQL SELECT naming the partitions it reads; statements that
+# would scan the table are denied (``_statements``).
+_PARTIQL_SELECT = "dynamodb:PartiQLSelect"
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
     # DeleteItem), tracking, uploads, and the first delivery attempt of new-ticket notifications. The
     # reports page starts a build of a month never built, or again on request (queues its parts).
     "APIHandler": FunctionAccess(
-        table_actions=_READ_WRITE,
+        table_actions=(*_READ_WRITE, _PARTIQL_SELECT),
         indexes=_ALL_INDEXES,
         files=True,
         sends_notifications=True,
@@ -1112,6 +1115,17 @@ class ServiceDeskStack(Stack):
                 sid="Table",
                 actions=list(access.table_actions),
                 resources=[table_arn],
+            ),
+            *(
+                [iam.PolicyStatement(
+                    sid="NoTableScanByPartiQL",
+                    effect=iam.Effect.DENY,
+                    actions=[_PARTIQL_SELECT],
+                    resources=[table_arn],
+                    conditions={"Bool": {"dynamodb:FullTableScan": "true"}},
+                )]
+                if _PARTIQL_SELECT in access.table_actions
+                else []
             ),
             iam.PolicyStatement(
                 sid="KeyThroughServicesOnly",
