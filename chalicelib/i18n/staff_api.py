@@ -83,7 +83,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "en": {
         "error.api.ticket_not_found": "No such ticket, or you may not see it.",
         "error.api.move_unknown": "No such move. The moves are: {moves}.",
-        "error.api.move_illegal": "The ticket is '{status}': this move is not possible now.",
+        "error.api.move_illegal": "This move is not possible now: the ticket is '{status}', which does not allow it.",
         "error.api.stale": "Someone changed the ticket just now; read it again and retry.",
         "error.api.paid_work": "This is a paid job: work may not start before the customer approves the quote.",
         "error.api.query_empty": "Say what to find (q) or give at least one filter.",

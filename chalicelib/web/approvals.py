@@ -28,7 +28,7 @@ from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import InvalidFields, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -77,9 +77,9 @@ def decide(number: str, decision: str) -> Response:
                      values={number: form.get("reason", "")}, status=400)
     except UnknownTicket:
         return _missing(lang)
-    except IllegalTransition as error:
-        message = t(lang, "tech.error.wrong_state", status=t(lang, f"status.{error.status.value}"))
-        return _page(errors={"_form": message}, status=409)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return _page(errors={"_form": refused.message}, status=refused.status)
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(body="", status_code=303,
                     headers={"Location": f"{root}/staff/approvals?done={decision}&number={quote(number)}"})

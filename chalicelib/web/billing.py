@@ -42,20 +42,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chalicelib import wiring
 from chalicelib.domain import billing as billing_rules
-from chalicelib.domain.billing import BillingError, BillingReason, LineCategory, PaymentMethod, QuoteLine
-from chalicelib.domain.loaners import Condition, LoanerError
-from chalicelib.domain.paid_work import PaidWorkNotApproved, balance_of, due_of, work_may_start
-from chalicelib.domain.parts import PartLine, PartsError, Shipment
+from chalicelib.domain.billing import BillingReason, LineCategory, PaymentMethod, QuoteLine
+from chalicelib.domain.loaners import Condition
+from chalicelib.domain.paid_work import balance_of, due_of, work_may_start
+from chalicelib.domain.parts import PartLine, Shipment
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.staff import StaffRole, StaffUser
-from chalicelib.domain.ticket import Action, Billing, IllegalTransition, Ticket
+from chalicelib.domain.ticket import Action, Billing, Ticket
 from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
-from chalicelib.services.ports import StaleTicket
 from chalicelib.settings import get_settings
 from chalicelib.web import ticket_links
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import InvalidFields, localized_errors, query_of, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -79,7 +78,6 @@ LOANER_KEEPERS = (R.SUPERVISOR, R.ADMIN, R.TECHNICIAN)
 
 QUOTE_ROWS = 8
 PARTS_ROWS = 5
-RULE_ERRORS = (BillingError, PartsError, LoanerError, IllegalTransition, StaleTicket, PaidWorkNotApproved)
 QUOTE_ACTIONS = frozenset({Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE,
                            Action.DECLINE_QUOTE, Action.INVOICE, Action.RECORD_PAYMENT})
 PARTS_ACTIONS = frozenset({Action.REQUEST_PARTS, Action.REVIEW_PARTS, Action.PARTS_LEAD_TIME, Action.SHIP_PARTS,
@@ -232,14 +230,6 @@ def _not_found() -> Response:
                   message=t(lang, "billing.error.not_found"))
 
 
-def _code_of(error: Exception) -> str:
-    if isinstance(error, IllegalTransition):
-        return "illegal_transition"
-    if isinstance(error, StaleTicket):
-        return "stale"
-    return str(getattr(error, "code", "billing"))
-
-
 PageMaker = Callable[..., Response]
 
 
@@ -257,17 +247,12 @@ def _submit(number: str, page: PageMaker, form_name: str, act: Callable[[dict[st
         act(data, lang)
     except InvalidFields as invalid:
         return page(number, status=400, form=form_name, values=data, errors=invalid.fields)
-    except RULE_ERRORS as error:
-        return _answer_rule(number, page, form_name, data, error, lang)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return page(number, status=refused.status, form=form_name, values=data, errors={"_form": refused.message})
     suffix = "&lang=en" if query_of(request).get("lang") == "en" else ""
     return Response(body="", status_code=303,
                     headers={"Location": f"{_root()}{_page_path(number, page)}?saved=1{suffix}"})
-
-
-def _answer_rule(number: str, page: PageMaker, form_name: str, data: dict[str, Any], error: Exception,
-                 lang: str) -> Response:
-    return page(number, status=409, form=form_name, values=data,
-                errors={"_form": t(lang, f"billing.error.{_code_of(error)}")})
 
 
 def _page_path(number: str, page: PageMaker) -> str:

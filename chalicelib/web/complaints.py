@@ -21,18 +21,16 @@ from chalicelib.domain.complaints import (
     CapaStatus,
     Cause,
     ComplaintDetails,
-    ComplaintRuleBroken,
     Severity,
 )
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import t
 from chalicelib.services.complaints import NotAComplaint
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -231,12 +229,9 @@ def complaint_step(number: str, step: str) -> Response:
             complaints.close(number, actor=actor)
     except InvalidFields as invalid:
         return _detail(number, errors={step: invalid.fields}, values={step: form}, status=400)
-    except ComplaintRuleBroken as broken:
-        return _detail(number, errors={step: {"_form": t(lang, f"complaints.error.{broken.code}")}},
-                       values={step: form}, status=409)
-    except IllegalTransition as error:
-        message = t(lang, "tech.error.wrong_state", status=t(lang, f"status.{error.status.value}"))
-        return _detail(number, errors={step: {"_form": message}}, status=409)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return _detail(number, errors={step: {"_form": refused.message}}, values={step: form}, status=refused.status)
     return _to(number, step, lang)
 
 

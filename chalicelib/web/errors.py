@@ -14,9 +14,21 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib.domain.billing import BillingError
+from chalicelib.domain.complaints import ComplaintRuleBroken
+from chalicelib.domain.loaners import LoanerError, UnknownLoaner
+from chalicelib.domain.paid_work import PaidWorkNotApproved
+from chalicelib.domain.parts import PartsError, UnknownRequisition
+from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import normalize_language, t
+from chalicelib.services.aftercare import InvalidCallback, InvalidSchedule, UnknownCallback
+from chalicelib.services.aftercare import UnknownProduct as UnknownScheduledProduct
+from chalicelib.services.archive import CustomerExists, UnknownCustomer, UnknownProduct
+from chalicelib.services.complaints import NotAComplaint
+from chalicelib.services.desk import UnknownTicket
+from chalicelib.services.field_work import NotYourJob
 from chalicelib.services.intake import TooManyReports
-from chalicelib.services.ports import KeyReused, StillInProgress
+from chalicelib.services.ports import KeyReused, SerialTaken, StaleRecord, StaleTicket, StillInProgress
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of
 from chalicelib.web.rendering import language_of, render
 
@@ -49,8 +61,12 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
         return answer(event, 422, "idempotency_mismatch")
     except StillInProgress:
         return answer(event, 409, "in_progress")
+    except REFUSALS as error:
+        # A rule the view did not answer itself (a page shows its form again with the words instead).
+        refused = refusal(error, _language(event))
+        return answer(event, refused.status, refused.code, refused.fields or None, message=refused.message)
     except TooManyReports as error:
-        lang = _api_language(event) if event.path.startswith("/api") else language_of(event)
+        lang = _language(event)
         response = answer(event, 429, "too_many_reports", message=too_many_reports(lang, error))
         response.headers["Retry-After"] = str(error.retry_after)
         return response
@@ -61,6 +77,10 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
 
 def too_many_reports(lang: str, error: TooManyReports) -> str:
     return t(lang, f"error.too_many_reports.{error.scope}", minutes=-(-error.retry_after // 60), most=error.most)
+
+
+def _language(event: Request) -> str:
+    return _api_language(event) if event.path.startswith("/api") else language_of(event)
 
 
 def _api_language(event: Request) -> str:
@@ -80,3 +100,92 @@ def answer(
     lang = language_of(event)
     return render(event, "message.html", status=status, heading=t(lang, "app.title"),
                   message=message or (t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors")))
+
+
+# -- the services' refusals ------------------------------------------------------------------------
+
+
+class Refusal(Exception):
+    """A rule's refusal as the caller is answered: ``status``, a stable ``code`` and the words for people
+    (``fields``: the form fields it is about)."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def problem(http_status: int, code: str, lang: str, key: str | None = None, **values: Any) -> Refusal:
+    return Refusal(http_status, code, t(lang, key or f"error.api.{code}", **values))
+
+
+def _not_found(lang: str) -> Refusal:
+    return problem(404, "not_found", lang)
+
+
+# The rules' refusals, most specific first: (what a service raised, how the API and the pages answer it).
+RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
+    (UnknownTicket, lambda e, lang: problem(404, "ticket_not_found", lang)),
+    (NotAComplaint, lambda e, lang: problem(404, "not_a_complaint", lang, "complaints.not_found")),
+    (UnknownCustomer, lambda e, lang: _not_found(lang)),
+    (UnknownProduct, lambda e, lang: _not_found(lang)),
+    (
+        UnknownScheduledProduct,
+        lambda e, lang: Refusal(
+            400, "invalid", t(lang, "form.errors"), {"serial_number": t(lang, "aftercare.error.unknown_product")}
+        ),
+    ),
+    (UnknownCallback, lambda e, lang: problem(404, "callback_not_found", lang, "aftercare.error.no_task")),
+    (UnknownRequisition, lambda e, lang: problem(404, e.code, lang, f"billing.error.{e.code}")),
+    (UnknownLoaner, lambda e, lang: problem(404, e.code, lang, f"billing.error.{e.code}")),
+    (NotYourJob, lambda e, lang: problem(404, "ticket_not_found", lang)),
+    (BillingError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
+    (PartsError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
+    (LoanerError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
+    (ComplaintRuleBroken, lambda e, lang: problem(409, e.code, lang, f"complaints.error.{e.code}")),
+    (IllegalTransition, lambda e, lang: problem(409, "move_illegal", lang, status=t(lang, f"status.{e.status.value}"))),
+    (PaidWorkNotApproved, lambda e, lang: problem(409, "paid_work", lang)),
+    (StaleTicket, lambda e, lang: problem(409, "stale", lang)),
+    (StaleRecord, lambda e, lang: problem(409, "stale_record", lang, "archive.error.stale")),
+    (
+        CustomerExists,
+        lambda e, lang: Refusal(
+            409,
+            "customer_exists",
+            t(lang, "archive.error.customer_exists"),
+            {"customer_id": t(lang, "archive.error.customer_exists")},
+        ),
+    ),
+    (
+        SerialTaken,
+        lambda e, lang: Refusal(
+            409,
+            "serial_taken",
+            t(lang, "archive.error.serial_taken"),
+            {"serial_number": t(lang, "archive.error.serial_taken")},
+        ),
+    ),
+    (InvalidCallback, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
+    (InvalidSchedule, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
+]
+REFUSALS = tuple(kind for kind, _ in RULES)
+
+
+def _invalid(lang: str, fields: dict[str, str]) -> Refusal:
+    return Refusal(400, "invalid", t(lang, "form.errors"), fields)
+
+
+def _aftercare_codes(problems: dict[str, str], lang: str) -> dict[str, str]:
+    return {
+        field: t(lang, "error.required") if code == "required" else t(lang, f"aftercare.error.{code}")
+        for field, code in problems.items()
+    }
+
+
+def refusal(error: Exception, lang: str) -> Refusal:
+    for kind, answer in RULES:
+        if isinstance(error, kind):
+            return answer(error, lang)
+    raise error

@@ -18,25 +18,16 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import wiring
-from chalicelib.domain.billing import BillingError
-from chalicelib.domain.complaints import ComplaintRuleBroken
-from chalicelib.domain.loaners import LoanerError, UnknownLoaner
-from chalicelib.domain.paid_work import PaidWorkNotApproved
-from chalicelib.domain.parts import PartsError, UnknownRequisition
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import normalize_language, t
-from chalicelib.services.aftercare import InvalidCallback, InvalidSchedule, UnknownCallback
-from chalicelib.services.aftercare import UnknownProduct as UnknownScheduledProduct
-from chalicelib.services.archive import CustomerExists, UnknownCustomer, UnknownProduct
-from chalicelib.services.complaints import NotAComplaint
-from chalicelib.services.desk import UnknownTicket
-from chalicelib.services.field_work import NotYourJob
-from chalicelib.services.ports import SerialTaken, StaleRecord, StaleTicket
 from chalicelib.web import openapi
 from chalicelib.web.api import BAD, Error
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
+from chalicelib.web.errors import REFUSALS as REFUSALS
+from chalicelib.web.errors import Refusal as ApiProblem
 from chalicelib.web.errors import guarded
+from chalicelib.web.errors import problem as problem
+from chalicelib.web.errors import refusal as refusal
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
 
 PREFIX = "/api/v1"
@@ -64,94 +55,9 @@ PAGE_QUERY = {
 }
 
 
-class ApiProblem(Exception):
-    """An operation's answer other than success: ``status``, a stable ``code`` and the words for people."""
-
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-
-
 def language(bp: Blueprint) -> str:
     request = bp.current_request
     return normalize_language(query_of(request).get("lang") or request.headers.get("accept-language"))
-
-
-def problem(http_status: int, code: str, lang: str, key: str | None = None, **values: Any) -> ApiProblem:
-    return ApiProblem(http_status, code, t(lang, key or f"error.api.{code}", **values))
-
-
-def _not_found(lang: str) -> ApiProblem:
-    return problem(404, "not_found", lang)
-
-
-# The rules' refusals, most specific first: (what was raised, how the API answers it).
-RULES: list[tuple[type[Exception], Callable[[Any, str], ApiProblem]]] = [
-    (UnknownTicket, lambda e, lang: problem(404, "ticket_not_found", lang)),
-    (NotAComplaint, lambda e, lang: problem(404, "not_a_complaint", lang, "complaints.not_found")),
-    (UnknownCustomer, lambda e, lang: _not_found(lang)),
-    (UnknownProduct, lambda e, lang: _not_found(lang)),
-    (
-        UnknownScheduledProduct,
-        lambda e, lang: ApiProblem(
-            400, "invalid", t(lang, "form.errors"), {"serial_number": t(lang, "aftercare.error.unknown_product")}
-        ),
-    ),
-    (UnknownCallback, lambda e, lang: problem(404, "callback_not_found", lang, "aftercare.error.no_task")),
-    (UnknownRequisition, lambda e, lang: problem(404, e.code, lang, f"billing.error.{e.code}")),
-    (UnknownLoaner, lambda e, lang: problem(404, e.code, lang, f"billing.error.{e.code}")),
-    (NotYourJob, lambda e, lang: problem(404, "ticket_not_found", lang)),
-    (BillingError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
-    (PartsError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
-    (LoanerError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
-    (ComplaintRuleBroken, lambda e, lang: problem(409, e.code, lang, f"complaints.error.{e.code}")),
-    (IllegalTransition, lambda e, lang: problem(409, "move_illegal", lang, status=t(lang, f"status.{e.status.value}"))),
-    (PaidWorkNotApproved, lambda e, lang: problem(409, "paid_work", lang)),
-    (StaleTicket, lambda e, lang: problem(409, "stale", lang)),
-    (StaleRecord, lambda e, lang: problem(409, "stale_record", lang, "archive.error.stale")),
-    (
-        CustomerExists,
-        lambda e, lang: ApiProblem(
-            409,
-            "customer_exists",
-            t(lang, "archive.error.customer_exists"),
-            {"customer_id": t(lang, "archive.error.customer_exists")},
-        ),
-    ),
-    (
-        SerialTaken,
-        lambda e, lang: ApiProblem(
-            409,
-            "serial_taken",
-            t(lang, "archive.error.serial_taken"),
-            {"serial_number": t(lang, "archive.error.serial_taken")},
-        ),
-    ),
-    (InvalidCallback, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
-    (InvalidSchedule, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
-]
-REFUSALS = tuple(kind for kind, _ in RULES)
-
-
-def _invalid(lang: str, fields: dict[str, str]) -> ApiProblem:
-    return ApiProblem(400, "invalid", t(lang, "form.errors"), fields)
-
-
-def _aftercare_codes(problems: dict[str, str], lang: str) -> dict[str, str]:
-    return {
-        field: t(lang, "error.required") if code == "required" else t(lang, f"aftercare.error.{code}")
-        for field, code in problems.items()
-    }
-
-
-def refusal(error: Exception, lang: str) -> ApiProblem:
-    for kind, answer in RULES:
-        if isinstance(error, kind):
-            return answer(error, lang)
-    raise error
 
 
 def _answer(status: int, body: Any) -> Response:

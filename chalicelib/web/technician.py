@@ -33,15 +33,14 @@ from chalicelib.domain.closure import (
     WorkReport,
 )
 from chalicelib.domain.overtime import OvertimeError
-from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import Action, IllegalTransition
+from chalicelib.domain.ticket import Action
 from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.services.field_work import FormRejected, JobView, NotYourJob, ProgressPhotosRejected
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import InvalidFields, read_form, read_json, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render, staff_name
@@ -180,12 +179,9 @@ def job_step(number: str, step: str) -> Response:
         _STEPS[step](number, form, lang)
     except InvalidFields as error:
         return _job_page(number, errors=error.fields, values=_kept(form, refused=error.fields), status=400)
-    except IllegalTransition as error:
-        message = t(lang, "tech.error.wrong_state", status=t(lang, f"status.{error.status.value}"))
-        return _job_page(number, errors={"_form": message}, values=_kept(form), status=409)
-    except PaidWorkNotApproved:
-        return _job_page(number, errors={"_form": t(lang, "billing.error.paid_work_not_approved")},
-                         values=_kept(form), status=409)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return _job_page(number, errors={"_form": refused.message}, values=_kept(form), status=refused.status)
     return Response(body="", status_code=303,
                     headers={"Location": f"{_root()}/staff/jobs/{quote(number)}?done={step}"})
 

@@ -1,0 +1,45 @@
+"""A rule's refusal that a view does not answer itself is answered in one place (``web/errors.py``): the
+same status and words under /api and on a page, in the caller's language, never a 500."""
+
+from chalice import Blueprint, Chalice
+from chalice.test import Client
+
+from chalicelib.domain.ticket import Action, IllegalTransition, Status
+from chalicelib.services.ports import StaleTicket
+from chalicelib.web.errors import guarded
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.route("/api/stale")
+@guarded(blueprint)
+def stale_api() -> None:
+    raise StaleTicket("SD-2026-000001")
+
+
+@blueprint.route("/staff/illegal")
+@guarded(blueprint)
+def illegal_page() -> None:
+    raise IllegalTransition(Status.CLOSED, Action.DISPATCH)
+
+
+def client() -> Client:
+    app = Chalice(app_name="refusals")
+    app.experimental_feature_flags.update({"BLUEPRINTS"})
+    app.register_blueprint(blueprint)
+    return Client(app)
+
+
+def test_a_refusal_under_the_api_is_its_status_code_and_words_in_the_callers_language():
+    with client() as c:
+        response = c.http.get("/api/stale?lang=en")
+    assert response.status_code == 409
+    assert response.json_body["error"] == "stale" and "changed" in response.json_body["message"]
+
+
+def test_a_refusal_on_a_page_is_the_same_status_with_the_words_in_the_pages_language():
+    with client() as c:
+        chinese = c.http.get("/staff/illegal")
+        english = c.http.get("/staff/illegal?lang=en")
+    assert chinese.status_code == english.status_code == 409
+    assert "不能执行此操作" in chinese.body.decode() and "not possible now" in english.body.decode()
