@@ -35,9 +35,6 @@ class AlwaysOpen(BaseModel):
         """How much time "one day" of a target means on this calendar."""
         return _ONE_DAY
 
-    def describe(self) -> str:
-        return "24/7"
-
     def add(self, start: datetime, duration: timedelta) -> datetime:
         return _utc(start) + _non_negative(duration)
 
@@ -93,9 +90,6 @@ class BusinessHours(BaseModel):
     def working_day(self) -> timedelta:
         """One working day of a target, e.g. 9 h for 08:30–17:30: "1 day" from Fri 16:00 is Mon 16:00."""
         return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
-
-    def describe(self) -> str:
-        return f"business hours {self.opens:%H:%M}–{self.closes:%H:%M} {self.timezone}"
 
     def is_working_date(self, day: date) -> bool:
         if self.holidays == "none":

@@ -111,23 +111,18 @@ class Span(BaseModel):
 
     @model_serializer
     def _as_text(self) -> str:
-        return self.describe(compact=True)
+        return self.describe()
 
     def on(self, calendar: AlwaysOpen | BusinessHours) -> timedelta:
         """The working time this span is on ``calendar``."""
         return self.time + self.days * calendar.working_day
 
-    def describe(self, calendar: AlwaysOpen | BusinessHours | None = None, *, compact: bool = False) -> str:
-        """``"2 h 30 m"`` for people, ``"2h30m"`` for storage; days on business hours are working days."""
+    def describe(self) -> str:
+        """``"2h30m"``, ``"5d"``: the span as plans write it and as it is stored (people read it through
+        ``chalicelib/i18n/deadlines.span``)."""
         hours, rest = divmod(int(self.time.total_seconds()) // 60, 60)
-        if compact:
-            parts = [f"{n}{unit}" for n, unit in ((self.days, "d"), (hours, "h"), (rest, "m")) if n]
-            return "".join(parts) or "0m"
-        working = isinstance(calendar, BusinessHours)
-        days = f"{self.days} working day{'s' if self.days > 1 else ''}" if working else f"{self.days} d"
-        parts = [days] if self.days else []
-        parts += [f"{n} {unit}" for n, unit in ((hours, "h"), (rest, "m")) if n]
-        return " ".join(parts) or "0 m"
+        parts = [f"{n}{unit}" for n, unit in ((self.days, "d"), (hours, "h"), (rest, "m")) if n]
+        return "".join(parts) or "0m"
 
 
 class Target(BaseModel):
@@ -159,14 +154,6 @@ class Target(BaseModel):
         if self.latest is not None and self.within is None:
             raise ValueError("'latest' extends a 'within' span")
         return self
-
-    def describe(self, calendar: AlwaysOpen | BusinessHours | None = None) -> str:
-        if self.agreed_date:
-            cap = f", at most {self.within.describe(calendar)}" if self.within else ""
-            return f"date agreed with the customer{cap}"
-        assert self.within is not None
-        latest = f" ({self.latest.describe(calendar)} at the latest)" if self.latest else ""
-        return f"{self.within.describe(calendar)}{latest}"
 
 
 class MilestoneRule(BaseModel):
@@ -211,10 +198,11 @@ class MilestoneRule(BaseModel):
         return self
 
     def target_for(self, in_province: bool) -> tuple[Target, str | None] | None:
-        """The target that applies, and the province side it came from (None when it applies everywhere)."""
+        """The target that applies, and the province side it came from (``"in_province"`` or
+        ``"out_of_province"``; None when it applies everywhere)."""
         side = self.in_province if in_province else self.out_of_province
         if side is not None:
-            return side, "in-province" if in_province else "out-of-province"
+            return side, "in_province" if in_province else "out_of_province"
         if self.everywhere is not None:
             return self.everywhere, None
         return None

@@ -12,7 +12,7 @@ customer is not moved by pauses: the customer set it, and a new date is a new fa
 
 Every deadline explains itself as data (``Deadline.reasons``: a code plus values), which
 ``chalicelib/i18n/deadlines.py`` says in the reader's language; ``Deadline.target_terms`` and
-``calendar_terms`` give its target the same way.
+``calendar_terms`` give its target and calendar the same way.
 """
 
 from __future__ import annotations
@@ -175,9 +175,7 @@ class Deadline(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     milestone: Milestone
-    target: str
     state: DeadlineState
-    calendar: str
     starts_at: datetime | None = None
     due_at: datetime | None = None
     warn_at: datetime | None = None
@@ -189,7 +187,7 @@ class Deadline(BaseModel):
     notify: tuple[Role, ...] = ()
     source: str | None = None
     reasons: tuple[Reason, ...] = ()
-    # ``target`` and ``calendar`` as data, for pages that say them in another language.
+    # The promise it keeps and the calendar its clock runs on, as data (pages say them in their language).
     target_terms: Target | None = None
     calendar_terms: Calendar | None = None
 
@@ -404,13 +402,11 @@ class _ScheduleBuilder:
             "plan": self.plan.name,
             "priority": self.facts.priority.value if self.facts.priority else None,
             "in_province": self.facts.in_province,
-            "side": None if side is None else ("in_province" if self.facts.in_province else "out_of_province"),
+            "side": side,
             **_calendar_values(calendar),
         }
         common: dict[str, object] = {
             "milestone": milestone,
-            "target": target.describe(calendar),
-            "calendar": calendar.describe(),
             "notify": rule.notify,
             "source": rule.source,
             "target_terms": target,
@@ -476,7 +472,7 @@ class _ScheduleBuilder:
                             "latest_at": _iso(latest_at),
                             "start": start,
                             "start_at": _iso(anchor),
-                            "latest": target.latest.describe(compact=True),
+                            "latest": target.latest.describe(),
                             "calendar": calendar.kind,
                         },
                     )
@@ -650,8 +646,8 @@ class _ScheduleBuilder:
             "start": start,
             "start_at": _iso(start_at),
             "since_last": since_last,
-            "target": target.within.describe(compact=True),
-            "delay": rule.delay.describe(compact=True) if rule.delay else None,
+            "target": target.within.describe(),
+            "delay": rule.delay.describe() if rule.delay else None,
             **context,
         }
         return Reason(code=ReasonCode.DUE, values=values)

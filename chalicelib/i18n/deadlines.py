@@ -55,10 +55,10 @@ def span(lang: str, value: Span | str, calendar_kind: str | None) -> str:
 
 
 def target_text(lang: str, deadline: Deadline) -> str:
-    """The deadline's target (``Deadline.target``) in ``lang``."""
+    """The deadline's target (``Deadline.target_terms``) in ``lang``."""
     terms, calendar = deadline.target_terms, deadline.calendar_terms
     if terms is None or calendar is None:
-        return deadline.target
+        return t(lang, "timeline.none")
     if terms.agreed_date:
         if terms.within is None:
             return t(lang, "sla.target.agreed")

@@ -22,6 +22,7 @@ from chalicelib.domain.plans import (
     within,
 )
 from chalicelib.domain.ticket import Priority
+from chalicelib.i18n.deadlines import span
 
 COMPLAINT_PLAN = {
     "name": "complaint",
@@ -46,10 +47,10 @@ def test_three_plans_ship_by_default():
 
 def test_standard_critical_dispatch_counts_in_province_and_arrival_counts_out_of_province():
     dispatched = rule(STANDARD_PLAN, Priority.CRITICAL, Milestone.DISPATCHED)
-    assert dispatched.target_for(in_province=True) == (within("2h", latest="6h"), "in-province")
+    assert dispatched.target_for(in_province=True) == (within("2h", latest="6h"), "in_province")
     assert dispatched.target_for(in_province=False) is None
     on_site = rule(STANDARD_PLAN, Priority.CRITICAL, Milestone.ON_SITE)
-    assert on_site.target_for(in_province=False) == (within("12h"), "out-of-province")
+    assert on_site.target_for(in_province=False) == (within("12h"), "out_of_province")
     assert on_site.target_for(in_province=True) is None
 
 
@@ -99,14 +100,15 @@ def test_spans_are_written_the_way_people_say_them():
     assert Span.model_validate("PT2H").time == timedelta(hours=2)
     assert Span(days=5, time=timedelta(0)).on(CHINA_BUSINESS_HOURS) == timedelta(hours=45)
     assert Span(days=5, time=timedelta(0)).on(ALWAYS_OPEN) == timedelta(days=5)
-    assert Span.model_validate("90m").describe() == "1 h 30 m"
+    assert Span.model_validate("90m").describe() == "1h30m"
+    assert span("en", "90m", None) == "1 h 30 m"
 
 
 def test_an_operator_plan_loads_from_plain_json_with_shorthands():
     plan = ServicePlan.model_validate(COMPLAINT_PLAN)
     resolved = rule(plan, Priority.URGENT, Milestone.RESOLVED)
     assert resolved.everywhere is not None and resolved.everywhere.agreed_date
-    assert resolved.everywhere.describe() == "date agreed with the customer, at most 3 d"
+    assert resolved.everywhere.within == Span.model_validate("3d")
     assert rule(plan, Priority.URGENT, Milestone.CONTACTED).everywhere == within("1h")
 
 

@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 27, 2, 30, tzinfo=UTC)
 
 
 def deadline(state, *, due_in=60, warn_in=45, milestone=Milestone.CONTACTED):
-    return Deadline(milestone=milestone, target="1 h", state=state, calendar="24/7",
+    return Deadline(milestone=milestone, state=state,
                     due_at=NOW + timedelta(minutes=due_in), warn_at=NOW + timedelta(minutes=warn_in))
 
 

@@ -28,7 +28,7 @@ from chalicelib.domain.sla import (
     schedule_for,
 )
 from chalicelib.domain.ticket import Priority
-from chalicelib.i18n.deadlines import duration, explain
+from chalicelib.i18n.deadlines import duration, explain, target_text
 from tests.unit.domain.test_plans import COMPLAINT_PLAN
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -441,7 +441,7 @@ def test_what_starts_and_ends_a_clock_is_a_code_not_english_words():
 
 def test_a_deadline_carries_its_target_and_calendar_as_data_too():
     dispatch = deadline(clock(now=at(10, 3)), Milestone.DISPATCHED)
-    assert dispatch.target == "2 h (6 h at the latest)"
+    assert target_text("en", dispatch) == "2 h (6 h at the latest)"
     assert dispatch.target_terms is not None and dispatch.target_terms.latest is not None
     assert dispatch.calendar_terms is not None and dispatch.calendar_terms.kind == "24/7"
 
