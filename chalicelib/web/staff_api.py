@@ -17,12 +17,11 @@ from pydantic import BaseModel, Field
 
 from chalicelib import wiring
 from chalicelib.domain.closure import ArrivalReport
-from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.sla_projection import SlaState
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import IllegalTransition, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.domain.webhooks import (
     MIN_SECRET_LENGTH,
     MOST_SUBSCRIPTIONS,
@@ -32,7 +31,6 @@ from chalicelib.domain.webhooks import (
 )
 from chalicelib.i18n import normalize_language, t
 from chalicelib.services.desk import UnknownTicket
-from chalicelib.services.ports import StaleTicket
 from chalicelib.services.search import PAGE_SIZE, BadCursor
 from chalicelib.services.webhooks import TooManySubscriptions, UnknownSubscription, UnusableSecret
 from chalicelib.web import openapi, technician
@@ -432,14 +430,7 @@ def _move(number: str, name: str) -> Response:
         return _error(404, "ticket_not_found", lang)
     body = read_json(blueprint.current_request.raw_body) if model else {}
     parsed = validate(model, body, lang) if model else None
-    try:
-        do(parsed, number, user.username, lang)
-    except IllegalTransition as illegal:
-        return _error(409, "move_illegal", lang, status=t(lang, f"status.{illegal.status.value}"))
-    except PaidWorkNotApproved:
-        return _error(409, "paid_work", lang)
-    except StaleTicket:
-        return _error(409, "stale", lang)
+    do(parsed, number, user.username, lang)  # a rule's refusal is answered by ``guarded`` (web/errors.py)
     moved = wiring.services().queue.get(number)
     return _json(MoveResult(number=moved.number, status=moved.status.value, version=moved.version))
 
