@@ -371,3 +371,53 @@ def test_a_list_refuses_a_forged_cursor_and_a_page_size_out_of_range(client, aws
     for query in ({"cursor": "forged!"}, {"cursor": "eyJhIjoxfQ"}, {"limit": "0"}, {"limit": "²"}):
         refused = client.http.get(f"/api/v1/complaints?{urlencode(query)}", headers=desk)
         assert refused.status_code == 400, query
+
+
+# -- the office's desk work and approvals ----------------------------------------------------------
+
+
+def test_the_desk_types_in_a_phone_call_once_however_often_it_is_sent(client, aws, staff_token):
+    desk = {**JSON, "Authorization": f"Bearer {staff_token('desk-1', StaffRole.DESK)}"}
+    web = post(client, "/api/v1/requests", valid_report(channel="web"), desk)
+    assert web.status_code == 400 and "channel" in web.json_body["fields"]
+    both = post(client, "/api/v1/requests", valid_report(channel="fax", phone="12"), desk)
+    assert both.status_code == 400, "what is wrong is said at once"
+    first = post(client, "/api/v1/requests", valid_report(channel="phone"), desk, key="call-1")
+    again = post(client, "/api/v1/requests", valid_report(channel="phone"), desk, key="call-1")
+    assert first.status_code == again.status_code == 201 and first.json_body["number"] == again.json_body["number"]
+    ticket = client.http.get(f"/api/v1/tickets/{first.json_body['number']}", headers=desk).json_body
+    assert ticket["timeline"][0]["actor"] == "desk-1"
+    assert (
+        post(
+            client, "/api/v1/requests", valid_report(channel="phone"), machine(aws, "service-desk/quality")
+        ).status_code
+        == 403
+    )
+
+
+def test_a_visit_outside_working_time_waits_for_the_supervisor_and_is_decided_once(client, supervisor, wang):
+    number = dispatched(client, supervisor)
+    sunday = TODAY + timedelta(days=(6 - TODAY.weekday()) % 7 or 7)
+    visit = {"visit_starts": f"{sunday.isoformat()}T10:00", "visit_ends": f"{sunday.isoformat()}T12:00"}
+    asked = post(client, f"/api/v1/tickets/{number}/overtime", visit, wang)
+    assert asked.status_code == 200, asked.json_body
+    waiting = client.http.get("/api/v1/approvals/overtime", headers=supervisor).json_body["items"]
+    assert [(row["number"], row["visit"]["state"]) for row in waiting] == [(number, "requested")]
+    visit_id = waiting[0]["visit"]["id"]
+    decided = post(client, f"/api/v1/tickets/{number}/overtime/{visit_id}", {"decision": "approve"}, supervisor)
+    assert decided.status_code == 200 and decided.json_body["visit"]["state"] == "approved"
+    again = post(client, f"/api/v1/tickets/{number}/overtime/{visit_id}", {"decision": "decline"}, supervisor)
+    assert again.status_code == 409 and again.json_body["error"] == "overtime_decided"
+    unknown = post(client, f"/api/v1/tickets/{number}/overtime/O9", {"decision": "approve"}, supervisor)
+    assert unknown.status_code == 404
+    assert client.http.get("/api/v1/approvals/overtime", headers=supervisor).json_body["items"] == []
+
+
+def test_a_refusal_to_sign_reaches_the_supervisors_list(client, supervisor, wang):
+    number = dispatched(client, supervisor)
+    for step in ("set-out", "check-in", "start-repair", "resolve"):
+        assert post(client, f"/api/v1/tickets/{number}/{step}", {}, wang).status_code == 200, step
+    assert post(client, f"/api/v1/tickets/{number}/refusal", {"reason": "客户不在现场"}, wang).status_code == 200
+    refused = client.http.get("/api/v1/approvals/refusals", headers=supervisor).json_body["items"]
+    assert [(row["number"], row["reason"], row["by"]) for row in refused] == [(number, "客户不在现场", "tech-wang")]
+    assert client.http.get("/api/v1/approvals/closures", headers=supervisor).json_body["items"] == []

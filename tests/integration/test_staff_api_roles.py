@@ -23,6 +23,7 @@ EXAMPLE_PARAMS = {
     "requisition_id": "R1",
     "loaner_id": "L1",
     "task_id": "2026-12-01.repair.x",
+    "visit_id": "O1",
 }
 
 
