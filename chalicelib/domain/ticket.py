@@ -502,13 +502,22 @@ def _plain(value: Any) -> Any:
 def _recorded(
     action: Action, was: Ticket, moved: Ticket, changed: Iterable[str], summary: str
 ) -> EventPayload | Unrecorded:
-    """What a move given no payload records: what its changed fields say, read as a stored record of shape 1
-    is (a classification, the assignees, where a resumed job went back to); ``Unrecorded`` with ``summary``
-    when they say nothing its action records."""
+    """What a move given no payload records: what its changed fields say, read as a stored record of schema 1
+    is (a classification, the assignees, where a resumed job went back to, the item a step changed);
+    ``Unrecorded`` with ``summary`` when they say nothing its action records. ``summary`` is never read
+    for facts: a move that records words people typed (a pause's reason, a cancel's) takes them as a
+    payload, so one made without it (by hand) keeps its summary as said."""
+    if action in _TYPED_WORDS:
+        return _events.Unrecorded(action=action, summary=summary)
     names = list(changed)
     before = {name: _plain(getattr(was, name)) for name in names}
     after = {name: _plain(getattr(moved, name)) for name in names}
-    return _events.read_payload(action, before, after, summary)
+    payload = _events.read_payload(action, before, after, "")
+    return _events.Unrecorded(action=action, summary=summary) if isinstance(payload, _events.Unrecorded) else payload
+
+
+# Moves whose payload holds what people typed or a delivery's outcome, which no ticket field says.
+_TYPED_WORDS = frozenset({Action.PAUSE, Action.CANCEL, Action.RECORD_CONTACT, Action.REJECT_CLOSURE, Action.NOTIFY})
 
 
 # The payloads (chalicelib/domain/events.py) are written in the ticket's terms, so they load after it and

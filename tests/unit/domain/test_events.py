@@ -145,3 +145,11 @@ def test_a_move_is_stored_as_its_typed_payload_and_what_it_changed_not_as_englis
     assert (stored["status"], stored["changed"], stored["summary"], stored["schema_version"]) == (
         "cancelled", ["status"], "", 2)
     assert TicketEvent.model_validate(stored) == event
+
+
+def test_a_move_made_by_hand_keeps_its_words_and_no_fact_is_read_from_them():
+    ticket, _ = new_ticket()
+
+    _, event = ticket.apply(Action.CANCEL, actor="zhang", at=T0 + timedelta(hours=1), summary="cancelled: duplicate")
+
+    assert event.payload == Unrecorded(action=Action.CANCEL, summary="cancelled: duplicate")
