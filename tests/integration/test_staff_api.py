@@ -201,6 +201,19 @@ def test_a_move_the_ticket_cannot_make_now_is_a_conflict_in_the_callers_language
     assert client.http.get("/api/v1/tickets/SD-2026-999999", headers=headers).status_code == 404
 
 
+def test_each_timeline_line_reads_in_the_callers_language_from_what_the_move_recorded(client, aws, admin):
+    number = report(client)
+
+    lines = {
+        lang: [e["summary"] for e in client.http.get(f"/api/v1/tickets/{number}?lang={lang}", headers=admin)
+               .json_body["timeline"]]
+        for lang in ("zh-CN", "en")
+    }
+
+    assert "报修受理：渠道：网页；服务类型：故障维修" in lines["zh-CN"]
+    assert "Request received: channel: web; type: Fault / repair" in lines["en"]
+
+
 def test_the_technician_works_his_job_through_the_api_and_nobody_else_can(client, aws, staff_token):
     number = report(client)
     wang = {**JSON, "Authorization": f"Bearer {staff_token('tech-wang', StaffRole.TECHNICIAN)}"}
