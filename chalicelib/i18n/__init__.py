@@ -114,6 +114,8 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "msg.customer.sms": "【售后服务】报修{number}已受理，查看进度：{link}",
         "msg.desk.subject": "新服务单 {number}：{customer}（{province}）{model}",
+        # The staff topic's subject: SNS takes ASCII only, so it is the same in every language.
+        "msg.desk.subject.ascii": "New ticket {number}",
         "msg.desk.chat": "【售后服务】新服务单 {number}：{customer}（{province}）{model}。处理：{link}",
         "msg.desk.body": (
             "新服务单 {number}\n渠道：{channel}\n类型：{kind}\n客户：{customer}\n联系人：{contact}\n"
@@ -321,6 +323,7 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "msg.customer.sms": "[Service desk] Request received, ticket {number}. Track it: {link}",
         "msg.desk.subject": "New ticket {number}: {customer} ({province}) {model}",
+        "msg.desk.subject.ascii": "New ticket {number}",
         "msg.desk.chat": "[Service desk] New ticket {number}: {customer} ({province}) {model}. Open: {link}",
         "msg.desk.body": (
             "New ticket {number}\nChannel: {channel}\nKind: {kind}\nCustomer: {customer}\nContact: {contact}\n"

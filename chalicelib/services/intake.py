@@ -413,7 +413,7 @@ class IntakeService:
             out.append(
                 # SNS subjects must be ASCII.
                 message("desk_new_ticket", MessageChannel.STAFF_TOPIC, self._config.desk_topic_arn,
-                        f"New ticket {ticket.number}", desk_body)
+                        t("zh-CN", "msg.desk.subject.ascii", number=ticket.number), desk_body)
             )
         out.extend(self._desk_chat_messages(ticket, message))
         return out
