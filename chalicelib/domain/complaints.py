@@ -28,7 +28,7 @@ step left it; the ticket's ``complaint`` field is the current record.
 * ``plan_capa`` / ``update_capa`` also record which action moved (``capa``); the complaint's CAPA status
   (``Complaint.capa_status``) is its least advanced action's (all verified → ``verified``).
 
-Who may do what (``ROLE_MATRIX``; the web layer enforces it)
+Who may do what (``complaint_roles.STEP_ROLES``; ``ComplaintService`` checks it on each step)
 ------------------------------------------------------------
 =====================  ===================================================
 step                   roles
@@ -153,6 +153,10 @@ CAPA_MOVES: Lifecycle[CapaStatus, CapaStatus] = Lifecycle(
     refuse=lambda state, move: ComplaintRuleBroken("capa_step"),
 )
 QUALITY_STEPS = frozenset({(CapaStatus.IMPLEMENTED, CapaStatus.VERIFIED), (CapaStatus.IMPLEMENTED, CapaStatus.IN_PROGRESS)})
+
+
+class StepNotAllowed(Exception):
+    """The staff member's roles do not take this step of a complaint (``STEP_ROLES``)."""
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import get_args
 
+from chalicelib.domain.complaint_roles import may_take
 from chalicelib.domain.complaints import (
     COMPLAINT_PLAN,
     COMPLAINT_PLAN_NAME,
@@ -23,11 +24,13 @@ from chalicelib.domain.complaints import (
     Complaint,
     ComplaintDetails,
     ComplaintRuleBroken,
+    StepNotAllowed,
 )
 from chalicelib.domain.events import CapaRecord, ComplaintMoved, Stepped
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.sla import Schedule
+from chalicelib.domain.staff import StaffUser
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
 from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
@@ -40,6 +43,22 @@ _MOVES_THE_RECORD = frozenset(get_args(ComplaintMoved.model_fields["action"].ann
 
 class NotAComplaint(Exception):
     pass
+
+
+# Who takes a step: a signed-in staff member, whose roles the step is checked against
+# (``complaint_roles``), or the name of a caller that checked already (a job, an import, a test).
+Actor = StaffUser | str
+
+_STEPS = {
+    Action.RECORD_COMPLAINT: "record", Action.COMMIT_REPLY: "reply", Action.ANALYSE_COMPLAINT: "analyse",
+    Action.PROPOSE_RESOLUTION: "propose", Action.APPROVE_RESOLUTION: "decide", Action.REJECT_RESOLUTION: "decide",
+    Action.AGREE_RESOLUTION: "agree", Action.PLAN_CAPA: "capa", Action.UPDATE_CAPA: "capa_update",
+    Action.CLOSE_COMPLAINT: "close",
+}
+
+
+def _name(actor: Actor) -> str:
+    return actor.username if isinstance(actor, StaffUser) else actor
 
 
 @dataclass(frozen=True)
@@ -72,15 +91,15 @@ class ComplaintService:
 
     # -- steps -----------------------------------------------------------------------------------
 
-    def open(self, request: ServiceRequestInput, details: ComplaintDetails, *, actor: str, language: str) -> str:
+    def open(self, request: ServiceRequestInput, details: ComplaintDetails, *, actor: Actor, language: str) -> str:
         """A complaint taken on the phone: a new ticket of kind complaint, then its record. Should the second
         write fail, the complaint page asks for the record again (as for complaints from the web form)."""
         request = request.model_copy(update={"kind": Kind.COMPLAINT})
-        number = self._intake.submit(request, language=language, actor=actor).number
+        number = self._intake.submit(request, language=language, actor=_name(actor)).number
         self.record(number, details, actor=actor)
         return number
 
-    def record(self, number: str, details: ComplaintDetails, *, actor: str) -> Ticket:
+    def record(self, number: str, details: ComplaintDetails, *, actor: Actor) -> Ticket:
         problems = details.check()
         if problems:
             raise ComplaintRuleBroken(next(iter(problems.values())))
@@ -89,11 +108,11 @@ class ComplaintService:
         def change(ticket: Ticket) -> dict[str, object]:
             if ticket.complaint is not None:
                 return {"complaint": ticket.complaint.model_copy(update={"details": details})}
-            return {"complaint": Complaint(details=details, recorded_by=actor, recorded_at=now)}
+            return {"complaint": Complaint(details=details, recorded_by=_name(actor), recorded_at=now)}
 
         return self._step(number, Action.RECORD_COMPLAINT, actor, change, need_record=False)
 
-    def commit_reply(self, number: str, reply_by: datetime, *, actor: str) -> Ticket:
+    def commit_reply(self, number: str, reply_by: datetime, *, actor: Actor) -> Ticket:
         """003 §3.3: the desk commits to a reply time before hanging up. It becomes the deadline of the
         complaint plan's "resolved" milestone (the date agreed, at most 3 working days)."""
         self._ensure_plan()
@@ -103,57 +122,57 @@ class ComplaintService:
             lambda t: {"complaint": _record(t).with_reply_by(reply_by, now), "agreed_date": reply_by,
                        "plan": COMPLAINT_PLAN_NAME})
 
-    def analyse(self, number: str, cause: Cause, department: str, analysis: str | None, *, actor: str) -> Ticket:
+    def analyse(self, number: str, cause: Cause, department: str, analysis: str | None, *, actor: Actor) -> Ticket:
         return self._step(
             number, Action.ANALYSE_COMPLAINT, actor,
             lambda t: {"complaint": _record(t).analysed(cause, department, analysis)},
             cause=cause, public=False)
 
-    def propose(self, number: str, text: str, compensation: Decimal | None, *, actor: str) -> Ticket:
+    def propose(self, number: str, text: str, compensation: Decimal | None, *, actor: Actor) -> Ticket:
         now = self._clock.now()
         return self._step(number, Action.PROPOSE_RESOLUTION, actor,
-                          lambda t: {"complaint": _record(t).proposed(text, compensation, by=actor, at=now)},
+                          lambda t: {"complaint": _record(t).proposed(text, compensation, by=_name(actor), at=now)},
                           public=False)
 
-    def decide(self, number: str, step: Approver, approved: bool, *, actor: str, note: str = "") -> Ticket:
+    def decide(self, number: str, step: Approver, approved: bool, *, actor: Actor, note: str = "") -> Ticket:
         now = self._clock.now()
         action = Action.APPROVE_RESOLUTION if approved else Action.REJECT_RESOLUTION
         return self._step(number, action, actor,
-                          lambda t: {"complaint": _record(t).decided(step, approved, by=actor, at=now, note=note)},
+                          lambda t: {"complaint": _record(t).decided(step, approved, by=_name(actor), at=now, note=note)},
                           public=False)
 
-    def agree(self, number: str, *, actor: str) -> Ticket:
+    def agree(self, number: str, *, actor: Actor) -> Ticket:
         """The customer is told the approved resolution and accepts it: the reply (003 §3.1)."""
         now = self._clock.now()
         return self._step(number, Action.AGREE_RESOLUTION, actor,
                           lambda t: {"complaint": _record(t).agreed(now)})
 
     def plan_capa(self, number: str, kind: CapaKind, description: str, owner: str, due: date, *,
-                  actor: str) -> Ticket:
+                  actor: Actor) -> Ticket:
         now = self._clock.now()
         found: list[CapaRecord] = []
 
         def change(ticket: Ticket) -> dict[str, object]:
-            complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=actor, at=now)
+            complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=_name(actor), at=now)
             found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
             return {"complaint": complaint}
 
         return self._step(number, Action.PLAN_CAPA, actor, change, capa=found, public=False)
 
-    def update_capa(self, number: str, action_id: str, status: CapaStatus, *, actor: str, verifier: bool,
+    def update_capa(self, number: str, action_id: str, status: CapaStatus, *, actor: Actor, verifier: bool,
                     note: str = "") -> Ticket:
         now = self._clock.now()
         found: list[CapaRecord] = []
 
         def change(ticket: Ticket) -> dict[str, object]:
-            complaint, action = _record(ticket).capa_moved(action_id, status, by=actor, at=now, note=note,
+            complaint, action = _record(ticket).capa_moved(action_id, status, by=_name(actor), at=now, note=note,
                                                             verifier=verifier)
             found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
             return {"complaint": complaint}
 
         return self._step(number, Action.UPDATE_CAPA, actor, change, capa=found, public=False)
 
-    def close(self, number: str, *, actor: str) -> Ticket:
+    def close(self, number: str, *, actor: Actor) -> Ticket:
         def check(ticket: Ticket) -> None:
             _record(ticket).check_closable()
 
@@ -161,12 +180,15 @@ class ComplaintService:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _step(self, number: str, action: Action, actor: str, change: Callable[[Ticket], Mapping[str, object]], *,
+    def _step(self, number: str, action: Action, actor: Actor, change: Callable[[Ticket], Mapping[str, object]], *,
               cause: Cause | None = None, capa: Sequence[CapaRecord] = (), public: bool = True,
               need_record: bool = True, check: Callable[[Ticket], None] | None = None) -> Ticket:
         def checks(ticket: Ticket) -> None:
             if ticket.kind != Kind.COMPLAINT:
                 raise NotAComplaint(number)
+            # Decided on the record as it is now: the approver the flow waits for may have changed.
+            if isinstance(actor, StaffUser) and not may_take(_STEPS[action], actor.roles, ticket.complaint):
+                raise StepNotAllowed(action.value)
             if need_record:
                 _record(ticket)
             if check is not None:
@@ -183,7 +205,7 @@ class ComplaintService:
 
         # ``capa`` is filled by ``change`` (it runs first on each attempt), so the event records the
         # CAPA status as the change left it.
-        return self._desk.move(number, action, actor=actor, change=change, check=checks, public=public,
+        return self._desk.move(number, action, actor=_name(actor), change=change, check=checks, public=public,
                                records=records)
 
     def _complaint_ticket(self, number: str) -> Ticket:

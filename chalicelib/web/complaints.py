@@ -1,6 +1,7 @@
 """Complaints (002 §4.3, 003 §3): the list of open complaints with the form the desk records one on, and a
-page per complaint with the step its flow is at. Who may take which step is ``STEP_ROLES`` (the role
-matrix in ``chalicelib/domain/complaints.py``); approvals belong to the approver the flow waits for.
+page per complaint with the step its flow is at. Who may take which step is ``STEP_ROLES``
+(``chalicelib/domain/complaint_roles.py``, which the service checks too); approvals belong to the approver
+the flow waits for.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chalicelib import wiring
+from chalicelib.domain.complaint_roles import APPROVER_ROLE, STEP_ROLES
 from chalicelib.domain.complaints import (
-    Approver,
     CapaKind,
     CapaStatus,
     Cause,
@@ -38,19 +39,6 @@ from chalicelib.web.rendering import language_of, render
 blueprint = Blueprint(__name__)
 S = StaffRole
 VIEWERS = (S.DESK, S.SUPERVISOR, S.QUALITY, S.GENERAL_MANAGER, S.ADMIN)
-DESK_SIDE = frozenset({S.DESK, S.SUPERVISOR, S.ADMIN})
-STEP_ROLES: dict[str, frozenset[StaffRole]] = {
-    "record": DESK_SIDE,
-    "reply": DESK_SIDE,
-    "propose": DESK_SIDE,
-    "agree": DESK_SIDE,
-    "close": DESK_SIDE,
-    "analyse": frozenset({S.SUPERVISOR, S.QUALITY, S.ADMIN}),
-    "capa": frozenset({S.QUALITY, S.ADMIN}),
-    "capa_update": frozenset({S.QUALITY, S.ADMIN}),
-    # approve / reject: the approver the flow waits for (supervisor, then general manager).
-}
-APPROVER_ROLE = {Approver.SUPERVISOR: S.SUPERVISOR, Approver.GENERAL_MANAGER: S.GENERAL_MANAGER}
 
 
 def _blank(value: object) -> object:
@@ -140,7 +128,7 @@ def new_complaint() -> Response:
     details = _details(form, lang, errors)
     if errors:
         return _list(errors=errors, values=form, status=400)
-    number = wiring.services().complaints.open(report, details, actor=user.username, language=lang)
+    number = wiring.services().complaints.open(report, details, actor=user, language=lang)
     return _to(number, "record", lang)
 
 
@@ -194,7 +182,7 @@ def complaint_step(number: str, step: str) -> Response:
         return _missing(lang)
     elif not user.has_any(STEP_ROLES[step]):
         raise Forbidden()
-    actor = user.username
+    actor = user  # the service checks the step against the roles too, on the record as it is then
     try:
         if step == "record":
             errors: dict[str, str] = {}

@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.domain.billing import BillingError
-from chalicelib.domain.complaints import ComplaintRuleBroken
+from chalicelib.domain.complaints import ComplaintRuleBroken, StepNotAllowed
 from chalicelib.domain.loaners import LoanerError, UnknownLoaner
 from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.parts import PartsError, UnknownRequisition
@@ -144,6 +144,7 @@ RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
     (BillingError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
     (PartsError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
     (LoanerError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
+    (StepNotAllowed, lambda e, lang: problem(403, "forbidden", lang, "auth.forbidden")),
     (ComplaintRuleBroken, lambda e, lang: problem(409, e.code, lang, f"complaints.error.{e.code}")),
     (IllegalTransition, lambda e, lang: problem(409, "move_illegal", lang, status=t(lang, f"status.{e.status.value}"))),
     (PaidWorkNotApproved, lambda e, lang: problem(409, "paid_work", lang)),

@@ -1,8 +1,8 @@
 """The staff API of complaints (002 §4.3, 003 §3): the open complaints, a new one taken on the phone, one
 complaint with the step its flow is at, and each step of the complaint page as JSON.
 
-The roles are the page's (``chalicelib/web/complaints.py``: ``STEP_ROLES``; an approval belongs to the
-approver the flow waits for); the rules are ``ComplaintService``'s.
+The roles are the page's (``chalicelib/domain/complaint_roles.py``: ``STEP_ROLES``; an approval belongs to the
+approver the flow waits for), checked again by ``ComplaintService``; the rules are the service's.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib import wiring
+from chalicelib.domain.complaint_roles import APPROVER_ROLE, STEP_ROLES
 from chalicelib.domain.complaints import Approver, Complaint, ComplaintDetails
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Channel, Ticket
 from chalicelib.i18n import t
+from chalicelib.services.complaints import Actor
 from chalicelib.web.auth import current_staff
 from chalicelib.web.complaints import (
-    APPROVER_ROLE,
-    STEP_ROLES,
     VIEWERS,
     AnalyseForm,
     CapaForm,
@@ -149,7 +149,7 @@ def new_complaint(body: NewComplaint) -> ComplaintFile:
     if "channel" not in report.model_fields_set:
         report = report.model_copy(update={"channel": Channel.PHONE})
     number = wiring.services().complaints.open(
-        report, _checked(body.details), actor=current_staff().username, language=language(blueprint)
+        report, _checked(body.details), actor=current_staff(), language=language(blueprint)
     )
     return _file(number)
 
@@ -177,7 +177,7 @@ def _step(
 
     def view(*args: BaseModel, number: str) -> ComplaintFile:
         _file(number)  # a complaint, else 404
-        act(number, current_staff().username, *args)
+        act(number, current_staff(), *args)
         return _file(number)
 
     view.__name__ = f"complaint_{name.replace('-', '_')}"
@@ -196,8 +196,8 @@ def _complaints():  # type: ignore[no-untyped-def]
     return wiring.services().complaints
 
 
-def _decide(approved: bool) -> Callable[[str, str, DecideForm], object]:
-    def decide(number: str, actor: str, form: DecideForm) -> object:
+def _decide(approved: bool) -> Callable[[str, Actor, DecideForm], object]:
+    def decide(number: str, actor: Actor, form: DecideForm) -> object:
         complaint = _complaints().view(number).ticket.complaint
         expected: Approver | None = complaint.next_approval() if complaint else None
         forbidden_unless(expected is not None and current_staff().has_any({APPROVER_ROLE[expected]}))

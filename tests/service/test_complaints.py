@@ -17,12 +17,14 @@ from chalicelib.domain.complaints import (
     ComplaintRuleBroken,
     ResolutionState,
     Severity,
+    StepNotAllowed,
 )
 from chalicelib.domain.events import CapaRecord
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.reports import ReportBuilder, ReportMonth
 from chalicelib.domain.sla import DeadlineState
+from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Kind, Status
 from chalicelib.services.complaints import NotAComplaint
 from tests.fakes import fake_world, valid_report
@@ -155,6 +157,24 @@ def test_complaint_steps_refuse_other_tickets(world):
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
     with pytest.raises(NotAComplaint):
         world.services.complaints.analyse(number, Cause.OTHER, "x", None, actor="sup")
+
+
+def test_the_service_itself_refuses_a_step_the_staff_members_roles_do_not_take(world):
+    number = complaint(world, severity=Severity.SEVERE)
+    complaints = world.services.complaints
+    desk, quality = staff("desk", StaffRole.DESK), staff("qa", StaffRole.QUALITY)
+    with pytest.raises(StepNotAllowed):
+        complaints.analyse(number, Cause.QUALITY, "QA", None, actor=desk)
+    complaints.analyse(number, Cause.QUALITY, "QA", None, actor=quality)
+    complaints.propose(number, "换货", None, actor=desk)
+    # A severe complaint's resolution waits for the supervisor first: the general manager may not jump in.
+    with pytest.raises(StepNotAllowed):
+        complaints.decide(number, Approver.SUPERVISOR, True, actor=staff("gm", StaffRole.GENERAL_MANAGER))
+    complaints.decide(number, Approver.SUPERVISOR, True, actor=staff("sup", StaffRole.SUPERVISOR))
+
+
+def staff(name, *roles):
+    return StaffUser(username=name, roles=frozenset(roles))
 
 
 def test_a_complaint_gets_no_after_care_even_when_approved_on_site(world):
