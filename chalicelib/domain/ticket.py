@@ -289,14 +289,15 @@ class TicketEvent(BaseModel):
     status: Status | None = None
     changed: tuple[str, ...] = ()
     public: bool = True
-    # The English line a record of shape 1 was stored with: shown only for what its payload cannot say.
+    # The words of an event whose payload says less: the English line a record of schema 1 was stored with,
+    # or what a move made by hand said. Shown only for what the payload cannot say.
     summary: str = ""
     schema_version: int = EVENT_SCHEMA
 
     @model_validator(mode="before")
     @classmethod
     def _upcast(cls, data: Any) -> Any:
-        """A record stored in shape 1 (or built so by a caller): its payload read from ``before``/``after``."""
+        """A record stored in schema 1 (or built so by a caller): its payload read from ``before``/``after``."""
         if not isinstance(data, dict) or "payload" in data:
             return data
         old = dict(data)
