@@ -41,8 +41,11 @@ def search_text(customer: Customer) -> str:
 class DynamoArchive:
     """Implements ``CustomerArchive`` and ``LabelStore``."""
 
-    def __init__(self, table_name: str):
+    def __init__(self, table_name: str, *, one_statement: bool = True):
+        """``one_statement``: a new report's look-up as one PartiQL statement (AWS); False: a GetItem and a
+        Query (the local stand-in: moto answers a PartiQL select by reading every item of every table)."""
         self._table = table_name
+        self._one_statement = one_statement
 
     @property
     def _ddb(self) -> Any:
@@ -100,6 +103,8 @@ class DynamoArchive:
         """One PartiQL statement naming both partitions (the product's and the phone's pointers): an equality
         on the partition key in each branch of the OR, so DynamoDB reads the two partitions, never the table
         (and the functions' roles deny any statement that would scan it)."""
+        if not self._one_statement:
+            return self.product(serial_number) if serial_number else None, self.customer_ids_by_phone(e164)
         partitions = [keys.phone_pk(e164), *([keys.product_pk(serial_number)] if serial_number else [])]
         request: dict[str, Any] = {
             "Statement": f'SELECT * FROM "{self._table}" WHERE ' + " OR ".join("pk = ?" for _ in partitions),

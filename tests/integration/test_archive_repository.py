@@ -148,3 +148,13 @@ def test_tickets_linked_to_a_customer_are_listed_newest_first(stores):
     found = archive.tickets_of("C001")
     assert [t.number for t in found] == ["SD-2026-000002", "SD-2026-000001"]
     assert found[1].warranty_until == date(2027, 1, 9) and found[1].warranty is True
+
+
+def test_a_new_reports_look_up_reads_the_product_by_serial_and_the_customers_by_phone_together(archive):
+    archive.save_customer(a_customer(), None)
+    archive.save_customer(a_customer("C002"), None)
+    archive.save_product(a_product(), None)
+
+    assert archive.for_report("SN-1", "+8613800138000") == (archive.product("SN-1"), ["C001", "C002"])
+    assert archive.for_report(None, "+8613800138000") == (None, ["C001", "C002"])
+    assert archive.for_report("SN-404", "+8613900139000") == (None, [])
