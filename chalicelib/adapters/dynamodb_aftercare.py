@@ -16,7 +16,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_items import item_data, to_item
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
-from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackDone, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -64,16 +64,15 @@ class DynamoAftercare:
                         "ConditionExpression": "attribute_exists(pk)"}},
             {"Put": {"TableName": self._table, "Item": to_item(
                 pk=keys.callback_done_pk(at), sk=keys.callback_done_sk(at, task.id), entity="callback_record",
-                data={**record.model_dump(mode="json"), "task": task.id, "at": keys.iso(at), "reason": task.reason.value,
-                      "ticket_number": task.ticket_number, "serial_number": task.serial_number})}},
+                data={**CallbackDone.of(task, record, at).model_dump(mode="json"), "at": keys.iso(at)})}},
         ])
 
-    def callbacks_of_month(self, month: str) -> list[dict[str, Any]]:
+    def callbacks_of_month(self, month: str) -> list[CallbackDone]:
         pages = self._ddb.get_paginator("query").paginate(
             TableName=self._table, KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues=to_item(**{":pk": f"CALLBACKS#DONE#{month}"}),
         )
-        return [item_data(item) for page in pages for item in page["Items"]]
+        return [CallbackDone.model_validate(item_data(item)) for page in pages for item in page["Items"]]
 
     @staticmethod
     def _open_key(task_id: str) -> dict[str, Any]:

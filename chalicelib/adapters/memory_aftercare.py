@@ -4,11 +4,10 @@ against both)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
 
 from chalicelib.adapters.memory import MemoryTickets
-from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackDone, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -17,7 +16,7 @@ class MemoryAftercare:
         self._tickets = tickets
         self.tasks_ever: set[str] = set()
         self.open: dict[str, CallbackTask] = {}
-        self.records: list[dict[str, Any]] = []
+        self.records: list[CallbackDone] = []
         self.schedules: dict[str, MaintenanceSchedule] = {}
         self.visit_items: dict[tuple[date, str], Visit] = {}
 
@@ -37,12 +36,11 @@ class MemoryAftercare:
     def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
         if self.open.pop(task.id, None) is None:
             return False
-        self.records.append({**record.model_dump(mode="json"), "task": task.id, "at": at.isoformat(), "reason": task.reason.value,
-                             "ticket_number": task.ticket_number, "serial_number": task.serial_number})
+        self.records.append(CallbackDone.of(task, record, at))
         return True
 
-    def callbacks_of_month(self, month: str) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["at"][:7] == month]
+    def callbacks_of_month(self, month: str) -> list[CallbackDone]:
+        return [r for r in self.records if r.at.astimezone(UTC).strftime("%Y-%m") == month]
 
     def schedule(self, serial_number: str) -> MaintenanceSchedule | None:
         return self.schedules.get(serial_number)

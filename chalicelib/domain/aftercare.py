@@ -252,6 +252,20 @@ class Callback(BaseModel):
     task: str | None = None  # the callback task it closed
 
 
+class CallbackDone(Callback):
+    """One of a month's callback records: what the call found, when, and the task it closed."""
+
+    at: datetime
+    reason: CallbackReason
+    ticket_number: str | None = None
+    serial_number: str | None = None
+
+    @classmethod
+    def of(cls, task: CallbackTask, record: Callback, at: datetime) -> CallbackDone:
+        return cls(**{**record.model_dump(), "task": task.id}, at=at, reason=task.reason,
+                   ticket_number=task.ticket_number, serial_number=task.serial_number)
+
+
 # ---- scheduled maintenance ------------------------------------------------------------------------
 
 

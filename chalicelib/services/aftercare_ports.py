@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from chalicelib.domain.aftercare import Callback, CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.aftercare import Callback, CallbackDone, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.notification import OutboxMessage
 
 
@@ -26,7 +26,7 @@ class AftercareStore(Protocol):
         """Take the task off the open list and keep ``record`` in the month's callbacks; False if someone
         else closed it first (nothing is written then)."""
 
-    def callbacks_of_month(self, month: str) -> list[dict[str, Any]]:
+    def callbacks_of_month(self, month: str) -> list[CallbackDone]:
         """Callback records of a month (``yyyy-mm``, UTC): every record with its ``task`` and ``at``."""
 
     def schedule(self, serial_number: str) -> MaintenanceSchedule | None: ...

@@ -268,7 +268,7 @@ def test_store_callbacks_are_handed_out_once_and_listed_by_day(store):
     assert store.close_callback(early, Callback(outcome="satisfied"), at)
     assert not store.close_callback(early, Callback(outcome="satisfied"), at)
     assert not store.add_callback(early)  # done tasks never come back
-    assert [r["outcome"] for r in store.callbacks_of_month("2026-12")] == ["satisfied"]
+    assert [r.outcome for r in store.callbacks_of_month("2026-12")] == ["satisfied"]
 
 
 def test_store_visits_are_listed_by_day_and_reminded_once(store):
