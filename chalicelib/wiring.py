@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.services.desk import DeskService
     from chalicelib.services.field_work import FieldWorkService
     from chalicelib.services.intake import IntakeConfig, IntakeService
+    from chalicelib.services.moves import TicketMoves
     from chalicelib.services.nameplates import NameplateService
     from chalicelib.services.notifications import NotificationService
     from chalicelib.services.ports import Clock, ConfigStore, Idempotency, Notifier, RawEmailSender, TicketRepository
@@ -151,7 +152,7 @@ class Services:
     def tracking(self) -> TrackingService:
         from chalicelib.services.tracking import TrackingService
 
-        return TrackingService(self.tickets, self.files, intake=self.intake, desk=self.desk)
+        return TrackingService(self.tickets, self.files, intake=self.intake, moves=self.moves)
 
     @_Built
     def idempotency(self) -> Idempotency:
@@ -188,7 +189,7 @@ class Services:
 
         settings = self.settings
         return FieldWorkService(
-            self.tickets, self.desk, self.sla, self.files, self.intake, self.clock, self.notifications,
+            self.tickets, self.moves, self.sla, self.files, self.intake, self.clock, self.notifications,
             FieldWorkConfig(timezone=settings.timezone, upload_url_seconds=settings.upload_url_seconds),
         )
 
@@ -197,7 +198,7 @@ class Services:
         from chalicelib.services.billing import BillingConfig, BillingService
 
         settings = self.settings
-        return BillingService(self.tickets, self.desk, self.notifications, self.clock,
+        return BillingService(self.tickets, self.moves, self.notifications, self.clock,
                               BillingConfig(public_base_url=settings.public_base_url, timezone=settings.timezone))
 
     @_Built
@@ -218,7 +219,7 @@ class Services:
 
         settings = self.settings
         return AftercareService(
-            self.tickets, DynamoAftercare(settings.table_name, self.stored_tickets), self.archive_store, self.desk,
+            self.tickets, DynamoAftercare(settings.table_name, self.stored_tickets), self.archive_store, self.moves,
             self.intake, self.notifications, link_signer(settings), self.clock, aftercare_config(settings),
         )
 
@@ -226,7 +227,7 @@ class Services:
     def complaints(self) -> ComplaintService:
         from chalicelib.services.complaints import ComplaintService
 
-        return ComplaintService(self.tickets, self.desk, self.intake, self.sla, self.config, self.clock)
+        return ComplaintService(self.tickets, self.moves, self.intake, self.sla, self.config, self.clock)
 
     @_Built
     def staff_names(self) -> StaffNames:
@@ -235,6 +236,13 @@ class Services:
         return StaffNames(self.directory)
 
     # -- what the services share -----------------------------------------------------------------------
+
+    @_Built
+    def moves(self) -> TicketMoves:
+        """How every use case saves a move of a ticket (they move tickets through this, not the desk)."""
+        from chalicelib.services.moves import TicketMoves
+
+        return TicketMoves(self.tickets, self.sla, self.clock)
 
     @_Built
     def stored_tickets(self) -> DynamoTickets:

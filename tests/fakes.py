@@ -36,6 +36,7 @@ from chalicelib.services.desk import DeskService
 from chalicelib.services.dispatch_notice import DispatchNotices
 from chalicelib.services.field_work import FieldWorkService
 from chalicelib.services.intake import IntakeConfig, IntakeService
+from chalicelib.services.moves import TicketMoves
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
 from chalicelib.services.ports import Notifier, StaffContact
 from chalicelib.services.queue import QueueService
@@ -115,6 +116,7 @@ def fake_world(
     )
     desk = DeskService(tickets, sla, clock,
                        notices=DispatchNotices(staff, notifications, "https://desk.example.com"))
+    moves = TicketMoves(tickets, sla, clock)
     archive_store = MemoryArchive(raw_tickets)
     archive = ArchiveService(
         archive_store, files, MemoryFileReader(files), SpreadsheetFiles(), config_store, clock,
@@ -124,13 +126,13 @@ def fake_world(
                            counters=raw_tickets.rate_counters, claims=MemoryUploadClaims())
     aftercare_store = MemoryAftercare(raw_tickets)
     aftercare = AftercareService(
-        tickets, aftercare_store, archive_store, desk, intake, notifications,
+        tickets, aftercare_store, archive_store, moves, intake, notifications,
         JwtLinkSigner("test-secret-that-is-long-enough-for-hs256"), clock,
         AftercareConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
     )
     services = wiring.Services(
         intake=intake,
-        tracking=TrackingService(tickets, files, intake=intake, desk=desk),
+        tracking=TrackingService(tickets, files, intake=intake, moves=moves),
         notifications=notifications,
         sla=sla,
         desk=desk,
@@ -140,14 +142,14 @@ def fake_world(
         staff_tokens=CognitoTokens(region="us-east-1", user_pool_id="none", client_id="none"),
         staff_sign_in=CognitoSignIn("none"),
         queue=QueueService(tickets, sla, desk, files, staff, clock),
-        field_work=FieldWorkService(tickets, desk, sla, files, intake, clock, notifications),
+        field_work=FieldWorkService(tickets, moves, sla, files, intake, clock, notifications),
         billing=BillingService(
-            tickets, desk, notifications, clock,
+            tickets, moves, notifications, clock,
             BillingConfig(public_base_url="https://desk.example.com", timezone="Asia/Shanghai"),
         ),
         archive=archive,
         aftercare=aftercare,
-        complaints=ComplaintService(tickets, desk, intake, sla, config_store, clock),
+        complaints=ComplaintService(tickets, moves, intake, sla, config_store, clock),
         staff_names=StaffNames(staff),
     )
     bus.connect(services)

@@ -51,8 +51,8 @@ from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
 from chalicelib.i18n import t
 from chalicelib.services.aftercare_ports import AftercareStore
-from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
+from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import (
     BadLink,
@@ -117,14 +117,14 @@ class VisitView:
 
 class AftercareService:
     def __init__(
-        self, tickets: TicketRepository, store: AftercareStore, archive: CustomerArchive | None, desk: DeskService,
+        self, tickets: TicketRepository, store: AftercareStore, archive: CustomerArchive | None, moves: TicketMoves,
         intake: IntakeService, notifications: NotificationService, signer: LinkSigner, clock: Clock,
         config: AftercareConfig,
     ):
         self._tickets = tickets
         self._store = store
         self._archive = archive
-        self._desk = desk
+        self._moves = moves
         self._intake = intake
         self._notifications = notifications
         self._signer = signer
@@ -180,7 +180,7 @@ class AftercareService:
             return sent
 
         try:
-            moved = self._desk.move(
+            moved = self._moves.move(
                 number, Action.SEND_SURVEY, actor="system",
                 changes={"survey_sent_at": now, "survey_until": until}, check=not_sent_yet, outbox=messages,
                 records=lambda t: SurveySent.model_validate({"survey_sent_at": t.survey_sent_at,
@@ -219,7 +219,7 @@ class AftercareService:
             SURVEY_MOVES.next(self._state(current), SurveyMove.ANSWER)
 
         stored = SurveyAnswer(**answer.model_dump(), answered_at=now)
-        return self._desk.move(
+        return self._moves.move(
             number, Action.ANSWER_SURVEY, actor="customer", changes={"survey": stored},
             check=still_open, records=lambda t: SurveyAnswered(survey=stored))
 
@@ -286,7 +286,7 @@ class AftercareService:
         if not self._store.close_callback(task, record, now):
             raise UnknownCallback(task_id)
         if task.ticket_number:
-            self._desk.move(task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
+            self._moves.move(task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
                             details=CallbackRecorded(callback=record), public=False)
         return CallbackResult(task, record.outcome, follow_up, kind)
 

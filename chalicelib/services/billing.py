@@ -1,6 +1,6 @@
 """Paid jobs, parts requisitions and loaners: the supervisor's paperwork around a job.
 
-Every step is a ticket move (``DeskService.move``): checked by the ticket's lifecycle table and by the
+Every step is a ticket move (``TicketMoves.move``): checked by the ticket's lifecycle table and by the
 paperwork's own tables (``domain/billing.py``, ``parts.py``, ``loaners.py``), recorded as an event on
 the ticket's timeline, saved under the ticket's version, and followed by the SLA wake-up. Changes are
 computed from the freshly read ticket, so a retry after a concurrent write applies the rule again.
@@ -30,7 +30,7 @@ from chalicelib.domain.paid_work import balance_of, open_requisitions
 from chalicelib.domain.parts import PartLine, Requisition, Shipment
 from chalicelib.domain.ticket import Action, Billing, Ticket, TicketEvent
 from chalicelib.i18n import t
-from chalicelib.services.desk import DeskService, UnknownTicket
+from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, TicketRepository
 from chalicelib.services.short_links import sms_text
@@ -52,11 +52,11 @@ class BillingConfig:
 
 class BillingService:
     def __init__(
-        self, tickets: TicketRepository, desk: DeskService, notifications: NotificationService, clock: Clock,
+        self, tickets: TicketRepository, moves: TicketMoves, notifications: NotificationService, clock: Clock,
         config: BillingConfig,
     ):
         self._tickets = tickets
-        self._desk = desk
+        self._moves = moves
         self._notifications = notifications
         self._clock = clock
         self._config = config
@@ -96,7 +96,7 @@ class BillingService:
 
     def decide_billing(self, number: str, *, actor: str, billing_kind: Billing, reason: BillingReason) -> Ticket:
         billing.check_reason(billing_kind == Billing.PAID, reason)
-        return self._desk.move(
+        return self._moves.move(
             number, Action.DECIDE_BILLING, actor=actor, public=False,
             changes={"billing": billing_kind, "billing_reason": reason},
         )
@@ -112,7 +112,7 @@ class BillingService:
                                         at=self._clock.now(), today=self.today())
             return {"quote": quote}
 
-        return self._desk.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
+        return self._moves.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
                                records=_quoted(Action.DRAFT_QUOTE))
 
     def send_quote(self, number: str, *, actor: str) -> Ticket:
@@ -130,7 +130,7 @@ class BillingService:
 
         self.ticket(number)  # an unknown number gets no link
         self._tickets.add_tracking_link(number, token)
-        moved = self._desk.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
+        moved = self._moves.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
                                 records=_quoted(Action.SEND_QUOTE))
         self._notifications.deliver(sent)
         return moved
@@ -154,7 +154,7 @@ class BillingService:
 
         action = Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE
         try:
-            return self._desk.move(number, action, actor="customer", change=change, records=_quoted(action)), True
+            return self._moves.move(number, action, actor="customer", change=change, records=_quoted(action)), True
         except _AlreadyDone:
             return self.ticket(number), False
 
@@ -166,7 +166,7 @@ class BillingService:
             return {"account": billing.invoice(ticket.quote, ticket.account, amount=amount, number=invoice_number,
                                                on=on)}
 
-        return self._desk.move(number, Action.INVOICE, actor=actor, public=False, change=change,
+        return self._moves.move(number, Action.INVOICE, actor=actor, public=False, change=change,
                                records=_charged(Action.INVOICE))
 
     def record_payment(
@@ -179,7 +179,7 @@ class BillingService:
                               reference=reference.strip(), recorded_by=actor, recorded_at=self._clock.now())
             return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
 
-        return self._desk.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
+        return self._moves.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
                                records=_charged(Action.RECORD_PAYMENT))
 
     # -- parts ---------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class BillingService:
             new = parts.raise_requisition(ticket.requisitions, items, note=note, actor=actor, at=self._clock.now())
             return {"requisitions": (*ticket.requisitions, new)}
 
-        return self._desk.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
+        return self._moves.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
                                records=_requisition(Action.REQUEST_PARTS))
 
     def review_parts(self, number: str, requisition_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
@@ -223,7 +223,7 @@ class BillingService:
             changed = step(parts.find(ticket.requisitions, requisition_id))
             return {"requisitions": parts.replace(ticket.requisitions, changed)}
 
-        return self._desk.move(number, action, actor=actor, public=False, change=change,
+        return self._moves.move(number, action, actor=actor, public=False, change=change,
                                records=_requisition(action, requisition_id))
 
     # -- loaners -------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class BillingService:
                                    issued_on=issued_on, actor=actor, at=self._clock.now(), today=self.today())
             return {"loaners": (*ticket.loaners, loaner)}
 
-        return self._desk.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
+        return self._moves.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
                                records=_loaner(Action.ISSUE_LOANER))
 
     def return_loaner(
@@ -247,7 +247,7 @@ class BillingService:
                                        note=note, today=self.today())
             return {"loaners": loaners.replace(ticket.loaners, loaner)}
 
-        return self._desk.move(number, Action.RETURN_LOANER, actor=actor, change=change,
+        return self._moves.move(number, Action.RETURN_LOANER, actor=actor, change=change,
                                records=_loaner(Action.RETURN_LOANER, loaner_id))
 
     # -- helpers -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Complaints' use cases (002 §4.3, 003 §3): record, commit a reply time, analyse, resolve with approvals,
 track CAPA, close. The flow's rules and the role matrix are in ``chalicelib/domain/complaints.py``.
 
-Every step is a ``DeskService.move`` (the lifecycle table and the ticket's versioned write), computed
+Every step is a ``TicketMoves.move`` (the lifecycle table and the ticket's versioned write), computed
 from the freshly read ticket, so two people acting at once cannot overwrite each other's step.
 """
 
@@ -32,8 +32,8 @@ from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.sla import Schedule
 from chalicelib.domain.staff import StaffUser
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
-from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.intake import IntakeService
+from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.ports import Clock, ConfigStore, TicketRepository
 from chalicelib.services.sla import SlaService
 
@@ -69,10 +69,10 @@ class ComplaintView:
 
 
 class ComplaintService:
-    def __init__(self, tickets: TicketRepository, desk: DeskService, intake: IntakeService, sla: SlaService,
+    def __init__(self, tickets: TicketRepository, moves: TicketMoves, intake: IntakeService, sla: SlaService,
                  config_store: ConfigStore, clock: Clock):
         self._tickets = tickets
-        self._desk = desk
+        self._moves = moves
         self._intake = intake
         self._sla = sla
         self._config_store = config_store
@@ -205,7 +205,7 @@ class ComplaintService:
 
         # ``capa`` is filled by ``change`` (it runs first on each attempt), so the event records the
         # CAPA status as the change left it.
-        return self._desk.move(number, action, actor=_name(actor), change=change, check=checks, public=public,
+        return self._moves.move(number, action, actor=_name(actor), change=change, check=checks, public=public,
                                records=records)
 
     def _complaint_ticket(self, number: str) -> Ticket:

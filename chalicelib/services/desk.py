@@ -15,16 +15,14 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
 from chalicelib.domain.events import Cancelled, ContactRecorded, EventPayload, Paused, PauseReason
 from chalicelib.domain.notification import OutboxMessage
-from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Records, Ticket, TicketEvent
-from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
+from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket
+from chalicelib.services.moves import TicketMoves
+from chalicelib.services.moves import UnknownTicket as UnknownTicket
+from chalicelib.services.ports import Clock, TicketRepository
 from chalicelib.services.sla import SlaService
 
 if TYPE_CHECKING:
     from chalicelib.services.dispatch_notice import DispatchNotices
-
-
-class UnknownTicket(LookupError):
-    pass
 
 
 class DeskService:
@@ -32,10 +30,12 @@ class DeskService:
 
     def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock, *,
                  notices: DispatchNotices | None = None):
-        self._tickets = tickets
         self._sla = sla
         self._clock = clock
         self._notices = notices
+        self._moves = TicketMoves(tickets, sla, clock)
+        # Any lifecycle move, saved as every move is: for callers that hold the desk (pages, tests).
+        self.move = self._moves.move
 
     def classify(
         self,
@@ -115,61 +115,10 @@ class DeskService:
         """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
         return self._move(number, Action.CANCEL, actor, details=Cancelled(reason=reason))
 
-    def move(
-        self, number: str, action: Action, *, actor: str, summary: str = "", changes: Mapping[str, object] | None = None,
-        details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], Mapping[str, object]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
-    ) -> Ticket:
-        """Any lifecycle move, saved as every desk move is. ``check`` runs on the freshly read ticket
-        before the move (e.g. "is this technician assigned?") and raises to refuse it; ``details`` and
-        ``public`` go to the event (see ``Ticket.apply``). Other use cases (the technician's phone,
-        closure) call this instead of repeating the save-and-reschedule logic.
-
-        ``change``: the changes computed from the freshly read ticket (so a retry after a concurrent write
-        re-applies the rule, e.g. adds a payment to the payments as they are now); ``outbox``: messages
-        the moved ticket sends, written in the same transaction (the caller delivers them); ``records``:
-        the payload the move records, read from the moved ticket (see ``Ticket.apply``); ``summary``: the
-        words of a move that records nothing more (one made by hand)."""
-        return self._move(number, action, actor, changes, details=details, public=public, check=check,
-                          change=change, outbox=outbox, records=records, summary=summary)
-
     def _move(
         self, number: str, action: Action, actor: str, changes: Mapping[str, object] | None = None,
         *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], Mapping[str, object]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
-        summary: str = "",
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:
-        for attempt in range(3):
-            ticket = self._tickets.get(number)
-            if ticket is None:
-                raise UnknownTicket(number)
-            if check is not None:
-                check(ticket)
-            if change is not None:
-                changes = change(ticket)
-            now = self._clock.now()
-            moved, event = ticket.apply(
-                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public,
-                records=records,
-            )
-            history, taken, acknowledged = self._tickets.history(number)
-            events: list[TicketEvent] = [*history, event]
-            moved, wake = self._sla.projected(moved, events, now, taken, acknowledged)
-            messages = list(outbox(moved)) if outbox is not None else []
-            try:
-                if messages:
-                    self._tickets.save(moved, [event], wake, outbox=messages)
-                else:
-                    self._tickets.save(moved, [event], wake)
-            except StaleTicket:
-                if attempt == 2:
-                    raise
-                continue
-            if wake is not None and wake <= now:
-                # A step is due at once (a job classified critical tells its leaders now, 000 §4.4.2.1);
-                # otherwise the save above already put the ticket's next step in the sweep's index.
-                self._sla.act_now(number)
-            return moved
-        raise AssertionError("unreachable")
+        return self._moves.move(number, action, actor=actor, changes=changes, details=details, public=public,
+                                check=check, outbox=outbox)

@@ -9,7 +9,7 @@ or sends it back. The approval writes, in its own transaction, the item that boo
 after-care (callback and survey, ``AftercareNotifier``) and tries it at once; the outbox's retries finish
 it if that try fails or the process dies first.
 
-Every change is a ``DeskService.move`` (the lifecycle table, the versioned save and the SLA
+Every change is a ``TicketMoves.move`` (the lifecycle table, the versioned save and the SLA
 wake-up live there). Only the technicians assigned to a job may work on it; the check runs on the
 freshly read ticket inside the move.
 """
@@ -67,8 +67,8 @@ from chalicelib.services.acceptance_pdf import (
     FormLine,
     render_acceptance_pdf,
 )
-from chalicelib.services.desk import DeskService, UnknownTicket
 from chalicelib.services.form_preview import first_page_png
+from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
@@ -142,7 +142,7 @@ class FieldWorkService:
     def __init__(
         self,
         tickets: TicketRepository,
-        desk: DeskService,
+        moves: TicketMoves,
         sla: SlaService,
         files: FileStore,
         photos: PhotoChecks,
@@ -151,7 +151,7 @@ class FieldWorkService:
         config: FieldWorkConfig | None = None,
     ):
         self._tickets = tickets
-        self._desk = desk
+        self._moves = moves
         self._sla = sla
         self._files = files
         self._photos = photos
@@ -263,7 +263,7 @@ class FieldWorkService:
             return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=actor, note=note,
                                                 now=self._clock.now())}
 
-        return self._desk.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False)
+        return self._moves.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False)
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
@@ -393,7 +393,7 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._desk.move(number, Action.APPROVE, actor=actor,
+        closed = self._moves.move(number, Action.APPROVE, actor=actor,
                                  outbox=after_care)
         try:
             self._notifications.deliver(due)
@@ -403,7 +403,7 @@ class FieldWorkService:
 
     def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
-        return self._desk.move(number, Action.REJECT_CLOSURE, actor=actor,
+        return self._moves.move(number, Action.REJECT_CLOSURE, actor=actor,
                                changes={"acceptance": None}, details=ClosureRejected(reason=reason),
                                public=False)
 
@@ -415,7 +415,7 @@ class FieldWorkService:
     ) -> Ticket:
         """``paid_work``: this step starts work, which a paid job may not do before its quote is
         approved (000 §4.3.1)."""
-        return self._desk.move(number, action, actor=user.username,
+        return self._moves.move(number, action, actor=user.username,
                                check=self._assigned(user, paid_work), **kwargs)  # type: ignore[arg-type]
 
     @staticmethod

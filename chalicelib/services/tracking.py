@@ -21,8 +21,8 @@ from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Status, Ti
 from chalicelib.services.ports import FileStore, TicketRepository
 
 if TYPE_CHECKING:
-    from chalicelib.services.desk import DeskService
     from chalicelib.services.intake import IntakeService, PublicOrigin
+    from chalicelib.services.moves import TicketMoves
 
 
 class UnknownTrackingToken(Exception):
@@ -140,12 +140,12 @@ class CustomerView:
 
 class TrackingService:
     def __init__(self, tickets: TicketRepository, files: FileStore | None = None, *,
-                 intake: IntakeService | None = None, desk: DeskService | None = None):
-        # ``intake`` and ``desk``: for what the customer adds through the link (``add_information``).
+                 intake: IntakeService | None = None, moves: TicketMoves | None = None):
+        # ``intake`` and ``moves``: for what the customer adds through the link (``add_information``).
         self._tickets = tickets
         self._files = files
         self._intake = intake
-        self._desk = desk
+        self._moves = moves
 
     def find(self, token: str) -> CustomerView:
         ticket = self._ticket(token)
@@ -156,8 +156,8 @@ class TrackingService:
         """The customer's note and photos on their ticket, as an event staff read on its page and
         timeline. Only while the ticket is open (``IllegalTransition``); the photos are checked and the
         addition limited as a report is (``PhotoRejected``, ``TooManyReports``)."""
-        if self._intake is None or self._desk is None:
-            raise RuntimeError("TrackingService was built without intake and desk")
+        if self._intake is None or self._moves is None:
+            raise RuntimeError("TrackingService was built without intake and moves")
         ticket = self._ticket(token)
         number = ticket.number
         if not ticket.is_open:
@@ -168,7 +168,7 @@ class TrackingService:
         def change(current: Ticket) -> dict[str, Any]:
             return {"photo_keys": tuple(dict.fromkeys((*current.photo_keys, *photos)))} if photos else {}
 
-        return self._desk.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
+        return self._moves.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
                                details=InformationAdded(note=addition.note or "", photos=tuple(photos)))
 
     def _ticket(self, token: str) -> Ticket:

@@ -1,0 +1,87 @@
+"""Saves one move of a ticket the way every use case saves it (the unit of work of a ticket).
+
+The move goes through ``Ticket.apply`` (the lifecycle table), is saved with its event and any messages it
+sends under the ticket's version, and recomputes when the SLA sweep must next look at the ticket, in the
+same transaction; a concurrent write makes it read the ticket again and decide again. The use cases (the
+desk, the technician's phone, paid work, complaints, after-care, the customer's additions) move tickets
+through this, not through each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from chalicelib.domain.events import EventPayload
+from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.ticket import Action, Records, Ticket, TicketEvent
+from chalicelib.services.ports import Clock, StaleTicket, TicketRepository
+from chalicelib.services.sla import SlaService
+
+
+class UnknownTicket(LookupError):
+    pass
+
+
+class TicketMoves:
+    def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock):
+        self._tickets = tickets
+        self._sla = sla
+        self._clock = clock
+
+    def move(
+        self, number: str, action: Action, *, actor: str, summary: str = "", changes: Mapping[str, object] | None = None,
+        details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], Mapping[str, object]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
+    ) -> Ticket:
+        """Any lifecycle move. ``check`` runs on the freshly read ticket before the move (e.g. "is this
+        technician assigned?") and raises to refuse it; ``details`` and ``public`` go to the event (see
+        ``Ticket.apply``).
+
+        ``change``: the changes computed from the freshly read ticket (so a retry after a concurrent write
+        re-applies the rule, e.g. adds a payment to the payments as they are now); ``outbox``: messages
+        the moved ticket sends, written in the same transaction (the caller delivers them); ``records``:
+        the payload the move records, read from the moved ticket (see ``Ticket.apply``); ``summary``: the
+        words of a move that records nothing more (one made by hand)."""
+        return self._move(number, action, actor, changes, details=details, public=public, check=check,
+                          change=change, outbox=outbox, records=records, summary=summary)
+
+    def _move(
+        self, number: str, action: Action, actor: str, changes: Mapping[str, object] | None = None,
+        *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        change: Callable[[Ticket], Mapping[str, object]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
+        summary: str = "",
+    ) -> Ticket:
+        for attempt in range(3):
+            ticket = self._tickets.get(number)
+            if ticket is None:
+                raise UnknownTicket(number)
+            if check is not None:
+                check(ticket)
+            if change is not None:
+                changes = change(ticket)
+            now = self._clock.now()
+            moved, event = ticket.apply(
+                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public,
+                records=records,
+            )
+            history, taken, acknowledged = self._tickets.history(number)
+            events: list[TicketEvent] = [*history, event]
+            moved, wake = self._sla.projected(moved, events, now, taken, acknowledged)
+            messages = list(outbox(moved)) if outbox is not None else []
+            try:
+                if messages:
+                    self._tickets.save(moved, [event], wake, outbox=messages)
+                else:
+                    self._tickets.save(moved, [event], wake)
+            except StaleTicket:
+                if attempt == 2:
+                    raise
+                continue
+            if wake is not None and wake <= now:
+                # A step is due at once (a job classified critical tells its leaders now, 000 §4.4.2.1);
+                # otherwise the save above already put the ticket's next step in the sweep's index.
+                self._sla.act_now(number)
+            return moved
+        raise AssertionError("unreachable")
