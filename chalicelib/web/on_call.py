@@ -40,11 +40,14 @@ class OnCallForm(BaseModel):
 
     scope: Annotated[str, StringConstraints(strip_whitespace=True, pattern=_SCOPE)] = "default"
     level: Role
-    name: Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=60)] = None
+    # The constraints apply to a value, not to "none given" (a blank field).
+    name: Annotated[Annotated[str, StringConstraints(max_length=60)] | None, BeforeValidator(_blank_is_none)] = None
     phone: Annotated[str | None, BeforeValidator(_blank_is_none), AfterValidator(
         lambda v: normalize_phone(v) if v else v)] = None
-    email: Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=200,
-                                                                                    pattern=r"^[^@\s]+@[^@\s]+$")] = None
+    email: Annotated[
+        Annotated[str, StringConstraints(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")] | None,
+        BeforeValidator(_blank_is_none),
+    ] = None
     clear: str | None = None
 
     def holder(self, lang: str) -> Person | None:

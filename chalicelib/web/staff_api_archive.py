@@ -3,7 +3,8 @@ change customers and their installed products, and import a spreadsheet (uploade
 with a presigned POST, then imported by its key).
 
 The roles are the archive pages' (``chalicelib/web/archive.py``: the office edits, managers and
-quality read); the input is read, and refused, by ``ArchiveService``'s own parser.
+quality read); the input is read, and refused, by ``ArchiveService``'s own parser. A product's nameplate
+QR code and a customer's sheet of labels are links to files ``NameplateService`` makes, as on the pages.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chalicelib.services.archive import ImportRejected, ProductView
 from chalicelib.web.archive import EDITORS, READERS, field_errors, problem_text
 from chalicelib.web.auth import current_staff
 from chalicelib.web.forms import InvalidFields, query_of
+from chalicelib.web.nameplates import _CODE_FORMATS as CODE_FORMATS
 from chalicelib.web.staff_api import TicketRow, _row
 from chalicelib.web.staff_api_kit import (
     MAX_PAGE_SIZE,
@@ -287,3 +289,67 @@ def run_import(form: ImportRequest) -> ImportDone:
     except ImportRejected as rejected:
         raise _rejected(rejected, language(blueprint)) from None
     return ImportDone(rows=result.rows, customers=result.customers, products=result.products)
+
+
+# -- nameplate codes (扫码报修) ---------------------------------------------------------------------------
+
+
+class CodeFile(BaseModel):
+    url: str = Field(description="A short-lived link to the file; fetch it, do not store it")
+    scan_url: str | None = Field(None, description="The address the code carries (the product's own report form)")
+
+
+class CodeWithdrawal(BaseModel):
+    serial_number: str
+    withdrawn: bool = Field(description="False when the product had no code in use")
+
+
+@operation(
+    blueprint,
+    "GET",
+    "/products/{serial_number}/code/{kind}",
+    "The product's nameplate QR code as png or svg (its first code is issued now)",
+    roles=READERS,
+    response=CodeFile,
+    parameter_schemas={"kind": {"enum": list(CODE_FORMATS)}},
+)
+def product_code(serial_number: str, kind: str) -> CodeFile:
+    if kind not in CODE_FORMATS:
+        raise InvalidFields({"kind": ", ".join(CODE_FORMATS)})
+    nameplates = wiring.nameplates()
+    url = nameplates.code_file(serial_number[:MAX_SERIAL], kind, actor=current_staff().username)  # type: ignore[arg-type]
+    label = nameplates.label_in_use(serial_number[:MAX_SERIAL])
+    return CodeFile(url=url, scan_url=nameplates.scan_url_of(label) if label else None)
+
+
+@operation(
+    blueprint,
+    "GET",
+    "/customers/{customer_id}/labels",
+    "A PDF sheet of labels for every product of the customer",
+    roles=READERS,
+    response=CodeFile,
+)
+def customer_labels(customer_id: str) -> CodeFile:
+    lang = language(blueprint)
+    footer = t(lang, "scan.sheet.footer", customer=customer_id[:MAX_ID])
+    url = wiring.nameplates().sheet_file(customer_id[:MAX_ID], actor=current_staff().username, footer=footer)
+    if url is None:
+        raise problem(404, "not_found", lang)
+    return CodeFile(url=url)
+
+
+@operation(
+    blueprint,
+    "POST",
+    "/products/{serial_number}/code/withdraw",
+    "Take the product's code out of use (every print of it then shows a notice; the next download issues a new one)",
+    roles=EDITORS,
+    response=CodeWithdrawal,
+)
+def withdraw_code(serial_number: str) -> CodeWithdrawal:
+    serial = serial_number[:MAX_SERIAL]
+    _archive().product_view(serial)  # an unknown product: 404
+    return CodeWithdrawal(
+        serial_number=serial, withdrawn=wiring.nameplates().withdraw(serial, actor=current_staff().username)
+    )

@@ -1,10 +1,10 @@
 """The staff API of the office's own desk work: a request the desk types in from a phone call, fax, email
-or visit; and the supervisor's approvals — filed closures, refusals to sign, and visits outside working
-time, with his decision on such a visit (000 §4.4.3).
+or visit; the supervisor's approvals — filed closures, refusals to sign, and visits outside working
+time, with his decision on such a visit (000 §4.4.3); and who is on call on the escalation ladder.
 
-The roles are the pages' (``web/supervisor.py``'s desk entry, ``web/approvals.py``); the services are
-theirs (``submit_report``, ``FieldWorkService``). Approving or sending back a closure is the ticket's
-``approve`` / ``reject-closure`` move.
+The roles are the pages' (``web/supervisor.py``'s desk entry, ``web/approvals.py``, ``web/on_call.py``);
+the services are theirs (``submit_report``, ``FieldWorkService``, ``SlaService``). Approving or sending
+back a closure is the ticket's ``approve`` / ``reject-closure`` move.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib import wiring
 from chalicelib.domain.closure import WorkReport
+from chalicelib.domain.escalation import LADDER, Person, Roster
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.overtime import AlreadyDecided, OvertimeVisit, UnknownVisit
 from chalicelib.domain.ticket import IllegalTransition, Ticket
+from chalicelib.i18n import t
+from chalicelib.services.sla import StillChanging
 from chalicelib.web.api import Receipt
 from chalicelib.web.approvals import APPROVERS
 from chalicelib.web.auth import current_staff
 from chalicelib.web.forms import InvalidFields, validate
+from chalicelib.web.on_call import ROTA_KEEPERS, OnCallForm
 from chalicelib.web.staff_api_kit import IDEMPOTENCY_HEADER, PAGE_QUERY, language, operation, page, problem
 from chalicelib.web.submission import submit_report
 from chalicelib.web.supervisor import DESK, MAX_NUMBER_LENGTH
@@ -223,3 +227,62 @@ def decide_overtime(form: OvertimeDecision, number: str, visit_id: str) -> Overt
         raise problem(409, "overtime_decided", lang, "approvals.overtime.decided") from None
     decided = next(visit for visit in ticket.overtime if visit.id == visit_id[:MAX_VISIT_ID])
     return OvertimeRequest(number=ticket.number, customer_name=ticket.reporter.customer_name, visit=decided)
+
+
+# -- who is on call -----------------------------------------------------------------------------------
+
+
+class RosterView(BaseModel):
+    """One scope's ladder: who holds each level, and who answers for it out of working hours."""
+
+    scope: str = Field(description="default, region:CN-XX or product:<line>")
+    version: int
+    levels: dict[str, list[Person]]
+    on_call: dict[str, list[Person]]
+
+
+class RosterPage(BaseModel):
+    items: list[RosterView]
+    cursor: str | None
+
+
+def _roster(roster: Roster) -> RosterView:
+    return RosterView(
+        scope=roster.scope,
+        version=roster.version,
+        levels={role.value: list(people) for role, people in roster.levels.items()},
+        on_call={role.value: list(people) for role, people in roster.on_call.items()},
+    )
+
+
+@operation(
+    blueprint,
+    "GET",
+    "/on-call",
+    "The escalation ladder's holders and who is on call, per scope",
+    roles=ROTA_KEEPERS,
+    response=RosterPage,
+    query=PAGE_QUERY,
+)
+def rosters() -> RosterPage:
+    shown, cursor = page(blueprint, [_roster(r) for r in wiring.services().sla.rosters()], lambda r: (r.scope,))
+    return RosterPage(items=shown, cursor=cursor)
+
+
+@operation(
+    blueprint,
+    "POST",
+    "/on-call",
+    "Put someone on call for a level (a name and a phone or email), or nobody with clear",
+    roles=ROTA_KEEPERS,
+    request=OnCallForm,
+    response=RosterView,
+)
+def set_on_call(form: OnCallForm) -> RosterView:
+    lang = language(blueprint)
+    if form.level not in LADDER:
+        raise InvalidFields({"level": t(lang, "sup.on_call.bad_level")})
+    try:
+        return _roster(wiring.services().sla.set_on_call(form.scope, form.level, form.holder(lang)))
+    except StillChanging:
+        raise problem(409, "on_call_busy", lang, "sup.on_call.busy") from None

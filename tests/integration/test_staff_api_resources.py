@@ -421,3 +421,42 @@ def test_a_refusal_to_sign_reaches_the_supervisors_list(client, supervisor, wang
     refused = client.http.get("/api/v1/approvals/refusals", headers=supervisor).json_body["items"]
     assert [(row["number"], row["reason"], row["by"]) for row in refused] == [(number, "客户不在现场", "tech-wang")]
     assert client.http.get("/api/v1/approvals/closures", headers=supervisor).json_body["items"] == []
+
+
+def test_the_supervisor_puts_someone_on_call_and_takes_him_off(client, aws, supervisor):
+    first = {"level": "supervisor", "name": "李主管", "phone": "13900139000"}
+    put = post(client, "/api/v1/on-call", first, supervisor)
+    assert put.status_code == 200, put.json_body
+    assert put.json_body["scope"] == "default" and put.json_body["on_call"]["supervisor"][0]["name"] == "李主管"
+    listed = client.http.get("/api/v1/on-call", headers=supervisor).json_body["items"]
+    assert [(r["scope"], r["on_call"].get("supervisor", [{}])[0].get("name")) for r in listed] == [
+        ("default", "李主管")
+    ]
+    blank = {"level": "supervisor", "name": "", "phone": "", "email": "", "clear": "1"}
+    cleared = post(client, "/api/v1/on-call", blank, supervisor).json_body
+    assert not cleared["on_call"].get("supervisor")
+    assert (
+        post(
+            client, "/api/v1/on-call", {"level": "technician", "name": "王工", "phone": "13900139000"}, supervisor
+        ).status_code
+        == 400
+    )
+    unreachable = post(client, "/api/v1/on-call", {"level": "supervisor", "name": "李主管"}, supervisor)
+    assert unreachable.status_code == 400 and "phone" in unreachable.json_body["fields"]
+    assert client.http.get("/api/v1/on-call", headers=machine(aws, "service-desk/desk")).status_code == 403
+
+
+def test_a_products_nameplate_code_is_issued_downloaded_and_withdrawn(client, aws):
+    desk = machine(aws, "service-desk/desk")
+    post(client, "/api/v1/customers", CUSTOMER, desk)
+    post(client, "/api/v1/customers/C-MINGYUAN/products", PRODUCT, desk)
+    code = client.http.get("/api/v1/products/SN-2026-0042/code/svg", headers=desk)
+    assert code.status_code == 200 and code.json_body["url"] and "/q/" in code.json_body["scan_url"]
+    assert client.http.get("/api/v1/customers/C-MINGYUAN/labels", headers=desk).json_body["url"]
+    assert client.http.get("/api/v1/customers/C-ZHONGDA/labels", headers=desk).status_code == 404
+    assert client.http.get("/api/v1/products/SN-2026-0042/code/pdf", headers=desk).status_code == 400
+    assert client.http.get("/api/v1/products/NOPE/code/png", headers=desk).status_code == 404
+    quality = machine(aws, "service-desk/quality")
+    assert post(client, "/api/v1/products/SN-2026-0042/code/withdraw", {}, quality).status_code == 403
+    assert post(client, "/api/v1/products/SN-2026-0042/code/withdraw", {}, desk).json_body["withdrawn"] is True
+    assert post(client, "/api/v1/products/SN-2026-0042/code/withdraw", {}, desk).json_body["withdrawn"] is False

@@ -24,6 +24,7 @@ EXAMPLE_PARAMS = {
     "loaner_id": "L1",
     "task_id": "2026-12-01.repair.x",
     "visit_id": "O1",
+    "kind": "pdf",
 }
 
 
