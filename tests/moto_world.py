@@ -14,15 +14,20 @@ answers (service and operation); afterwards:
 So a test never sees another's data, and one that changes a resource leaves the next a fresh one. A test
 that starts its own ``mock_aws()`` resets every service when it starts and ends: the next test that uses
 the world finds its resources gone and makes them again.
+
+While a test is in the world, moto's DynamoDB runs with the local stand-in's speed-ups
+(``local/moto_speedups.py``: the same answers, byte for byte, without copying the whole table for every
+transaction), as long as they were written for the installed moto.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from moto import mock_aws
@@ -35,6 +40,10 @@ from moto.core.models import responses_mock
 
 from chalicelib.adapters.provision import ensure_resources
 from chalicelib.settings import Settings
+from local.moto_speedups import faster_moto, moto_mismatches
+
+# Plain moto where the speed-ups do not match it (tests/local/test_moto_speedups.py then says what differs).
+_speedups = nullcontext if moto_mismatches() else faster_moto
 
 # The services the desk provisions, as botocore names them in its events, and as moto names its backends.
 BACKENDS = {
@@ -102,10 +111,19 @@ _calls: set[tuple[str, str]] = set()
 _answer = BotocoreStubber.__call__
 
 
+# moto answers a conditional write by reading the item and then writing it, with nothing in between to
+# stop another thread doing the same: two threads can both pass the condition. DynamoDB decides each
+# request atomically, and so does moto here when it answers one DynamoDB request at a time.
+_one_table_request_at_a_time = threading.RLock()
+
+
 def _noting(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
     if self.enabled:  # "before-send.<service>.<Operation>"
         _, service, operation = event_name.split(".", 2)
         _calls.add((service, operation))
+        if service == "dynamodb":
+            with _one_table_request_at_a_time:
+                return _answer(self, event_name, request, **kwargs)
     return _answer(self, event_name, request, **kwargs)
 
 
@@ -145,9 +163,10 @@ class MotoWorld:
         mock = mock_aws()
         mock.start(reset=False)
         try:
-            resources = self._ensure(settings)
-            _calls.clear()
-            yield resources
+            with _speedups():
+                resources = self._ensure(settings)
+                _calls.clear()
+                yield resources
         finally:
             self._tidy()
             mock.stop(remove_data=False)
