@@ -67,17 +67,18 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.fixture(autouse=True)
 def _fresh_wiring():
-    """Settings, clients and services are cached per process; each test starts from nothing."""
+    """Settings and services are cached per process; each test starts from nothing. boto3 clients are
+    kept: each is made for the endpoint, region and credentials of its environment, and holds no data."""
     from chalicelib import wiring
-    from chalicelib.adapters import aws
+    from chalicelib.adapters.secrets import forget_values_read
     from chalicelib.domain.calendars import use_holiday_book
     from chalicelib.domain.holidays import HolidayBook
 
     wiring.use(None)
     wiring.reset()
-    aws.reset()
+    forget_values_read()
     yield
     wiring.use(None)
     wiring.reset()
-    aws.reset()
+    forget_values_read()
     use_holiday_book(HolidayBook())  # a schedule one test stored must not move another's deadlines

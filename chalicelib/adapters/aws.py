@@ -30,13 +30,29 @@ def _config(service: str) -> Config:
     )
 
 
-@cache
+# What a client takes from the environment when it is made: its endpoint, region and credentials.
+_MADE_FROM = (
+    "AWS_ENDPOINT_URL",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
+
+
 def client(service: str) -> Any:
+    """The service's client for the environment as it is now (on AWS it never changes; tests move
+    between moto and the local stand-in, and each keeps its clients)."""
+    return _client(service, tuple(os.environ.get(name) for name in _MADE_FROM))
+
+
+@cache
+def _client(service: str, environment: tuple[str | None, ...]) -> Any:
     import boto3  # on first use, not at import: most cold starts need only some of the SDK
 
     return boto3.client(service, config=_config(service))  # type: ignore[call-overload]
 
 
 def reset() -> None:
-    """Forget cached clients; tests call it when they switch between moto and another endpoint."""
-    client.cache_clear()
+    """Forget cached clients (a test that changed what a client is made with in some other way)."""
+    _client.cache_clear()

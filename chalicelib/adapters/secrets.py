@@ -23,6 +23,11 @@ def _provider(secrets_client: Any) -> SecretsProvider:
     return SecretsProvider(boto3_client=secrets_client)
 
 
+def forget_values_read() -> None:
+    """Read every secret afresh from now on (tests: a secret one test stored is gone in the next)."""
+    _provider.cache_clear()
+
+
 def read_secret(name: str) -> str:
     """The current value of the secret with this name or ARN (a plain string secret)."""
     return str(_provider(client("secretsmanager")).get(name, max_age=CACHE_SECONDS))

@@ -149,11 +149,13 @@ def test_a_page_of_fifty_is_one_read_of_the_index_however_many_tickets_are_open(
             store_glanced(tickets, f"SD-2026-{n:06d}", n)
     calls: list[str] = []
     ddb = client("dynamodb")
-    ddb.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
-
-    first, after = tickets.queue_page(QueueFilter(), None, 50)
-    second, _ = tickets.queue_page(QueueFilter(), after, 50)
-    filtered, _ = tickets.queue_page(QueueFilter(province="CN-GD"), None, 50)
+    ddb.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name), unique_id="reads")
+    try:
+        first, after = tickets.queue_page(QueueFilter(), None, 50)
+        second, _ = tickets.queue_page(QueueFilter(), after, 50)
+        filtered, _ = tickets.queue_page(QueueFilter(province="CN-GD"), None, 50)
+    finally:  # the client is kept for the next test
+        ddb.meta.events.unregister("before-call.dynamodb", unique_id="reads")
 
     assert [t.number for t in first + second] == [f"SD-2026-{n:06d}" for n in range(1, 101)]
     assert calls[:2] == ["Query", "Query"], "one Query a page, never a read per ticket"
