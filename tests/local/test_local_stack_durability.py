@@ -26,6 +26,9 @@ from local import snapshots
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
 
+# Each starts a whole local stack of its own and fills it: with the end-to-end tests, not the inner loop.
+pytestmark = pytest.mark.e2e
+
 # Far above what a restart takes (a few seconds), far below replaying thousands of writes one by one
 # as the stack once did (about a minute per thousand).
 RESTART_BOUND_SECONDS = 60
