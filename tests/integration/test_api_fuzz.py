@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,18 +36,24 @@ def answered(strategies: list[st.SearchStrategy[schemathesis.Case]], statuses: s
     send()
 
 
-def test_no_request_the_document_describes_gets_a_server_error(aws, staff_token):
+# The operations are sent in shards, every SHARDS-th one each, so parallel workers share them.
+SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_request_the_document_describes_gets_a_server_error(aws, staff_token, shard):
     from app import app
 
     token = staff_token("fuzz", *StaffRole)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", ChaliceWsgi(app))
     answers: dict[str, set[int]] = defaultdict(set)
-    for found in schema.get_all_operations():
-        operation = found.ok()
+    operations = sorted((found.ok() for found in schema.get_all_operations()), key=lambda op: op.label)
+    for operation in operations[shard::SHARDS]:
         strategies = [
             operation.as_strategy(generation_mode=mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
         ]
         strategies += operation.get_strategies_from_examples()
 
         answered(strategies, answers[operation.label], token)
-    assert 201 in answers["POST /api/requests"], "a report built from the document opens a ticket"
+    if "POST /api/requests" in answers:
+        assert 201 in answers["POST /api/requests"], "a report built from the document opens a ticket"
