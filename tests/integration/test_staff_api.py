@@ -64,7 +64,8 @@ class _Endpoint(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     server = Receiver()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next look (every 0.5 s by default)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield server
     server.shutdown()
 

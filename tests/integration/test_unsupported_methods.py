@@ -20,7 +20,8 @@ def server(aws) -> Iterator[LocalDevServer]:
 
     dev_server.patch()
     running = LocalDevServer(app.app, Config(chalice_stage="local"), "127.0.0.1", 0)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next look (every 0.5 s by default)
+    thread = threading.Thread(target=running.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield running
     running.server.shutdown()
