@@ -30,6 +30,7 @@ class DeskService:
 
     def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock, *,
                  notices: DispatchNotices | None = None):
+        self._tickets = tickets
         self._sla = sla
         self._clock = clock
         self._notices = notices

@@ -15,10 +15,10 @@ from chalicelib import wiring
 from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, Problem
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
-from chalicelib.services.aftercare import InvalidCallback, InvalidSchedule, UnknownCallback, UnknownProduct
+from chalicelib.services.aftercare import UnknownCallback, UnknownProduct
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -30,11 +30,6 @@ UPCOMING_DAYS = 30
 
 def _root() -> str:
     return urlsplit(get_settings().public_base_url).path.rstrip("/")
-
-
-def _codes(problems: dict[str, str], lang: str) -> dict[str, str]:
-    return {field: t(lang, "error.required") if code == "required" else t(lang, f"aftercare.error.{code}")
-            for field, code in problems.items()}
 
 
 # -- callbacks ------------------------------------------------------------------------------------
@@ -62,10 +57,11 @@ def record_callback() -> Response:
         result = wiring.services().aftercare.record_callback(task, data, actor=current_staff().username)
     except InvalidFields as invalid:
         return _callbacks(errors={task: invalid.fields}, values={task: form}, status=400)
-    except InvalidCallback as invalid:
-        return _callbacks(errors={task: _codes(invalid.problems, lang)}, values={task: form}, status=400)
-    except (UnknownCallback, UnknownProduct):
+    except (UnknownCallback, UnknownProduct):  # done by someone else meanwhile, or its product is gone
         return _callbacks(errors={"_form": {"_form": t(lang, "aftercare.error.no_task")}}, status=404)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return _callbacks(errors={task: refused.fields}, values={task: form}, status=refused.status)
     query = {"done": result.outcome, "follow_up": result.follow_up or "", "lang": lang}
     return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/callbacks?{urlencode(query)}"})
 
@@ -101,11 +97,9 @@ def set_schedule() -> Response:
         schedule = wiring.services().aftercare.set_schedule(data, actor=current_staff().username)
     except InvalidFields as invalid:
         return _maintenance(errors=invalid.fields, values=form, status=400)
-    except InvalidSchedule as invalid:
-        return _maintenance(errors=_codes(invalid.problems, lang), values=form, status=400)
-    except UnknownProduct:
-        return _maintenance(errors={"serial_number": t(lang, "aftercare.error.unknown_product")}, values=form,
-                            status=400)
+    except REFUSALS as error:
+        refused = refusal(error, lang)
+        return _maintenance(errors=refused.fields, values=form, status=refused.status)
     query = urlencode({"done": "1", "serial": schedule.serial_number, "lang": lang})
     return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/maintenance?{query}"})
 
