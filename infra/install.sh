@@ -7,7 +7,9 @@
 #   - the Lambda dependencies into Chalice's package cache (.chalice/deployments), so that
 #     `cdk synth` needs no network afterwards (until requirements.txt changes);
 #   - the PDF font layer into infra/.pdf-font-layer: Debian's fonts-wqy-microhei (make install),
-#     fontTools and pypdfium2 (requirements-pdf-font.txt), as wheels for Lambda's x86_64 and this Python.
+#     fontTools, pypdfium2 and segno (requirements-pdf-font.txt), as wheels for Lambda's x86_64 and this Python.
+#   - the cryptography layer into infra/.cryptography-layer: cryptography and cffi
+#     (requirements-cryptography.txt), likewise.
 # Needs python3.11+ with the project's .venv already made (make install), node and npm.
 set -euo pipefail
 
@@ -68,6 +70,20 @@ if ! up_to_date lambda-deps "$PROJECT_DIR/requirements.txt"; then
     mark_done lambda-deps "$PROJECT_DIR/requirements.txt"
 fi
 
+# layer_wheels LAYER REQUIREMENTS IMPLEMENTATION: installs REQUIREMENTS' pinned wheels into LAYER/python,
+# where Lambda puts a layer's libraries on the path (/opt/python). Wheels for the Python the functions run
+# (Chalice picks the runtime by it) on x86_64, Lambda's default and the stack's; manylinux2014 (glibc
+# 2.17), which that runtime's Amazon Linux 2 can load. IMPLEMENTATION: "cp" for CPython's compiled
+# wheels, "py" for only pure-Python or Python-version-free ones. No .pyc: the layer carries no caches.
+layer_wheels() {
+    local version
+    version="$("$VENV_PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+        --only-binary=:all: --platform manylinux2014_x86_64 --platform any --implementation "$3" \
+        --python-version "$version" --target "$1/python" -r "$2"
+    rm -rf "$1/python/bin"
+}
+
 FONT_FILE=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 FONT_LAYER="$INFRA_DIR/.pdf-font-layer"
 # This script is among the stamp's inputs: how the layer is built is part of what it holds.
@@ -83,13 +99,18 @@ if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_F
     # Lambda unpacks a layer under /opt: the font at /opt/fonts, fontTools on the path from /opt/python.
     cp "$FONT_FILE" "$FONT_LAYER/fonts/"
     cp /usr/share/doc/fonts-wqy-microhei/copyright "$FONT_LAYER/fonts/wqy-microhei.copyright"
-    # Wheels for the Python the functions run (Chalice picks the runtime by it) on x86_64, Lambda's
-    # default: pypdfium2's PDFium is built for it; fontTools' pure-Python wheel (its compiled one is 12 MB
+    # pypdfium2's PDFium is built for x86_64; fontTools' pure-Python wheel (its compiled one is 12 MB
     # more, for speed-ups the subsetter does not use).
-    version="$("$VENV_PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
-        --only-binary=:all: --platform manylinux2014_x86_64 --platform any --implementation py \
-        --python-version "$version" --target "$FONT_LAYER/python" -r "$PROJECT_DIR/requirements-pdf-font.txt"
-    rm -rf "$FONT_LAYER/python/bin"
+    layer_wheels "$FONT_LAYER" "$PROJECT_DIR/requirements-pdf-font.txt" py
     mark_done pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" "${BASH_SOURCE[0]}"
+fi
+
+CRYPTOGRAPHY_LAYER="$INFRA_DIR/.cryptography-layer"
+if ! up_to_date cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" "${BASH_SOURCE[0]}" \
+        || [ ! -d "$CRYPTOGRAPHY_LAYER/python" ]; then
+    echo "infra: building the cryptography layer (infra/.cryptography-layer)"
+    rm -rf "$CRYPTOGRAPHY_LAYER"
+    # cryptography's core and cffi's _cffi_backend are compiled for CPython (abi3 and cp3xx wheels).
+    layer_wheels "$CRYPTOGRAPHY_LAYER" "$PROJECT_DIR/requirements-cryptography.txt" cp
+    mark_done cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" "${BASH_SOURCE[0]}"
 fi

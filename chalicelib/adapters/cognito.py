@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.services.ports import StaffContact
+
+if TYPE_CHECKING:
+    import jwt
 
 # The resource server integrations' scopes belong to (the stack and the local stand-in make it), and the
 # roles a machine may be given: a technician's view is a person's own jobs, never an integration's.
@@ -93,11 +95,17 @@ class CognitoTokens:
 
     @cached_property
     def _keys(self) -> jwt.PyJWKClient:
+        import jwt
+
         return jwt.PyJWKClient(self._jwks_url, cache_keys=True, lifespan=3600)
 
     def verify(self, token: str) -> StaffUser:
         """A person's ID token (roles: their groups), or an integration's access token from a
         client-credentials app client (roles: its ``service-desk/<role>`` scopes, name ``api:<client>``)."""
+        # PyJWT loads cryptography (a Lambda layer on AWS) as it is imported: on the first token, not at
+        # a cold start.
+        import jwt
+
         try:
             key = self._keys.get_signing_key_from_jwt(token)
             claims: dict[str, Any] = jwt.decode(

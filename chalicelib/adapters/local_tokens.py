@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import jwt
 from botocore.exceptions import ClientError, ParamValidationError
 
 from chalicelib.adapters.aws import client
@@ -66,6 +65,8 @@ class LocalTokenIssuer:
             "exp": now + ACCESS_TOKEN_SECONDS,
             "jti": str(uuid.uuid4()),
         }
+        import jwt  # with cryptography: loaded by the first token, not when the app starts
+
         private = _stand_in_key()
         key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})  # type: ignore[arg-type]

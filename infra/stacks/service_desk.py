@@ -111,8 +111,13 @@ FILES_RESPONSE_OVERRIDES = ("response-content-type", "response-content-dispositi
 FILES_PUBLIC_KEY_PARAMETER = "/service-desk/{stage}/files-signing-public-key"
 # The Chinese font the PDFs embed, fontTools, which cuts it (chalicelib/services/pdf_font.py), and
 # pypdfium2, which draws a filed form's first page (services/form_preview.py): too big for the deployment
-# package, so a layer. infra/install.sh builds it from Debian's fonts-wqy-microhei and PyPI's wheels.
+# package, so a layer; segno, which draws the QR codes (label sheets, authenticator enrolment), with them. infra/install.sh builds it from Debian's fonts-wqy-microhei and PyPI's wheels.
 PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
+# cryptography, with cffi whose _cffi_backend its bindings load: PyJWT verifies staff sign-in tokens (RS256)
+# with it, and the stored files' CloudFront links are signed with it. Its compiled core is most of 5 MiB
+# zipped, so a layer for the functions that do either, not a part of the package every function deploys.
+# infra/install.sh builds it from PyPI's wheels (requirements-cryptography.txt).
+CRYPTOGRAPHY_LAYER_DIR = Path(__file__).resolve().parents[1] / ".cryptography-layer"
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -153,6 +158,8 @@ class FunctionAccess:
     builds_report_parts: bool = False
     # Draws PDFs (the acceptance form, nameplate label sheets) and pictures of them: gets the PDF font layer.
     draws_pdfs: bool = False
+    # Verifies staff sign-in tokens (RS256) or signs stored files' links (RSA): gets the cryptography layer.
+    uses_rsa: bool = False
 
 
 # Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
@@ -172,6 +179,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         lists_staff=True,
         starts_reports=True,
         draws_pdfs=True,
+        uses_rsa=True,
     ),
     # Every minute: sends outbox messages that are due (queried from the sparse "due" index); a monthly
     # report that failed to send is retried from its stored email (reports/*).
@@ -352,7 +360,16 @@ class ServiceDeskStack(Stack):
             stage_config=self._chalice_stage_config(public_base_url, report_recipients),
         )
         self._harden_api()
-        self.pdf_font_layer = self._pdf_font_layer()
+        self.pdf_font_layer = self._layer(
+            "PdfFontLayer",
+            PDF_FONT_LAYER_DIR,
+            "WenQuanYi Micro Hei (Apache-2.0), fontTools, pypdfium2, segno: the PDFs' font, previews, QR codes",
+        )
+        self.cryptography_layer = self._layer(
+            "CryptographyLayer",
+            CRYPTOGRAPHY_LAYER_DIR,
+            "cryptography and cffi: staff sign-in tokens (RS256), stored files' signed links",
+        )
         functions = self._app_functions()
         self._connect_queues(functions)
         for logical_id, function in functions.items():
@@ -406,15 +423,16 @@ class ServiceDeskStack(Stack):
         )
         return key
 
-    def _pdf_font_layer(self) -> lambda_.LayerVersion:
-        if not (PDF_FONT_LAYER_DIR / "python").is_dir():
-            raise ValueError(f"{PDF_FONT_LAYER_DIR} is missing: run infra/install.sh (make install) to build it")
+    def _layer(self, construct_id: str, directory: Path, description: str) -> lambda_.LayerVersion:
+        if not (directory / "python").is_dir():
+            raise ValueError(f"{directory} is missing: run infra/install.sh (make install) to build it")
         return lambda_.LayerVersion(
             self,
-            "PdfFontLayer",
-            code=lambda_.Code.from_asset(str(PDF_FONT_LAYER_DIR)),
-            compatible_architectures=[lambda_.Architecture.X86_64],  # pypdfium2's PDFium is built for it
-            description="WenQuanYi Micro Hei (Apache-2.0), fontTools and pypdfium2: the PDFs' font, previews",
+            construct_id,
+            code=lambda_.Code.from_asset(str(directory)),
+            # infra/install.sh takes the wheels built for it (PDFium, cryptography's core, cffi).
+            compatible_architectures=[lambda_.Architecture.X86_64],
+            description=description,
         )
 
     def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
@@ -1079,8 +1097,13 @@ class ServiceDeskStack(Stack):
             function.add_property_override("Timeout", timeout)
             function.add_property_override("MemorySize", memory)
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
-        if access.draws_pdfs:
-            function.add_property_override("Layers", [self.pdf_font_layer.layer_version_arn])
+        layers = [
+            layer.layer_version_arn
+            for wanted, layer in ((access.draws_pdfs, self.pdf_font_layer), (access.uses_rsa, self.cryptography_layer))
+            if wanted
+        ]
+        if layers:
+            function.add_property_override("Layers", layers)
         # The environment holds no secret (only secrets' ARNs), but names the stage's resources.
         function.add_property_override("KmsKeyArn", self.key.key_arn)
         # Lambda checks at creation that the role may write to the dead-letter queue: policy first.

@@ -87,16 +87,3 @@ def test_stages_that_send_sms_through_sns_name_no_other_provider(template):
     for env in function_environments(template).values():
         assert env.get("SMS_PROVIDER", "sns") == "sns"
         assert not [name for name in env if name.startswith(("ALIYUN_", "TENCENT_"))]
-
-
-def test_the_function_that_draws_pdfs_and_only_it_gets_the_font_layer(template, synthesized):
-    [(layer_id, layer)] = [(logical_id, resource) for logical_id, resource in template["Resources"].items()
-                           if resource["Type"] == "AWS::Lambda::LayerVersion"]
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == "AWS::Serverless::Function":
-            expected = [{"Ref": layer_id}] if logical_id == "APIHandler" else None
-            assert resource["Properties"].get("Layers") == expected, logical_id
-    # Lambda unpacks it under /opt, where chalicelib/services/pdf_font.py looks for the font.
-    contents = synthesized.out_dir / layer["Metadata"]["aws:asset:path"]
-    assert (contents / "fonts" / "wqy-microhei.ttc").is_file()
-    assert (contents / "python" / "fontTools" / "subset").is_dir() and (contents / "python" / "pypdfium2").is_dir()
