@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_search import DynamoTicketSearch
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.decisions import awaits_supervisor
 from chalicelib.domain.paid_work import open_requisitions
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.queue import project
@@ -39,12 +40,12 @@ def reindex(tickets: Iterable[Ticket], search: DynamoTicketSearch) -> tuple[int,
 
 
 def file_glances(tickets: Iterable[Ticket], store: DynamoTickets, sla: SlaService, now: datetime) -> int:
-    """Gives each ticket without one its schedule at a glance, and an open job waiting for parts its place
-    on that list; how many were written."""
+    """Gives each ticket without one its schedule at a glance, and an open job waiting for parts or for the
+    supervisor its place on that list; how many were written."""
     written = 0
     for ticket in tickets:
         if ticket.sla is not None:
-            if ticket.is_open and open_requisitions(ticket):
+            if (ticket.is_open and open_requisitions(ticket)) or awaits_supervisor(ticket):
                 written += 1 if store.file_glance(ticket) else 0
             continue
         events, taken, acknowledged = store.history(ticket.number)

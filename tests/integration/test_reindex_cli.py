@@ -64,3 +64,22 @@ def test_a_ticket_stored_before_its_schedule_at_a_glance_joins_the_queue_after_t
 
     assert reindex.main(["--since", "2026-01"]) == 0
     assert "0 schedules at a glance written" in capsys.readouterr().out
+
+
+def test_a_job_waiting_for_the_supervisor_before_its_short_list_joins_it_after_the_backfill(aws, capsys):
+    from chalicelib.domain.closure import SignatureRefusal
+
+    tickets = DynamoTickets("service-desk")
+    store(tickets, 1)
+    assert reindex.main(["--since", "2026-01"]) == 0  # its schedule at a glance, as tickets have now
+    ticket = tickets.get("SD-2026-000001")
+    refused = SignatureRefusal(reason="客户不在现场", at=ticket.created_at, by="tech-wang")
+    tickets.save(ticket.model_copy(update={"refusal": refused, "version": ticket.version + 1}), [])
+    client("dynamodb").delete_item(  # as an older version stored it: no entry on the short list
+        TableName="service-desk",
+        Key={"pk": {"S": keys.DECISIONS_OPEN_PK}, "sk": {"S": keys.complaint_entry_sk(ticket.created_at, ticket.number)}})
+    assert tickets.awaiting_supervisor() == []
+
+    assert reindex.main(["--since", "2026-01"]) == 0
+
+    assert [t.number for t in tickets.awaiting_supervisor()] == ["SD-2026-000001"]
