@@ -66,8 +66,9 @@ def _names(text: str) -> frozenset[str]:
 DATA_CALLS: dict[str, frozenset[str]] = {
     "dynamodb": _names(
         """
-        BatchGetItem BatchWriteItem DeleteItem DescribeContinuousBackups DescribeTable DescribeTimeToLive
-        GetItem ListTables PutItem Query Scan TransactGetItems TransactWriteItems UpdateItem
+        BatchExecuteStatement BatchGetItem BatchWriteItem DeleteItem DescribeContinuousBackups DescribeTable
+        DescribeTimeToLive ExecuteStatement ExecuteTransaction GetItem ListTables PutItem Query Scan
+        TransactGetItems TransactWriteItems UpdateItem
         """
     ),
     "s3": _names(
