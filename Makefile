@@ -18,6 +18,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 
 .PHONY: help install node run test test-fast coverage lint typecheck reset-local smoke screens
 
+# pytest keeps each test module, rewritten for its assert messages, in __pycache__ (ignored by git): with
+# PYTHONDONTWRITEBYTECODE set, every worker would rewrite and compile them all again on every run.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV_PYTHON) -m pytest
+
 # Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay on one
 # worker (tests/conftest.py schedules them).
 PYTEST_PARALLEL := -n auto
@@ -71,11 +75,11 @@ run: install
 	$(VENV_PYTHON) -m local.run
 
 test: install lint typecheck
-	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL)
+	$(PYTEST) $(PYTEST_PARALLEL)
 
 # The inner loop: everything but the browser, the deployment template and the benchmarks.
 test-fast: $(INSTALLED)
-	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
+	$(PYTEST) $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
 
 # The pictures of the main pages in docs/screens/ (phone size, the supervisor's also at desk size), taken
 # by the accessibility tests on a local stack of their own.
@@ -83,7 +87,7 @@ screens: install
 	SCREENS_DIR=docs/screens $(VENV_PYTHON) -m pytest tests/e2e/test_accessibility.py -q -p no:randomly -n 0
 
 coverage: $(INSTALLED)
-	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) --cov=chalicelib --cov-report=term:skip-covered
+	$(PYTEST) $(PYTEST_PARALLEL) --cov=chalicelib --cov-report=term:skip-covered
 
 lint: $(INSTALLED)
 	$(VENV_PYTHON) -m ruff check .
