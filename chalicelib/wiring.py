@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-from chalicelib.settings import Settings, get_settings
+from chalicelib.settings import get_settings
 
 # Adapters (boto3, JWT, crypto) and services are imported where they are built, not here: every page
 # module imports this one, and a cold start should pay only for what its first request uses.
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.staff_names import StaffNames
     from chalicelib.services.tracking import TrackingService
     from chalicelib.services.webhooks import SubscriptionCache, WebhookService, WebhookStore
+    from chalicelib.settings import Settings
 
 T = TypeVar("T")
 

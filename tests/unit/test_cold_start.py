@@ -20,6 +20,10 @@ LOADED_LATER = (
     "cryptography",
     "_cffi_backend",
     "botocore.signers",
+    # The settings' model and pydantic-settings (which brings asyncio): loaded by the first setting read.
+    "chalicelib.settings_model",
+    "pydantic_settings",
+    "asyncio",
 )
 
 
