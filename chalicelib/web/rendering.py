@@ -10,15 +10,13 @@ import uuid
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 from chalice import Response
 from chalice.app import Request
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
 from markupsafe import Markup
 
 from chalicelib.domain.regions import PROVINCES
@@ -27,6 +25,10 @@ from chalicelib.domain.ticket import TicketEvent
 from chalicelib.i18n import deadlines, events, normalize_language, t
 from chalicelib.settings import get_settings
 from chalicelib.web.forms import IDEMPOTENCY_FIELD, query_of
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.runtime import Context
 
 logger = Logger(child=True)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,10 +83,13 @@ def security_headers() -> dict[str, str]:
 
 @cache
 def _env() -> Environment:
+    # Jinja2 loads with the first page rendered: a cold start serving JSON or a scheduled job skips it.
+    from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     env.globals["form_key"] = form_key
-    env.globals["input_type"] = input_type
+    env.globals["input_type"] = pass_context(input_type)  # templates call it with their context first
     env.globals["staff_name"] = staff_name
     env.filters["staff_name"] = staff_name
     return env
@@ -96,7 +101,6 @@ def _env() -> Environment:
 _TYPED_AS_TEXT = {"date": "date.placeholder", "datetime-local": "datetime.placeholder"}
 
 
-@pass_context
 def input_type(context: Context, kind: str) -> Markup:
     """An ``<input>``'s type attribute, a date's being a text field that shows the format it takes."""
     placeholder = _TYPED_AS_TEXT.get(kind)

@@ -5,20 +5,23 @@ Managers, the chief engineer, quality and supervisors read it; technicians and c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.domain.reports import BadMonth, ReportMonth
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
-from chalicelib.reporting import mail
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import query_of
 from chalicelib.web.rendering import language_of, render
+
+# The report's model and its charts and mail load with the first report asked for, not at a cold start.
+if TYPE_CHECKING:
+    from chalicelib.domain.reports import ReportMonth
 
 blueprint = Blueprint(__name__)
 
@@ -29,6 +32,8 @@ FORMATS = ("csv", "xlsx")
 
 
 def _month(text: str | None) -> ReportMonth | None:
+    from chalicelib.domain.reports import BadMonth, ReportMonth
+
     service = wiring.reports()
     if not text:
         return service.month_due()
@@ -59,6 +64,8 @@ def report_page() -> Response:
     report, building = wiring.reports().show(month)
     body = None
     if report is not None:
+        from chalicelib.reporting import mail
+
         images = mail.chart_images(report)
         body = mail.render_html(report, lang, lambda name: mail.data_uri(images[name]))
     return render(request, "reports.html", report=report, month=month.label, report_body=body, building=building)

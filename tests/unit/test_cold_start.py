@@ -24,6 +24,10 @@ LOADED_LATER = (
     "chalicelib.settings_model",
     "pydantic_settings",
     "asyncio",
+    # Templates: Jinja2 loads with the first page rendered; the report's charts and mail with the first report.
+    "jinja2",
+    "chalicelib.reporting.mail",
+    "chalicelib.reporting.charts",
 )
 
 
