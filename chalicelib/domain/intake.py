@@ -11,8 +11,6 @@ import re
 import unicodedata
 from typing import Annotated
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -44,6 +42,9 @@ def normalize_phone(raw: str) -> str:
     raw = unicodedata.normalize("NFKC", raw).translate(_DASHES).strip()
     if not _PHONE_CHARS.match(raw):
         raise PydanticCustomError("phone_invalid", "not a phone number")
+    # The phone and email libraries load with the first form checked, not at a cold start.
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:
@@ -55,6 +56,8 @@ def normalize_phone(raw: str) -> str:
 
 def is_mobile_number(e164: str) -> bool:
     """Only mobiles get SMS; a landline on the form still gets email."""
+    import phonenumbers
+
     return phonenumbers.number_type(phonenumbers.parse(e164)) in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -62,6 +65,8 @@ def is_mobile_number(e164: str) -> bool:
 
 
 def _email(raw: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError:

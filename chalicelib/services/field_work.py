@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
@@ -60,18 +60,14 @@ from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Status, Ticket, TicketEvent
 from chalicelib.i18n import t
-from chalicelib.services.acceptance_pdf import (
-    AcceptanceForm,
-    FormChoice,
-    FormImage,
-    FormLine,
-    render_acceptance_pdf,
-)
-from chalicelib.services.form_preview import first_page_png
 from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, FileStore, TicketRepository, UploadTicket
 from chalicelib.services.sla import SlaService
+
+# The PDF form and its preview are drawn only when a job is closed: they load then, not at a cold start.
+if TYPE_CHECKING:
+    from chalicelib.services.acceptance_pdf import AcceptanceForm, FormLine
 
 FORM_URL_SECONDS = 300  # staff see a filed form by a link that expires in five minutes
 logger = Logger(child=True)
@@ -308,6 +304,8 @@ class FieldWorkService:
 
     def _store_preview(self, form_key: str, pdf: bytes | None) -> str | None:
         """Stores a picture of the PDF form's first page beside it; its key, or None if none was drawn."""
+        from chalicelib.services.form_preview import first_page_png
+
         preview = first_page_png(pdf) if pdf else None
         if preview is None:
             return None
@@ -322,6 +320,8 @@ class FieldWorkService:
         """The customer signed on the screen: the form is rendered as a PDF with the signature, and
         stored with the drawing itself. ``technician``: his name as the customer knows him (王工), else
         his login. Raises ``BadSignature`` for anything but a usable PNG."""
+        from chalicelib.services.acceptance_pdf import FormImage, render_acceptance_pdf
+
         signature = read_signature(signature_data_url)  # before anything is stored
         view = self.job(number, user)
         folder = new_form_key(number, "acceptance.pdf").rsplit("/", 1)[0]
@@ -433,6 +433,8 @@ class FieldWorkService:
 
     def _acceptance_form(self, ticket: Ticket, technician: str, work: WorkReport, signer: str, opinion: str,
                          satisfaction: Satisfaction | None) -> AcceptanceForm:
+        from chalicelib.services.acceptance_pdf import AcceptanceForm, FormChoice, FormLine
+
         r, p, c = ticket.reporter, ticket.product, work.costs
         lang = ticket.language
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
 from chalicelib.domain.nameplates import ProductLabel, new_label
 from chalicelib.domain.warranty import Warranty
-from chalicelib.services import label_sheet
 from chalicelib.services.archive import UnknownProduct
 from chalicelib.services.ports import BadLink, Clock, CustomerArchive, FileStore
 
@@ -100,6 +99,9 @@ class NameplateService:
 
     def code_file(self, serial_number: str, kind: CodeFormat, *, actor: str) -> str:
         """A short-lived link to the product's code as a PNG or SVG file."""
+        # Codes and label sheets (QR, PDF, the font) load when one is drawn, not at a cold start.
+        from chalicelib.services import label_sheet
+
         product = self._product(serial_number)
         url = self.code_url(product.serial_number, actor=actor)
         data = label_sheet.code_png(url) if kind == "png" else label_sheet.code_svg(url, product.serial_number)
@@ -110,6 +112,8 @@ class NameplateService:
         products = self._archive.products_of(customer_id)
         if not products:
             return None
+        from chalicelib.services import label_sheet
+
         labels = [
             label_sheet.Label(self.code_url(p.serial_number, actor=actor), (p.model, p.serial_number))
             for p in products

@@ -28,6 +28,14 @@ LOADED_LATER = (
     "jinja2",
     "chalicelib.reporting.mail",
     "chalicelib.reporting.charts",
+    # Drawn files (the acceptance PDF, its preview, label sheets) load when one is drawn; the phone
+    # and email checks with the first form checked.
+    "chalicelib.services.acceptance_pdf",
+    "chalicelib.services.pdf_font",
+    "chalicelib.services.form_preview",
+    "chalicelib.services.label_sheet",
+    "phonenumbers",
+    "email_validator",
 )
 
 
