@@ -6,7 +6,6 @@ Local mode only: on AWS the messages leave for real and there is nothing to read
 from __future__ import annotations
 
 import json
-import urllib.request
 from dataclasses import dataclass
 
 
@@ -27,6 +26,8 @@ def sent_messages(endpoint_url: str, timeout: float = 5.0, *, limit: int | None 
     (``/moto-api/data.json``)."""
     query = f"?limit={limit}&skip={skip}" if limit is not None else ""
     url = f"{endpoint_url.rstrip('/')}/_local/sent-messages{query}"
+    import urllib.request  # with the first look (the local page): an HTTP client is no cold start's business
+
     with urllib.request.urlopen(url, timeout=timeout) as response:
         data = json.load(response)
     messages = [

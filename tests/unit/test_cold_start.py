@@ -36,6 +36,8 @@ LOADED_LATER = (
     "chalicelib.services.label_sheet",
     "phonenumbers",
     "email_validator",
+    # The local stack's list of sent messages is read over HTTP, by its own page only.
+    "urllib.request",
 )
 
 
