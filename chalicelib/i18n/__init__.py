@@ -2,11 +2,13 @@
 
 One flat catalog per language keeps the two in step: a test checks that both have the same keys.
 Pages and messages look strings up with ``t(lang, key, **values)``. Each feature may keep its words in
-a module of this package (``FEATURES`` below); they are merged into one catalog at import.
+a module of this package (``FEATURES`` below); they are merged into one catalog on its first look-up
+(not at import: a cold start need not load every feature's words before its first request).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 DEFAULT_LANGUAGE = "zh-CN"
@@ -431,25 +433,57 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+class _Catalog(dict[str, dict[str, str]]):
+    """The words by language; every look-up of a language's words first merges the features' words in
+    (once). Whoever holds a language's words got them through one of these look-ups."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        _merge_features()
+        return super().__getitem__(lang)
+
+    def get(self, lang: str, default: Any = None) -> Any:
+        _merge_features()
+        return super().get(lang, default)
+
+    def items(self) -> Any:
+        _merge_features()
+        return super().items()
+
+    def values(self) -> Any:
+        _merge_features()
+        return super().values()
+
+
+CATALOG = _Catalog(CATALOG)
+
 FEATURES = (
     "staff", "technician", "supervisor", "billing", "reports", "archive", "aftercare", "sla", "timeline", "tracking",
     "guards", "dispatch", "search", "staff_api",
 )
 
 
+_merged = False
+_merging = threading.Lock()  # the sweep's workers may look words up at the same moment
+
+
 def _merge_features() -> None:
-    import importlib
+    global _merged
+    if _merged:
+        return
+    with _merging:
+        if _merged:
+            return
+        import importlib
 
-    for name in FEATURES:
-        feature = importlib.import_module(f"{__name__}.{name}").CATALOG
-        for lang, words in feature.items():
-            clash = CATALOG[lang].keys() & words.keys()
-            if clash:
-                raise ValueError(f"i18n keys defined twice: {sorted(clash)}")
-            CATALOG[lang].update(words)
-
-
-_merge_features()
+        for name in FEATURES:
+            feature = importlib.import_module(f"{__name__}.{name}").CATALOG
+            for lang, words in feature.items():
+                own = dict.__getitem__(CATALOG, lang)
+                clash = own.keys() & words.keys()
+                if clash:
+                    raise ValueError(f"i18n keys defined twice: {sorted(clash)}")
+                own.update(words)
+        _merged = True
 
 
 def normalize_language(value: str | None) -> str:

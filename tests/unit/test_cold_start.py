@@ -38,6 +38,10 @@ LOADED_LATER = (
     "email_validator",
     # The local stack's list of sent messages is read over HTTP, by its own page only.
     "urllib.request",
+    # The features' words join the catalog on its first look-up.
+    "chalicelib.i18n.technician",
+    "chalicelib.i18n.billing",
+    "chalicelib.i18n.archive",
 )
 
 
