@@ -61,7 +61,9 @@ def record_callback() -> Response:
         return _callbacks(errors={"_form": {"_form": t(lang, "aftercare.error.no_task")}}, status=404)
     except REFUSALS as error:
         refused = refusal(error, lang)
-        return _callbacks(errors={task: refused.fields}, values={task: form}, status=refused.status)
+        # A refusal about no field of the form (the job changed meanwhile) is said above the list.
+        errors = {task: refused.fields} if refused.fields else {"_form": {"_form": refused.message}}
+        return _callbacks(errors=errors, values={task: form}, status=refused.status)
     query = {"done": result.outcome, "follow_up": result.follow_up or "", "lang": lang}
     return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/callbacks?{urlencode(query)}"})
 

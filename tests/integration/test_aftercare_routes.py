@@ -5,6 +5,7 @@ the field. The clock is the local clock file, moved forward like ``/local/clock`
 import json
 import re
 from datetime import date, timedelta
+from unittest import mock
 from urllib.parse import urlencode
 
 import boto3
@@ -18,6 +19,9 @@ from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.domain.aftercare import Callback, CallbackReason, CallbackTask, MaintenanceSchedule, Visit
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action
+from chalicelib.i18n import t
+from chalicelib.services.moves import TicketMoves
+from chalicelib.services.ports import StaleTicket
 from chalicelib.settings import get_settings
 from tests.integration.test_supervisor_pages import IN_A_MONTH, Tokens, get, new_ticket, post
 
@@ -105,6 +109,20 @@ def test_the_desk_records_a_callback_due_after_the_repair(client, tokens, clock_
     assert number not in get(client, "/staff/callbacks", tokens["desk"]).body.decode()
     again = post(client, "/staff/callbacks", tokens["desk"], {"task": task, "reached": "no"})
     assert again.status_code == 404
+
+
+def test_a_callback_refused_without_a_field_to_blame_says_why_on_the_page(client, tokens, clock_file):
+    number = approved_job(client, tokens)
+    clock_file.set_offset(timedelta(days=5, hours=12))
+    page = get(client, "/staff/callbacks?lang=en", tokens["desk"]).body.decode()
+    task = re.search(r'data-task="([^"]+)" data-number="' + number, page).group(1)
+
+    # Others kept changing the job while its callback was written down.
+    with mock.patch.object(TicketMoves, "move", side_effect=StaleTicket(number)):
+        refused = post(client, "/staff/callbacks?lang=en", tokens["desk"], {"task": task, "reached": "no"})
+
+    assert refused.status_code == 409
+    assert t("en", "error.api.stale") in refused.body.decode()
 
 
 @pytest.mark.parametrize("path", ["/staff/callbacks", "/staff/maintenance"])
