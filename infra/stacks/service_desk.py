@@ -149,6 +149,9 @@ class FunctionAccess:
     report_files: bool = False
     # Lists the members of a staff group (the supervisor's dispatch form offers the technicians).
     lists_staff: bool = False
+    # Reads a staff member's phone and email: a technician's own deadlines warn him, and an SMS to him
+    # given up on names him to his supervisors.
+    reads_staff_contacts: bool = False
     # Reads report files that may not exist yet (the month's report before its first assembly): without
     # s3:ListBucket, S3 answers 403 instead of NoSuchKey for a missing key.
     lists_report_files: bool = False
@@ -190,6 +193,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         sends_notifications=True,
         asynchronous=True,
         report_files=True,
+        reads_staff_contacts=True,
     ),
     # Nightly: until last month's report has gone out (its claim), starts a build unless one is still
     # running (the month's build records: GetItem, Query), records the new build (PutItem) and queues
@@ -246,6 +250,7 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         files=False,
         sends_notifications=True,
         asynchronous=True,
+        reads_staff_contacts=True,
     ),
 }
 
@@ -1215,6 +1220,15 @@ class ServiceDeskStack(Stack):
                         "cognito-idp:CreateUserPoolClient",
                         "cognito-idp:DeleteUserPoolClient",
                     ],
+                    resources=[self.user_pool.user_pool_arn],
+                )
+            )
+        elif access.reads_staff_contacts:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="StaffContacts",
+                    # A technician's phone and email, never the list of who is in a group.
+                    actions=["cognito-idp:AdminGetUser"],
                     resources=[self.user_pool.user_pool_arn],
                 )
             )
