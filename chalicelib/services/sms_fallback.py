@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
+
 from chalicelib.domain.escalation import RosterBook
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.sms_budget import FALLBACK_PURPOSE, FALLBACK_ROLE, falls_back
 from chalicelib.i18n import t
 from chalicelib.services.ports import ConfigStore, StaffDirectory, TicketRepository
 
+logger = Logger(child=True)
 STAFF_LANGUAGE = "zh-CN"  # staff read Chinese, as the SMS that was not sent
 
 
@@ -75,11 +78,15 @@ class SmsFallback:
 
     def _who(self, assignees: list[str] | tuple[str, ...], phone: str) -> str:
         """The login of the job's technician whose phone it was; the number when none is known."""
-        if self.staff is not None:
+        if self.staff is None:
+            return phone
+        try:
             for name in assignees:
                 contact = self.staff.contact(name)
                 if contact is not None and contact.phone == phone:
                     return name
+        except Exception:  # only his name is missed: the supervisors are still told, by the number
+            logger.exception("could not read whose number an SMS given up on was")
         return phone
 
     @staticmethod

@@ -97,6 +97,28 @@ def test_a_dispatch_notice_refused_for_good_reaches_the_supervisor_by_email_and_
     assert describe("en", event, timezone="Asia/Shanghai").text.endswith("told 张主管 instead")
 
 
+class DirectoryDown:
+    """The staff directory when it cannot be read (a function whose role may not, Cognito throttling)."""
+
+    def contact(self, username):
+        raise RuntimeError("AccessDeniedException: not authorized to perform cognito-idp:AdminGetUser")
+
+
+def test_when_the_directory_cannot_say_whose_number_it_was_the_supervisor_is_still_told_by_the_number():
+    world = fake_world()
+    number = dispatched_to(world, ["tech-li"])
+    job = delivery_job(world, SmsRefused(world.notifier))
+    job._fallback.staff = DirectoryDown()
+
+    job.deliver_due()
+    world.notifier.sent.clear()
+    job.deliver_due()
+
+    [email] = [m for m in world.notifier.sent if m.purpose == FALLBACK_PURPOSE]
+    assert email.recipient == SUPERVISOR_EMAIL and number in email.subject and LI_PHONE in email.subject
+    assert [p.told_instead for p in failures(world, number) if p.recipient == LI_PHONE] == [("张主管",)]
+
+
 def test_the_supervisors_team_chat_of_the_tickets_region_hears_of_it_too():
     world = fake_world()
     chat = TeamChat(name="华南主管群", vendor=ChatVendor.DINGTALK, secret="service-desk/chat/gd-supervisors")
