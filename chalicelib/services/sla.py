@@ -278,8 +278,14 @@ class SlaService:
         return due
 
     def _technicians(self, ticket: Ticket) -> tuple[Person, ...]:
-        """The job's technicians who can be reached (a login without a phone or email is not)."""
-        contacts = [(name, self._staff.contact(name)) for name in ticket.assignees] if self._staff else []
+        """The job's technicians who can be reached (a login without a phone or email is not). None when the
+        directory cannot be read: the roster sends their steps to the supervisor instead of the ticket's
+        whole ladder failing with the lookup, every run."""
+        try:
+            contacts = [(name, self._staff.contact(name)) for name in ticket.assignees] if self._staff else []
+        except Exception:
+            logger.exception("could not read the technicians' contacts", extra={"ticket": ticket.number})
+            return ()
         return tuple(
             Person(name=name, phone=contact.phone, email=contact.email)
             for name, contact in contacts

@@ -82,6 +82,29 @@ def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the
     assert any("warned the technician who owns it" in line for line in timeline(world, number))
 
 
+class DirectoryDown:
+    """The staff directory when it cannot be read (Cognito throttling or out of reach)."""
+
+    def contact(self, username):
+        raise RuntimeError("TooManyRequestsException: rate exceeded")
+
+
+def test_when_the_technicians_contact_cannot_be_read_his_warning_goes_to_the_supervisor_instead():
+    world = fake_world()
+    number = reported(world, SUNDAY_0100 - timedelta(hours=3), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.clock.at = SUNDAY_0100
+    world.services.field_work.check_in(number, WANG)  # the arrival report is due at 02:00
+    world.notifier.sent.clear()
+    world.services.sla._staff = DirectoryDown()
+    world.clock.at = SUNDAY_0100 + timedelta(minutes=46)
+
+    world.services.sla.sweep()
+
+    warned = [m.recipient for m in world.notifier.sent if m.purpose.startswith("escalation:warn:arrival_reported")]
+    assert warned and "wang@desk.example.com" not in warned, "the step is taken, by whom the roster can name"
+
+
 def test_with_nobody_on_call_the_level_itself_is_told_at_once():
     world = fake_world()
     world.services.config.put_roster(DEMO_ROSTER.model_copy(update={"on_call": {}}))
