@@ -159,6 +159,13 @@ def fake_world(
     return world
 
 
+class UnreadableDirectory:
+    """The staff directory when it cannot be read (a role that may not, Cognito throttling or out of reach)."""
+
+    def contact(self, username: str) -> None:
+        raise RuntimeError("the staff directory cannot be read")
+
+
 def valid_report(**overrides: object) -> dict[str, object]:
     report: dict[str, object] = {
         "customer_name": "苏州精密机械有限公司",

@@ -13,7 +13,7 @@ from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Priority
 from chalicelib.i18n.events import describe
 from ops.config import DEMO_ROSTER
-from tests.fakes import fake_world, valid_report
+from tests.fakes import UnreadableDirectory, fake_world, valid_report
 
 SUNDAY_0100 = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # 01:00 on Sunday 29 November in Beijing
 FRIDAY_1640 = datetime(2026, 11, 27, 8, 40, tzinfo=UTC)  # 16:40 on Friday in Beijing
@@ -63,13 +63,19 @@ def test_an_urgent_standard_job_reported_at_night_is_answered_by_whoever_is_on_c
     assert any("told 钱值班总工, on call" in line for line in timeline(world, number))
 
 
-def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the_supervisor_on_call():
-    world = fake_world()
+def checked_in_at_one_on_sunday(world):
+    """An urgent job whose technician (tech-wang) checked in at 01:00: his arrival report is due at 02:00."""
     number = reported(world, SUNDAY_0100 - timedelta(hours=3), priority=Priority.URGENT)
     world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
     world.clock.at = SUNDAY_0100
-    world.services.field_work.check_in(number, WANG)  # the arrival report is due at 02:00
+    world.services.field_work.check_in(number, WANG)
     world.notifier.sent.clear()
+    return number
+
+
+def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the_supervisor_on_call():
+    world = fake_world()
+    number = checked_in_at_one_on_sunday(world)
     world.clock.at = SUNDAY_0100 + timedelta(minutes=46)
     world.services.sla.sweep()
     warned = [m.recipient for m in world.notifier.sent if m.purpose.startswith("escalation:warn:arrival_reported")]
@@ -82,21 +88,10 @@ def test_a_technicians_missed_arrival_report_at_night_warns_him_then_reaches_the
     assert any("warned the technician who owns it" in line for line in timeline(world, number))
 
 
-class DirectoryDown:
-    """The staff directory when it cannot be read (Cognito throttling or out of reach)."""
-
-    def contact(self, username):
-        raise RuntimeError("TooManyRequestsException: rate exceeded")
-
-
 def test_when_the_technicians_contact_cannot_be_read_his_warning_goes_to_the_supervisor_instead():
     world = fake_world()
-    number = reported(world, SUNDAY_0100 - timedelta(hours=3), priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
-    world.clock.at = SUNDAY_0100
-    world.services.field_work.check_in(number, WANG)  # the arrival report is due at 02:00
-    world.notifier.sent.clear()
-    world.services.sla._staff = DirectoryDown()
+    checked_in_at_one_on_sunday(world)
+    world.services.sla._staff = UnreadableDirectory()
     world.clock.at = SUNDAY_0100 + timedelta(minutes=46)
 
     world.services.sla.sweep()

@@ -18,7 +18,7 @@ from chalicelib.i18n.events import describe
 from chalicelib.services.notifications import NotificationService, RoutingNotifier
 from chalicelib.services.ports import DeliveryError
 from chalicelib.services.sms_fallback import SmsFallback
-from tests.fakes import DEMO_ROSTER, TECHNICIAN_CONTACTS, fake_world, valid_report
+from tests.fakes import DEMO_ROSTER, TECHNICIAN_CONTACTS, UnreadableDirectory, fake_world, valid_report
 
 LI_PHONE = TECHNICIAN_CONTACTS["tech-li"].phone  # tech-li has no email: SMS is all he has
 SUPERVISOR_EMAIL = "supervisor@service-desk.local"  # 张主管, the demo roster's supervisor
@@ -97,18 +97,11 @@ def test_a_dispatch_notice_refused_for_good_reaches_the_supervisor_by_email_and_
     assert describe("en", event, timezone="Asia/Shanghai").text.endswith("told 张主管 instead")
 
 
-class DirectoryDown:
-    """The staff directory when it cannot be read (a function whose role may not, Cognito throttling)."""
-
-    def contact(self, username):
-        raise RuntimeError("AccessDeniedException: not authorized to perform cognito-idp:AdminGetUser")
-
-
 def test_when_the_directory_cannot_say_whose_number_it_was_the_supervisor_is_still_told_by_the_number():
     world = fake_world()
     number = dispatched_to(world, ["tech-li"])
     job = delivery_job(world, SmsRefused(world.notifier))
-    job._fallback.staff = DirectoryDown()
+    job._fallback.staff = UnreadableDirectory()
 
     job.deliver_due()
     world.notifier.sent.clear()
