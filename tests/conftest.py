@@ -44,9 +44,10 @@ _moto_without_repeated_setup()
 
 
 # Tests that share one expensive thing per session run on one xdist worker: the end-to-end tests share
-# a running local stack and a browser, the infra tests one `cdk synth`. Every other test is scheduled
-# on its own. (A scheduler of our own, because xdist's "loadgroup" marks do not reach its scheduler
-# under pytest 9, whose node ids it can no longer rewrite.)
+# a running local stack and a browser, the infra tests one `cdk synth`. Every other module is scheduled
+# on its own, as xdist's "loadfile" does (scheduling each test on its own, make test-fast took 99 s
+# instead of 73 s on two cores). (A scheduler of our own, because xdist's "loadgroup" marks do not reach
+# its scheduler under pytest 9, whose node ids it can no longer rewrite.)
 _SHARED = {"e2e": "local-stack", "infra": "cdk-synth"}
 
 
@@ -60,7 +61,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class SharedResourceScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return shared_resource(nodeid) or nodeid
+            return shared_resource(nodeid) or nodeid.split("::")[0]
 
     return SharedResourceScheduling(config, log)
 
