@@ -75,7 +75,7 @@ def run_as_on_lambda(script: str, *paths: Path) -> subprocess.CompletedProcess[s
     package (/var/task) and then its layers (/opt/python): nothing of this machine's site-packages."""
     prelude = f"import sys; sys.path[:0] = {[str(p) for p in paths]!r}\n"
     return subprocess.run(
-        [sys.executable, "-S", "-E", "-c", prelude + script], capture_output=True, text=True, timeout=120
+        [sys.executable, "-S", "-E", "-B", "-c", prelude + script], capture_output=True, text=True, timeout=120
     )
 
 
