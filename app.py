@@ -30,6 +30,7 @@ from chalicelib.web import (
     staff_api_aftercare,
     staff_api_archive,
     staff_api_billing,
+    staff_api_clients,
     staff_api_complaints,
     staff_api_office,
     staff_api_reports,
@@ -60,6 +61,7 @@ for resource in (
     staff_api_reports,
     staff_api_uploads,
     staff_api_office,
+    staff_api_clients,
 ):
     app.register_blueprint(resource.blueprint, url_prefix="/api/v1")
 app.register_blueprint(auth.blueprint)

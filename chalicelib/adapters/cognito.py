@@ -138,7 +138,7 @@ class CognitoTokens:
             StaffRole(s.removeprefix(API_SCOPE_PREFIX)) for s in scopes
             if s.startswith(API_SCOPE_PREFIX) and s.removeprefix(API_SCOPE_PREFIX) in MACHINE_ROLES
         )
-        return StaffUser(username=f"api:{claims['client_id']}", roles=roles)
+        return StaffUser(username=f"api:{claims['client_id']}", roles=roles, integration=True)
 
 
 # A wrong code, or one already used.
@@ -435,12 +435,16 @@ def ensure_api_scopes(user_pool_id: str) -> None:
     idp = client("cognito-idp")
     scopes = [{"ScopeName": role, "ScopeDescription": f"act as {role}"} for role in sorted(MACHINE_ROLES)]
     try:
-        idp.describe_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER)
+        found = idp.describe_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
         idp.create_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER,
                                    Name="service-desk staff API", Scopes=scopes)
+        return
+    # Changed only when a role's scope is missing: every client made would otherwise rewrite it (and
+    # the local stand-in's Cognito cannot update a resource server at all).
+    if {s["ScopeName"] for s in found["ResourceServer"].get("Scopes", [])} >= MACHINE_ROLES:
         return
     idp.update_resource_server(UserPoolId=user_pool_id, Identifier=API_RESOURCE_SERVER,
                                Name="service-desk staff API", Scopes=scopes)

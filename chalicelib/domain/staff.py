@@ -26,6 +26,9 @@ class StaffUser(BaseModel):
 
     username: str
     roles: frozenset[StaffRole]
+    # An integration's client (client credentials), not a person: it acts in its roles' work, but never
+    # manages the credentials of integrations.
+    integration: bool = False
 
     def has_any(self, roles: frozenset[StaffRole] | set[StaffRole]) -> bool:
         return bool(self.roles & roles)

@@ -49,6 +49,8 @@ CONFLICT = (
 KEY_REUSED = (422, ("Idempotency-Key reused with a different body", Error))
 # Who may call each operation, by (method, path): what the role/scope matrix test reads.
 ROLES: dict[tuple[str, str], frozenset[StaffRole]] = {}
+# The operations only a person may call: an integration's token is refused whatever its scopes.
+PEOPLE_ONLY: set[tuple[str, str]] = set()
 PAGE_QUERY = {
     "cursor": "The previous page's cursor (null on the last page)",
     "limit": f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})",
@@ -60,8 +62,8 @@ def language(bp: Blueprint) -> str:
     return normalize_language(query_of(request).get("lang") or request.headers.get("accept-language"))
 
 
-def _answer(status: int, body: Any) -> Response:
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def _problem_response(p: ApiProblem) -> Response:
@@ -85,13 +87,20 @@ def operation(
     query: dict[str, str] | None = None,
     parameter_schemas: dict[str, dict[str, Any]] | None = None,
     read: Callable[[dict[str, Any], str], Any] | None = None,
+    people_only: bool = False,
+    secret: str | None = None,
 ) -> Callable[[Callable[..., BaseModel | None]], Callable[..., Response]]:
     """Declare one operation: ``GET`` views take the path's parameters; a write takes its parsed body
     (``request``, or what ``read(body, lang)`` makes of it when a service parses its own input) first.
     A view returns the response model, or raises a service's refusal or ``ApiProblem``; a write sent
-    again with the same ``Idempotency-Key`` gets the first answer."""
+    again with the same ``Idempotency-Key`` gets the first answer.
+
+    ``people_only``: an integration's token is refused (403) even in these roles. ``secret``: a field of
+    the answer shown once: never stored, so a repeat with the same key gets it as null; not cached."""
     writes = method.upper() != "GET"
     ROLES[(method.upper(), f"{PREFIX}{path}")] = frozenset(roles)
+    if people_only:
+        PEOPLE_ONLY.add((method.upper(), f"{PREFIX}{path}"))
     responses: dict[int, tuple[str, type[BaseModel] | None]] = {
         status: ("Done" if writes else "Found", response),
         **dict([BAD, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND]),
@@ -117,16 +126,23 @@ def operation(
 
     def decorate(view: Callable[..., BaseModel | None]) -> Callable[..., Response]:
         def run(**params: Any) -> Response:
+            if people_only and current_staff().integration:
+                raise Forbidden()
             lang = language(bp)
             http = bp.current_request
             body = read_json(http.raw_body) if request is not None else {}
             args = ((read(body, lang) if read else validate(request, body, lang)),) if request is not None else ()
+            shown_once: dict[str, Any] = {}
 
             def work() -> dict[str, Any]:
                 try:
-                    return {"body": _dumped(view(*args, **params))}
+                    answered = _dumped(view(*args, **params))
                 except REFUSALS as error:
                     raise refusal(error, lang) from None
+                if secret and isinstance(answered, dict):
+                    shown_once["body"] = answered
+                    return {"body": {**answered, secret: None}}
+                return {"body": answered}
 
             key = (http.headers.get(IDEMPOTENCY_HEADER.lower()) or "")[:MAX_KEY_LENGTH] if writes else ""
             try:
@@ -139,7 +155,10 @@ def operation(
                     done = work()
             except ApiProblem as refused:
                 return _problem_response(refused)
-            return _answer(status if done["body"] != "" else 204, done["body"])
+            answered = shown_once.get("body", done["body"])
+            return _answer(
+                status if answered != "" else 204, answered, {"Cache-Control": "no-store"} if secret else None
+            )
 
         functools.update_wrapper(run, view)
         guarded_view = guarded(bp)(staff_only(bp, *roles)(run))
