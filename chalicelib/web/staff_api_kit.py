@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -147,9 +148,11 @@ def operation(
             key = (http.headers.get(IDEMPOTENCY_HEADER.lower()) or "")[:MAX_KEY_LENGTH] if writes else ""
             try:
                 if key:
-                    scope = f"api#{current_staff().username}#{method.upper()} {http.path}?" + "&".join(
-                        f"{name}={value}" for name, value in sorted(params.items())
-                    )
+                    # The path's values as a digest: they come from the caller, and the key they are kept
+                    # under must stay within DynamoDB's 1 KB for a sort key however long they are.
+                    values = "&".join(f"{name}={value}" for name, value in sorted(params.items()))
+                    digest = hashlib.sha256(values.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+                    scope = f"api#{current_staff().username}#{method.upper()} {http.path}?{digest}"
                     done = wiring.services().idempotency.run(scope, key, {"body": body}, work)
                 else:
                     done = work()

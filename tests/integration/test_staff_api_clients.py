@@ -73,6 +73,12 @@ def test_the_staff_sign_in_client_is_not_an_integrations_and_stays(client, aws, 
     aws_client("cognito-idp").describe_user_pool_client(UserPoolId=aws["user_pool_id"], ClientId=staff_client)
 
 
+def test_a_long_client_id_sent_with_a_key_is_no_client_not_a_server_error(client, admin):
+    # The key a write is kept under holds the path's values: however long they are, it must fit.
+    refused = client.http.delete(f"{CLIENTS}/{'x' * 600}é{'y' * 600}", headers={**admin, "Idempotency-Key": "k-1"})
+    assert refused.status_code == 404
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
