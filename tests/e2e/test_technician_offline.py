@@ -58,7 +58,6 @@ def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_netwo
     assert progress_reports(number) == [TYPED]
 
 
-
 def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local_stack: LocalStack, desk, phone_page):
     # The page open when the network returns sends what waits, and is often the one the technician then
     # leaves: the page he opens next must still tell him it went out.
@@ -78,6 +77,38 @@ def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local
     page.goto(f"{local_stack.app_url}/staff/jobs/{number}")
     expect(page.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
     assert progress_reports(number) == [TYPED]
+
+
+def test_a_send_that_meets_a_busy_server_when_the_network_returns_is_tried_again(
+    local_stack: LocalStack, desk, phone_page
+):
+    # Right after a phone reconnects, the first post often gets no answer or a busy server: what waits
+    # is sent again a little later, without the technician opening another page.
+    page = phone_page
+    number = on_site_with_outbox(page, local_stack, desk, "重试回执公司")
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{local_stack.app_url}/staff/jobs/{number}")
+
+    page.context.set_offline(True)
+    page.fill("#text", TYPED)
+    page.click("#progress-submit")
+    assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+
+    busy: list[str] = []
+
+    def busy_once(route) -> None:
+        if route.request.method == "POST" and not busy:
+            busy.append(route.request.url)
+            route.fulfill(status=503, body="busy")
+        else:
+            route.continue_()
+
+    page.context.route(lambda url: f"/staff/jobs/{number}/" in url, busy_once)
+    page.context.set_offline(False)
+    expect(other_tab.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
+    assert busy, "the first send met the busy server"
+    assert progress_reports(number) == [TYPED]
+
 
 def test_a_photo_chosen_offline_is_kept_on_the_phone_and_sent_with_its_report(
     local_stack: LocalStack, desk, phone_page, tmp_path

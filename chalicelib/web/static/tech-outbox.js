@@ -34,9 +34,29 @@
     return TYPED.map((name) => fields.get(name)).filter((value) => value).join(" · ");
   }
 
+  // A send that stopped at a post with no answer (the network not quite back, a server busy) is tried
+  // again while this phone is online and something waits, less and less often; a session to renew waits
+  // for the technician to sign in.
+  let retryMs = 2000;
+  let retryTimer = null;
+  let signInNeeded = false;
+  function sendAgainLater() {
+    if (retryTimer || signInNeeded) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (navigator.onLine) ask("send");
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, 60000);
+  }
+
   function show(message) {
     const waiting = message.waiting || [];
     const refused = message.refused || [];
+    if (message.type === "sign-in") signInNeeded = true;
+    if (message.type === "sent") {
+      if (waiting.length && navigator.onLine) sendAgainLater();
+      else if (!waiting.length) retryMs = 2000;
+    }
     renewKeys(waiting);
     let text = "";
     if (message.type === "sign-in") text = d.msgSignIn;
