@@ -58,19 +58,23 @@ def test_a_report_sent_offline_waits_on_the_phone_and_is_recorded_when_the_netwo
     assert progress_reports(number) == [TYPED]
 
 
-def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local_stack: LocalStack, desk, phone_page):
-    # The page open when the network returns sends what waits, and is often the one the technician then
-    # leaves: the page he opens next must still tell him it went out.
-    page = phone_page
-    number = on_site_with_outbox(page, local_stack, desk, "离线回执公司")
-
+def kept_offline_beside_a_second_tab(page, local_stack: LocalStack, desk, company: str):
+    """A job on site with a second tab open on it, and a progress report typed offline and kept on the phone."""
+    number = on_site_with_outbox(page, local_stack, desk, company)
     other_tab = page.context.new_page()
     other_tab.goto(f"{local_stack.app_url}/staff/jobs/{number}")
-
     page.context.set_offline(True)
     page.fill("#text", TYPED)
     page.click("#progress-submit")
     assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+    return number, other_tab
+
+
+def test_the_next_page_still_says_what_went_out_when_the_network_came_back(local_stack: LocalStack, desk, phone_page):
+    # The page open when the network returns sends what waits, and is often the one the technician then
+    # leaves: the page he opens next must still tell him it went out.
+    page = phone_page
+    number, other_tab = kept_offline_beside_a_second_tab(page, local_stack, desk, "离线回执公司")
 
     page.context.set_offline(False)  # the other tab hears of it first and sends
     expect(other_tab.locator("#outbox-status")).to_contain_text("离线时保存的 1 条记录已发送", timeout=30_000)
@@ -85,14 +89,7 @@ def test_a_send_that_meets_a_busy_server_when_the_network_returns_is_tried_again
     # Right after a phone reconnects, the first post often gets no answer or a busy server: what waits
     # is sent again a little later, without the technician opening another page.
     page = phone_page
-    number = on_site_with_outbox(page, local_stack, desk, "重试回执公司")
-    other_tab = page.context.new_page()
-    other_tab.goto(f"{local_stack.app_url}/staff/jobs/{number}")
-
-    page.context.set_offline(True)
-    page.fill("#text", TYPED)
-    page.click("#progress-submit")
-    assert "已保存在这部手机上" in page.inner_text("#saved-offline")
+    number, other_tab = kept_offline_beside_a_second_tab(page, local_stack, desk, "重试回执公司")
 
     busy: list[str] = []
 
