@@ -129,6 +129,23 @@ class ApprovalItem:
     preview_url: str | None = None  # an image of what the customer signed, shown on the page itself
 
 
+@dataclass(frozen=True)
+class SupervisorDecisions:
+    closures: list[ApprovalItem]
+    refusals: list[Ticket]
+    overtime: list[tuple[Ticket, overtime.OvertimeVisit]]
+
+
+def _refusals(waiting: list[Ticket]) -> list[Ticket]:
+    return [t for t in waiting if t.status == Status.ON_SITE and t.refusal is not None]
+
+
+def _overtime_requests(waiting: list[Ticket]) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
+    under_way = (Status.DISPATCHED, Status.ON_SITE, Status.WAITING_ON_CUSTOMER)
+    return [(ticket, visit) for ticket in waiting if ticket.status in under_way
+            for visit in ticket.overtime if visit.state == overtime.OvertimeState.REQUESTED]
+
+
 def is_assigned(user: StaffUser, ticket: Ticket) -> bool:
     """Field work is done by the technician on the job: the role alone is not enough."""
     return StaffRole.TECHNICIAN in user.roles and user.may_work_on(ticket) and user.username in ticket.assignees
@@ -263,9 +280,7 @@ class FieldWorkService:
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
-        under_way = (Status.DISPATCHED, Status.ON_SITE, Status.WAITING_ON_CUSTOMER)
-        return [(ticket, visit) for ticket in self._tickets.awaiting_supervisor() if ticket.status in under_way
-                for visit in ticket.overtime if visit.state == overtime.OvertimeState.REQUESTED]
+        return _overtime_requests(self._tickets.awaiting_supervisor())
 
     # -- closure ---------------------------------------------------------------------------------
 
@@ -356,14 +371,22 @@ class FieldWorkService:
     # -- the supervisor's approval ---------------------------------------------------------------
 
     def awaiting_approval(self) -> list[ApprovalItem]:
-        return [
-            ApprovalItem(ticket, self.form_url(ticket), self.preview_url(ticket))
-            for ticket in self._tickets.awaiting_supervisor() if ticket.status == Status.AWAITING_APPROVAL
-        ]
+        return self._approval_items(self._tickets.awaiting_supervisor())
 
     def refusals(self) -> list[Ticket]:
         """Jobs on site whose customer refused to sign, with the technician's reason report."""
-        return [t for t in self._tickets.awaiting_supervisor() if t.status == Status.ON_SITE and t.refusal is not None]
+        return _refusals(self._tickets.awaiting_supervisor())
+
+    def decisions(self) -> SupervisorDecisions:
+        """Everything of the three above from one read of the jobs waiting for the supervisor (his page)."""
+        waiting = self._tickets.awaiting_supervisor()
+        return SupervisorDecisions(self._approval_items(waiting), _refusals(waiting), _overtime_requests(waiting))
+
+    def _approval_items(self, waiting: list[Ticket]) -> list[ApprovalItem]:
+        return [
+            ApprovalItem(ticket, self.form_url(ticket), self.preview_url(ticket))
+            for ticket in waiting if ticket.status == Status.AWAITING_APPROVAL
+        ]
 
     def form_url(self, ticket: Ticket) -> str | None:
         if ticket.acceptance is None:

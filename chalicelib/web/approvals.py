@@ -133,10 +133,10 @@ def filed_form(number: str, decision: str) -> Response:
 
 def _page(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, done: str | None = None,
           number: str = "", status: int = 200) -> Response:
-    field_work = wiring.services().field_work
+    decisions = wiring.services().field_work.decisions()
     return render(
-        blueprint.current_request, "approvals.html", status=status, items=field_work.awaiting_approval(),
-        refusals=field_work.refusals(), overtime=field_work.overtime_requests(), errors=errors or {},
+        blueprint.current_request, "approvals.html", status=status, items=decisions.closures,
+        refusals=decisions.refusals, overtime=decisions.overtime, errors=errors or {},
         values=values or {}, done=done, number=number,
         local_time=_local_time,
     )
