@@ -41,7 +41,9 @@ def submit_report(
 
     if not idempotency_key:
         return work()
-    return services.idempotency.run("intake", idempotency_key, request.model_dump(mode="json"), work)
+    # A desk user's key is his own: a key a customer (or another user) chose can never replay his entry.
+    scope = f"intake:staff:{staff}" if staff else "intake"
+    return services.idempotency.run(scope, idempotency_key, request.model_dump(mode="json"), work)
 
 
 def source_ip(request: Any) -> str | None:

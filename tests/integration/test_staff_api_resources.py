@@ -395,6 +395,17 @@ def test_the_desk_types_in_a_phone_call_once_however_often_it_is_sent(client, aw
     )
 
 
+def test_a_key_a_customer_chose_neither_blocks_nor_replays_the_desks_entry(client, staff_token):
+    customer = post(client, "/api/requests", valid_report(), JSON, key="shared-key")
+    desk = {**JSON, "Authorization": f"Bearer {staff_token('desk-1', StaffRole.DESK)}"}
+    typed_in = post(client, "/api/v1/requests", valid_report(channel="phone"), desk, key="shared-key")
+    assert customer.status_code == typed_in.status_code == 201
+    assert typed_in.json_body["number"] != customer.json_body["number"]
+    other_desk = {**JSON, "Authorization": f"Bearer {staff_token('desk-2', StaffRole.DESK)}"}
+    second = post(client, "/api/v1/requests", valid_report(channel="phone"), other_desk, key="shared-key")
+    assert second.json_body["number"] not in (customer.json_body["number"], typed_in.json_body["number"])
+
+
 def test_a_visit_outside_working_time_waits_for_the_supervisor_and_is_decided_once(client, supervisor, wang):
     number = dispatched(client, supervisor)
     sunday = TODAY + timedelta(days=(6 - TODAY.weekday()) % 7 or 7)
