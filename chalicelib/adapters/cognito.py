@@ -9,7 +9,8 @@ the stand-in (``COGNITO_JWKS_URL``) while the issuer stays the AWS one that its 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -271,8 +272,15 @@ class CognitoSignIn:
 class CognitoDirectory:
     """``StaffDirectory``: the members of a role's Cognito group (e.g. whom a supervisor can dispatch)."""
 
-    def __init__(self, user_pool_id: str):
+    # A burst of due technician steps asks for the same few people's contacts again and again; Cognito
+    # allows an account about 120 user reads a second in all, so one answer serves for a minute (a
+    # changed phone number reaches the next message a minute later at worst).
+    CONTACT_SECONDS = 60.0
+
+    def __init__(self, user_pool_id: str, clock: Callable[[], float] = time.monotonic):
         self._user_pool_id = user_pool_id
+        self._clock = clock
+        self._contacts: dict[str, tuple[float, StaffContact | None]] = {}
 
     def _members(self, role: StaffRole) -> Iterator[dict[str, Any]]:
         pages = client("cognito-idp").get_paginator("list_users_in_group").paginate(
@@ -295,6 +303,15 @@ class CognitoDirectory:
         return names
 
     def contact(self, username: str) -> StaffContact | None:
+        now = self._clock()
+        kept = self._contacts.get(username)
+        if kept and now < kept[0]:
+            return kept[1]
+        found = self._read_contact(username)
+        self._contacts[username] = (now + self.CONTACT_SECONDS, found)
+        return found
+
+    def _read_contact(self, username: str) -> StaffContact | None:
         try:
             user = client("cognito-idp").admin_get_user(UserPoolId=self._user_pool_id, Username=username)
         except ClientError as error:
