@@ -58,13 +58,15 @@ class DynamoAftercare:
         item = response.get("Item")
         return CallbackTask.model_validate(item_data(item)) if item else None
 
-    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime,
+                       jobs: Sequence[OutboxMessage] = ()) -> bool:
         return self._try([
             {"Delete": {"TableName": self._table, "Key": self._open_key(task.id),
                         "ConditionExpression": "attribute_exists(pk)"}},
             {"Put": {"TableName": self._table, "Item": to_item(
                 pk=keys.callback_done_pk(at), sk=keys.callback_done_sk(at, task.id), entity="callback_record",
                 data={**CallbackDone.of(task, record, at).model_dump(mode="json"), "at": keys.iso(at)})}},
+            *({"Put": {"TableName": self._table, "Item": self._tickets._outbox_item(m)}} for m in jobs),
         ])
 
     def callbacks_of_month(self, month: str) -> list[CallbackDone]:

@@ -33,10 +33,12 @@ class MemoryAftercare:
     def callback(self, task_id: str) -> CallbackTask | None:
         return self.open.get(task_id)
 
-    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime,
+                       jobs: Sequence[OutboxMessage] = ()) -> bool:
         if self.open.pop(task.id, None) is None:
             return False
         self.records.append(CallbackDone.of(task, record, at))
+        self._tickets.messages.update({m.id: m for m in jobs})
         return True
 
     def callbacks_of_month(self, month: str) -> list[CallbackDone]:

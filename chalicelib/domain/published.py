@@ -15,23 +15,30 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from chalicelib.domain.archive import InstalledProduct
+from chalicelib.domain.complaints import ComplaintDetails
+from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 
 # Who a job is "sent" to: the app itself (the field a message keeps for its addressee).
 JOB_RECIPIENT = "app"
 
 
-class AfterCareDue(BaseModel):
-    """A job was approved and gets after-care (not a complaint): its callback and its survey are due."""
+class _OfATicket(BaseModel):
+    """An event about ticket ``number`` (its job is filed under it)."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["after_care"] = "after_care"
     number: str
 
     @property
     def subject(self) -> str:
         return self.number
+
+
+class AfterCareDue(_OfATicket):
+    """A job was approved and gets after-care (not a complaint): its callback and its survey are due."""
+
+    kind: Literal["after_care"] = "after_care"
 
 
 class ProductSaved(BaseModel):
@@ -47,11 +54,35 @@ class ProductSaved(BaseModel):
         return f"PRODUCT-{self.product.serial_number}"
 
 
-Published = Annotated[AfterCareDue | ProductSaved, Field(discriminator="kind")]
+class FollowUpRequested(_OfATicket):
+    """On an after-care call the customer raised a new fault or a complaint: ticket ``number`` (handed out
+    when the call was recorded, and written on its record) is to be opened for ``request``."""
+
+    kind: Literal["follow_up_requested"] = "follow_up_requested"
+    request: ServiceRequestInput
+    language: str
+    actor: str
+
+
+class ComplaintTakenByPhone(_OfATicket):
+    """The desk took a complaint on the phone: ticket ``number`` is open, and ``details`` are its record
+    (written with the ticket, so what the desk typed is kept even if recording it fails at first)."""
+
+    kind: Literal["complaint_taken_by_phone"] = "complaint_taken_by_phone"
+    details: ComplaintDetails
+    actor: str
+
+
+Published = Annotated[
+    AfterCareDue | ProductSaved | FollowUpRequested | ComplaintTakenByPhone, Field(discriminator="kind")
+]
 _PUBLISHED: TypeAdapter[Published] = TypeAdapter(Published)
 
+# Events that travel as jobs (written in their change's transaction).
+Job = AfterCareDue | FollowUpRequested | ComplaintTakenByPhone
 
-def job_item(event: AfterCareDue, *, at: datetime, message_id: str) -> OutboxMessage:
+
+def job_item(event: Job, *, at: datetime, message_id: str) -> OutboxMessage:
     """The event as a job: written in the change's transaction, due at once, retried like a message."""
     return OutboxMessage(
         id=message_id,

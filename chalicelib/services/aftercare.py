@@ -12,7 +12,9 @@ reminders. The rules are in ``chalicelib/domain/aftercare.py`` (with where each 
 * A survey is answered once: the answer is saved through the ticket's versioned write, and a second
   submission (or a race of two) finds ``Ticket.survey`` set and is refused.
 * Callbacks come from an open list that never needs a scan (``AftercareStore``); a problem raised on the
-  phone opens a follow-up job or a complaint, linked from the callback's record. A product saved in the
+  phone gets a follow-up job or a complaint, linked from the callback's record by its number, handed out
+  at once. The record publishes ``FollowUpRequested`` as a job in its own write; its subscriber opens the
+  ticket (at once, else by the job's retries; once, however often it runs). A product saved in the
   archive with a recent delivery gets its callback too (``ProductSaved``).
 * ``remind_maintenance`` runs daily: every visit due within a week whose customer was not yet told is
   claimed (once, by a conditional write) together with its reminder messages.
@@ -24,6 +26,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
 
 from chalicelib.domain.aftercare import (
     REMINDER_DAYS_BEFORE,
@@ -48,10 +52,10 @@ from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
 from chalicelib.domain.events import CallbackRecorded, SurveyAnswered, SurveySent
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.published import FollowUpRequested, job_item
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
 from chalicelib.i18n import t
 from chalicelib.services.aftercare_ports import AftercareStore
-from chalicelib.services.intake import IntakeService
 from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import (
@@ -59,8 +63,11 @@ from chalicelib.services.ports import (
     Clock,
     CustomerArchive,
     LinkSigner,
+    TicketOpening,
     TicketRepository,
 )
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,8 @@ class CallbackResult:
     outcome: str
     follow_up: str | None
     follow_up_kind: Kind | None
+    # The follow-up's number is handed out at once; its ticket is still being opened (the job retries).
+    follow_up_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,14 +127,14 @@ class VisitView:
 class AftercareService:
     def __init__(
         self, tickets: TicketRepository, store: AftercareStore, archive: CustomerArchive | None, moves: TicketMoves,
-        intake: IntakeService, notifications: NotificationService, signer: LinkSigner, clock: Clock,
+        opening: TicketOpening, notifications: NotificationService, signer: LinkSigner, clock: Clock,
         config: AftercareConfig,
     ):
         self._tickets = tickets
         self._store = store
         self._archive = archive
         self._moves = moves
-        self._intake = intake
+        self._opening = opening
         self._notifications = notifications
         self._signer = signer
         self._clock = clock
@@ -277,20 +286,36 @@ class AftercareService:
         problems = data.check()
         if problems:
             raise InvalidCallback(problems)
-        follow_up, kind = None, None
+        now = self._clock.now()
+        follow_up, kind, jobs = None, None, []
         if data.problem != Problem.NONE:
             kind = Kind.COMPLAINT if data.problem == Problem.COMPLAINT else Kind.FAULT
-            follow_up = self._open_follow_up(task, kind, data.notes or "", actor)
+            request, language = self._follow_up_request(task, kind, data.notes or "")
+            # Its number now, its ticket by a subscriber: the record and the request to open it are one write,
+            # so two people recording the same call cannot open two tickets, and a failure to open it is
+            # retried instead of losing what the customer raised. The desk still reads the number out.
+            follow_up = self._opening.reserve_number()
+            jobs = [job_item(FollowUpRequested(number=follow_up, request=request, language=language, actor=actor),
+                             at=now, message_id=uuid.uuid4().hex)]
         record = data.record(task=task.id, follow_up=follow_up)
-        now = self._clock.now()
-        if not self._store.close_callback(task, record, now):
+        if not self._store.close_callback(task, record, now, jobs):
             raise UnknownCallback(task_id)
+        try:
+            self._notifications.deliver(jobs)
+        except Exception:  # the record and its job are saved: the delivery job retries
+            logger.exception("follow-up not opened yet", extra={"ticket": follow_up})
         if task.ticket_number:
             self._moves.move(task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
                             details=CallbackRecorded(callback=record), public=False)
-        return CallbackResult(task, record.outcome, follow_up, kind)
+        pending = follow_up is not None and self._tickets.get(follow_up) is None
+        return CallbackResult(task, record.outcome, follow_up, kind, follow_up_pending=pending)
 
-    def _open_follow_up(self, task: CallbackTask, kind: Kind, notes: str, actor: str) -> str:
+    def open_follow_up(self, requested: FollowUpRequested) -> bool:
+        """The subscriber's step: opens the follow-up ticket, once (False: it is open already)."""
+        return self._opening.open_reserved(requested.request, number=requested.number,
+                                           language=requested.language, actor=requested.actor)
+
+    def _follow_up_request(self, task: CallbackTask, kind: Kind, notes: str) -> tuple[ServiceRequestInput, str]:
         source = self._tickets.get(task.ticket_number) if task.ticket_number else None
         if source is not None:
             r = source.reporter
@@ -310,7 +335,7 @@ class AftercareService:
         request = ServiceRequestInput.model_validate({
             **fields, "product_model": model, "serial_number": serial, "order_number": order,
             "description": (origin + notes)[:4000], "kind": kind, "channel": Channel.PHONE})
-        return self._intake.submit(request, language=lang, actor=actor).number
+        return request, lang
 
     def _customer_of(self, task: CallbackTask) -> Customer | None:
         if self._archive is None or not task.serial_number:

@@ -22,9 +22,10 @@ class AftercareStore(Protocol):
     def callback(self, task_id: str) -> CallbackTask | None:
         """An open task."""
 
-    def close_callback(self, task: CallbackTask, record: Callback, at: datetime) -> bool:
-        """Take the task off the open list and keep ``record`` in the month's callbacks; False if someone
-        else closed it first (nothing is written then)."""
+    def close_callback(self, task: CallbackTask, record: Callback, at: datetime,
+                       jobs: Sequence[OutboxMessage] = ()) -> bool:
+        """Take the task off the open list and keep ``record`` in the month's callbacks, with ``jobs`` (what the
+        record publishes) in the same write; False if someone else closed it first (nothing is written then)."""
 
     def callbacks_of_month(self, month: str) -> list[CallbackDone]:
         """Callback records of a month (``yyyy-mm``, UTC): every record with its ``task`` and ``at``."""

@@ -7,6 +7,7 @@ from the freshly read ticket, so two people acting at once cannot overwrite each
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,12 +30,12 @@ from chalicelib.domain.complaints import (
 from chalicelib.domain.events import CapaRecord, ComplaintMoved, Stepped
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.plans import ServicePlan
+from chalicelib.domain.published import ComplaintTakenByPhone, job_item
 from chalicelib.domain.sla import Schedule
 from chalicelib.domain.staff import StaffUser
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
-from chalicelib.services.intake import IntakeService
 from chalicelib.services.moves import TicketMoves, UnknownTicket
-from chalicelib.services.ports import Clock, ConfigStore, TicketRepository
+from chalicelib.services.ports import Clock, ConfigStore, TicketOpening, TicketRepository
 from chalicelib.services.sla import SlaService
 
 # The complaint's steps that change its record; agreeing and closing record nothing more.
@@ -43,6 +44,10 @@ _MOVES_THE_RECORD = frozenset(get_args(ComplaintMoved.model_fields["action"].ann
 
 class NotAComplaint(Exception):
     pass
+
+
+class _RecordedAlready(Exception):
+    """The complaint has its record: a repeated delivery of its first one changes nothing."""
 
 
 # Who takes a step: a signed-in staff member, whose roles the step is checked against
@@ -69,11 +74,11 @@ class ComplaintView:
 
 
 class ComplaintService:
-    def __init__(self, tickets: TicketRepository, moves: TicketMoves, intake: IntakeService, sla: SlaService,
+    def __init__(self, tickets: TicketRepository, moves: TicketMoves, opening: TicketOpening, sla: SlaService,
                  config_store: ConfigStore, clock: Clock):
         self._tickets = tickets
         self._moves = moves
-        self._intake = intake
+        self._opening = opening
         self._sla = sla
         self._config_store = config_store
         self._clock = clock
@@ -92,14 +97,34 @@ class ComplaintService:
     # -- steps -----------------------------------------------------------------------------------
 
     def open(self, request: ServiceRequestInput, details: ComplaintDetails, *, actor: Actor, language: str) -> str:
-        """A complaint taken on the phone: a new ticket of kind complaint, then its record. Should the second
-        write fail, the complaint page asks for the record again (as for complaints from the web form)."""
-        request = request.model_copy(update={"kind": Kind.COMPLAINT})
-        number = self._intake.submit(request, language=language, actor=_name(actor)).number
-        self.record(number, details, actor=actor)
+        """A complaint taken on the phone: a new ticket of kind complaint, with its record.
+
+        The ticket is opened here, not by a subscriber later: the desk commits a reply time on it before
+        hanging up (003 §3.3) and tells the customer its number. Its record is published with it
+        (``ComplaintTakenByPhone``, a job in the ticket's own write) and recorded by its subscriber at once,
+        or by the job's retries should that fail: what the desk typed is never lost with the ticket kept,
+        nor recorded twice."""
+        if isinstance(actor, StaffUser) and not may_take(_STEPS[Action.RECORD_COMPLAINT], actor.roles, None):
+            raise StepNotAllowed(Action.RECORD_COMPLAINT.value)  # before a ticket is opened for nothing
+        problems = details.check()
+        if problems:
+            raise ComplaintRuleBroken(next(iter(problems.values())))
+        number = self._opening.reserve_number()
+        taken = ComplaintTakenByPhone(number=number, details=details, actor=_name(actor))
+        self._opening.open_reserved(
+            request.model_copy(update={"kind": Kind.COMPLAINT}), number=number, language=language,
+            actor=_name(actor), outbox=[job_item(taken, at=self._clock.now(), message_id=uuid.uuid4().hex)])
         return number
 
+    def record_taken(self, taken: ComplaintTakenByPhone) -> None:
+        """The subscriber's step: the record of a complaint taken on the phone, unless it has one (an earlier
+        delivery recorded it, or the desk did meanwhile: theirs stays)."""
+        self._record(taken.number, taken.details, actor=taken.actor, first_only=True)
+
     def record(self, number: str, details: ComplaintDetails, *, actor: Actor) -> Ticket:
+        return self._record(number, details, actor=actor)
+
+    def _record(self, number: str, details: ComplaintDetails, *, actor: Actor, first_only: bool = False) -> Ticket:
         problems = details.check()
         if problems:
             raise ComplaintRuleBroken(next(iter(problems.values())))
@@ -110,7 +135,14 @@ class ComplaintService:
                 return {"complaint": ticket.complaint.model_copy(update={"details": details})}
             return {"complaint": Complaint(details=details, recorded_by=_name(actor), recorded_at=now)}
 
-        return self._step(number, Action.RECORD_COMPLAINT, actor, change, need_record=False)
+        def not_recorded(ticket: Ticket) -> None:
+            if first_only and ticket.complaint is not None:
+                raise _RecordedAlready()
+
+        try:
+            return self._step(number, Action.RECORD_COMPLAINT, actor, change, need_record=False, check=not_recorded)
+        except _RecordedAlready:
+            return self._complaint_ticket(number)
 
     def commit_reply(self, number: str, reply_by: datetime, *, actor: Actor) -> Ticket:
         """003 §3.3: the desk commits to a reply time before hanging up. It becomes the deadline of the

@@ -181,13 +181,36 @@ class IntakeService:
             self._files.delete(key)
         return problem
 
+    def reserve_number(self) -> str:
+        year = self._clock.now().astimezone(ZoneInfo(self._config.timezone)).year
+        return format_ticket_number(year, self._tickets.next_number(year))
+
+    def open_reserved(
+        self, request: ServiceRequestInput, *, number: str, language: str, actor: str,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """Opens ticket ``number`` (of ``reserve_number``) unless it is open already (False then, nothing
+        written): the number is what makes opening it for one request twice open one ticket."""
+        if self._tickets.get(number) is not None:
+            return False
+        try:
+            self.submit(request, language=language, actor=actor, reserved=number, outbox=outbox)
+        except StaleTicket:
+            if self._tickets.get(number) is not None:
+                return False
+            raise
+        return True
+
     def submit(
         self, request: ServiceRequestInput, *, language: str, actor: str = "customer",
-        origin: PublicOrigin | None = None, submission: str | None = None,
+        origin: PublicOrigin | None = None, submission: str | None = None, reserved: str | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Receipt:
         """Raises ``PhotoRejected`` (also for a photo attached to another submission), or ``TooManyReports``
         for a report from ``origin`` over its limits. ``submission``: what identifies this report across
-        retries (the form's idempotency key), so a retry may attach its own photos again."""
+        retries (the form's idempotency key), so a retry may attach its own photos again. ``reserved``: the
+        ticket's number, handed out before (``StaleTicket`` if it is taken); ``outbox``: jobs to write with
+        the ticket."""
         self._check_photos(request.photos)
 
         now = self._clock.now()
@@ -202,8 +225,8 @@ class IntakeService:
             self._count(report, now)  # the SMS's limit alone was reached: the report still counts
             sms_withheld = "limit"
         year = now.astimezone(ZoneInfo(self._config.timezone)).year
-        sequence = self._tickets.next_number(year)
-        number = format_ticket_number(year, sequence)
+        sequence = self._tickets.next_number(year) if reserved is None else 0
+        number = reserved or format_ticket_number(year, sequence)
         self._claim_photos(request.photos, submission or number)
         # Kept before the ticket is stored: a failure in between leaves a photo kept for nothing, never a
         # ticket whose photo expires.
@@ -248,17 +271,21 @@ class IntakeService:
         counted = (*report, *confirmation) if together else ()
         for _ in range(STORE_ATTEMPTS):
             try:
-                receipt = self._store(*opened(sms_withheld), sms=phone_is_mobile and not sms_withheld, counted=counted)
+                receipt = self._store(*opened(sms_withheld), sms=phone_is_mobile and not sms_withheld, counted=counted,
+                                      jobs=outbox)
                 break
             except OverLimit as over:
                 try:
                     self._judge(counted, over.answers, now, refused_may_be=("sms",))
                 except TooManyReports:
                     # Nothing was stored under the number: it goes to the next report unless one took another.
-                    self._tickets.give_back_number(year, sequence)
+                    if reserved is None:
+                        self._tickets.give_back_number(year, sequence)
                     raise
                 sms_withheld, counted = "limit", report  # the SMS's alone: the report still counts, no SMS
             except StaleTicket:
+                if reserved is not None and self._tickets.get(reserved) is not None:
+                    raise  # opened already (by an earlier delivery of the same request)
                 continue  # a fresh number is never taken: a drawn short link's id was; draw again
         else:
             raise StaleTicket(number)
@@ -269,15 +296,18 @@ class IntakeService:
         return Receipt(number=number, tracking_token=token, tracking_url=self.tracking_url(token))
 
     def _store(
-        self, ticket: Ticket, event: TicketEvent, *, sms: bool, counted: tuple[tuple[str, Limit, str], ...]
+        self, ticket: Ticket, event: TicketEvent, *, sms: bool, counted: tuple[tuple[str, Limit, str], ...],
+        jobs: Sequence[OutboxMessage] = (),
     ) -> tuple[str, list[OutboxMessage]]:
-        """The new ticket with its tracking link, messages (written claimed by this request, which sends them
-        once it is stored), the SMS's short link and the ``counted`` uses, in one write: (token, to send)."""
+        """The new ticket with its tracking link, messages and ``jobs`` (written claimed by this request, which
+        sends them once it is stored), the SMS's short link and the ``counted`` uses, in one write: (token, to
+        send)."""
         token = secrets.token_urlsafe(24)
         links = self._short_links if sms else None
         short = links.draft(f"/t/{token}") if links is not None else None
-        messages = self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=sms,
-                                                 sms_link=links.address(short) if links and short else None)
+        messages = [*self._messages_for_new_ticket(ticket, self.tracking_url(token), sms=sms,
+                                                   sms_link=links.address(short) if links and short else None),
+                    *jobs]
         ticket, wake = self._sla.projected(ticket, [event], ticket.created_at)
         stored, sending = self._notifications.claimed_now(messages)
         self._tickets.create(ticket, event, token, stored, wake, short_links=[short] if short else (),

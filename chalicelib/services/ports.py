@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.escalation import Roster
 from chalicelib.domain.holidays import YearSchedule
+from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.limits import Allowance, Limit
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.plans import ServicePlan
@@ -472,3 +473,21 @@ class TicketSearch(Protocol):
         """Up to ``limit`` tickets filed under ``term``, newest first (by created-at, then number),
         starting after the position ``before`` (a ticket's created-at and number). Fewer than ``limit``:
         there are no more."""
+
+
+# -- opening a ticket from another use case -----------------------------------------------------------
+
+
+class TicketOpening(Protocol):
+    """What the after-care call and the complaint taken on the phone need from intake (``IntakeService``
+    is it): a number at once, and opening its ticket once however often that is asked for."""
+
+    def reserve_number(self) -> str:
+        """A new ticket's number, handed out now for a ticket opened later (``open_reserved``)."""
+
+    def open_reserved(
+        self, request: ServiceRequestInput, *, number: str, language: str, actor: str,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """Opens ticket ``number`` (of ``reserve_number``) for ``request``, with ``outbox`` written in the
+        same write; False, writing nothing, when that ticket is open already."""

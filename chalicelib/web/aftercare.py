@@ -40,7 +40,7 @@ def _root() -> str:
 def callbacks_page() -> Response:
     query = query_of(blueprint.current_request)
     done = query.get("done") if query.get("done") in ("satisfied", "problem", "unreachable") else None
-    return _callbacks(done=done, follow_up=query.get("follow_up", "")[:40])
+    return _callbacks(done=done, follow_up=query.get("follow_up", "")[:40], pending=query.get("pending") == "1")
 
 
 @blueprint.route("/staff/callbacks", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
@@ -64,16 +64,17 @@ def record_callback() -> Response:
         # A refusal about no field of the form (the job changed meanwhile) is said above the list.
         errors = {task: refused.fields} if refused.fields else {"_form": {"_form": refused.message}}
         return _callbacks(errors=errors, values={task: form}, status=refused.status)
-    query = {"done": result.outcome, "follow_up": result.follow_up or "", "lang": lang}
+    query = {"done": result.outcome, "follow_up": result.follow_up or "", "lang": lang,
+             **({"pending": "1"} if result.follow_up_pending else {})}
     return Response(body="", status_code=303, headers={"Location": f"{_root()}/staff/callbacks?{urlencode(query)}"})
 
 
 def _callbacks(*, errors: dict[str, dict[str, str]] | None = None, values: dict[str, dict[str, Any]] | None = None,
-               done: str | None = None, follow_up: str = "", status: int = 200) -> Response:
+               done: str | None = None, follow_up: str = "", pending: bool = False, status: int = 200) -> Response:
     aftercare = wiring.services().aftercare
     return render(blueprint.current_request, "callbacks.html", status=status, tasks=aftercare.due_callbacks(),
                   today=aftercare.today(), problems=[p.value for p in Problem], errors=errors or {},
-                  values=values or {}, done=done, follow_up=follow_up)
+                  values=values or {}, done=done, follow_up=follow_up, pending=pending)
 
 
 # -- maintenance ----------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ class CallbackDone(BaseModel):
     outcome: str = Field(description="satisfied, problem or unreachable")
     follow_up: str | None = Field(description="The ticket opened for a problem the customer raised")
     follow_up_kind: str | None
+    follow_up_pending: bool = Field(
+        default=False, description="The follow-up's number is given; its ticket is still being opened (retried)")
 
 
 class VisitRow(BaseModel):
@@ -127,6 +129,7 @@ def record_callback(form: CallbackInput, task_id: str) -> CallbackDone:
         outcome=done.outcome,
         follow_up=done.follow_up,
         follow_up_kind=done.follow_up_kind.value if done.follow_up_kind else None,
+        follow_up_pending=done.follow_up_pending,
     )
 
 

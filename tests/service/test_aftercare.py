@@ -111,7 +111,7 @@ def awaiting_approval(world, **report):
 
 def after_care_items(world, number):
     return [m for m in world.tickets.messages.values()
-            if m.ticket_number == number and m.channel == MessageChannel.JOB]
+            if m.ticket_number == number and m.channel == MessageChannel.JOB and m.purpose == "after_care"]
 
 
 def surveys_sent(world, number):
