@@ -6,7 +6,12 @@ technician files a reason analysis report for the supervisor. 002 §4.2 wants th
 
 The form arrives either as a file the technician uploads (photo or PDF, judged by its bytes) or as a
 signature the customer draws on the phone; the drawing is checked here before it is rendered into a
-form. This module imports nothing from the rest of the domain, so the ticket can hold its models.
+form. This module imports only the lifecycle table from the rest of the domain, so the ticket can hold
+its models.
+
+The closure's own steps (file the form, refuse to sign, approve, reject) are a transition table
+(``CLOSURE_MOVES``); a step it does not list raises ``IllegalClosureMove``. The ticket's table keeps
+only what moves the job: on site → awaiting approval → closed, or back on site.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Annotated, Literal
 
 import filetype
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.domain.lifecycle import Lifecycle
 
 MAX_FORM_BYTES = 10 * 1024 * 1024
 FORM_TYPES = frozenset({"image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"})
@@ -114,6 +121,79 @@ class SignatureRefusal(BaseModel):
     reason: RequiredText
     at: datetime
     by: str
+
+
+# ---- the closure's steps -------------------------------------------------------------------------
+
+
+class ClosureState(StrEnum):
+    OPEN = "open"  # no form on file: none filed yet, or the supervisor rejected the last one
+    REFUSED = "refused"  # the customer would not sign; the reason report waits for the supervisor
+    FILED = "filed"  # the signed form is filed and waits for the supervisor's approval
+    APPROVED = "approved"  # the supervisor approved it: the job is complete
+
+
+class ClosureMove(StrEnum):
+    FILE = "file"  # the technician files the signed form (again, after a rejection or a refusal)
+    REFUSE = "refuse"  # the customer will not sign: the reason report (the latest one counts)
+    APPROVE = "approve"
+    REJECT = "reject"  # the supervisor sends the form back: the job waits for a new one
+
+
+class IllegalClosureMove(Exception):
+    """A step the closure's table does not allow, e.g. approving a form nobody filed."""
+
+    code = "closure_move"
+
+    def __init__(self, state: ClosureState | None, move: ClosureMove):
+        super().__init__(f"cannot {move.value} a closure that is {state.value if state else 'missing'}")
+        self.state = state
+        self.move = move
+
+
+# The closure's life: (state before, move, state after); a step not listed is illegal. It starts open, on site.
+CLOSURE_MOVES: Lifecycle[ClosureState, ClosureMove] = Lifecycle(
+    [
+        (ClosureState.OPEN, ClosureMove.FILE, ClosureState.FILED),
+        (ClosureState.OPEN, ClosureMove.REFUSE, ClosureState.REFUSED),
+        (ClosureState.REFUSED, ClosureMove.REFUSE, ClosureState.REFUSED),  # a newer report replaces it
+        (ClosureState.REFUSED, ClosureMove.FILE, ClosureState.FILED),  # the customer signed after all
+        (ClosureState.FILED, ClosureMove.APPROVE, ClosureState.APPROVED),
+        (ClosureState.FILED, ClosureMove.REJECT, ClosureState.OPEN),
+    ],
+    refuse=IllegalClosureMove,
+)
+
+
+class Closure(BaseModel):
+    """The closure as the ticket holds it: where it stands, the filed form and the latest refusal to sign.
+    Its state is read from the job's status and the refusal (``Ticket.closure``), so stored tickets need
+    nothing new."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: ClosureState = ClosureState.OPEN
+    acceptance: Acceptance | None = None
+    refusal: SignatureRefusal | None = None
+
+
+def file_form(closure: Closure, acceptance: Acceptance) -> Closure:
+    """The signed form filed; a refusal reported before is answered by it."""
+    return Closure(state=CLOSURE_MOVES.next(closure.state, ClosureMove.FILE), acceptance=acceptance)
+
+
+def refuse_to_sign(closure: Closure, refusal: SignatureRefusal) -> Closure:
+    return closure.model_copy(update={"state": CLOSURE_MOVES.next(closure.state, ClosureMove.REFUSE),
+                                      "refusal": refusal})
+
+
+def approve(closure: Closure) -> Closure:
+    return closure.model_copy(update={"state": CLOSURE_MOVES.next(closure.state, ClosureMove.APPROVE)})
+
+
+def reject(closure: Closure) -> Closure:
+    """The filed form stays in the timeline (its event); the closure waits for a new one."""
+    return Closure(state=CLOSURE_MOVES.next(closure.state, ClosureMove.REJECT))
 
 
 class Location(BaseModel):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.billing import Account, BillingReason, Quote
-from chalicelib.domain.closure import Acceptance, SignatureRefusal
+from chalicelib.domain.closure import Acceptance, Closure, ClosureState, SignatureRefusal
 from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.overtime import OvertimeVisit
@@ -181,12 +181,12 @@ SERVICE_JOB: tuple[Rule, ...] = (
     # On site (000 §4.5) and closure.
     _rule(Action.SET_OUT, (Status.DISPATCHED,)),
     _rule(Action.CHECK_IN, (Status.DISPATCHED,), Status.ON_SITE),
-    *_rules((Action.REPORT_ARRIVAL, Action.START_REPAIR, Action.REPORT_PROGRESS, Action.RESOLVE,
-             Action.REFUSE_SIGNATURE), (Status.ON_SITE,)),
+    *_rules((Action.REPORT_ARRIVAL, Action.START_REPAIR, Action.REPORT_PROGRESS, Action.RESOLVE), (Status.ON_SITE,)),
     _rule(Action.REPORT_DEPARTURE, (Status.ON_SITE, Status.AWAITING_APPROVAL)),
     # A visit outside working time is approved before it is made, or while the work goes on.
     *_rules((Action.REQUEST_OVERTIME, Action.DECIDE_OVERTIME), (Status.DISPATCHED, Status.ON_SITE,
                                                                   Status.WAITING_ON_CUSTOMER)),
+    # The closure's steps that move the job (their order is the closure's own table, ``closure.CLOSURE_MOVES``).
     _rule(Action.UPLOAD_ACCEPTANCE, (Status.ON_SITE,), Status.AWAITING_APPROVAL),
     _rule(Action.APPROVE, (Status.AWAITING_APPROVAL,), Status.CLOSED),
     _rule(Action.REJECT_CLOSURE, (Status.AWAITING_APPROVAL,), Status.ON_SITE),
@@ -197,10 +197,12 @@ SERVICE_JOB: tuple[Rule, ...] = (
 )
 
 # The small aggregates the ticket carries, each with its own lifecycle table that orders its steps
-# (``billing.QUOTE_MOVES``, ``parts.PARTS_MOVES``, ``loaners.LOANER_MOVES``, ``aftercare.SURVEY_MOVES``,
-# ``complaints.RESOLUTION_MOVES`` and ``CAPA_MOVES``): which of the job's statuses their steps may happen
-# in. None of them moves the job.
+# (``billing.QUOTE_MOVES`` and ``ACCOUNT_MOVES``, ``parts.PARTS_MOVES``, ``loaners.LOANER_MOVES``,
+# ``aftercare.SURVEY_MOVES``, ``complaints.RESOLUTION_MOVES`` and ``CAPA_MOVES``, ``closure.CLOSURE_MOVES``):
+# which of the job's statuses their steps may happen in. None of them moves the job.
 ALONGSIDE_THE_JOB: tuple[tuple[frozenset[Action], frozenset[Status]], ...] = (
+    # A refusal to sign is reported on site; the job stays there (000 §4.5.7).
+    (frozenset({Action.REFUSE_SIGNATURE}), frozenset({Status.ON_SITE})),
     # Paid jobs, parts and loaners (000 §4.3.1, 002 §6.1) while the job is open; after closure the money
     # is still invoiced and collected, and a loaner comes back.
     (frozenset({Action.DECIDE_BILLING, Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE,
@@ -234,6 +236,10 @@ def _table(rules: Iterable[Rule]) -> dict[tuple[Status, Action], Status | Target
 
 # (status before, action) -> where it leads, read from ``LIFECYCLE``.
 TRANSITIONS: Mapping[tuple[Status, Action], Status | Target] = MappingProxyType(_table(LIFECYCLE))
+
+
+# The closure's state where the job's status says it (else it is open, or refused when a refusal is on file).
+_CLOSURE_BY_STATUS = {Status.AWAITING_APPROVAL: ClosureState.FILED, Status.CLOSED: ClosureState.APPROVED}
 
 
 # The payload a move of ticket fields records, read from the moved ticket.
@@ -384,6 +390,19 @@ class Ticket(BaseModel):
         """A closed job is followed up by a survey and a callback (chalicelib/domain/aftercare.py); a
         complaint is not: it ends with its own resolution and verification."""
         return self.status == Status.CLOSED and self.kind != Kind.COMPLAINT
+
+    @property
+    def closure(self) -> Closure:
+        """The acceptance form and the refusal to sign as the closure's own aggregate. Where it stands follows
+        the job: a job awaiting approval has its form filed (also one moved there by hand), a closed one
+        approved."""
+        state = _CLOSURE_BY_STATUS.get(self.status) or (ClosureState.REFUSED if self.refusal else ClosureState.OPEN)
+        return Closure(state=state, acceptance=self.acceptance, refusal=self.refusal)
+
+    def check_move(self, action: Action) -> None:
+        """Raise ``IllegalTransition`` unless the job's table allows ``action`` now (an item's own table
+        is asked after it, so the job's refusal is the one people see)."""
+        self._next_status(action)
 
     def apply(
         self, action: Action, *, actor: str, at: datetime, changes: Mapping[str, object] | None = None,

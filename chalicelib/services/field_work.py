@@ -20,12 +20,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain import overtime, uploads
+from chalicelib.domain import closure, overtime, uploads
 from chalicelib.domain.aftercare import after_care_due
 from chalicelib.domain.closure import (
     FORM_TYPES,
@@ -33,6 +33,7 @@ from chalicelib.domain.closure import (
     MAX_PROGRESS_PHOTOS,
     Acceptance,
     ArrivalReport,
+    Closure,
     Departure,
     FormProblem,
     FormSource,
@@ -47,14 +48,17 @@ from chalicelib.domain.closure import (
     sniff_type,
 )
 from chalicelib.domain.events import (
+    AcceptanceFiled,
     ArrivalReported,
     CheckedIn,
     ClosureRejected,
     DepartureReported,
     ProgressReported,
+    SignatureRefused,
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import ensure_work_may_start
+from chalicelib.domain.permissions import Actor, guard, name_of
 from chalicelib.domain.plans import Role
 from chalicelib.domain.sla import Deadline, Schedule
 from chalicelib.domain.staff import StaffRole, StaffUser
@@ -271,12 +275,14 @@ class FieldWorkService:
                               created_at=now, next_attempt_at=now)
                 for person in supervisors if person.email]
 
-    def decide_overtime(self, number: str, visit_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
-        def change(ticket: Ticket) -> dict[str, object]:
-            return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=actor, note=note,
-                                                now=self._clock.now())}
+    def decide_overtime(self, number: str, visit_id: str, *, actor: Actor, approve: bool, note: str = "") -> Ticket:
+        """``actor``: a supervisor (``domain/permissions.py``), or a caller that answers for itself."""
 
-        return self._moves.move(number, Action.DECIDE_OVERTIME, actor=actor, change=change, public=False)
+        def change(ticket: Ticket) -> dict[str, object]:
+            return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=name_of(actor),
+                                                note=note, now=self._clock.now())}
+
+        return self._approval(number, Action.DECIDE_OVERTIME, actor, change=change, public=False)
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
@@ -351,8 +357,10 @@ class FieldWorkService:
     def refuse_signature(self, number: str, user: StaffUser, reason: str) -> Ticket:
         """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
         refusal = SignatureRefusal(reason=reason, at=self._clock.now(), by=user.username)
-        return self._move(number, user, Action.REFUSE_SIGNATURE,
-                          changes={"refusal": refusal}, public=False)
+        return self._move(number, user, Action.REFUSE_SIGNATURE, public=False,
+                          details=SignatureRefused(refusal=refusal),
+                          change=_closure_step(Action.REFUSE_SIGNATURE, lambda c: closure.refuse_to_sign(c, refusal),
+                                               "refusal"))
 
     def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
               source: FormSource, signer: str | None, opinion: str = "",
@@ -365,8 +373,9 @@ class FieldWorkService:
         acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
                                 opinion=opinion, satisfaction=satisfaction, work=work, filed_at=self._clock.now(),
                                 filed_by=user.username, preview_key=preview_key)
-        return self._move(number, user, Action.UPLOAD_ACCEPTANCE,
-                          changes={"acceptance": acceptance, "refusal": None})
+        return self._move(number, user, Action.UPLOAD_ACCEPTANCE, details=AcceptanceFiled(acceptance=acceptance),
+                          change=_closure_step(Action.UPLOAD_ACCEPTANCE, lambda c: closure.file_form(c, acceptance),
+                                               "acceptance", "refusal"))
 
     # -- the supervisor's approval ---------------------------------------------------------------
 
@@ -416,8 +425,8 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._moves.move(number, Action.APPROVE, actor=actor,
-                                 outbox=after_care)
+        closed = self._moves.move(number, Action.APPROVE, actor=actor, outbox=after_care,
+                                 change=_closure_step(Action.APPROVE, closure.approve))
         try:
             self._notifications.deliver(due)
         except Exception:  # the approval is saved and the item waits in the outbox: the delivery job retries
@@ -426,11 +435,16 @@ class FieldWorkService:
 
     def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
-        return self._moves.move(number, Action.REJECT_CLOSURE, actor=actor,
-                               changes={"acceptance": None}, details=ClosureRejected(reason=reason),
+        return self._moves.move(number, Action.REJECT_CLOSURE, actor=actor, details=ClosureRejected(reason=reason),
+                               change=_closure_step(Action.REJECT_CLOSURE, closure.reject, "acceptance"),
                                public=False)
 
     # -- internals -------------------------------------------------------------------------------
+
+    def _approval(self, number: str, action: Action, actor: Actor, **kwargs: Any) -> Ticket:
+        """The supervisor's decisions, refused to anyone whose roles do not take them."""
+        return self._moves.move(number, action, actor=name_of(actor),
+                                check=guard(actor, action), **kwargs)
 
     def _move(
         self, number: str, user: StaffUser, action: Action, *, paid_work: bool = False,
@@ -493,3 +507,17 @@ class FieldWorkService:
 def _next_deadline(schedule: Schedule) -> Deadline | None:
     owed = [d for d in schedule.deadlines if d.is_open and d.due_at is not None]
     return min(owed, key=lambda d: d.due_at or datetime.max) if owed else None
+
+
+def _closure_step(
+    action: Action, step: Callable[[Closure], Closure], *fields: str
+) -> Callable[[Ticket], dict[str, object]]:
+    """The ticket fields a step of the closure sets (``fields``), read from the closure's own move. The job's
+    table is asked first, so a job in the wrong status is refused as an ``IllegalTransition``."""
+
+    def change(ticket: Ticket) -> dict[str, object]:
+        ticket.check_move(action)
+        moved = step(ticket.closure)
+        return {name: getattr(moved, name) for name in fields}
+
+    return change

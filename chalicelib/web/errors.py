@@ -15,6 +15,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.domain.billing import BillingError
+from chalicelib.domain.closure import IllegalClosureMove
 from chalicelib.domain.complaints import ComplaintRuleBroken, StepNotAllowed
 from chalicelib.domain.loaners import LoanerError, UnknownLoaner
 from chalicelib.domain.paid_work import PaidWorkNotApproved
@@ -147,6 +148,7 @@ RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
     (StepNotAllowed, lambda e, lang: problem(403, "forbidden", lang, "auth.forbidden")),
     (ComplaintRuleBroken, lambda e, lang: problem(409, e.code, lang, f"complaints.error.{e.code}")),
     (IllegalTransition, lambda e, lang: problem(409, "move_illegal", lang, status=t(lang, f"status.{e.status.value}"))),
+    (IllegalClosureMove, lambda e, lang: problem(409, e.code, lang, f"tech.error.{e.code}")),
     (PaidWorkNotApproved, lambda e, lang: problem(409, "paid_work", lang)),
     (StaleTicket, lambda e, lang: problem(409, "stale", lang)),
     (StaleRecord, lambda e, lang: problem(409, "stale_record", lang, "archive.error.stale")),

@@ -10,12 +10,18 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.domain import closure
 from chalicelib.domain.closure import (
     MAX_FORM_BYTES,
+    Acceptance,
     ArrivalReport,
     BadSignature,
+    ClosureState,
     Costs,
     FormProblem,
+    FormSource,
+    IllegalClosureMove,
+    SignatureRefusal,
     WorkReport,
     form_problem,
     is_form_key,
@@ -157,6 +163,31 @@ def test_the_departure_report_is_allowed_on_site_and_after_filing_but_changes_no
         assert ticket(status).apply(Action.REPORT_DEPARTURE, actor="w", at=NOW, summary="")[0].status == status
     with pytest.raises(IllegalTransition):
         ticket(Status.CLOSED).apply(Action.REPORT_DEPARTURE, actor="w", at=NOW, summary="")
+
+
+def filed_form() -> Acceptance:
+    return Acceptance(form_key="forms/SD-2026-000001/a/form.pdf", form_type="application/pdf",
+                      source=FormSource.UPLOADED, work=WorkReport(work_done="更换断路器"), filed_at=NOW, filed_by="w")
+
+
+def test_the_closure_is_filed_refused_approved_or_sent_back_by_its_own_table():
+    refused = closure.refuse_to_sign(ticket(Status.ON_SITE).closure, SignatureRefusal(reason="价格", at=NOW, by="w"))
+    assert refused.state == ClosureState.REFUSED
+    filed = closure.file_form(refused, filed_form())
+    assert filed.state == ClosureState.FILED and filed.refusal is None  # the signature answers the refusal
+    assert closure.reject(filed).state == ClosureState.OPEN  # waits for a new form
+    assert closure.approve(filed).state == ClosureState.APPROVED
+    with pytest.raises(IllegalClosureMove):
+        closure.approve(refused)  # nobody filed a form
+    with pytest.raises(IllegalClosureMove):
+        closure.refuse_to_sign(filed, SignatureRefusal(reason="x", at=NOW, by="w"))
+
+
+def test_the_ticket_holds_its_closure_as_the_form_the_refusal_and_the_approval():
+    on_file = ticket(Status.AWAITING_APPROVAL).model_copy(update={"acceptance": filed_form()})
+    assert on_file.closure.state == ClosureState.FILED
+    assert on_file.model_copy(update={"status": Status.CLOSED}).closure.state == ClosureState.APPROVED
+    assert ticket(Status.ON_SITE).closure.state == ClosureState.OPEN
 
 
 def test_event_details_are_recorded_and_internal_reports_stay_off_the_customer_timeline():
