@@ -11,7 +11,9 @@ its rounded lines, so the total always equals what the customer sees line by lin
 inclusive (the quote says so); tax lines are not modelled.
 
 The quote's life is a transition table (``QUOTE_MOVES``); an illegal move raises ``IllegalQuoteMove``.
-This module does not import the ticket: the ticket holds a ``Quote`` and an ``Account``.
+So is the account's (``ACCOUNT_MOVES``: owed, invoiced, fully paid), read from the approved quote and the
+account; nothing is collected before the approval (``NothingToCollect``), nor once all is paid
+(``AccountSettled``). This module does not import the ticket: the ticket holds a ``Quote`` and an ``Account``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,17 @@ class NothingToCollect(BillingError):
 
 class Overpayment(BillingError):
     code = "overpayment"
+
+
+class AccountSettled(Overpayment):
+    """A payment on an account already paid in full."""
+
+    code = "account_settled"
+
+    def __init__(self, state: AccountState, move: AccountMove):
+        super().__init__(f"cannot {move.value} an account that is {state.value}")
+        self.state = state
+        self.move = move
 
 
 def check_reason(paid: bool, reason: BillingReason) -> None:
@@ -289,6 +302,61 @@ class Account(BaseModel):
         return sum((p.amount for p in self.payments), ZERO)
 
 
+class AccountState(StrEnum):
+    """Where the money of a paid job stands (``None``: nothing is owed yet, the quote is not approved)."""
+
+    DUE = "due"  # the approved quote's total is owed; no invoice yet
+    PAID_UNINVOICED = "paid_uninvoiced"  # paid in full before the invoice, which is still to be issued
+    INVOICED = "invoiced"  # the invoice says what is owed; part of it is still receivable
+    SETTLED = "settled"  # invoiced and fully paid
+
+
+class AccountMove(StrEnum):
+    """A step of the account, named by what it leaves to collect (the function picks it from the amounts)."""
+
+    INVOICE = "invoice"  # an invoice (or a corrected one) above what has been paid
+    INVOICE_PAID = "invoice_paid"  # an invoice for exactly what has been paid
+    PAY = "pay"  # a part payment
+    PAY_OFF = "pay_off"  # the payment that clears the balance
+
+
+def _refuse_account(state: AccountState | None, move: AccountMove) -> BillingError:
+    if state is None:
+        return NothingToCollect(f"cannot {move.value} before the customer approved the quote")
+    return AccountSettled(state, move)
+
+
+# The account's life: (state before, move, state after); a step not listed is illegal. It opens, due, when
+# the customer approves the quote; a corrected invoice replaces the last one (never below what was paid).
+ACCOUNT_MOVES: Lifecycle[AccountState, AccountMove] = Lifecycle(
+    [
+        (AccountState.DUE, AccountMove.PAY, AccountState.DUE),
+        (AccountState.DUE, AccountMove.PAY_OFF, AccountState.PAID_UNINVOICED),
+        (AccountState.DUE, AccountMove.INVOICE, AccountState.INVOICED),
+        (AccountState.DUE, AccountMove.INVOICE_PAID, AccountState.SETTLED),
+        (AccountState.PAID_UNINVOICED, AccountMove.INVOICE, AccountState.INVOICED),
+        (AccountState.PAID_UNINVOICED, AccountMove.INVOICE_PAID, AccountState.SETTLED),
+        (AccountState.INVOICED, AccountMove.PAY, AccountState.INVOICED),
+        (AccountState.INVOICED, AccountMove.PAY_OFF, AccountState.SETTLED),
+        (AccountState.INVOICED, AccountMove.INVOICE, AccountState.INVOICED),
+        (AccountState.INVOICED, AccountMove.INVOICE_PAID, AccountState.SETTLED),
+        (AccountState.SETTLED, AccountMove.INVOICE, AccountState.INVOICED),
+        (AccountState.SETTLED, AccountMove.INVOICE_PAID, AccountState.SETTLED),
+    ],
+    refuse=_refuse_account,
+)
+
+
+def account_state(quote: Quote | None, account: Account | None) -> AccountState | None:
+    """Read from the facts: the approved quote, the invoice and the payments (stored accounts need nothing new)."""
+    if quote is None or quote.state != QuoteState.APPROVED:
+        return None
+    invoiced = account is not None and account.invoiced is not None
+    if balance(quote, account) > 0:
+        return AccountState.INVOICED if invoiced else AccountState.DUE
+    return AccountState.SETTLED if invoiced else AccountState.PAID_UNINVOICED
+
+
 def amount_due(quote: Quote | None, account: Account | None) -> Decimal:
     """The invoiced amount once invoiced, else the approved quote's total; nothing before approval."""
     if account is not None and account.invoiced is not None:
@@ -305,21 +373,23 @@ def balance(quote: Quote | None, account: Account | None) -> Decimal:
 def invoice(
     quote: Quote | None, account: Account | None, *, amount: Decimal, number: str, on: date
 ) -> Account:
-    if quote is None or quote.state != QuoteState.APPROVED:
-        raise NothingToCollect("invoice after the customer approved the quote")
+    """The invoice, or a corrected one: it fixes what is owed, never below what has been paid."""
+    current = account or Account()
     amount = money(amount)
+    move = AccountMove.INVOICE_PAID if amount == current.paid else AccountMove.INVOICE
+    ACCOUNT_MOVES.next(account_state(quote, account), move)
     if amount <= 0 or amount >= MAX_AMOUNT:
         raise NothingToCollect("the invoiced amount must be positive")
-    current = account or Account()
     if amount < current.paid:
         raise Overpayment("more has been paid than this invoice")
     return current.model_copy(update={"invoiced": amount, "invoice_number": number.strip(), "invoiced_on": on})
 
 
 def record_payment(quote: Quote | None, account: Account | None, payment: Payment) -> Account:
-    if quote is None or quote.state != QuoteState.APPROVED:
-        raise NothingToCollect("payments are taken for an approved quote")
-    if payment.amount > balance(quote, account):
-        raise Overpayment(f"{payment.amount} is more than the balance {balance(quote, account)}")
+    """A payment, before or after the invoice, up to the balance."""
+    left = balance(quote, account)
+    ACCOUNT_MOVES.next(account_state(quote, account), AccountMove.PAY_OFF if payment.amount >= left else AccountMove.PAY)
+    if payment.amount > left:
+        raise Overpayment(f"{payment.amount} is more than the balance {left}")
     current = account or Account()
     return current.model_copy(update={"payments": (*current.payments, payment)})

@@ -8,6 +8,8 @@ import pytest
 from chalicelib.domain import billing
 from chalicelib.domain.billing import (
     QUOTE_MOVES,
+    AccountSettled,
+    AccountState,
     BillingReason,
     IllegalQuoteMove,
     LineCategory,
@@ -131,6 +133,24 @@ def test_no_invoice_or_payment_before_the_customer_approved():
         billing.record_payment(sent(), None, payment("1"))
     with pytest.raises(billing.NothingToCollect):
         billing.invoice(sent(), None, amount=Decimal("1"), number="X", on=TODAY)
+
+
+def test_the_account_is_due_paid_invoiced_and_settled_step_by_step():
+    quote = approved(line(price="1000"))
+    assert billing.account_state(sent(), None) is None  # nothing owed before the approval
+    assert billing.account_state(quote, None) == AccountState.DUE
+    account = billing.record_payment(quote, None, payment("400"))
+    assert billing.account_state(quote, account) == AccountState.DUE
+    account = billing.record_payment(quote, account, payment("600"))
+    assert billing.account_state(quote, account) == AccountState.PAID_UNINVOICED  # the invoice is still owed
+    with pytest.raises(AccountSettled):
+        billing.record_payment(quote, account, payment("1"))
+    account = billing.invoice(quote, account, amount=Decimal("1000"), number="INV-1", on=TODAY)
+    assert billing.account_state(quote, account) == AccountState.SETTLED
+    account = billing.invoice(quote, account, amount=Decimal("1200"), number="INV-2", on=TODAY)  # corrected
+    assert billing.account_state(quote, account) == AccountState.INVOICED
+    with pytest.raises(Overpayment):
+        billing.invoice(quote, account, amount=Decimal("999"), number="INV-3", on=TODAY)  # below what was paid
 
 
 def ticket(**changes):

@@ -6,7 +6,15 @@ from enum import StrEnum
 import pytest
 
 from chalicelib.domain.aftercare import SURVEY_MOVES, SurveyClosed, SurveyNotSent, SurveyState
-from chalicelib.domain.billing import QUOTE_MOVES, IllegalQuoteMove, QuoteState
+from chalicelib.domain.billing import (
+    ACCOUNT_MOVES,
+    QUOTE_MOVES,
+    AccountSettled,
+    AccountState,
+    IllegalQuoteMove,
+    NothingToCollect,
+    QuoteState,
+)
 from chalicelib.domain.closure import CLOSURE_MOVES, ClosureState, IllegalClosureMove
 from chalicelib.domain.complaints import (
     CAPA_MOVES,
@@ -27,6 +35,7 @@ LIFECYCLES = [
     pytest.param(RESOLUTION_MOVES, None, ResolutionState, ComplaintRuleBroken, id="complaint's resolution"),
     pytest.param(CAPA_MOVES, CapaStatus.OPEN, CapaStatus, ComplaintRuleBroken, id="corrective action"),
     pytest.param(SURVEY_MOVES, None, SurveyState, (SurveyClosed, SurveyNotSent), id="survey"),
+    pytest.param(ACCOUNT_MOVES, AccountState.DUE, AccountState, (NothingToCollect, AccountSettled), id="account"),
     pytest.param(CLOSURE_MOVES, ClosureState.OPEN, ClosureState, IllegalClosureMove, id="closure"),
 ]
 
