@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from chalicelib.adapters.memory import MemoryOutbox
 from chalicelib.domain.aftercare import CallbackInput, CallbackTask
 from chalicelib.domain.complaints import ComplaintDetails
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage, claim
+from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
 from chalicelib.domain.published import event_of
 from chalicelib.domain.ticket import Action
 from chalicelib.services.aftercare import UnknownCallback
 from tests.fakes import fake_world, valid_report
+from tests.service.delivery_runs import PAUSES, dies_holding, next_message, run_starts
 from tests.service.test_aftercare import closed_job
 from tests.service.test_complaints import DETAILS
 
@@ -115,19 +115,16 @@ class OpenedOnce(RuleBasedStateMachine):
 
     # -- delivery runs -----------------------------------------------------------------------------
 
-    @rule(pause=st.sampled_from([timedelta(0), timedelta(minutes=2), timedelta(minutes=11), timedelta(hours=1)]))
+    @rule(pause=PAUSES)
     def a_delivery_run_starts(self, pause: timedelta) -> None:
-        self.world.clock.advance(pause)
-        self.runs.append(self.world.tickets.due(self.world.clock.now()))
+        run_starts(self.world, self.runs, pause)
 
     @precondition(lambda self: any(self.runs))
     @rule(which=st.integers(0, 2), outcome=st.sampled_from(["works", "store refuses once", "dies"]))
     def a_delivery_run_sends_its_next_message(self, which: int, outcome: str) -> None:
-        started = [run for run in self.runs if run]
-        message = started[which % len(started)].pop(0)
+        message = next_message(self.runs, which)
         if outcome == "dies":
-            now = self.world.clock.now()
-            MemoryOutbox(self.world.tickets).claim(message, claim(message, now), now)
+            dies_holding(self.world, message)
             return
         self.refusals = 1 if outcome == "store refuses once" else 0
         self.deliver([message])

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from chalicelib.adapters.memory import MemoryOutbox
 from chalicelib.domain.events import Notified
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage, claim
+from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
 from chalicelib.domain.sms_budget import FALLBACK_PURPOSE, falls_back
 from chalicelib.domain.ticket import Priority
 from tests.fakes import fake_world, valid_report
+from tests.service.delivery_runs import PAUSES, dies_holding, next_message, run_starts
 
 TEAMS = (("tech-li",), ("tech-wang",), ("tech-li", "tech-wang"))
 SUPERVISORS_WITH_EMAIL = 1  # the demo roster's 张主管
@@ -52,19 +52,16 @@ class PassedOnOnce(RuleBasedStateMachine):
     def the_supervisor_dispatches(self, pick: int, team: tuple[str, ...]) -> None:
         self.world.services.queue.dispatch(self.numbers[pick % len(self.numbers)], actor="sup", technicians=team)
 
-    @rule(pause=st.sampled_from([timedelta(0), timedelta(minutes=2), timedelta(minutes=11), timedelta(hours=1)]))
+    @rule(pause=PAUSES)
     def a_delivery_run_starts(self, pause: timedelta) -> None:
-        self.world.clock.advance(pause)
-        self.runs.append(self.world.tickets.due(self.world.clock.now()))
+        run_starts(self.world, self.runs, pause)
 
     @precondition(lambda self: any(self.runs))
     @rule(which=st.integers(0, 2), outcome=st.sampled_from(["answers", "refused for now", "refused for good", "dies"]))
     def a_delivery_run_sends_its_next_message(self, which: int, outcome: str) -> None:
-        started = [run for run in self.runs if run]
-        message = started[which % len(started)].pop(0)
+        message = next_message(self.runs, which)
         if outcome == "dies":
-            now = self.world.clock.now()
-            MemoryOutbox(self.world.tickets).claim(message, claim(message, now), now)
+            dies_holding(self.world, message)
             return
         self.world.notifier.failures = 0 if outcome == "answers" else 1
         self.world.notifier.permanent = outcome == "refused for good"
