@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
 from chalicelib.domain.events import Classified, ComplaintMoved, InformationAdded, PartsMoved
@@ -21,7 +21,7 @@ from chalicelib.domain.ticket import Action, IllegalTransition, Kind, Status, Ti
 from chalicelib.services.ports import FileStore, TicketRepository
 
 if TYPE_CHECKING:
-    from chalicelib.services.intake import IntakeService, PublicOrigin
+    from chalicelib.services.intake import PublicOrigin
     from chalicelib.services.moves import TicketMoves
 
 
@@ -138,9 +138,16 @@ class CustomerView:
     survey_open_until: datetime | None = None
 
 
+class AdmitsAdditions(Protocol):
+    """What is checked before a customer's addition is recorded, as for a report (``IntakeService`` does it):
+    its photos by their bytes, and the addition against its limits."""
+
+    def admit_addition(self, number: str, photos: list[str], *, origin: PublicOrigin, submission: str) -> None: ...
+
+
 class TrackingService:
     def __init__(self, tickets: TicketRepository, files: FileStore | None = None, *,
-                 intake: IntakeService | None = None, moves: TicketMoves | None = None):
+                 intake: AdmitsAdditions | None = None, moves: TicketMoves | None = None):
         # ``intake`` and ``moves``: for what the customer adds through the link (``add_information``).
         self._tickets = tickets
         self._files = files
