@@ -5,8 +5,9 @@ paperwork's own tables (``domain/billing.py``, ``parts.py``, ``loaners.py``), re
 the ticket's timeline, saved under the ticket's version, and followed by the SLA wake-up. Changes are
 computed from the freshly read ticket, so a retry after a concurrent write applies the rule again.
 
-Who may do what is decided at the edge (``chalicelib/web/billing.py`` has the role matrix); this layer
-enforces the business rules. The customer's only action, answering a quote, is bound to the ticket
+Each staff step is refused (``NotPermitted``) unless the actor's roles take it (``domain/permissions.py``;
+a technician only on a job dispatched to him), whichever page or API called it; the pages hide what a
+role may not do. The customer's only action, answering a quote, is bound to the ticket
 behind the tracking token and is idempotent.
 """
 
@@ -28,6 +29,7 @@ from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import balance_of, open_requisitions
 from chalicelib.domain.parts import PartLine, Requisition, Shipment
+from chalicelib.domain.permissions import Actor, check_step, guard, name_of
 from chalicelib.domain.ticket import Action, Billing, Ticket, TicketEvent
 from chalicelib.i18n import t
 from chalicelib.services.moves import TicketMoves, UnknownTicket
@@ -94,28 +96,27 @@ class BillingService:
 
     # -- paid or free --------------------------------------------------------------------------
 
-    def decide_billing(self, number: str, *, actor: str, billing_kind: Billing, reason: BillingReason) -> Ticket:
+    def decide_billing(self, number: str, *, actor: Actor, billing_kind: Billing, reason: BillingReason) -> Ticket:
         billing.check_reason(billing_kind == Billing.PAID, reason)
-        return self._moves.move(
-            number, Action.DECIDE_BILLING, actor=actor, public=False,
+        return self._staff_move(number, Action.DECIDE_BILLING, actor, public=False,
             changes={"billing": billing_kind, "billing_reason": reason},
         )
 
     # -- the quote -----------------------------------------------------------------------------
 
     def draft_quote(
-        self, number: str, *, actor: str, lines: list[QuoteLine], valid_until: date, note: str = ""
+        self, number: str, *, actor: Actor, lines: list[QuoteLine], valid_until: date, note: str = ""
     ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             self._require_paid(ticket)
-            quote = billing.draft_quote(ticket.quote, lines, valid_until=valid_until, note=note, actor=actor,
-                                        at=self._clock.now(), today=self.today())
+            quote = billing.draft_quote(ticket.quote, lines, valid_until=valid_until, note=note,
+                                        actor=name_of(actor), at=self._clock.now(), today=self.today())
             return {"quote": quote}
 
-        return self._moves.move(number, Action.DRAFT_QUOTE, actor=actor, public=False, change=change,
+        return self._staff_move(number, Action.DRAFT_QUOTE, actor, public=False, change=change,
                                records=_quoted(Action.DRAFT_QUOTE))
 
-    def send_quote(self, number: str, *, actor: str) -> Ticket:
+    def send_quote(self, number: str, *, actor: Actor) -> Ticket:
         """To the customer by email and SMS, with a tracking link on which to approve or decline."""
         token = secrets.token_urlsafe(24)
         sent: list[OutboxMessage] = []
@@ -128,9 +129,9 @@ class BillingService:
             sent[:] = self._quote_messages(ticket, self.tracking_url(token))
             return sent
 
-        self.ticket(number)  # an unknown number gets no link
+        check_step(actor, Action.SEND_QUOTE, self.ticket(number))  # an unknown number, or a refusal, gets no link
         self._tickets.add_tracking_link(number, token)
-        moved = self._moves.move(number, Action.SEND_QUOTE, actor=actor, change=change, outbox=messages,
+        moved = self._staff_move(number, Action.SEND_QUOTE, actor, change=change, outbox=messages,
                                 records=_quoted(Action.SEND_QUOTE))
         self._notifications.deliver(sent)
         return moved
@@ -160,97 +161,103 @@ class BillingService:
 
     # -- the money -----------------------------------------------------------------------------
 
-    def invoice(self, number: str, *, actor: str, amount: Decimal, invoice_number: str, on: date) -> Ticket:
+    def invoice(self, number: str, *, actor: Actor, amount: Decimal, invoice_number: str, on: date) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             self._require_paid(ticket)
             return {"account": billing.invoice(ticket.quote, ticket.account, amount=amount, number=invoice_number,
                                                on=on)}
 
-        return self._moves.move(number, Action.INVOICE, actor=actor, public=False, change=change,
+        return self._staff_move(number, Action.INVOICE, actor, public=False, change=change,
                                records=_charged(Action.INVOICE))
 
     def record_payment(
-        self, number: str, *, actor: str, received_on: date, amount: Decimal, method: PaymentMethod,
+        self, number: str, *, actor: Actor, received_on: date, amount: Decimal, method: PaymentMethod,
         reference: str = "",
     ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             self._require_paid(ticket)
             payment = Payment(received_on=received_on, amount=billing.money(amount), method=method,
-                              reference=reference.strip(), recorded_by=actor, recorded_at=self._clock.now())
+                              reference=reference.strip(), recorded_by=name_of(actor), recorded_at=self._clock.now())
             return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
 
-        return self._moves.move(number, Action.RECORD_PAYMENT, actor=actor, public=False, change=change,
+        return self._staff_move(number, Action.RECORD_PAYMENT, actor, public=False, change=change,
                                records=_charged(Action.RECORD_PAYMENT))
 
     # -- parts ---------------------------------------------------------------------------------
 
-    def request_parts(self, number: str, *, actor: str, items: list[PartLine], note: str = "") -> Ticket:
+    def request_parts(self, number: str, *, actor: Actor, items: list[PartLine], note: str = "") -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
-            new = parts.raise_requisition(ticket.requisitions, items, note=note, actor=actor, at=self._clock.now())
+            new = parts.raise_requisition(ticket.requisitions, items, note=note, actor=name_of(actor),
+                                         at=self._clock.now())
             return {"requisitions": (*ticket.requisitions, new)}
 
-        return self._moves.move(number, Action.REQUEST_PARTS, actor=actor, public=False, change=change,
+        return self._staff_move(number, Action.REQUEST_PARTS, actor, public=False, change=change,
                                records=_requisition(Action.REQUEST_PARTS))
 
-    def review_parts(self, number: str, requisition_id: str, *, actor: str, approve: bool, note: str = "") -> Ticket:
+    def review_parts(self, number: str, requisition_id: str, *, actor: Actor, approve: bool, note: str = "") -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.REVIEW_PARTS, actor,
-            lambda r: parts.review(r, approve=approve, note=note, actor=actor, at=self._clock.now()),
+            lambda r: parts.review(r, approve=approve, note=note, actor=name_of(actor), at=self._clock.now()),
         )
 
-    def parts_lead_time(self, number: str, requisition_id: str, *, actor: str, expected_on: date) -> Ticket:
+    def parts_lead_time(self, number: str, requisition_id: str, *, actor: Actor, expected_on: date) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.PARTS_LEAD_TIME, actor,
             lambda r: parts.feed_back_lead_time(r, expected_on=expected_on),
         )
 
-    def ship_parts(self, number: str, requisition_id: str, *, actor: str, shipment: Shipment) -> Ticket:
+    def ship_parts(self, number: str, requisition_id: str, *, actor: Actor, shipment: Shipment) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.SHIP_PARTS, actor,
             lambda r: parts.ship(r, shipment),
         )
 
-    def receive_parts(self, number: str, requisition_id: str, *, actor: str, received_on: date) -> Ticket:
+    def receive_parts(self, number: str, requisition_id: str, *, actor: Actor, received_on: date) -> Ticket:
         return self._parts_step(
             number, requisition_id, Action.RECEIVE_PARTS, actor,
-            lambda r: parts.receive(r, on=received_on, actor=actor),
+            lambda r: parts.receive(r, on=received_on, actor=name_of(actor)),
         )
 
     def _parts_step(
-        self, number: str, requisition_id: str, action: Action, actor: str, step: Callable[[Requisition], Requisition]
+        self, number: str, requisition_id: str, action: Action, actor: Actor, step: Callable[[Requisition], Requisition]
     ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             changed = step(parts.find(ticket.requisitions, requisition_id))
             return {"requisitions": parts.replace(ticket.requisitions, changed)}
 
-        return self._moves.move(number, action, actor=actor, public=False, change=change,
+        return self._staff_move(number, action, actor, public=False, change=change,
                                records=_requisition(action, requisition_id))
 
     # -- loaners -------------------------------------------------------------------------------
 
     def issue_loaner(
-        self, number: str, *, actor: str, model: str, serial_number: str, issued_to: str, issued_on: date
+        self, number: str, *, actor: Actor, model: str, serial_number: str, issued_to: str, issued_on: date
     ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             loaner = loaners.issue(ticket.loaners, model=model, serial_number=serial_number, issued_to=issued_to,
-                                   issued_on=issued_on, actor=actor, at=self._clock.now(), today=self.today())
+                                   issued_on=issued_on, actor=name_of(actor), at=self._clock.now(), today=self.today())
             return {"loaners": (*ticket.loaners, loaner)}
 
-        return self._moves.move(number, Action.ISSUE_LOANER, actor=actor, change=change,
+        return self._staff_move(number, Action.ISSUE_LOANER, actor, change=change,
                                records=_loaner(Action.ISSUE_LOANER))
 
     def return_loaner(
-        self, number: str, loaner_id: str, *, actor: str, returned_on: date, condition: Condition, note: str = ""
+        self, number: str, loaner_id: str, *, actor: Actor, returned_on: date, condition: Condition, note: str = ""
     ) -> Ticket:
         def change(ticket: Ticket) -> dict[str, Any]:
             loaner = loaners.give_back(loaners.find(ticket.loaners, loaner_id), on=returned_on, condition=condition,
                                        note=note, today=self.today())
             return {"loaners": loaners.replace(ticket.loaners, loaner)}
 
-        return self._moves.move(number, Action.RETURN_LOANER, actor=actor, change=change,
+        return self._staff_move(number, Action.RETURN_LOANER, actor, change=change,
                                records=_loaner(Action.RETURN_LOANER, loaner_id))
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _staff_move(self, number: str, action: Action, actor: Actor, **kwargs: Any) -> Ticket:
+        """A step of the paperwork, refused unless ``actor`` may take it on the ticket as it is now."""
+        return self._moves.move(number, action, actor=name_of(actor),
+                                check=guard(actor, action), **kwargs)
 
     def tracking_url(self, token: str) -> str:
         return f"{self._config.public_base_url.rstrip('/')}/t/{token}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
 from chalicelib.domain.events import Cancelled, ContactRecorded, EventPayload, Paused, PauseReason
 from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.permissions import Actor, check_step, name_of
 from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket
 from chalicelib.services.moves import TicketMoves
 from chalicelib.services.moves import UnknownTicket as UnknownTicket
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
 
 
 class DeskService:
-    """``notices``: tells technicians of the jobs dispatched to them (none: nobody is told)."""
+    """``notices``: tells technicians of the jobs dispatched to them (none: nobody is told).
+
+    ``actor``: the staff member taking the step, refused (``NotPermitted``) unless his roles take it
+    (``domain/permissions.py``), or the name of a caller that answers for itself."""
 
     def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock, *,
                  notices: DispatchNotices | None = None):
@@ -42,7 +46,7 @@ class DeskService:
         self,
         number: str,
         *,
-        actor: str,
+        actor: Actor,
         priority: Priority | None = None,
         plan: str | None = None,
         in_province: bool | None = None,
@@ -73,10 +77,10 @@ class DeskService:
             self._sla.plans().get(plan)  # raises UnknownPlan before anything changes
         return self._move(number, Action.CLASSIFY, actor, changes)
 
-    def record_contact(self, number: str, *, actor: str, note: str = "") -> Ticket:
+    def record_contact(self, number: str, *, actor: Actor, note: str = "") -> Ticket:
         return self._move(number, Action.RECORD_CONTACT, actor, details=ContactRecorded(note=note))
 
-    def dispatch(self, number: str, *, actor: str, technicians: tuple[str, ...]) -> Ticket:
+    def dispatch(self, number: str, *, actor: Actor, technicians: tuple[str, ...]) -> Ticket:
         """Each technician newly chosen gets the job's link by SMS (and email when known), in the dispatch's
         transaction; one already sent to the job has it, and is not told again by a re-dispatch."""
         notices = self._notices
@@ -100,26 +104,31 @@ class DeskService:
             notices.deliver(sent)
         return moved
 
-    def check_in(self, number: str, *, actor: str) -> Ticket:
+    def check_in(self, number: str, *, actor: Actor) -> Ticket:
         return self._move(number, Action.CHECK_IN, actor)
 
-    def pause(self, number: str, *, actor: str, reason: PauseReason | str, note: str = "") -> Ticket:
+    def pause(self, number: str, *, actor: Actor, reason: PauseReason | str, note: str = "") -> Ticket:
         """``reason``: one of the pause form's reasons, or words of its own (then the reason is "other")."""
         if reason not in set(PauseReason):
             reason, note = PauseReason.OTHER, " ".join(part for part in (str(reason), note) if part)
         return self._move(number, Action.PAUSE, actor, details=Paused(reason=PauseReason(reason), note=note))
 
-    def resume(self, number: str, *, actor: str) -> Ticket:
+    def resume(self, number: str, *, actor: Actor) -> Ticket:
         return self._move(number, Action.RESUME, actor)
 
-    def cancel(self, number: str, *, actor: str, reason: str) -> Ticket:
+    def cancel(self, number: str, *, actor: Actor, reason: str) -> Ticket:
         """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
         return self._move(number, Action.CANCEL, actor, details=Cancelled(reason=reason))
 
     def _move(
-        self, number: str, action: Action, actor: str, changes: Mapping[str, object] | None = None,
+        self, number: str, action: Action, actor: Actor, changes: Mapping[str, object] | None = None,
         *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:
-        return self._moves.move(number, action, actor=actor, changes=changes, details=details, public=public,
-                                check=check, outbox=outbox)
+        def permitted(ticket: Ticket) -> None:
+            check_step(actor, action, ticket)
+            if check is not None:
+                check(ticket)
+
+        return self._moves.move(number, action, actor=name_of(actor), changes=changes, details=details,
+                                public=public, check=permitted, outbox=outbox)

@@ -415,9 +415,10 @@ class FieldWorkService:
         key = ticket.acceptance.shown_inline() if ticket.acceptance else None
         return self._files.presigned_download(key, FORM_URL_SECONDS) if key else None
 
-    def approve(self, number: str, *, actor: str) -> Ticket:
+    def approve(self, number: str, *, actor: Actor) -> Ticket:
         """Closes the job. Its after-care (callback task, survey) is an outbox item of the same save, so it
-        cannot be lost between the two; it is tried at once and retried by the delivery job."""
+        cannot be lost between the two; it is tried at once and retried by the delivery job. ``actor``: a
+        supervisor (``domain/permissions.py``), or a caller that answers for itself."""
         due: list[OutboxMessage] = []
 
         def after_care(closed: Ticket) -> list[OutboxMessage]:
@@ -425,19 +426,18 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._moves.move(number, Action.APPROVE, actor=actor, outbox=after_care,
-                                 change=_closure_step(Action.APPROVE, closure.approve))
+        closed = self._approval(number, Action.APPROVE, actor, outbox=after_care,
+                                change=_closure_step(Action.APPROVE, closure.approve))
         try:
             self._notifications.deliver(due)
         except Exception:  # the approval is saved and the item waits in the outbox: the delivery job retries
             logger.exception("after-care on approval not delivered yet", extra={"ticket": number})
         return closed
 
-    def reject(self, number: str, *, actor: str, reason: str) -> Ticket:
+    def reject(self, number: str, *, actor: Actor, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
-        return self._moves.move(number, Action.REJECT_CLOSURE, actor=actor, details=ClosureRejected(reason=reason),
-                               change=_closure_step(Action.REJECT_CLOSURE, closure.reject, "acceptance"),
-                               public=False)
+        return self._approval(number, Action.REJECT_CLOSURE, actor, details=ClosureRejected(reason=reason),
+                              change=_closure_step(Action.REJECT_CLOSURE, closure.reject, "acceptance"), public=False)
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib.domain.events import ProgressReported
+from chalicelib.domain.permissions import Actor
 from chalicelib.domain.plans import Milestone, PlanRegistry, UnknownPlan
 from chalicelib.domain.queue import QueueFilter, project, sla_state
 from chalicelib.domain.sla import Schedule
@@ -155,7 +156,7 @@ class QueueService:
     def plan_names(self) -> list[str]:
         return self._sla.plans().names()
 
-    def dispatch(self, number: str, *, actor: str, technicians: list[str]) -> Ticket:
+    def dispatch(self, number: str, *, actor: Actor, technicians: list[str]) -> Ticket:
         """Dispatch (or re-dispatch) to one or more technicians; nobody outside the group."""
         chosen = tuple(dict.fromkeys(technicians))
         known = set(self.technicians())

@@ -21,14 +21,12 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from chalicelib import wiring
-from chalicelib.domain.overtime import AlreadyDecided, UnknownVisit
 from chalicelib.domain.staff import StaffRole
-from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import REFUSALS, guarded, refusal
+from chalicelib.web.errors import OVERTIME_DECISION, REFUSALS, Refusal, guarded, refusal, refusals
 from chalicelib.web.forms import InvalidFields, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -62,7 +60,7 @@ def decide(number: str, decision: str) -> Response:
     request = blueprint.current_request
     lang = language_of(request)
     field_work = wiring.services().field_work
-    actor = current_staff().username
+    actor = current_staff()
     form = read_form(request.raw_body)
     try:
         if decision == "approve":
@@ -75,11 +73,8 @@ def decide(number: str, decision: str) -> Response:
     except InvalidFields as error:
         return _page(errors={number: error.fields.get("reason", t(lang, "form.errors"))},
                      values={number: form.get("reason", "")}, status=400)
-    except UnknownTicket:
-        return _missing(lang)
     except REFUSALS as error:
-        refused = refusal(error, lang)
-        return _page(errors={"_form": refused.message}, status=refused.status)
+        return _refused(refusal(error, lang), lang)
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(body="", status_code=303,
                     headers={"Location": f"{root}/staff/approvals?done={decision}&number={quote(number)}"})
@@ -99,14 +94,10 @@ def decide_overtime(number: str, visit_id: str) -> Response:
         return _missing(lang)
     try:
         wiring.services().field_work.decide_overtime(
-            number, visit_id[:20], actor=current_staff().username, approve=decision == "approve",
+            number, visit_id[:20], actor=current_staff(), approve=decision == "approve",
             note=str(form.get("note") or "").strip()[:500])
-    except UnknownTicket:
-        return _missing(lang)
-    except UnknownVisit:
-        return _missing(lang)
-    except (AlreadyDecided, IllegalTransition):
-        return _page(errors={"_form": t(lang, "approvals.overtime.decided")}, status=409)
+    except refusals(OVERTIME_DECISION) as error:
+        return _refused(refusal(error, lang, OVERTIME_DECISION), lang)
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(body="", status_code=303, headers={
         "Location": f"{root}/staff/approvals?done=overtime_{decision}&number={quote(number)}"})
@@ -140,6 +131,13 @@ def _page(*, errors: dict[str, str] | None = None, values: dict[str, Any] | None
         values=values or {}, done=done, number=number,
         local_time=_local_time,
     )
+
+
+def _refused(refused: Refusal, lang: str) -> Response:
+    """No such job (or visit) is a page of its own; any other refusal is said above the lists."""
+    if refused.status == 404:
+        return _missing(lang)
+    return _page(errors={"_form": refused.message}, status=refused.status)
 
 
 def _missing(lang: str) -> Response:

@@ -18,11 +18,10 @@ from chalicelib.domain.archive import COLUMNS, MAX_IMPORT_ROWS, RowProblem, prob
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.warranty import WarrantyStatus
 from chalicelib.i18n import t
-from chalicelib.services.archive import CustomerExists, ImportRejected, UnknownCustomer, UnknownProduct
-from chalicelib.services.ports import SerialTaken, StaleRecord
+from chalicelib.services.archive import ImportRejected, UnknownCustomer, UnknownProduct
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import REFUSALS, guarded, refusal
 from chalicelib.web.forms import BadRequest, query_of, read_form, read_json
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -188,16 +187,15 @@ def _save_customer(customer_id: str | None, values: dict[str, Any], version: int
         data = archive.parse_customer(values)
         customer = archive.save_customer(data, actor=current_staff().username, existing_id=customer_id,
                                          expected_version=version)
-    except ValidationError as error:
+    except ValidationError as error:  # the form read into the archive's model: each field's words
         return _customer_form(customer_id, values, field_errors(error, lang), status=400, version=version,
                               name=values.get("name", ""))
-    except CustomerExists:
-        return _customer_form(None, values, {"customer_id": t(lang, "archive.error.customer_exists")}, status=409)
-    except StaleRecord:
-        return _customer_form(customer_id, values, {"_form": t(lang, "archive.error.stale")}, status=409,
-                              version=version, name=values.get("name", ""))
-    except UnknownCustomer:
-        return _not_found()
+    except REFUSALS as error:  # the id taken, changed meanwhile, or gone (web/errors.py's words)
+        refused = refusal(error, lang)
+        if refused.status == 404:
+            return _not_found()
+        return _customer_form(customer_id, values, refused.form_errors, status=refused.status, version=version,
+                              name=values.get("name", ""))
     return _redirect(f"/staff/archive/customers/{quote(customer.id)}?saved=1")
 
 
@@ -275,16 +273,13 @@ def _save_product(customer_id: str, serial: str | None, values: dict[str, Any], 
         data = archive.parse_product(values)
         product = archive.save_product(data, customer_id=customer_id, actor=current_staff().username,
                                        existing_serial=serial, expected_version=version)
-    except ValidationError as error:
+    except ValidationError as error:  # the form read into the archive's model: each field's words
         return _product_form(customer, serial, values, field_errors(error, lang), status=400, version=version)
-    except SerialTaken:
-        return _product_form(customer, None, values, {"serial_number": t(lang, "archive.error.serial_taken")},
-                             status=409)
-    except StaleRecord:
-        return _product_form(customer, serial, values, {"_form": t(lang, "archive.error.stale")}, status=409,
-                             version=version)
-    except UnknownProduct:
-        return _not_found()
+    except REFUSALS as error:  # the serial taken, changed meanwhile, or gone (web/errors.py's words)
+        refused = refusal(error, lang)
+        if refused.status == 404:
+            return _not_found()
+        return _product_form(customer, serial, values, refused.form_errors, status=refused.status, version=version)
     return _redirect(f"/staff/archive/product?serial={quote(product.serial_number)}&saved=1")
 
 

@@ -316,7 +316,7 @@ def quote_page(number: str) -> Response:
 def decide_billing(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         decision = validate(BillingDecision, data, lang)
-        wiring.services().billing.decide_billing(number, actor=current_staff().username,
+        wiring.services().billing.decide_billing(number, actor=current_staff(),
                                                  billing_kind=decision.billing, reason=decision.reason)
 
     return _submit(number, _quote_page, "billing", act)
@@ -330,7 +330,7 @@ def draft_quote(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         lines = _quote_lines(data, lang)
         head = validate(QuoteHead, data, lang)
-        wiring.services().billing.draft_quote(number, actor=current_staff().username, lines=lines,
+        wiring.services().billing.draft_quote(number, actor=current_staff(), lines=lines,
                                               valid_until=head.valid_until, note=head.note)
 
     return _submit(number, _quote_page, "quote", act)
@@ -342,7 +342,7 @@ def draft_quote(number: str) -> Response:
 @answered_once(blueprint)
 def send_quote(number: str) -> Response:
     return _submit(number, _quote_page, "send",
-                   lambda data, lang: wiring.services().billing.send_quote(number, actor=current_staff().username))
+                   lambda data, lang: wiring.services().billing.send_quote(number, actor=current_staff()))
 
 
 @blueprint.route("/staff/tickets/{number}/invoice", methods=["POST"], content_types=_FORM)
@@ -352,7 +352,7 @@ def send_quote(number: str) -> Response:
 def record_invoice(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(InvoiceForm, data, lang)
-        wiring.services().billing.invoice(number, actor=current_staff().username, amount=form.amount,
+        wiring.services().billing.invoice(number, actor=current_staff(), amount=form.amount,
                                           invoice_number=form.invoice_number, on=form.invoiced_on)
 
     return _submit(number, _quote_page, "invoice", act)
@@ -365,7 +365,7 @@ def record_invoice(number: str) -> Response:
 def record_payment(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(PaymentForm, data, lang)
-        wiring.services().billing.record_payment(number, actor=current_staff().username,
+        wiring.services().billing.record_payment(number, actor=current_staff(),
                                                  received_on=form.received_on, amount=form.amount,
                                                  method=form.method, reference=form.reference)
 
@@ -411,7 +411,7 @@ def request_parts(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         items = _part_lines(data, lang)
         head = validate(PartsHead, data, lang)
-        wiring.services().billing.request_parts(number, actor=current_staff().username, items=items, note=head.note)
+        wiring.services().billing.request_parts(number, actor=current_staff(), items=items, note=head.note)
 
     return _submit(number, _parts_page, "request", act)
 
@@ -423,7 +423,7 @@ def request_parts(number: str) -> Response:
 def review_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReviewForm, data, lang)
-        wiring.services().billing.review_parts(number, rid, actor=current_staff().username,
+        wiring.services().billing.review_parts(number, rid, actor=current_staff(),
                                                approve=form.decision == "approve", note=form.note)
 
     return _submit(number, _parts_page, f"review-{rid}", act)
@@ -436,7 +436,7 @@ def review_parts(number: str, rid: str) -> Response:
 def parts_lead_time(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(LeadTimeForm, data, lang)
-        wiring.services().billing.parts_lead_time(number, rid, actor=current_staff().username,
+        wiring.services().billing.parts_lead_time(number, rid, actor=current_staff(),
                                                   expected_on=form.expected_on)
 
     return _submit(number, _parts_page, f"lead-{rid}", act)
@@ -450,7 +450,7 @@ def ship_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ShipForm, data, lang)
         shipment = Shipment(carrier=form.carrier, tracking_number=form.tracking_number, shipped_on=form.shipped_on)
-        wiring.services().billing.ship_parts(number, rid, actor=current_staff().username, shipment=shipment)
+        wiring.services().billing.ship_parts(number, rid, actor=current_staff(), shipment=shipment)
 
     return _submit(number, _parts_page, f"ship-{rid}", act)
 
@@ -462,7 +462,7 @@ def ship_parts(number: str, rid: str) -> Response:
 def receive_parts(number: str, rid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReceiveForm, data, lang)
-        wiring.services().billing.receive_parts(number, rid, actor=current_staff().username,
+        wiring.services().billing.receive_parts(number, rid, actor=current_staff(),
                                                 received_on=form.received_on)
 
     return _submit(number, _parts_page, f"receive-{rid}", act)
@@ -507,7 +507,7 @@ def loaner_page(number: str) -> Response:
 def issue_loaner(number: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(LoanerForm, data, lang)
-        wiring.services().billing.issue_loaner(number, actor=current_staff().username, model=form.model,
+        wiring.services().billing.issue_loaner(number, actor=current_staff(), model=form.model,
                                                serial_number=form.serial_number, issued_to=form.issued_to,
                                                issued_on=form.issued_on)
 
@@ -521,7 +521,7 @@ def issue_loaner(number: str) -> Response:
 def return_loaner(number: str, lid: str) -> Response:
     def act(data: dict[str, Any], lang: str) -> None:
         form = validate(ReturnForm, data, lang)
-        wiring.services().billing.return_loaner(number, lid, actor=current_staff().username,
+        wiring.services().billing.return_loaner(number, lid, actor=current_staff(),
                                                 returned_on=form.returned_on, condition=form.condition,
                                                 note=form.note)
 

@@ -9,14 +9,13 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.domain.intake import MAX_PHOTOS, CustomerAdditionInput
-from chalicelib.domain.ticket import OPEN_STATUSES, IllegalTransition, Kind
+from chalicelib.domain.ticket import OPEN_STATUSES, Kind
 from chalicelib.i18n import t
 from chalicelib.i18n.tracking import step_text
-from chalicelib.services.intake import PhotoRejected, PublicOrigin, TooManyReports
-from chalicelib.services.ports import StaleTicket
+from chalicelib.services.intake import PublicOrigin
 from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
-from chalicelib.web.errors import guarded, too_many_reports
+from chalicelib.web.errors import REFUSALS, TRACKING_PAGE, guarded, refusal, refusals
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form, validate
 from chalicelib.web.rendering import language_of, render
 from chalicelib.web.submission import source_ip, submit_report
@@ -73,10 +72,12 @@ def submit_form() -> Response:
     except InvalidFields as invalid:
         # The same idempotency key again: a corrected form is the same submission, not a new one.
         return _form_page(values, invalid.fields, idempotency_key=key, status=400)
-    except TooManyReports as limited:
+    except REFUSALS as error:
         # The form again with everything typed and uploaded kept, so sending it later is one tap.
-        page = _form_page(values, {"_form": too_many_reports(lang, limited)}, idempotency_key=key, status=429)
-        page.headers["Retry-After"] = str(limited.retry_after)
+        refused = refusal(error, lang)
+        page = _form_page(values, refused.form_errors, idempotency_key=key,
+                          status=refused.status)
+        page.headers.update(refused.headers)
         return page
     return Response(body="", status_code=303, headers={"Location": f"{receipt['tracking_url']}?new=1"})
 
@@ -147,23 +148,14 @@ def add_information(token: str) -> Response:
 
     try:
         services.idempotency.run("addition", key, {"token": token, **addition.model_dump(mode="json")}, work)
-    except UnknownTrackingToken:
-        return _no_ticket(lang)
-    except PhotoRejected as rejected:
-        _, name, problem = rejected.problems[0]
-        errors = {"photos": t(lang, f"error.{problem.value}", name=name, mb=get_settings().max_photo_bytes // 2**20)}
-        return _tracking_page(token, status=400, errors=errors, values=values, idempotency_key=key)
-    except TooManyReports as limited:
-        message = t(lang, f"track.add.limit.{limited.scope}", most=limited.most,
-                    minutes=-(-limited.retry_after // 60))
-        page = _tracking_page(token, status=429, errors={"_form": message}, values=values, idempotency_key=key)
-        page.headers["Retry-After"] = str(limited.retry_after)
+    except refusals(TRACKING_PAGE) as error:
+        refused = refusal(error, lang, TRACKING_PAGE)
+        if refused.status == 404:
+            return _no_ticket(lang)
+        page = _tracking_page(token, status=refused.status, errors=refused.form_errors,
+                              values=values, idempotency_key=key)
+        page.headers.update(refused.headers)
         return page
-    except IllegalTransition:
-        return _tracking_page(token, status=409, errors={"_form": t(lang, "track.add.closed")})
-    except StaleTicket:
-        return _tracking_page(token, status=409, errors={"_form": t(lang, "sup.error.stale")}, values=values,
-                              idempotency_key=key)
     suffix = "&lang=en" if lang == "en" and query_of(request).get("lang") else ""
     return Response(body="", status_code=303,
                     headers={"Location": f"{services.intake.tracking_url(token)}?added=1{suffix}#add-information"})

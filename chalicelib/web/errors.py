@@ -1,5 +1,10 @@
 """Domain and input errors become HTTP answers here, in one place: JSON under /api, pages elsewhere.
 
+``RULES`` is the one table of the services' refusals: the status, a stable code and the words. A page
+that shows its form again with the words (and keeps what was typed) catches ``refusals(...)`` and asks
+``refusal``; where a page or a move says a refusal in its own words, its variant of the table is here
+too (``on_ticket_page``, ``TRACKING_PAGE``, ``OVERTIME_DECISION``) and is looked up first.
+
 Nothing a visitor sends may produce a 500; anything unexpected is logged with its traceback and
 answered with a calm message that says nothing entered was lost (the ticket write is atomic).
 """
@@ -7,19 +12,22 @@ answered with a calm message that says nothing entered was lost (the ticket writ
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 from chalice.app import Request
 
-from chalicelib.domain.billing import BillingError
+from chalicelib.domain.billing import BillingError, ReasonDoesNotFit
 from chalicelib.domain.closure import IllegalClosureMove
 from chalicelib.domain.complaints import ComplaintRuleBroken, StepNotAllowed
 from chalicelib.domain.loaners import LoanerError, UnknownLoaner
+from chalicelib.domain.overtime import AlreadyDecided, UnknownVisit
 from chalicelib.domain.paid_work import PaidWorkNotApproved
 from chalicelib.domain.parts import PartsError, UnknownRequisition
+from chalicelib.domain.permissions import NotPermitted
+from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.ticket import IllegalTransition
 from chalicelib.i18n import normalize_language, t
 from chalicelib.services.aftercare import InvalidCallback, InvalidSchedule, UnknownCallback
@@ -28,8 +36,11 @@ from chalicelib.services.archive import CustomerExists, UnknownCustomer, Unknown
 from chalicelib.services.complaints import NotAComplaint
 from chalicelib.services.desk import UnknownTicket
 from chalicelib.services.field_work import NotYourJob
-from chalicelib.services.intake import TooManyReports
+from chalicelib.services.intake import PhotoRejected, TooManyReports
 from chalicelib.services.ports import KeyReused, SerialTaken, StaleRecord, StaleTicket, StillInProgress
+from chalicelib.services.queue import UnknownTechnician
+from chalicelib.services.tracking import UnknownTrackingToken
+from chalicelib.settings import get_settings
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of
 from chalicelib.web.rendering import language_of, render
 
@@ -37,21 +48,22 @@ logger = Logger(child=True)
 ViewFunction = TypeVar("ViewFunction", bound=Callable[..., Any])
 
 
-def guarded(blueprint: Blueprint) -> Callable[[ViewFunction], ViewFunction]:
-    """Wrap a view so its errors are answered here. (Chalice turns any exception raised inside a view
-    into a bare 500 before middleware sees it, so this has to sit on the view itself.)"""
+def guarded(blueprint: Blueprint, own: Rules = ()) -> Callable[[ViewFunction], ViewFunction]:
+    """Wrap a view so its errors are answered here (``own``: the view's variant of ``RULES``, looked up
+    first). Chalice turns any exception raised inside a view into a bare 500 before middleware sees it,
+    so this has to sit on the view itself."""
 
     def decorate(view: ViewFunction) -> ViewFunction:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return _answer_errors(blueprint.current_request, lambda: view(*args, **kwargs))
+            return _answer_errors(blueprint.current_request, lambda: view(*args, **kwargs), own)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
-def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
+def _answer_errors(event: Request, call: Callable[[], Any], own: Rules = ()) -> Any:
     try:
         return call()
     except BadRequest as error:
@@ -62,14 +74,11 @@ def _answer_errors(event: Request, call: Callable[[], Any]) -> Any:
         return answer(event, 422, "idempotency_mismatch")
     except StillInProgress:
         return answer(event, 409, "in_progress")
-    except REFUSALS as error:
+    except refusals(own) as error:
         # A rule the view did not answer itself (a page shows its form again with the words instead).
-        refused = refusal(error, _language(event))
-        return answer(event, refused.status, refused.code, refused.fields or None, message=refused.message)
-    except TooManyReports as error:
-        lang = _language(event)
-        response = answer(event, 429, "too_many_reports", message=too_many_reports(lang, error))
-        response.headers["Retry-After"] = str(error.retry_after)
+        refused = refusal(error, _language(event), own)
+        response = answer(event, refused.status, refused.code, refused.fields or None, message=refused.message)
+        response.headers.update(refused.headers)
         return response
     except Exception:
         logger.exception("unhandled error", extra={"path": event.path, "method": event.method})
@@ -108,14 +117,21 @@ def answer(
 
 class Refusal(Exception):
     """A rule's refusal as the caller is answered: ``status``, a stable ``code`` and the words for people
-    (``fields``: the form fields it is about)."""
+    (``fields``: the form fields it is about; ``headers``: sent with the answer, e.g. Retry-After)."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}
+
+    @property
+    def form_errors(self) -> dict[str, str]:
+        """The words next to the fields they are about, or above the form (``_form``)."""
+        return self.fields or {"_form": self.message}
 
 
 def problem(http_status: int, code: str, lang: str, key: str | None = None, **values: Any) -> Refusal:
@@ -126,8 +142,11 @@ def _not_found(lang: str) -> Refusal:
     return problem(404, "not_found", lang)
 
 
+Rule = Callable[[Any, str], Refusal]
+Rules = Sequence[tuple[type[Exception], Rule]]
+
 # The rules' refusals, most specific first: (what a service raised, how the API and the pages answer it).
-RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
+RULES: list[tuple[type[Exception], Rule]] = [
     (UnknownTicket, lambda e, lang: problem(404, "ticket_not_found", lang)),
     (NotAComplaint, lambda e, lang: problem(404, "not_a_complaint", lang, "complaints.not_found")),
     (UnknownCustomer, lambda e, lang: _not_found(lang)),
@@ -146,6 +165,15 @@ RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
     (PartsError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
     (LoanerError, lambda e, lang: problem(409, e.code, lang, f"billing.error.{e.code}")),
     (StepNotAllowed, lambda e, lang: problem(403, "forbidden", lang, "auth.forbidden")),
+    (NotPermitted, lambda e, lang: problem(403, "forbidden", lang, "auth.forbidden")),
+    (UnknownTrackingToken, lambda e, lang: problem(404, "not_found", lang, "error.not_found.tracking")),
+    (UnknownVisit, lambda e, lang: problem(404, "overtime_unknown", lang, "tech.error.not_found")),
+    (AlreadyDecided, lambda e, lang: problem(409, "overtime_decided", lang, "approvals.overtime.decided")),
+    (UnknownPlan, lambda e, lang: _invalid(lang, {"plan": t(lang, "error.choice_invalid")})),
+    (
+        UnknownTechnician,
+        lambda e, lang: _invalid(lang, {"technicians": t(lang, "sup.error.not_technician", names=", ".join(e.names))}),
+    ),
     (ComplaintRuleBroken, lambda e, lang: problem(409, e.code, lang, f"complaints.error.{e.code}")),
     (IllegalTransition, lambda e, lang: problem(409, "move_illegal", lang, status=t(lang, f"status.{e.status.value}"))),
     (IllegalClosureMove, lambda e, lang: problem(409, e.code, lang, f"tech.error.{e.code}")),
@@ -172,8 +200,59 @@ RULES: list[tuple[type[Exception], Callable[[Any, str], Refusal]]] = [
     ),
     (InvalidCallback, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
     (InvalidSchedule, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
+    (
+        TooManyReports,
+        lambda e, lang: Refusal(429, "too_many_reports", too_many_reports(lang, e),
+                                headers={"Retry-After": str(e.retry_after)}),
+    ),
 ]
 REFUSALS = tuple(kind for kind, _ in RULES)
+
+# -- variants: a page's or a move's own words for some refusals, looked up before RULES ----------------
+
+# The office's ticket moves, on the ticket page and as the staff API's moves of the same names: a paid job
+# without a fitting reason is the classify form's field (on the quote page it is a rule of the paperwork).
+TICKET_MOVES: Rules = (
+    (ReasonDoesNotFit, lambda e, lang: _invalid(lang, {"billing_reason": t(lang, "sup.error.billing_reason")})),
+)
+
+
+def on_ticket_page(move: str) -> Rules:
+    """The ticket page names the move that could not be done (``move``: its form's name)."""
+    return (
+        *TICKET_MOVES,
+        (
+            IllegalTransition,
+            lambda e, lang: Refusal(409, "move_illegal", t(lang, "sup.error.illegal", action=t(lang, f"sup.action.{move}"),
+                                                          status=t(lang, f"status.{e.status.value}"))),
+        ),
+        (StaleTicket, lambda e, lang: problem(409, "stale", lang, "sup.error.stale")),
+    )
+
+
+def _photo_rejected(error: PhotoRejected, lang: str) -> Refusal:
+    _, name, rejected = error.problems[0]
+    mb = get_settings().max_photo_bytes // 2**20
+    return _invalid(lang, {"photos": t(lang, f"error.{rejected.value}", name=name, mb=mb)})
+
+
+# The customer's additions on the tracking page: said as the page says them to the customer.
+TRACKING_PAGE: Rules = (
+    (PhotoRejected, _photo_rejected),
+    (
+        TooManyReports,
+        lambda e, lang: Refusal(429, "too_many_reports",
+                                t(lang, f"track.add.limit.{e.scope}", most=e.most, minutes=-(-e.retry_after // 60)),
+                                headers={"Retry-After": str(e.retry_after)}),
+    ),
+    (IllegalTransition, lambda e, lang: problem(409, "closed", lang, "track.add.closed")),
+    (StaleTicket, lambda e, lang: problem(409, "stale", lang, "sup.error.stale")),
+)
+
+# A visit outside working time decided meanwhile: the job moved on, or someone else decided it.
+OVERTIME_DECISION: Rules = (
+    (IllegalTransition, lambda e, lang: problem(409, "overtime_decided", lang, "approvals.overtime.decided")),
+)
 
 
 def _invalid(lang: str, fields: dict[str, str]) -> Refusal:
@@ -187,8 +266,14 @@ def _aftercare_codes(problems: dict[str, str], lang: str) -> dict[str, str]:
     }
 
 
-def refusal(error: Exception, lang: str) -> Refusal:
-    for kind, answer in RULES:
+def refusals(own: Rules = ()) -> tuple[type[Exception], ...]:
+    """What ``refusal`` answers, for an ``except`` clause."""
+    return (*(kind for kind, _ in own), *REFUSALS)
+
+
+def refusal(error: Exception, lang: str, own: Rules = ()) -> Refusal:
+    """How ``error`` is answered: by ``own`` (a page's variant) if it says, else by ``RULES``."""
+    for kind, answer in (*own, *RULES):
         if isinstance(error, kind):
             return answer(error, lang)
     raise error

@@ -20,7 +20,7 @@ from chalicelib.domain.closure import ArrivalReport
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.sla_projection import SlaState
-from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Ticket
 from chalicelib.domain.webhooks import (
     MIN_SECRET_LENGTH,
@@ -37,7 +37,7 @@ from chalicelib.web import openapi, technician
 from chalicelib.web.api import BAD, Error
 from chalicelib.web.approvals import APPROVERS, RejectForm
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import TICKET_MOVES, guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
 from chalicelib.web.rendering import describe_event
 from chalicelib.web.search import FIELDS as SEARCH_FIELDS
@@ -152,25 +152,25 @@ class DeliveryLog(BaseModel):
     items: list[DeliveryAttempt]
 
 
-def _approve(form: None, number: str, actor: str, lang: str) -> None:
+def _approve(form: None, number: str, actor: StaffUser, lang: str) -> None:
     wiring.services().field_work.approve(number, actor=actor)  # and, through the outbox, the after-care
 
 
-def _reject_closure(form: RejectForm, number: str, actor: str, lang: str) -> None:
+def _reject_closure(form: RejectForm, number: str, actor: StaffUser, lang: str) -> None:
     wiring.services().field_work.reject(number, actor=actor, reason=form.reason)
 
 
-def _technician_step(step: Callable[[str, dict[str, Any], str], None]) -> Callable[[Any, str, str, str], None]:
+def _technician_step(step: Callable[[str, dict[str, Any], str], None]) -> Callable[[Any, str, StaffUser, str], None]:
     """A step of the technician's job page, which reads its own form (a job not his: 403)."""
 
-    def do(form: Any, number: str, actor: str, lang: str) -> None:
+    def do(form: Any, number: str, actor: StaffUser, lang: str) -> None:
         step(number, form.model_dump(mode="json") if isinstance(form, BaseModel) else {}, lang)
 
     return do
 
 
 TECHNICIAN = (StaffRole.TECHNICIAN,)
-MOVES: dict[str, tuple[type[BaseModel] | None, Callable[[Any, str, str, str], None], tuple[StaffRole, ...]]] = {
+MOVES: dict[str, tuple[type[BaseModel] | None, Callable[[Any, str, StaffUser, str], None], tuple[StaffRole, ...]]] = {
     "classify": (ClassifyForm, _classify, MANAGERS),
     "contact": (ContactForm, _contact, DESK),
     "agreed-date": (AgreeDateForm, _agree_date, MANAGERS),
@@ -430,7 +430,7 @@ def _move(number: str, name: str) -> Response:
         return _error(404, "ticket_not_found", lang)
     body = read_json(blueprint.current_request.raw_body) if model else {}
     parsed = validate(model, body, lang) if model else None
-    do(parsed, number, user.username, lang)  # a rule's refusal is answered by ``guarded`` (web/errors.py)
+    do(parsed, number, user, lang)  # a rule's refusal is answered by ``guarded`` (web/errors.py)
     moved = wiring.services().queue.get(number)
     return _json(MoveResult(number=moved.number, status=moved.status.value, version=moved.version))
 
@@ -443,7 +443,7 @@ def _move_route(name: str) -> None:
 
     view.__name__ = f"move_{name.replace('-', '_')}"
     blueprint.route(f"/tickets/{{number}}/{name}", methods=["POST"], content_types=["application/json"])(
-        guarded(blueprint)(staff_only(blueprint, *roles)(view))
+        guarded(blueprint, TICKET_MOVES)(staff_only(blueprint, *roles)(view))
     )
 
 

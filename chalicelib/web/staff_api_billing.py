@@ -18,6 +18,7 @@ from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.paid_work import balance_of, due_of, work_may_start
 from chalicelib.domain.parts import PartLine, Requisition, Shipment
 from chalicelib.domain.plans import Milestone
+from chalicelib.domain.staff import StaffUser
 from chalicelib.domain.ticket import Ticket
 from chalicelib.web.auth import current_staff
 from chalicelib.web.billing import (
@@ -170,8 +171,8 @@ def _loaner_sheet(ticket: Ticket) -> LoanerSheet:
     )
 
 
-def _actor() -> str:
-    return current_staff().username
+def _actor() -> StaffUser:
+    return current_staff()
 
 
 def _billing():  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from chalicelib.web.api import BAD, Error
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.errors import REFUSALS as REFUSALS
 from chalicelib.web.errors import Refusal as ApiProblem
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import Rules, guarded, refusals
 from chalicelib.web.errors import problem as problem
 from chalicelib.web.errors import refusal as refusal
 from chalicelib.web.forms import InvalidFields, query_of, read_json, validate
@@ -68,7 +68,7 @@ def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Re
 
 
 def _problem_response(p: ApiProblem) -> Response:
-    return _answer(p.status, Error(error=p.code, message=p.message, fields=p.fields).model_dump(mode="json"))
+    return _answer(p.status, Error(error=p.code, message=p.message, fields=p.fields).model_dump(mode="json"), p.headers)
 
 
 def _dumped(result: BaseModel | None) -> Any:
@@ -90,6 +90,7 @@ def operation(
     read: Callable[[dict[str, Any], str], Any] | None = None,
     people_only: bool = False,
     secret: str | None = None,
+    own: Rules = (),
 ) -> Callable[[Callable[..., BaseModel | None]], Callable[..., Response]]:
     """Declare one operation: ``GET`` views take the path's parameters; a write takes its parsed body
     (``request``, or what ``read(body, lang)`` makes of it when a service parses its own input) first.
@@ -97,7 +98,8 @@ def operation(
     again with the same ``Idempotency-Key`` gets the first answer.
 
     ``people_only``: an integration's token is refused (403) even in these roles. ``secret``: a field of
-    the answer shown once: never stored, so a repeat with the same key gets it as null; not cached."""
+    the answer shown once: never stored, so a repeat with the same key gets it as null; not cached.
+    ``own``: the operation's own words for some refusals (``web/errors.py``), looked up first."""
     writes = method.upper() != "GET"
     ROLES[(method.upper(), f"{PREFIX}{path}")] = frozenset(roles)
     if people_only:
@@ -138,8 +140,8 @@ def operation(
             def work() -> dict[str, Any]:
                 try:
                     answered = _dumped(view(*args, **params))
-                except REFUSALS as error:
-                    raise refusal(error, lang) from None
+                except refusals(own) as error:
+                    raise refusal(error, lang, own) from None
                 if secret and isinstance(answered, dict):
                     shown_once["body"] = answered
                     return {"body": {**answered, secret: None}}

@@ -19,13 +19,14 @@ from chalicelib import wiring
 from chalicelib.domain.closure import WorkReport
 from chalicelib.domain.escalation import LADDER, Person, Roster
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.overtime import AlreadyDecided, OvertimeVisit, UnknownVisit
-from chalicelib.domain.ticket import IllegalTransition, Ticket
+from chalicelib.domain.overtime import OvertimeVisit
+from chalicelib.domain.ticket import Ticket
 from chalicelib.i18n import t
 from chalicelib.services.sla import StillChanging
 from chalicelib.web.api import Receipt
 from chalicelib.web.approvals import APPROVERS
 from chalicelib.web.auth import current_staff
+from chalicelib.web.errors import OVERTIME_DECISION
 from chalicelib.web.forms import InvalidFields, validate
 from chalicelib.web.on_call import ROTA_KEEPERS, OnCallForm
 from chalicelib.web.staff_api_kit import IDEMPOTENCY_HEADER, PAGE_QUERY, language, operation, page, problem
@@ -208,23 +209,18 @@ def overtime_requests() -> OvertimePage:
     roles=APPROVERS,
     request=OvertimeDecision,
     response=OvertimeRequest,
+    own=OVERTIME_DECISION,
 )
 def decide_overtime(form: OvertimeDecision, number: str, visit_id: str) -> OvertimeRequest:
-    lang = language(blueprint)
     if len(number) > MAX_NUMBER_LENGTH:
-        raise problem(404, "ticket_not_found", lang)
-    try:
-        ticket = wiring.services().field_work.decide_overtime(
-            number,
-            visit_id[:MAX_VISIT_ID],
-            actor=current_staff().username,
-            approve=form.decision == "approve",
-            note=form.note,
-        )
-    except UnknownVisit:
-        raise problem(404, "overtime_unknown", lang, "tech.error.not_found") from None
-    except (AlreadyDecided, IllegalTransition):
-        raise problem(409, "overtime_decided", lang, "approvals.overtime.decided") from None
+        raise problem(404, "ticket_not_found", language(blueprint))
+    ticket = wiring.services().field_work.decide_overtime(
+        number,
+        visit_id[:MAX_VISIT_ID],
+        actor=current_staff(),
+        approve=form.decision == "approve",
+        note=form.note,
+    )
     decided = next(visit for visit in ticket.overtime if visit.id == visit_id[:MAX_VISIT_ID])
     return OvertimeRequest(number=ticket.number, customer_name=ticket.reporter.customer_name, visit=decided)
 

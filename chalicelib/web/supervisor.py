@@ -21,22 +21,19 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel
 
 from chalicelib import wiring
-from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit
+from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
-from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.queue import SEVERITY, QueueFilter
 from chalicelib.domain.staff import StaffRole, StaffUser
-from chalicelib.domain.ticket import OPEN_STATUSES, IllegalTransition, Kind, Priority, Ticket
+from chalicelib.domain.ticket import OPEN_STATUSES, Kind, Priority, Ticket
 from chalicelib.i18n import t
 from chalicelib.services.desk import UnknownTicket
-from chalicelib.services.ports import StaleTicket
-from chalicelib.services.queue import UnknownTechnician
 from chalicelib.settings import get_settings
 from chalicelib.web import ticket_links
 from chalicelib.web.auth import Forbidden, current_staff, staff_only
 from chalicelib.web.customer import report_form_context
-from chalicelib.web.errors import guarded
+from chalicelib.web.errors import guarded, on_ticket_page, refusal, refusals
 from chalicelib.web.forms import BadRequest, InvalidFields, read_form, validate
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -226,77 +223,70 @@ DONE_NOTICES = ("classify", "contact", "agree_date", "dispatch", "pause", "resum
 
 
 def _act(
-    number: str, name: str, model: type[BaseModel] | None, do: Callable[[Any, str, str, str], None],
+    number: str, name: str, model: type[BaseModel] | None, do: Callable[[Any, str, StaffUser, str], None],
     list_fields: frozenset[str] = frozenset(),
 ) -> Response:
     """Read the form, run the move, and come back to the ticket: with the problem next to the field
-    (400) or at the top (409) when it cannot be done, the typed values kept."""
+    (400) or at the top (409) when it cannot be done, the typed values kept. The words of a refusal are
+    ``errors.on_ticket_page``'s."""
     request = blueprint.current_request
     lang = language_of(request)
     user = current_staff()
     if _readable_ticket(user, number) is None:
         return _not_found()
     form = read_form(request.raw_body, list_fields=list_fields)
+    own = on_ticket_page(name)
     try:
         parsed = validate(model, form, lang) if model else None
-        do(parsed, number, user.username, lang)
+        do(parsed, number, user, lang)
     except InvalidFields as invalid:
         return _ticket_page(number, status=400, errors=invalid.fields, values=form, failed=name)
-    except IllegalTransition as illegal:
-        problem = t(lang, "sup.error.illegal", action=t(lang, f"sup.action.{name}"),
-                    status=t(lang, f"status.{illegal.status.value}"))
-        return _ticket_page(number, status=409, values=form, problem=problem, failed=name)
-    except StaleTicket:
-        return _ticket_page(number, status=409, values=form, problem=t(lang, "sup.error.stale"), failed=name)
+    except refusals(own) as error:
+        refused = refusal(error, lang, own)
+        if refused.fields:
+            return _ticket_page(number, status=refused.status, errors=refused.fields, values=form, failed=name)
+        return _ticket_page(number, status=refused.status, values=form, problem=refused.message, failed=name)
     return _see_other(f"/staff/tickets/{quote(number)}?done={name}")
 
 
-def _classify(form: ClassifyForm, number: str, actor: str, lang: str) -> None:
-    try:
-        wiring.services().desk.classify(
-            number, actor=actor, kind=form.kind, priority=form.priority, billing=form.billing,
-            billing_reason=form.billing_reason, warranty=form.warranty_flag(), plan=form.plan,
-            in_province=form.in_province == "yes",
-        )
-    except UnknownPlan:
-        raise InvalidFields({"plan": t(lang, "error.choice_invalid")}) from None
-    except ReasonDoesNotFit:
-        raise InvalidFields({"billing_reason": t(lang, "sup.error.billing_reason")}) from None
+def _classify(form: ClassifyForm, number: str, actor: StaffUser, lang: str) -> None:
+    wiring.services().desk.classify(
+        number, actor=actor, kind=form.kind, priority=form.priority, billing=form.billing,
+        billing_reason=form.billing_reason, warranty=form.warranty_flag(), plan=form.plan,
+        in_province=form.in_province == "yes",
+    )
 
 
-def _contact(form: ContactForm, number: str, actor: str, lang: str) -> None:
+def _contact(form: ContactForm, number: str, actor: StaffUser, lang: str) -> None:
     wiring.services().desk.record_contact(number, actor=actor, note=form.contact_note)
 
 
-def _agree_date(form: AgreeDateForm, number: str, actor: str, lang: str) -> None:
+def _agree_date(form: AgreeDateForm, number: str, actor: StaffUser, lang: str) -> None:
     services = wiring.services()
     try:
         at = form.at(get_settings().timezone)
-    except ValueError:
+    except ValueError:  # the form's text is no date and time: the field says so
         raise InvalidFields({"agreed_date": t(lang, "sup.error.date_invalid")}) from None
     if at < services.clock.now():
         raise InvalidFields({"agreed_date": t(lang, "sup.error.date_past")})
     services.desk.classify(number, actor=actor, agreed_date=at)
 
 
-def _dispatch(form: DispatchForm, number: str, actor: str, lang: str) -> None:
-    try:
-        wiring.services().queue.dispatch(number, actor=actor, technicians=form.technicians)
-    except UnknownTechnician as unknown:
-        raise InvalidFields({"technicians": t(lang, "sup.error.not_technician", names=", ".join(unknown.names))}) from None
+def _dispatch(form: DispatchForm, number: str, actor: StaffUser, lang: str) -> None:
+    wiring.services().queue.dispatch(number, actor=actor, technicians=form.technicians)
 
 
-def _pause(form: PauseForm, number: str, actor: str, lang: str) -> None:
+def _pause(form: PauseForm, number: str, actor: StaffUser, lang: str) -> None:
     if form.pause_reason == "other" and not form.pause_note:
         raise InvalidFields({"pause_note": t(lang, "error.required")})
     wiring.services().desk.pause(number, actor=actor, reason=PauseReason(form.pause_reason), note=form.pause_note)
 
 
-def _resume(form: None, number: str, actor: str, lang: str) -> None:
+def _resume(form: None, number: str, actor: StaffUser, lang: str) -> None:
     wiring.services().desk.resume(number, actor=actor)
 
 
-def _cancel(form: CancelForm, number: str, actor: str, lang: str) -> None:
+def _cancel(form: CancelForm, number: str, actor: StaffUser, lang: str) -> None:
     wiring.services().desk.cancel(number, actor=actor, reason=form.cancel_reason)
 
 

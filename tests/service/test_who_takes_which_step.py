@@ -1,0 +1,171 @@
+"""Who may take which step is the use case's own rule, whichever page or API calls it (SPEC "Who uses it"):
+the supervisor classifies, dispatches, pauses and cancels (000 §4.4); the desk records the first contact;
+money is the supervisor's (000 §4.3.1); the chief engineer reviews parts; a technician requests parts and
+keeps loaners only on a job he is dispatched to; closures and visits outside working time are approved by
+supervisors (000 §4.4.3). A caller named by a string (a scheduled job, an import) answers for itself."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.domain.billing import BillingReason
+from chalicelib.domain.closure import WorkReport
+from chalicelib.domain.events import PauseReason
+from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.loaners import Condition
+from chalicelib.domain.parts import PartLine
+from chalicelib.domain.permissions import NotPermitted
+from chalicelib.domain.staff import StaffRole, StaffUser
+from chalicelib.domain.ticket import Action, Billing, Priority, Status
+from tests.fakes import fake_world, valid_report
+
+R = StaffRole
+
+
+def staff(name: str, *roles: StaffRole) -> StaffUser:
+    return StaffUser(username=name, roles=frozenset(roles))
+
+
+SUPERVISOR = staff("sup-zhang", R.SUPERVISOR)
+DESK = staff("desk-liu", R.DESK)
+CHIEF = staff("chief-li", R.CHIEF_ENGINEER)
+QUALITY = staff("quality-zhou", R.QUALITY)
+WANG = staff("tech-wang", R.TECHNICIAN)
+LI = staff("tech-li", R.TECHNICIAN)
+SATURDAY_0900, SATURDAY_1500 = datetime(2026, 11, 28, 1, tzinfo=UTC), datetime(2026, 11, 28, 7, tzinfo=UTC)
+PARTS = [PartLine(part_number="VS1-12", name="真空断路器", quantity=1)]
+
+
+@pytest.fixture
+def world():
+    return fake_world()
+
+
+def new_ticket(world) -> str:
+    return world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
+
+
+def dispatched_to_wang(world) -> str:
+    number = new_ticket(world)
+    world.services.desk.classify(number, actor=SUPERVISOR, priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor=SUPERVISOR, technicians=("tech-wang",))
+    return number
+
+
+def refused(step, *args, **kwargs) -> NotPermitted:
+    with pytest.raises(NotPermitted) as caught:
+        step(*args, **kwargs)
+    return caught.value
+
+
+# -- the desk ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [DESK, CHIEF, QUALITY, WANG])
+def test_only_a_supervisor_classifies_dispatches_pauses_and_cancels(world, who):
+    number = new_ticket(world)
+    desk = world.services.desk
+    assert refused(desk.classify, number, actor=who, priority=Priority.CRITICAL).action == Action.CLASSIFY
+    refused(desk.dispatch, number, actor=who, technicians=("tech-wang",))
+    refused(desk.pause, number, actor=who, reason=PauseReason.CUSTOMER_UNREACHABLE)
+    refused(desk.cancel, number, actor=who, reason="duplicate")
+    ticket = world.services.queue.get(number)
+    assert ticket.status == Status.NEW and ticket.priority is None and ticket.version == 1
+
+
+def test_a_refused_move_writes_nothing_and_the_supervisor_then_takes_it(world):
+    number = new_ticket(world)
+    desk = world.services.desk
+    before = world.tickets.events(number)
+    refused(desk.classify, number, actor=DESK, priority=Priority.GENERAL)
+    assert world.tickets.events(number) == before
+    desk.classify(number, actor=SUPERVISOR, priority=Priority.GENERAL)
+    desk.pause(number, actor=SUPERVISOR, reason=PauseReason.SITE_NOT_READY)
+    refused(desk.resume, number, actor=DESK)
+    moved = desk.resume(number, actor=SUPERVISOR)
+    assert moved.status == Status.TRIAGED
+    assert world.tickets.events(number)[-1].actor == "sup-zhang"
+
+
+def test_the_desk_records_the_first_contact_but_a_technician_does_not(world):
+    number = new_ticket(world)
+    world.services.desk.record_contact(number, actor=DESK, note="已电话联系")
+    refused(world.services.desk.record_contact, number, actor=WANG, note="")
+
+
+def test_an_admin_may_do_what_a_supervisor_does(world):
+    number = new_ticket(world)
+    admin = staff("root", R.ADMIN)
+    assert world.services.desk.classify(number, actor=admin, priority=Priority.GENERAL).priority == Priority.GENERAL
+
+
+def test_a_caller_named_by_a_string_answers_for_itself(world):
+    """Scheduled jobs, imports and the examples elsewhere act by name; the pages and the API pass a person."""
+    number = new_ticket(world)
+    assert world.services.desk.cancel(number, actor="sweep", reason="duplicate").status == Status.CANCELLED
+
+
+# -- paid jobs, parts and loaners ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [DESK, CHIEF, WANG])
+def test_money_is_the_supervisors(world, who):
+    number = new_ticket(world)
+    billing = world.services.billing
+    refused(billing.decide_billing, number, actor=who, billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
+    billing.decide_billing(number, actor=SUPERVISOR, billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
+    refused(billing.send_quote, number, actor=who)
+    refused(billing.invoice, number, actor=who, amount=Decimal("100"), invoice_number="FP-1", on=date(2026, 12, 1))
+    assert billing.ticket(number).quote is None and billing.ticket(number).account is None
+
+
+def test_a_technician_requests_parts_and_keeps_loaners_only_on_his_own_job(world):
+    number = dispatched_to_wang(world)
+    billing = world.services.billing
+    refused(billing.request_parts, number, actor=LI, items=PARTS)
+    refused(billing.issue_loaner, number, actor=LI, model="VS1", serial_number="L-1", issued_to="客户",
+            issued_on=date(2026, 11, 27))
+    ticket = billing.request_parts(number, actor=WANG, items=PARTS)
+    requisition = ticket.requisitions[-1].id
+    ticket = billing.issue_loaner(number, actor=WANG, model="VS1", serial_number="L-1", issued_to="客户",
+                                  issued_on=date(2026, 11, 27))
+    refused(billing.return_loaner, number, ticket.loaners[-1].id, actor=LI, returned_on=date(2026, 11, 27),
+            condition=Condition.GOOD)
+    # The technical review is the chief engineer's (or the supervisor's), never the technician's.
+    refused(billing.review_parts, number, requisition, actor=WANG, approve=True)
+    reviewed = billing.review_parts(number, requisition, actor=CHIEF, approve=True)
+    assert reviewed.requisitions[-1].reviewed_by == "chief-li"
+
+
+# -- the supervisor's approvals ------------------------------------------------------------------
+
+
+def test_a_visit_outside_working_time_is_decided_by_a_supervisor_not_by_its_technician(world):
+    number = dispatched_to_wang(world)
+    field_work = world.services.field_work
+    field_work.request_overtime(number, WANG, starts_at=SATURDAY_0900, ends_at=SATURDAY_1500)
+    assert refused(field_work.decide_overtime, number, "O1", actor=WANG, approve=True).action == Action.DECIDE_OVERTIME
+    refused(field_work.decide_overtime, number, "O1", actor=DESK, approve=True)
+    decided = field_work.decide_overtime(number, "O1", actor=SUPERVISOR, approve=True)
+    assert decided.overtime[-1].decided_by == "sup-zhang"
+
+
+def filed_by_wang(world) -> str:
+    number = dispatched_to_wang(world)
+    field_work = world.services.field_work
+    field_work.check_in(number, WANG)
+    upload = field_work.start_form_upload(number, WANG, "scan.pdf", "application/pdf")
+    world.files.objects[upload.key] = b"%PDF-1.7\n" + b"0" * 200
+    field_work.file_uploaded_form(number, WANG, WorkReport(work_done="更换断路器", hours=Decimal(2)), upload.key)
+    return number
+
+
+@pytest.mark.parametrize("who", [WANG, DESK, CHIEF, staff("gm-wang", R.GENERAL_MANAGER)])
+def test_only_a_supervisor_approves_a_closure_or_sends_it_back(world, who):
+    number = filed_by_wang(world)
+    field_work = world.services.field_work
+    refused(field_work.approve, number, actor=who)
+    refused(field_work.reject, number, actor=who, reason="签字不清")
+    assert world.tickets.get(number).status == Status.AWAITING_APPROVAL
+    assert field_work.approve(number, actor=SUPERVISOR).status == Status.CLOSED
