@@ -25,8 +25,9 @@ issue / take back a loaner     supervisor, admin, technician
 
 The customer's only action (approve or decline the quote) is on their tracking link
 (``chalicelib/web/quote_answer.py``); a tracking token never opens these pages.
-Rule errors of the paperwork are answered here, in one place (``_answer_rule``): 409 with the reason
-next to the form, the input kept.
+The services refuse a step the person's roles do not take on their own (``domain/permissions.py``); the
+table above is what the pages offer. A refusal comes back on the page (``_submit``, in the words of
+``web/errors.py``): the reason next to the form, the input kept.
 """
 
 from __future__ import annotations
