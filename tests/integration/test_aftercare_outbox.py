@@ -1,7 +1,9 @@
 """The approval's after-care under moto: the approve route leaves a durable "after-care due" item in the
 outbox even when booking fails at that moment, and the every-minute delivery job (invoked as EventBridge
-would) completes it — the callback task on the desk's list, the survey by email and SMS — once."""
+would) completes it — the callback task on the desk's list, the survey by email and SMS — once. So does
+a follow-up the customer raised on the after-care call: its number at once, its ticket by the job."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlsplit
@@ -11,8 +13,10 @@ from botocore.exceptions import ClientError
 
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
-from chalicelib.domain.ticket import Action
-from tests.integration.test_aftercare_routes import outbox_texts
+from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.ticket import Action, Kind
+from chalicelib.i18n import t
+from tests.integration.test_aftercare_routes import approved_job, outbox_texts
 from tests.integration.test_supervisor_pages import Tokens, get, new_ticket, post
 
 THROTTLED = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
@@ -66,3 +70,32 @@ def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_
     # The internal item is no message to the customer: the tracking page never mentions it.
     tracking = client.http.get(urlsplit(receipt["tracking_url"]).path).body.decode()
     assert "after-care" not in tracking and "after_care" not in tracking
+
+
+def test_a_follow_up_raised_on_a_call_gets_its_number_at_once_and_its_ticket_from_the_delivery_job(
+        client, tokens, clock_file):
+    number = approved_job(client, tokens)
+    clock_file.set_offset(timedelta(days=5, hours=12))
+    page = get(client, "/staff/callbacks", tokens["desk"]).body.decode()
+    task = re.search(r'data-task="([^"]+)" data-number="' + number, page).group(1)
+    call = {"task": task, "reached": "yes", "satisfied": "no", "problem": "follow_up", "notes": "又跳闸了"}
+
+    with mock.patch.object(DynamoTickets, "create", side_effect=THROTTLED):
+        done = post(client, "/staff/callbacks", tokens["desk"], call)
+
+    assert done.status_code == 303, done.body  # the call is recorded; its follow-up waits in the outbox
+    follow_up = re.search(r"follow_up=(SD-[\d-]+)", done.headers["Location"]).group(1)
+    page = get(client, done.headers["Location"], tokens["desk"]).body.decode()
+    assert t("zh-CN", "aftercare.callbacks.follow_up_pending", number=follow_up) in page
+    assert wiring.services().tickets.get(follow_up) is None
+    [item] = by_purpose(follow_up, "follow_up_requested")
+    assert (item["channel"], item["state"], int(item["attempts"])) == ("job", "pending", 1)
+
+    clock_file.set_offset(timedelta(days=5, hours=12, minutes=2))  # past the first backoff
+    deliver_notifications(client)
+    deliver_notifications(client)
+
+    opened = wiring.services().tickets.get(follow_up)
+    assert opened is not None and opened.kind == Kind.FAULT and opened.description.startswith(f"[{number}]")
+    assert by_purpose(follow_up, "follow_up_requested")[0]["state"] == "sent"
+    assert [m["channel"] for m in by_purpose(follow_up, "desk_new_ticket")] == ["email", "staff_topic"], "once"
