@@ -53,8 +53,10 @@ from chalicelib.domain.events import (
     CheckedIn,
     ClosureRejected,
     DepartureReported,
+    OvertimeMoved,
     ProgressReported,
     SignatureRefused,
+    Stepped,
 )
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import ensure_work_may_start
@@ -203,12 +205,12 @@ class FieldWorkService:
 
     def set_out(self, number: str, user: StaffUser) -> Ticket:
         """On the way to the site: on the timeline and the customer's tracking page, before check-in."""
-        return self._move(number, user, Action.SET_OUT)
+        return self._move(number, user, Action.SET_OUT, details=Stepped(action=Action.SET_OUT))
 
     def check_in(self, number: str, user: StaffUser, location: Location | None = None) -> Ticket:
         """Arrived: stops the "on site" clock and starts the 1 h arrival-report rule (000 §4.5.4)."""
         return self._move(number, user, Action.CHECK_IN,
-                          details=CheckedIn(location=location) if location else None, paid_work=True)
+                          details=CheckedIn(location=location), paid_work=True)
 
     def report_arrival(self, number: str, user: StaffUser, report: ArrivalReport) -> Ticket:
         return self._move(number, user, Action.REPORT_ARRIVAL,
@@ -226,10 +228,10 @@ class FieldWorkService:
                           details=ProgressReported(text=text, photos=tuple(keys)), public=False)
 
     def start_repair(self, number: str, user: StaffUser) -> Ticket:
-        return self._move(number, user, Action.START_REPAIR, paid_work=True)
+        return self._move(number, user, Action.START_REPAIR, details=Stepped(action=Action.START_REPAIR), paid_work=True)
 
     def resolve(self, number: str, user: StaffUser) -> Ticket:
-        return self._move(number, user, Action.RESOLVE)
+        return self._move(number, user, Action.RESOLVE, details=Stepped(action=Action.RESOLVE))
 
     def report_departure(self, number: str, user: StaffUser, departure: Departure) -> Ticket:
         """000 §4.5.8: told before leaving, so the supervisor can plan the technician's next job."""
@@ -254,8 +256,8 @@ class FieldWorkService:
             told[:] = self._overtime_asked(moved, moved.overtime[-1])
             return told
 
-        moved = self._move(number, user, Action.REQUEST_OVERTIME,
-                           change=change, public=False, outbox=tell_the_supervisor)
+        moved = self._move(number, user, Action.REQUEST_OVERTIME, change=change, public=False,
+                           outbox=tell_the_supervisor, records=_visit(Action.REQUEST_OVERTIME))
         try:
             self._notifications.deliver(told)
         except Exception:  # saved with the request: the delivery job sends it
@@ -282,7 +284,8 @@ class FieldWorkService:
             return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=name_of(actor),
                                                 note=note, now=self._clock.now())}
 
-        return self._approval(number, Action.DECIDE_OVERTIME, actor, change=change, public=False)
+        return self._approval(number, Action.DECIDE_OVERTIME, actor, change=change, public=False,
+                              records=_visit(Action.DECIDE_OVERTIME, visit_id))
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
@@ -426,7 +429,7 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._approval(number, Action.APPROVE, actor, outbox=after_care,
+        closed = self._approval(number, Action.APPROVE, actor, outbox=after_care, details=Stepped(action=Action.APPROVE),
                                 change=_closure_step(Action.APPROVE, closure.approve))
         try:
             self._notifications.deliver(due)
@@ -521,3 +524,14 @@ def _closure_step(
         return {name: getattr(moved, name) for name in fields}
 
     return change
+
+
+def _visit(action: Action, visit_id: str | None = None) -> Callable[[Ticket], OvertimeMoved]:
+    """What a step of a visit outside working time records: the visit as it left it (``visit_id`` None: the
+    one just asked for)."""
+
+    def recorded(ticket: Ticket) -> OvertimeMoved:
+        visit = next(v for v in ticket.overtime if v.id == visit_id) if visit_id else ticket.overtime[-1]
+        return OvertimeMoved(action=action, visit=visit)
+
+    return recorded
