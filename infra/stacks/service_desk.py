@@ -8,6 +8,8 @@ functions (``on_sqs_message``) the stack's own queue in place of the one Chalice
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,7 @@ from chalicelib.domain.webhooks import SECRET_PREFIX as WEBHOOK_SECRET_PREFIX
 from chalicelib.services.archive import IMPORTS_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
+from stacks import bytecode
 from stacks.suppressions import skip_checks
 
 # Published by the SLA sweep through Powertools metrics (namespace from POWERTOOLS_METRICS_NAMESPACE,
@@ -375,6 +378,7 @@ class ServiceDeskStack(Stack):
             CRYPTOGRAPHY_LAYER_DIR,
             "cryptography and cffi: staff sign-in tokens (RS256), stored files' signed links",
         )
+        self.bytecode_layer = self._bytecode_layer()
         functions = self._app_functions()
         self._connect_queues(functions)
         for logical_id, function in functions.items():
@@ -438,6 +442,27 @@ class ServiceDeskStack(Stack):
             # infra/install.sh takes the wheels built for it (PDFium, cryptography's core, cffi).
             compatible_architectures=[lambda_.Architecture.X86_64],
             description=description,
+        )
+
+    def _bytecode_layer(self) -> lambda_.LayerVersion:
+        """The compiled modules of the package just made, of the other layers and of the standard library,
+        for every function (stacks/bytecode.py): a cold start then imports instead of compiling."""
+        # The construct's packaging folder (in infra/app.py's scratch folder): deployment.zip is the package
+        # the functions deploy, so the bytecode is of exactly those sources.
+        packaged = Path(self.app._sam_package_dir)
+        folder = packaged / "bytecode-layer"
+        with tempfile.TemporaryDirectory(prefix="package-") as unpacked:
+            with zipfile.ZipFile(packaged / "deployment.zip") as package:
+                package.extractall(unpacked)
+            bytecode.build(
+                folder / Path(bytecode.PREFIX).name, Path(unpacked), [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR]
+            )
+        return lambda_.LayerVersion(
+            self,
+            "BytecodeLayer",
+            code=lambda_.Code.from_asset(str(folder)),
+            compatible_architectures=[lambda_.Architecture.X86_64],
+            description="Compiled modules (checked-hash .pyc) of the package, the layers and the standard library",
         )
 
     def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:
@@ -875,6 +900,9 @@ class ServiceDeskStack(Stack):
                 ).variables(),
                 **self._email_environment(),
                 **self._sms_provider_environment(),
+                # Python reads compiled modules from the bytecode layer (_bytecode_layer), not compiling
+                # the package's sources again on every cold start: /var/task is read-only.
+                "PYTHONPYCACHEPREFIX": bytecode.PREFIX,
             },
         }
 
@@ -1107,8 +1135,8 @@ class ServiceDeskStack(Stack):
             for wanted, layer in ((access.draws_pdfs, self.pdf_font_layer), (access.uses_rsa, self.cryptography_layer))
             if wanted
         ]
-        if layers:
-            function.add_property_override("Layers", layers)
+        # Every function: PYTHONPYCACHEPREFIX (_chalice_stage_config) points to it.
+        function.add_property_override("Layers", [*layers, self.bytecode_layer.layer_version_arn])
         # The environment holds no secret (only secrets' ARNs), but names the stage's resources.
         function.add_property_override("KmsKeyArn", self.key.key_arn)
         # Lambda checks at creation that the role may write to the dead-letter queue: policy first.

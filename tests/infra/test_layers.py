@@ -1,18 +1,21 @@
 """What the stack's Lambda layers carry and which functions get them: the PDF font, its tools and the QR
 code library for the function that draws PDFs and codes; cryptography for the one that verifies staff sign-in tokens (RS256) and signs the
-stored files' links. The deployment package every function shares carries neither."""
+stored files' links. The deployment package every function shares carries neither. Every function gets the
+compiled modules of the package, the layers and the standard library, and Python is told where they are."""
 
 from __future__ import annotations
 
+import importlib.util
 import platform
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
+from infra.stacks import bytecode
 from tests.infra.conftest import STAGES, Synthesized
 
 # Staff sign-in and the stored files' links are served by the pages' and API's function.
@@ -104,3 +107,39 @@ def test_with_its_layer_the_packaged_token_library_verifies_rs256_and_without_it
     assert with_layer.returncode == 0, with_layer.stderr
     assert Path(with_layer.stdout.strip()).is_relative_to(python)
     assert package_alone.stdout.strip() == "False", package_alone.stderr
+
+
+def test_every_function_gets_the_bytecode_layer_and_python_is_told_where_it_is(template):
+    layer_id, _ = layer(template, "BytecodeLayer")
+    functions = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+    assert functions_given(template, layer_id) == set(functions)
+    for properties in functions.values():
+        assert properties["Environment"]["Variables"]["PYTHONPYCACHEPREFIX"] == bytecode.PREFIX
+
+
+def test_the_bytecode_layer_holds_the_packages_modules_compiled_from_exactly_the_packaged_sources(
+    template, synthesized
+):
+    _, bytecode_layer = layer(template, "BytecodeLayer")
+    # Lambda unpacks the layer under /opt: its folder is the prefix.
+    mirror = contents(synthesized, bytecode_layer) / PurePosixPath(bytecode.PREFIX).relative_to("/opt")
+    [package] = synthesized.out_dir.glob("asset.*.zip")
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+        sources = {name: archive.read(name) for name in names if name.endswith(".py")}
+
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    for name in ("app.py", "chalicelib/wiring.py", "chalice/app.py", "pydantic/main.py"):
+        compiled = (mirror / bytecode.cached_path(PurePosixPath(bytecode.TASK_ROOT, name))).read_bytes()
+        # Flags 0b11: checked against the source's hash, which is the packaged source's.
+        assert int.from_bytes(compiled[4:8], "little") == 0b11
+        assert compiled[8:16] == importlib.util.source_hash(sources[name]), name
+    # The layers' libraries and the standard library, whose own __pycache__ the prefix hides.
+    assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.LAYERS_PYTHON, "cryptography/x509/base.py"))).is_file()
+    assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.LAYERS_PYTHON, "segno/__init__.py"))).is_file()
+    assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.RUNTIME_STDLIB, "json/__init__.py"))).is_file()

@@ -115,8 +115,13 @@ def test_the_table_has_the_stages_keys_indexes_ttl_and_recovery(local, template)
     assert local_table["DeletionProtectionEnabled"] is table["DeletionProtectionEnabled"] is True
 
 
+# Settings of Python itself on Lambda, not of the app: where it reads the bytecode layer's compiled modules
+# (locally Python keeps its own __pycache__).
+PYTHON_ON_LAMBDA = {"PYTHONPYCACHEPREFIX"}
+
+
 def test_every_function_gets_the_variables_the_local_stack_sets(local, template):
     for function, properties in resources(template, "AWS::Serverless::Function").items():
-        names = set(properties["Environment"]["Variables"])
+        names = set(properties["Environment"]["Variables"]) - PYTHON_ON_LAMBDA
         assert names == set(local["environment"]), f"{function}: {sorted(names ^ set(local['environment']))}"
     assert local["environment"]["LOCAL_MODE"] == "true" and local["environment"]["STAGE"] == LOCAL_STAGE
