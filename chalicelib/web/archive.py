@@ -18,10 +18,10 @@ from chalicelib.domain.archive import COLUMNS, MAX_IMPORT_ROWS, RowProblem, prob
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.warranty import WarrantyStatus
 from chalicelib.i18n import t
-from chalicelib.services.archive import ImportRejected, UnknownCustomer, UnknownProduct
+from chalicelib.services.archive import ImportRejected
 from chalicelib.settings import get_settings
 from chalicelib.web.auth import current_staff, staff_only
-from chalicelib.web.errors import REFUSALS, guarded, refusal
+from chalicelib.web.errors import ARCHIVE_PAGES, REFUSALS, guarded, refusal
 from chalicelib.web.forms import BadRequest, query_of, read_form, read_json
 from chalicelib.web.once import answered_once
 from chalicelib.web.rendering import language_of, render
@@ -109,7 +109,7 @@ def _form_values(fields: tuple[str, ...]) -> tuple[dict[str, Any], int | None]:
 
 
 @blueprint.route("/staff/archive", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *READERS)
 def archive_list() -> Response:
     query = query_of(blueprint.current_request)
@@ -124,14 +124,14 @@ def archive_list() -> Response:
 
 
 @blueprint.route("/staff/archive/customers/new", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 def new_customer_page() -> Response:
     return _customer_form(None, {"plan": "standard"}, {})
 
 
 @blueprint.route("/staff/archive/customers", methods=["POST"], content_types=_FORM)
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 @answered_once(blueprint)
 def create_customer() -> Response:
@@ -140,30 +140,24 @@ def create_customer() -> Response:
 
 
 @blueprint.route("/staff/archive/customers/{customer_id}", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *READERS)
 def customer_page(customer_id: str) -> Response:
-    try:
-        view = _archive().customer_view(customer_id)
-    except UnknownCustomer:
-        return _not_found()
+    view = _archive().customer_view(customer_id)
     saved = query_of(blueprint.current_request).get("saved") == "1"
     return _page("archive_customer.html", view=view, saved=saved)
 
 
 @blueprint.route("/staff/archive/customers/{customer_id}/edit", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 def edit_customer_page(customer_id: str) -> Response:
-    try:
-        customer = _archive().customer_view(customer_id).customer
-    except UnknownCustomer:
-        return _not_found()
+    customer = _archive().customer_view(customer_id).customer
     return _customer_form(customer_id, customer.as_input(), {}, version=customer.version, name=customer.name)
 
 
 @blueprint.route("/staff/archive/customers/{customer_id}", methods=["POST"], content_types=_FORM)
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 @answered_once(blueprint)
 def update_customer(customer_id: str) -> Response:
@@ -190,10 +184,10 @@ def _save_customer(customer_id: str | None, values: dict[str, Any], version: int
     except ValidationError as error:  # the form read into the archive's model: each field's words
         return _customer_form(customer_id, values, field_errors(error, lang), status=400, version=version,
                               name=values.get("name", ""))
-    except REFUSALS as error:  # the id taken, changed meanwhile, or gone (web/errors.py's words)
-        refused = refusal(error, lang)
+    except REFUSALS as error:  # the id taken, or changed meanwhile (web/errors.py's words)
+        refused = refusal(error, lang, ARCHIVE_PAGES)
         if refused.status == 404:
-            return _not_found()
+            raise  # gone meanwhile: the archive's not-found page
         return _customer_form(customer_id, values, refused.form_errors, status=refused.status, version=version,
                               name=values.get("name", ""))
     return _redirect(f"/staff/archive/customers/{quote(customer.id)}?saved=1")
@@ -203,18 +197,15 @@ def _save_customer(customer_id: str | None, values: dict[str, Any], version: int
 
 
 @blueprint.route("/staff/archive/customers/{customer_id}/products/new", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 def new_product_page(customer_id: str) -> Response:
-    try:
-        customer = _archive().customer_view(customer_id).customer
-    except UnknownCustomer:
-        return _not_found()
+    customer = _archive().customer_view(customer_id).customer
     return _product_form(customer, None, {"warranty_months": "12"}, {})
 
 
 @blueprint.route("/staff/archive/customers/{customer_id}/products", methods=["POST"], content_types=_FORM)
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 @answered_once(blueprint)
 def create_product(customer_id: str) -> Response:
@@ -223,14 +214,11 @@ def create_product(customer_id: str) -> Response:
 
 
 @blueprint.route("/staff/archive/product", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *READERS)
 def product_page() -> Response:
     serial = str(query_of(blueprint.current_request).get("serial", ""))[:100]
-    try:
-        view, customer = _archive().product_view(serial)
-    except UnknownProduct:
-        return _not_found()
+    view, customer = _archive().product_view(serial)
     if customer is None:
         return _not_found()
     query = query_of(blueprint.current_request)
@@ -243,7 +231,7 @@ def product_page() -> Response:
 
 
 @blueprint.route("/staff/archive/product", methods=["POST"], content_types=_FORM)
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 @answered_once(blueprint)
 def update_product() -> Response:
@@ -263,10 +251,7 @@ def _product_form(
 
 def _save_product(customer_id: str, serial: str | None, values: dict[str, Any], version: int | None) -> Response:
     lang, archive = _lang(), _archive()
-    try:
-        customer = archive.customer_view(customer_id).customer
-    except UnknownCustomer:
-        return _not_found()
+    customer = archive.customer_view(customer_id).customer
     if serial is not None and not serial:
         return _not_found()
     try:
@@ -275,10 +260,10 @@ def _save_product(customer_id: str, serial: str | None, values: dict[str, Any], 
                                        existing_serial=serial, expected_version=version)
     except ValidationError as error:  # the form read into the archive's model: each field's words
         return _product_form(customer, serial, values, field_errors(error, lang), status=400, version=version)
-    except REFUSALS as error:  # the serial taken, changed meanwhile, or gone (web/errors.py's words)
-        refused = refusal(error, lang)
+    except REFUSALS as error:  # the serial taken, or changed meanwhile (web/errors.py's words)
+        refused = refusal(error, lang, ARCHIVE_PAGES)
         if refused.status == 404:
-            return _not_found()
+            raise  # gone meanwhile: the archive's not-found page
         return _product_form(customer, serial, values, refused.form_errors, status=refused.status, version=version)
     return _redirect(f"/staff/archive/product?serial={quote(product.serial_number)}&saved=1")
 
@@ -301,14 +286,14 @@ def _import_page(*, status: int = 200, result: Any = None, problems: list[RowPro
 
 
 @blueprint.route("/staff/archive/import", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 def import_page() -> Response:
     return _import_page()
 
 
 @blueprint.route("/staff/archive/import/upload", methods=["POST"], content_types=["application/json"])
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 def start_import_upload() -> Response:
     lang = _lang()
@@ -322,7 +307,7 @@ def start_import_upload() -> Response:
 
 
 @blueprint.route("/staff/archive/import", methods=["POST"], content_types=_FORM)
-@guarded(blueprint)
+@guarded(blueprint, ARCHIVE_PAGES)
 @staff_only(blueprint, *EDITORS)
 @answered_once(blueprint)
 def run_import() -> Response:

@@ -13,7 +13,6 @@ from chalicelib.domain.ticket import OPEN_STATUSES, Kind
 from chalicelib.i18n import t
 from chalicelib.i18n.tracking import step_text
 from chalicelib.services.intake import PublicOrigin
-from chalicelib.services.tracking import UnknownTrackingToken
 from chalicelib.settings import get_settings
 from chalicelib.web.errors import REFUSALS, TRACKING_PAGE, guarded, refusal, refusals
 from chalicelib.web.forms import BadRequest, InvalidFields, query_of, read_form, validate
@@ -85,11 +84,7 @@ def submit_form() -> Response:
 def _tracking_page(token: str, *, status: int = 200, errors: dict[str, str] | None = None,
                    values: dict[str, Any] | None = None, idempotency_key: str | None = None) -> Response:
     request = blueprint.current_request
-    lang = language_of(request)
-    try:
-        tracked = wiring.services().tracking.find(token)
-    except UnknownTrackingToken:
-        return _no_ticket(lang)
+    tracked = wiring.services().tracking.find(token)  # none: TRACKING_PAGE's not-found page
     lang = language_of(request, tracked.language)
     query = query_of(request)
     return render(
@@ -111,19 +106,14 @@ def _tracking_page(token: str, *, status: int = 200, errors: dict[str, str] | No
     )
 
 
-def _no_ticket(lang: str) -> Response:
-    return render(blueprint.current_request, "message.html", status=404, heading=t(lang, "error.not_found"),
-                  message=t(lang, "error.not_found.tracking"))
-
-
 @blueprint.route("/t/{token}", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, TRACKING_PAGE)
 def tracking_page(token: str) -> Response:
     return _tracking_page(token)
 
 
 @blueprint.route("/t/{token}/information", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
-@guarded(blueprint)
+@guarded(blueprint, TRACKING_PAGE)
 def add_information(token: str) -> Response:
     """The customer adds a note or photos to their open ticket; a refusal comes back on the tracking
     page with everything typed and uploaded kept."""
@@ -151,7 +141,7 @@ def add_information(token: str) -> Response:
     except refusals(TRACKING_PAGE) as error:
         refused = refusal(error, lang, TRACKING_PAGE)
         if refused.status == 404:
-            return _no_ticket(lang)
+            raise  # no ticket behind the link: the page that says so
         page = _tracking_page(token, status=refused.status, errors=refused.form_errors,
                               values=values, idempotency_key=key)
         page.headers.update(refused.headers)
@@ -162,17 +152,12 @@ def add_information(token: str) -> Response:
 
 
 @blueprint.route("/t/{token}/acceptance", methods=["GET"])
-@guarded(blueprint)
+@guarded(blueprint, TRACKING_PAGE)
 def acceptance_form_copy(token: str) -> Response:
     """The customer's copy of the acceptance form they signed: a short-lived link made on request."""
     request = blueprint.current_request
     tracking = wiring.services().tracking
-    try:
-        lang = language_of(request, tracking.find(token).language)
-    except UnknownTrackingToken:
-        lang = language_of(request)
-        return render(request, "message.html", status=404, heading=t(lang, "error.not_found"),
-                      message=t(lang, "error.not_found.tracking"))
+    lang = language_of(request, tracking.find(token).language)
     link = tracking.acceptance_form_link(token)
     if link is None:
         return render(request, "message.html", status=404, default_language=lang, heading=t(lang, "error.not_found"),

@@ -77,7 +77,8 @@ def _answer_errors(event: Request, call: Callable[[], Any], own: Rules = ()) -> 
     except refusals(own) as error:
         # A rule the view did not answer itself (a page shows its form again with the words instead).
         refused = refusal(error, _language(event), own)
-        response = answer(event, refused.status, refused.code, refused.fields or None, message=refused.message)
+        response = answer(event, refused.status, refused.code, refused.fields or None, message=refused.message,
+                          heading=refused.heading)
         response.headers.update(refused.headers)
         return response
     except Exception:
@@ -98,9 +99,11 @@ def _api_language(event: Request) -> str:
 
 
 def answer(
-    event: Request, status: int, code: str, fields: dict[str, str] | None = None, *, message: str | None = None
+    event: Request, status: int, code: str, fields: dict[str, str] | None = None, *, message: str | None = None,
+    heading: str | None = None,
 ) -> Response:
-    """``message``: the words to show, when ``code`` alone does not say them (they carry values)."""
+    """``message``: the words to show, when ``code`` alone does not say them (they carry values);
+    ``heading``: a page's title above them (the app's name if none)."""
     if event.path.startswith("/api"):
         lang = _api_language(event)
         message = message or (t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors"))
@@ -108,7 +111,7 @@ def answer(
             body={"error": code, "message": message, "fields": fields or {}}, status_code=status
         )
     lang = language_of(event)
-    return render(event, "message.html", status=status, heading=t(lang, "app.title"),
+    return render(event, "message.html", status=status, heading=heading or t(lang, "app.title"),
                   message=message or (t(lang, f"error.{code}") if code != "invalid" else t(lang, "form.errors")))
 
 
@@ -117,16 +120,18 @@ def answer(
 
 class Refusal(Exception):
     """A rule's refusal as the caller is answered: ``status``, a stable ``code`` and the words for people
-    (``fields``: the form fields it is about; ``headers``: sent with the answer, e.g. Retry-After)."""
+    (``fields``: the form fields it is about; ``headers``: sent with the answer, e.g. Retry-After;
+    ``heading``: a page's title above the words)."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, heading: str | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.heading = heading
 
     @property
     def form_errors(self) -> dict[str, str]:
@@ -236,8 +241,12 @@ def _photo_rejected(error: PhotoRejected, lang: str) -> Refusal:
     return _invalid(lang, {"photos": t(lang, f"error.{rejected.value}", name=name, mb=mb)})
 
 
-# The customer's additions on the tracking page: said as the page says them to the customer.
+# The customer's tracking page and its additions: said as the page says them to the customer.
 TRACKING_PAGE: Rules = (
+    (
+        UnknownTrackingToken,
+        lambda e, lang: Refusal(404, "not_found", t(lang, "error.not_found.tracking"), heading=t(lang, "error.not_found")),
+    ),
     (PhotoRejected, _photo_rejected),
     (
         TooManyReports,
@@ -248,6 +257,13 @@ TRACKING_PAGE: Rules = (
     (IllegalTransition, lambda e, lang: problem(409, "closed", lang, "track.add.closed")),
     (StaleTicket, lambda e, lang: problem(409, "stale", lang, "sup.error.stale")),
 )
+
+# The archive's pages: a customer or product not (or no longer) in the archive.
+def _not_in_archive(error: Exception, lang: str) -> Refusal:
+    return Refusal(404, "not_found", t(lang, "archive.error.not_found"), heading=t(lang, "archive.title"))
+
+
+ARCHIVE_PAGES: Rules = ((UnknownCustomer, _not_in_archive), (UnknownProduct, _not_in_archive))
 
 # A visit outside working time decided meanwhile: the job moved on, or someone else decided it.
 OVERTIME_DECISION: Rules = (
