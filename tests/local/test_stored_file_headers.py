@@ -23,7 +23,7 @@ def stand_in():
     server = make_server(
         "127.0.0.1", 0, StoredFileHeaders(DomainDispatcherApplication(create_backend_app)), threaded=True
     )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
