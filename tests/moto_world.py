@@ -29,14 +29,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
+from unittest.mock import patch
 
 from moto import mock_aws
 from moto.backends import get_backend
+from moto.core import models as moto_models
 from moto.core.base_backend import BackendDict
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.custom_responses_mock import reset_responses_mock
 from moto.core.model_instances import reset_model_data
-from moto.core.models import responses_mock
+from moto.core.models import MockAWS, responses_mock
 
 from chalicelib.adapters.provision import ensure_resources
 from chalicelib.settings import Settings
@@ -148,6 +150,28 @@ def _backends(name: str) -> Iterator[Any]:
         yield backend
 
 
+# moto's URL patterns for plain HTTP requests (``requests``), as its first start in this process made them.
+_patterns: list[Any] = []
+
+
+def _started() -> MockAWS:
+    """moto started. On every start it makes and adds its ~1,300 URL patterns for plain HTTP anew (~6 ms, a
+    few seconds over the integration tests): the ones its first start made are kept instead, unless
+    something (a test's own ``mock_aws()``) changed them since."""
+    mock = mock_aws()
+    if _patterns and responses_mock.registered() == _patterns:
+        with (
+            patch.object(moto_models, "CallbackResponse", lambda **_: None),
+            patch.object(responses_mock, "add", lambda *_, **__: None),
+        ):
+            mock.start(reset=False)
+    else:
+        reset_responses_mock(responses_mock)  # or moto adds its URL patterns once more
+        mock.start(reset=False)
+        _patterns[:] = responses_mock.registered()
+    return mock
+
+
 class MotoWorld:
     """The desk's resources on moto, made once and emptied after each test (see the module's doc)."""
 
@@ -160,9 +184,7 @@ class MotoWorld:
     @contextmanager
     def entered(self, settings: Settings) -> Iterator[dict[str, str]]:
         """moto on, the resources there (made if missing), emptied of this test's data on the way out."""
-        reset_responses_mock(responses_mock)  # moto adds its URL patterns again on every start
-        mock = mock_aws()
-        mock.start(reset=False)
+        mock = _started()
         try:
             with _speedups():
                 resources = self._ensure(settings)
