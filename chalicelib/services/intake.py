@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
@@ -24,7 +25,6 @@ from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.regions import province_name
 from chalicelib.domain.ticket import Product, Reporter, Ticket, TicketEvent, format_ticket_number, open_ticket
 from chalicelib.i18n import t
-from chalicelib.services.archive import ArchiveService
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import (
     Clock,
@@ -38,6 +38,9 @@ from chalicelib.services.ports import (
 )
 from chalicelib.services.short_links import ShortLinks
 from chalicelib.services.sla import SlaService
+
+if TYPE_CHECKING:
+    from chalicelib.services.archive import ArchiveLink
 
 logger = Logger(child=True)
 
@@ -125,6 +128,12 @@ class PhotoRejected(Exception):
         self.problems = problems
 
 
+class KnownCustomers(Protocol):
+    """Who a new report is about, when the archive knows them (``ArchiveService`` does it)."""
+
+    def link_for(self, serial_number: str | None, phone: str, now: datetime) -> ArchiveLink | None: ...
+
+
 class IntakeService:
     def __init__(
         self,
@@ -135,7 +144,7 @@ class IntakeService:
         clock: Clock,
         config: IntakeConfig,
         *,
-        archive: ArchiveService | None = None,
+        archive: KnownCustomers | None = None,
         counters: RateCounters | None = None,
         claims: UploadClaims | None = None,
         short_links: ShortLinks | None = None,
