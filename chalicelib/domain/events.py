@@ -15,6 +15,7 @@ record that lacks what its action records (a move made by hand, a fact recorded 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -39,7 +40,7 @@ from chalicelib.domain.complaints import Complaint
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.overtime import OvertimeVisit
 from chalicelib.domain.parts import Requisition
-from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status, TicketEvent
+from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, Status, Ticket, TicketEvent
 
 
 class _Payload(BaseModel):
@@ -90,6 +91,12 @@ class Classified(_Payload):
     action: Literal[Action.CLASSIFY, Action.DECIDE_BILLING]
     before: Classification = Classification()
     after: Classification
+
+    @classmethod
+    def setting(cls, action: Action, fields: Mapping[str, object], was: Ticket) -> Classified:
+        """The move that sets ``fields`` on the ticket as it was (``was``)."""
+        before = {name: getattr(was, name) for name in fields}
+        return cls.model_validate({"action": action, "before": before, "after": dict(fields)})
 
 
 class ContactRecorded(_Payload):

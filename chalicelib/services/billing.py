@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import billing, loaners, parts
 from chalicelib.domain.billing import BillingReason, Payment, PaymentMethod, QuoteLine
-from chalicelib.domain.events import Charged, LoanerMoved, PartsMoved, Quoted
+from chalicelib.domain.events import Charged, Classified, LoanerMoved, PartsMoved, Quoted
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import balance_of, open_requisitions
@@ -32,7 +32,7 @@ from chalicelib.domain.parts import PartLine, Requisition, Shipment
 from chalicelib.domain.permissions import Actor, check_step, guard, name_of
 from chalicelib.domain.ticket import Action, Billing, Ticket, TicketEvent
 from chalicelib.i18n import t
-from chalicelib.services.moves import TicketMoves, UnknownTicket
+from chalicelib.services.moves import AsRead, TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, TicketRepository
 from chalicelib.services.short_links import sms_text
@@ -98,9 +98,15 @@ class BillingService:
 
     def decide_billing(self, number: str, *, actor: Actor, billing_kind: Billing, reason: BillingReason) -> Ticket:
         billing.check_reason(billing_kind == Billing.PAID, reason)
-        return self._staff_move(number, Action.DECIDE_BILLING, actor, public=False,
-            changes={"billing": billing_kind, "billing_reason": reason},
-        )
+        fields: dict[str, object] = {"billing": billing_kind, "billing_reason": reason}
+        was = AsRead()
+
+        def change(ticket: Ticket) -> dict[str, object]:
+            was(ticket)
+            return fields
+
+        return self._staff_move(number, Action.DECIDE_BILLING, actor, public=False, change=change,
+                                records=lambda moved: Classified.setting(Action.DECIDE_BILLING, fields, was.ticket))
 
     # -- the quote -----------------------------------------------------------------------------
 

@@ -13,11 +13,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_reason
-from chalicelib.domain.events import Cancelled, ContactRecorded, EventPayload, Paused, PauseReason
+from chalicelib.domain.events import (
+    Cancelled,
+    CheckedIn,
+    Classified,
+    ContactRecorded,
+    Dispatched,
+    EventPayload,
+    Paused,
+    PauseReason,
+    Resumed,
+)
 from chalicelib.domain.notification import OutboxMessage
 from chalicelib.domain.permissions import Actor, check_step, name_of
-from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Ticket
-from chalicelib.services.moves import TicketMoves
+from chalicelib.domain.ticket import Action, Billing, Kind, Priority, Records, Ticket
+from chalicelib.services.moves import AsRead, TicketMoves
 from chalicelib.services.moves import UnknownTicket as UnknownTicket
 from chalicelib.services.ports import Clock, TicketRepository
 from chalicelib.services.sla import SlaService
@@ -75,7 +85,9 @@ class DeskService:
         }
         if plan is not None:
             self._sla.plans().get(plan)  # raises UnknownPlan before anything changes
-        return self._move(number, Action.CLASSIFY, actor, changes)
+        was = AsRead()
+        return self._move(number, Action.CLASSIFY, actor, changes, check=was,
+                          records=lambda moved: Classified.setting(Action.CLASSIFY, changes, was.ticket))
 
     def record_contact(self, number: str, *, actor: Actor, note: str = "") -> Ticket:
         return self._move(number, Action.RECORD_CONTACT, actor, details=ContactRecorded(note=note))
@@ -85,27 +97,23 @@ class DeskService:
         transaction; one already sent to the job has it, and is not told again by a re-dispatch."""
         notices = self._notices
         sent: list[OutboxMessage] = []
-        already: set[str] = set()
-
-        def assigned_before(ticket: Ticket) -> None:
-            already.clear()
-            already.update(ticket.assignees)
+        was = AsRead()
 
         def tell(moved: Ticket) -> list[OutboxMessage]:
-            chosen = tuple(name for name in technicians if name not in already)
+            chosen = tuple(name for name in technicians if name not in was.ticket.assignees)
             sent[:] = notices.messages(moved, chosen, self._clock.now()) if notices and chosen else []
             return sent
 
         moved = self._move(
-            number, Action.DISPATCH, actor, {"assignees": technicians},
-            check=assigned_before, outbox=tell,
+            number, Action.DISPATCH, actor, {"assignees": technicians}, check=was, outbox=tell,
+            records=lambda moved: Dispatched(assignees=moved.assignees, previous=was.ticket.assignees),
         )
         if notices is not None and sent:
             notices.deliver(sent)
         return moved
 
     def check_in(self, number: str, *, actor: Actor) -> Ticket:
-        return self._move(number, Action.CHECK_IN, actor)
+        return self._move(number, Action.CHECK_IN, actor, details=CheckedIn())
 
     def pause(self, number: str, *, actor: Actor, reason: PauseReason | str, note: str = "") -> Ticket:
         """``reason``: one of the pause form's reasons, or words of its own (then the reason is "other")."""
@@ -114,7 +122,7 @@ class DeskService:
         return self._move(number, Action.PAUSE, actor, details=Paused(reason=PauseReason(reason), note=note))
 
     def resume(self, number: str, *, actor: Actor) -> Ticket:
-        return self._move(number, Action.RESUME, actor)
+        return self._move(number, Action.RESUME, actor, records=lambda moved: Resumed(status=moved.status))
 
     def cancel(self, number: str, *, actor: Actor, reason: str) -> Ticket:
         """Withdrawn, a duplicate, or answered at once: the job ends and its deadlines with it."""
@@ -123,7 +131,7 @@ class DeskService:
     def _move(
         self, number: str, action: Action, actor: Actor, changes: Mapping[str, object] | None = None,
         *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
     ) -> Ticket:
         def permitted(ticket: Ticket) -> None:
             check_step(actor, action, ticket)
@@ -131,4 +139,4 @@ class DeskService:
                 check(ticket)
 
         return self._moves.move(number, action, actor=name_of(actor), changes=changes, details=details,
-                                public=public, check=permitted, outbox=outbox)
+                                public=public, check=permitted, outbox=outbox, records=records)

@@ -22,6 +22,23 @@ class UnknownTicket(LookupError):
     pass
 
 
+class AsRead:
+    """A ``check`` that keeps the ticket as the move read it (on its last attempt): what a payload says the
+    moved fields were before."""
+
+    def __init__(self) -> None:
+        self._ticket: Ticket | None = None
+
+    def __call__(self, ticket: Ticket) -> None:
+        self._ticket = ticket
+
+    @property
+    def ticket(self) -> Ticket:
+        if self._ticket is None:
+            raise RuntimeError("the move has not read the ticket yet")
+        return self._ticket
+
+
 class TicketMoves:
     def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock):
         self._tickets = tickets
