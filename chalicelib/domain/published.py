@@ -56,12 +56,19 @@ class ProductSaved(BaseModel):
 
 class FollowUpRequested(_OfATicket):
     """On an after-care call the customer raised a new fault or a complaint: ticket ``number`` (handed out
-    when the call was recorded, and written on its record) is to be opened for ``request``."""
+    when the call was recorded, and written on its record) is to be opened for ``request``. ``about``: the
+    ticket (or ``PRODUCT-`` serial) the call was about; the job is filed there, since its own ticket is not
+    open until it succeeds, and a failure to open it shows on that timeline."""
 
     kind: Literal["follow_up_requested"] = "follow_up_requested"
+    about: str
     request: ServiceRequestInput
     language: str
     actor: str
+
+    @property
+    def subject(self) -> str:
+        return self.about
 
 
 class ComplaintTakenByPhone(_OfATicket):

@@ -295,8 +295,10 @@ class AftercareService:
             # so two people recording the same call cannot open two tickets, and a failure to open it is
             # retried instead of losing what the customer raised. The desk still reads the number out.
             follow_up = self._opening.reserve_number()
-            jobs = [job_item(FollowUpRequested(number=follow_up, request=request, language=language, actor=actor),
-                             at=now, message_id=uuid.uuid4().hex)]
+            about = task.ticket_number or f"PRODUCT-{task.serial_number}"
+            requested = FollowUpRequested(number=follow_up, about=about, request=request, language=language,
+                                          actor=actor)
+            jobs = [job_item(requested, at=now, message_id=uuid.uuid4().hex)]
         record = data.record(task=task.id, follow_up=follow_up)
         if not self._store.close_callback(task, record, now, jobs):
             raise UnknownCallback(task_id)

@@ -88,7 +88,7 @@ def test_a_follow_up_raised_on_a_call_gets_its_number_at_once_and_its_ticket_fro
     page = get(client, done.headers["Location"], tokens["desk"]).body.decode()
     assert t("zh-CN", "aftercare.callbacks.follow_up_pending", number=follow_up) in page
     assert wiring.services().tickets.get(follow_up) is None
-    [item] = by_purpose(follow_up, "follow_up_requested")
+    [item] = by_purpose(number, "follow_up_requested")  # filed under the job the call was about
     assert (item["channel"], item["state"], int(item["attempts"])) == ("job", "pending", 1)
 
     clock_file.set_offset(timedelta(days=5, hours=12, minutes=2))  # past the first backoff
@@ -97,5 +97,5 @@ def test_a_follow_up_raised_on_a_call_gets_its_number_at_once_and_its_ticket_fro
 
     opened = wiring.services().tickets.get(follow_up)
     assert opened is not None and opened.kind == Kind.FAULT and opened.description.startswith(f"[{number}]")
-    assert by_purpose(follow_up, "follow_up_requested")[0]["state"] == "sent"
+    assert by_purpose(number, "follow_up_requested")[0]["state"] == "sent"
     assert [m["channel"] for m in by_purpose(follow_up, "desk_new_ticket")] == ["email", "staff_topic"], "once"

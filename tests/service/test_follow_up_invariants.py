@@ -170,7 +170,7 @@ class OpenedOnce(RuleBasedStateMachine):
         for _ in range(12):
             self.world.clock.advance(timedelta(hours=1))
             self.world.services.notifications.deliver_due()
-        parked = {m.ticket_number for m in self.world.dead_letters.parked}
+        parked = {event_of(m).number for m in self.world.dead_letters.parked if m.purpose in JOB_KINDS}
         for number in self._follow_ups():
             assert self.world.tickets.get(number) is not None or number in parked
         for number in self.complaints:
@@ -190,7 +190,7 @@ class OpenedOnce(RuleBasedStateMachine):
 
     def _on_its_way(self, number: str, kind: str) -> bool:
         """Its job is waiting for a run, or was given up on and parked for the operators."""
-        [job] = [m for m in self._jobs() if m.ticket_number == number and m.purpose == kind]
+        [job] = [m for m in self._jobs() if event_of(m).number == number and m.purpose == kind]
         parked = job.id in {m.id for m in self.world.dead_letters.parked}
         return job.state in (DeliveryState.PENDING, DeliveryState.SENDING) or parked
 

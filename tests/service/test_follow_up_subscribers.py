@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.domain.aftercare import CallbackInput
 from chalicelib.domain.complaints import StepNotAllowed
+from chalicelib.domain.events import Notified
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
 from chalicelib.domain.published import ComplaintTakenByPhone, FollowUpRequested, event_of
@@ -65,7 +66,9 @@ def test_the_desk_reads_out_the_follow_ups_number_and_its_ticket_is_open_when_th
     result = world.services.aftercare.record_callback(task.id, RAISED, actor="desk")
     assert result.follow_up is not None and not result.follow_up_pending
     [job] = jobs(world, "follow_up_requested")
-    assert job.state == DeliveryState.SENT and job.ticket_number == result.follow_up
+    # Filed under the job it was raised about: the follow-up's own ticket is what it opens.
+    assert job.state == DeliveryState.SENT and job.ticket_number == number
+    assert event_of(job).number == result.follow_up
     assert follow_ups_of(world, number) == [result.follow_up]
 
 
@@ -105,6 +108,10 @@ def test_a_follow_up_that_cannot_be_opened_yet_is_kept_and_opened_by_the_deliver
 
     assert len(tries) == 2
     follow_up = world.tickets.get(result.follow_up)
+    # Staff read on the repaired job's timeline that a job of it is retried; its customer does not.
+    [retried] = [e for e in world.tickets.events(number)
+                 if isinstance(e.payload, Notified) and e.payload.outcome == "retry"]
+    assert retried.payload.message_id == job.id and not retried.public
     assert follow_up.kind == Kind.FAULT and follow_ups_of(world, number) == [result.follow_up]
     assert jobs(world, "follow_up_requested")[0].state == DeliveryState.SENT
 
