@@ -10,6 +10,8 @@
 #     fontTools, pypdfium2 and segno (requirements-pdf-font.txt), as wheels for Lambda's x86_64 and this Python.
 #   - the cryptography layer into infra/.cryptography-layer: cryptography and cffi
 #     (requirements-cryptography.txt), likewise.
+#   - the AWS SDK into infra/.sdk-layer (requirements-sdk.txt): the stack puts it in the bytecode layer,
+#     compiled with the package (infra/stacks/bytecode.py).
 # Needs python3.11+ with the project's .venv already made (make install), node and npm.
 set -euo pipefail
 
@@ -113,4 +115,12 @@ if ! up_to_date cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" 
     # cryptography's core and cffi's _cffi_backend are compiled for CPython (abi3 and cp3xx wheels).
     layer_wheels "$CRYPTOGRAPHY_LAYER" "$PROJECT_DIR/requirements-cryptography.txt" cp
     mark_done cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" "${BASH_SOURCE[0]}"
+fi
+
+SDK_LAYER="$INFRA_DIR/.sdk-layer"
+if ! up_to_date sdk-layer "$PROJECT_DIR/requirements-sdk.txt" "${BASH_SOURCE[0]}" || [ ! -d "$SDK_LAYER/python" ]; then
+    echo "infra: fetching the AWS SDK for the bytecode layer (infra/.sdk-layer)"
+    rm -rf "$SDK_LAYER"
+    layer_wheels "$SDK_LAYER" "$PROJECT_DIR/requirements-sdk.txt" py
+    mark_done sdk-layer "$PROJECT_DIR/requirements-sdk.txt" "${BASH_SOURCE[0]}"
 fi

@@ -8,6 +8,7 @@ functions (``on_sqs_message``) the stack's own queue in place of the one Chalice
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -121,6 +122,9 @@ PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
 # zipped, so a layer for the functions that do either, not a part of the package every function deploys.
 # infra/install.sh builds it from PyPI's wheels (requirements-cryptography.txt).
 CRYPTOGRAPHY_LAYER_DIR = Path(__file__).resolve().parents[1] / ".cryptography-layer"
+# The AWS SDK (requirements-sdk.txt), which the bytecode layer carries with its compiled modules: with
+# PYTHONPYCACHEPREFIX set Python no longer reads the runtime's SDK's own .pyc. infra/install.sh fetches it.
+SDK_LAYER_DIR = Path(__file__).resolve().parents[1] / ".sdk-layer"
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -445,24 +449,27 @@ class ServiceDeskStack(Stack):
         )
 
     def _bytecode_layer(self) -> lambda_.LayerVersion:
-        """The compiled modules of the package just made, of the other layers and of the standard library,
-        for every function (stacks/bytecode.py): a cold start then imports instead of compiling."""
+        """The AWS SDK and the compiled modules of the package just made, of the layers and of the standard
+        library, for every function (stacks/bytecode.py): a cold start then imports instead of compiling."""
+        if not (SDK_LAYER_DIR / "python").is_dir():
+            raise ValueError(f"{SDK_LAYER_DIR} is missing: run infra/install.sh (make install) to fetch it")
         # The construct's packaging folder (in infra/app.py's scratch folder): deployment.zip is the package
         # the functions deploy, so the bytecode is of exactly those sources.
         packaged = Path(self.app._sam_package_dir)
         folder = packaged / "bytecode-layer"
+        shutil.copytree(SDK_LAYER_DIR / "python", folder / "python")
         with tempfile.TemporaryDirectory(prefix="package-") as unpacked:
             with zipfile.ZipFile(packaged / "deployment.zip") as package:
                 package.extractall(unpacked)
             bytecode.build(
-                folder / Path(bytecode.PREFIX).name, Path(unpacked), [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR]
+                folder / Path(bytecode.PREFIX).name, Path(unpacked), [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR, folder]
             )
         return lambda_.LayerVersion(
             self,
             "BytecodeLayer",
             code=lambda_.Code.from_asset(str(folder)),
             compatible_architectures=[lambda_.Architecture.X86_64],
-            description="Compiled modules (checked-hash .pyc) of the package, the layers and the standard library",
+            description="The AWS SDK; compiled modules (checked-hash .pyc) of the package, layers, standard library",
         )
 
     def _report_parts_queue(self) -> tuple[sqs.Queue, sqs.Queue]:

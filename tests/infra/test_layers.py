@@ -139,7 +139,10 @@ def test_the_bytecode_layer_holds_the_packages_modules_compiled_from_exactly_the
         # Flags 0b11: checked against the source's hash, which is the packaged source's.
         assert int.from_bytes(compiled[4:8], "little") == 0b11
         assert compiled[8:16] == importlib.util.source_hash(sources[name]), name
-    # The layers' libraries and the standard library, whose own __pycache__ the prefix hides.
+    # The layers' libraries, the SDK the layer brings, and the standard library, whose own __pycache__ the
+    # prefix hides.
+    assert (mirror.parent / "python" / "botocore" / "session.py").is_file()
+    assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.LAYERS_PYTHON, "botocore/session.py"))).is_file()
     assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.LAYERS_PYTHON, "cryptography/x509/base.py"))).is_file()
     assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.LAYERS_PYTHON, "segno/__init__.py"))).is_file()
     assert (mirror / bytecode.cached_path(PurePosixPath(bytecode.RUNTIME_STDLIB, "json/__init__.py"))).is_file()
