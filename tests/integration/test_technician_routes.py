@@ -24,7 +24,6 @@ from tests.pngs import data_url, signature_png
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
-PDF = label_sheet_pdf([Label("https://desk.example.com/q/1", ("KYN28-12",))])  # any real one-page PDF
 WORK = {"work_done": "更换断路器，试运行正常", "parts_used": "断路器 ×1", "hours": "3.5", "travel_hours": "2",
         "materials": "1200", "labour": "300", "travel": "150", "transport": "50"}
 
@@ -142,7 +141,8 @@ def test_check_in_then_upload_a_signed_form_then_the_supervisor_approves(client,
     assert upload.status_code == 201
     key = upload.json_body["key"]
     assert key.startswith(f"forms/{job.number}/") and upload.json_body["fields"]["key"] == key
-    put_object(key, PDF)  # what the phone's browser does with the presigned POST
+    # Any real one-page PDF: what the phone's browser does with the presigned POST.
+    put_object(key, label_sheet_pdf([Label("https://desk.example.com/q/1", ("KYN28-12",))]))
     assert post_json(client, f"/staff/jobs/{job.number}/uploads/form-check", {"key": key}, wang).status_code == 200
 
     filed = post(client, f"/staff/jobs/{job.number}/acceptance", dict(WORK, form_key=key), wang)
