@@ -34,6 +34,8 @@ LOADED_LATER = (
     "chalicelib.services.pdf_font",
     "chalicelib.services.form_preview",
     "chalicelib.services.label_sheet",
+    "fontTools",
+    "pypdfium2",
     "phonenumbers",
     "email_validator",
     # The local stack's list of sent messages is read over HTTP, by its own page only.
