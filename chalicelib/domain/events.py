@@ -15,10 +15,10 @@ record that lacks what its action records (a move made by hand, a fact recorded 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -32,11 +32,12 @@ from pydantic import (
     model_serializer,
 )
 
+from chalicelib.domain import closure
 from chalicelib.domain.aftercare import Callback as Callback  # the callback's record, recorded as is
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.billing import Account, BillingReason, Quote
 from chalicelib.domain.closure import Acceptance, ArrivalReport, Departure, Location, SignatureRefusal
-from chalicelib.domain.complaints import Complaint
+from chalicelib.domain.complaints import COMPLAINT_PLAN_NAME, Complaint, ComplaintRuleBroken
 from chalicelib.domain.loaners import Loaner
 from chalicelib.domain.overtime import OvertimeVisit
 from chalicelib.domain.parts import Requisition
@@ -45,6 +46,11 @@ from chalicelib.domain.ticket import Action, Billing, Channel, Kind, Priority, S
 
 class _Payload(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        """The ticket's fields this move sets on ``ticket`` as it finds it (at ``at``), in the order the event
+        names them. None here: the move records a fact beside the job's fields (a report, a note, a delivery)."""
+        return {}
 
 
 class Submitted(_Payload):
@@ -93,10 +99,13 @@ class Classified(_Payload):
     after: Classification
 
     @classmethod
-    def setting(cls, action: Action, fields: Mapping[str, object], was: Ticket) -> Classified:
-        """The move that sets ``fields`` on the ticket as it was (``was``)."""
-        before = {name: getattr(was, name) for name in fields}
-        return cls.model_validate({"action": action, "before": before, "after": dict(fields)})
+    def setting(cls, action: Action, after: Classification, was: Ticket) -> Classified:
+        """The move that sets ``after``'s fields on the ticket as it was (``was``)."""
+        before = Classification.model_validate({name: getattr(was, name) for name in after.changed})
+        return cls(action=action, before=before, after=after)
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {name: getattr(self.after, name) for name in self.after.changed}
 
 
 class ContactRecorded(_Payload):
@@ -108,6 +117,9 @@ class Dispatched(_Payload):
     action: Literal[Action.DISPATCH] = Action.DISPATCH
     assignees: tuple[str, ...]
     previous: tuple[str, ...] = ()
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"assignees": self.assignees}
 
 
 class PauseReason(StrEnum):
@@ -163,20 +175,35 @@ class InformationAdded(_Payload):
     note: str = ""
     photos: tuple[str, ...] = ()
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        """The photos join the report's own (each once), so staff find them all on the ticket."""
+        return {"photo_keys": tuple(dict.fromkeys((*ticket.photo_keys, *self.photos)))} if self.photos else {}
+
 
 class AcceptanceFiled(_Payload):
     action: Literal[Action.UPLOAD_ACCEPTANCE] = Action.UPLOAD_ACCEPTANCE
     acceptance: Acceptance
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        filed = _closure_step(ticket, self.action, lambda c: closure.file_form(c, self.acceptance))
+        return {"acceptance": filed.acceptance, "refusal": filed.refusal}
 
 
 class SignatureRefused(_Payload):
     action: Literal[Action.REFUSE_SIGNATURE] = Action.REFUSE_SIGNATURE
     refusal: SignatureRefusal
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        refused = _closure_step(ticket, self.action, lambda c: closure.refuse_to_sign(c, self.refusal))
+        return {"refusal": refused.refusal}
+
 
 class ClosureRejected(_Payload):
     action: Literal[Action.REJECT_CLOSURE] = Action.REJECT_CLOSURE
     reason: str = ""
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"acceptance": _closure_step(ticket, self.action, closure.reject).acceptance}
 
 
 class Stepped(_Payload):
@@ -191,12 +218,24 @@ class Stepped(_Payload):
         Action.CLOSE_COMPLAINT,
     ]
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        """The approval closes the closure too (asked of its table); the customer's agreement is the
+        complaint's resolution agreed then."""
+        if self.action == Action.APPROVE:
+            _closure_step(ticket, self.action, closure.approve)
+        elif self.action == Action.AGREE_RESOLUTION:
+            return {"complaint": _complaint_of(ticket).agreed(at)}
+        return {}
+
 
 class OvertimeMoved(_Payload):
     """A visit outside working time asked for, or decided (000 §4.4.3)."""
 
     action: Literal[Action.REQUEST_OVERTIME, Action.DECIDE_OVERTIME]
     visit: OvertimeVisit
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"overtime": _with(ticket.overtime, self.visit)}
 
 
 class Notified(_Payload):
@@ -257,12 +296,18 @@ class Quoted(_Payload):
     action: Literal[Action.DRAFT_QUOTE, Action.SEND_QUOTE, Action.APPROVE_QUOTE, Action.DECLINE_QUOTE]
     quote: Quote
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"quote": self.quote}
+
 
 class Charged(_Payload):
     """Invoiced or paid: the account as it then stood (a payment is its last one)."""
 
     action: Literal[Action.INVOICE, Action.RECORD_PAYMENT]
     account: Account
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"account": self.account}
 
 
 class PartsMoved(_Payload):
@@ -273,10 +318,16 @@ class PartsMoved(_Payload):
     ]
     requisition: Requisition
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"requisitions": _with(ticket.requisitions, self.requisition)}
+
 
 class LoanerMoved(_Payload):
     action: Literal[Action.ISSUE_LOANER, Action.RETURN_LOANER]
     loaner: Loaner
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"loaners": _with(ticket.loaners, self.loaner)}
 
 
 class SurveySent(_Payload):
@@ -284,10 +335,16 @@ class SurveySent(_Payload):
     survey_sent_at: datetime | None = None
     survey_until: datetime
 
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"survey_sent_at": self.survey_sent_at, "survey_until": self.survey_until}
+
 
 class SurveyAnswered(_Payload):
     action: Literal[Action.ANSWER_SURVEY] = Action.ANSWER_SURVEY
     survey: SurveyAnswer
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        return {"survey": self.survey}
 
 
 class CallbackRecorded(_Payload):
@@ -322,6 +379,36 @@ class ComplaintMoved(_Payload):
     cause: str | None = None
     capa: CapaRecord | None = None
     agreed_date: datetime | None = None
+
+    def sets(self, ticket: Ticket, at: datetime) -> dict[str, object]:
+        """The record as the step left it; the reply time committed is the job's agreed date, on the
+        complaint plan."""
+        if self.action == Action.COMMIT_REPLY:
+            return {"complaint": self.complaint, "agreed_date": self.agreed_date, "plan": COMPLAINT_PLAN_NAME}
+        return {"complaint": self.complaint}
+
+
+_Item = TypeVar("_Item", Requisition, Loaner, OvertimeVisit)
+
+
+def _with(items: tuple[_Item, ...], item: _Item) -> tuple[_Item, ...]:
+    """``items`` with ``item`` in place of the one of its id, or last when it is new."""
+    if any(old.id == item.id for old in items):
+        return tuple(item if old.id == item.id else old for old in items)
+    return items + (item,)
+
+
+def _closure_step(ticket: Ticket, action: Action, step: Callable[[closure.Closure], closure.Closure]) -> closure.Closure:
+    """The closure as its own table moves it; the job's table is asked first, so a job in the wrong status is
+    refused as an ``IllegalTransition``."""
+    ticket.check_move(action)
+    return step(ticket.closure)
+
+
+def _complaint_of(ticket: Ticket) -> Complaint:
+    if ticket.complaint is None:
+        raise ComplaintRuleBroken("record_first")
+    return ticket.complaint
 
 
 EventPayload = Annotated[

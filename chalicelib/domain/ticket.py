@@ -411,13 +411,14 @@ class Ticket(BaseModel):
     ) -> tuple[Ticket, TicketEvent]:
         """Move the ticket by ``action``; return the new ticket and the event that records the move.
 
-        What the event records: ``details``, facts that are not ticket fields (a check-in's location), or
-        ``records``, read from the moved ticket (the quote as drafted, the requisition as shipped); else
-        what the changed fields say (a classification, the assignees). ``summary``: the words of a move
-        that records nothing more (one made by hand). ``public=False`` keeps the event off the customer's
+        What the event records: ``details``, the move's payload, whose fields set the ticket's
+        (``EventPayload.sets``: a classification, the quote as drafted, the requisition as shipped; none for
+        a fact beside them, a check-in's location), or ``records``, read from the moved ticket (where a
+        resumed job went back to); else what the changed fields say. ``summary``: the words of a move that
+        records nothing more (one made by hand). ``public=False`` keeps the event off the customer's
         timeline (internal reports).
         """
-        update = dict(changes or {})
+        update = {**(details.sets(self, at) if details is not None else {}), **(changes or {})}
         new_status = self._next_status(action)
         if new_status != self.status:
             update["status"] = new_status

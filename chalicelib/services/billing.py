@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import billing, loaners, parts
 from chalicelib.domain.billing import BillingReason, Payment, PaymentMethod, QuoteLine
-from chalicelib.domain.events import Charged, Classified, LoanerMoved, PartsMoved, Quoted
+from chalicelib.domain.events import Charged, Classification, Classified, LoanerMoved, PartsMoved, Quoted
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
 from chalicelib.domain.paid_work import balance_of, open_requisitions
@@ -32,7 +32,7 @@ from chalicelib.domain.parts import PartLine, Requisition, Shipment
 from chalicelib.domain.permissions import Actor, check_step, guard, name_of
 from chalicelib.domain.ticket import Action, Billing, Ticket, TicketEvent
 from chalicelib.i18n import t
-from chalicelib.services.moves import AsRead, TicketMoves, UnknownTicket
+from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.notifications import NotificationService
 from chalicelib.services.ports import Clock, TicketRepository
 from chalicelib.services.short_links import sms_text
@@ -98,38 +98,32 @@ class BillingService:
 
     def decide_billing(self, number: str, *, actor: Actor, billing_kind: Billing, reason: BillingReason) -> Ticket:
         billing.check_reason(billing_kind == Billing.PAID, reason)
-        fields: dict[str, object] = {"billing": billing_kind, "billing_reason": reason}
-        was = AsRead()
-
-        def change(ticket: Ticket) -> dict[str, object]:
-            was(ticket)
-            return fields
-
-        return self._staff_move(number, Action.DECIDE_BILLING, actor, public=False, change=change,
-                                records=lambda moved: Classified.setting(Action.DECIDE_BILLING, fields, was.ticket))
+        decided = Classification(billing=billing_kind, billing_reason=reason)
+        return self._staff_move(number, Action.DECIDE_BILLING, actor, public=False,
+                                step=lambda ticket: Classified.setting(Action.DECIDE_BILLING, decided, ticket))
 
     # -- the quote -----------------------------------------------------------------------------
 
     def draft_quote(
         self, number: str, *, actor: Actor, lines: list[QuoteLine], valid_until: date, note: str = ""
     ) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def step(ticket: Ticket) -> Quoted:
             self._require_paid(ticket)
-            quote = billing.draft_quote(ticket.quote, lines, valid_until=valid_until, note=note,
-                                        actor=name_of(actor), at=self._clock.now(), today=self.today())
-            return {"quote": quote}
+            return Quoted(action=Action.DRAFT_QUOTE, quote=billing.draft_quote(
+                ticket.quote, lines, valid_until=valid_until, note=note, actor=name_of(actor), at=self._clock.now(),
+                today=self.today()))
 
-        return self._staff_move(number, Action.DRAFT_QUOTE, actor, public=False, change=change,
-                               records=_quoted(Action.DRAFT_QUOTE))
+        return self._staff_move(number, Action.DRAFT_QUOTE, actor, public=False, step=step)
 
     def send_quote(self, number: str, *, actor: Actor) -> Ticket:
         """To the customer by email and SMS, with a tracking link on which to approve or decline."""
         token = secrets.token_urlsafe(24)
         sent: list[OutboxMessage] = []
 
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def step(ticket: Ticket) -> Quoted:
             self._require_paid(ticket)
-            return {"quote": billing.send_quote(ticket.quote, at=self._clock.now(), today=self.today())}
+            return Quoted(action=Action.SEND_QUOTE,
+                          quote=billing.send_quote(ticket.quote, at=self._clock.now(), today=self.today()))
 
         def messages(ticket: Ticket) -> list[OutboxMessage]:
             sent[:] = self._quote_messages(ticket, self.tracking_url(token))
@@ -137,8 +131,7 @@ class BillingService:
 
         check_step(actor, Action.SEND_QUOTE, self.ticket(number))  # an unknown number, or a refusal, gets no link
         self._tickets.add_tracking_link(number, token)
-        moved = self._staff_move(number, Action.SEND_QUOTE, actor, change=change, outbox=messages,
-                                records=_quoted(Action.SEND_QUOTE))
+        moved = self._staff_move(number, Action.SEND_QUOTE, actor, step=step, outbox=messages)
         self._notifications.deliver(sent)
         return moved
 
@@ -152,53 +145,51 @@ class BillingService:
         if number is None:
             raise UnknownQuoteLink()
 
-        def change(ticket: Ticket) -> dict[str, Any]:
+        action = Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE
+
+        def step(ticket: Ticket) -> Quoted:
             answered = billing.answer_quote(ticket.quote, approve=approve, revision=revision, at=self._clock.now(),
                                             today=self.today(), reason=reason)
             if answered is None:
                 raise _AlreadyDone()
-            return {"quote": answered}
+            return Quoted.model_validate({"action": action, "quote": answered})
 
-        action = Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE
         try:
-            return self._moves.move(number, action, actor="customer", change=change, records=_quoted(action)), True
+            return self._moves.move(number, action, actor="customer", step=step), True
         except _AlreadyDone:
             return self.ticket(number), False
 
     # -- the money -----------------------------------------------------------------------------
 
     def invoice(self, number: str, *, actor: Actor, amount: Decimal, invoice_number: str, on: date) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def step(ticket: Ticket) -> Charged:
             self._require_paid(ticket)
-            return {"account": billing.invoice(ticket.quote, ticket.account, amount=amount, number=invoice_number,
-                                               on=on)}
+            return Charged(action=Action.INVOICE, account=billing.invoice(
+                ticket.quote, ticket.account, amount=amount, number=invoice_number, on=on))
 
-        return self._staff_move(number, Action.INVOICE, actor, public=False, change=change,
-                               records=_charged(Action.INVOICE))
+        return self._staff_move(number, Action.INVOICE, actor, public=False, step=step)
 
     def record_payment(
         self, number: str, *, actor: Actor, received_on: date, amount: Decimal, method: PaymentMethod,
         reference: str = "",
     ) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
+        def step(ticket: Ticket) -> Charged:
             self._require_paid(ticket)
             payment = Payment(received_on=received_on, amount=billing.money(amount), method=method,
                               reference=reference.strip(), recorded_by=name_of(actor), recorded_at=self._clock.now())
-            return {"account": billing.record_payment(ticket.quote, ticket.account, payment)}
+            return Charged(action=Action.RECORD_PAYMENT,
+                           account=billing.record_payment(ticket.quote, ticket.account, payment))
 
-        return self._staff_move(number, Action.RECORD_PAYMENT, actor, public=False, change=change,
-                               records=_charged(Action.RECORD_PAYMENT))
+        return self._staff_move(number, Action.RECORD_PAYMENT, actor, public=False, step=step)
 
     # -- parts ---------------------------------------------------------------------------------
 
     def request_parts(self, number: str, *, actor: Actor, items: list[PartLine], note: str = "") -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
-            new = parts.raise_requisition(ticket.requisitions, items, note=note, actor=name_of(actor),
-                                         at=self._clock.now())
-            return {"requisitions": (*ticket.requisitions, new)}
+        def step(ticket: Ticket) -> PartsMoved:
+            return PartsMoved(action=Action.REQUEST_PARTS, requisition=parts.raise_requisition(
+                ticket.requisitions, items, note=note, actor=name_of(actor), at=self._clock.now()))
 
-        return self._staff_move(number, Action.REQUEST_PARTS, actor, public=False, change=change,
-                               records=_requisition(Action.REQUEST_PARTS))
+        return self._staff_move(number, Action.REQUEST_PARTS, actor, public=False, step=step)
 
     def review_parts(self, number: str, requisition_id: str, *, actor: Actor, approve: bool, note: str = "") -> Ticket:
         return self._parts_step(
@@ -227,36 +218,33 @@ class BillingService:
     def _parts_step(
         self, number: str, requisition_id: str, action: Action, actor: Actor, step: Callable[[Requisition], Requisition]
     ) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
-            changed = step(parts.find(ticket.requisitions, requisition_id))
-            return {"requisitions": parts.replace(ticket.requisitions, changed)}
+        def moved(ticket: Ticket) -> PartsMoved:
+            return PartsMoved.model_validate(
+                {"action": action, "requisition": step(parts.find(ticket.requisitions, requisition_id))})
 
-        return self._staff_move(number, action, actor, public=False, change=change,
-                               records=_requisition(action, requisition_id))
+        return self._staff_move(number, action, actor, public=False, step=moved)
 
     # -- loaners -------------------------------------------------------------------------------
 
     def issue_loaner(
         self, number: str, *, actor: Actor, model: str, serial_number: str, issued_to: str, issued_on: date
     ) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
-            loaner = loaners.issue(ticket.loaners, model=model, serial_number=serial_number, issued_to=issued_to,
-                                   issued_on=issued_on, actor=name_of(actor), at=self._clock.now(), today=self.today())
-            return {"loaners": (*ticket.loaners, loaner)}
+        def step(ticket: Ticket) -> LoanerMoved:
+            return LoanerMoved(action=Action.ISSUE_LOANER, loaner=loaners.issue(
+                ticket.loaners, model=model, serial_number=serial_number, issued_to=issued_to, issued_on=issued_on,
+                actor=name_of(actor), at=self._clock.now(), today=self.today()))
 
-        return self._staff_move(number, Action.ISSUE_LOANER, actor, change=change,
-                               records=_loaner(Action.ISSUE_LOANER))
+        return self._staff_move(number, Action.ISSUE_LOANER, actor, step=step)
 
     def return_loaner(
         self, number: str, loaner_id: str, *, actor: Actor, returned_on: date, condition: Condition, note: str = ""
     ) -> Ticket:
-        def change(ticket: Ticket) -> dict[str, Any]:
-            loaner = loaners.give_back(loaners.find(ticket.loaners, loaner_id), on=returned_on, condition=condition,
-                                       note=note, today=self.today())
-            return {"loaners": loaners.replace(ticket.loaners, loaner)}
+        def step(ticket: Ticket) -> LoanerMoved:
+            return LoanerMoved(action=Action.RETURN_LOANER, loaner=loaners.give_back(
+                loaners.find(ticket.loaners, loaner_id), on=returned_on, condition=condition, note=note,
+                today=self.today()))
 
-        return self._staff_move(number, Action.RETURN_LOANER, actor, change=change,
-                               records=_loaner(Action.RETURN_LOANER, loaner_id))
+        return self._staff_move(number, Action.RETURN_LOANER, actor, step=step)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -294,23 +282,3 @@ class BillingService:
                                sms_text(lang, "msg.quote", self._config.public_base_url, **values)))
         return out
 
-
-# What each step of the quote, the money, a requisition or a loaner records: the item as the step left it.
-def _quoted(action: Action) -> Callable[[Ticket], Quoted]:
-    return lambda ticket: Quoted.model_validate({"action": action, "quote": ticket.quote})
-
-
-def _charged(action: Action) -> Callable[[Ticket], Charged]:
-    return lambda ticket: Charged.model_validate({"action": action, "account": ticket.account})
-
-
-def _requisition(action: Action, requisition_id: str | None = None) -> Callable[[Ticket], PartsMoved]:
-    """``requisition_id`` None: the one just raised."""
-    return lambda ticket: PartsMoved(action=action, requisition=(
-        parts.find(ticket.requisitions, requisition_id) if requisition_id else ticket.requisitions[-1]))
-
-
-def _loaner(action: Action, loaner_id: str | None = None) -> Callable[[Ticket], LoanerMoved]:
-    """``loaner_id`` None: the one just issued."""
-    return lambda ticket: LoanerMoved(action=action, loaner=(
-        loaners.find(ticket.loaners, loaner_id) if loaner_id else ticket.loaners[-1]))

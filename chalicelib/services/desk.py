@@ -8,7 +8,7 @@ cases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from chalicelib.domain.billing import BillingReason, ReasonDoesNotFit, check_rea
 from chalicelib.domain.events import (
     Cancelled,
     CheckedIn,
+    Classification,
     Classified,
     ContactRecorded,
     Dispatched,
@@ -75,19 +76,19 @@ class DeskService:
             if billing_reason is None:
                 raise ReasonDoesNotFit("a paid job needs its reason")
             check_reason(billing == Billing.PAID, billing_reason)
-        changes: dict[str, object] = {
+        # Only what was chosen is set: a field left out keeps what the ticket says.
+        chosen = Classification.model_validate({
             k: v
             for k, v in {
                 "priority": priority, "plan": plan, "in_province": in_province, "agreed_date": agreed_date,
                 "kind": kind, "billing": billing, "billing_reason": billing_reason, "warranty": warranty,
             }.items()
             if v is not None
-        }
+        })
         if plan is not None:
             self._sla.plans().get(plan)  # raises UnknownPlan before anything changes
-        was = AsRead()
-        return self._move(number, Action.CLASSIFY, actor, changes, check=was,
-                          records=lambda moved: Classified.setting(Action.CLASSIFY, changes, was.ticket))
+        return self._move(number, Action.CLASSIFY, actor,
+                          step=lambda ticket: Classified.setting(Action.CLASSIFY, chosen, ticket))
 
     def record_contact(self, number: str, *, actor: Actor, note: str = "") -> Ticket:
         return self._move(number, Action.RECORD_CONTACT, actor, details=ContactRecorded(note=note))
@@ -105,8 +106,8 @@ class DeskService:
             return sent
 
         moved = self._move(
-            number, Action.DISPATCH, actor, {"assignees": technicians}, check=was, outbox=tell,
-            records=lambda moved: Dispatched(assignees=moved.assignees, previous=was.ticket.assignees),
+            number, Action.DISPATCH, actor, check=was, outbox=tell,
+            step=lambda ticket: Dispatched(assignees=technicians, previous=ticket.assignees),
         )
         if notices is not None and sent:
             notices.deliver(sent)
@@ -129,14 +130,15 @@ class DeskService:
         return self._move(number, Action.CANCEL, actor, details=Cancelled(reason=reason))
 
     def _move(
-        self, number: str, action: Action, actor: Actor, changes: Mapping[str, object] | None = None,
-        *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
+        self, number: str, action: Action, actor: Actor, *, details: EventPayload | None = None,
+        public: bool = True, check: Callable[[Ticket], None] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
+        step: Callable[[Ticket], EventPayload] | None = None,
     ) -> Ticket:
         def permitted(ticket: Ticket) -> None:
             check_step(actor, action, ticket)
             if check is not None:
                 check(ticket)
 
-        return self._moves.move(number, action, actor=name_of(actor), changes=changes, details=details,
-                                public=public, check=permitted, outbox=outbox, records=records)
+        return self._moves.move(number, action, actor=name_of(actor), details=details, public=public,
+                                check=permitted, outbox=outbox, records=records, step=step)
