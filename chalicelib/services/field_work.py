@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain import closure, overtime, uploads
+from chalicelib.domain import overtime, uploads
 from chalicelib.domain.aftercare import after_care_due
 from chalicelib.domain.closure import (
     FORM_TYPES,
@@ -33,7 +33,6 @@ from chalicelib.domain.closure import (
     MAX_PROGRESS_PHOTOS,
     Acceptance,
     ArrivalReport,
-    Closure,
     Departure,
     FormProblem,
     FormSource,
@@ -247,17 +246,17 @@ class FieldWorkService:
         told: list[OutboxMessage] = []
         calendar = self._sla.working_calendar()
 
-        def change(ticket: Ticket) -> dict[str, object]:
+        def step(ticket: Ticket) -> OvertimeMoved:
             visit = overtime.request(ticket.overtime, technician=user.username, starts_at=starts_at,
                                      ends_at=ends_at, note=note, calendar=calendar, now=self._clock.now())
-            return {"overtime": (*ticket.overtime, visit)}
+            return OvertimeMoved(action=Action.REQUEST_OVERTIME, visit=visit)
 
         def tell_the_supervisor(moved: Ticket) -> list[OutboxMessage]:
             told[:] = self._overtime_asked(moved, moved.overtime[-1])
             return told
 
-        moved = self._move(number, user, Action.REQUEST_OVERTIME, change=change, public=False,
-                           outbox=tell_the_supervisor, records=_visit(Action.REQUEST_OVERTIME))
+        moved = self._move(number, user, Action.REQUEST_OVERTIME, step=step, public=False,
+                           outbox=tell_the_supervisor)
         try:
             self._notifications.deliver(told)
         except Exception:  # saved with the request: the delivery job sends it
@@ -280,12 +279,12 @@ class FieldWorkService:
     def decide_overtime(self, number: str, visit_id: str, *, actor: Actor, approve: bool, note: str = "") -> Ticket:
         """``actor``: a supervisor (``domain/permissions.py``), or a caller that answers for itself."""
 
-        def change(ticket: Ticket) -> dict[str, object]:
-            return {"overtime": overtime.decide(ticket.overtime, visit_id, approve=approve, actor=name_of(actor),
-                                                note=note, now=self._clock.now())}
+        def step(ticket: Ticket) -> OvertimeMoved:
+            visits = overtime.decide(ticket.overtime, visit_id, approve=approve, actor=name_of(actor), note=note,
+                                     now=self._clock.now())
+            return OvertimeMoved(action=Action.DECIDE_OVERTIME, visit=next(v for v in visits if v.id == visit_id))
 
-        return self._approval(number, Action.DECIDE_OVERTIME, actor, change=change, public=False,
-                              records=_visit(Action.DECIDE_OVERTIME, visit_id))
+        return self._approval(number, Action.DECIDE_OVERTIME, actor, step=step, public=False)
 
     def overtime_requests(self) -> list[tuple[Ticket, overtime.OvertimeVisit]]:
         """Visits outside working time waiting for the supervisor, on jobs still under way."""
@@ -361,9 +360,7 @@ class FieldWorkService:
         """Not complete (000 §4.5.7): the job stays open and the supervisor gets the reason report."""
         refusal = SignatureRefusal(reason=reason, at=self._clock.now(), by=user.username)
         return self._move(number, user, Action.REFUSE_SIGNATURE, public=False,
-                          details=SignatureRefused(refusal=refusal),
-                          change=_closure_step(Action.REFUSE_SIGNATURE, lambda c: closure.refuse_to_sign(c, refusal),
-                                               "refusal"))
+                          details=SignatureRefused(refusal=refusal))
 
     def _file(self, number: str, user: StaffUser, work: WorkReport, key: str, form_type: str,
               source: FormSource, signer: str | None, opinion: str = "",
@@ -376,9 +373,7 @@ class FieldWorkService:
         acceptance = Acceptance(form_key=key, form_type=form_type, source=source, signer=signer or None,
                                 opinion=opinion, satisfaction=satisfaction, work=work, filed_at=self._clock.now(),
                                 filed_by=user.username, preview_key=preview_key)
-        return self._move(number, user, Action.UPLOAD_ACCEPTANCE, details=AcceptanceFiled(acceptance=acceptance),
-                          change=_closure_step(Action.UPLOAD_ACCEPTANCE, lambda c: closure.file_form(c, acceptance),
-                                               "acceptance", "refusal"))
+        return self._move(number, user, Action.UPLOAD_ACCEPTANCE, details=AcceptanceFiled(acceptance=acceptance))
 
     # -- the supervisor's approval ---------------------------------------------------------------
 
@@ -429,8 +424,7 @@ class FieldWorkService:
             due[:] = [item] if closed.gets_after_care else []
             return due
 
-        closed = self._approval(number, Action.APPROVE, actor, outbox=after_care, details=Stepped(action=Action.APPROVE),
-                                change=_closure_step(Action.APPROVE, closure.approve))
+        closed = self._approval(number, Action.APPROVE, actor, outbox=after_care, details=Stepped(action=Action.APPROVE))
         try:
             self._notifications.deliver(due)
         except Exception:  # the approval is saved and the item waits in the outbox: the delivery job retries
@@ -439,8 +433,7 @@ class FieldWorkService:
 
     def reject(self, number: str, *, actor: Actor, reason: str) -> Ticket:
         """Back on site: the filed form is kept in the timeline, the ticket waits for a new one."""
-        return self._approval(number, Action.REJECT_CLOSURE, actor, details=ClosureRejected(reason=reason),
-                              change=_closure_step(Action.REJECT_CLOSURE, closure.reject, "acceptance"), public=False)
+        return self._approval(number, Action.REJECT_CLOSURE, actor, details=ClosureRejected(reason=reason), public=False)
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -511,27 +504,3 @@ def _next_deadline(schedule: Schedule) -> Deadline | None:
     owed = [d for d in schedule.deadlines if d.is_open and d.due_at is not None]
     return min(owed, key=lambda d: d.due_at or datetime.max) if owed else None
 
-
-def _closure_step(
-    action: Action, step: Callable[[Closure], Closure], *fields: str
-) -> Callable[[Ticket], dict[str, object]]:
-    """The ticket fields a step of the closure sets (``fields``), read from the closure's own move. The job's
-    table is asked first, so a job in the wrong status is refused as an ``IllegalTransition``."""
-
-    def change(ticket: Ticket) -> dict[str, object]:
-        ticket.check_move(action)
-        moved = step(ticket.closure)
-        return {name: getattr(moved, name) for name in fields}
-
-    return change
-
-
-def _visit(action: Action, visit_id: str | None = None) -> Callable[[Ticket], OvertimeMoved]:
-    """What a step of a visit outside working time records: the visit as it left it (``visit_id`` None: the
-    one just asked for)."""
-
-    def recorded(ticket: Ticket) -> OvertimeMoved:
-        visit = next(v for v in ticket.overtime if v.id == visit_id) if visit_id else ticket.overtime[-1]
-        return OvertimeMoved(action=action, visit=visit)
-
-    return recorded
