@@ -8,6 +8,7 @@ functions (``on_sqs_message``) the stack's own queue in place of the one Chalice
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import zipfile
@@ -125,6 +126,9 @@ CRYPTOGRAPHY_LAYER_DIR = Path(__file__).resolve().parents[1] / ".cryptography-la
 # The AWS SDK (requirements-sdk.txt), which the bytecode layer carries with its compiled modules: with
 # PYTHONPYCACHEPREFIX set Python no longer reads the runtime's SDK's own .pyc. infra/install.sh fetches it.
 SDK_LAYER_DIR = Path(__file__).resolve().parents[1] / ".sdk-layer"
+# The bytecode layer's folder by the SHA-256 of the package it compiles: the stages package the same app,
+# so one synth compiles it once (a few seconds) and their layers are one asset.
+_BYTECODE_FOLDERS: dict[str, Path] = {}
 
 _ALL_INDEXES = tuple(schema.GLOBAL_INDEXES)
 _READ_WRITE = (
@@ -456,14 +460,16 @@ class ServiceDeskStack(Stack):
         # The construct's packaging folder (in infra/app.py's scratch folder): deployment.zip is the package
         # the functions deploy, so the bytecode is of exactly those sources.
         packaged = Path(self.app._sam_package_dir)
-        folder = packaged / "bytecode-layer"
-        shutil.copytree(SDK_LAYER_DIR / "python", folder / "python")
-        with tempfile.TemporaryDirectory(prefix="package-") as unpacked:
-            with zipfile.ZipFile(packaged / "deployment.zip") as package:
-                package.extractall(unpacked)
-            bytecode.build(
-                folder / Path(bytecode.PREFIX).name, Path(unpacked), [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR, folder]
-            )
+        package = packaged / "deployment.zip"
+        digest = hashlib.sha256(package.read_bytes()).hexdigest()
+        folder = _BYTECODE_FOLDERS.get(digest)
+        if folder is None:
+            folder = _BYTECODE_FOLDERS[digest] = packaged / "bytecode-layer"
+            shutil.copytree(SDK_LAYER_DIR / "python", folder / "python")
+            with tempfile.TemporaryDirectory(prefix="package-") as unpacked, zipfile.ZipFile(package) as archive:
+                archive.extractall(unpacked)
+                layers = [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR, folder]
+                bytecode.build(folder / Path(bytecode.PREFIX).name, Path(unpacked), layers)
         return lambda_.LayerVersion(
             self,
             "BytecodeLayer",
