@@ -8,11 +8,10 @@ from the freshly read ticket, so two people acting at once cannot overwrite each
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import get_args
 
 from chalicelib.domain.complaint_roles import may_take
 from chalicelib.domain.complaints import (
@@ -37,9 +36,6 @@ from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
 from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.ports import Clock, ConfigStore, TicketOpening, TicketRepository
 from chalicelib.services.sla import SlaService
-
-# The complaint's steps that change its record; agreeing and closing record nothing more.
-_MOVES_THE_RECORD = frozenset(get_args(ComplaintMoved.model_fields["action"].annotation))
 
 
 class NotAComplaint(Exception):
@@ -130,17 +126,17 @@ class ComplaintService:
             raise ComplaintRuleBroken(next(iter(problems.values())))
         now = self._clock.now()
 
-        def change(ticket: Ticket) -> dict[str, object]:
+        def step(ticket: Ticket) -> ComplaintMoved:
             if ticket.complaint is not None:
-                return {"complaint": ticket.complaint.model_copy(update={"details": details})}
-            return {"complaint": Complaint(details=details, recorded_by=_name(actor), recorded_at=now)}
+                return _moved(Action.RECORD_COMPLAINT, ticket.complaint.model_copy(update={"details": details}))
+            return _moved(Action.RECORD_COMPLAINT, Complaint(details=details, recorded_by=_name(actor), recorded_at=now))
 
         def not_recorded(ticket: Ticket) -> None:
             if first_only and ticket.complaint is not None:
                 raise _RecordedAlready()
 
         try:
-            return self._step(number, Action.RECORD_COMPLAINT, actor, change, need_record=False, check=not_recorded)
+            return self._step(number, Action.RECORD_COMPLAINT, actor, step, need_record=False, check=not_recorded)
         except _RecordedAlready:
             return self._complaint_ticket(number)
 
@@ -151,70 +147,70 @@ class ComplaintService:
         now = self._clock.now()
         return self._step(
             number, Action.COMMIT_REPLY, actor,
-            lambda t: {"complaint": _record(t).with_reply_by(reply_by, now), "agreed_date": reply_by,
-                       "plan": COMPLAINT_PLAN_NAME})
+            lambda t: _moved(Action.COMMIT_REPLY, _record(t).with_reply_by(reply_by, now), agreed_date=reply_by))
 
     def analyse(self, number: str, cause: Cause, department: str, analysis: str | None, *, actor: Actor) -> Ticket:
         return self._step(
             number, Action.ANALYSE_COMPLAINT, actor,
-            lambda t: {"complaint": _record(t).analysed(cause, department, analysis)},
-            cause=cause, public=False)
+            lambda t: _moved(Action.ANALYSE_COMPLAINT, _record(t).analysed(cause, department, analysis), cause=cause),
+            public=False)
 
     def propose(self, number: str, text: str, compensation: Decimal | None, *, actor: Actor) -> Ticket:
         now = self._clock.now()
-        return self._step(number, Action.PROPOSE_RESOLUTION, actor,
-                          lambda t: {"complaint": _record(t).proposed(text, compensation, by=_name(actor), at=now)},
-                          public=False)
+        return self._step(
+            number, Action.PROPOSE_RESOLUTION, actor,
+            lambda t: _moved(Action.PROPOSE_RESOLUTION, _record(t).proposed(text, compensation, by=_name(actor), at=now)),
+            public=False)
 
     def decide(self, number: str, step: Approver, approved: bool, *, actor: Actor, note: str = "") -> Ticket:
         now = self._clock.now()
         action = Action.APPROVE_RESOLUTION if approved else Action.REJECT_RESOLUTION
-        return self._step(number, action, actor,
-                          lambda t: {"complaint": _record(t).decided(step, approved, by=_name(actor), at=now, note=note)},
-                          public=False)
+        return self._step(
+            number, action, actor,
+            lambda t: _moved(action, _record(t).decided(step, approved, by=_name(actor), at=now, note=note)),
+            public=False)
 
     def agree(self, number: str, *, actor: Actor) -> Ticket:
-        """The customer is told the approved resolution and accepts it: the reply (003 §3.1)."""
-        now = self._clock.now()
-        return self._step(number, Action.AGREE_RESOLUTION, actor,
-                          lambda t: {"complaint": _record(t).agreed(now)})
+        """The customer is told the approved resolution and accepts it: the reply (003 §3.1). The record
+        takes the agreement as the step records it (``Stepped.sets``)."""
+        return self._step(number, Action.AGREE_RESOLUTION, actor)
 
     def plan_capa(self, number: str, kind: CapaKind, description: str, owner: str, due: date, *,
                   actor: Actor) -> Ticket:
         now = self._clock.now()
-        found: list[CapaRecord] = []
 
-        def change(ticket: Ticket) -> dict[str, object]:
+        def step(ticket: Ticket) -> ComplaintMoved:
             complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=_name(actor), at=now)
-            found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
-            return {"complaint": complaint}
+            return _moved(Action.PLAN_CAPA, complaint,
+                          capa=CapaRecord(action=action.id, action_status=action.status.value))
 
-        return self._step(number, Action.PLAN_CAPA, actor, change, capa=found, public=False)
+        return self._step(number, Action.PLAN_CAPA, actor, step, public=False)
 
     def update_capa(self, number: str, action_id: str, status: CapaStatus, *, actor: Actor, verifier: bool,
                     note: str = "") -> Ticket:
         now = self._clock.now()
-        found: list[CapaRecord] = []
 
-        def change(ticket: Ticket) -> dict[str, object]:
+        def step(ticket: Ticket) -> ComplaintMoved:
             complaint, action = _record(ticket).capa_moved(action_id, status, by=_name(actor), at=now, note=note,
                                                             verifier=verifier)
-            found[:] = [CapaRecord(action=action.id, action_status=action.status.value)]
-            return {"complaint": complaint}
+            return _moved(Action.UPDATE_CAPA, complaint,
+                          capa=CapaRecord(action=action.id, action_status=action.status.value))
 
-        return self._step(number, Action.UPDATE_CAPA, actor, change, capa=found, public=False)
+        return self._step(number, Action.UPDATE_CAPA, actor, step, public=False)
 
     def close(self, number: str, *, actor: Actor) -> Ticket:
         def check(ticket: Ticket) -> None:
             _record(ticket).check_closable()
 
-        return self._step(number, Action.CLOSE_COMPLAINT, actor, lambda t: {}, check=check)
+        return self._step(number, Action.CLOSE_COMPLAINT, actor, check=check)
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _step(self, number: str, action: Action, actor: Actor, change: Callable[[Ticket], Mapping[str, object]], *,
-              cause: Cause | None = None, capa: Sequence[CapaRecord] = (), public: bool = True,
-              need_record: bool = True, check: Callable[[Ticket], None] | None = None) -> Ticket:
+    def _step(self, number: str, action: Action, actor: Actor, step: Callable[[Ticket], ComplaintMoved] | None = None,
+              *, public: bool = True, need_record: bool = True,
+              check: Callable[[Ticket], None] | None = None) -> Ticket:
+        """``step``: the record as the step leaves it, decided on the ticket as read; none for agreeing or
+        closing, whose label says it all."""
         def checks(ticket: Ticket) -> None:
             if ticket.kind != Kind.COMPLAINT:
                 raise NotAComplaint(number)
@@ -226,19 +222,8 @@ class ComplaintService:
             if check is not None:
                 check(ticket)
 
-        def records(moved: Ticket) -> ComplaintMoved | Stepped:
-            if action not in _MOVES_THE_RECORD:
-                return Stepped.model_validate({"action": action})  # agreeing or closing: the label says it
-            return ComplaintMoved.model_validate({
-                "action": action, "complaint": moved.complaint, "cause": cause.value if cause else None,
-                "capa": capa[-1] if capa else None,
-                "agreed_date": moved.agreed_date if action == Action.COMMIT_REPLY else None,
-            })
-
-        # ``capa`` is filled by ``change`` (it runs first on each attempt), so the event records the
-        # CAPA status as the change left it.
-        return self._moves.move(number, action, actor=_name(actor), change=change, check=checks, public=public,
-                               records=records)
+        return self._moves.move(number, action, actor=_name(actor), check=checks, public=public,
+                               step=step or (lambda ticket: Stepped.model_validate({"action": action})))
 
     def _complaint_ticket(self, number: str) -> Ticket:
         ticket = self._tickets.get(number)
@@ -252,6 +237,14 @@ class ComplaintService:
         """The complaint plan is operator data; the first reply time stores the shipped one if none is."""
         if COMPLAINT_PLAN_NAME not in self._sla.plans():
             self._config_store.put_plan(ServicePlan.model_validate(COMPLAINT_PLAN))
+
+
+def _moved(action: Action, complaint: Complaint, *, cause: Cause | None = None, capa: CapaRecord | None = None,
+           agreed_date: datetime | None = None) -> ComplaintMoved:
+    """What a step of the complaint records: its record as the step left it, and what the step was about."""
+    return ComplaintMoved.model_validate({"action": action, "complaint": complaint,
+                                          "cause": cause.value if cause else None, "capa": capa,
+                                          "agreed_date": agreed_date})
 
 
 def _record(ticket: Ticket) -> Complaint:
