@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib import wiring
-from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens
+from chalicelib.adapters.cognito import CognitoSignIn, CognitoTokens, InvalidToken
 from chalicelib.adapters.memory import (
     FixedClock,
     MemoryConfig,
@@ -25,7 +26,7 @@ from chalicelib.adapters.memory_webhooks import MemoryWebhooks, ScriptedReceiver
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
 from chalicelib.domain.notification import MessageChannel
-from chalicelib.domain.staff import StaffRole
+from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.services.aftercare import AftercareConfig, AftercareService
 from chalicelib.services.archive import ArchiveConfig, ArchiveService
 from chalicelib.services.billing import BillingConfig, BillingService
@@ -157,6 +158,23 @@ def fake_world(
                       receiver, secrets, WebhookService(webhooks, secrets.__getitem__, clock))
     WORLDS_MADE.append(world)
     return world
+
+
+class FakeStaffTokens:
+    """Stands in for the staff pool's token check (``CognitoTokens.verify``) where a test has no pool: a token
+    here is ``fake_staff_token(login, roles)``, and anything else is refused as an unsigned token is."""
+
+    PREFIX = "fake-staff-token:"
+
+    def verify(self, token: str) -> StaffUser:
+        if not token.startswith(self.PREFIX):
+            raise InvalidToken("not a token of the fake pool")
+        username, _, roles = token.removeprefix(self.PREFIX).partition(":")
+        return StaffUser(username=username, roles=frozenset(StaffRole(r) for r in roles.split(",") if r))
+
+
+def fake_staff_token(username: str, roles: Iterable[StaffRole]) -> str:
+    return FakeStaffTokens.PREFIX + f"{username}:{','.join(role.value for role in roles)}"
 
 
 class UnreadableDirectory:

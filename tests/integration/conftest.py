@@ -16,6 +16,7 @@ from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.cognito import add_staff
 from chalicelib.domain.staff import StaffRole
 from chalicelib.settings import Settings, get_settings
+from tests.fakes import FakeStaffTokens, fake_staff_token, fake_world
 from tests.moto_world import MotoWorld
 
 MOTO_KEYS = Path(cognito_models.__file__).parent / "resources"
@@ -106,6 +107,36 @@ def staff_token(aws, moto_world):
             return wiring.services().staff_sign_in.sign_in(username, PASSWORD).id_token
 
         return moto_world.staff_account(aws["user_pool_id"], username, tuple(r.value for r in staff_roles), make)
+
+    return issue
+
+
+@pytest.fixture
+def memory_world(monkeypatch):
+    """The app over the in-memory adapters (``tests/fakes.py``), staff tokens checked by ``FakeStaffTokens``:
+    for pages and role checks that need nothing of AWS. Each adapter keeps its own tests over moto."""
+    monkeypatch.setenv("LOCAL_MODE", "true")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example.com")
+    world = fake_world()
+    world.services.staff_tokens = FakeStaffTokens()
+    wiring.use(world.services)
+    return world
+
+
+@pytest.fixture
+def memory_client(memory_world):
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def memory_staff_token(memory_world):
+    """``memory_staff_token("supervisor")``, as ``staff_token`` issues it, for the in-memory app."""
+
+    def issue(username: str, *roles: StaffRole) -> str:
+        return fake_staff_token(username, list(roles) or [StaffRole(username)])
 
     return issue
 
