@@ -191,9 +191,7 @@ class AftercareService:
         try:
             moved = self._moves.move(
                 number, Action.SEND_SURVEY, actor="system",
-                changes={"survey_sent_at": now, "survey_until": until}, check=not_sent_yet, outbox=messages,
-                records=lambda t: SurveySent.model_validate({"survey_sent_at": t.survey_sent_at,
-                                                             "survey_until": t.survey_until}))
+                details=SurveySent(survey_sent_at=now, survey_until=until), check=not_sent_yet, outbox=messages)
         except SurveyClosed:
             return self._tickets.get(number)
         self._notifications.deliver(sent)
@@ -229,8 +227,7 @@ class AftercareService:
 
         stored = SurveyAnswer(**answer.model_dump(), answered_at=now)
         return self._moves.move(
-            number, Action.ANSWER_SURVEY, actor="customer", changes={"survey": stored},
-            check=still_open, records=lambda t: SurveyAnswered(survey=stored))
+            number, Action.ANSWER_SURVEY, actor="customer", details=SurveyAnswered(survey=stored), check=still_open)
 
     def _surveyed_ticket(self, token: str) -> Ticket:
         try:

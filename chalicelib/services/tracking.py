@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.billing import QuoteLine, QuoteState
 from chalicelib.domain.events import Classified, ComplaintMoved, InformationAdded, PartsMoved
@@ -171,11 +171,7 @@ class TrackingService:
             raise IllegalTransition(ticket.status, Action.ADD_INFORMATION)
         photos = list(dict.fromkeys(addition.photos))
         self._intake.admit_addition(number, photos, origin=origin, submission=submission)
-
-        def change(current: Ticket) -> dict[str, Any]:
-            return {"photo_keys": tuple(dict.fromkeys((*current.photo_keys, *photos)))} if photos else {}
-
-        return self._moves.move(number, Action.ADD_INFORMATION, actor="customer", change=change,
+        return self._moves.move(number, Action.ADD_INFORMATION, actor="customer",
                                details=InformationAdded(note=addition.note or "", photos=tuple(photos)))
 
     def _ticket(self, token: str) -> Ticket:
