@@ -5,9 +5,9 @@
 **As on Lambda** (the goal's figure): the newest package the infra tests synthesized (``.cache/cdk-synth``)
 is unpacked into a scratch folder (the function's /var/task) with the working copy's app.py and
 chalicelib/ over the package's own (so the figure follows the code, not the last synth), and the layers'
-``python`` folders beside it (/opt/python). A fresh Python then sees the standard library, those folders
-and the SDK the Lambda runtime brings (boto3, botocore and their libraries, from this venv) and nothing else,
-and writes no .pyc, as on Lambda's read-only disk. Measured twice: with no bytecode for the package and
+``python`` folders beside it (/opt/python, where the bytecode layer brings the AWS SDK). A fresh Python
+then sees the standard library, those folders and, behind them, the SDK the Lambda runtime brings (this
+venv's) and nothing else, and writes no .pyc, as on Lambda's read-only disk. Measured twice: with no bytecode for the package and
 the layers (what a function without the bytecode layer does: compiles them on every cold start), and with
 the bytecode layer's mirror (``infra/stacks/bytecode.py``) built for the scratch folder's paths and named
 by ``-X pycache_prefix`` (what PYTHONPYCACHEPREFIX does on Lambda).
