@@ -205,6 +205,8 @@ RULES: list[tuple[type[Exception], Rule]] = [
     ),
     (InvalidCallback, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
     (InvalidSchedule, lambda e, lang: _invalid(lang, _aftercare_codes(e.problems, lang))),
+    # A photo a report names that is not an uploaded, checked photo (the desk's complaint by API, too).
+    (PhotoRejected, lambda e, lang: _photo_rejected(e, lang)),
     (
         TooManyReports,
         lambda e, lang: Refusal(429, "too_many_reports", too_many_reports(lang, e),

@@ -233,6 +233,15 @@ def test_a_severe_complaint_with_compensation_waits_for_the_supervisor_then_the_
     )
 
 
+def test_a_phone_complaint_naming_a_photo_never_uploaded_is_a_400_on_its_photos_and_opens_nothing(client, aws):
+    desk = machine(aws, "service-desk/desk")
+    report_with_photo = {**valid_report(), "photos": ["uploads/photos/2026/never-sent.jpg"]}
+    refused = post(client, "/api/v1/complaints?lang=en", {"report": report_with_photo, "details": COMPLAINT}, desk)
+    assert refused.status_code == 400, refused.json_body
+    assert refused.json_body["error"] == "invalid" and "never-sent.jpg" in refused.json_body["fields"]["photos"]
+    assert wiring.services().complaints.open_complaints() == []
+
+
 # -- archive ---------------------------------------------------------------------------------------
 
 
