@@ -40,6 +40,7 @@ from chalicelib.adapters import aws, keys
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.provision import ensure_resources
+from chalicelib.domain.events import Classification, Classified, Dispatched
 from chalicelib.domain.ticket import (
     OPEN_STATUSES,
     Action,
@@ -150,12 +151,12 @@ def walk(number: str, status: Status, created: datetime, span: timedelta, rng: r
             priority = _pick(rng, PRIORITY_MIX)
             ticket, event = ticket.apply(
                 Action.CLASSIFY, actor="supervisor", at=at, summary=f"classified priority={priority.value}",
-                changes={"priority": priority},
+                details=Classified.setting(Action.CLASSIFY, Classification(priority=priority), ticket),
             )
         elif move == Action.DISPATCH:
             ticket, event = ticket.apply(
                 Action.DISPATCH, actor="supervisor", at=at, summary="dispatched tech-07",
-                changes={"assignees": ("tech-07",)},
+                details=Dispatched(assignees=("tech-07",), previous=ticket.assignees),
             )
         else:
             assert isinstance(move, Action)

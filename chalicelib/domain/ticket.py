@@ -405,20 +405,19 @@ class Ticket(BaseModel):
         self._next_status(action)
 
     def apply(
-        self, action: Action, *, actor: str, at: datetime, changes: Mapping[str, object] | None = None,
-        details: EventPayload | None = None, records: Records | None = None, public: bool = True,
-        summary: str = "",
+        self, action: Action, *, actor: str, at: datetime, details: EventPayload | None = None,
+        records: Records | None = None, public: bool = True, summary: str = "",
     ) -> tuple[Ticket, TicketEvent]:
         """Move the ticket by ``action``; return the new ticket and the event that records the move.
 
         What the event records: ``details``, the move's payload, whose fields set the ticket's
         (``EventPayload.sets``: a classification, the quote as drafted, the requisition as shipped; none for
         a fact beside them, a check-in's location), or ``records``, read from the moved ticket (where a
-        resumed job went back to); else what the changed fields say. ``summary``: the words of a move that
-        records nothing more (one made by hand). ``public=False`` keeps the event off the customer's
-        timeline (internal reports).
+        resumed job went back to). A move made by hand, with neither, records what its move of the job says
+        (read as a stored record is), else ``summary``, its words. ``public=False`` keeps the event off the
+        customer's timeline (internal reports).
         """
-        update = {**(details.sets(self, at) if details is not None else {}), **(changes or {})}
+        update = details.sets(self, at) if details is not None else {}
         new_status = self._next_status(action)
         if new_status != self.status:
             update["status"] = new_status
@@ -523,8 +522,8 @@ def _plain(value: Any) -> Any:
 def _recorded(
     action: Action, was: Ticket, moved: Ticket, changed: Iterable[str], summary: str
 ) -> EventPayload | Unrecorded:
-    """What a move given no payload records: what its changed fields say, read as a stored record of schema 1
-    is (a classification, the assignees, where a resumed job went back to, the item a step changed);
+    """What a move given no payload (one made by hand) records: what its changed fields (the status, where a
+    pause began) say, read as a stored record of schema 1 is (where a resumed job went back to);
     ``Unrecorded`` with ``summary`` when they say nothing its action records. ``summary`` is never read
     for facts: a move that records words people typed (a pause's reason, a cancel's) takes them as a
     payload, so one made without it (by hand) keeps its summary as said."""

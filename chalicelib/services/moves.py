@@ -9,7 +9,7 @@ through this, not through each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from chalicelib.domain.events import EventPayload
 from chalicelib.domain.notification import OutboxMessage
@@ -46,45 +46,31 @@ class TicketMoves:
         self._clock = clock
 
     def move(
-        self, number: str, action: Action, *, actor: str, summary: str = "", changes: Mapping[str, object] | None = None,
-        details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], Mapping[str, object]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
-        step: Callable[[Ticket], EventPayload] | None = None,
+        self, number: str, action: Action, *, actor: str, summary: str = "", details: EventPayload | None = None,
+        step: Callable[[Ticket], EventPayload] | None = None, records: Records | None = None, public: bool = True,
+        check: Callable[[Ticket], None] | None = None,
+        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None,
     ) -> Ticket:
         """Any lifecycle move. ``check`` runs on the freshly read ticket before the move (e.g. "is this
-        technician assigned?") and raises to refuse it; ``details`` (the move's payload, whose fields set
-        the ticket's) and ``public`` go to the event (see ``Ticket.apply``).
+        technician assigned?") and raises to refuse it.
 
-        ``step``: the payload decided on the freshly read ticket instead (so a retry after a concurrent
-        write applies the rule again, e.g. adds a payment to the payments as they are now); ``outbox``: messages
-        the moved ticket sends, written in the same transaction (the caller delivers them); ``records``:
-        the payload the move records, read from the moved ticket (see ``Ticket.apply``); ``summary``: the
-        words of a move that records nothing more (one made by hand)."""
-        return self._move(number, action, actor, changes, details=details, public=public, check=check,
-                          change=change, outbox=outbox, records=records, summary=summary, step=step)
-
-    def _move(
-        self, number: str, action: Action, actor: str, changes: Mapping[str, object] | None = None,
-        *, details: EventPayload | None = None, public: bool = True, check: Callable[[Ticket], None] | None = None,
-        change: Callable[[Ticket], Mapping[str, object]] | None = None,
-        outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
-        summary: str = "", step: Callable[[Ticket], EventPayload] | None = None,
-    ) -> Ticket:
+        What the move records, whose fields set the ticket's (``Ticket.apply``): ``details``, its payload, or
+        ``step``, the payload decided on the freshly read ticket (so a retry after a concurrent write applies
+        the rule again, e.g. adds a payment to the payments as they are now), or ``records``, read from the
+        moved ticket; ``summary``: the words of a move that records nothing more (one made by hand).
+        ``public`` goes to the event. ``outbox``: messages the moved ticket sends, written in the same
+        transaction (the caller delivers them)."""
         for attempt in range(3):
             ticket = self._tickets.get(number)
             if ticket is None:
                 raise UnknownTicket(number)
             if check is not None:
                 check(ticket)
-            if change is not None:
-                changes = change(ticket)
             if step is not None:
                 details = step(ticket)
             now = self._clock.now()
             moved, event = ticket.apply(
-                action, actor=actor, at=now, summary=summary, changes=changes, details=details, public=public,
-                records=records,
+                action, actor=actor, at=now, summary=summary, details=details, public=public, records=records
             )
             history, taken, acknowledged = self._tickets.history(number)
             events: list[TicketEvent] = [*history, event]

@@ -9,6 +9,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.memory import FixedClock, MemoryTickets
+from chalicelib.domain.events import Classification, Classified, Dispatched
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.sla_projection import SlaProjection
 from chalicelib.domain.ticket import Action, Channel, Kind, Priority, Product, Reporter, Status, open_ticket
@@ -40,8 +41,14 @@ def store(tickets, number, minutes=0):
     return ticket
 
 
-def move(tickets, ticket, action, **changes):
-    moved, event = ticket.apply(action, actor="sup", at=NOW, summary=action.value, changes=changes)
+def move(tickets, ticket, action, *, priority=None, assignees=None):
+    """``priority``, ``assignees``: what a classification or a dispatch sets, recorded as its payload."""
+    details = None
+    if priority is not None:
+        details = Classified.setting(action, Classification(priority=priority), ticket)
+    if assignees is not None:
+        details = Dispatched(assignees=assignees, previous=ticket.assignees)
+    moved, event = ticket.apply(action, actor="sup", at=NOW, summary=action.value, details=details)
     tickets.save(moved, [event])
     return moved
 

@@ -9,7 +9,16 @@ import pytest
 from chalicelib.domain.aftercare import SurveyAnswer
 from chalicelib.domain.closure import Acceptance, Costs, FormSource, WorkReport
 from chalicelib.domain.complaints import CapaAction, CapaStatus, Complaint, ComplaintDetails
-from chalicelib.domain.events import AcceptanceFiled, Callback, CallbackRecorded, ComplaintMoved, SurveyAnswered
+from chalicelib.domain.events import (
+    AcceptanceFiled,
+    Callback,
+    CallbackRecorded,
+    Classification,
+    Classified,
+    ComplaintMoved,
+    Dispatched,
+    SurveyAnswered,
+)
 from chalicelib.domain.plans import Milestone, PlanRegistry
 from chalicelib.domain.reports import (
     BadMonth,
@@ -51,10 +60,16 @@ def new_ticket(number: str = "SD-2026-000001", *, at: datetime = T0, kind: Kind 
     return ticket, [event]
 
 
-def move(story: tuple[Ticket, list[TicketEvent]], action: Action, after: timedelta, **kwargs) -> tuple[
+def move(story: tuple[Ticket, list[TicketEvent]], action: Action, after: timedelta, *,
+         priority: Priority | None = None, assignees: tuple[str, ...] | None = None, **kwargs) -> tuple[
     Ticket, list[TicketEvent]
 ]:
+    """``priority``, ``assignees``: what a classification or a dispatch sets, recorded as its payload."""
     ticket, events = story
+    if priority is not None:
+        kwargs["details"] = Classified.setting(action, Classification(priority=priority), ticket)
+    if assignees is not None:
+        kwargs["details"] = Dispatched(assignees=assignees, previous=ticket.assignees)
     ticket, event = ticket.apply(action, actor="staff", at=ticket.created_at + after, summary=action.value, **kwargs)
     return ticket, [*events, event]
 
@@ -141,8 +156,8 @@ def test_times_run_from_receipt_to_the_first_contact_dispatch_arrival_and_resolu
     story = new_ticket()
     story = move(story, Action.RECORD_CONTACT, timedelta(minutes=30))
     story = move(story, Action.RECORD_CONTACT, timedelta(hours=5))  # a second call does not count
-    story = move(story, Action.CLASSIFY, timedelta(hours=1), changes={"priority": Priority.URGENT})
-    story = move(story, Action.DISPATCH, timedelta(hours=2), changes={"assignees": ("tech-li",)})
+    story = move(story, Action.CLASSIFY, timedelta(hours=1), priority=Priority.URGENT)
+    story = move(story, Action.DISPATCH, timedelta(hours=2), assignees=("tech-li",))
     story = move(story, Action.CHECK_IN, timedelta(hours=10))
     story = move(story, Action.RESOLVE, timedelta(hours=20))
     other = move(new_ticket("SD-2026-000002"), Action.RECORD_CONTACT, timedelta(hours=1, minutes=30))
@@ -181,7 +196,7 @@ def test_a_deadline_still_running_when_the_report_is_made_is_not_judged():
 
 def test_tickets_are_counted_by_kind_priority_model_and_province():
     a = move(new_ticket("SD-2026-000001", model="GCS", province="CN-SH"), Action.CLASSIFY, timedelta(minutes=5),
-             changes={"priority": Priority.CRITICAL})
+             priority=Priority.CRITICAL)
     b = new_ticket("SD-2026-000002", kind=Kind.MAINTENANCE)
     result = report(a, b)
     assert result.tickets == 2
@@ -195,9 +210,9 @@ def test_tickets_are_counted_by_kind_priority_model_and_province():
 
 
 def test_person_times_count_each_technician_sent_and_days_on_site_run_from_check_in_to_leaving():
-    story = move(new_ticket(), Action.CLASSIFY, timedelta(minutes=5), changes={"priority": Priority.URGENT})
-    story = move(story, Action.DISPATCH, timedelta(hours=1), changes={"assignees": ("tech-li", "tech-wang")})
-    story = move(story, Action.DISPATCH, timedelta(hours=2), changes={"assignees": ("tech-li", "tech-wang", "tech-xu")})
+    story = move(new_ticket(), Action.CLASSIFY, timedelta(minutes=5), priority=Priority.URGENT)
+    story = move(story, Action.DISPATCH, timedelta(hours=1), assignees=("tech-li", "tech-wang"))
+    story = move(story, Action.DISPATCH, timedelta(hours=2), assignees=("tech-li", "tech-wang", "tech-xu"))
     story = move(story, Action.CHECK_IN, timedelta(days=1))
     story = move(story, Action.REPORT_DEPARTURE, timedelta(days=3))
     result = report(story)
@@ -317,8 +332,8 @@ def month_of_stories():
     """A month with every section filled: deadlines met and missed, field work, costs, surveys,
     callbacks, a complaint with CAPA, and a recurring model."""
     contacted = move(new_ticket("SD-2026-000001"), Action.RECORD_CONTACT, timedelta(minutes=30))
-    contacted = move(contacted, Action.CLASSIFY, timedelta(hours=1), changes={"priority": Priority.URGENT})
-    contacted = move(contacted, Action.DISPATCH, timedelta(hours=2), changes={"assignees": ("tech-li",)})
+    contacted = move(contacted, Action.CLASSIFY, timedelta(hours=1), priority=Priority.URGENT)
+    contacted = move(contacted, Action.DISPATCH, timedelta(hours=2), assignees=("tech-li",))
     contacted = move(contacted, Action.CHECK_IN, timedelta(days=1))
     contacted = note(contacted, timedelta(days=2), survey={"overall": 4, "quality": 3},
                      costs={"materials": "100", "labour": 50, "travel": 0, "transport": "25.5"})
