@@ -105,6 +105,7 @@ class ComplaintService:
         problems = details.check()
         if problems:
             raise ComplaintRuleBroken(next(iter(problems.values())))
+        self._opening.check_photos(request.photos)
         number = self._opening.reserve_number()
         taken = ComplaintTakenByPhone(number=number, details=details, actor=_name(actor))
         self._opening.open_reserved(

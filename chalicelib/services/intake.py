@@ -220,7 +220,7 @@ class IntakeService:
         retries (the form's idempotency key), so a retry may attach its own photos again. ``reserved``: the
         ticket's number, handed out before (``StaleTicket`` if it is taken); ``outbox``: jobs to write with
         the ticket."""
-        self._check_photos(request.photos)
+        self.check_photos(request.photos)
 
         now = self._clock.now()
         phone_is_mobile = is_mobile_number(request.phone)
@@ -327,7 +327,7 @@ class IntakeService:
         """Before a customer's addition to ticket ``number`` is recorded: its photos checked by their bytes
         (``PhotoRejected``), the addition counted per ticket and per address (``TooManyReports``, scope
         "ticket" or "ip"), then the photos claimed for ``submission`` and kept for the ticket."""
-        self._check_photos(photos)
+        self.check_photos(photos)
         limits = self._config.limits
         self._count((("ip", limits.per_ip_addition, origin.ip), ("ticket", limits.per_ticket_addition, number)),
                     self._clock.now())
@@ -344,7 +344,8 @@ class IntakeService:
             raise PhotoRejected([(i, uploads.display_name(key), uploads.UploadProblem.IN_USE)
                                  for i, key in enumerate(keys) if key in taken])
 
-    def _check_photos(self, keys: list[str]) -> None:
+    def check_photos(self, keys: list[str]) -> None:
+        """Raises ``PhotoRejected`` for any of ``keys`` not stored, too large or not an image."""
         problems = [(i, uploads.display_name(key), problem) for i, key in enumerate(keys)
                     if (problem := self.check_photo(key))]
         if problems:

@@ -482,6 +482,10 @@ class TicketOpening(Protocol):
     """What the after-care call and the complaint taken on the phone need from intake (``IntakeService``
     is it): a number at once, and opening its ticket once however often that is asked for."""
 
+    def check_photos(self, keys: list[str]) -> None:
+        """Raises ``PhotoRejected`` for a photo not stored, too large or not an image: asked before a number
+        is reserved, so a refused request spends none."""
+
     def reserve_number(self) -> str:
         """A new ticket's number, handed out now for a ticket opened later (``open_reserved``)."""
 

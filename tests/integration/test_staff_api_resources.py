@@ -240,6 +240,8 @@ def test_a_phone_complaint_naming_a_photo_never_uploaded_is_a_400_on_its_photos_
     assert refused.status_code == 400, refused.json_body
     assert refused.json_body["error"] == "invalid" and "never-sent.jpg" in refused.json_body["fields"]["photos"]
     assert wiring.services().complaints.open_complaints() == []
+    opened = post(client, "/api/v1/complaints", {"report": valid_report(), "details": COMPLAINT}, desk)
+    assert opened.json_body["number"].endswith("-000001"), "the refused complaint spent no number"
 
 
 # -- archive ---------------------------------------------------------------------------------------
