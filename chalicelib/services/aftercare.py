@@ -298,6 +298,8 @@ class AftercareService:
             jobs = [job_item(requested, at=now, message_id=uuid.uuid4().hex)]
         record = data.record(task=task.id, follow_up=follow_up)
         if not self._store.close_callback(task, record, now, jobs):
+            if follow_up is not None:  # recorded by someone else meanwhile: theirs opens the ticket
+                self._opening.give_back(follow_up)
             raise UnknownCallback(task_id)
         try:
             self._notifications.deliver(jobs)

@@ -194,6 +194,11 @@ class IntakeService:
         year = self._clock.now().astimezone(ZoneInfo(self._config.timezone)).year
         return format_ticket_number(year, self._tickets.next_number(year))
 
+    def give_back(self, number: str) -> None:
+        """``number`` (of ``reserve_number``) goes to the next ticket, if no number was taken after it."""
+        _, year, sequence = number.split("-")
+        self._tickets.give_back_number(int(year), int(sequence))
+
     def open_reserved(
         self, request: ServiceRequestInput, *, number: str, language: str, actor: str,
         outbox: Sequence[OutboxMessage] = (),

@@ -489,6 +489,9 @@ class TicketOpening(Protocol):
     def reserve_number(self) -> str:
         """A new ticket's number, handed out now for a ticket opened later (``open_reserved``)."""
 
+    def give_back(self, number: str) -> None:
+        """A reserved ``number`` that will open no ticket: the next one takes it, unless one came since."""
+
     def open_reserved(
         self, request: ServiceRequestInput, *, number: str, language: str, actor: str,
         outbox: Sequence[OutboxMessage] = (),

@@ -126,6 +126,9 @@ def test_two_people_recording_the_same_call_open_one_follow_up(world, monkeypatc
         aftercare.record_callback(task.id, RAISED, actor="desk-2")
     assert follow_ups_of(world, number) == [first.follow_up]
     assert len(jobs(world, "follow_up_requested")) == 1
+    # The number the second person was handed went back: the next ticket takes it.
+    after = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
+    assert int(after.number.rsplit("-", 1)[1]) == int(first.follow_up.rsplit("-", 1)[1]) + 1
 
 
 # -- a complaint taken on the phone -------------------------------------------------------------------
