@@ -2,8 +2,9 @@
 
 Every step is a ticket move (``TicketMoves.move``): checked by the ticket's lifecycle table and by the
 paperwork's own tables (``domain/billing.py``, ``parts.py``, ``loaners.py``), recorded as an event on
-the ticket's timeline, saved under the ticket's version, and followed by the SLA wake-up. Changes are
-computed from the freshly read ticket, so a retry after a concurrent write applies the rule again.
+the ticket's timeline, saved under the ticket's version, and followed by the SLA wake-up. Each step's
+payload (the item as the step leaves it, which is what sets the ticket) is decided on the freshly read
+ticket, so a retry after a concurrent write applies the rule again.
 
 Each staff step is refused (``NotPermitted``) unless the actor's roles take it (``domain/permissions.py``;
 a technician only on a job dispatched to him), whichever page or API called it; the pages hide what a

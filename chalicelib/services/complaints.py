@@ -210,8 +210,9 @@ class ComplaintService:
     def _step(self, number: str, action: Action, actor: Actor, step: Callable[[Ticket], ComplaintMoved] | None = None,
               *, public: bool = True, need_record: bool = True,
               check: Callable[[Ticket], None] | None = None) -> Ticket:
-        """``step``: the record as the step leaves it, decided on the ticket as read; none for agreeing or
-        closing, whose label says it all."""
+        """``step``: the record as the step leaves it, decided on the ticket as read; none for closing, whose
+        label says it all, or agreeing, which the step itself dates (``Stepped.sets``)."""
+
         def checks(ticket: Ticket) -> None:
             if ticket.kind != Kind.COMPLAINT:
                 raise NotAComplaint(number)

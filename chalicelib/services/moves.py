@@ -23,8 +23,8 @@ class UnknownTicket(LookupError):
 
 
 class AsRead:
-    """A ``check`` that keeps the ticket as the move read it (on its last attempt): what a payload says the
-    moved fields were before."""
+    """A ``check`` that keeps the ticket as the move read it (on its last attempt), for what is decided after
+    the move (whom a dispatch newly tells)."""
 
     def __init__(self) -> None:
         self._ticket: Ticket | None = None
