@@ -48,7 +48,8 @@ $(VENV_PYTHON):
 	@if [ -z "$(PYTHON)" ]; then echo "make: Python 3.11 or newer is needed (none found on PATH)" >&2; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): $(VENV_PYTHON) requirements.txt requirements-dev.txt requirements-pdf-font.txt requirements-cryptography.txt
+$(INSTALLED): $(VENV_PYTHON) requirements.txt requirements-dev.txt requirements-pdf-font.txt requirements-cryptography.txt \
+		requirements-spreadsheet.txt
 	$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 

@@ -10,6 +10,8 @@
 #     fontTools, pypdfium2 and segno (requirements-pdf-font.txt), as wheels for Lambda's x86_64 and this Python.
 #   - the cryptography layer into infra/.cryptography-layer: cryptography and cffi
 #     (requirements-cryptography.txt), likewise.
+#   - the spreadsheet layer into infra/.spreadsheet-layer: openpyxl and et_xmlfile
+#     (requirements-spreadsheet.txt), likewise.
 #   - the AWS SDK into infra/.sdk-layer (requirements-sdk.txt): the stack puts it in the bytecode layer,
 #     compiled with the package (infra/stacks/bytecode.py).
 # Needs python3.11+ with the project's .venv already made (make install), node and npm.
@@ -107,20 +109,20 @@ if ! up_to_date pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_F
     mark_done pdf-font-layer "$PROJECT_DIR/requirements-pdf-font.txt" "$FONT_FILE" "${BASH_SOURCE[0]}"
 fi
 
-CRYPTOGRAPHY_LAYER="$INFRA_DIR/.cryptography-layer"
-if ! up_to_date cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" "${BASH_SOURCE[0]}" \
-        || [ ! -d "$CRYPTOGRAPHY_LAYER/python" ]; then
-    echo "infra: building the cryptography layer (infra/.cryptography-layer)"
-    rm -rf "$CRYPTOGRAPHY_LAYER"
-    # cryptography's core and cffi's _cffi_backend are compiled for CPython (abi3 and cp3xx wheels).
-    layer_wheels "$CRYPTOGRAPHY_LAYER" "$PROJECT_DIR/requirements-cryptography.txt" cp
-    mark_done cryptography-layer "$PROJECT_DIR/requirements-cryptography.txt" "${BASH_SOURCE[0]}"
-fi
+# wheels_layer NAME IMPLEMENTATION: the layer infra/.NAME-layer, of requirements-NAME.txt's wheels (see
+# layer_wheels), built again when that file or this script changed since it was last built.
+wheels_layer() {
+    local layer="$INFRA_DIR/.$1-layer" requirements="$PROJECT_DIR/requirements-$1.txt"
+    if ! up_to_date "$1-layer" "$requirements" "${BASH_SOURCE[0]}" || [ ! -d "$layer/python" ]; then
+        echo "infra: building the $1 layer (infra/.$1-layer)"
+        rm -rf "$layer"
+        layer_wheels "$layer" "$requirements" "$2"
+        mark_done "$1-layer" "$requirements" "${BASH_SOURCE[0]}"
+    fi
+}
 
-SDK_LAYER="$INFRA_DIR/.sdk-layer"
-if ! up_to_date sdk-layer "$PROJECT_DIR/requirements-sdk.txt" "${BASH_SOURCE[0]}" || [ ! -d "$SDK_LAYER/python" ]; then
-    echo "infra: fetching the AWS SDK for the bytecode layer (infra/.sdk-layer)"
-    rm -rf "$SDK_LAYER"
-    layer_wheels "$SDK_LAYER" "$PROJECT_DIR/requirements-sdk.txt" py
-    mark_done sdk-layer "$PROJECT_DIR/requirements-sdk.txt" "${BASH_SOURCE[0]}"
-fi
+# cryptography's core and cffi's _cffi_backend are compiled for CPython (abi3 and cp3xx wheels).
+wheels_layer cryptography cp
+wheels_layer spreadsheet py
+# The AWS SDK, which the stack puts in the bytecode layer.
+wheels_layer sdk py

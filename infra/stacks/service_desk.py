@@ -123,6 +123,10 @@ PDF_FONT_LAYER_DIR = Path(__file__).resolve().parents[1] / ".pdf-font-layer"
 # zipped, so a layer for the functions that do either, not a part of the package every function deploys.
 # infra/install.sh builds it from PyPI's wheels (requirements-cryptography.txt).
 CRYPTOGRAPHY_LAYER_DIR = Path(__file__).resolve().parents[1] / ".cryptography-layer"
+# openpyxl, with et_xmlfile: the archive's .xlsx imports (read) and the monthly report's .xlsx (written). Pure
+# Python, but about 0.25 MB zipped that every function would deploy for the two that read or write a
+# spreadsheet. infra/install.sh builds it from PyPI's wheels (requirements-spreadsheet.txt).
+SPREADSHEET_LAYER_DIR = Path(__file__).resolve().parents[1] / ".spreadsheet-layer"
 # The AWS SDK (requirements-sdk.txt), which the bytecode layer carries with its compiled modules: with
 # PYTHONPYCACHEPREFIX set Python no longer reads the runtime's SDK's own .pyc. infra/install.sh fetches it.
 SDK_LAYER_DIR = Path(__file__).resolve().parents[1] / ".sdk-layer"
@@ -174,6 +178,8 @@ class FunctionAccess:
     draws_pdfs: bool = False
     # Verifies staff sign-in tokens (RS256) or signs stored files' links (RSA): gets the cryptography layer.
     uses_rsa: bool = False
+    # Reads or writes .xlsx files (archive imports, the monthly report's rows): gets the spreadsheet layer.
+    uses_spreadsheets: bool = False
 
 
 # Keyed by the logical id `chalice package` gives each function (CamelCase of its Python name;
@@ -194,6 +200,8 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         starts_reports=True,
         draws_pdfs=True,
         uses_rsa=True,
+        # The archive's spreadsheet imports (the report's .xlsx are made by ReportPart: a build is queued).
+        uses_spreadsheets=True,
     ),
     # Every minute: sends outbox messages that are due (queried from the sparse "due" index); a monthly
     # report that failed to send is retried from its stored email (reports/*).
@@ -237,6 +245,8 @@ FUNCTION_ACCESS: dict[str, FunctionAccess] = {
         report_files=True,
         lists_report_files=True,
         builds_report_parts=True,
+        # The assembled report's rows as .xlsx, stored and attached to its email.
+        uses_spreadsheets=True,
     ),
     # Daily: reads the week's maintenance visits (a Query by month, no index), the products and
     # customers they belong to, and claims each reminder with its messages in one transaction.
@@ -386,6 +396,11 @@ class ServiceDeskStack(Stack):
             CRYPTOGRAPHY_LAYER_DIR,
             "cryptography and cffi: staff sign-in tokens (RS256), stored files' signed links",
         )
+        self.spreadsheet_layer = self._layer(
+            "SpreadsheetLayer",
+            SPREADSHEET_LAYER_DIR,
+            "openpyxl and et_xmlfile: the archive's .xlsx imports, the monthly report's .xlsx",
+        )
         self.bytecode_layer = self._bytecode_layer()
         functions = self._app_functions()
         self._connect_queues(functions)
@@ -468,7 +483,7 @@ class ServiceDeskStack(Stack):
             shutil.copytree(SDK_LAYER_DIR / "python", folder / "python")
             with tempfile.TemporaryDirectory(prefix="package-") as unpacked, zipfile.ZipFile(package) as archive:
                 archive.extractall(unpacked)
-                layers = [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR, folder]
+                layers = [PDF_FONT_LAYER_DIR, CRYPTOGRAPHY_LAYER_DIR, SPREADSHEET_LAYER_DIR, folder]
                 bytecode.build(folder / Path(bytecode.PREFIX).name, Path(unpacked), layers)
         return lambda_.LayerVersion(
             self,
@@ -1145,7 +1160,11 @@ class ServiceDeskStack(Stack):
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
         layers = [
             layer.layer_version_arn
-            for wanted, layer in ((access.draws_pdfs, self.pdf_font_layer), (access.uses_rsa, self.cryptography_layer))
+            for wanted, layer in (
+                (access.draws_pdfs, self.pdf_font_layer),
+                (access.uses_rsa, self.cryptography_layer),
+                (access.uses_spreadsheets, self.spreadsheet_layer),
+            )
             if wanted
         ]
         # Every function: PYTHONPYCACHEPREFIX (_chalice_stage_config) points to it.

@@ -29,6 +29,7 @@ INPUT_FILES = (
     "infra/requirements.txt",
     "requirements-pdf-font.txt",  # what infra/install.sh puts in the PDF font layer
     "requirements-cryptography.txt",  # and in the cryptography layer
+    "requirements-spreadsheet.txt",  # and in the spreadsheet layer
     "requirements-sdk.txt",  # and the AWS SDK in the bytecode layer
 )
 INPUT_FOLDERS = ("chalicelib", "infra/stacks", ".chalice", "vendor")

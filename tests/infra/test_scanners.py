@@ -15,8 +15,18 @@ CFN_LINT_ERROR_BITS = 0b11
 # and the signed links to stored files need, comes in a layer for the function that does those.
 MAX_PACKAGE_BYTES = 6 * 1024 * 1024
 # What the layers bring (tests/infra/test_layers.py): cryptography and cffi's backend its bindings load; the
-# QR code library beside the PDF font.
-IN_LAYERS = ("cryptography/", "cffi/", "_cffi_backend", "pycparser/", "segno/", "fontTools/", "pypdfium2")
+# QR code library beside the PDF font; the spreadsheet library.
+IN_LAYERS = (
+    "cryptography/",
+    "cffi/",
+    "_cffi_backend",
+    "pycparser/",
+    "segno/",
+    "fontTools/",
+    "pypdfium2",
+    "openpyxl",
+    "et_xmlfile",
+)
 
 
 def test_given_the_synthesized_templates_when_cfn_lint_runs_then_it_reports_no_errors(synthesized: Synthesized):
