@@ -38,6 +38,7 @@ from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.services.notifications import NotificationService
 from tests.fakes import valid_report
 
@@ -141,7 +142,7 @@ def run(scenario: str, tickets: int, lookahead: int, workers: int, seed: int = 1
         clock.set(NOW - timedelta(days=1))
         probe = services.intake.submit(request, language="zh-CN").number
         first_step = dict(repo.due_tickets(END_OF_TIME, 10))[probe] - (NOW - timedelta(days=1))
-        services.desk.cancel(probe, actor="sup", reason="probe")
+        services.desk.cancel(probe, actor=SystemActor("sup"), reason="probe")
         for _ in range(tickets):  # the reports only set the scene (``archive_read_in_two``)
             offset = timedelta(seconds=rng.uniform(0, SPREAD_OVER.total_seconds())) if scenario == "spread" else None
             clock.set(NOW - first_step + (offset or timedelta(0)))

@@ -43,6 +43,7 @@ from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_archive import DynamoArchive
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.queue import QueueFilter
 from chalicelib.domain.ticket import OPEN_STATUSES, Priority, format_ticket_number
 from chalicelib.services.intake import PublicOrigin
@@ -170,8 +171,8 @@ def write_figures(services: Any) -> list[WriteFigure]:
                                         origin=PublicOrigin(ip="192.0.2.2")).number
         figures.append(WriteFigure("intake (public form, email + SMS)", calls, (time.perf_counter() - started) * 1000))
     for what, move in (
-        ("staff move: contact recorded", lambda: services.desk.record_contact(number, actor="sup")),
-        ("staff move: classified C", lambda: services.desk.classify(number, actor="sup", priority=Priority.GENERAL)),
+        ("staff move: contact recorded", lambda: services.desk.record_contact(number, actor=SystemActor("sup"))),
+        ("staff move: classified C", lambda: services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.GENERAL)),
     ):
         with counting() as calls:
             started = time.perf_counter()

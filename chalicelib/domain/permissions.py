@@ -6,18 +6,30 @@ page having hidden a button; the pages and the staff API gate their routes with 
 technician's own steps on site are checked by ``FieldWorkService`` (only the technician dispatched to
 the job) and a complaint's by ``complaint_roles``.
 
-An actor named by a string, not a signed-in staff member, is a caller that answers for itself: a
-scheduled job, an import, a benchmark or a test.
+A caller that is no signed-in person says so with a ``SystemActor``: a scheduled job, a subscriber
+finishing a step a person was checked for when he took it, the local seed or a benchmark. It answers for
+itself and is not checked; a plain string is no actor at all, so a page that forgets the signed-in person
+fails type checking instead of being trusted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Ticket
 
-Actor = StaffUser | str
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A caller trusted with the step, not checked: ``name`` is what the step records as its actor (the
+    job's name, such as ``sla-sweep``, or the person whose step, already checked, a subscriber finishes)."""
+
+    name: str
+
+
+Actor = StaffUser | SystemActor
 
 R = StaffRole
 MANAGERS = frozenset({R.SUPERVISOR, R.ADMIN})
@@ -66,8 +78,20 @@ class NotPermitted(Exception):
         self.username = username
 
 
+def staff_of(actor: Actor) -> StaffUser | None:
+    """The staff member to check, or none for a system actor. Anything else (a bare name) is refused
+    rather than trusted."""
+    if isinstance(actor, StaffUser):
+        return actor
+    if isinstance(actor, SystemActor):
+        return None
+    raise TypeError(f"an actor is a staff member or a SystemActor, not {type(actor).__name__}")
+
+
 def name_of(actor: Actor) -> str:
-    return actor.username if isinstance(actor, StaffUser) else actor
+    """What the step records as its actor: the person's username, or the system actor's name."""
+    staff_of(actor)  # a bare name is refused here too
+    return actor.username if isinstance(actor, StaffUser) else actor.name
 
 
 def may_take(action: Action, user: StaffUser, ticket: Ticket) -> bool:
@@ -77,10 +101,11 @@ def may_take(action: Action, user: StaffUser, ticket: Ticket) -> bool:
 
 
 def check_step(actor: Actor, action: Action, ticket: Ticket) -> None:
-    """Refuses the step (``NotPermitted``) unless ``actor`` may take it; a caller named by a string
-    answers for itself."""
-    if isinstance(actor, StaffUser) and not may_take(action, actor, ticket):
-        raise NotPermitted(action, actor.username)
+    """Refuses the step (``NotPermitted``) unless ``actor`` may take it; a system actor answers for
+    itself."""
+    user = staff_of(actor)
+    if user is not None and not may_take(action, user, ticket):
+        raise NotPermitted(action, user.username)
 
 
 def guard(actor: Actor, action: Action) -> Callable[[Ticket], None]:

@@ -28,10 +28,10 @@ from chalicelib.domain.complaints import (
 )
 from chalicelib.domain.events import CapaRecord, ComplaintMoved, Stepped
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import Actor, SystemActor, name_of, staff_of
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.domain.published import ComplaintTakenByPhone, job_item
 from chalicelib.domain.sla import Schedule
-from chalicelib.domain.staff import StaffUser
 from chalicelib.domain.ticket import Action, Kind, Ticket, TicketEvent
 from chalicelib.services.moves import TicketMoves, UnknownTicket
 from chalicelib.services.ports import Clock, ConfigStore, TicketOpening, TicketRepository
@@ -46,9 +46,6 @@ class _RecordedAlready(Exception):
     """The complaint has its record: a repeated delivery of its first one changes nothing."""
 
 
-# Who takes a step: a signed-in staff member, whose roles the step is checked against
-# (``complaint_roles``), or the name of a caller that checked already (a job, an import, a test).
-Actor = StaffUser | str
 
 _STEPS = {
     Action.RECORD_COMPLAINT: "record", Action.COMMIT_REPLY: "reply", Action.ANALYSE_COMPLAINT: "analyse",
@@ -56,10 +53,6 @@ _STEPS = {
     Action.AGREE_RESOLUTION: "agree", Action.PLAN_CAPA: "capa", Action.UPDATE_CAPA: "capa_update",
     Action.CLOSE_COMPLAINT: "close",
 }
-
-
-def _name(actor: Actor) -> str:
-    return actor.username if isinstance(actor, StaffUser) else actor
 
 
 @dataclass(frozen=True)
@@ -100,23 +93,24 @@ class ComplaintService:
         (``ComplaintTakenByPhone``, a job in the ticket's own write) and recorded by its subscriber at once,
         or by the job's retries should that fail: what the desk typed is never lost with the ticket kept,
         nor recorded twice."""
-        if isinstance(actor, StaffUser) and not may_take(_STEPS[Action.RECORD_COMPLAINT], actor.roles, None):
+        user = staff_of(actor)
+        if user is not None and not may_take(_STEPS[Action.RECORD_COMPLAINT], user.roles, None):
             raise StepNotAllowed(Action.RECORD_COMPLAINT.value)  # before a ticket is opened for nothing
         problems = details.check()
         if problems:
             raise ComplaintRuleBroken(next(iter(problems.values())))
         self._opening.check_photos(request.photos)
         number = self._opening.reserve_number()
-        taken = ComplaintTakenByPhone(number=number, details=details, actor=_name(actor))
+        taken = ComplaintTakenByPhone(number=number, details=details, actor=name_of(actor))
         self._opening.open_reserved(
             request.model_copy(update={"kind": Kind.COMPLAINT}), number=number, language=language,
-            actor=_name(actor), outbox=[job_item(taken, at=self._clock.now(), message_id=uuid.uuid4().hex)])
+            actor=name_of(actor), outbox=[job_item(taken, at=self._clock.now(), message_id=uuid.uuid4().hex)])
         return number
 
     def record_taken(self, taken: ComplaintTakenByPhone) -> None:
         """The subscriber's step: the record of a complaint taken on the phone, unless it has one (an earlier
         delivery recorded it, or the desk did meanwhile: theirs stays)."""
-        self._record(taken.number, taken.details, actor=taken.actor, first_only=True)
+        self._record(taken.number, taken.details, actor=SystemActor(taken.actor), first_only=True)
 
     def record(self, number: str, details: ComplaintDetails, *, actor: Actor) -> Ticket:
         return self._record(number, details, actor=actor)
@@ -130,7 +124,7 @@ class ComplaintService:
         def step(ticket: Ticket) -> ComplaintMoved:
             if ticket.complaint is not None:
                 return _moved(Action.RECORD_COMPLAINT, ticket.complaint.model_copy(update={"details": details}))
-            return _moved(Action.RECORD_COMPLAINT, Complaint(details=details, recorded_by=_name(actor), recorded_at=now))
+            return _moved(Action.RECORD_COMPLAINT, Complaint(details=details, recorded_by=name_of(actor), recorded_at=now))
 
         def not_recorded(ticket: Ticket) -> None:
             if first_only and ticket.complaint is not None:
@@ -160,7 +154,7 @@ class ComplaintService:
         now = self._clock.now()
         return self._step(
             number, Action.PROPOSE_RESOLUTION, actor,
-            lambda t: _moved(Action.PROPOSE_RESOLUTION, _record(t).proposed(text, compensation, by=_name(actor), at=now)),
+            lambda t: _moved(Action.PROPOSE_RESOLUTION, _record(t).proposed(text, compensation, by=name_of(actor), at=now)),
             public=False)
 
     def decide(self, number: str, step: Approver, approved: bool, *, actor: Actor, note: str = "") -> Ticket:
@@ -168,7 +162,7 @@ class ComplaintService:
         action = Action.APPROVE_RESOLUTION if approved else Action.REJECT_RESOLUTION
         return self._step(
             number, action, actor,
-            lambda t: _moved(action, _record(t).decided(step, approved, by=_name(actor), at=now, note=note)),
+            lambda t: _moved(action, _record(t).decided(step, approved, by=name_of(actor), at=now, note=note)),
             public=False)
 
     def agree(self, number: str, *, actor: Actor) -> Ticket:
@@ -181,7 +175,7 @@ class ComplaintService:
         now = self._clock.now()
 
         def step(ticket: Ticket) -> ComplaintMoved:
-            complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=_name(actor), at=now)
+            complaint, action = _record(ticket).with_capa(kind, description, owner, due, by=name_of(actor), at=now)
             return _moved(Action.PLAN_CAPA, complaint,
                           capa=CapaRecord(action=action.id, action_status=action.status.value))
 
@@ -192,7 +186,7 @@ class ComplaintService:
         now = self._clock.now()
 
         def step(ticket: Ticket) -> ComplaintMoved:
-            complaint, action = _record(ticket).capa_moved(action_id, status, by=_name(actor), at=now, note=note,
+            complaint, action = _record(ticket).capa_moved(action_id, status, by=name_of(actor), at=now, note=note,
                                                             verifier=verifier)
             return _moved(Action.UPDATE_CAPA, complaint,
                           capa=CapaRecord(action=action.id, action_status=action.status.value))
@@ -217,14 +211,15 @@ class ComplaintService:
             if ticket.kind != Kind.COMPLAINT:
                 raise NotAComplaint(number)
             # Decided on the record as it is now: the approver the flow waits for may have changed.
-            if isinstance(actor, StaffUser) and not may_take(_STEPS[action], actor.roles, ticket.complaint):
+            user = staff_of(actor)
+            if user is not None and not may_take(_STEPS[action], user.roles, ticket.complaint):
                 raise StepNotAllowed(action.value)
             if need_record:
                 _record(ticket)
             if check is not None:
                 check(ticket)
 
-        return self._moves.move(number, action, actor=_name(actor), check=checks, public=public,
+        return self._moves.move(number, action, actor=name_of(actor), check=checks, public=public,
                                step=step or (lambda ticket: Stepped.model_validate({"action": action})))
 
     def _complaint_ticket(self, number: str) -> Ticket:

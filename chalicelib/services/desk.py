@@ -41,7 +41,7 @@ class DeskService:
     """``notices``: tells technicians of the jobs dispatched to them (none: nobody is told).
 
     ``actor``: the staff member taking the step, refused (``NotPermitted``) unless his roles take it
-    (``domain/permissions.py``), or the name of a caller that answers for itself."""
+    (``domain/permissions.py``), or a ``SystemActor`` (a job or a subscriber) that answers for itself."""
 
     def __init__(self, tickets: TicketRepository, sla: SlaService, clock: Clock, *,
                  notices: DispatchNotices | None = None):

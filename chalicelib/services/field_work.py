@@ -277,7 +277,7 @@ class FieldWorkService:
                 for person in supervisors if person.email]
 
     def decide_overtime(self, number: str, visit_id: str, *, actor: Actor, approve: bool, note: str = "") -> Ticket:
-        """``actor``: a supervisor (``domain/permissions.py``), or a caller that answers for itself."""
+        """``actor``: a supervisor (``domain/permissions.py``), or a ``SystemActor`` that answers for itself."""
 
         def step(ticket: Ticket) -> OvertimeMoved:
             visits = overtime.decide(ticket.overtime, visit_id, approve=approve, actor=name_of(actor), note=note,
@@ -416,7 +416,7 @@ class FieldWorkService:
     def approve(self, number: str, *, actor: Actor) -> Ticket:
         """Closes the job. Its after-care (callback task, survey) is an outbox item of the same save, so it
         cannot be lost between the two; it is tried at once and retried by the delivery job. ``actor``: a
-        supervisor (``domain/permissions.py``), or a caller that answers for itself."""
+        supervisor (``domain/permissions.py``), or a ``SystemActor`` that answers for itself."""
         due: list[OutboxMessage] = []
 
         def after_care(closed: Ticket) -> list[OutboxMessage]:

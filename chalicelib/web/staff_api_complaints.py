@@ -17,10 +17,10 @@ from chalicelib import wiring
 from chalicelib.domain.complaint_roles import APPROVER_ROLE, STEP_ROLES
 from chalicelib.domain.complaints import Approver, Complaint, ComplaintDetails
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import Actor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Channel, Ticket
 from chalicelib.i18n import t
-from chalicelib.services.complaints import Actor
 from chalicelib.web.auth import current_staff
 from chalicelib.web.complaints import (
     VIEWERS,

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.local_sent_messages import sent_messages
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
@@ -64,8 +65,8 @@ def test_critical_ticket_climbs_the_ladder_and_a_dispatched_one_does_not(local_s
     clock = OffsetClock(str(local_stack.state_dir / "clock.json"))
     untouched = open_ticket(local_stack, "无人处理公司")
     handled = open_ticket(local_stack, "准时响应公司")
-    desk.classify(untouched, actor="supervisor", priority=Priority.CRITICAL)
-    desk.classify(handled, actor="supervisor", priority=Priority.CRITICAL)
+    desk.classify(untouched, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
+    desk.classify(handled, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
 
     # At once: the chief engineer and the general manager hear of both critical jobs (000 §4.4.2.1).
     wait_for(local_stack, lambda m: m[1] == "gm@service-desk.local" and untouched in m[2] and "特急" in m[2],
@@ -78,7 +79,7 @@ def test_critical_ticket_climbs_the_ladder_and_a_dispatched_one_does_not(local_s
         local_stack.run_now("deliver_notifications")
 
     advance(timedelta(hours=1))
-    desk.dispatch(handled, actor="supervisor", technicians=("tech-1",))
+    desk.dispatch(handled, actor=SystemActor("supervisor"), technicians=("tech-1",))
 
     advance(timedelta(minutes=31))  # 1 h 31 m: 75 % of the 2 h dispatch target
     wait_for(local_stack, lambda m: m[1] == "supervisor@service-desk.local" and untouched in m[2]

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.billing import BillingReason, LineCategory, QuoteLine
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Billing
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
@@ -30,7 +31,7 @@ def sent_quote(stack: LocalStack) -> str:
         receipt = json.load(response)
     number = receipt["number"]
     billing = wiring.services().billing
-    billing.decide_billing(number, actor="supervisor", billing_kind=Billing.PAID, reason=BillingReason.OUT_OF_WARRANTY)
+    billing.decide_billing(number, actor=SystemActor("supervisor"), billing_kind=Billing.PAID, reason=BillingReason.OUT_OF_WARRANTY)
     lines = [
         QuoteLine(category=LineCategory.MATERIALS, description="Vacuum circuit breaker VS1-12/1250-31.5 with trolley",
                   quantity=Decimal(2), unit="pcs", unit_price=Decimal("12345.67")),
@@ -39,8 +40,8 @@ def sent_quote(stack: LocalStack) -> str:
         QuoteLine(category=LineCategory.TRAVEL, description="Travel Suzhou–Nanjing and back", quantity=Decimal(1),
                   unit_price=Decimal("860")),
     ]
-    billing.draft_quote(number, actor="supervisor", lines=lines, valid_until=date.today() + timedelta(days=14))
-    billing.send_quote(number, actor="supervisor")
+    billing.draft_quote(number, actor=SystemActor("supervisor"), lines=lines, valid_until=date.today() + timedelta(days=14))
+    billing.send_quote(number, actor=SystemActor("supervisor"))
     return str(receipt["tracking_url"])
 
 

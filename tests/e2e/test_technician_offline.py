@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, TicketEvent
 from chalicelib.settings import get_settings
 from tests.e2e.browser import png_bytes
@@ -160,7 +161,7 @@ def test_a_step_kept_offline_that_the_job_no_longer_allows_is_shown_with_what_wa
     page.fill("#text", TYPED)
     page.click("#progress-submit")
     page.locator("#saved-offline").wait_for()
-    desk.cancel(number, actor="supervisor", reason="客户取消")  # meanwhile, at the office
+    desk.cancel(number, actor=SystemActor("supervisor"), reason="客户取消")  # meanwhile, at the office
 
     page.context.set_offline(False)
     page.goto(f"{local_stack.app_url}/staff/jobs")

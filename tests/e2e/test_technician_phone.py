@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.e2e.stack import LocalStack
 from tests.fakes import valid_report
@@ -26,9 +27,9 @@ def dispatched_job(stack: LocalStack, desk, customer: str) -> dict:
     )
     with urllib.request.urlopen(request) as response:
         receipt = json.load(response)
-    desk.record_contact(receipt["number"], actor="supervisor")
-    desk.classify(receipt["number"], actor="supervisor", priority=Priority.URGENT)
-    desk.dispatch(receipt["number"], actor="supervisor", technicians=("tech-wang",))
+    desk.record_contact(receipt["number"], actor=SystemActor("supervisor"))
+    desk.classify(receipt["number"], actor=SystemActor("supervisor"), priority=Priority.URGENT)
+    desk.dispatch(receipt["number"], actor=SystemActor("supervisor"), technicians=("tech-wang",))
     return receipt
 
 

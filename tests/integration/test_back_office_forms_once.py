@@ -14,6 +14,7 @@ from chalicelib import wiring
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.aftercare import CallbackReason, CallbackTask
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action
 from chalicelib.settings import get_settings
@@ -40,7 +41,7 @@ def desk(staff_token):
 
 def test_a_billing_decision_parts_request_and_loaner_sent_twice_are_each_recorded_once(client, aws, supervisor):
     number = new_ticket().number
-    wiring.services().desk.classify(number, actor="supervisor", plan="premium")
+    wiring.services().desk.classify(number, actor=SystemActor("supervisor"), plan="premium")
     base = f"/staff/tickets/{number}"
 
     key = form_key(page(client, f"{base}/quote", supervisor), f"{base}/billing")

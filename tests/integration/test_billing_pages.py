@@ -9,6 +9,7 @@ from chalicelib import wiring
 from chalicelib.domain.billing import BillingReason, QuoteState
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.parts import PartLine
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Billing
 from tests.fakes import valid_report
@@ -41,7 +42,7 @@ def job(aws):
 
 @pytest.fixture
 def paid_job(job):
-    wiring.services().billing.decide_billing(job.number, actor="sup", billing_kind=Billing.PAID,
+    wiring.services().billing.decide_billing(job.number, actor=SystemActor("sup"), billing_kind=Billing.PAID,
                                              reason=BillingReason.MISUSE)
     return job
 
@@ -169,7 +170,7 @@ def test_roles_are_refused_what_they_must_not_do(client, staff_token, paid_job):
     assert get(client, "/staff/receivables", desk).status_code == 403
     assert get(client, "/staff/receivables", tech).status_code == 403
     # Parts: the technician may not review; the desk may not request; nobody but supervisor/admin ships.
-    wiring.services().billing.request_parts(n, actor="sup", items=[PartLine(part_number="P1", name="x", quantity=1)])
+    wiring.services().billing.request_parts(n, actor=SystemActor("sup"), items=[PartLine(part_number="P1", name="x", quantity=1)])
     assert post(client, f"/staff/tickets/{n}/parts/R1/review", {"decision": "approve"}, tech).status_code == 403
     assert post(client, f"/staff/tickets/{n}/parts", {"part_number_1": "P", "name_1": "x", "quantity_1": "1"},
                 desk).status_code == 403
@@ -183,8 +184,8 @@ def test_roles_are_refused_what_they_must_not_do(client, staff_token, paid_job):
 
 def test_a_technician_works_only_on_the_parts_and_loaner_of_jobs_assigned_to_them(client, staff_token, job):
     services = wiring.services()
-    services.desk.classify(job.number, actor="sup", plan="premium")
-    services.desk.dispatch(job.number, actor="sup", technicians=("tech-wang",))
+    services.desk.classify(job.number, actor=SystemActor("sup"), plan="premium")
+    services.desk.dispatch(job.number, actor=SystemActor("sup"), technicians=("tech-wang",))
     wang = staff_token("tech-wang", StaffRole.TECHNICIAN)
     li = staff_token("tech-li", StaffRole.TECHNICIAN)
     request = {"part_number_1": "VS1-12", "name_1": "真空断路器", "quantity_1": "1"}

@@ -5,6 +5,7 @@ from chalicelib import wiring
 from chalicelib.adapters import keys
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from chalicelib.settings import get_settings
 from ops.check_invariants import main
@@ -15,7 +16,7 @@ def test_a_ticket_taken_out_of_the_due_index_is_reported(aws, capsys):
     services = wiring.services()
     services.config.put_roster(DEMO_ROSTER)
     number = services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     capsys.readouterr()  # the sends' metric lines (EMF on standard output), not the checker's
     assert main() == 0 and capsys.readouterr().out == ""
 

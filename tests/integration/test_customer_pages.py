@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Billing, Priority
 from tests.fakes import PNG, valid_report
 
@@ -55,9 +56,9 @@ def test_the_tracking_timeline_reads_in_the_customers_language_and_shows_only_pu
     path = location.replace("https://desk.example.com", "")
     number = "SD-2026-000001"
     desk = wiring.services().desk
-    desk.classify(number, actor="supervisor", priority=Priority.URGENT, billing=Billing.FREE)
-    desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
-    desk.pause(number, actor="supervisor", reason="site not ready (厂房停电)")  # as the supervisor's form puts it
+    desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT, billing=Billing.FREE)
+    desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("tech-wang",))
+    desk.pause(number, actor=SystemActor("supervisor"), reason="site not ready (厂房停电)")  # as the supervisor's form puts it
 
     chinese = timeline_of(client.http.get(path).body.decode())
     assert chinese == ["报修已受理", "服务主管已审核您的报修", "已安排服务工程师", "处理暂停"], (

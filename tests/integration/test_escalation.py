@@ -9,6 +9,7 @@ from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.notification import LEASE
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.fakes import DEMO_ROSTER, valid_report
 
@@ -19,7 +20,7 @@ def open_critical_ticket(client):
     wiring.services().config.put_roster(DEMO_ROSTER)
     receipt = client.http.post("/api/requests", body=json.dumps(valid_report()),
                                headers={"Content-Type": "application/json"}).json_body
-    wiring.services().desk.classify(receipt["number"], actor="supervisor", priority=Priority.CRITICAL)
+    wiring.services().desk.classify(receipt["number"], actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     return receipt["number"]
 
 

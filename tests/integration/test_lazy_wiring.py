@@ -8,6 +8,7 @@ from unittest import mock
 from chalicelib import wiring
 from chalicelib.adapters.s3_reports import S3ReportArchive
 from chalicelib.adapters.spreadsheets import SpreadsheetFiles
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.fakes import DEMO_ROSTER
 from tests.integration.test_aftercare_routes import outbox_texts
@@ -40,7 +41,7 @@ def never_built(cls: type) -> mock._patch:
 def test_the_sla_sweeps_lambda_builds_the_sweep_and_its_messages_and_nothing_else(client, clock_file):
     wiring.services().config.put_roster(DEMO_ROSTER)
     number = new_ticket(client)["number"]
-    wiring.services().desk.classify(number, actor="sup", priority=Priority.CRITICAL)
+    wiring.services().desk.classify(number, actor=SystemActor("sup"), priority=Priority.CRITICAL)
     told_before = len(escalation_messages(number))
     wiring.reset()  # a cold Lambda of its own
     clock_file.set_offset(timedelta(hours=1, minutes=30))  # the supervisor's warning is due

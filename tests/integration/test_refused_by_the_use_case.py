@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from chalicelib import wiring
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from tests.fakes import valid_report
 
@@ -21,8 +22,8 @@ def post(client, path, data, token):
 def test_a_technician_in_quality_too_requests_parts_only_on_his_own_job(client, staff_token, aws):
     services = wiring.services()
     number = services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    services.desk.classify(number, actor="sup", plan="premium")
-    services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    services.desk.classify(number, actor=SystemActor("sup"), plan="premium")
+    services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     zhou = staff_token("tech-zhou", StaffRole.TECHNICIAN, StaffRole.QUALITY)
 
     english = post(client, f"/staff/tickets/{number}/parts?lang=en", REQUEST, zhou)

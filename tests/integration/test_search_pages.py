@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action, Priority
 from tests.fakes import valid_report
@@ -67,7 +68,7 @@ def test_a_ticket_found_reads_as_it_does_in_the_queue(client, aws, staff_token):
     number = client.http.post(
         "/api/requests", body=json.dumps(valid_report()), headers={"Content-Type": "application/json"}
     ).json_body["number"]
-    wiring.services().desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    wiring.services().desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
     supervisor = staff_token("supervisor", StaffRole.SUPERVISOR)
     queue = get(client, "/staff/queue?lang=en", supervisor).body.decode()
     found = search(client, supervisor, q=number).body.decode()

@@ -7,6 +7,7 @@ from unittest import mock
 
 from chalicelib import wiring
 from chalicelib.adapters.clock import SystemClock
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.sms import segments
 from chalicelib.domain.ticket import Priority
 from tests.fakes import DEMO_ROSTER, valid_report
@@ -27,7 +28,7 @@ def test_a_leaders_sms_carries_a_short_link_to_the_notice_page(client):
     receipt = client.http.post(
         "/api/requests", body=json.dumps(valid_report()), headers={"Content-Type": "application/json"}
     ).json_body
-    wiring.services().desk.classify(receipt["number"], actor="supervisor", priority=Priority.CRITICAL)
+    wiring.services().desk.classify(receipt["number"], actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
 
     [notice, *_] = [text for _, text in sent_sms() if "特急" in text and receipt["number"] in text]
     assert "/escalations/" not in notice and segments(notice) == 1

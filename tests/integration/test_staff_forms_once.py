@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action, Priority, Status
 from tests.fakes import valid_report
@@ -57,9 +58,9 @@ def on_site(aws, staff_token):
     """A job dispatched to tech-wang, who has checked in; his token."""
     number = new_ticket().number
     desk = wiring.services().desk
-    desk.record_contact(number, actor="supervisor")
-    desk.classify(number, actor="supervisor", priority=Priority.URGENT)
-    desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
+    desk.record_contact(number, actor=SystemActor("supervisor"))
+    desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
+    desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("tech-wang",))
     wang = staff_token("tech-wang", StaffRole.TECHNICIAN)
     return number, wang
 

@@ -9,6 +9,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.cognito import CognitoDirectory, add_staff
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Priority
 from ops import staff as staff_cli
@@ -47,8 +48,8 @@ def page(client, path, token):
 def test_pages_show_staff_by_name_and_fall_back_to_the_login(client, people):
     receipt = wiring.services().intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     desk = wiring.services().desk
-    desk.classify(receipt.number, actor="supervisor", priority=Priority.URGENT)
-    desk.dispatch(receipt.number, actor="supervisor", technicians=("tech-wang", "tech-li"))
+    desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
+    desk.dispatch(receipt.number, actor=SystemActor("supervisor"), technicians=("tech-wang", "tech-li"))
     number = receipt.number
 
     ticket_page = page(client, f"/staff/tickets/{number}", people["supervisor"])

@@ -24,6 +24,7 @@ from chalicelib.adapters.team_chat import TeamChatSender
 from chalicelib.domain.escalation import Roster, TeamChat
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Role
 from chalicelib.domain.ticket import Action, Priority
 from chalicelib.i18n import events
@@ -243,7 +244,7 @@ def test_a_vendors_refusal_through_the_outbox_fails_for_good_or_retries_and_show
     world.services.config.put_roster(Roster(scope="default", levels=DEMO_ROSTER.levels, chats=chats))
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     world.notifier.failures = 99  # the in-request delivery goes nowhere: the outbox's own run sends them
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
     world.services.sla.sweep()  # the contact breach has climbed to the general manager's group, dispatch's to the chief's
     outbox = NotificationService(MemoryOutbox(world.tickets),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.domain.permissions import SystemActor
 from tests.fakes import PNG
 from tests.integration.test_technician_routes import (  # noqa: F401  (fixtures)
     check_in,
@@ -22,7 +23,7 @@ from tests.integration.test_technician_routes import (  # noqa: F401  (fixtures)
 
 def test_my_jobs_and_the_job_show_the_appointment_agreed_with_the_customer(client, job, wang):  # noqa: F811
     agreed = datetime(2030, 3, 4, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai
-    wiring.services().desk.classify(job.number, actor="supervisor", agreed_date=agreed)
+    wiring.services().desk.classify(job.number, actor=SystemActor("supervisor"), agreed_date=agreed)
     jobs = html(get(client, "/staff/jobs?lang=en", wang))
     line = re.search(rf'<div class="appointment" id="appointment-{job.number}">(.*?)</div>', jobs).group(1)
     assert "Agreed with the customer" in line and "03-04 14:30" in line

@@ -14,6 +14,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Priority, Status
 from chalicelib.services.label_sheet import Label, label_sheet_pdf
@@ -34,9 +35,9 @@ def job(aws):
     request = ServiceRequestInput.model_validate(valid_report())
     receipt = wiring.services().intake.submit(request, language="zh-CN")
     desk = wiring.services().desk
-    desk.record_contact(receipt.number, actor="supervisor")
-    desk.classify(receipt.number, actor="supervisor", priority=Priority.URGENT)
-    desk.dispatch(receipt.number, actor="supervisor", technicians=("tech-wang",))
+    desk.record_contact(receipt.number, actor=SystemActor("supervisor"))
+    desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
+    desk.dispatch(receipt.number, actor=SystemActor("supervisor"), technicians=("tech-wang",))
     return receipt
 
 

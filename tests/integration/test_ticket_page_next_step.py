@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action, Priority
 from tests.fakes import valid_report
@@ -27,13 +28,13 @@ def ticket_in(state: str) -> str:
     desk = services.desk
     if state == "new":
         return number
-    desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
     if state == "triaged":
         return number
     if state == "waiting_on_customer":
         desk.move(number, Action.PAUSE, actor="supervisor", summary="clock paused: site not ready")
         return number
-    desk.dispatch(number, actor="supervisor", technicians=("wang",))
+    desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("wang",))
     if state == "dispatched":
         return number
     desk.move(number, Action.CHECK_IN, actor="wang", summary="checked in")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from ops.check_invariants import due_index_violations
 from tests.fakes import FakeWorld, fake_world, valid_report
@@ -10,7 +11,7 @@ from tests.fakes import FakeWorld, fake_world, valid_report
 
 def critical_ticket(world: FakeWorld) -> str:
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     return number
 
 
@@ -49,6 +50,6 @@ def test_a_wake_time_after_the_step_owed_is_reported():
 def test_a_closed_ticket_owes_nothing():
     world = fake_world()
     number = critical_ticket(world)
-    world.services.desk.cancel(number, actor="supervisor", reason="duplicate")
+    world.services.desk.cancel(number, actor=SystemActor("supervisor"), reason="duplicate")
     world.tickets.wake.pop(number, None)
     assert violations(world) == []

@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.domain.aftercare import SurveyInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from tests.fakes import fake_world
 from tests.service.test_field_work import WANG, WORK, form_key, on_site
 
@@ -34,7 +35,7 @@ def test_the_customer_gets_a_copy_of_the_signed_form_and_the_survey_until_they_a
     number = on_site(world)
     key = form_key(world, number)
     world.services.field_work.file_uploaded_form(number, WANG, WORK, key)
-    world.services.field_work.approve(number, actor="supervisor")
+    world.services.field_work.approve(number, actor=SystemActor("supervisor"))
     world.services.aftercare.job_closed(number)
     token = tracking_token(world, number)
 

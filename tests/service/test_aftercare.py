@@ -10,6 +10,7 @@ from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput, SurveyI
 from chalicelib.domain.archive import CustomerInput, ProductInput
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Kind, Status
 from chalicelib.services.aftercare import (
     InvalidCallback,
@@ -137,7 +138,7 @@ def test_the_approval_saves_its_after_care_item_with_itself_so_a_crash_right_aft
     monkeypatch.setattr(world.tickets, "save", recording_save)
     monkeypatch.setattr(world.services.notifications, "deliver", die)
     with pytest.raises(Died):
-        world.services.field_work.approve(number, actor="sup")
+        world.services.field_work.approve(number, actor=SystemActor("sup"))
 
     assert saves == [([Action.APPROVE], [MessageChannel.JOB])], "one save: the approval and its item"
     assert world.tickets.get(number).status == Status.CLOSED
@@ -184,7 +185,7 @@ def test_an_after_care_that_fails_at_approval_is_booked_by_the_delivery_job_afte
 
     monkeypatch.setattr(world.aftercare_store, "add_callback", throttled_once)
 
-    closed = world.services.field_work.approve(number, actor="sup")  # the supervisor sees no error
+    closed = world.services.field_work.approve(number, actor=SystemActor("sup"))  # the supervisor sees no error
 
     assert closed.status == Status.CLOSED
     [item] = after_care_items(world, number)
@@ -208,7 +209,7 @@ def test_an_after_care_that_fails_at_approval_is_booked_by_the_delivery_job_afte
 def test_after_care_run_again_even_days_later_books_one_callback_and_sends_one_survey(world):
     number = awaiting_approval(world)
     approved_on = world.services.aftercare.today()
-    world.services.field_work.approve(number, actor="sup")
+    world.services.field_work.approve(number, actor=SystemActor("sup"))
     [item] = after_care_items(world, number)
 
     world.clock.advance(timedelta(days=1, hours=1))  # e.g. a duplicate delivery after an outage, the next day
@@ -229,7 +230,7 @@ def test_an_after_care_that_keeps_failing_is_given_up_and_parked_for_the_operato
         raise RuntimeError("ServiceUnavailable")
 
     monkeypatch.setattr(world.aftercare_store, "add_callback", table_down)
-    world.services.field_work.approve(number, actor="sup")
+    world.services.field_work.approve(number, actor=SystemActor("sup"))
     for _ in range(3):
         world.clock.advance(timedelta(hours=1))
         world.services.notifications.deliver_due()

@@ -19,6 +19,7 @@ from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.paid_work import work_may_start
 from chalicelib.domain.parts import PartLine, PartsState, Shipment
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState
 from chalicelib.domain.ticket import Action, Billing
@@ -42,7 +43,7 @@ def world():
 def open_paid_job(world, **report):
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)),
                                            language="zh-CN")
-    world.services.billing.decide_billing(receipt.number, actor="sup", billing_kind=Billing.PAID,
+    world.services.billing.decide_billing(receipt.number, actor=SystemActor("sup"), billing_kind=Billing.PAID,
                                           reason=BillingReason.OUT_OF_WARRANTY)
     return receipt
 
@@ -50,9 +51,9 @@ def open_paid_job(world, **report):
 def quote_sent(world):
     receipt = open_paid_job(world)
     billing = world.services.billing
-    billing.draft_quote(receipt.number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31))
+    billing.draft_quote(receipt.number, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31))
     world.notifier.sent.clear()
-    billing.send_quote(receipt.number, actor="sup")
+    billing.send_quote(receipt.number, actor=SystemActor("sup"))
     return receipt
 
 
@@ -98,10 +99,10 @@ def test_an_unknown_token_answers_nothing(world):
 
 def test_a_free_job_gets_no_quote(world):
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.billing.decide_billing(receipt.number, actor="sup", billing_kind=Billing.FREE,
+    world.services.billing.decide_billing(receipt.number, actor=SystemActor("sup"), billing_kind=Billing.FREE,
                                           reason=BillingReason.IN_WARRANTY)
     with pytest.raises(NotAPaidJob):
-        world.services.billing.draft_quote(receipt.number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31))
+        world.services.billing.draft_quote(receipt.number, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31))
 
 
 def test_payments_are_tracked_until_the_balance_is_collected_and_the_job_leaves_the_unpaid_list(world):
@@ -109,11 +110,11 @@ def test_payments_are_tracked_until_the_balance_is_collected_and_the_job_leaves_
     billing = world.services.billing
     billing.answer_quote(receipt.tracking_token, approve=True, revision=1)
     assert [(t.number, b) for t, b in billing.receivables()] == [(receipt.number, Decimal("1730.00"))]
-    billing.invoice(receipt.number, actor="sup", amount=Decimal("1730"), invoice_number="INV-7", on=date(2026, 11, 27))
-    billing.record_payment(receipt.number, actor="sup", received_on=date(2026, 11, 28), amount=Decimal("1000"),
+    billing.invoice(receipt.number, actor=SystemActor("sup"), amount=Decimal("1730"), invoice_number="INV-7", on=date(2026, 11, 27))
+    billing.record_payment(receipt.number, actor=SystemActor("sup"), received_on=date(2026, 11, 28), amount=Decimal("1000"),
                            method=PaymentMethod.BANK_TRANSFER)
     assert billing.receivables()[0][1] == Decimal("730.00")
-    billing.record_payment(receipt.number, actor="sup", received_on=date(2026, 11, 29), amount=Decimal("730"),
+    billing.record_payment(receipt.number, actor=SystemActor("sup"), received_on=date(2026, 11, 29), amount=Decimal("730"),
                            method=PaymentMethod.CASH)
     assert billing.receivables() == []
     payments = [e for e in world.tickets.events(receipt.number) if e.action == Action.RECORD_PAYMENT]
@@ -123,14 +124,14 @@ def test_payments_are_tracked_until_the_balance_is_collected_and_the_job_leaves_
 def test_a_parts_requisition_is_reviewed_shipped_and_received_each_step_on_the_timeline(world):
     receipt = open_paid_job(world)
     billing = world.services.billing
-    billing.request_parts(receipt.number, actor="tech-wang",
+    billing.request_parts(receipt.number, actor=SystemActor("tech-wang"),
                           items=[PartLine(part_number="VS1-12", name="真空断路器", quantity=1)])
     assert [(t.number, r.id) for t, r in billing.open_requisitions()] == [(receipt.number, "R1")]
-    billing.review_parts(receipt.number, "R1", actor="chief", approve=True)
-    billing.parts_lead_time(receipt.number, "R1", actor="chief", expected_on=date(2026, 12, 2))
-    billing.ship_parts(receipt.number, "R1", actor="sup",
+    billing.review_parts(receipt.number, "R1", actor=SystemActor("chief"), approve=True)
+    billing.parts_lead_time(receipt.number, "R1", actor=SystemActor("chief"), expected_on=date(2026, 12, 2))
+    billing.ship_parts(receipt.number, "R1", actor=SystemActor("sup"),
                        shipment=Shipment(carrier="顺丰", tracking_number="SF1", shipped_on=date(2026, 12, 2)))
-    billing.receive_parts(receipt.number, "R1", actor="tech-wang", received_on=date(2026, 12, 3))
+    billing.receive_parts(receipt.number, "R1", actor=SystemActor("tech-wang"), received_on=date(2026, 12, 3))
     assert billing.ticket(receipt.number).requisitions[0].state == PartsState.RECEIVED
     assert billing.open_requisitions() == []
     steps = [e.action for e in world.tickets.events(receipt.number) if e.action.value.endswith("parts")
@@ -142,15 +143,15 @@ def test_a_parts_requisition_is_reviewed_shipped_and_received_each_step_on_the_t
 def test_a_loaner_issued_in_time_shows_the_premium_loaner_deadline_met(world):
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     desk, billing, clock = world.services.desk, world.services.billing, world.clock
-    desk.classify(receipt.number, actor="sup", plan="premium")
-    desk.dispatch(receipt.number, actor="sup", technicians=("tech-wang",))
-    desk.check_in(receipt.number, actor="tech-wang")
+    desk.classify(receipt.number, actor=SystemActor("sup"), plan="premium")
+    desk.dispatch(receipt.number, actor=SystemActor("sup"), technicians=("tech-wang",))
+    desk.check_in(receipt.number, actor=SystemActor("tech-wang"))
     desk.move(receipt.number, Action.START_REPAIR, actor="tech-wang", summary="repair started")
     clock.advance(timedelta(hours=9))  # not fixed 8 h after repair began: a loaner is owed within 48 h
-    billing.issue_loaner(receipt.number, actor="sup", model="KYN28-12", serial_number="L-01", issued_to="王工",
+    billing.issue_loaner(receipt.number, actor=SystemActor("sup"), model="KYN28-12", serial_number="L-01", issued_to="王工",
                          issued_on=clock.now().date())
     ticket = billing.ticket(receipt.number)
     deadline = world.services.sla.schedule(ticket, billing.events(receipt.number)).get(Milestone.LOANER_PROVIDED)
     assert deadline.state == DeadlineState.MET
-    billing.return_loaner(receipt.number, "L1", actor="sup", returned_on=clock.now().date(), condition=Condition.GOOD)
+    billing.return_loaner(receipt.number, "L1", actor=SystemActor("sup"), returned_on=clock.now().date(), condition=Condition.GOOD)
     assert billing.ticket(receipt.number).loaners[0].condition == Condition.GOOD

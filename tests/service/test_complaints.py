@@ -21,6 +21,7 @@ from chalicelib.domain.complaints import (
 )
 from chalicelib.domain.events import CapaRecord
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.reports import ReportBuilder, ReportMonth
 from chalicelib.domain.sla import DeadlineState
@@ -41,7 +42,7 @@ def world():
 
 def complaint(world, **details):
     request = ServiceRequestInput.model_validate(valid_report(description="批次不良", channel="phone"))
-    return world.services.complaints.open(request, DETAILS.model_copy(update=details), actor="desk",
+    return world.services.complaints.open(request, DETAILS.model_copy(update=details), actor=SystemActor("desk"),
                                           language="zh-CN")
 
 
@@ -60,7 +61,7 @@ def test_more_defective_than_delivered_is_refused(world):
 def test_the_committed_reply_time_is_a_deadline_on_the_sla_clock(world):
     number = complaint(world)
     reply_by = world.clock.now() + timedelta(days=2)
-    world.services.complaints.commit_reply(number, reply_by, actor="desk")
+    world.services.complaints.commit_reply(number, reply_by, actor=SystemActor("desk"))
 
     view = world.services.complaints.view(number)
     assert view.ticket.status == Status.TRIAGED and view.ticket.plan == "complaint"
@@ -73,16 +74,16 @@ def test_the_committed_reply_time_is_a_deadline_on_the_sla_clock(world):
 def test_a_reply_time_in_the_past_is_refused(world):
     number = complaint(world)
     with pytest.raises(ComplaintRuleBroken, match="reply_in_past"):
-        world.services.complaints.commit_reply(number, world.clock.now() - timedelta(hours=1), actor="desk")
+        world.services.complaints.commit_reply(number, world.clock.now() - timedelta(hours=1), actor=SystemActor("desk"))
 
 
 def test_agreeing_the_resolution_meets_the_reply_deadline(world):
     number = complaint(world)
     complaints = world.services.complaints
-    complaints.commit_reply(number, world.clock.now() + timedelta(days=1), actor="desk")
-    complaints.analyse(number, Cause.PEOPLE, "物流部", "包装不当", actor="sup")
-    complaints.propose(number, "补发 7 件", None, actor="desk")  # minor, no money: no approval needed
-    complaints.agree(number, actor="desk")
+    complaints.commit_reply(number, world.clock.now() + timedelta(days=1), actor=SystemActor("desk"))
+    complaints.analyse(number, Cause.PEOPLE, "物流部", "包装不当", actor=SystemActor("sup"))
+    complaints.propose(number, "补发 7 件", None, actor=SystemActor("desk"))  # minor, no money: no approval needed
+    complaints.agree(number, actor=SystemActor("desk"))
     resolved = next(d for d in complaints.view(number).schedule.deadlines if d.milestone == Milestone.RESOLVED)
     assert resolved.state == DeadlineState.MET
 
@@ -90,44 +91,44 @@ def test_agreeing_the_resolution_meets_the_reply_deadline(world):
 def test_a_severe_complaint_needs_the_supervisor_then_the_general_manager(world):
     number = complaint(world, severity=Severity.SEVERE)
     complaints = world.services.complaints
-    complaints.analyse(number, Cause.QUALITY, "质管部", None, actor="quality")
-    complaints.propose(number, "退换并整改", None, actor="desk")
+    complaints.analyse(number, Cause.QUALITY, "质管部", None, actor=SystemActor("quality"))
+    complaints.propose(number, "退换并整改", None, actor=SystemActor("desk"))
     with pytest.raises(ComplaintRuleBroken, match="not_your_turn"):
-        complaints.decide(number, Approver.GENERAL_MANAGER, True, actor="gm")
+        complaints.decide(number, Approver.GENERAL_MANAGER, True, actor=SystemActor("gm"))
     with pytest.raises(ComplaintRuleBroken, match="not_approved"):
-        complaints.agree(number, actor="desk")
-    complaints.decide(number, Approver.SUPERVISOR, True, actor="sup")
+        complaints.agree(number, actor=SystemActor("desk"))
+    complaints.decide(number, Approver.SUPERVISOR, True, actor=SystemActor("sup"))
     assert world.tickets.get(number).complaint.next_approval() == Approver.GENERAL_MANAGER
-    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor="gm")
+    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor=SystemActor("gm"))
     assert world.tickets.get(number).complaint.resolution.state == ResolutionState.APPROVED
 
 
 def test_compensation_needs_the_general_managers_approval_even_for_a_minor_complaint(world):
     number = complaint(world)
     complaints = world.services.complaints
-    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor="quality")
-    complaints.propose(number, "赔偿", Decimal("5000"), actor="desk")
+    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor=SystemActor("quality"))
+    complaints.propose(number, "赔偿", Decimal("5000"), actor=SystemActor("desk"))
     assert world.tickets.get(number).complaint.approvals_needed() == (Approver.GENERAL_MANAGER,)
-    complaints.decide(number, Approver.GENERAL_MANAGER, False, actor="gm", note="金额过高")
+    complaints.decide(number, Approver.GENERAL_MANAGER, False, actor=SystemActor("gm"), note="金额过高")
     assert world.tickets.get(number).complaint.resolution.state == ResolutionState.REJECTED
-    complaints.propose(number, "赔偿", Decimal("2000"), actor="desk")  # a new proposal starts over
-    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor="gm")
-    complaints.agree(number, actor="desk")
+    complaints.propose(number, "赔偿", Decimal("2000"), actor=SystemActor("desk"))  # a new proposal starts over
+    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor=SystemActor("gm"))
+    complaints.agree(number, actor=SystemActor("desk"))
 
 
 def test_capa_runs_open_to_verified_and_only_quality_verifies(world):
     number = complaint(world)
     complaints = world.services.complaints
-    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor="quality")
-    complaints.plan_capa(number, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor="quality")
-    complaints.plan_capa(number, CapaKind.PREVENTIVE, "改进检验", "zhao", date(2026, 12, 20), actor="quality")
+    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor=SystemActor("quality"))
+    complaints.plan_capa(number, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor=SystemActor("quality"))
+    complaints.plan_capa(number, CapaKind.PREVENTIVE, "改进检验", "zhao", date(2026, 12, 20), actor=SystemActor("quality"))
     with pytest.raises(ComplaintRuleBroken, match="capa_step"):
-        complaints.update_capa(number, "1", CapaStatus.IMPLEMENTED, actor="quality", verifier=True)
-    complaints.update_capa(number, "1", CapaStatus.IN_PROGRESS, actor="li", verifier=False)
-    complaints.update_capa(number, "1", CapaStatus.IMPLEMENTED, actor="li", verifier=False)
+        complaints.update_capa(number, "1", CapaStatus.IMPLEMENTED, actor=SystemActor("quality"), verifier=True)
+    complaints.update_capa(number, "1", CapaStatus.IN_PROGRESS, actor=SystemActor("li"), verifier=False)
+    complaints.update_capa(number, "1", CapaStatus.IMPLEMENTED, actor=SystemActor("li"), verifier=False)
     with pytest.raises(ComplaintRuleBroken, match="quality_verifies"):
-        complaints.update_capa(number, "1", CapaStatus.VERIFIED, actor="li", verifier=False)
-    complaints.update_capa(number, "1", CapaStatus.VERIFIED, actor="quality", verifier=True)
+        complaints.update_capa(number, "1", CapaStatus.VERIFIED, actor=SystemActor("li"), verifier=False)
+    complaints.update_capa(number, "1", CapaStatus.VERIFIED, actor=SystemActor("quality"), verifier=True)
     ticket = world.tickets.get(number)
     assert [a.status for a in ticket.complaint.capa] == [CapaStatus.VERIFIED, CapaStatus.OPEN]
     assert ticket.complaint.capa_status == CapaStatus.OPEN
@@ -140,23 +141,23 @@ def test_a_complaint_closes_only_when_agreed_and_every_action_verified(world):
     number = complaint(world)
     complaints = world.services.complaints
     with pytest.raises(ComplaintRuleBroken, match="not_agreed"):
-        complaints.close(number, actor="desk")
-    complaints.analyse(number, Cause.OTHER, "销售部", None, actor="sup")
-    complaints.propose(number, "解释说明", None, actor="desk")
-    complaints.agree(number, actor="desk")
-    complaints.plan_capa(number, CapaKind.PREVENTIVE, "培训", "wu", date(2026, 12, 1), actor="quality")
+        complaints.close(number, actor=SystemActor("desk"))
+    complaints.analyse(number, Cause.OTHER, "销售部", None, actor=SystemActor("sup"))
+    complaints.propose(number, "解释说明", None, actor=SystemActor("desk"))
+    complaints.agree(number, actor=SystemActor("desk"))
+    complaints.plan_capa(number, CapaKind.PREVENTIVE, "培训", "wu", date(2026, 12, 1), actor=SystemActor("quality"))
     with pytest.raises(ComplaintRuleBroken, match="capa_not_verified"):
-        complaints.close(number, actor="desk")
+        complaints.close(number, actor=SystemActor("desk"))
     for status in (CapaStatus.IN_PROGRESS, CapaStatus.IMPLEMENTED, CapaStatus.VERIFIED):
-        complaints.update_capa(number, "1", status, actor="quality", verifier=True)
-    assert complaints.close(number, actor="desk").status == Status.CLOSED
+        complaints.update_capa(number, "1", status, actor=SystemActor("quality"), verifier=True)
+    assert complaints.close(number, actor=SystemActor("desk")).status == Status.CLOSED
     assert number not in [t.number for t in complaints.open_complaints()]
 
 
 def test_complaint_steps_refuse_other_tickets(world):
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
     with pytest.raises(NotAComplaint):
-        world.services.complaints.analyse(number, Cause.OTHER, "x", None, actor="sup")
+        world.services.complaints.analyse(number, Cause.OTHER, "x", None, actor=SystemActor("sup"))
 
 
 def test_the_service_itself_refuses_a_step_the_staff_members_roles_do_not_take(world):
@@ -181,7 +182,7 @@ def test_a_complaint_gets_no_after_care_even_when_approved_on_site(world):
     number = complaint(world)
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
         world.services.desk.move(number, action, actor="sup", summary=action.value)
-    assert world.services.field_work.approve(number, actor="sup").status == Status.CLOSED
+    assert world.services.field_work.approve(number, actor=SystemActor("sup")).status == Status.CLOSED
     assert after_care_items(world, number) == []
     assert world.services.aftercare.job_closed(number) is None
     assert world.aftercare_store.tasks_ever == set() and surveys_sent(world, number) == []
@@ -196,8 +197,8 @@ def test_the_monthly_report_reads_surveys_callbacks_complaints_and_capa(world):
     world.clock.advance(timedelta(days=6))
     [task] = aftercare.due_callbacks()
     aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor="desk")
-    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor="quality")
-    complaints.plan_capa(number, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor="quality")
+    complaints.analyse(number, Cause.QUALITY, "生产部", None, actor=SystemActor("quality"))
+    complaints.plan_capa(number, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor=SystemActor("quality"))
 
     builder = ReportBuilder(ReportMonth(year=2026, month=11), world.clock.now())
     for n in (job, number):

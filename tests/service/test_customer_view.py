@@ -22,6 +22,7 @@ from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.parts import PartLine, Shipment
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Billing, Priority
 from tests.fakes import fake_world, valid_report
@@ -35,7 +36,7 @@ def mark(field: str) -> str:
 
 
 TECH = StaffUser(username=mark("tech"), roles=frozenset({StaffRole.TECHNICIAN}))
-SUPERVISOR = mark("sup")
+SUPERVISOR = SystemActor(mark("sup"))
 # The quote is written for the customer to answer: its lines and note are theirs to read.
 LINES = [QuoteLine(category=LineCategory.MATERIALS, description="真空断路器", quantity=Decimal(1),
                    unit_price=Decimal("1200.00"))]
@@ -62,13 +63,13 @@ def paid_job_through_every_office_step(world) -> tuple[str, str]:
     field.report_progress(number, TECH, mark("progress"), [])
     desk.pause(number, actor=SUPERVISOR, reason=PauseReason.SITE_NOT_READY, note=mark("pause-note"))
     desk.resume(number, actor=SUPERVISOR)
-    billing.request_parts(number, actor=TECH.username, note=mark("parts-note"),
+    billing.request_parts(number, actor=TECH, note=mark("parts-note"),
                           items=[PartLine(part_number=mark("part"), name=mark("part-name"), quantity=1)])
-    billing.review_parts(number, "R1", actor=mark("chief"), approve=True, note=mark("review-note"))
-    billing.parts_lead_time(number, "R1", actor=mark("chief"), expected_on=today + timedelta(days=3))
+    billing.review_parts(number, "R1", actor=SystemActor(mark("chief")), approve=True, note=mark("review-note"))
+    billing.parts_lead_time(number, "R1", actor=SystemActor(mark("chief")), expected_on=today + timedelta(days=3))
     billing.ship_parts(number, "R1", actor=SUPERVISOR, shipment=Shipment(
         carrier=mark("carrier"), tracking_number=mark("waybill"), shipped_on=today))
-    billing.receive_parts(number, "R1", actor=TECH.username, received_on=today)
+    billing.receive_parts(number, "R1", actor=TECH, received_on=today)
     billing.issue_loaner(number, actor=SUPERVISOR, model=mark("loaner-model"), serial_number=mark("loaner-sn"),
                          issued_to=mark("issued-to"), issued_on=today)
     billing.return_loaner(number, "L1", actor=SUPERVISOR, returned_on=today, condition=Condition.GOOD,
@@ -96,16 +97,16 @@ def complaint_through_every_office_step(world) -> str:
     request = ServiceRequestInput.model_validate(valid_report(description="批次不良", channel="phone"))
     details = ComplaintDetails(order_number="PO-1", part_number="P-88", ship_date=date(2026, 11, 1), quantity=100,
                                defective_quantity=7, customer_request="退换不良品", severity=Severity.SEVERE)
-    number = complaints.open(request, details, actor=mark("desk"), language="zh-CN")
-    complaints.commit_reply(number, world.clock.now() + timedelta(days=3), actor=mark("desk"))
-    complaints.analyse(number, Cause.QUALITY, mark("department"), mark("analysis"), actor=mark("quality"))
-    complaints.propose(number, mark("resolution"), Decimal(100), actor=mark("desk"))
+    number = complaints.open(request, details, actor=SystemActor(mark("desk")), language="zh-CN")
+    complaints.commit_reply(number, world.clock.now() + timedelta(days=3), actor=SystemActor(mark("desk")))
+    complaints.analyse(number, Cause.QUALITY, mark("department"), mark("analysis"), actor=SystemActor(mark("quality")))
+    complaints.propose(number, mark("resolution"), Decimal(100), actor=SystemActor(mark("desk")))
     complaints.decide(number, Approver.SUPERVISOR, True, actor=SUPERVISOR, note=mark("approval-note"))
-    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor=mark("gm"), note=mark("gm-note"))
-    complaints.agree(number, actor=mark("desk"))
+    complaints.decide(number, Approver.GENERAL_MANAGER, True, actor=SystemActor(mark("gm")), note=mark("gm-note"))
+    complaints.agree(number, actor=SystemActor(mark("desk")))
     complaints.plan_capa(number, CapaKind.CORRECTIVE, mark("capa"), mark("owner"), date(2026, 12, 10),
-                         actor=mark("quality"))
-    complaints.update_capa(number, "1", CapaStatus.IN_PROGRESS, actor=mark("owner"), verifier=False,
+                         actor=SystemActor(mark("quality")))
+    complaints.update_capa(number, "1", CapaStatus.IN_PROGRESS, actor=SystemActor(mark("owner")), verifier=False,
                            note=mark("capa-note"))
     return number
 

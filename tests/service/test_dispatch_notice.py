@@ -3,6 +3,7 @@ email when his address is on file, sent through the outbox like every other mess
 
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.fakes import fake_world, valid_report
 
@@ -12,9 +13,9 @@ LINK = "https://desk.example.com/staff/jobs/"
 def dispatched(world, technicians):
     request = ServiceRequestInput.model_validate(valid_report())
     number = world.services.intake.submit(request, language="en").number
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
     world.notifier.sent.clear()
-    world.services.queue.dispatch(number, actor="sup", technicians=technicians)
+    world.services.queue.dispatch(number, actor=SystemActor("sup"), technicians=technicians)
     return number
 
 
@@ -61,10 +62,10 @@ def test_a_re_dispatch_tells_only_the_technician_newly_chosen():
     number = dispatched(world, ["tech-wang"])
     world.notifier.sent.clear()
 
-    world.services.queue.dispatch(number, actor="sup", technicians=["tech-wang", "tech-li"])  # a second pair of hands
+    world.services.queue.dispatch(number, actor=SystemActor("sup"), technicians=["tech-wang", "tech-li"])  # a second pair of hands
 
     assert [m.recipient for m in notices(world)] == ["+8613900000003"], "王工 already has the job's link"
     assert world.tickets.get(number).assignees == ("tech-wang", "tech-li")
     world.notifier.sent.clear()
-    world.services.queue.dispatch(number, actor="sup", technicians=["tech-li"])  # 王工 taken off the job
+    world.services.queue.dispatch(number, actor=SystemActor("sup"), technicians=["tech-li"])  # 王工 taken off the job
     assert notices(world) == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.domain.closure import ArrivalReport
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Priority
 from tests.fakes import fake_world, valid_report
 from tests.service.test_field_work import WANG, WORK, dispatched, landed
@@ -104,9 +105,9 @@ def test_a_refusal_settled_by_a_signed_form_stops_the_ladder():
 def premium_repair_started(world) -> str:
     """A premium job whose repair has just begun: its loaner is owed 8 h from now unless it is fixed."""
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    world.services.desk.record_contact(number, actor="sup")
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT, plan="premium")
-    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.services.desk.record_contact(number, actor=SystemActor("sup"))
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT, plan="premium")
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     world.services.field_work.check_in(number, WANG)
     world.services.field_work.start_repair(number, WANG)
     return number

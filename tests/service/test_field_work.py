@@ -17,6 +17,7 @@ from chalicelib.domain.closure import (
     WorkReport,
 )
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Milestone
 from chalicelib.domain.sla import DeadlineState
 from chalicelib.domain.staff import StaffRole, StaffUser
@@ -44,9 +45,9 @@ def world():
 def dispatched(world, *, to=("tech-wang",), priority=Priority.URGENT, language="zh-CN", **overrides) -> str:
     request = ServiceRequestInput.model_validate(valid_report(**overrides))
     number = world.services.intake.submit(request, language=language).number
-    world.services.desk.record_contact(number, actor="sup")
-    world.services.desk.classify(number, actor="sup", priority=priority)
-    world.services.desk.dispatch(number, actor="sup", technicians=to)
+    world.services.desk.record_contact(number, actor=SystemActor("sup"))
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=priority)
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=to)
     return number
 
 
@@ -290,7 +291,7 @@ def test_the_supervisor_sees_filed_forms_by_a_short_lived_link_and_approval_comp
     world.services.field_work.file_uploaded_form(number, WANG, WORK, form_key(world, number))
     (item,) = world.services.field_work.awaiting_approval()
     assert item.ticket.number == number and item.form_url.startswith("memory://forms/")
-    closed = world.services.field_work.approve(number, actor="supervisor")
+    closed = world.services.field_work.approve(number, actor=SystemActor("supervisor"))
     assert closed.status == Status.CLOSED
     assert world.services.field_work.awaiting_approval() == []
     assert number not in world.tickets.wake  # nothing more is owed
@@ -322,7 +323,7 @@ def test_each_filed_form_is_shown_by_a_picture_of_it_where_one_can_be_made(world
 def test_a_rejected_closure_goes_back_on_site_with_the_reason(world):
     number = on_site(world)
     world.services.field_work.file_uploaded_form(number, WANG, WORK, form_key(world, number))
-    ticket = world.services.field_work.reject(number, actor="supervisor", reason="验收单缺少公章")
+    ticket = world.services.field_work.reject(number, actor=SystemActor("supervisor"), reason="验收单缺少公章")
     assert ticket.status == Status.ON_SITE and ticket.acceptance is None
     event = last(world, number, Action.REJECT_CLOSURE)
     assert event.payload.reason == "验收单缺少公章"
@@ -331,7 +332,7 @@ def test_a_rejected_closure_goes_back_on_site_with_the_reason(world):
 def test_approving_a_job_still_on_site_is_illegal(world):
     number = on_site(world)
     with pytest.raises(IllegalTransition):
-        world.services.field_work.approve(number, actor="supervisor")
+        world.services.field_work.approve(number, actor=SystemActor("supervisor"))
 
 
 def test_a_paid_job_may_not_start_before_the_customer_approves_the_quote(world):
@@ -342,12 +343,12 @@ def test_a_paid_job_may_not_start_before_the_customer_approves_the_quote(world):
 
     number = dispatched(world)
     billing = world.services.billing
-    billing.decide_billing(number, actor="sup", billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
+    billing.decide_billing(number, actor=SystemActor("sup"), billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
     with pytest.raises(PaidWorkNotApproved):
         world.services.field_work.check_in(number, WANG)
 
-    billing.draft_quote(number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31))
-    billing.send_quote(number, actor="sup")
+    billing.draft_quote(number, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31))
+    billing.send_quote(number, actor=SystemActor("sup"))
     token = [t for t, n in world.tickets.tracking.items() if n == number][-1]  # the quote message's link
     billing.answer_quote(token, approve=True, revision=1)
     assert world.services.field_work.check_in(number, WANG).status == Status.ON_SITE

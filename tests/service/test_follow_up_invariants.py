@@ -22,6 +22,7 @@ from chalicelib.domain.aftercare import CallbackInput, CallbackTask
 from chalicelib.domain.complaints import ComplaintDetails
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.published import event_of
 from chalicelib.domain.ticket import Action
 from chalicelib.services.aftercare import UnknownCallback
@@ -99,7 +100,7 @@ class OpenedOnce(RuleBasedStateMachine):
     def the_desk_takes_a_complaint_on_the_phone(self) -> None:
         request = ServiceRequestInput.model_validate(valid_report(description="批次不良", channel="phone"))
         try:
-            number = self.world.services.complaints.open(request, DETAILS, actor="desk", language="zh-CN")
+            number = self.world.services.complaints.open(request, DETAILS, actor=SystemActor("desk"), language="zh-CN")
         except StoreRefusesOnce:
             return  # nothing was accepted: the desk sees the error and takes it again
         self.complaints[number] = DETAILS
@@ -109,7 +110,7 @@ class OpenedOnce(RuleBasedStateMachine):
     def the_desk_changes_a_complaints_record(self, pick: int, quantity: int) -> None:
         number = sorted(self.complaints)[pick % len(self.complaints)]
         changed = DETAILS.model_copy(update={"defective_quantity": quantity})
-        self.world.services.complaints.record(number, changed, actor="desk")
+        self.world.services.complaints.record(number, changed, actor=SystemActor("desk"))
         self.complaints[number] = changed
         self.edits[number] += 1
 

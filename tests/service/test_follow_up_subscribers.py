@@ -11,6 +11,7 @@ from chalicelib.domain.complaints import StepNotAllowed
 from chalicelib.domain.events import Notified
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.published import ComplaintTakenByPhone, FollowUpRequested, event_of
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Kind
@@ -134,7 +135,10 @@ def test_two_people_recording_the_same_call_open_one_follow_up(world, monkeypatc
 # -- a complaint taken on the phone -------------------------------------------------------------------
 
 
-def phone_complaint(world, actor="desk"):
+DESK = SystemActor("desk")
+
+
+def phone_complaint(world, actor=DESK):
     request = ServiceRequestInput.model_validate(valid_report(description="批次不良", channel="phone"))
     return world.services.complaints.open(request, DETAILS, actor=actor, language="zh-CN")
 
@@ -144,13 +148,13 @@ def test_a_phone_complaint_is_open_with_its_record_when_the_desk_commits_a_reply
     assert world.tickets.get(number).complaint.details == DETAILS
     [job] = jobs(world, "complaint_taken_by_phone")
     assert job.ticket_number == number and job.state == DeliveryState.SENT
-    world.services.complaints.commit_reply(number, world.clock.now() + timedelta(days=2), actor="desk")
+    world.services.complaints.commit_reply(number, world.clock.now() + timedelta(days=2), actor=SystemActor("desk"))
 
 
 def test_a_phone_complaint_delivered_again_keeps_one_record_and_what_the_desk_changed_since(world):
     number = phone_complaint(world)
     changed = DETAILS.model_copy(update={"defective_quantity": 9})
-    world.services.complaints.record(number, changed, actor="desk")
+    world.services.complaints.record(number, changed, actor=SystemActor("desk"))
     [job] = jobs(world, "complaint_taken_by_phone")
     taken = event_of(job)
     assert isinstance(taken, ComplaintTakenByPhone)

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.i18n.events import describe
@@ -96,7 +97,7 @@ def test_escalation_sms_still_go_while_the_customers_sms_are_throttled():
     receipts = [report(world) for _ in range(4)]
     assert len(customer_sms(world)) == 3, "the customer's budget is spent"
     world.notifier.sent.clear()
-    world.services.desk.classify(receipts[3].number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipts[3].number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     staff_sms = [m for m in world.notifier.sent if m.channel == MessageChannel.SMS]
     assert staff_sms and all(m.purpose.startswith("escalation:") for m in staff_sms)
     world.notifier.sent.clear()

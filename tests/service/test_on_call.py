@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.domain.escalation import Person, Roster
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Role
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Priority
@@ -27,7 +28,7 @@ def reported(world, at, **classification):
     world.clock.at = at
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     if classification:
-        world.services.desk.classify(receipt.number, actor="sup", **classification)
+        world.services.desk.classify(receipt.number, actor=SystemActor("sup"), **classification)
     world.notifier.sent.clear()
     return receipt.number
 
@@ -66,7 +67,7 @@ def test_an_urgent_standard_job_reported_at_night_is_answered_by_whoever_is_on_c
 def checked_in_at_one_on_sunday(world):
     """An urgent job whose technician (tech-wang) checked in at 01:00: his arrival report is due at 02:00."""
     number = reported(world, SUNDAY_0100 - timedelta(hours=3), priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     world.clock.at = SUNDAY_0100
     world.services.field_work.check_in(number, WANG)
     world.notifier.sent.clear()

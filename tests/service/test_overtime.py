@@ -9,6 +9,7 @@ from chalicelib.domain.calendars import holiday_book, use_holiday_book
 from chalicelib.domain.holidays import Holiday, HolidayBook, YearSchedule
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.overtime import AlreadyDecided, NotOvertime, OvertimeReason, OvertimeState
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.reports import ReportBuilder, ReportMonth
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Priority
@@ -25,8 +26,8 @@ MONDAY_1000, MONDAY_1200 = datetime(2026, 11, 30, 2, tzinfo=UTC), datetime(2026,
 
 def dispatched_job(world):
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     return number
 
 
@@ -42,7 +43,7 @@ def test_a_weekend_visit_is_asked_for_then_approved_and_the_timeline_says_both()
     assert (visit.id, visit.reasons, visit.state, visit.hours) == ("O1", (OvertimeReason.HOLIDAY,),
                                                                    OvertimeState.REQUESTED, 6.0)
 
-    field_work.decide_overtime(number, "O1", actor="supervisor", approve=True)
+    field_work.decide_overtime(number, "O1", actor=SystemActor("supervisor"), approve=True)
     [visit] = world.tickets.get(number).overtime
     assert (visit.state, visit.decided_by) == (OvertimeState.APPROVED, "supervisor")
     assert field_work.overtime_requests() == []
@@ -89,9 +90,9 @@ def test_only_the_jobs_technician_asks_and_a_visit_is_decided_once():
     with pytest.raises(NotYourJob):
         field_work.request_overtime(number, LI, starts_at=SATURDAY_0900, ends_at=SATURDAY_1500)
     field_work.request_overtime(number, WANG, starts_at=SATURDAY_0900, ends_at=SATURDAY_1500)
-    field_work.decide_overtime(number, "O1", actor="supervisor", approve=False, note="改到周一")
+    field_work.decide_overtime(number, "O1", actor=SystemActor("supervisor"), approve=False, note="改到周一")
     with pytest.raises(AlreadyDecided):
-        field_work.decide_overtime(number, "O1", actor="supervisor", approve=True)
+        field_work.decide_overtime(number, "O1", actor=SystemActor("supervisor"), approve=True)
     assert world.tickets.get(number).overtime[0].state == OvertimeState.DECLINED
 
 
@@ -100,7 +101,7 @@ def test_the_monthly_report_counts_the_approved_visits_and_their_hours():
     number = dispatched_job(world)
     field_work = world.services.field_work
     field_work.request_overtime(number, WANG, starts_at=SATURDAY_0900, ends_at=SATURDAY_1500)
-    field_work.decide_overtime(number, "O1", actor="supervisor", approve=True)
+    field_work.decide_overtime(number, "O1", actor=SystemActor("supervisor"), approve=True)
     field_work.request_overtime(number, WANG, starts_at=MONDAY_1800, ends_at=MONDAY_2100)  # not decided yet
 
     builder = ReportBuilder(ReportMonth.parse("2026-11"), world.clock.now(), timezone="Asia/Shanghai")

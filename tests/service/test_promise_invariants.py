@@ -36,6 +36,7 @@ from chalicelib.domain.closure import ArrivalReport
 from chalicelib.domain.escalation import Person
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel, OutboxMessage, claim
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Role
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Priority, Status
@@ -87,9 +88,9 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         assert ticket is not None
         services = self.world.services
         if ticket.status == Status.NEW:
-            services.desk.classify(number, actor="sup", priority=priority)
+            services.desk.classify(number, actor=SystemActor("sup"), priority=priority)
         elif ticket.status == Status.TRIAGED:
-            services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+            services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
         elif ticket.status == Status.DISPATCHED and all(e.action != Action.SET_OUT for e in self.world.tickets.events(number)):
             services.field_work.set_out(number, WANG)
         elif ticket.status == Status.DISPATCHED:
@@ -100,7 +101,7 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         self.world.clock.advance(pause)
         number = self.numbers[pick % len(self.numbers)]
         if self.world.tickets.get(number).status in (Status.TRIAGED, Status.DISPATCHED):
-            self.world.services.desk.classify(number, actor="sup", priority=priority)
+            self.world.services.desk.classify(number, actor=SystemActor("sup"), priority=priority)
 
     @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1),
           technicians=st.sampled_from([("tech-wang",), ("tech-wang", "tech-li")]))
@@ -110,7 +111,7 @@ class PromiseUnderConcurrency(RuleBasedStateMachine):
         self.world.clock.advance(pause)
         number = self.numbers[pick % len(self.numbers)]
         if self.world.tickets.get(number).status == Status.DISPATCHED:
-            self.world.services.desk.dispatch(number, actor="sup", technicians=technicians)
+            self.world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=technicians)
 
     @rule(pause=st.sampled_from(PAUSES), pick=st.integers(0, MOST_TICKETS - 1), daily=st.booleans())
     def the_technician_reports_from_site(self, pause: timedelta, pick: int, daily: bool) -> None:

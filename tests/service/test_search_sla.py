@@ -8,6 +8,7 @@ import pytest
 from chalicelib.adapters.memory_search import MemoryTicketSearch
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.sla_projection import SlaState
 from chalicelib.domain.ticket import Priority
@@ -45,7 +46,7 @@ def no_timeline_reads(world, monkeypatch):
 
 def test_each_row_shows_its_sla_state_from_the_ticket_alone(world, monkeypatch):
     late = report(world, "13800138001")
-    world.services.desk.classify(late, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(late, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     world.clock.advance(timedelta(minutes=50))
     fresh = report(world, "13800138002")
     world.clock.advance(timedelta(minutes=20))  # the first: its hour to contact the reporter is gone

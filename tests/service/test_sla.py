@@ -4,13 +4,14 @@ from datetime import timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Priority
 from tests.fakes import fake_world, valid_report
 
 
 def critical_ticket(world):
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     world.notifier.sent.clear()
     return receipt.number
 
@@ -26,7 +27,7 @@ def escalations(world):
 def test_critical_ticket_tells_chief_engineer_and_general_manager_at_once():
     world = fake_world()
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     assert escalations(world) == [
         ("notice:escalation_notice:chief_engineer", "chief.engineer@service-desk.local"),
         ("notice:escalation_notice:general_manager", "gm@service-desk.local"),
@@ -75,7 +76,7 @@ def test_a_ticket_dispatched_in_time_does_not_escalate():
     number = critical_ticket(world)
     world.services.sla.sweep()
     world.clock.advance(timedelta(hours=1))
-    world.services.desk.dispatch(number, actor="supervisor", technicians=("tech-1",))
+    world.services.desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("tech-1",))
     world.notifier.sent.clear()
     for _ in range(30):
         world.clock.advance(timedelta(minutes=10))
@@ -118,7 +119,7 @@ def test_a_warning_at_night_on_a_24_7_job_goes_to_the_supervisor_on_call_at_once
     world = fake_world()
     world.clock.at = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # 21:00 Friday in Beijing
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.desk.classify(receipt.number, actor="s", priority=Priority.URGENT)
+    world.services.desk.classify(receipt.number, actor=SystemActor("s"), priority=Priority.URGENT)
     world.notifier.sent.clear()
     world.clock.advance(timedelta(hours=5))  # dispatch (6 h) warned at 4.5 h: 01:30 Saturday
     world.services.sla.sweep()

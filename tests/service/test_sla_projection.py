@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.queue import QueueFilter, escalation_level, next_running_deadline, sla_state
 from chalicelib.domain.sla import DeadlineState
 from chalicelib.domain.staff import StaffRole, StaffUser
@@ -49,13 +50,13 @@ class ProjectionIsTheFold(RuleBasedStateMachine):
         number = self.numbers[pick % len(self.numbers)]
         desk, field = self.world.services.desk, self.world.services.field_work
         act = {
-            "contact": lambda: desk.record_contact(number, actor="sup"),
-            "classify": lambda: desk.classify(number, actor="sup", priority=priority),
-            "dispatch": lambda: desk.dispatch(number, actor="sup", technicians=("tech-wang",)),
+            "contact": lambda: desk.record_contact(number, actor=SystemActor("sup")),
+            "classify": lambda: desk.classify(number, actor=SystemActor("sup"), priority=priority),
+            "dispatch": lambda: desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",)),
             "check_in": lambda: field.check_in(number, WANG),
-            "pause": lambda: desk.pause(number, actor="sup", reason="waiting for the customer"),
-            "resume": lambda: desk.resume(number, actor="sup"),
-            "cancel": lambda: desk.cancel(number, actor="sup", reason="duplicate"),
+            "pause": lambda: desk.pause(number, actor=SystemActor("sup"), reason="waiting for the customer"),
+            "resume": lambda: desk.resume(number, actor=SystemActor("sup")),
+            "cancel": lambda: desk.cancel(number, actor=SystemActor("sup"), reason="duplicate"),
         }[move]
         with contextlib.suppress(IllegalTransition, NotYourJob):  # a move its state does not allow: nothing
             act()

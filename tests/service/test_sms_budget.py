@@ -8,6 +8,7 @@ from datetime import timedelta
 from chalicelib.adapters.memory import MemoryOutbox
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.sms_budget import DISPATCH_NOTICE_PURPOSE, SmsAudience, sms_audience
 from chalicelib.domain.ticket import Priority
 from chalicelib.services.intake import PublicOrigin
@@ -47,7 +48,7 @@ def waiting_world():
     world.notifier.failures = 10**6  # every provider down for now: nothing leaves the outbox
     request = ServiceRequestInput.model_validate(valid_report())
     receipt = world.services.intake.submit(request, language="zh-CN", origin=PublicOrigin(ip="198.51.100.7"))
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     world.notifier.failures = 0
     world.clock.advance(timedelta(minutes=5))
     return world

@@ -11,6 +11,7 @@ from chalicelib.domain.escalation import ChatVendor, Person, Roster, TeamChat
 from chalicelib.domain.events import Notified
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Role
 from chalicelib.domain.sms_budget import DISPATCH_NOTICE_PURPOSE, FALLBACK_PURPOSE, falls_back
 from chalicelib.domain.ticket import Priority
@@ -42,8 +43,8 @@ def dispatched_to(world, technicians, *, province="CN-JS"):
     number = world.services.intake.submit(
         ServiceRequestInput.model_validate(valid_report(province=province)), language="zh-CN"
     ).number
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
-    world.services.queue.dispatch(number, actor="sup", technicians=technicians)
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
+    world.services.queue.dispatch(number, actor=SystemActor("sup"), technicians=technicians)
     world.notifier.failures = 0
     world.clock.advance(timedelta(minutes=5))
     return number

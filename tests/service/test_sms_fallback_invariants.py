@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from chalicelib.domain.events import Notified
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.sms_budget import FALLBACK_PURPOSE, falls_back
 from chalicelib.domain.ticket import Priority
 from tests.fakes import fake_world, valid_report
@@ -45,12 +46,12 @@ class PassedOnOnce(RuleBasedStateMachine):
         for _ in range(tickets):
             request = ServiceRequestInput.model_validate(valid_report())
             number = self.world.services.intake.submit(request, language="zh-CN").number
-            self.world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
+            self.world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
             self.numbers.append(number)
 
     @rule(pick=st.integers(0, 2), team=st.sampled_from(TEAMS))
     def the_supervisor_dispatches(self, pick: int, team: tuple[str, ...]) -> None:
-        self.world.services.queue.dispatch(self.numbers[pick % len(self.numbers)], actor="sup", technicians=team)
+        self.world.services.queue.dispatch(self.numbers[pick % len(self.numbers)], actor=SystemActor("sup"), technicians=team)
 
     @rule(pause=PAUSES)
     def a_delivery_run_starts(self, pause: timedelta) -> None:

@@ -12,6 +12,7 @@ from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.short_links import ID_LENGTH
 from chalicelib.domain.sms import fullest_in_one_message, gsm_segments, segments
 from chalicelib.domain.ticket import Action, Billing, Priority
@@ -43,19 +44,19 @@ def every_sms(lang):
     world = fake_world()
     services = world.services
     number = services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language=lang).number
-    services.desk.classify(number, actor="sup", priority=Priority.CRITICAL)  # leaders are told at once
+    services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.CRITICAL)  # leaders are told at once
     world.clock.advance(timedelta(hours=3))  # the supervisor's contact deadline is missed
     services.sla.sweep()
     services.notifications.deliver_due()
-    services.desk.record_contact(number, actor="sup")
-    services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    services.desk.record_contact(number, actor=SystemActor("sup"))
+    services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     for action in (Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE, Action.APPROVE):
         services.desk.move(number, action, actor="sup", summary=action.value)
     services.aftercare.job_closed(number)
     paid = services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language=lang).number
-    services.billing.decide_billing(paid, actor="sup", billing_kind=Billing.PAID, reason=BillingReason.OUT_OF_WARRANTY)
-    services.billing.draft_quote(paid, actor="sup", lines=LINES, valid_until=date(2026, 12, 31))
-    services.billing.send_quote(paid, actor="sup")
+    services.billing.decide_billing(paid, actor=SystemActor("sup"), billing_kind=Billing.PAID, reason=BillingReason.OUT_OF_WARRANTY)
+    services.billing.draft_quote(paid, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31))
+    services.billing.send_quote(paid, actor=SystemActor("sup"))
     return world, [m for m in world.notifier.sent if m.channel == MessageChannel.SMS]
 
 

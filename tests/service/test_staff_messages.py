@@ -6,6 +6,7 @@ message quotes our policy files' section numbers at people."""
 from datetime import timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Priority
 from tests.fakes import fake_world, valid_report
 
@@ -13,7 +14,7 @@ from tests.fakes import fake_world, valid_report
 def notices_after_classifying(priority: Priority, hours: float = 0):
     world = fake_world()
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=priority)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=priority)
     world.clock.advance(timedelta(hours=hours))
     world.services.sla.sweep()
     world.services.notifications.deliver_due()

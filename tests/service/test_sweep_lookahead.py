@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from tests.fakes import FakeWorld, fake_world, valid_report
 
 MINUTE = timedelta(minutes=1)
@@ -57,7 +58,7 @@ def test_a_step_met_while_the_sweep_waits_for_it_is_not_taken():
     sweep = world.services.sla.begin_sweep()
     assert [n for n, _ in sweep.coming] == [number] and sweep.due == []
 
-    world.services.desk.record_contact(number, actor="sup")  # the desk calls the customer meanwhile
+    world.services.desk.record_contact(number, actor=SystemActor("sup"))  # the desk calls the customer meanwhile
     taken = world.services.sla.sweep_coming(sweep, number, moment)
 
     assert taken == [] and escalations(world, number) == []

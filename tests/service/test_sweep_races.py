@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Priority
 from tests.fakes import FakeWorld, fake_world, valid_report
@@ -17,9 +18,9 @@ WANG = StaffUser(username="tech-wang", roles=frozenset({StaffRole.TECHNICIAN}))
 def dispatched_urgent_job(world: FakeWorld) -> str:
     request = ServiceRequestInput.model_validate(valid_report())
     number = world.services.intake.submit(request, language="zh-CN").number
-    world.services.desk.record_contact(number, actor="sup")
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    world.services.desk.record_contact(number, actor=SystemActor("sup"))
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     return number
 
 
@@ -72,7 +73,7 @@ def someone_saves(world: FakeWorld, number: str) -> None:
 def critical_job_two_hours_undispatched(world: FakeWorld) -> str:
     request = ServiceRequestInput.model_validate(valid_report())
     number = world.services.intake.submit(request, language="zh-CN").number
-    world.services.desk.classify(number, actor="sup", priority=Priority.CRITICAL)
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
     return number
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Priority
 from tests.fakes import fake_world, valid_report
 from tests.service.test_field_deadlines import premium_repair_started, world_at
@@ -36,7 +37,7 @@ def test_the_supervisor_taking_his_own_warning_stops_no_climb_above_him():
 def test_a_leaders_notice_can_be_taken_and_is_on_the_timeline():
     world = fake_world()
     receipt = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    world.services.desk.classify(receipt.number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(receipt.number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     notice = next(m for m in world.notifier.sent if m.purpose == "escalation:notice:escalation_notice:chief_engineer")
     claims = world.services.sla.open_link(token_of(notice))[0]
     assert claims["breach"] and claims["kind"] == "notice", "the page offers a take button"
@@ -65,7 +66,7 @@ def test_a_staff_move_between_opening_the_link_and_taking_it_does_not_lose_the_t
 
     def the_supervisor_reclassifies_first(looked_up):
         del world.tickets.escalation_state
-        world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+        world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
         return look_at_the_ladder(world.tickets, looked_up)
 
     world.tickets.escalation_state = the_supervisor_reclassifies_first

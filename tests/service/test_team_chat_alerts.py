@@ -6,6 +6,7 @@ from datetime import timedelta
 from chalicelib.domain.escalation import Roster, TeamChat
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import Role
 from chalicelib.domain.ticket import Action, Priority
 from ops.config import DEMO_ROSTER
@@ -41,7 +42,7 @@ def submit(world, **report):
 def critical_job_swept_after(world, hours: float, **report) -> str:
     """A job classified critical and left alone for ``hours``, then swept once."""
     number = submit(world, **report).number
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=hours))
     world.services.sla.sweep()
     return number
@@ -50,7 +51,7 @@ def critical_job_swept_after(world, hours: float, **report) -> str:
 def test_each_level_of_an_untouched_critical_job_hears_in_its_team_chat_once_per_step():
     world = world_with_chats()
     number = submit(world).number
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     for _ in range(0, 5 * 60, 10):
         world.services.sla.sweep()
         world.clock.advance(timedelta(minutes=10))

@@ -19,6 +19,7 @@ from chalicelib.domain.intake import CustomerAdditionInput, ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.notification import MessageChannel
 from chalicelib.domain.parts import PartLine, Shipment
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Billing, Priority, TicketEvent
 from chalicelib.i18n import events
 from chalicelib.services.intake import PublicOrigin
@@ -48,22 +49,22 @@ def story() -> list[TicketEvent]:
     number = receipt.number
     s.tracking.add_information(receipt.tracking_token, CustomerAdditionInput(note="柜门也有异响"),
                                origin=PublicOrigin(ip="203.0.113.9"), submission="add-1")
-    s.desk.classify(number, actor="sup", priority=Priority.CRITICAL)
+    s.desk.classify(number, actor=SystemActor("sup"), priority=Priority.CRITICAL)
     world.clock.advance(timedelta(hours=2))
     s.sla.sweep()  # the supervisor's dispatch deadline missed: the level above him is told
     mail = next(m for m in world.notifier.sent if "breach:dispatched" in m.purpose)
     s.sla.acknowledge(mail.text.split("/escalations/")[1].split()[0])
-    s.desk.record_contact(number, actor="desk", note="约好明早到")
-    s.desk.classify(number, actor="sup", priority=Priority.URGENT)
-    s.desk.dispatch(number, actor="sup", technicians=("tech-wang",))
+    s.desk.record_contact(number, actor=SystemActor("desk"), note="约好明早到")
+    s.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
+    s.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     saturday = datetime(2026, 11, 28, 1, tzinfo=UTC)  # 09:00 on a Saturday: approved before it is made
     s.field_work.request_overtime(number, WANG, starts_at=saturday, ends_at=saturday + timedelta(hours=6))
-    s.field_work.decide_overtime(number, "O1", actor="sup", approve=True)
-    s.desk.pause(number, actor="sup", reason=PauseReason.CUSTOMER_UNREACHABLE, note="电话关机")
-    s.desk.resume(number, actor="sup")
-    s.billing.decide_billing(number, actor="sup", billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
-    s.billing.draft_quote(number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31), note="含税")
-    s.billing.send_quote(number, actor="sup")
+    s.field_work.decide_overtime(number, "O1", actor=SystemActor("sup"), approve=True)
+    s.desk.pause(number, actor=SystemActor("sup"), reason=PauseReason.CUSTOMER_UNREACHABLE, note="电话关机")
+    s.desk.resume(number, actor=SystemActor("sup"))
+    s.billing.decide_billing(number, actor=SystemActor("sup"), billing_kind=Billing.PAID, reason=BillingReason.MISUSE)
+    s.billing.draft_quote(number, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31), note="含税")
+    s.billing.send_quote(number, actor=SystemActor("sup"))
     s.billing.answer_quote(receipt.tracking_token, approve=True, revision=1)
     s.field_work.set_out(number, WANG)
     s.field_work.check_in(number, WANG, Location(lat=31.3, lon=120.6, accuracy_m=12))
@@ -71,25 +72,25 @@ def story() -> list[TicketEvent]:
                                                             contact_phone="13900000000"))
     s.field_work.report_progress(number, WANG, "已拆下断路器", [])
     s.field_work.start_repair(number, WANG)
-    s.billing.request_parts(number, actor="tech-wang", items=[PartLine(part_number="P-1", name="断路器", quantity=2)],
+    s.billing.request_parts(number, actor=SystemActor("tech-wang"), items=[PartLine(part_number="P-1", name="断路器", quantity=2)],
                             note="急")
-    s.billing.review_parts(number, "R1", actor="chief", approve=True, note="同意")
-    s.billing.parts_lead_time(number, "R1", actor="wh", expected_on=date(2026, 3, 20))
-    s.billing.ship_parts(number, "R1", actor="wh",
+    s.billing.review_parts(number, "R1", actor=SystemActor("chief"), approve=True, note="同意")
+    s.billing.parts_lead_time(number, "R1", actor=SystemActor("wh"), expected_on=date(2026, 3, 20))
+    s.billing.ship_parts(number, "R1", actor=SystemActor("wh"),
                          shipment=Shipment(carrier="顺丰", tracking_number="SF123", shipped_on=date(2026, 3, 20)))
-    s.billing.receive_parts(number, "R1", actor="tech-wang", received_on=date(2026, 3, 21))
+    s.billing.receive_parts(number, "R1", actor=SystemActor("tech-wang"), received_on=date(2026, 3, 21))
     today = s.billing.today()
-    s.billing.issue_loaner(number, actor="sup", model="KYN28", serial_number="L-9", issued_to="王工", issued_on=today)
+    s.billing.issue_loaner(number, actor=SystemActor("sup"), model="KYN28", serial_number="L-9", issued_to="王工", issued_on=today)
     s.field_work.resolve(number, WANG)
     s.field_work.refuse_signature(number, WANG, "客户不在")
     s.field_work.report_departure(number, WANG, Departure(planned_return=date(2026, 3, 30), note="回公司"))
     s.field_work.file_uploaded_form(number, WANG, WORK, form_key(world, number))
-    s.field_work.reject(number, actor="sup", reason="验收单缺少公章")
+    s.field_work.reject(number, actor=SystemActor("sup"), reason="验收单缺少公章")
     s.field_work.file_uploaded_form(number, WANG, WORK, form_key(world, number))
-    s.billing.return_loaner(number, "L1", actor="sup", returned_on=today, condition=Condition.WORN, note="轻微划痕")
-    s.field_work.approve(number, actor="sup")
-    s.billing.invoice(number, actor="sup", amount=Decimal("1730"), invoice_number="88001", on=today)
-    s.billing.record_payment(number, actor="sup", received_on=today, amount=Decimal("1730"),
+    s.billing.return_loaner(number, "L1", actor=SystemActor("sup"), returned_on=today, condition=Condition.WORN, note="轻微划痕")
+    s.field_work.approve(number, actor=SystemActor("sup"))
+    s.billing.invoice(number, actor=SystemActor("sup"), amount=Decimal("1730"), invoice_number="88001", on=today)
+    s.billing.record_payment(number, actor=SystemActor("sup"), received_on=today, amount=Decimal("1730"),
                              method=PaymentMethod.BANK_TRANSFER, reference="TX-1")
     s.aftercare.job_closed(number)
     s.aftercare.answer(survey_token(world, number),
@@ -100,27 +101,27 @@ def story() -> list[TicketEvent]:
                                                        notes="仍有异响"), actor="desk")
 
     declined = s.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
-    s.billing.decide_billing(declined.number, actor="sup", billing_kind=Billing.PAID,
+    s.billing.decide_billing(declined.number, actor=SystemActor("sup"), billing_kind=Billing.PAID,
                              reason=BillingReason.OUT_OF_WARRANTY)
-    s.billing.draft_quote(declined.number, actor="sup", lines=LINES, valid_until=date(2026, 12, 31))
-    s.billing.send_quote(declined.number, actor="sup")
+    s.billing.draft_quote(declined.number, actor=SystemActor("sup"), lines=LINES, valid_until=date(2026, 12, 31))
+    s.billing.send_quote(declined.number, actor=SystemActor("sup"))
     s.billing.answer_quote(declined.tracking_token, approve=False, revision=1)
-    s.desk.cancel(declined.number, actor="sup", reason="价格太高")
+    s.desk.cancel(declined.number, actor=SystemActor("sup"), reason="价格太高")
 
     case = complaint(world, severity=Severity.SEVERE)
-    s.complaints.commit_reply(case, world.clock.now() + timedelta(days=1), actor="desk")
-    s.complaints.analyse(case, Cause.QUALITY, "生产部", "来料不良", actor="quality")
-    s.complaints.propose(case, "退换并整改", Decimal("5000"), actor="desk")
-    s.complaints.decide(case, Approver.SUPERVISOR, False, actor="sup", note="金额过高")
-    s.complaints.propose(case, "换货", None, actor="desk")
-    s.complaints.decide(case, Approver.SUPERVISOR, True, actor="sup")
-    s.complaints.decide(case, Approver.GENERAL_MANAGER, True, actor="gm")
-    s.complaints.agree(case, actor="desk")
-    s.complaints.plan_capa(case, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor="quality")
+    s.complaints.commit_reply(case, world.clock.now() + timedelta(days=1), actor=SystemActor("desk"))
+    s.complaints.analyse(case, Cause.QUALITY, "生产部", "来料不良", actor=SystemActor("quality"))
+    s.complaints.propose(case, "退换并整改", Decimal("5000"), actor=SystemActor("desk"))
+    s.complaints.decide(case, Approver.SUPERVISOR, False, actor=SystemActor("sup"), note="金额过高")
+    s.complaints.propose(case, "换货", None, actor=SystemActor("desk"))
+    s.complaints.decide(case, Approver.SUPERVISOR, True, actor=SystemActor("sup"))
+    s.complaints.decide(case, Approver.GENERAL_MANAGER, True, actor=SystemActor("gm"))
+    s.complaints.agree(case, actor=SystemActor("desk"))
+    s.complaints.plan_capa(case, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor=SystemActor("quality"))
     for status in (CapaStatus.IN_PROGRESS, CapaStatus.IMPLEMENTED):
-        s.complaints.update_capa(case, "1", status, actor="li", verifier=False, note="已完成返工")
-    s.complaints.update_capa(case, "1", CapaStatus.VERIFIED, actor="quality", verifier=True)
-    s.complaints.close(case, actor="desk")
+        s.complaints.update_capa(case, "1", status, actor=SystemActor("li"), verifier=False, note="已完成返工")
+    s.complaints.update_capa(case, "1", CapaStatus.VERIFIED, actor=SystemActor("quality"), verifier=True)
+    s.complaints.close(case, actor=SystemActor("desk"))
     assert any(m.channel == MessageChannel.SMS for m in world.notifier.sent)
     return [e for n in (number, declined.number, case) for e in world.tickets.events(n)]
 

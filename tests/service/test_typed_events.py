@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from chalicelib.domain.events import Cancelled, ContactRecorded, Notified, Paused, PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action
 from chalicelib.domain.ticket_clock import clock_facts_of
 from chalicelib.i18n.events import describe
@@ -19,11 +20,11 @@ def test_a_pause_contact_and_cancellation_keep_their_codes_and_typed_words_in_th
     world = fake_world()
     desk = world.services.desk
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
-    desk.record_contact(number, actor="sup", note="明早有人")
-    desk.pause(number, actor="sup", reason=PauseReason.SITE_NOT_READY, note="等钥匙")
+    desk.record_contact(number, actor=SystemActor("sup"), note="明早有人")
+    desk.pause(number, actor=SystemActor("sup"), reason=PauseReason.SITE_NOT_READY, note="等钥匙")
     world.clock.advance(timedelta(minutes=5))
-    desk.resume(number, actor="sup")
-    desk.cancel(number, actor="sup", reason="客户已自行解决")
+    desk.resume(number, actor=SystemActor("sup"))
+    desk.cancel(number, actor=SystemActor("sup"), reason="客户已自行解决")
 
     events = {e.action: _without_summary(e) for e in world.tickets.events(number)}
 
@@ -42,7 +43,7 @@ def test_a_pause_said_in_words_of_its_own_is_an_other_reason_with_those_words():
     world = fake_world()
     number = world.services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN").number
 
-    world.services.desk.pause(number, actor="sup", reason="waiting for the drawings")
+    world.services.desk.pause(number, actor=SystemActor("sup"), reason="waiting for the drawings")
 
     [pause] = [e for e in world.tickets.events(number) if e.action == Action.PAUSE]
     assert pause.payload == Paused(reason=PauseReason.OTHER, note="waiting for the drawings")

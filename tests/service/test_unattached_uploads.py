@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Priority
 from chalicelib.services.field_work import NotYourJob, ProgressPhotosRejected
@@ -31,9 +32,9 @@ def photo(world, name="site.jpg", data=JPEG) -> str:
 def on_site(world) -> str:
     request = ServiceRequestInput.model_validate(valid_report())
     number = world.services.intake.submit(request, language="zh-CN").number
-    world.services.desk.record_contact(number, actor="sup")
-    world.services.desk.classify(number, actor="sup", priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="sup", technicians=["tech-wang"])
+    world.services.desk.record_contact(number, actor=SystemActor("sup"))
+    world.services.desk.classify(number, actor=SystemActor("sup"), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor=SystemActor("sup"), technicians=["tech-wang"])
     world.services.field_work.check_in(number, WANG)
     return number
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from chalicelib.domain.aftercare import SurveyInput
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.notification import DeliveryState, MessageChannel
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Priority
 from chalicelib.domain.webhooks import (
     MOST_SUBSCRIPTIONS,
@@ -89,7 +90,7 @@ def test_a_delivery_carries_nothing_personal():
 def test_a_cancellation_is_sent_without_the_reason_staff_typed():
     world, _ = subscribed(WebhookEvent.TICKET_CANCELLED)
     number = submit(world)
-    world.services.desk.cancel(number, actor="supervisor", reason="客户王工 13800138000 说设备已自行修好")
+    world.services.desk.cancel(number, actor=SystemActor("supervisor"), reason="客户王工 13800138000 说设备已自行修好")
     world.services.notifications.deliver_due()
 
     (cancelled,) = bodies(world)
@@ -100,8 +101,8 @@ def test_a_cancellation_is_sent_without_the_reason_staff_typed():
 def test_only_the_events_a_subscription_picked_are_sent():
     world, _ = subscribed(WebhookEvent.TICKET_DISPATCHED, WebhookEvent.TICKET_CANCELLED)
     number = submit(world)
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.URGENT)
-    world.services.desk.dispatch(number, actor="supervisor", technicians=("tech-wang",))
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
+    world.services.desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("tech-wang",))
     world.services.notifications.deliver_due()
 
     assert [(b["event"], b["ticket"]["assignees"], b["detail"]) for b in bodies(world)] == [
@@ -112,7 +113,7 @@ def test_only_the_events_a_subscription_picked_are_sent():
 def test_a_missed_deadline_is_sent_as_a_breach_and_a_warning_is_not():
     world, _ = subscribed(WebhookEvent.DEADLINE_BREACHED)
     number = submit(world)
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.CRITICAL)
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.CRITICAL)
     for _ in range(6):
         world.clock.advance(timedelta(minutes=30))
         world.services.sla.sweep()
@@ -247,7 +248,7 @@ def test_a_subscription_must_name_an_https_url_our_events_and_a_webhook_secret(f
 def test_without_subscriptions_a_ticket_writes_no_deliveries():
     world = fake_world()
     number = submit(world)
-    world.services.desk.classify(number, actor="supervisor", priority=Priority.URGENT)
+    world.services.desk.classify(number, actor=SystemActor("supervisor"), priority=Priority.URGENT)
     assert webhook_messages(world) == []
 
 

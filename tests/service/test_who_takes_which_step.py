@@ -2,7 +2,8 @@
 the supervisor classifies, dispatches, pauses and cancels (000 §4.4); the desk records the first contact;
 money is the supervisor's (000 §4.3.1); the chief engineer reviews parts; a technician requests parts and
 keeps loaners only on a job he is dispatched to; closures and visits outside working time are approved by
-supervisors (000 §4.4.3). A caller named by a string (a scheduled job, an import) answers for itself."""
+supervisors (000 §4.4.3). A system actor (a scheduled job, a subscriber) answers for itself; a bare name is
+no actor."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.parts import PartLine
-from chalicelib.domain.permissions import NotPermitted
+from chalicelib.domain.permissions import NotPermitted, SystemActor
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Billing, Priority, Status
 from tests.fakes import fake_world, valid_report
@@ -100,10 +101,19 @@ def test_an_admin_may_do_what_a_supervisor_does(world):
     assert world.services.desk.classify(number, actor=admin, priority=Priority.GENERAL).priority == Priority.GENERAL
 
 
-def test_a_caller_named_by_a_string_answers_for_itself(world):
-    """Scheduled jobs, imports and the examples elsewhere act by name; the pages and the API pass a person."""
+def test_a_system_actor_answers_for_itself_and_is_recorded_by_its_name(world):
+    """Scheduled jobs, subscribers and the examples elsewhere act as a system actor; the pages and the API
+    pass a person."""
     number = new_ticket(world)
-    assert world.services.desk.cancel(number, actor="sweep", reason="duplicate").status == Status.CANCELLED
+    assert world.services.desk.cancel(number, actor=SystemActor("sweep"), reason="duplicate").status == Status.CANCELLED
+    assert world.tickets.events(number)[-1].actor == "sweep"
+
+
+def test_a_bare_name_is_not_trusted_and_writes_nothing(world):
+    number = new_ticket(world)
+    with pytest.raises(TypeError):
+        world.services.desk.cancel(number, actor="sweep", reason="duplicate")
+    assert world.services.queue.get(number).version == 1
 
 
 # -- paid jobs, parts and loaners ----------------------------------------------------------------
