@@ -56,7 +56,7 @@ PAGE_BOUND_CALLS, PAGE_BOUND_MS = 5, 300
 INTAKE_BOUND, MOVE_BOUND = 4, 5
 BURST_BOUND_SECONDS = BREACH_BOUND_SECONDS = 60
 IMPORT_BOUND_MS = 400
-PACKAGE_BOUND_BYTES = 6 * 1024 * 1024
+PACKAGE_BOUND_BYTES = 6_000_000  # the goal says 6 MB: a megabyte of a million bytes, not 6 MiB
 PROJECT = Path(__file__).resolve().parents[1]
 
 
@@ -353,7 +353,7 @@ def _run(argv: Sequence[str] | None) -> int:
         path, size, caches = built
         say(f"package: {size:,} bytes ({size / 2**20:.2f} MiB), {caches} cached files ({path.parent.name})")
         goals.append(("deployment package", f"{size / 2**20:.2f} MiB, {caches} cached files",
-                      "≤ 6 MiB, no caches", size <= PACKAGE_BOUND_BYTES and caches == 0))
+                      "≤ 6 MB, no caches", size <= PACKAGE_BOUND_BYTES and caches == 0))
     say()
     say("| what | today | goal | met |")
     say("|---|---|---|---|")

@@ -72,7 +72,7 @@ from chalicelib.domain.webhooks import SECRET_PREFIX as WEBHOOK_SECRET_PREFIX
 from chalicelib.services.archive import IMPORTS_PREFIX
 from chalicelib.services.reports import BUILD_PARTS_PREFIX
 from chalicelib.settings import REPORT_PARTS_QUEUE
-from stacks import bytecode
+from stacks import bytecode, package_contents
 from stacks.suppressions import skip_checks
 
 # Published by the SLA sweep through Powertools metrics (namespace from POWERTOOLS_METRICS_NAMESPACE,
@@ -302,6 +302,15 @@ _LAMBDA_SKIPS: dict[str, str] = {
 }
 
 
+class _TrimmedChalice(Chalice):
+    """Chalice's construct, whose package leaves out what no function reads (stacks/package_contents.py):
+    trimmed right after ``chalice package`` made it, before the construct makes it the functions' code."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        package_contents.trim(Path(self._sam_package_dir) / "deployment.zip")
+
+
 class ServiceDeskStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageSettings, source_dir: str, **kwargs):
         super().__init__(scope, construct_id, description=f"After-sales service desk ({stage.name})", **kwargs)
@@ -379,7 +388,7 @@ class ServiceDeskStack(Stack):
             self, "AlarmTopic", display_name="Service desk alarms", master_key=self.key, enforce_ssl=True
         )
 
-        self.app = Chalice(
+        self.app = _TrimmedChalice(
             self,
             "App",
             source_dir=source_dir,
