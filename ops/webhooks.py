@@ -24,8 +24,12 @@ from pydantic import ValidationError
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.webhooks import SECRET_PREFIX, SubscriptionRequest, WebhookEvent
 from chalicelib.services.webhooks import UnknownSubscription, UnusableSecret
+
+# The operator at the command line holds the account's own credentials: trusted, recorded by this name.
+OPERATOR = SystemActor("ops.webhooks")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,13 +59,13 @@ def main(argv: list[str] | None = None) -> int:
             request = SubscriptionRequest(
                 name=args.name, url=args.url, events=frozenset(args.event), secret_name=args.secret_name
             )
-            made = service.register(request, actor="ops.webhooks")
+            made = service.register(request, actor=OPERATOR)
             print(f"subscribed {made.id}: {made.shown().url} hears {', '.join(sorted(made.events))}")
         elif args.command == "list":
             for found in service.subscriptions():
                 print(f"{found.id}  {found.name}  {found.shown().url}  {', '.join(sorted(found.events))}  {found.secret_name}")
         elif args.command == "remove":
-            service.remove(args.subscription_id, actor="ops.webhooks")
+            service.remove(args.subscription_id, actor=OPERATOR)
             print(f"removed {args.subscription_id}")
         else:
             for attempt in service.log(args.subscription_id):

@@ -1,5 +1,6 @@
 """Who may take which step of the desk's, the paperwork's and the approvals' use cases (SPEC "Who uses
-it"; 000 §4.2–4.5, §4.3.1, §4.4.3).
+it"; 000 §4.2–4.5, §4.3.1, §4.4.3), and the office's work beyond one job (``Work``: after-care, the
+archive and its nameplates, webhooks, the monthly report, the on-call rota).
 
 The services check it on the ticket as it is when the step is written, so a refusal does not depend on a
 page having hidden a button; the pages and the staff API gate their routes with the same roles. The
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Ticket
@@ -31,13 +33,32 @@ class SystemActor:
 
 Actor = StaffUser | SystemActor
 
+
+class Work(StrEnum):
+    """The office's use cases that are not a move of one ticket, checked against the same table."""
+
+    SCHEDULE_MAINTENANCE = "schedule_maintenance"
+    EDIT_ARCHIVE = "edit_archive"
+    IMPORT_ARCHIVE = "import_archive"
+    PRINT_NAMEPLATES = "print_nameplates"
+    WITHDRAW_NAMEPLATE = "withdraw_nameplate"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+    BUILD_REPORT = "build_report"
+    KEEP_ON_CALL_ROTA = "keep_on_call_rota"
+
+
+Step = Action | Work
+
 R = StaffRole
 MANAGERS = frozenset({R.SUPERVISOR, R.ADMIN})
 OFFICE = MANAGERS | {R.DESK}
+# who reads the archive (its customers, products and their codes) and the monthly report
+ARCHIVE_READERS = OFFICE | {R.QUALITY, R.CHIEF_ENGINEER, R.GENERAL_MANAGER}
+REPORT_READERS = MANAGERS | {R.QUALITY, R.CHIEF_ENGINEER, R.GENERAL_MANAGER}
 
 # Each step and the roles that take it. A step a technician may take is his only on a job he is dispatched
 # to; the office's roles take it on any ticket.
-STEP_ROLES: dict[Action, frozenset[StaffRole]] = {
+STEP_ROLES: dict[Step, frozenset[StaffRole]] = {
     # the desk (000 §4.4): classify (and agree the date), dispatch, pause and resume the clock, cancel
     Action.CLASSIFY: MANAGERS,
     Action.RECORD_CONTACT: OFFICE,
@@ -65,6 +86,19 @@ STEP_ROLES: dict[Action, frozenset[StaffRole]] = {
     Action.APPROVE: MANAGERS,
     Action.REJECT_CLOSURE: MANAGERS,
     Action.DECIDE_OVERTIME: MANAGERS,
+    # after-care (003 §2, §4.1): the follow-up calls and the maintenance plan are the office's
+    Action.RECORD_CALLBACK: OFFICE,
+    Work.SCHEDULE_MAINTENANCE: OFFICE,
+    # the archive of customers and installed products, and the codes on their nameplates
+    Work.EDIT_ARCHIVE: OFFICE,
+    Work.IMPORT_ARCHIVE: OFFICE,
+    Work.PRINT_NAMEPLATES: ARCHIVE_READERS,
+    Work.WITHDRAW_NAMEPLATE: OFFICE,
+    # where the desk's events are sent, and who is on call for the escalations (000 §4.4.2)
+    Work.MANAGE_WEBHOOKS: frozenset({R.ADMIN}),
+    Work.KEEP_ON_CALL_ROTA: MANAGERS,
+    # a month's report built again by its readers (001 §5.4)
+    Work.BUILD_REPORT: REPORT_READERS,
 }
 
 
@@ -72,7 +106,7 @@ class NotPermitted(Exception):
     """This staff member's roles do not take this step (``STEP_ROLES``), or, as a technician, not on a job
     he is not dispatched to."""
 
-    def __init__(self, action: Action, username: str):
+    def __init__(self, action: Step, username: str):
         super().__init__(f"{username} may not {action.value}")
         self.action = action
         self.username = username
@@ -98,6 +132,15 @@ def may_take(action: Action, user: StaffUser, ticket: Ticket) -> bool:
     """Whether ``user`` may take ``action`` on ``ticket`` as it is now."""
     roles = STEP_ROLES.get(action, frozenset()) & user.roles
     return bool(roles - {R.TECHNICIAN}) or (R.TECHNICIAN in roles and user.username in ticket.assignees)
+
+
+def check_work(actor: Actor, work: Step) -> None:
+    """Refuses ``work`` (``NotPermitted``) unless the actor's roles take it: the office's work that no
+    technician takes on a job of his (a callback, the archive, the rota); a system actor answers for
+    itself."""
+    user = staff_of(actor)
+    if user is not None and not STEP_ROLES.get(work, frozenset()) & user.roles:
+        raise NotPermitted(work, user.username)
 
 
 def check_step(actor: Actor, action: Action, ticket: Ticket) -> None:

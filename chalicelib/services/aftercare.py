@@ -52,6 +52,7 @@ from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
 from chalicelib.domain.events import CallbackRecorded, SurveyAnswered, SurveySent
 from chalicelib.domain.intake import ServiceRequestInput, is_mobile_number
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import Actor, Work, check_work, name_of
 from chalicelib.domain.published import FollowUpRequested, job_item
 from chalicelib.domain.ticket import Action, Channel, Kind, Ticket
 from chalicelib.i18n import t
@@ -276,7 +277,10 @@ class AftercareService:
         """Every open task whose window has opened, the oldest first (overdue ones included)."""
         return self._store.open_callbacks(self.today())
 
-    def record_callback(self, task_id: str, data: CallbackInput, *, actor: str) -> CallbackResult:
+    def record_callback(self, task_id: str, data: CallbackInput, *, actor: Actor) -> CallbackResult:
+        """``actor``: the office's staff member who made the call (``domain/permissions.py``)."""
+        check_work(actor, Action.RECORD_CALLBACK)
+        by = name_of(actor)
         task = self._store.callback(task_id)
         if task is None:
             raise UnknownCallback(task_id)
@@ -294,7 +298,7 @@ class AftercareService:
             follow_up = self._opening.reserve_number()
             about = task.ticket_number or f"PRODUCT-{task.serial_number}"
             requested = FollowUpRequested(number=follow_up, about=about, request=request, language=language,
-                                          actor=actor)
+                                          actor=by)
             jobs = [job_item(requested, at=now, message_id=uuid.uuid4().hex)]
         record = data.record(task=task.id, follow_up=follow_up)
         if not self._store.close_callback(task, record, now, jobs):
@@ -306,7 +310,7 @@ class AftercareService:
         except Exception:  # the record and its job are saved: the delivery job retries
             logger.exception("follow-up not opened yet", extra={"ticket": follow_up})
         if task.ticket_number:
-            self._moves.move(task.ticket_number, Action.RECORD_CALLBACK, actor=actor,
+            self._moves.move(task.ticket_number, Action.RECORD_CALLBACK, actor=by,
                             details=CallbackRecorded(callback=record), public=False)
         pending = follow_up is not None and self._tickets.get(follow_up) is None
         return CallbackResult(task, record.outcome, follow_up, kind, follow_up_pending=pending)
@@ -350,14 +354,15 @@ class AftercareService:
         key = serial_key(serial)
         return self._store.schedule(key) if key else None
 
-    def set_schedule(self, data: MaintenanceInput, *, actor: str) -> MaintenanceSchedule:
+    def set_schedule(self, data: MaintenanceInput, *, actor: Actor) -> MaintenanceSchedule:
+        check_work(actor, Work.SCHEDULE_MAINTENANCE)
         key = serial_key(data.serial_number)
         if key is None or self._archive is None or self._archive.product(key) is None:
             raise UnknownProduct(data.serial_number)
         problems = data.check()
         if problems:
             raise InvalidSchedule(problems)
-        schedule = data.schedule(key, at=self._clock.now(), actor=actor)
+        schedule = data.schedule(key, at=self._clock.now(), actor=name_of(actor))
         today = self.today()
         self._store.put_schedule(schedule, schedule.visits(today, today + timedelta(days=VISIT_HORIZON_DAYS)),
                                  keep_from=today)

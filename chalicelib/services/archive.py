@@ -31,6 +31,7 @@ from chalicelib.domain.archive import (
     serial_key,
 )
 from chalicelib.domain.intake import normalize_phone
+from chalicelib.domain.permissions import Actor, Work, check_work, name_of
 from chalicelib.domain.plans import PlanRegistry
 from chalicelib.domain.published import ProductSaved
 from chalicelib.domain.ticket import Ticket
@@ -212,14 +213,16 @@ class ArchiveService:
         return ProductInput.model_validate(data, context={"plans": frozenset(self.plan_names())})
 
     def save_customer(
-        self, data: CustomerInput, *, actor: str, existing_id: str | None = None, expected_version: int | None = None
+        self, data: CustomerInput, *, actor: Actor, existing_id: str | None = None, expected_version: int | None = None
     ) -> Customer:
-        """Create a customer, or (``existing_id``) change one whose stored version is ``expected_version``."""
-        now = self._clock.now()
+        """Create a customer, or (``existing_id``) change one whose stored version is ``expected_version``.
+        ``actor``: the office's staff member who typed it (``domain/permissions.py``)."""
+        check_work(actor, Work.EDIT_ARCHIVE)
+        now, by = self._clock.now(), name_of(actor)
         if existing_id is None:
             if self._archive.customer(data.id) is not None:
                 raise CustomerExists(data.id)
-            customer = Customer.from_input(data, version=1, at=now, actor=actor)
+            customer = Customer.from_input(data, version=1, at=now, actor=by)
             self._archive.save_customer(customer, None)
             return customer
         previous = self._archive.customer(existing_id)
@@ -228,22 +231,23 @@ class ArchiveService:
         if expected_version is not None and previous.version != expected_version:
             raise StaleRecord(existing_id)
         customer = Customer.from_input(
-            data.model_copy(update={"customer_id": existing_id}), version=previous.version + 1, at=now, actor=actor
+            data.model_copy(update={"customer_id": existing_id}), version=previous.version + 1, at=now, actor=by
         )
         self._archive.save_customer(customer, previous)
         return customer
 
     def save_product(
-        self, data: ProductInput, *, customer_id: str, actor: str, existing_serial: str | None = None,
+        self, data: ProductInput, *, customer_id: str, actor: Actor, existing_serial: str | None = None,
         expected_version: int | None = None,
     ) -> InstalledProduct:
+        check_work(actor, Work.EDIT_ARCHIVE)
         if self._archive.customer(customer_id) is None:
             raise UnknownCustomer(customer_id)
-        now = self._clock.now()
+        now, by = self._clock.now(), name_of(actor)
         if existing_serial is None:
             if self._archive.product(data.serial_number) is not None:
                 raise SerialTaken(data.serial_number)
-            product = InstalledProduct.from_input(data, customer_id=customer_id, version=1, at=now, actor=actor)
+            product = InstalledProduct.from_input(data, customer_id=customer_id, version=1, at=now, actor=by)
             self._store_product(product, None)
             return product
         previous = self._archive.product(existing_serial)
@@ -253,7 +257,7 @@ class ArchiveService:
             raise StaleRecord(existing_serial)
         product = InstalledProduct.from_input(
             data.model_copy(update={"serial_number": existing_serial}), customer_id=customer_id,
-            version=previous.version + 1, at=now, actor=actor,
+            version=previous.version + 1, at=now, actor=by,
         )
         self._store_product(product, previous)
         return product
@@ -274,8 +278,11 @@ class ArchiveService:
             self._config.upload_url_seconds,
         )
 
-    def import_file(self, key: str, *, actor: str) -> ImportResult:
-        """Check the uploaded file entirely, then write it; raises ``ImportRejected`` with every problem."""
+    def import_file(self, key: str, *, actor: Actor) -> ImportResult:
+        """Check the uploaded file entirely, then write it; raises ``ImportRejected`` with every problem.
+        ``actor``: the office's staff member who uploaded it (``domain/permissions.py``); a refused one
+        leaves the file in place, unread."""
+        check_work(actor, Work.IMPORT_ARCHIVE)
         match = _IMPORT_KEY.match(key or "")
         if not match:
             raise ImportRejected([RowProblem(None, None, None, "file_missing")])
@@ -302,14 +309,14 @@ class ArchiveService:
         for customer_id, customer_input in parsed.customers.items():
             outcome = self._upsert(
                 partial(self._archive.customer, customer_id),
-                partial(_next_customer, customer_input, now, actor),
+                partial(_next_customer, customer_input, now, name_of(actor)),
                 self._archive.save_customer,
             )
             result.customers[outcome] += 1
         for customer_id, product_input in parsed.products:
             outcome = self._upsert(
                 partial(self._archive.product, product_input.serial_number),
-                partial(_next_product, product_input, customer_id, now, actor),
+                partial(_next_product, product_input, customer_id, now, name_of(actor)),
                 self._store_product,
             )
             result.products[outcome] += 1

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.archive import Customer, InstalledProduct, serial_key
 from chalicelib.domain.nameplates import ProductLabel, new_label
+from chalicelib.domain.permissions import Actor, Work, check_work, name_of
 from chalicelib.domain.warranty import Warranty
 from chalicelib.services.archive import UnknownProduct
 from chalicelib.services.ports import BadLink, Clock, CustomerArchive, FileStore
@@ -93,12 +94,15 @@ class NameplateService:
     def scan_url_of(self, label: ProductLabel) -> str:
         return self.scan_url(self._signer.sign(label.id))
 
-    def code_url(self, serial_number: str, *, actor: str) -> str:
-        """The URL a product's code carries; its first code is issued now."""
-        return self.scan_url_of(self._label_for(self._product(serial_number), actor))
+    def code_url(self, serial_number: str, *, actor: Actor) -> str:
+        """The URL a product's code carries; its first code is issued now, by ``actor``: a reader of the
+        archive (``domain/permissions.py``)."""
+        check_work(actor, Work.PRINT_NAMEPLATES)
+        return self.scan_url_of(self._label_for(self._product(serial_number), name_of(actor)))
 
-    def code_file(self, serial_number: str, kind: CodeFormat, *, actor: str) -> str:
+    def code_file(self, serial_number: str, kind: CodeFormat, *, actor: Actor) -> str:
         """A short-lived link to the product's code as a PNG or SVG file."""
+        check_work(actor, Work.PRINT_NAMEPLATES)
         # Codes and label sheets (QR, PDF, the font) load when one is drawn, not at a cold start.
         from chalicelib.services import label_sheet
 
@@ -107,8 +111,9 @@ class NameplateService:
         data = label_sheet.code_png(url) if kind == "png" else label_sheet.code_svg(url, product.serial_number)
         return self._stored(f"labels/codes/{_digest(url)}/{_file_name(product.serial_number)}.{kind}", data, kind)
 
-    def sheet_file(self, customer_id: str, *, actor: str, footer: str = "") -> str | None:
+    def sheet_file(self, customer_id: str, *, actor: Actor, footer: str = "") -> str | None:
         """A short-lived link to a PDF of labels for every product of the customer (None: it has none)."""
+        check_work(actor, Work.PRINT_NAMEPLATES)
         products = self._archive.products_of(customer_id)
         if not products:
             return None
@@ -121,13 +126,14 @@ class NameplateService:
         data = label_sheet.label_sheet_pdf(labels, footer)
         return self._stored(f"labels/sheets/{_digest(customer_id)}/labels-{_file_name(customer_id)}.pdf", data, "pdf")
 
-    def withdraw(self, serial_number: str, *, actor: str) -> bool:
+    def withdraw(self, serial_number: str, *, actor: Actor) -> bool:
         """Takes the product's code out of use (every print of it then shows a notice); the next download
-        issues a new one. False if it had none in use."""
+        issues a new one. False if it had none in use. ``actor``: an editor of the archive."""
+        check_work(actor, Work.WITHDRAW_NAMEPLATE)
         label = self.label_in_use(serial_number)
         if label is None:
             return False
-        return self._labels.withdraw(label.withdrawn(self._clock.now(), actor))
+        return self._labels.withdraw(label.withdrawn(self._clock.now(), name_of(actor)))
 
     # -- the customer's scan -----------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 from chalicelib.domain.notification import DeliveryState, MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import Actor, Work, check_work
 from chalicelib.domain.plans import UnknownPlan
 from chalicelib.domain.reports import MonthlyReport, ReportBuilder, ReportMonth, ReportPart, report_month_due
 from chalicelib.domain.ticket import Ticket, TicketEvent
@@ -277,6 +278,13 @@ class ReportService:
             self.start(month, send=False)
             report, running = self.stored(month), self.running(month)
         return report, running
+
+    def rebuild(self, month: ReportMonth, *, actor: Actor) -> None:
+        """A reader of the report (``domain/permissions.py``) builds ``month`` again as of now, unless a
+        build of it is still running (a month whose tickets changed since, or one never built)."""
+        check_work(actor, Work.BUILD_REPORT)
+        if self.running(month) is None:
+            self.start(month, send=False)
 
     def month_due(self) -> ReportMonth:
         return report_month_due(self._clock.now(), self._config.timezone)

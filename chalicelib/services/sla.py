@@ -31,6 +31,7 @@ from chalicelib.domain.escalation import (
 )
 from chalicelib.domain.events import Acknowledged, Escalated, Told
 from chalicelib.domain.notification import MessageChannel, OutboxMessage
+from chalicelib.domain.permissions import Actor, Work, check_work
 from chalicelib.domain.plans import PlanRegistry, Role, UnknownPlan
 from chalicelib.domain.queue import project
 from chalicelib.domain.regions import province_name
@@ -375,9 +376,11 @@ class SlaService:
     def rosters(self) -> list[Roster]:
         return sorted(self._config_store.rosters(), key=lambda r: (r.scope != "default", r.scope))
 
-    def set_on_call(self, scope: str, role: Role, holder: Person | None) -> Roster:
+    def set_on_call(self, scope: str, role: Role, holder: Person | None, *, actor: Actor) -> Roster:
         """Who answers ``role`` out of hours in ``scope`` from now on (None: nobody; the level's own holders
-        are then told at any hour). Other instances read it within the configuration's refresh interval."""
+        are then told at any hour). Other instances read it within the configuration's refresh interval.
+        ``actor``: a keeper of the rota (``domain/permissions.py``)."""
+        check_work(actor, Work.KEEP_ON_CALL_ROTA)
         return set_on_call(self._config_store, scope, role, holder)
 
     def _team_chat_messages(self, ticket: Ticket, step: Step, roster: RosterBook, now: datetime) -> list[OutboxMessage]:

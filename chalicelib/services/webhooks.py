@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain.limits import Limit
 from chalicelib.domain.notification import OutboxMessage
+from chalicelib.domain.permissions import Actor, Work, check_work, name_of
 from chalicelib.domain.short_links import ShortLink
 from chalicelib.domain.ticket import Ticket, TicketEvent
 from chalicelib.domain.webhooks import (
@@ -96,18 +97,20 @@ class WebhookService:
         # This function's own ticket writes hear of a change at once, not when their cache runs out.
         self._changed = changed
 
-    def register(self, request: SubscriptionRequest, *, actor: str) -> Subscription:
+    def register(self, request: SubscriptionRequest, *, actor: Actor) -> Subscription:
         """Refuses (``UnusableSecret``) a secret the sender could not sign with, so a wrong setup is
-        found now, not at the first delivery."""
+        found now, not at the first delivery. ``actor``: an administrator, or the operator's command line
+        (a ``SystemActor``)."""
+        check_work(actor, Work.MANAGE_WEBHOOKS)
         check_secret(self._read_secret, request.secret_name)
         if len([s for s in self._store.subscriptions() if s.active]) >= MOST_SUBSCRIPTIONS:
             raise TooManySubscriptions()
         subscription = Subscription(
-            **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(), created_by=actor
+            **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(), created_by=name_of(actor)
         )
         self._store.put(subscription)
         self._changed()
-        logger.info("webhook subscribed", extra={"subscription": subscription.id, "actor": actor})
+        logger.info("webhook subscribed", extra={"subscription": subscription.id, "actor": name_of(actor)})
         return subscription
 
     def subscriptions(self) -> list[Subscription]:
@@ -119,11 +122,12 @@ class WebhookService:
             raise UnknownSubscription(subscription_id)
         return found
 
-    def remove(self, subscription_id: str, *, actor: str) -> None:
+    def remove(self, subscription_id: str, *, actor: Actor) -> None:
+        check_work(actor, Work.MANAGE_WEBHOOKS)
         if not self._store.delete(subscription_id):
             raise UnknownSubscription(subscription_id)
         self._changed()
-        logger.info("webhook removed", extra={"subscription": subscription_id, "actor": actor})
+        logger.info("webhook removed", extra={"subscription": subscription_id, "actor": name_of(actor)})
 
     def log(self, subscription_id: str, limit: int = 50) -> list[DeliveryAttempt]:
         self.get(subscription_id)

@@ -54,7 +54,7 @@ def record_callback() -> Response:
     task = str(form.get("task", ""))[:200]
     try:
         data = validate(CallbackInput, form, lang)
-        result = wiring.services().aftercare.record_callback(task, data, actor=current_staff().username)
+        result = wiring.services().aftercare.record_callback(task, data, actor=current_staff())
     except InvalidFields as invalid:
         return _callbacks(errors={task: invalid.fields}, values={task: form}, status=400)
     except (UnknownCallback, UnknownProduct):  # done by someone else meanwhile, or its product is gone
@@ -97,7 +97,7 @@ def set_schedule() -> Response:
     form = read_form(request.raw_body)
     try:
         data = validate(MaintenanceInput, form, lang)
-        schedule = wiring.services().aftercare.set_schedule(data, actor=current_staff().username)
+        schedule = wiring.services().aftercare.set_schedule(data, actor=current_staff())
     except InvalidFields as invalid:
         return _maintenance(errors=invalid.fields, values=form, status=400)
     except REFUSALS as error:

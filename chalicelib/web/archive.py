@@ -179,7 +179,7 @@ def _save_customer(customer_id: str | None, values: dict[str, Any], version: int
         values["customer_id"] = customer_id
     try:
         data = archive.parse_customer(values)
-        customer = archive.save_customer(data, actor=current_staff().username, existing_id=customer_id,
+        customer = archive.save_customer(data, actor=current_staff(), existing_id=customer_id,
                                          expected_version=version)
     except ValidationError as error:  # the form read into the archive's model: each field's words
         return _customer_form(customer_id, values, field_errors(error, lang), status=400, version=version,
@@ -256,7 +256,7 @@ def _save_product(customer_id: str, serial: str | None, values: dict[str, Any], 
         return _not_found()
     try:
         data = archive.parse_product(values)
-        product = archive.save_product(data, customer_id=customer_id, actor=current_staff().username,
+        product = archive.save_product(data, customer_id=customer_id, actor=current_staff(),
                                        existing_serial=serial, expected_version=version)
     except ValidationError as error:  # the form read into the archive's model: each field's words
         return _product_form(customer, serial, values, field_errors(error, lang), status=400, version=version)
@@ -316,7 +316,7 @@ def run_import() -> Response:
     except BadRequest:
         return _import_page(status=400, problems=[RowProblem(None, None, None, "file_missing")])
     try:
-        result = _archive().import_file(str(form.get("key", ""))[:200], actor=current_staff().username)
+        result = _archive().import_file(str(form.get("key", ""))[:200], actor=current_staff())
     except ImportRejected as rejected:
         return _import_page(status=400, problems=rejected.problems)
     return _import_page(result=result)

@@ -146,7 +146,7 @@ def product_code(kind: str) -> Response:
     if kind not in _CODE_FORMATS:
         return _not_found()
     try:
-        return _download(_service().code_file(serial, kind, actor=current_staff().username))  # type: ignore[arg-type]
+        return _download(_service().code_file(serial, kind, actor=current_staff()))  # type: ignore[arg-type]
     except UnknownProduct:
         return _not_found()
 
@@ -156,7 +156,7 @@ def product_code(kind: str) -> Response:
 @staff_only(blueprint, *READERS)
 def customer_labels(customer_id: str) -> Response:
     footer = t(_lang(), "scan.sheet.footer", customer=customer_id)
-    return _download(_service().sheet_file(customer_id, actor=current_staff().username, footer=footer))
+    return _download(_service().sheet_file(customer_id, actor=current_staff(), footer=footer))
 
 
 @blueprint.route("/staff/archive/product/withdraw-code", methods=["POST"],
@@ -165,7 +165,7 @@ def customer_labels(customer_id: str) -> Response:
 @staff_only(blueprint, *EDITORS)
 def withdraw_code() -> Response:
     serial = str(read_form(blueprint.current_request.raw_body).get("serial", ""))[:100]
-    _service().withdraw(serial, actor=current_staff().username)
+    _service().withdraw(serial, actor=current_staff())
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     location = f"{root}/staff/archive/product?serial={quote(serial)}&withdrawn=1"
     return Response(body="", status_code=303, headers={"Location": location})

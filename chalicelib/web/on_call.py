@@ -18,7 +18,7 @@ from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
 from chalicelib.services.sla import StillChanging
 from chalicelib.settings import get_settings
-from chalicelib.web.auth import staff_only
+from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
 from chalicelib.web.once import answered_once
@@ -85,7 +85,7 @@ def set_on_call() -> Response:
         problems = "; ".join(f"{t(lang, f'sup.on_call.field.{name}')}: {text}" for name, text in error.fields.items())
         return _page(errors={str(form.get("level", "")): problems}, values=form, status=400)
     try:
-        wiring.services().sla.set_on_call(change.scope, change.level, holder)
+        wiring.services().sla.set_on_call(change.scope, change.level, holder, actor=current_staff())
     except StillChanging:
         return _page(errors={change.level.value: t(lang, "sup.on_call.busy")}, values=form, status=409)
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")

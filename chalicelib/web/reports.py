@@ -14,7 +14,7 @@ from chalicelib import wiring
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
 from chalicelib.settings import get_settings
-from chalicelib.web.auth import staff_only
+from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import query_of
 from chalicelib.web.rendering import language_of, render
@@ -80,9 +80,7 @@ def report_rebuild(month: str) -> Response:
     parsed = _month(month)
     if parsed is None:
         return _bad_month()
-    service = wiring.reports()
-    if service.running(parsed) is None:
-        service.start(parsed, send=False)
+    wiring.reports().rebuild(parsed, actor=current_staff())
     location = f"{_root()}/staff/reports?{urlencode({'month': parsed.label, 'lang': language_of(request)})}"
     return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
 

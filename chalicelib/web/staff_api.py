@@ -468,7 +468,7 @@ def add_webhook() -> Response:
     lang = _lang()
     request = validate(SubscriptionRequest, read_json(blueprint.current_request.raw_body), lang)
     try:
-        subscription = wiring.webhooks().register(request, actor=current_staff().username)
+        subscription = wiring.webhooks().register(request, actor=current_staff())
     except UnusableSecret as unusable:
         message = t(lang, "error.api.webhook_secret", detail=str(unusable), min=MIN_SECRET_LENGTH)
         raise InvalidFields({"secret_name": message}) from None
@@ -482,7 +482,7 @@ def add_webhook() -> Response:
 @staff_only(blueprint, *ADMINS)
 def remove_webhook(subscription_id: str) -> Response:
     try:
-        wiring.webhooks().remove(subscription_id[:100], actor=current_staff().username)
+        wiring.webhooks().remove(subscription_id[:100], actor=current_staff())
     except UnknownSubscription:
         return _error(404, "webhook_not_found", _lang())
     return Response(body="", status_code=204)

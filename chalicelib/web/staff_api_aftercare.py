@@ -123,7 +123,7 @@ def due_callbacks() -> CallbackPage:
 def record_callback(form: CallbackInput, task_id: str) -> CallbackDone:
     if len(task_id) > MAX_TASK_ID:
         raise problem(404, "callback_not_found", language(blueprint), "aftercare.error.no_task")
-    done = _aftercare().record_callback(task_id, form, actor=current_staff().username)
+    done = _aftercare().record_callback(task_id, form, actor=current_staff())
     return CallbackDone(
         task_id=task_id,
         outcome=done.outcome,
@@ -186,7 +186,7 @@ def maintenance_schedule(serial_number: str) -> MaintenanceSchedule:
     response=MaintenanceSchedule,
 )
 def set_schedule(form: MaintenanceInput) -> MaintenanceSchedule:
-    return _aftercare().set_schedule(form, actor=current_staff().username)  # type: ignore[no-any-return]
+    return _aftercare().set_schedule(form, actor=current_staff())  # type: ignore[no-any-return]
 
 
 @operation(

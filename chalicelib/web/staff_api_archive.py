@@ -162,7 +162,7 @@ def customers() -> CustomerList:
     read=partial(_input, "customer", False),
 )
 def create_customer(form: tuple[CustomerInput, None]) -> CustomerFile:
-    customer = _archive().save_customer(form[0], actor=current_staff().username)
+    customer = _archive().save_customer(form[0], actor=current_staff())
     return _customer_file(customer.id)
 
 
@@ -191,7 +191,7 @@ def customer_file(customer_id: str) -> CustomerFile:
 def change_customer(form: tuple[CustomerInput, int | None], customer_id: str) -> CustomerFile:
     _customer_file(customer_id)  # known, else 404
     data, version = form
-    _archive().save_customer(data, actor=current_staff().username, existing_id=customer_id, expected_version=version)
+    _archive().save_customer(data, actor=current_staff(), existing_id=customer_id, expected_version=version)
     return _customer_file(customer_id)
 
 
@@ -208,7 +208,7 @@ def change_customer(form: tuple[CustomerInput, int | None], customer_id: str) ->
 )
 def add_product(form: tuple[ProductInput, None], customer_id: str) -> ProductFile:
     _customer_file(customer_id)
-    product = _archive().save_product(form[0], customer_id=customer_id, actor=current_staff().username)
+    product = _archive().save_product(form[0], customer_id=customer_id, actor=current_staff())
     return _product_file(_archive().product_view(product.serial_number)[0])
 
 
@@ -241,7 +241,7 @@ def change_product(form: tuple[ProductInput, int | None], serial_number: str) ->
     data, version = form
     serial = view.product.serial_number
     _archive().save_product(
-        data, customer_id=customer.id, actor=current_staff().username, existing_serial=serial, expected_version=version
+        data, customer_id=customer.id, actor=current_staff(), existing_serial=serial, expected_version=version
     )
     return _product_file(_archive().product_view(serial)[0])
 
@@ -285,7 +285,7 @@ def start_import_upload(form: ImportUploadRequest) -> ImportUpload:
 )
 def run_import(form: ImportRequest) -> ImportDone:
     try:
-        result = _archive().import_file(form.key, actor=current_staff().username)
+        result = _archive().import_file(form.key, actor=current_staff())
     except ImportRejected as rejected:
         raise _rejected(rejected, language(blueprint)) from None
     return ImportDone(rows=result.rows, customers=result.customers, products=result.products)
@@ -317,7 +317,7 @@ def product_code(serial_number: str, kind: str) -> CodeFile:
     if kind not in CODE_FORMATS:
         raise InvalidFields({"kind": ", ".join(CODE_FORMATS)})
     nameplates = wiring.nameplates()
-    url = nameplates.code_file(serial_number[:MAX_SERIAL], kind, actor=current_staff().username)  # type: ignore[arg-type]
+    url = nameplates.code_file(serial_number[:MAX_SERIAL], kind, actor=current_staff())  # type: ignore[arg-type]
     label = nameplates.label_in_use(serial_number[:MAX_SERIAL])
     return CodeFile(url=url, scan_url=nameplates.scan_url_of(label) if label else None)
 
@@ -333,7 +333,7 @@ def product_code(serial_number: str, kind: str) -> CodeFile:
 def customer_labels(customer_id: str) -> CodeFile:
     lang = language(blueprint)
     footer = t(lang, "scan.sheet.footer", customer=customer_id[:MAX_ID])
-    url = wiring.nameplates().sheet_file(customer_id[:MAX_ID], actor=current_staff().username, footer=footer)
+    url = wiring.nameplates().sheet_file(customer_id[:MAX_ID], actor=current_staff(), footer=footer)
     if url is None:
         raise problem(404, "not_found", lang)
     return CodeFile(url=url)
@@ -351,5 +351,5 @@ def withdraw_code(serial_number: str) -> CodeWithdrawal:
     serial = serial_number[:MAX_SERIAL]
     _archive().product_view(serial)  # an unknown product: 404
     return CodeWithdrawal(
-        serial_number=serial, withdrawn=wiring.nameplates().withdraw(serial, actor=current_staff().username)
+        serial_number=serial, withdrawn=wiring.nameplates().withdraw(serial, actor=current_staff())
     )

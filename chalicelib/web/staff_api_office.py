@@ -279,6 +279,6 @@ def set_on_call(form: OnCallForm) -> RosterView:
     if form.level not in LADDER:
         raise InvalidFields({"level": t(lang, "sup.on_call.bad_level")})
     try:
-        return _roster(wiring.services().sla.set_on_call(form.scope, form.level, form.holder(lang)))
+        return _roster(wiring.services().sla.set_on_call(form.scope, form.level, form.holder(lang), actor=current_staff()))
     except StillChanging:
         raise problem(409, "on_call_busy", lang, "sup.on_call.busy") from None

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from chalicelib import wiring
 from chalicelib.domain.reports import BadMonth, MonthlyReport, ReportMonth
 from chalicelib.i18n import t
+from chalicelib.web.auth import current_staff
 from chalicelib.web.forms import InvalidFields
 from chalicelib.web.reports import FORMATS, REPORT_READERS
 from chalicelib.web.staff_api_kit import PAGE_QUERY, language, operation, page, problem
@@ -120,8 +121,7 @@ def month_report(month: str) -> MonthReport:
 def rebuild(month: str) -> MonthReport:
     parsed = _month(month)
     reports = wiring.reports()
-    if reports.running(parsed) is None:
-        reports.start(parsed, send=False)
+    reports.rebuild(parsed, actor=current_staff())
     return _shown(parsed, reports.stored(parsed), reports.running(parsed))
 
 

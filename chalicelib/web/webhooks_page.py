@@ -72,7 +72,7 @@ def add_webhook() -> Response:
     values = {name: form.get(name, [] if name == "events" else "") for name in FIELDS}
     try:
         subscription = validate(SubscriptionRequest, values, lang)
-        wiring.webhooks().register(subscription, actor=current_staff().username)
+        wiring.webhooks().register(subscription, actor=current_staff())
     except InvalidFields as invalid:
         return _page(400, invalid.fields, values)
     except UnusableSecret as unusable:
@@ -91,7 +91,7 @@ def remove_webhook(subscription_id: str) -> Response:
     lang = language_of(blueprint.current_request)
     # Removed already (another admin, or this form sent twice): the list says so.
     with suppress(UnknownSubscription):
-        wiring.webhooks().remove(subscription_id[:MAX_ID], actor=current_staff().username)
+        wiring.webhooks().remove(subscription_id[:MAX_ID], actor=current_staff())
     return _see_other(f"/staff/webhooks?done=removed&lang={lang}")
 
 

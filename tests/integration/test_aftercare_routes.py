@@ -17,6 +17,7 @@ from chalicelib.adapters.dynamodb_tickets import DynamoTickets
 from chalicelib.adapters.memory import MemoryTickets
 from chalicelib.adapters.memory_aftercare import MemoryAftercare
 from chalicelib.domain.aftercare import Callback, CallbackReason, CallbackTask, MaintenanceSchedule, Visit
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Action
 from chalicelib.i18n import t
@@ -145,9 +146,9 @@ def test_a_schedule_for_an_unknown_product_is_a_400_next_to_the_field(client, to
 def test_a_schedule_of_dates_only_is_saved_as_the_browser_sends_it_with_the_other_fields_blank(client, tokens):
     archive = wiring.services().archive
     archive.save_customer(archive.parse_customer({"customer_id": "C-8", "name": "常州电力", "phones": "13900139001",
-                                                  "province": "CN-JS"}), actor="desk")
+                                                  "province": "CN-JS"}), actor=SystemActor("desk"))
     archive.save_product(archive.parse_product({"serial_number": "SN-78", "model": "KYN28", "warranty_months": 12}),
-                         customer_id="C-8", actor="desk")
+                         customer_id="C-8", actor=SystemActor("desk"))
     visit = wiring.services().aftercare.today() + timedelta(days=10)
     form = {"serial_number": "SN-78", "start": "", "every_months": "", "dates": visit.isoformat()}
     assert post(client, "/staff/maintenance", tokens["desk"], form).status_code == 303
@@ -161,9 +162,9 @@ def test_the_daily_job_reminds_a_week_before_a_visit(client, tokens, clock_file)
 
     archive = wiring.services().archive
     archive.save_customer(archive.parse_customer({"customer_id": "C-9", "name": "无锡电力", "phones": "13900139000",
-                                                  "province": "CN-JS"}), actor="desk")
+                                                  "province": "CN-JS"}), actor=SystemActor("desk"))
     archive.save_product(archive.parse_product({"serial_number": "SN-77", "model": "KYN28", "warranty_months": 12}),
-                         customer_id="C-9", actor="desk")
+                         customer_id="C-9", actor=SystemActor("desk"))
     visit = wiring.services().aftercare.today() + timedelta(days=7)
     saved = post(client, "/staff/maintenance", tokens["desk"], {"serial_number": "sn-77", "dates": visit.isoformat()})
     assert saved.status_code == 303

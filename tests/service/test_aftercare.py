@@ -265,14 +265,14 @@ def test_a_recorded_callback_leaves_the_list_and_lands_on_the_timeline(world):
     world.clock.advance(timedelta(days=6))
     [task] = aftercare.due_callbacks()
 
-    result = aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor="desk")
+    result = aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor=SystemActor("desk"))
 
     assert result.outcome == "satisfied" and result.follow_up is None
     assert aftercare.due_callbacks() == []
     [event] = [e for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK]
     assert event.payload.callback.outcome == "satisfied" and not event.public
     with pytest.raises(UnknownCallback):
-        aftercare.record_callback(task.id, CallbackInput(reached=False), actor="desk")
+        aftercare.record_callback(task.id, CallbackInput(reached=False), actor=SystemActor("desk"))
 
 
 def test_an_unreached_customer_is_recorded_as_unreachable(world):
@@ -281,7 +281,7 @@ def test_an_unreached_customer_is_recorded_as_unreachable(world):
     aftercare.job_closed(number)
     world.clock.advance(timedelta(days=6))
     [task] = aftercare.due_callbacks()
-    assert aftercare.record_callback(task.id, CallbackInput(reached=False), actor="desk").outcome == "unreachable"
+    assert aftercare.record_callback(task.id, CallbackInput(reached=False), actor=SystemActor("desk")).outcome == "unreachable"
 
 
 @pytest.mark.parametrize("problem, kind", [("follow_up", Kind.FAULT), ("complaint", Kind.COMPLAINT)])
@@ -293,7 +293,7 @@ def test_a_problem_raised_opens_a_linked_follow_up_or_complaint(world, problem, 
     [task] = aftercare.due_callbacks()
 
     result = aftercare.record_callback(
-        task.id, CallbackInput(reached=True, satisfied=False, problem=problem, notes="又跳闸了"), actor="desk")
+        task.id, CallbackInput(reached=True, satisfied=False, problem=problem, notes="又跳闸了"), actor=SystemActor("desk"))
 
     follow_up = world.tickets.get(result.follow_up)
     assert follow_up.kind == kind and follow_up.status == Status.NEW
@@ -315,7 +315,7 @@ def test_an_incomplete_callback_is_refused_and_the_task_stays(world, data, field
     world.clock.advance(timedelta(days=6))
     [task] = aftercare.due_callbacks()
     with pytest.raises(InvalidCallback) as invalid:
-        aftercare.record_callback(task.id, CallbackInput.model_validate(data), actor="desk")
+        aftercare.record_callback(task.id, CallbackInput.model_validate(data), actor=SystemActor("desk"))
     assert field in invalid.value.problems
     assert aftercare.due_callbacks() == [task]
 
@@ -327,10 +327,10 @@ def archived_product(world, *, delivered=None, phones="13900139000", email="ops@
     archive = world.services.archive
     archive.save_customer(CustomerInput.model_validate(
         {"customer_id": "C-1", "name": "苏州精密", "phones": phones, "email": email, "province": "CN-JS"}),
-        actor="desk")
+        actor=SystemActor("desk"))
     return archive.save_product(ProductInput.model_validate(
         {"serial_number": "SN-9", "model": "KYN28", "warranty_months": 12, "delivery_date": delivered}),
-        customer_id="C-1", actor="desk")
+        customer_id="C-1", actor=SystemActor("desk"))
 
 
 def test_a_delivered_product_saved_in_the_archive_gets_a_callback_5_to_7_days_later(world):
@@ -348,7 +348,7 @@ def test_a_delivery_callback_problem_opens_a_ticket_for_the_archived_customer(wo
     world.clock.advance(timedelta(days=5))
     [task] = world.services.aftercare.due_callbacks()
     result = world.services.aftercare.record_callback(
-        task.id, CallbackInput(reached=True, satisfied=False, problem="follow_up", notes="安装后异响"), actor="desk")
+        task.id, CallbackInput(reached=True, satisfied=False, problem="follow_up", notes="安装后异响"), actor=SystemActor("desk"))
     assert world.tickets.get(result.follow_up).reporter.customer_name == "苏州精密"
 
 
@@ -360,7 +360,7 @@ def test_an_old_delivery_needs_no_callback(world):
 
 def schedule(world, **form):
     return world.services.aftercare.set_schedule(MaintenanceInput.model_validate({"serial_number": "SN-9", **form}),
-                                                 actor="desk")
+                                                 actor=SystemActor("desk"))
 
 
 def test_the_customer_is_reminded_one_week_before_a_visit_once(world):

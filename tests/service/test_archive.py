@@ -7,6 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from chalicelib.domain.intake import ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.plans import ServicePlan
 from chalicelib.services.archive import CustomerExists, ImportRejected
 from chalicelib.services.ports import SerialTaken, StaleRecord
@@ -32,7 +33,7 @@ def upload(world, data: bytes, kind: str = "csv") -> str:
 
 
 def import_bytes(world, data: bytes, kind: str = "csv"):
-    return world.services.archive.import_file(upload(world, data, kind), actor="desk")
+    return world.services.archive.import_file(upload(world, data, kind), actor=SystemActor("desk"))
 
 
 def xlsx(rows) -> bytes:
@@ -61,7 +62,7 @@ def test_a_csv_saved_by_chinese_excel_in_gbk_is_read(world):
 
 def test_the_uploaded_file_is_deleted_once_read(world):
     key = upload(world, CSV.encode())
-    world.services.archive.import_file(key, actor="desk")
+    world.services.archive.import_file(key, actor=SystemActor("desk"))
     assert key not in world.files.objects
 
 
@@ -123,7 +124,7 @@ def test_only_spreadsheets_may_be_uploaded_and_only_our_keys_imported(world):
     with pytest.raises(ImportRejected):
         world.services.archive.start_import_upload("virus.exe")
     with pytest.raises(ImportRejected) as rejected:
-        world.services.archive.import_file("uploads/photos/0123/x.png", actor="desk")
+        world.services.archive.import_file("uploads/photos/0123/x.png", actor=SystemActor("desk"))
     assert rejected.value.problems[0].code == "file_missing"
 
 
@@ -133,7 +134,7 @@ def test_only_spreadsheets_may_be_uploaded_and_only_our_keys_imported(world):
 def new_customer(world, **overrides):
     archive = world.services.archive
     data = {"customer_id": "C9", "name": "无锡电机厂", "phones": "13700137000", "province": "CN-JS", **overrides}
-    return archive.save_customer(archive.parse_customer(data), actor="desk")
+    return archive.save_customer(archive.parse_customer(data), actor=SystemActor("desk"))
 
 
 def test_a_customer_id_cannot_be_filed_twice(world):
@@ -146,18 +147,18 @@ def test_an_edit_based_on_an_old_version_is_refused(world):
     archive = world.services.archive
     first = new_customer(world)
     data = archive.parse_customer({**first.as_input(), "contact_person": "赵工"})
-    archive.save_customer(data, actor="desk", existing_id="C9", expected_version=1)
+    archive.save_customer(data, actor=SystemActor("desk"), existing_id="C9", expected_version=1)
     with pytest.raises(StaleRecord):
-        archive.save_customer(data, actor="desk", existing_id="C9", expected_version=1)
+        archive.save_customer(data, actor=SystemActor("desk"), existing_id="C9", expected_version=1)
 
 
 def test_a_serial_number_belongs_to_one_product_only(world):
     archive = world.services.archive
     new_customer(world)
     product = archive.parse_product({"serial_number": "S-1", "model": "M", "warranty_months": "12"})
-    archive.save_product(product, customer_id="C9", actor="desk")
+    archive.save_product(product, customer_id="C9", actor=SystemActor("desk"))
     with pytest.raises(SerialTaken):
-        archive.save_product(product, customer_id="C9", actor="desk")
+        archive.save_product(product, customer_id="C9", actor=SystemActor("desk"))
 
 
 def test_search_finds_customers_by_phone_serial_or_part_of_the_name(world):

@@ -196,7 +196,7 @@ def test_the_monthly_report_reads_surveys_callbacks_complaints_and_capa(world):
     aftercare.answer(survey_token(world, job), SurveyInput(overall=4, timeliness=5, attitude=4, quality=3))
     world.clock.advance(timedelta(days=6))
     [task] = aftercare.due_callbacks()
-    aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor="desk")
+    aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor=SystemActor("desk"))
     complaints.analyse(number, Cause.QUALITY, "生产部", None, actor=SystemActor("quality"))
     complaints.plan_capa(number, CapaKind.CORRECTIVE, "返工", "li", date(2026, 12, 10), actor=SystemActor("quality"))
 

@@ -90,7 +90,7 @@ class OpenedOnce(RuleBasedStateMachine):
         if stale:
             store.callback = lambda task_id: task  # type: ignore[method-assign]
         try:
-            self.world.services.aftercare.record_callback(task.id, data, actor="desk")
+            self.world.services.aftercare.record_callback(task.id, data, actor=SystemActor("desk"))
         except UnknownCallback:
             pass
         finally:

@@ -64,7 +64,7 @@ def failing_once(monkeypatch, target, name):
 
 def test_the_desk_reads_out_the_follow_ups_number_and_its_ticket_is_open_when_the_page_answers(world):
     task, number = due_call(world)
-    result = world.services.aftercare.record_callback(task.id, RAISED, actor="desk")
+    result = world.services.aftercare.record_callback(task.id, RAISED, actor=SystemActor("desk"))
     assert result.follow_up is not None and not result.follow_up_pending
     [job] = jobs(world, "follow_up_requested")
     # Filed under the job it was raised about: the follow-up's own ticket is what it opens.
@@ -75,7 +75,7 @@ def test_the_desk_reads_out_the_follow_ups_number_and_its_ticket_is_open_when_th
 
 def test_a_follow_up_delivered_twice_opens_one_ticket(world):
     task, number = due_call(world)
-    result = world.services.aftercare.record_callback(task.id, RAISED, actor="desk")
+    result = world.services.aftercare.record_callback(task.id, RAISED, actor=SystemActor("desk"))
     [job] = jobs(world, "follow_up_requested")
     requested = event_of(job)
     assert isinstance(requested, FollowUpRequested)
@@ -95,7 +95,7 @@ def test_a_follow_up_that_cannot_be_opened_yet_is_kept_and_opened_by_the_deliver
     task, number = due_call(world)
     tries = failing_once(monkeypatch, world.tickets, "create")
 
-    result = world.services.aftercare.record_callback(task.id, RAISED, actor="desk")  # the desk sees no error
+    result = world.services.aftercare.record_callback(task.id, RAISED, actor=SystemActor("desk"))  # the desk sees no error
 
     assert result.follow_up_pending and world.tickets.get(result.follow_up) is None
     assert world.services.aftercare.due_callbacks() == [], "the call is recorded"
@@ -120,11 +120,11 @@ def test_a_follow_up_that_cannot_be_opened_yet_is_kept_and_opened_by_the_deliver
 def test_two_people_recording_the_same_call_open_one_follow_up(world, monkeypatch):
     task, number = due_call(world)
     aftercare = world.services.aftercare
-    first = aftercare.record_callback(task.id, RAISED, actor="desk")
+    first = aftercare.record_callback(task.id, RAISED, actor=SystemActor("desk"))
     # The second person read the task as open before the first saved: only the store's write decides.
     monkeypatch.setattr(world.aftercare_store, "callback", lambda task_id: task)
     with pytest.raises(UnknownCallback):
-        aftercare.record_callback(task.id, RAISED, actor="desk-2")
+        aftercare.record_callback(task.id, RAISED, actor=SystemActor("desk-2"))
     assert follow_ups_of(world, number) == [first.follow_up]
     assert len(jobs(world, "follow_up_requested")) == 1
     # The number the second person was handed went back: the next ticket takes it.

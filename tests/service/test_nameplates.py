@@ -12,6 +12,7 @@ from chalicelib.adapters.memory import FixedClock, MemoryFiles
 from chalicelib.adapters.memory_archive import MemoryArchive, MemoryLabels
 from chalicelib.adapters.signed_links import HmacLabelSigner
 from chalicelib.domain.archive import Customer, InstalledProduct
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.warranty import WarrantyStatus
 from chalicelib.services.archive import UnknownProduct
 from chalicelib.services.label_sheet import Label, label_sheet_pdf
@@ -48,17 +49,17 @@ def token_of(url: str) -> str:
 
 def test_a_product_gets_one_code_that_does_not_spell_its_serial(archive):
     nameplates = service(archive)
-    url = nameplates.code_url("sn-2026-0042", actor="desk")
+    url = nameplates.code_url("sn-2026-0042", actor=SystemActor("desk"))
     assert re.fullmatch(r"https://desk\.example\.com/q/[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}", url)
     assert "0042" not in url and "2026" not in url
-    assert nameplates.code_url("SN-2026-0042", actor="supervisor") == url  # issued once, then reused
-    assert nameplates.code_url("SN-2026-0043", actor="desk") != url
+    assert nameplates.code_url("SN-2026-0042", actor=SystemActor("supervisor")) == url  # issued once, then reused
+    assert nameplates.code_url("SN-2026-0043", actor=SystemActor("desk")) != url
     assert nameplates.label_in_use("SN-2026-0042").issued_by == "desk"
 
 
 def test_scanning_a_code_opens_its_product_customer_and_warranty(archive):
     nameplates = service(archive)
-    scanned = nameplates.scan(token_of(nameplates.code_url("SN-2026-0042", actor="desk")))
+    scanned = nameplates.scan(token_of(nameplates.code_url("SN-2026-0042", actor=SystemActor("desk"))))
     assert scanned.product.serial_number == "SN-2026-0042" and scanned.customer.name == "苏州精密机械"
     assert scanned.warranty.status == WarrantyStatus.IN_WARRANTY and scanned.warranty.until == date(2027, 1, 9)
 
@@ -72,27 +73,27 @@ def test_scanning_a_code_opens_its_product_customer_and_warranty(archive):
 ])
 def test_a_forged_code_is_told_apart(archive, forge):
     nameplates = service(archive)
-    token = token_of(nameplates.code_url("SN-2026-0042", actor="desk"))
+    token = token_of(nameplates.code_url("SN-2026-0042", actor=SystemActor("desk")))
     with pytest.raises(ForgedCode):
         nameplates.scan(forge(token))
 
 
 def test_a_code_signed_with_another_secret_is_forged(archive):
     labels = MemoryLabels()
-    token = token_of(service(archive, labels=labels, secret="another-secret").code_url("SN-2026-0042", actor="d"))
+    token = token_of(service(archive, labels=labels, secret="another-secret").code_url("SN-2026-0042", actor=SystemActor("d")))
     with pytest.raises(ForgedCode):
         service(archive, labels=labels).scan(token)
 
 
 def test_a_withdrawn_code_stops_working_and_the_next_download_issues_a_new_one(archive):
     nameplates = service(archive)
-    old = token_of(nameplates.code_url("SN-2026-0042", actor="desk"))
-    assert nameplates.withdraw("SN-2026-0042", actor="supervisor") is True
-    assert nameplates.withdraw("SN-2026-0042", actor="supervisor") is False  # nothing left to withdraw
+    old = token_of(nameplates.code_url("SN-2026-0042", actor=SystemActor("desk")))
+    assert nameplates.withdraw("SN-2026-0042", actor=SystemActor("supervisor")) is True
+    assert nameplates.withdraw("SN-2026-0042", actor=SystemActor("supervisor")) is False  # nothing left to withdraw
     with pytest.raises(CodeWithdrawn):
         nameplates.scan(old)
     assert nameplates.label_in_use("SN-2026-0042") is None
-    new = token_of(nameplates.code_url("SN-2026-0042", actor="desk"))
+    new = token_of(nameplates.code_url("SN-2026-0042", actor=SystemActor("desk")))
     assert new != old
     assert nameplates.scan(new).product.serial_number == "SN-2026-0042"
     with pytest.raises(CodeWithdrawn):
@@ -101,7 +102,7 @@ def test_a_withdrawn_code_stops_working_and_the_next_download_issues_a_new_one(a
 
 def test_a_code_whose_product_left_the_archive_is_withdrawn_not_forged(archive):
     nameplates = service(archive)
-    token = token_of(nameplates.code_url("SN-2026-0042", actor="desk"))
+    token = token_of(nameplates.code_url("SN-2026-0042", actor=SystemActor("desk")))
     del archive.stored_products["SN-2026-0042"]
     with pytest.raises(CodeWithdrawn):
         nameplates.scan(token)
@@ -109,14 +110,14 @@ def test_a_code_whose_product_left_the_archive_is_withdrawn_not_forged(archive):
 
 def test_codes_of_unknown_products_are_refused(archive):
     with pytest.raises(UnknownProduct):
-        service(archive).code_url("SN-NOPE", actor="desk")
+        service(archive).code_url("SN-NOPE", actor=SystemActor("desk"))
 
 
 def test_the_png_and_svg_files_carry_the_scan_url(archive, files):
     nameplates = service(archive, files)
-    url = nameplates.code_url("SN-2026-0042", actor="desk")
-    png_link = nameplates.code_file("SN-2026-0042", "png", actor="desk")
-    svg_link = nameplates.code_file("SN-2026-0042", "svg", actor="desk")
+    url = nameplates.code_url("SN-2026-0042", actor=SystemActor("desk"))
+    png_link = nameplates.code_file("SN-2026-0042", "png", actor=SystemActor("desk"))
+    svg_link = nameplates.code_file("SN-2026-0042", "svg", actor=SystemActor("desk"))
     png = files.objects[png_link.removeprefix("memory://")]
     svg = files.objects[svg_link.removeprefix("memory://")].decode()
     assert png.startswith(b"\x89PNG") and png_link.endswith("/SN-2026-0042.png")
@@ -156,13 +157,13 @@ def modules_of_png(png: bytes, scale: int = 10, border: int = 4) -> list[list[in
 
 def test_a_customers_label_sheet_has_every_product_with_model_and_serial(archive, files):
     nameplates = service(archive, files)
-    link = nameplates.sheet_file("C001", actor="desk", footer="C001")
+    link = nameplates.sheet_file("C001", actor=SystemActor("desk"), footer="C001")
     pdf = files.objects[link.removeprefix("memory://")]
     assert pdf.startswith(b"%PDF-1.4") and link.endswith("/labels-C001.pdf")
     text = b"".join(zlib.decompress(s) for s in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S))
     for words in ("KYN28-12", "SN-2026-0042", "GCS-1", "SN-2026-0043"):
         assert words.encode("utf-16-be").hex().upper().encode() in text
-    assert service(archive).sheet_file("C-NONE", actor="desk") is None
+    assert service(archive).sheet_file("C-NONE", actor=SystemActor("desk")) is None
 
 
 def test_a_sheet_of_many_labels_runs_over_pages_with_a_correct_cross_reference():

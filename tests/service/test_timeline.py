@@ -98,7 +98,7 @@ def story() -> list[TicketEvent]:
     world.clock.advance(timedelta(days=6))
     [task] = s.aftercare.due_callbacks()
     s.aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=False, problem=Problem.FOLLOW_UP,
-                                                       notes="仍有异响"), actor="desk")
+                                                       notes="仍有异响"), actor=SystemActor("desk"))
 
     declined = s.intake.submit(ServiceRequestInput.model_validate(valid_report()), language="zh-CN")
     s.billing.decide_billing(declined.number, actor=SystemActor("sup"), billing_kind=Billing.PAID,

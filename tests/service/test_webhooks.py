@@ -38,7 +38,7 @@ def subscribed(*events: WebhookEvent, url="https://erp.example.com/hooks/desk"):
     world = fake_world()
     world.secrets[SECRET_NAME] = SECRET
     request = SubscriptionRequest(name="ERP", url=url, events=frozenset(events), secret_name=SECRET_NAME)
-    subscription = world.webhook_service.register(request, actor="admin")
+    subscription = world.webhook_service.register(request, actor=SystemActor("admin"))
     return world, subscription
 
 
@@ -188,14 +188,14 @@ def test_a_receiver_that_refuses_the_delivery_fails_it_for_good_on_the_ticket():
 def test_a_removed_subscription_hears_nothing_more_and_its_pending_deliveries_fail():
     world, subscription = subscribed(WebhookEvent.TICKET_OPENED)
     submit(world)
-    world.webhook_service.remove(subscription.id, actor="admin")
+    world.webhook_service.remove(subscription.id, actor=SystemActor("admin"))
     submit(world)
     world.services.notifications.deliver_due()
 
     assert world.receiver.posts == []
     assert [m.state for m in webhook_messages(world)] == [DeliveryState.FAILED]
     with pytest.raises(UnknownSubscription):
-        world.webhook_service.remove(subscription.id, actor="admin")
+        world.webhook_service.remove(subscription.id, actor=SystemActor("admin"))
 
 
 def test_a_secret_that_cannot_sign_is_refused_when_subscribing():
@@ -210,7 +210,7 @@ def test_a_secret_that_cannot_sign_is_refused_when_subscribing():
                     events=frozenset({WebhookEvent.TICKET_OPENED}),
                     secret_name=name,
                 ),
-                actor="admin",
+                actor=SystemActor("admin"),
             )
     assert world.webhooks.stored == {}
 
@@ -276,11 +276,11 @@ def test_no_more_subscriptions_than_a_ticket_write_can_carry_deliveries_for():
     request = SubscriptionRequest(name="ERP", url="https://erp.example.com/hooks/desk",
                                   events=frozenset({WebhookEvent.TICKET_OPENED}), secret_name=SECRET_NAME)
     for _ in range(MOST_SUBSCRIPTIONS - 1):
-        world.webhook_service.register(request, actor="admin")
+        world.webhook_service.register(request, actor=SystemActor("admin"))
     with pytest.raises(TooManySubscriptions):
-        world.webhook_service.register(request, actor="admin")
-    world.webhook_service.remove(first.id, actor="admin")
-    world.webhook_service.register(request, actor="admin")  # one removed makes room for one
+        world.webhook_service.register(request, actor=SystemActor("admin"))
+    world.webhook_service.remove(first.id, actor=SystemActor("admin"))
+    world.webhook_service.register(request, actor=SystemActor("admin"))  # one removed makes room for one
 
 
 def test_a_subscription_made_or_removed_in_this_function_is_heard_by_its_next_ticket_write():
@@ -291,7 +291,7 @@ def test_a_subscription_made_or_removed_in_this_function_is_heard_by_its_next_ti
     assert cache.current() == []
     request = SubscriptionRequest(name="ERP", url="https://erp.example.com/hooks/desk",
                                   events=frozenset({WebhookEvent.TICKET_OPENED}), secret_name=SECRET_NAME)
-    subscription = service.register(request, actor="admin")
+    subscription = service.register(request, actor=SystemActor("admin"))
     assert cache.current() == [subscription]
-    service.remove(subscription.id, actor="admin")
+    service.remove(subscription.id, actor=SystemActor("admin"))
     assert cache.current() == []

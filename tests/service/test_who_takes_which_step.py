@@ -10,16 +10,28 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib.adapters.memory_archive import MemoryArchive
+from chalicelib.domain.aftercare import CallbackInput, MaintenanceInput
+from chalicelib.domain.archive import Customer, InstalledProduct
 from chalicelib.domain.billing import BillingReason
 from chalicelib.domain.closure import WorkReport
+from chalicelib.domain.escalation import Person
 from chalicelib.domain.events import PauseReason
 from chalicelib.domain.intake import ServiceRequestInput
 from chalicelib.domain.loaners import Condition
 from chalicelib.domain.parts import PartLine
-from chalicelib.domain.permissions import NotPermitted, SystemActor
+from chalicelib.domain.permissions import NotPermitted, SystemActor, Work
+from chalicelib.domain.plans import Role
+from chalicelib.domain.reports import ReportMonth
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Billing, Priority, Status
+from chalicelib.domain.webhooks import SubscriptionRequest
+from chalicelib.services.archive import UnknownProduct
 from tests.fakes import fake_world, valid_report
+from tests.service.test_aftercare import archived_product
+from tests.service.test_follow_up_subscribers import due_call
+from tests.service.test_nameplates import service as nameplate_service
+from tests.service.test_reports import World as ReportWorld
 
 R = StaffRole
 
@@ -179,3 +191,89 @@ def test_only_a_supervisor_approves_a_closure_or_sends_it_back(world, who):
     refused(field_work.reject, number, actor=who, reason="签字不清")
     assert world.tickets.get(number).status == Status.AWAITING_APPROVAL
     assert field_work.approve(number, actor=SUPERVISOR).status == Status.CLOSED
+
+
+# -- the office's work beyond one job: after-care, the archive, nameplates, webhooks, reports, the rota
+
+
+def test_callbacks_and_maintenance_plans_are_the_offices(world):
+    task, number = due_call(world)
+    aftercare = world.services.aftercare
+    for who in (WANG, CHIEF, QUALITY):
+        refused(aftercare.record_callback, task.id, CallbackInput(reached=True, satisfied=True), actor=who)
+    assert aftercare.due_callbacks() == [task]
+    aftercare.record_callback(task.id, CallbackInput(reached=True, satisfied=True), actor=DESK)
+    assert [e.actor for e in world.tickets.events(number) if e.action == Action.RECORD_CALLBACK] == ["desk-liu"]
+
+    archived_product(world)
+    plan = MaintenanceInput.model_validate({"serial_number": "SN-9", "dates": "2027-01-15"})
+    assert refused(aftercare.set_schedule, plan, actor=WANG).action == Work.SCHEDULE_MAINTENANCE
+    assert aftercare.schedule_of("SN-9") is None
+    assert aftercare.set_schedule(plan, actor=DESK).serial_number == "SN-9"
+
+
+def test_the_archive_is_typed_in_and_imported_by_the_office(world):
+    archive = world.services.archive
+    customer = archive.parse_customer({"customer_id": "C9", "name": "无锡电机厂", "phones": "13700137000",
+                                       "province": "CN-JS"})
+    for who in (WANG, CHIEF, QUALITY):
+        refused(archive.save_customer, customer, actor=who)
+    upload = archive.start_import_upload("客户.csv")
+    world.files.objects[upload.key] = "客户编号,客户名称,电话,省份\nC1,苏州精密,13800138000,CN-JS\n".encode()
+    assert refused(archive.import_file, upload.key, actor=QUALITY).action == Work.IMPORT_ARCHIVE
+    assert archive.customers() == ([], None) and upload.key in world.files.objects
+    assert archive.save_customer(customer, actor=DESK).updated_by == "desk-liu"
+    product = archive.parse_product({"serial_number": "SN-1", "model": "KYN28", "warranty_months": 12})
+    refused(archive.save_product, product, customer_id="C9", actor=QUALITY)
+    with pytest.raises(UnknownProduct):
+        archive.product_view("SN-1")
+
+
+def test_the_archives_readers_print_nameplates_its_editors_withdraw_them():
+    archive = MemoryArchive()
+    archive.save_customer(Customer(id="C1", name="苏州精密", phones=("+8613800138000",), province="CN-JS"), None)
+    archive.save_product(InstalledProduct(serial_number="SN-1", customer_id="C1", model="KYN28", warranty_months=12), None)
+    nameplates = nameplate_service(archive)
+    refused(nameplates.code_url, "SN-1", actor=WANG)
+    refused(nameplates.code_file, "SN-1", "png", actor=WANG)
+    refused(nameplates.sheet_file, "C1", actor=WANG)
+    assert nameplates.label_in_use("SN-1") is None
+    nameplates.code_url("SN-1", actor=QUALITY)
+    assert nameplates.label_in_use("SN-1").issued_by == "quality-zhou"
+    assert refused(nameplates.withdraw, "SN-1", actor=QUALITY).action == Work.WITHDRAW_NAMEPLATE
+    assert nameplates.label_in_use("SN-1") is not None
+    assert nameplates.withdraw("SN-1", actor=DESK)
+
+
+def test_only_an_administrator_says_where_the_desks_events_go():
+    world = fake_world()
+    world.secrets["service-desk/webhook/erp"] = "s3cr3t-" * 6
+    request = SubscriptionRequest(name="ERP", url="https://erp.example.com/hooks", events=frozenset({"ticket.opened"}),
+                                  secret_name="service-desk/webhook/erp")
+    webhooks = world.webhook_service
+    assert refused(webhooks.register, request, actor=SUPERVISOR).action == Work.MANAGE_WEBHOOKS
+    assert webhooks.subscriptions() == []
+    made = webhooks.register(request, actor=staff("root", R.ADMIN))
+    assert made.created_by == "root"
+    refused(webhooks.remove, made.id, actor=SUPERVISOR)
+    assert webhooks.subscriptions() == [made]
+
+
+def test_a_months_report_is_built_again_by_its_readers_only():
+    reports = ReportWorld()
+    march = ReportMonth.parse("2026-03")
+    for who in (DESK, WANG):
+        assert refused(reports.service.rebuild, march, actor=who).action == Work.BUILD_REPORT
+    assert reports.tickets.report_builds == {}
+    reports.service.rebuild(march, actor=QUALITY)
+    assert reports.service.stored(march) is not None
+
+
+def test_the_on_call_rota_is_kept_by_supervisors(world):
+    sla = world.services.sla
+    before = sla.rosters()
+    duty = Person(name="值班主管", phone="+8613900139000")
+    for who in (DESK, CHIEF, WANG):
+        refused(sla.set_on_call, "default", Role.SUPERVISOR, duty, actor=who)
+    assert sla.rosters() == before
+    assert sla.set_on_call("default", Role.SUPERVISOR, duty, actor=SUPERVISOR).on_call[Role.SUPERVISOR] == (duty,)
