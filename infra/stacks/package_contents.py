@@ -11,9 +11,16 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-# dnspython: email-validator imports it only to look up a domain's mail servers, a check the app never asks
-# for (``check_deliverability=False`` wherever an email is checked).
-LEFT_OUT_PREFIXES = ("dns/", "dnspython-")
+LEFT_OUT_PREFIXES = (
+    # dnspython: email-validator imports it only to look up a domain's mail servers, a check the app never
+    # asks for (``check_deliverability=False`` wherever an email is checked).
+    "dns/",
+    "dnspython-",
+    # The Swagger UI page's script and style (1.7 MB unpacked), read only by Powertools' own router when it
+    # serves that page (``enable_swagger``); the app routes with Chalice and uses Powertools for its logs,
+    # metrics, idempotency and parameters.
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui",
+)
 LEFT_OUT_SUFFIXES = (
     # pip's list of the files it installed, read to uninstall them. importlib.metadata reads a version from
     # METADATA and plugins from entry_points.txt; only ``files()`` reads RECORD, and nothing packaged asks.
