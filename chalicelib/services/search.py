@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.permissions import Actor, staff_of
 from chalicelib.domain.plans import PlanRegistry, UnknownPlan
 from chalicelib.domain.queue import sla_state
 from chalicelib.domain.search import SearchPlan, SearchQuery, plan
 from chalicelib.domain.sla_projection import SlaState
+from chalicelib.domain.staff import StaffRole
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.ports import BadLink, Clock, LinkSigner, TicketRepository, TicketSearch
 from chalicelib.services.queue import NextDeadline, next_deadline
@@ -60,8 +62,14 @@ class SearchService:
         self._signer = signer
         self._clock = clock
 
-    def search(self, query: SearchQuery, cursor: str | None = None, limit: int = PAGE_SIZE) -> SearchPage:
-        """``BadCursor`` if ``cursor`` is not one this query's previous page handed out."""
+    def search(
+        self, query: SearchQuery, cursor: str | None = None, limit: int = PAGE_SIZE, *, reader: Actor
+    ) -> SearchPage:
+        """``BadCursor`` if ``cursor`` is not one this query's previous page handed out. ``reader``: who
+        searches; a technician finds only the jobs dispatched to him, whatever the query names."""
+        user = staff_of(reader)
+        if user is not None and not user.roles - {StaffRole.TECHNICIAN}:
+            query = query.model_copy(update={"assignee": user.username})
         found = plan(query)
         before = self._position(cursor, query) if cursor else None
         plans = self._sla.plans() if query.overdue else None  # once per search, not per ticket

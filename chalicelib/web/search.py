@@ -46,7 +46,7 @@ def search_page() -> Response:
     try:
         if cursor is not None and len(cursor) > MAX_CURSOR:
             raise BadCursor("too long")
-        page = wiring.search().search(query, cursor)
+        page = wiring.search().search(query, cursor, reader=user)
     except BadCursor:
         return render(request, "staff_search.html", status=400, page=None,
                       errors={"cursor": t(lang, "search.bad_cursor")}, **context)

@@ -349,7 +349,7 @@ def find_tickets() -> Response:
     try:
         if cursor is not None and len(cursor) > MAX_CURSOR:
             raise BadCursor("too long")
-        page = wiring.search().search(query, cursor, int(limit))
+        page = wiring.search().search(query, cursor, int(limit), reader=current_staff())
     except BadCursor:
         raise InvalidFields({"cursor": t(lang, "search.bad_cursor")}) from None
     rows = [TicketRow(**_row(row.ticket, row.overdue, row.state.value if row.state else None)) for row in page.rows]

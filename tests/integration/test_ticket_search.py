@@ -11,9 +11,13 @@ from chalicelib.adapters.memory import FixedClock, MemoryTickets
 from chalicelib.adapters.memory_search import MemoryTicketSearch
 from chalicelib.adapters.signed_links import JwtLinkSigner
 from chalicelib.domain.search import SearchQuery
+from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Channel, Kind, Priority, Product, Reporter, Status, open_ticket
 from chalicelib.services.search import BadCursor, SearchService
 from tests.integration.test_queue_repository import move
+
+# Someone in the office, who finds every ticket.
+OFFICE = StaffUser(username="desk", roles=frozenset({StaffRole.DESK}))
 
 NOW = FixedClock().now()
 
@@ -56,21 +60,21 @@ def test_a_phone_typed_any_way_finds_the_reporters_tickets_newest_first(stores, 
     store(tickets, 2, minutes=5)
     store(tickets, 3, phone="+8613900139000")
     for typed in ("138 0013 8000", "+86 138-0013-8000", "１３８００１３８０００"):
-        assert numbers(service.search(SearchQuery(q=typed))) == ["SD-2026-000002", "SD-2026-000001"]
+        assert numbers(service.search(SearchQuery(q=typed), reader=OFFICE)) == ["SD-2026-000002", "SD-2026-000001"]
 
 
 def test_number_serial_and_fragments_of_name_contact_or_address(stores, service):
     tickets, _ = stores
     store(tickets, 1, serial="sn 2026-0042")
     store(tickets, 2, minutes=1, name="苏州精密仪器厂", address="工业园区星湖街328号", province="CN-JS")
-    assert numbers(service.search(SearchQuery(q="sd-2026-000002"))) == ["SD-2026-000002"]
-    assert numbers(service.search(SearchQuery(q="SN2026-0042"))) == ["SD-2026-000001"]
-    assert numbers(service.search(SearchQuery(q="精密"))) == ["SD-2026-000002"]
-    assert numbers(service.search(SearchQuery(q="张江路"))) == ["SD-2026-000001"]
-    assert numbers(service.search(SearchQuery(q="建国"))) == ["SD-2026-000002", "SD-2026-000001"]
-    assert numbers(service.search(SearchQuery(q="星湖街 328"))) == ["SD-2026-000002"]
+    assert numbers(service.search(SearchQuery(q="sd-2026-000002"), reader=OFFICE)) == ["SD-2026-000002"]
+    assert numbers(service.search(SearchQuery(q="SN2026-0042"), reader=OFFICE)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(q="精密"), reader=OFFICE)) == ["SD-2026-000002"]
+    assert numbers(service.search(SearchQuery(q="张江路"), reader=OFFICE)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(q="建国"), reader=OFFICE)) == ["SD-2026-000002", "SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(q="星湖街 328"), reader=OFFICE)) == ["SD-2026-000002"]
     # Every bigram is there, but not as one run: no match.
-    assert numbers(service.search(SearchQuery(q="浦东仪器"))) == []
+    assert numbers(service.search(SearchQuery(q="浦东仪器"), reader=OFFICE)) == []
 
 
 def test_filters_follow_the_ticket_as_it_changes(stores, service):
@@ -81,35 +85,47 @@ def test_filters_follow_the_ticket_as_it_changes(stores, service):
     first = move(tickets, first, Action.DISPATCH, assignees=("wang",))
     move(tickets, second, Action.CANCEL)
 
-    assert numbers(service.search(SearchQuery(priority="A"))) == ["SD-2026-000001"]
-    assert numbers(service.search(SearchQuery(assignee="wang"))) == ["SD-2026-000001"]
-    assert numbers(service.search(SearchQuery(status="cancelled"))) == ["SD-2026-000002"]
-    assert numbers(service.search(SearchQuery(province="CN-JS"))) == ["SD-2026-000002"]
-    assert numbers(service.search(SearchQuery(q="浦东", status="dispatched", assignee="wang"))) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(priority="A"), reader=OFFICE)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(assignee="wang"), reader=OFFICE)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(status="cancelled"), reader=OFFICE)) == ["SD-2026-000002"]
+    assert numbers(service.search(SearchQuery(province="CN-JS"), reader=OFFICE)) == ["SD-2026-000002"]
+    assert numbers(service.search(SearchQuery(q="浦东", status="dispatched", assignee="wang"), reader=OFFICE)) == ["SD-2026-000001"]
 
     move(tickets, first, Action.DISPATCH, assignees=("li",))
-    assert numbers(service.search(SearchQuery(assignee="wang"))) == []
-    assert numbers(service.search(SearchQuery(status=Status.NEW))) == []
+    assert numbers(service.search(SearchQuery(assignee="wang"), reader=OFFICE)) == []
+    assert numbers(service.search(SearchQuery(status=Status.NEW), reader=OFFICE)) == []
+
+
+def test_a_technician_finds_only_the_jobs_dispatched_to_him_whatever_he_asks(stores, service):
+    tickets, _ = stores
+    for n, technician in ((1, "wang"), (2, "li")):
+        ticket = move(tickets, store(tickets, n, minutes=n), Action.CLASSIFY, priority=Priority.URGENT)
+        move(tickets, ticket, Action.DISPATCH, assignees=(technician,))
+    wang = StaffUser(username="wang", roles=frozenset({StaffRole.TECHNICIAN}))
+
+    assert numbers(service.search(SearchQuery(q="浦东"), reader=wang)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(assignee="li"), reader=wang)) == ["SD-2026-000001"]
+    assert numbers(service.search(SearchQuery(q="浦东"), reader=OFFICE)) == ["SD-2026-000002", "SD-2026-000001"]
 
 
 def test_results_page_through_with_a_cursor_bound_to_its_query(stores, service):
     tickets, _ = stores
     for n in range(1, 8):
         store(tickets, n, minutes=n)
-    first = service.search(SearchQuery(q="浦东"), limit=3)
-    second = service.search(SearchQuery(q="浦东"), cursor=first.cursor, limit=3)
-    third = service.search(SearchQuery(q="浦东"), cursor=second.cursor, limit=3)
+    first = service.search(SearchQuery(q="浦东"), limit=3, reader=OFFICE)
+    second = service.search(SearchQuery(q="浦东"), cursor=first.cursor, limit=3, reader=OFFICE)
+    third = service.search(SearchQuery(q="浦东"), cursor=second.cursor, limit=3, reader=OFFICE)
     assert numbers(first) + numbers(second) + numbers(third) == [f"SD-2026-{n:06d}" for n in range(7, 0, -1)]
     assert third.cursor is None
 
     with pytest.raises(BadCursor):
-        service.search(SearchQuery(q="张江"), cursor=first.cursor)
+        service.search(SearchQuery(q="张江"), cursor=first.cursor, reader=OFFICE)
     with pytest.raises(BadCursor):
-        service.search(SearchQuery(q="浦东"), cursor=first.cursor[:-2] + "xx")
+        service.search(SearchQuery(q="浦东"), cursor=first.cursor[:-2] + "xx", reader=OFFICE)
 
 
 def test_nothing_asked_reads_nothing(stores, service):
     tickets, _ = stores
     store(tickets, 1)
-    page = service.search(SearchQuery())
+    page = service.search(SearchQuery(), reader=OFFICE)
     assert (page.rows, page.cursor, page.searched) == ([], None, False)
