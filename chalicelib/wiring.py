@@ -16,7 +16,7 @@ from chalicelib.settings import get_settings
 # Adapters (boto3, JWT, crypto) and services are imported where they are built, not here: every page
 # module imports this one, and a cold start should pay only for what its first request uses.
 if TYPE_CHECKING:
-    from chalicelib.adapters.cognito import CognitoApiClients, CognitoDirectory, CognitoSignIn, CognitoTokens
+    from chalicelib.adapters.cognito import ApiClient, CognitoDirectory, CognitoSignIn, CognitoTokens
     from chalicelib.adapters.dynamodb_archive import DynamoArchive
     from chalicelib.adapters.dynamodb_tickets import DynamoTickets
     from chalicelib.adapters.s3_files import S3FileStore
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.holidays import HolidayBasis
     from chalicelib.domain.notification import MessageChannel
     from chalicelib.services.aftercare import AftercareConfig, AftercareService
+    from chalicelib.services.api_clients import ApiClientsService
     from chalicelib.services.archive import ArchiveService
     from chalicelib.services.billing import BillingService
     from chalicelib.services.bus import MessageBus
@@ -694,9 +695,10 @@ def reset() -> None:
     get_settings.cache_clear()
 
 
-def api_clients() -> CognitoApiClients:
+def api_clients() -> ApiClientsService[ApiClient]:
     """The integrations' app clients, for the administrator's page (made on each use: it holds nothing)."""
     from chalicelib.adapters.cognito import CognitoApiClients
+    from chalicelib.services.api_clients import ApiClientsService
 
     settings = get_settings()
-    return CognitoApiClients(settings.cognito_user_pool_id, make_scopes=settings.local_mode)
+    return ApiClientsService(CognitoApiClients(settings.cognito_user_pool_id, make_scopes=settings.local_mode))

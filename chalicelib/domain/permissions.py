@@ -43,6 +43,7 @@ class Work(StrEnum):
     PRINT_NAMEPLATES = "print_nameplates"
     WITHDRAW_NAMEPLATE = "withdraw_nameplate"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_API_CLIENTS = "manage_api_clients"
     BUILD_REPORT = "build_report"
     KEEP_ON_CALL_ROTA = "keep_on_call_rota"
 
@@ -94,8 +95,10 @@ STEP_ROLES: dict[Step, frozenset[StaffRole]] = {
     Work.IMPORT_ARCHIVE: OFFICE,
     Work.PRINT_NAMEPLATES: ARCHIVE_READERS,
     Work.WITHDRAW_NAMEPLATE: OFFICE,
-    # where the desk's events are sent, and who is on call for the escalations (000 §4.4.2)
+    # where the desk's events are sent and who sends us work, and who is on call for the escalations (000 §4.4.2)
     Work.MANAGE_WEBHOOKS: frozenset({R.ADMIN}),
+    # the integrations' credentials: an administrator's, and a person's only (``services/api_clients.py``)
+    Work.MANAGE_API_CLIENTS: frozenset({R.ADMIN}),
     Work.KEEP_ON_CALL_ROTA: MANAGERS,
     # a month's report built again by its readers (001 §5.4)
     Work.BUILD_REPORT: REPORT_READERS,

@@ -15,7 +15,7 @@ from chalicelib.adapters.cognito import MACHINE_ROLES, ApiClient
 from chalicelib.domain.staff import StaffRole
 from chalicelib.i18n import t
 from chalicelib.settings import get_settings
-from chalicelib.web.auth import staff_only
+from chalicelib.web.auth import current_staff, staff_only
 from chalicelib.web.errors import guarded
 from chalicelib.web.forms import InvalidFields, query_of, read_form, validate
 from chalicelib.web.once import answered_once
@@ -92,7 +92,7 @@ def add_api_client() -> Response:
         data = checked(lang, {**values, "roles": form.get("roles", [])})
     except InvalidFields as invalid:
         return _page(400, invalid.fields, values)
-    made = wiring.api_clients().add(data.name, data.roles)
+    made = wiring.api_clients().add(data.name, data.roles, actor=current_staff())
     response = _page(201, made=made)
     response.headers["Cache-Control"] = "no-store"  # the secret is on it
     return response
@@ -105,7 +105,7 @@ def add_api_client() -> Response:
 def revoke_api_client(client_id: str) -> Response:
     lang = language_of(blueprint.current_request)
     # Revoked already (another admin, or the form sent twice), or not an integration's: the list says so.
-    wiring.api_clients().remove(client_id[:MAX_ID])
+    wiring.api_clients().remove(client_id[:MAX_ID], actor=current_staff())
     root = urlsplit(get_settings().public_base_url).path.rstrip("/")
     return Response(
         body="", status_code=303, headers={"Location": f"{root}/staff/api-clients?done=revoked&lang={lang}"}

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from chalicelib import wiring
 from chalicelib.adapters.cognito import ApiClient
 from chalicelib.web.api_clients_page import ADMINS, MAX_ID, ApiClientForm, checked
+from chalicelib.web.auth import current_staff
 from chalicelib.web.staff_api_kit import PAGE_QUERY, language, operation, page, problem
 
 blueprint = Blueprint(__name__)
@@ -72,7 +73,7 @@ def api_clients() -> ApiClientPage:
     secret="secret",
 )
 def make_api_client(form: ApiClientForm) -> MadeApiClient:
-    made = wiring.api_clients().add(form.name, form.roles)
+    made = wiring.api_clients().add(form.name, form.roles, actor=current_staff())
     return MadeApiClient(**_row(made).model_dump(), secret=made.secret)
 
 
@@ -89,5 +90,5 @@ def make_api_client(form: ApiClientForm) -> MadeApiClient:
 )
 def revoke_api_client(client_id: str) -> None:
     # Gone already, or not an integration's (the staff's sign-in client): nothing of ours to revoke.
-    if not wiring.api_clients().remove(client_id[:MAX_ID]):
+    if not wiring.api_clients().remove(client_id[:MAX_ID], actor=current_staff()):
         raise problem(404, "api_client_not_found", language(blueprint))

@@ -26,6 +26,7 @@ from chalicelib.domain.reports import ReportMonth
 from chalicelib.domain.staff import StaffRole, StaffUser
 from chalicelib.domain.ticket import Action, Billing, Priority, Status
 from chalicelib.domain.webhooks import SubscriptionRequest
+from chalicelib.services.api_clients import ApiClientsService
 from chalicelib.services.archive import UnknownProduct
 from tests.fakes import fake_world, valid_report
 from tests.service.test_aftercare import archived_product
@@ -257,6 +258,38 @@ def test_only_an_administrator_says_where_the_desks_events_go():
     assert made.created_by == "root"
     refused(webhooks.remove, made.id, actor=SUPERVISOR)
     assert webhooks.subscriptions() == [made]
+
+
+class Integrations:
+    """The user pool's integrations' clients, as a list."""
+
+    def __init__(self):
+        self.made: list[str] = []
+
+    def clients(self):
+        return list(self.made)
+
+    def add(self, name, roles):
+        self.made.append(name)
+        return name
+
+    def remove(self, client_id):
+        if client_id not in self.made:
+            return False
+        self.made.remove(client_id)
+        return True
+
+
+def test_an_integrations_credentials_are_made_and_revoked_by_an_administrator_who_is_a_person():
+    pool = Integrations()
+    clients = ApiClientsService(pool)
+    machine_admin = StaffUser(username="erp", roles=frozenset({R.ADMIN}), integration=True)
+    for who in (SUPERVISOR, machine_admin):
+        assert refused(clients.add, "erp", ["supervisor"], actor=who).action == Work.MANAGE_API_CLIENTS
+    assert pool.made == []
+    clients.add("erp", ["supervisor"], actor=staff("root", R.ADMIN))
+    refused(clients.remove, "erp", actor=machine_admin)
+    assert clients.clients() == ["erp"]
 
 
 def test_a_months_report_is_built_again_by_its_readers_only():

@@ -5,7 +5,7 @@ import pytest
 
 from chalicelib.domain.permissions import STEP_ROLES, Work
 from chalicelib.domain.ticket import Action
-from chalicelib.web import aftercare, archive, on_call, reports, staff_api, webhooks_page
+from chalicelib.web import aftercare, api_clients_page, archive, on_call, reports, staff_api, webhooks_page
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,7 @@ from chalicelib.web import aftercare, archive, on_call, reports, staff_api, webh
         (Work.WITHDRAW_NAMEPLATE, archive.EDITORS),
         (Work.MANAGE_WEBHOOKS, webhooks_page.ADMINS),
         (Work.MANAGE_WEBHOOKS, staff_api.ADMINS),
+        (Work.MANAGE_API_CLIENTS, api_clients_page.ADMINS),
         (Work.BUILD_REPORT, reports.REPORT_READERS),
         (Work.KEEP_ON_CALL_ROTA, on_call.ROTA_KEEPERS),
     ],
