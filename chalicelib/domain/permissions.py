@@ -1,6 +1,6 @@
 """Who may take which step of the desk's, the paperwork's and the approvals' use cases (SPEC "Who uses
 it"; 000 §4.2–4.5, §4.3.1, §4.4.3), and the office's work beyond one job (``Work``: after-care, the
-archive and its nameplates, webhooks, the monthly report, the on-call rota).
+archive and its nameplates, webhooks, integrations' credentials, the monthly report, the on-call rota).
 
 The services check it on the ticket as it is when the step is written, so a refusal does not depend on a
 page having hidden a button; the pages and the staff API gate their routes with the same roles. The
@@ -8,9 +8,9 @@ technician's own steps on site are checked by ``FieldWorkService`` (only the tec
 the job) and a complaint's by ``complaint_roles``.
 
 A caller that is no signed-in person says so with a ``SystemActor``: a scheduled job, a subscriber
-finishing a step a person was checked for when he took it, the local seed or a benchmark. It answers for
-itself and is not checked; a plain string is no actor at all, so a page that forgets the signed-in person
-fails type checking instead of being trusted.
+finishing a step a person was checked for when he took it, the operator's command line or a benchmark.
+It answers for itself and is not checked; a plain string is no actor at all, so a page that forgets the
+signed-in person fails type checking (and is refused at run time) instead of being trusted.
 """
 
 from __future__ import annotations
