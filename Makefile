@@ -78,9 +78,10 @@ run: install
 test: install lint typecheck
 	$(PYTEST) $(PYTEST_PARALLEL)
 
-# The inner loop: everything but the browser, the deployment template and the benchmarks.
+# The inner loop: everything but the browser, the deployment template and the benchmarks, and the API
+# fuzzed with 8 requests for each operation instead of 15 (a fifth of the time left otherwise).
 test-fast: $(INSTALLED)
-	$(PYTEST) $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
+	API_FUZZ_EXAMPLES=8 $(PYTEST) $(PYTEST_PARALLEL) -m "not e2e" --ignore=tests/e2e --ignore=tests/infra --ignore=tests/bench
 
 # The pictures of the main pages in docs/screens/ (phone size, the supervisor's also at desk size), taken
 # by the accessibility tests on a local stack of their own.
