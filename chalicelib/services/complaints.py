@@ -124,7 +124,8 @@ class ComplaintService:
         def step(ticket: Ticket) -> ComplaintMoved:
             if ticket.complaint is not None:
                 return _moved(Action.RECORD_COMPLAINT, ticket.complaint.model_copy(update={"details": details}))
-            return _moved(Action.RECORD_COMPLAINT, Complaint(details=details, recorded_by=name_of(actor), recorded_at=now))
+            first = Complaint(details=details, recorded_by=name_of(actor), recorded_at=now)
+            return _moved(Action.RECORD_COMPLAINT, first)
 
         def not_recorded(ticket: Ticket) -> None:
             if first_only and ticket.complaint is not None:
@@ -154,7 +155,8 @@ class ComplaintService:
         now = self._clock.now()
         return self._step(
             number, Action.PROPOSE_RESOLUTION, actor,
-            lambda t: _moved(Action.PROPOSE_RESOLUTION, _record(t).proposed(text, compensation, by=name_of(actor), at=now)),
+            lambda t: _moved(Action.PROPOSE_RESOLUTION,
+                             _record(t).proposed(text, compensation, by=name_of(actor), at=now)),
             public=False)
 
     def decide(self, number: str, step: Approver, approved: bool, *, actor: Actor, note: str = "") -> Ticket:

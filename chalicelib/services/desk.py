@@ -50,8 +50,11 @@ class DeskService:
         self._clock = clock
         self._notices = notices
         self._moves = TicketMoves(tickets, sla, clock)
-        # Any lifecycle move, saved as every move is: for callers that hold the desk (pages, tests).
-        self.move = self._moves.move
+
+    def move(self, number: str, action: Action, *, actor: Actor, summary: str = "") -> Ticket:
+        """Any lifecycle move by hand, saved as every move is (it only moves the job): for a system actor
+        setting a job up, such as a test's; a staff member only takes a step the table gives his roles."""
+        return self._move(number, action, actor, summary=summary)
 
     def classify(
         self,
@@ -133,12 +136,12 @@ class DeskService:
         self, number: str, action: Action, actor: Actor, *, details: EventPayload | None = None,
         public: bool = True, check: Callable[[Ticket], None] | None = None,
         outbox: Callable[[Ticket], Sequence[OutboxMessage]] | None = None, records: Records | None = None,
-        step: Callable[[Ticket], EventPayload] | None = None,
+        step: Callable[[Ticket], EventPayload] | None = None, summary: str = "",
     ) -> Ticket:
         def permitted(ticket: Ticket) -> None:
             check_step(actor, action, ticket)
             if check is not None:
                 check(ticket)
 
-        return self._moves.move(number, action, actor=name_of(actor), details=details, public=public,
+        return self._moves.move(number, action, actor=name_of(actor), summary=summary, details=details, public=public,
                                 check=permitted, outbox=outbox, records=records, step=step)

@@ -106,7 +106,8 @@ class WebhookService:
         if len([s for s in self._store.subscriptions() if s.active]) >= MOST_SUBSCRIPTIONS:
             raise TooManySubscriptions()
         subscription = Subscription(
-            **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(), created_by=name_of(actor)
+            **request.model_dump(), id=f"wh_{token_source.token_hex(8)}", created_at=self._clock.now(),
+            created_by=name_of(actor),
         )
         self._store.put(subscription)
         self._changed()

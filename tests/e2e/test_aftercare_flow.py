@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.clock import OffsetClock
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action
 from tests.e2e.layout import assert_radios_sit_beside_their_words
 from tests.e2e.stack import LocalStack
@@ -32,7 +33,7 @@ def signed_in(browser, stack: LocalStack, username: str):
 def test_survey_callback_and_complaint_with_capa(local_stack: LocalStack, desk, browser, phone_page) -> None:
     number = open_ticket(local_stack, "无锡售后回访测试")
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        desk.move(number, action, actor="supervisor", summary=action.value)
+        desk.move(number, action, actor=SystemActor("supervisor"), summary=action.value)
 
     supervisor = signed_in(browser, local_stack, "supervisor")
     supervisor.goto(local_stack.app_url + "/staff/approvals")

@@ -28,6 +28,7 @@ from playwright.sync_api import Page
 
 from chalicelib.adapters.clock import OffsetClock
 from chalicelib.adapters.local_sent_messages import sent_messages
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.reports import ReportMonth
 from chalicelib.domain.ticket import Action
 from chalicelib.i18n import t
@@ -97,7 +98,7 @@ def test_a_months_survey_callback_and_complaint_are_in_its_emailed_report(
     # link by SMS and answers it on the phone.
     job = open_ticket(local_stack, "月报回访测试公司")
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        desk.move(job, action, actor="supervisor", summary=action.value)
+        desk.move(job, action, actor=SystemActor("supervisor"), summary=action.value)
     supervisor = staff("supervisor")
     supervisor.goto(local_stack.app_url + "/staff/approvals")
     supervisor.click(f"#approval-{job} button.approve")

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb_aftercare import DynamoAftercare
 from chalicelib.adapters.dynamodb_tickets import DynamoTickets
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, Kind
 from chalicelib.i18n import t
 from tests.integration.test_aftercare_routes import approved_job, outbox_texts
@@ -42,7 +43,7 @@ def test_the_approval_leaves_the_after_care_item_and_the_delivery_job_completes_
     number = receipt["number"]
     desk = wiring.services().desk
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        desk.move(number, action, actor="sup", summary=action.value)
+        desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
 
     with mock.patch.object(DynamoAftercare, "add_callback", side_effect=THROTTLED):
         response = post(client, f"/staff/approvals/{number}/approve", tokens["supervisor"])

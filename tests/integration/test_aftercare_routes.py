@@ -39,7 +39,7 @@ def approved_job(client, tokens):
     number = new_ticket(client)["number"]
     desk = wiring.services().desk
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        desk.move(number, action, actor="sup", summary=action.value)
+        desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
     response = post(client, f"/staff/approvals/{number}/approve", tokens["supervisor"])
     assert response.status_code == 303, response.body
     return number

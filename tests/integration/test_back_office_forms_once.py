@@ -82,7 +82,7 @@ def test_a_callback_recorded_twice_is_one_callback(client, aws, desk):
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     number = new_ticket().number
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE, Action.APPROVE):
-        wiring.services().desk.move(number, action, actor="sup", summary=action.value)  # a job done and approved
+        wiring.services().desk.move(number, action, actor=SystemActor("sup"), summary=action.value)  # a job done and approved
     store = DynamoAftercare(get_settings().table_name, DynamoTickets(get_settings().table_name))
     task = CallbackTask(reason=CallbackReason.REPAIR, due_from=today - timedelta(days=1), due_by=today + timedelta(days=1),
                         customer_name="回访客户", phone="+8613800138000", ticket_number=number)

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action
 from tests.fakes import JPEG, valid_report
 
@@ -69,7 +70,7 @@ def test_an_empty_addition_comes_back_with_the_problem_and_a_closed_ticket_takes
     empty = add(client, token, note="  ")
     assert empty.status_code == 400 and "请填写补充说明或添加照片。" in empty.body.decode()
 
-    wiring.services().desk.move(number, Action.CANCEL, actor="supervisor", summary="cancelled: duplicate")
+    wiring.services().desk.move(number, Action.CANCEL, actor=SystemActor("supervisor"), summary="cancelled: duplicate")
     closed = add(client, token, key="add-2", note="还有一个问题")
     assert closed.status_code == 409 and "服务单已结束" in closed.body.decode()
     assert '<form id="add-information"' not in client.http.get(f"/t/{token}").body.decode()

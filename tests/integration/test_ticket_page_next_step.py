@@ -32,15 +32,15 @@ def ticket_in(state: str) -> str:
     if state == "triaged":
         return number
     if state == "waiting_on_customer":
-        desk.move(number, Action.PAUSE, actor="supervisor", summary="clock paused: site not ready")
+        desk.move(number, Action.PAUSE, actor=SystemActor("supervisor"), summary="clock paused: site not ready")
         return number
     desk.dispatch(number, actor=SystemActor("supervisor"), technicians=("wang",))
     if state == "dispatched":
         return number
-    desk.move(number, Action.CHECK_IN, actor="wang", summary="checked in")
+    desk.move(number, Action.CHECK_IN, actor=SystemActor("wang"), summary="checked in")
     if state == "on_site":
         return number
-    desk.move(number, Action.UPLOAD_ACCEPTANCE, actor="wang", summary="acceptance form filed")
+    desk.move(number, Action.UPLOAD_ACCEPTANCE, actor=SystemActor("wang"), summary="acceptance form filed")
     return number
 
 
@@ -81,6 +81,6 @@ def test_a_form_sent_back_with_a_problem_stays_open(client, staff_token):
 def test_a_closed_ticket_has_no_forms_and_no_next_step(client, staff_token):
     token = staff_token("supervisor")
     number = ticket_in("new")
-    wiring.services().desk.move(number, Action.CANCEL, actor="supervisor", summary="cancelled: duplicate")
+    wiring.services().desk.move(number, Action.CANCEL, actor=SystemActor("supervisor"), summary="cancelled: duplicate")
     page = client.http.get(f"/staff/tickets/{number}", headers={"Cookie": f"sd_staff={token}"}).body.decode()
     assert folds(page) == [] and 'id="next-step"' not in page

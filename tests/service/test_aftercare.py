@@ -29,7 +29,7 @@ def closed_job(world, **report):
     services = world.services
     number = services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)), language="zh-CN").number
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE, Action.APPROVE):
-        services.desk.move(number, action, actor="sup", summary=action.value)
+        services.desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
     return number
 
 
@@ -106,7 +106,7 @@ def awaiting_approval(world, **report):
     services = world.services
     number = services.intake.submit(ServiceRequestInput.model_validate(valid_report(**report)), language="zh-CN").number
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        services.desk.move(number, action, actor="sup", summary=action.value)
+        services.desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
     return number
 
 

@@ -146,7 +146,7 @@ def test_a_loaner_issued_in_time_shows_the_premium_loaner_deadline_met(world):
     desk.classify(receipt.number, actor=SystemActor("sup"), plan="premium")
     desk.dispatch(receipt.number, actor=SystemActor("sup"), technicians=("tech-wang",))
     desk.check_in(receipt.number, actor=SystemActor("tech-wang"))
-    desk.move(receipt.number, Action.START_REPAIR, actor="tech-wang", summary="repair started")
+    desk.move(receipt.number, Action.START_REPAIR, actor=SystemActor("tech-wang"), summary="repair started")
     clock.advance(timedelta(hours=9))  # not fixed 8 h after repair began: a loaner is owed within 48 h
     billing.issue_loaner(receipt.number, actor=SystemActor("sup"), model="KYN28-12", serial_number="L-01", issued_to="王工",
                          issued_on=clock.now().date())

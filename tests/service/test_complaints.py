@@ -181,7 +181,7 @@ def staff(name, *roles):
 def test_a_complaint_gets_no_after_care_even_when_approved_on_site(world):
     number = complaint(world)
     for action in (Action.CLASSIFY, Action.DISPATCH, Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE):
-        world.services.desk.move(number, action, actor="sup", summary=action.value)
+        world.services.desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
     assert world.services.field_work.approve(number, actor=SystemActor("sup")).status == Status.CLOSED
     assert after_care_items(world, number) == []
     assert world.services.aftercare.job_closed(number) is None

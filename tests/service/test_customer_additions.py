@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.domain.intake import CustomerAdditionInput, ServiceRequestInput
+from chalicelib.domain.permissions import SystemActor
 from chalicelib.domain.ticket import Action, IllegalTransition, Status
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.i18n.events import describe
@@ -49,7 +50,7 @@ def test_a_note_and_a_photo_become_an_event_on_the_ticket_and_its_photos_and_the
 def test_a_finished_ticket_takes_no_addition():
     world = fake_world()
     number, token = reported(world)
-    world.services.desk.move(number, Action.CANCEL, actor="supervisor", summary="cancelled: duplicate")
+    world.services.desk.move(number, Action.CANCEL, actor=SystemActor("supervisor"), summary="cancelled: duplicate")
     with pytest.raises(IllegalTransition):
         add(world, token, note="还有一个问题")
     assert world.tickets.events(number)[-1].action == Action.CANCEL

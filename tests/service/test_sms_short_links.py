@@ -51,7 +51,7 @@ def every_sms(lang):
     services.desk.record_contact(number, actor=SystemActor("sup"))
     services.desk.dispatch(number, actor=SystemActor("sup"), technicians=("tech-wang",))
     for action in (Action.CHECK_IN, Action.UPLOAD_ACCEPTANCE, Action.APPROVE):
-        services.desk.move(number, action, actor="sup", summary=action.value)
+        services.desk.move(number, action, actor=SystemActor("sup"), summary=action.value)
     services.aftercare.job_closed(number)
     paid = services.intake.submit(ServiceRequestInput.model_validate(valid_report()), language=lang).number
     services.billing.decide_billing(paid, actor=SystemActor("sup"), billing_kind=Billing.PAID, reason=BillingReason.OUT_OF_WARRANTY)

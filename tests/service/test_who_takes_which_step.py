@@ -122,6 +122,15 @@ def test_a_system_actor_answers_for_itself_and_is_recorded_by_its_name(world):
     assert world.tickets.events(number)[-1].actor == "sweep"
 
 
+def test_a_move_by_hand_is_a_staff_members_only_where_the_table_gives_it_to_his_roles(world):
+    number = new_ticket(world)
+    desk = world.services.desk
+    refused(desk.move, number, Action.CANCEL, actor=DESK, summary="duplicate")
+    refused(desk.move, number, Action.UPLOAD_ACCEPTANCE, actor=SUPERVISOR, summary="filed")  # in no row of it
+    assert world.services.queue.get(number).version == 1
+    assert desk.move(number, Action.CANCEL, actor=SUPERVISOR, summary="duplicate").status == Status.CANCELLED
+
+
 def test_a_bare_name_is_not_trusted_and_writes_nothing(world):
     number = new_ticket(world)
     with pytest.raises(TypeError):
