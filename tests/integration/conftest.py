@@ -1,3 +1,4 @@
+import functools
 import gzip
 import json
 import threading
@@ -5,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -141,11 +143,18 @@ def memory_staff_token(memory_world):
     return issue
 
 
+@functools.cache
+def _stand_in_signing_key() -> tuple[str, Any]:
+    """The stand-in's private key and its id, read once per process: PyJWT recovers the key's primes from
+    the JWK each time (some 40 ms; integrations' tokens are forged this way in many tests)."""
+    private = json.loads(gzip.decompress((MOTO_KEYS / "jwks-private.json.gz").read_bytes()))
+    return private["kid"], jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
+
+
 def forged_token(claims: dict) -> str:
     """A token signed with the stand-in's own private key, for expiry and audience cases."""
-    private = json.loads(gzip.decompress((MOTO_KEYS / "jwks-private.json.gz").read_bytes()))
-    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})
+    kid, key = _stand_in_signing_key()
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
 @pytest.fixture
