@@ -41,7 +41,8 @@ def jwks_url():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    # Polling at serve_forever's pace (twice a second): it runs beside every test of the process.
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
     server.shutdown()
 
