@@ -168,7 +168,8 @@ def test_the_running_consumer_handles_a_message_within_seconds_not_at_the_next_s
         url = sqs.get_queue_url(QueueName="parts")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="day 1")
         sqs.send_message(QueueUrl=url, MessageBody="day 2")
-        wait_until(lambda: len(received) >= 2)
+        # Each message is deleted once its handler returns: wait for that too, not only for the handler.
+        wait_until(lambda: len(received) >= 2 and waiting(sqs, url) == (0, 0))
 
         assert sorted(received) == ["day 1", "day 2"]
         assert waiting(sqs, url) == (0, 0)
