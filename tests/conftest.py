@@ -61,8 +61,13 @@ def pytest_collection_finish(session):
 # instead of 73 s on two cores). (A scheduler of our own, because xdist's "loadgroup" marks do not reach
 # its scheduler under pytest 9, whose node ids it can no longer rewrite.)
 _SHARED = {"e2e": "local-stack", "infra": "cdk-synth"}
-# End-to-end tests that start a stack of their own and share nothing: each runs beside the shared stack's.
-_OWN_STACK = {"tests/e2e/test_queue_at_scale.py"}
+# Modules that start a stack or synthesize a stage of their own and share nothing: each runs beside the
+# shared group of its folder instead of lengthening it.
+_OWN_STACK = {
+    "tests/e2e/test_queue_at_scale.py",
+    "tests/e2e/test_escalation_clock.py",
+    "tests/infra/test_sms_provider.py",
+}
 
 
 def shared_resource(nodeid: str) -> str | None:
