@@ -25,6 +25,9 @@ PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV_PYTHON) -m pytest
 # Every core; the end-to-end tests (one local stack) and the infra tests (one synth) each stay on one
 # worker (tests/conftest.py schedules them).
 PYTEST_PARALLEL := -n auto
+# The full suite waits on browsers, local stacks and synth subprocesses now and then: one worker more than
+# cores keeps both cores busy meanwhile (on 2 cores: 3 min 45 s instead of about 4 min).
+PYTEST_PARALLEL_FULL := -n $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) + 1 )))
 
 help:
 	@echo "make run          start the service desk locally (http://127.0.0.1:8000/); Ctrl-C stops it"
@@ -76,7 +79,7 @@ run: install
 	$(VENV_PYTHON) -m local.run
 
 test: install lint typecheck
-	$(PYTEST) $(PYTEST_PARALLEL)
+	$(PYTEST) $(PYTEST_PARALLEL_FULL)
 
 # The inner loop: everything but the browser, the deployment template and the benchmarks, and the API
 # fuzzed with 8 requests for each operation instead of 15 (a fifth of the time left otherwise).
