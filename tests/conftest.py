@@ -63,7 +63,7 @@ def pytest_collection_finish(session):
 _SHARED = {"e2e": "local-stack", "infra": "cdk-synth"}
 # Modules that start a stack or synthesize a stage of their own and share nothing: each runs beside the
 # shared group of its folder instead of lengthening it.
-_OWN_STACK = {
+_ON_THEIR_OWN = {
     "tests/e2e/test_queue_at_scale.py",
     "tests/e2e/test_escalation_clock.py",
     "tests/infra/test_sms_provider.py",
@@ -71,7 +71,7 @@ _OWN_STACK = {
 
 
 def shared_resource(nodeid: str) -> str | None:
-    if nodeid.split("::")[0] in _OWN_STACK:
+    if nodeid.split("::")[0] in _ON_THEIR_OWN:
         return None
     parts = nodeid.split("/")
     return _SHARED.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
